@@ -1,0 +1,188 @@
+"""Item-writing checks on a loaded bank (NBME item-writing guidance), on top of validation.
+
+Pure: no Flask, no SQLAlchemy. ``lint_bank`` returns problems (errors and warnings); the CLI
+``flask --app wsgi banks lint`` prints them, and ``python -m app.banks.lint PATH`` does the
+same without an app.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from difflib import SequenceMatcher
+
+from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
+from app.banks.schema import ChoiceOption, MultipleResponse, SingleChoice, Status
+
+_ALL_NONE = re.compile(
+    r"\b(all|none|both|neither) of the (above|following|options|answers)\b|\bboth [a-e] and [a-e]\b",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(r"\b(not|except|least|false|incorrect)\b", re.IGNORECASE)
+_EMPHASISED_NEGATIVE = re.compile(
+    r"(\*\*|__|<strong>|<b>)\s*(NOT|EXCEPT|LEAST|FALSE|INCORRECT)\s*(\*\*|__|</strong>|</b>)"
+)
+NEAR_DUPLICATE_RATIO = 0.9
+# Share of a file's choice questions whose key is strictly the longest option, above which
+# the key is "systematically" the longest (chance with 4 options is 25 %).
+LONGEST_KEY_SHARE = 0.4
+LONGEST_KEY_MIN_QUESTIONS = 5
+
+
+def lint_bank(bank: Bank) -> list[BankProblem]:
+    """Item-writing problems for every question, plus whole-bank checks."""
+    problems: list[BankProblem] = []
+    for lq in bank.questions.values():
+        problems.extend(_lint_question(lq))
+    problems.extend(_longest_key(bank))
+    problems.extend(_blueprints(bank))
+    problems.extend(_objectives(bank))
+    return problems
+
+
+def _where(lq: LoadedQuestion) -> tuple[str, str]:
+    if lq.case_key:
+        return "case", f"{lq.case_key}/{lq.question.key}"
+    return "question", lq.question.key
+
+
+def _lint_question(lq: LoadedQuestion) -> list[BankProblem]:
+    q = lq.question
+    kind, key = _where(lq)
+
+    def warn(field: str, message: str) -> BankProblem:
+        return BankProblem(lq.path, message, kind, key, field, severity="warning")
+
+    out: list[BankProblem] = []
+    texts = [q.stem]
+    if isinstance(q, SingleChoice | MultipleResponse):
+        texts += [o.text for o in q.options]
+        out.extend(warn("options", m) for m in _option_problems(q.options))
+    if any(_ALL_NONE.search(t) for t in texts):
+        out.append(warn("options", 'avoid "all of the above" / "none of the above"'))
+    stem_plain = re.sub(r"\*\*.*?\*\*|__.*?__", "", q.stem)
+    if _NEGATIVE.search(_last_sentence(stem_plain)) and not _EMPHASISED_NEGATIVE.search(q.stem):
+        out.append(warn("stem", "a negatively worded stem must emphasise the negative (**NOT**)"))
+    if not q.explanation.strip():
+        out.append(warn("explanation", "missing: explain why the key is right"))
+    if not q.objective:
+        out.append(warn("objective", "missing: map the question to a learning objective"))
+    if not any(r.strip() for r in q.references):
+        out.append(warn("references", "missing: cite the source the question rests on"))
+    return out
+
+
+def _last_sentence(stem: str) -> str:
+    """The question itself: negatives in the vignette are fine, in the lead-in they are not."""
+    parts = [p for p in re.split(r"(?<=[.?!:])\s+", stem.strip()) if p]
+    return parts[-1] if parts else stem
+
+
+def _option_problems(options: list[ChoiceOption]) -> list[str]:
+    out = []
+    normalised = [re.sub(r"\W+", " ", o.text).strip().lower() for o in options]
+    for i in range(len(options)):
+        for j in range(i + 1, len(options)):
+            a, b = normalised[i], normalised[j]
+            if a == b:
+                out.append(f"options '{options[i].id}' and '{options[j].id}' are duplicates")
+            elif SequenceMatcher(None, a, b).ratio() >= NEAR_DUPLICATE_RATIO:
+                out.append(f"options '{options[i].id}' and '{options[j].id}' are near-duplicates")
+    return out
+
+
+def _longest_key(bank: Bank) -> list[BankProblem]:
+    by_file: dict[str, list[bool]] = defaultdict(list)
+    for lq in bank.questions.values():
+        q = lq.question
+        if isinstance(q, SingleChoice) and len(q.options) >= 3:
+            key = next(o for o in q.options if o.correct)
+            others = [len(o.text) for o in q.options if not o.correct]
+            by_file[lq.path].append(len(key.text) > max(others))
+    out = []
+    for path, flags in by_file.items():
+        if len(flags) >= LONGEST_KEY_MIN_QUESTIONS and sum(flags) / len(flags) > LONGEST_KEY_SHARE:
+            out.append(BankProblem(
+                path,
+                f"the correct option is the longest in {sum(flags)} of {len(flags)} "
+                f"single-answer questions: make distractors as long and specific as the key",
+                severity="warning",
+            ))
+    return out
+
+
+def _blueprints(bank: Bank) -> list[BankProblem]:
+    counts = published_counts(bank)
+    by_topic: dict[str, int] = defaultdict(int)
+    for (topic, _), n in counts.items():
+        by_topic[topic] += n
+    published_cases: dict[str | None, int] = defaultdict(int)
+    for lc in bank.cases.values():
+        if lc.case.status == Status.PUBLISHED:
+            published_cases[lc.topic] += 1
+            published_cases[None] += 1
+    out = []
+    for module in bank.modules.values():
+        asked: dict[tuple[str, str | None], int] = defaultdict(int)
+        for row in module.blueprint:
+            asked[(row.topic, row.difficulty.value if row.difficulty else None)] += row.count
+        for (topic, difficulty), n in asked.items():
+            have = counts[(topic, difficulty)] if difficulty else by_topic[topic]
+            if n > have:
+                level = f" {difficulty}" if difficulty else ""
+                out.append(BankProblem(
+                    "modules", f"asks for {n}{level} '{topic}' questions; "
+                    f"the bank has {have} published", "module", module.slug, "blueprint"))
+        # Rows with and without a difficulty draw from the same pool of the topic.
+        for topic in sorted({t for t, _ in asked}):
+            total = sum(n for (t, _), n in asked.items() if t == topic)
+            if len([1 for t, _ in asked if t == topic]) > 1 and total > by_topic[topic]:
+                out.append(BankProblem(
+                    "modules", f"asks for {total} '{topic}' questions in all; the bank has "
+                    f"{by_topic[topic]} published", "module", module.slug, "blueprint"))
+        for draw in module.cases:
+            have = published_cases[draw.topic]
+            if draw.count > have:
+                out.append(BankProblem(
+                    "modules", f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; "
+                    f"the bank has {have} published", "module", module.slug, "cases"))
+    return out
+
+
+def _objectives(bank: Bank) -> list[BankProblem]:
+    """Objectives nobody tests are a gap in the blueprint."""
+    used = {lq.question.objective for lq in bank.questions.values()}
+    out = []
+    for module in bank.modules.values():
+        for objective in module.objectives:
+            if objective.id not in used:
+                out.append(BankProblem(
+                    "modules", f"objective '{objective.id}' has no question",
+                    "module", module.slug, "objectives", severity="warning"))
+    return out
+
+
+def lint_path(path: str) -> tuple[list[BankProblem], list[BankProblem]]:
+    """(errors, warnings) for the bank at ``path``: structural problems and item writing."""
+    bank = load_bank(path)
+    problems = bank.problems + lint_bank(bank)
+    return (
+        [p for p in problems if p.severity == "error"],
+        [p for p in problems if p.severity == "warning"],
+    )
+
+
+def main(argv: list[str]) -> int:
+    path = argv[0] if argv else "question_banks"
+    errors, warnings = lint_path(path)
+    for p in errors:
+        print(f"error: {p}")
+    for p in warnings:
+        print(f"warning: {p}")
+    print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,399 @@
+"""Read a directory (or one file) of native YAML bank files into validated models.
+
+Pure: no Flask, no SQLAlchemy. Every problem is collected, located (file, item key, field)
+and returned together, so an author sees all of them in one run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from app.banks.schema import (
+    Case,
+    Hotspot,
+    Module,
+    Program,
+    Question,
+    QuestionBase,
+    QuestionType,
+    Status,
+    Topic,
+)
+
+_QUESTION = TypeAdapter(Question)
+_TYPE_NAMES = {t.value for t in QuestionType}
+SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
+
+
+@dataclass(frozen=True)
+class BankProblem:
+    """One located problem: ``path: kind 'key': field: message``."""
+
+    path: str
+    message: str
+    kind: str = ""  # question, case, module, program, topic ("" for the file itself)
+    key: str = ""
+    field: str = ""
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.kind} '{self.key}': " if self.kind else ""
+        fld = f"{self.field}: " if self.field else ""
+        return f"{self.path}: {where}{fld}{self.message}"
+
+
+@dataclass
+class LoadedQuestion:
+    question: QuestionBase
+    path: str
+    topic: str
+    base_dir: Path  # the folder relative image paths start from
+    case_key: str | None = None  # set for the steps of a case
+
+
+@dataclass
+class LoadedCase:
+    case: Case
+    path: str
+    topic: str
+    base_dir: Path
+
+
+@dataclass
+class Bank:
+    topics: dict[str, Topic] = field(default_factory=dict)
+    questions: dict[str, LoadedQuestion] = field(default_factory=dict)
+    cases: dict[str, LoadedCase] = field(default_factory=dict)
+    modules: dict[str, Module] = field(default_factory=dict)
+    programs: dict[str, Program] = field(default_factory=dict)
+    problems: list[BankProblem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[BankProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[BankProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def standalone_questions(self) -> list[LoadedQuestion]:
+        return [q for q in self.questions.values() if q.case_key is None]
+
+
+class BankFileInvalid(Exception):
+    """Raised by callers that need all-or-nothing: carries every problem found."""
+
+    def __init__(self, problems: list[BankProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def bank_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
+    """Load every ``*.yaml`` under ``path`` (or the one file) and cross-check them."""
+    root = Path(path)
+    bank = Bank()
+    if not root.exists():
+        bank.problems.append(BankProblem(str(root), "no such file or directory"))
+        return bank
+    for file in bank_files(root):
+        shown = _display(file, display_root)
+        bank.files.append(shown)
+        _load_file(bank, file, shown)
+    check_references(bank)
+    return bank
+
+
+def load_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> Bank:
+    """Load one bank document given as text (uploads, tests)."""
+    bank = Bank(files=[name])
+    _parse_document(bank, text, name, base_dir or Path("."))
+    check_references(bank)
+    return bank
+
+
+def _display(file: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(file.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(file)
+
+
+def _load_file(bank: Bank, file: Path, shown: str) -> None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        bank.problems.append(BankProblem(shown, f"cannot read the file: {exc}"))
+        return
+    _parse_document(bank, text, shown, file.parent)
+
+
+def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        bank.problems.append(BankProblem(shown, f"not valid YAML{where}: {problem}"))
+        return
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        bank.problems.append(BankProblem(shown, "a bank file is a mapping of sections"))
+        return
+    unknown = sorted(set(data) - set(SECTIONS))
+    for name in unknown:
+        bank.problems.append(
+            BankProblem(shown, f"unknown section '{name}' (expected one of {', '.join(SECTIONS)})")
+        )
+    default_topic = data.get("topic")
+    if default_topic is not None and not isinstance(default_topic, str):
+        bank.problems.append(BankProblem(shown, "must be a topic id", field="topic"))
+        default_topic = None
+
+    for raw in _section(bank, data, "topics", shown):
+        item = _validate(bank, Topic, raw, shown, "topic", "id")
+        if item is not None:
+            _add_unique(bank, bank.topics, item.id, item, shown, "topic")
+
+    for raw in _section(bank, data, "questions", shown):
+        question = _validate_question(bank, raw, shown, "question")
+        if question is None:
+            continue
+        topic = question.topic or default_topic
+        if topic is None:
+            bank.problems.append(
+                BankProblem(shown, "no topic (set it here or at the top of the file)",
+                            "question", question.key, "topic")
+            )
+            continue
+        _add_unique(
+            bank, bank.questions, question.key,
+            LoadedQuestion(question, shown, topic, base_dir), shown, "question",
+        )
+
+    for raw in _section(bank, data, "cases", shown):
+        case = _validate_case(bank, raw, shown)
+        if case is None:
+            continue
+        topic = case.topic or default_topic
+        if topic is None:
+            bank.problems.append(
+                BankProblem(shown, "no topic (set it here or at the top of the file)",
+                            "case", case.key, "topic")
+            )
+            continue
+        if _add_unique(bank, bank.cases, case.key, LoadedCase(case, shown, topic, base_dir),
+                       shown, "case"):
+            for step in case.steps:
+                q = step.question
+                _add_unique(
+                    bank, bank.questions, q.key,
+                    LoadedQuestion(q, shown, q.topic or topic, base_dir, case_key=case.key),
+                    shown, "question",
+                )
+
+    for raw in _section(bank, data, "modules", shown):
+        module = _validate(bank, Module, raw, shown, "module", "slug")
+        if module is not None:
+            _add_unique(bank, bank.modules, module.slug, module, shown, "module")
+
+    for raw in _section(bank, data, "programs", shown):
+        program = _validate(bank, Program, raw, shown, "program", "slug")
+        if program is not None:
+            _add_unique(bank, bank.programs, program.slug, program, shown, "program")
+
+
+def _section(bank: Bank, data: dict[str, Any], name: str, shown: str) -> list[Any]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        bank.problems.append(BankProblem(shown, "must be a list", field=name))
+        return []
+    return value
+
+
+def _item_key(raw: Any, attr: str, index: int) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get(attr), str):
+        return raw[attr]
+    return f"#{index + 1}"
+
+
+def _report(bank: Bank, exc: ValidationError, shown: str, kind: str, key: str,
+            prefix: str = "") -> None:
+    for err in exc.errors():
+        # Positions are shown 1-based; the discriminated union's type name is dropped.
+        loc = [str(p + 1) if isinstance(p, int) else str(p) for p in err["loc"]]
+        if loc and loc[0] in _TYPE_NAMES:
+            loc = loc[1:]
+        message = err["msg"].removeprefix("Value error, ")
+        if message == "Field required":
+            message = "required"
+        elif message.startswith("Extra inputs are not permitted"):
+            message = "unknown field"
+        message = message[:1].lower() + message[1:]
+        if ": " in message and not loc:
+            fld, _, message = message.partition(": ")
+            loc = [fld]
+        where = ".".join(loc)
+        if prefix:
+            where = f"{prefix}.{where}" if where else prefix
+        bank.problems.append(BankProblem(shown, message, kind, key, where))
+
+
+def _validate(bank: Bank, model: Any, raw: Any, shown: str, kind: str, attr: str) -> Any:
+    key = _item_key(raw, attr, 0)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        _report(bank, exc, shown, kind, key)
+        return None
+
+
+def _validate_question(bank: Bank, raw: Any, shown: str, kind: str,
+                       prefix: str = "", key: str | None = None) -> QuestionBase | None:
+    key = key or _item_key(raw, "key", 0)
+    if isinstance(raw, dict) and "type" not in raw:
+        bank.problems.append(BankProblem(shown, "missing (one of the question types)",
+                                         kind, key, f"{prefix}.type" if prefix else "type"))
+        return None
+    if isinstance(raw, dict) and raw["type"] not in _TYPE_NAMES:
+        bank.problems.append(BankProblem(
+            shown, f"unknown question type '{raw['type']}' (expected one of "
+            f"{', '.join(sorted(_TYPE_NAMES))})", kind, key, f"{prefix}.type" if prefix else "type"))
+        return None
+    try:
+        return _QUESTION.validate_python(raw)
+    except ValidationError as exc:
+        _report(bank, exc, shown, kind, key, prefix)
+        return None
+
+
+def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
+    key = _item_key(raw, "key", 0)
+    if not isinstance(raw, dict):
+        bank.problems.append(BankProblem(shown, "a case is a mapping", "case", key))
+        return None
+    # Validate the steps' questions one by one so that errors name the step.
+    ok = True
+    steps = raw.get("steps")
+    if isinstance(steps, list):
+        for i, step in enumerate(steps):
+            if not isinstance(step, dict) or "question" not in step:
+                bank.problems.append(BankProblem(
+                    shown, "a case step needs a question", "case", key, f"steps.{i + 1}"))
+                ok = False
+                continue
+            if _validate_question(bank, step["question"], shown, "case",
+                                  prefix=f"steps.{i + 1}.question", key=key) is None:
+                ok = False
+    if not ok:
+        return None
+    try:
+        return Case.model_validate(raw)
+    except ValidationError as exc:
+        _report(bank, exc, shown, "case", key)
+        return None
+
+
+def _add_unique(bank: Bank, table: dict[str, Any], key: str, value: Any, shown: str,
+                kind: str) -> bool:
+    if key in table:
+        first = getattr(table[key], "path", None)
+        where = f" (first defined in {first})" if first else ""
+        bank.problems.append(BankProblem(shown, f"duplicate {kind} key{where}", kind, key))
+        return False
+    table[key] = value
+    return True
+
+
+# ---------------------------------------------------------------- cross references
+
+
+def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
+    """Problems that need the whole bank: unknown topics, modules, objectives, images."""
+    topics = set(bank.topics) | (known_topics or set())
+    objectives = {o.id for m in bank.modules.values() for o in m.objectives}
+    for lq in bank.questions.values():
+        q = lq.question
+        kind, key = ("case", lq.case_key) if lq.case_key else ("question", q.key)
+        if topics and lq.topic not in topics:
+            bank.problems.append(BankProblem(lq.path, f"unknown topic '{lq.topic}'",
+                                             kind, key, "topic"))
+        if q.objective and bank.modules and q.objective not in objectives:
+            bank.problems.append(BankProblem(
+                lq.path, f"unknown learning objective '{q.objective}'", kind, key, "objective",
+                severity="warning"))
+        if isinstance(q, Hotspot) and not (lq.base_dir / q.image).is_file():
+            bank.problems.append(BankProblem(
+                lq.path, f"image '{q.image}' not found beside the bank file", kind, key, "image"))
+    for lc in bank.cases.values():
+        if topics and lc.topic not in topics:
+            bank.problems.append(BankProblem(lc.path, f"unknown topic '{lc.topic}'",
+                                             "case", lc.case.key, "topic"))
+    module_path = "modules"
+    for module in bank.modules.values():
+        for pre in module.prerequisites:
+            if pre not in bank.modules:
+                bank.problems.append(BankProblem(module_path, f"unknown module '{pre}'",
+                                                 "module", module.slug, "prerequisites"))
+        for row in module.blueprint:
+            if topics and row.topic not in topics:
+                bank.problems.append(BankProblem(module_path, f"unknown topic '{row.topic}'",
+                                                 "module", module.slug, "blueprint"))
+        for draw in module.cases:
+            if draw.topic and topics and draw.topic not in topics:
+                bank.problems.append(BankProblem(module_path, f"unknown topic '{draw.topic}'",
+                                                 "module", module.slug, "cases"))
+    for program in bank.programs.values():
+        extra = [program.renewal_module] if program.renewal_module else []
+        for slug in [*program.modules, *extra]:
+            if slug not in bank.modules:
+                bank.problems.append(BankProblem("programs", f"unknown module '{slug}'",
+                                                 "program", program.slug, "modules"))
+    _check_prerequisite_cycles(bank)
+
+
+def _check_prerequisite_cycles(bank: Bank) -> None:
+    state: dict[str, int] = {}
+
+    def visit(slug: str, trail: list[str]) -> None:
+        if state.get(slug) == 2 or slug not in bank.modules:
+            return
+        if state.get(slug) == 1:
+            cycle = " -> ".join([*trail[trail.index(slug):], slug])
+            bank.problems.append(BankProblem("modules", f"prerequisite cycle: {cycle}",
+                                             "module", slug, "prerequisites"))
+            return
+        state[slug] = 1
+        for pre in bank.modules[slug].prerequisites:
+            visit(pre, [*trail, slug])
+        state[slug] = 2
+
+    for slug in bank.modules:
+        visit(slug, [])
+
+
+def published_counts(bank: Bank) -> Counter[tuple[str, str]]:
+    """Published standalone questions per (topic, difficulty)."""
+    return Counter(
+        (lq.topic, lq.question.difficulty.value)
+        for lq in bank.standalone_questions()
+        if lq.question.status == Status.PUBLISHED
+    )
