@@ -16,7 +16,8 @@ from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, publi
 from app.banks.schema import ChoiceOption, MultipleResponse, SingleChoice, Status
 
 _ALL_NONE = re.compile(
-    r"\b(all|none|both|neither) of the (above|following|options|answers)\b|\bboth [a-e] and [a-e]\b",
+    r"\b(all|none|both|neither) of the (above|following|options|answers)\b"
+    r"|\bboth [a-e] and [a-e]\b",
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(r"\b(not|except|least|false|incorrect)\b", re.IGNORECASE)
@@ -103,12 +104,14 @@ def _longest_key(bank: Bank) -> list[BankProblem]:
     out = []
     for path, flags in by_file.items():
         if len(flags) >= LONGEST_KEY_MIN_QUESTIONS and sum(flags) / len(flags) > LONGEST_KEY_SHARE:
-            out.append(BankProblem(
-                path,
-                f"the correct option is the longest in {sum(flags)} of {len(flags)} "
-                f"single-answer questions: make distractors as long and specific as the key",
-                severity="warning",
-            ))
+            out.append(
+                BankProblem(
+                    path,
+                    f"the correct option is the longest in {sum(flags)} of {len(flags)} "
+                    f"single-answer questions: make distractors as long and specific as the key",
+                    severity="warning",
+                )
+            )
     return out
 
 
@@ -131,22 +134,42 @@ def _blueprints(bank: Bank) -> list[BankProblem]:
             have = counts[(topic, difficulty)] if difficulty else by_topic[topic]
             if n > have:
                 level = f" {difficulty}" if difficulty else ""
-                out.append(BankProblem(
-                    "modules", f"asks for {n}{level} '{topic}' questions; "
-                    f"the bank has {have} published", "module", module.slug, "blueprint"))
+                out.append(
+                    BankProblem(
+                        "modules",
+                        f"asks for {n}{level} '{topic}' questions; the bank has {have} published",
+                        "module",
+                        module.slug,
+                        "blueprint",
+                    )
+                )
         # Rows with and without a difficulty draw from the same pool of the topic.
         for topic in sorted({t for t, _ in asked}):
             total = sum(n for (t, _), n in asked.items() if t == topic)
             if len([1 for t, _ in asked if t == topic]) > 1 and total > by_topic[topic]:
-                out.append(BankProblem(
-                    "modules", f"asks for {total} '{topic}' questions in all; the bank has "
-                    f"{by_topic[topic]} published", "module", module.slug, "blueprint"))
+                out.append(
+                    BankProblem(
+                        "modules",
+                        f"asks for {total} '{topic}' questions in all; the bank has "
+                        f"{by_topic[topic]} published",
+                        "module",
+                        module.slug,
+                        "blueprint",
+                    )
+                )
         for draw in module.cases:
             have = published_cases[draw.topic]
             if draw.count > have:
-                out.append(BankProblem(
-                    "modules", f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; "
-                    f"the bank has {have} published", "module", module.slug, "cases"))
+                out.append(
+                    BankProblem(
+                        "modules",
+                        f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; "
+                        f"the bank has {have} published",
+                        "module",
+                        module.slug,
+                        "cases",
+                    )
+                )
     return out
 
 
@@ -157,9 +180,16 @@ def _objectives(bank: Bank) -> list[BankProblem]:
     for module in bank.modules.values():
         for objective in module.objectives:
             if objective.id not in used:
-                out.append(BankProblem(
-                    "modules", f"objective '{objective.id}' has no question",
-                    "module", module.slug, "objectives", severity="warning"))
+                out.append(
+                    BankProblem(
+                        "modules",
+                        f"objective '{objective.id}' has no question",
+                        "module",
+                        module.slug,
+                        "objectives",
+                        severity="warning",
+                    )
+                )
     return out
 
 

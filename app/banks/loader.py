@@ -178,13 +178,22 @@ def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
         topic = question.topic or default_topic
         if topic is None:
             bank.problems.append(
-                BankProblem(shown, "no topic (set it here or at the top of the file)",
-                            "question", question.key, "topic")
+                BankProblem(
+                    shown,
+                    "no topic (set it here or at the top of the file)",
+                    "question",
+                    question.key,
+                    "topic",
+                )
             )
             continue
         _add_unique(
-            bank, bank.questions, question.key,
-            LoadedQuestion(question, shown, topic, base_dir), shown, "question",
+            bank,
+            bank.questions,
+            question.key,
+            LoadedQuestion(question, shown, topic, base_dir),
+            shown,
+            "question",
         )
 
     for raw in _section(bank, data, "cases", shown):
@@ -194,18 +203,27 @@ def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
         topic = case.topic or default_topic
         if topic is None:
             bank.problems.append(
-                BankProblem(shown, "no topic (set it here or at the top of the file)",
-                            "case", case.key, "topic")
+                BankProblem(
+                    shown,
+                    "no topic (set it here or at the top of the file)",
+                    "case",
+                    case.key,
+                    "topic",
+                )
             )
             continue
-        if _add_unique(bank, bank.cases, case.key, LoadedCase(case, shown, topic, base_dir),
-                       shown, "case"):
+        if _add_unique(
+            bank, bank.cases, case.key, LoadedCase(case, shown, topic, base_dir), shown, "case"
+        ):
             for step in case.steps:
                 q = step.question
                 _add_unique(
-                    bank, bank.questions, q.key,
+                    bank,
+                    bank.questions,
+                    q.key,
                     LoadedQuestion(q, shown, q.topic or topic, base_dir, case_key=case.key),
-                    shown, "question",
+                    shown,
+                    "question",
                 )
 
     for raw in _section(bank, data, "modules", shown):
@@ -235,8 +253,9 @@ def _item_key(raw: Any, attr: str, index: int) -> str:
     return f"#{index + 1}"
 
 
-def _report(bank: Bank, exc: ValidationError, shown: str, kind: str, key: str,
-            prefix: str = "") -> None:
+def _report(
+    bank: Bank, exc: ValidationError, shown: str, kind: str, key: str, prefix: str = ""
+) -> None:
     for err in exc.errors():
         # Positions are shown 1-based; the discriminated union's type name is dropped.
         loc = [str(p + 1) if isinstance(p, int) else str(p) for p in err["loc"]]
@@ -266,17 +285,32 @@ def _validate(bank: Bank, model: Any, raw: Any, shown: str, kind: str, attr: str
         return None
 
 
-def _validate_question(bank: Bank, raw: Any, shown: str, kind: str,
-                       prefix: str = "", key: str | None = None) -> QuestionBase | None:
+def _validate_question(
+    bank: Bank, raw: Any, shown: str, kind: str, prefix: str = "", key: str | None = None
+) -> QuestionBase | None:
     key = key or _item_key(raw, "key", 0)
     if isinstance(raw, dict) and "type" not in raw:
-        bank.problems.append(BankProblem(shown, "missing (one of the question types)",
-                                         kind, key, f"{prefix}.type" if prefix else "type"))
+        bank.problems.append(
+            BankProblem(
+                shown,
+                "missing (one of the question types)",
+                kind,
+                key,
+                f"{prefix}.type" if prefix else "type",
+            )
+        )
         return None
     if isinstance(raw, dict) and raw["type"] not in _TYPE_NAMES:
-        bank.problems.append(BankProblem(
-            shown, f"unknown question type '{raw['type']}' (expected one of "
-            f"{', '.join(sorted(_TYPE_NAMES))})", kind, key, f"{prefix}.type" if prefix else "type"))
+        bank.problems.append(
+            BankProblem(
+                shown,
+                f"unknown question type '{raw['type']}' (expected one of "
+                f"{', '.join(sorted(_TYPE_NAMES))})",
+                kind,
+                key,
+                f"{prefix}.type" if prefix else "type",
+            )
+        )
         return None
     try:
         return _QUESTION.validate_python(raw)
@@ -296,12 +330,19 @@ def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
     if isinstance(steps, list):
         for i, step in enumerate(steps):
             if not isinstance(step, dict) or "question" not in step:
-                bank.problems.append(BankProblem(
-                    shown, "a case step needs a question", "case", key, f"steps.{i + 1}"))
+                bank.problems.append(
+                    BankProblem(
+                        shown, "a case step needs a question", "case", key, f"steps.{i + 1}"
+                    )
+                )
                 ok = False
                 continue
-            if _validate_question(bank, step["question"], shown, "case",
-                                  prefix=f"steps.{i + 1}.question", key=key) is None:
+            if (
+                _validate_question(
+                    bank, step["question"], shown, "case", prefix=f"steps.{i + 1}.question", key=key
+                )
+                is None
+            ):
                 ok = False
     if not ok:
         return None
@@ -312,8 +353,9 @@ def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
         return None
 
 
-def _add_unique(bank: Bank, table: dict[str, Any], key: str, value: Any, shown: str,
-                kind: str) -> bool:
+def _add_unique(
+    bank: Bank, table: dict[str, Any], key: str, value: Any, shown: str, kind: str
+) -> bool:
     if key in table:
         first = getattr(table[key], "path", None)
         where = f" (first defined in {first})" if first else ""
@@ -334,39 +376,71 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
         q = lq.question
         kind, key = ("case", lq.case_key) if lq.case_key else ("question", q.key)
         if topics and lq.topic not in topics:
-            bank.problems.append(BankProblem(lq.path, f"unknown topic '{lq.topic}'",
-                                             kind, key, "topic"))
+            bank.problems.append(
+                BankProblem(lq.path, f"unknown topic '{lq.topic}'", kind, key, "topic")
+            )
         if q.objective and bank.modules and q.objective not in objectives:
-            bank.problems.append(BankProblem(
-                lq.path, f"unknown learning objective '{q.objective}'", kind, key, "objective",
-                severity="warning"))
+            bank.problems.append(
+                BankProblem(
+                    lq.path,
+                    f"unknown learning objective '{q.objective}'",
+                    kind,
+                    key,
+                    "objective",
+                    severity="warning",
+                )
+            )
         if isinstance(q, Hotspot) and not (lq.base_dir / q.image).is_file():
-            bank.problems.append(BankProblem(
-                lq.path, f"image '{q.image}' not found beside the bank file", kind, key, "image"))
+            bank.problems.append(
+                BankProblem(
+                    lq.path, f"image '{q.image}' not found beside the bank file", kind, key, "image"
+                )
+            )
     for lc in bank.cases.values():
         if topics and lc.topic not in topics:
-            bank.problems.append(BankProblem(lc.path, f"unknown topic '{lc.topic}'",
-                                             "case", lc.case.key, "topic"))
+            bank.problems.append(
+                BankProblem(lc.path, f"unknown topic '{lc.topic}'", "case", lc.case.key, "topic")
+            )
     module_path = "modules"
     for module in bank.modules.values():
         for pre in module.prerequisites:
             if pre not in bank.modules:
-                bank.problems.append(BankProblem(module_path, f"unknown module '{pre}'",
-                                                 "module", module.slug, "prerequisites"))
+                bank.problems.append(
+                    BankProblem(
+                        module_path,
+                        f"unknown module '{pre}'",
+                        "module",
+                        module.slug,
+                        "prerequisites",
+                    )
+                )
         for row in module.blueprint:
             if topics and row.topic not in topics:
-                bank.problems.append(BankProblem(module_path, f"unknown topic '{row.topic}'",
-                                                 "module", module.slug, "blueprint"))
+                bank.problems.append(
+                    BankProblem(
+                        module_path,
+                        f"unknown topic '{row.topic}'",
+                        "module",
+                        module.slug,
+                        "blueprint",
+                    )
+                )
         for draw in module.cases:
             if draw.topic and topics and draw.topic not in topics:
-                bank.problems.append(BankProblem(module_path, f"unknown topic '{draw.topic}'",
-                                                 "module", module.slug, "cases"))
+                bank.problems.append(
+                    BankProblem(
+                        module_path, f"unknown topic '{draw.topic}'", "module", module.slug, "cases"
+                    )
+                )
     for program in bank.programs.values():
         extra = [program.renewal_module] if program.renewal_module else []
         for slug in [*program.modules, *extra]:
             if slug not in bank.modules:
-                bank.problems.append(BankProblem("programs", f"unknown module '{slug}'",
-                                                 "program", program.slug, "modules"))
+                bank.problems.append(
+                    BankProblem(
+                        "programs", f"unknown module '{slug}'", "program", program.slug, "modules"
+                    )
+                )
     _check_prerequisite_cycles(bank)
 
 
@@ -377,9 +451,12 @@ def _check_prerequisite_cycles(bank: Bank) -> None:
         if state.get(slug) == 2 or slug not in bank.modules:
             return
         if state.get(slug) == 1:
-            cycle = " -> ".join([*trail[trail.index(slug):], slug])
-            bank.problems.append(BankProblem("modules", f"prerequisite cycle: {cycle}",
-                                             "module", slug, "prerequisites"))
+            cycle = " -> ".join([*trail[trail.index(slug) :], slug])
+            bank.problems.append(
+                BankProblem(
+                    "modules", f"prerequisite cycle: {cycle}", "module", slug, "prerequisites"
+                )
+            )
             return
         state[slug] = 1
         for pre in bank.modules[slug].prerequisites:

@@ -1,0 +1,1 @@
+"""The quiz engine: attempts, delivery, scoring and review."""
