@@ -1,0 +1,54 @@
+# The two commands: `make run` (install, migrate, demo accounts, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 5000
+HOST ?= 127.0.0.1
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint format install migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo setup
+
+run: demo
+	@echo "== serving on http://$(HOST):$(PORT) (Ctrl-C to stop) =="
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	@echo "== tests on SQLite =="
+	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "== tests on PostgreSQL =="; \
+		TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_URL)}" $(BIN)/python -m pytest; \
+	else \
+		echo "== PostgreSQL not reachable: PostgreSQL run skipped =="; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,33 @@
+"""Access rules visible at the route: ``@role_required("admin")``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from app.auth.models import Role
+from app.extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: Role | str) -> Callable[[F], F]:
+    """Allow only logged-in users having one of ``roles``: anonymous → login, others → 403."""
+    allowed = {Role(r) for r in roles}
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,57 @@
+"""Password hashing (argon2id, OWASP parameters) and the password policy (ASVS 6.2). Pure."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+MIN_SCORE = 3
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY_HASH = _hasher.hash("dummy password used to equalise timing")
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check ``password``; with no hash, verify against a dummy so timing stays similar."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
+    """Return the reasons ``password`` is refused (empty when acceptable).
+
+    Length 12..128, no composition rules; refuses guessable passwords (zxcvbn score < 3)
+    and passwords containing the user's e-mail, its local part or their name.
+    """
+    if len(password) < MIN_LENGTH:
+        return [f"Use at least {MIN_LENGTH} characters; a few unrelated words work well."]
+    if len(password) > MAX_LENGTH:
+        return [f"Use at most {MAX_LENGTH} characters."]
+    lowered = password.lower()
+    personal = [email.strip().lower(), name.strip().lower()]
+    local = email.split("@", 1)[0].strip().lower()
+    if len(local) >= 4:
+        personal.append(local)
+    personal += [p for p in name.lower().split() if len(p) >= 4]
+    if any(item and item in lowered for item in personal):
+        return ["Do not use your e-mail address or name in your password."]
+    result = zxcvbn(password[:100], user_inputs=[p for p in personal if p])
+    if result["score"] < MIN_SCORE:
+        hint = result.get("feedback", {}).get("warning") or ""
+        message = "This password is too easy to guess; choose a longer, less common one."
+        return [f"{message} {hint}".strip()]
+    return []

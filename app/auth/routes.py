@@ -1,0 +1,226 @@
+"""Account pages: home, register, log in/out, profile, password, personal access tokens."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import (
+    EmptyForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    TokenForm,
+)
+from app.auth.models import ApiToken
+from app.errors import DomainError
+from app.extensions import db, limiter, request_email_key
+from app.security import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_IP"]
+
+
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    """Anonymous: links to log in, register, verify. Logged in: the user's home."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    return render_template("index.html")
+
+
+@bp.get("/home")
+@login_required
+def home():  # type: ignore[no-untyped-def]
+    """Placeholder dashboard; the progress domain replaces it with a real one."""
+    return render_template("auth/home.html")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                db.session,
+                None,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=form.password.data or "",
+                profession=form.profession.data or "",
+                licence_number=form.licence_number.data or "",
+                jurisdiction=form.jurisdiction.data or "",
+            )
+        except services.EmailTaken as exc:
+            db.session.rollback()
+            form.email.errors = [exc.message]
+        except services.InvalidEmail as exc:
+            db.session.rollback()
+            form.email.errors = [exc.message]
+        except services.WeakPassword as exc:
+            db.session.rollback()
+            form.password.errors = [exc.message]
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash("Welcome! Your account has been created.", "success")
+            return redirect(url_for("auth.home"))
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"], scope="login-ip")
+@limiter.limit(
+    _login_account_limit, key_func=request_email_key, methods=["POST"], scope="login-account"
+)
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(form.next.data, url_for("auth.home")))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session, form.email.data or "", form.password.data or ""
+            )
+        except services.InvalidCredentials as exc:
+            db.session.commit()  # keep the audit row of the failure
+            form.password.errors = [exc.message]
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            return redirect(safe_next(form.next.data, url_for("auth.home")))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        services.logout(db.session, current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have been logged out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
+    if form.validate_on_submit():
+        services.update_profile(
+            db.session,
+            user,
+            name=form.name.data or "",
+            profession=form.profession.data or "",
+            licence_number=form.licence_number.data or "",
+            jurisdiction=form.jurisdiction.data or "",
+        )
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("auth.profile"))
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "auth/profile.html",
+            form=form,
+            token_form=TokenForm(),
+            revoke_form=EmptyForm(),
+            tokens=tokens,
+            new_token=None,
+        ),
+        status,
+    )
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash("Give the token a name.", "error")
+        return redirect(url_for("auth.profile"))
+    issued = services.create_token(db.session, user, form.name.data or "")
+    db.session.commit()
+    tokens = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    # The secret is shown once, in this response only (never flashed into the cookie session).
+    return render_template(
+        "auth/profile.html",
+        form=ProfileForm(obj=user),
+        token_form=TokenForm(formdata=None),
+        revoke_form=EmptyForm(),
+        tokens=tokens,
+        new_token=issued.secret,
+    )
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.revoke_token(db.session, current_user._get_current_object(), token_id)
+        db.session.commit()
+        flash("Token revoked.", "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def password():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, user, form.current.data or "", form.new.data or "")
+        except services.InvalidCredentials as exc:
+            db.session.rollback()
+            form.current.errors = [exc.message]
+        except services.WeakPassword as exc:
+            db.session.rollback()
+            form.new.errors = [exc.message]
+        else:
+            db.session.commit()
+            # Other sessions are now invalid; keep this one by logging in again.
+            session.clear()
+            login_user(user)
+            flash("Password changed. Other sessions have been logged out.", "success")
+            return redirect(url_for("auth.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status

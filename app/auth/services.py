@@ -1,0 +1,249 @@
+"""Account writes: registration, authentication, passwords, roles, tokens.
+
+Every function takes the session and the acting user, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.audit.services import record
+from app.auth import passwords
+from app.auth.models import ApiToken, Role, User
+from app.errors import Conflict, DomainError, Forbidden, NotFound
+
+
+class WeakPassword(DomainError):
+    code = "weak_password"
+    status = 400
+
+
+class InvalidEmail(DomainError):
+    code = "invalid_email"
+    status = 400
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message = "An account with this e-mail address already exists."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    message = "Invalid e-mail or password."
+
+
+class UnknownRole(DomainError):
+    code = "unknown_role"
+    status = 400
+
+
+def normalise_email(email: str) -> str:
+    """Validate syntax (no DNS lookup) and return the lower-cased address."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(f"E-mail address is not valid: {exc}") from exc
+    return result.normalized.lower()
+
+
+def parse_role(value: str | Role) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise UnknownRole(f"Unknown role {value!r}; choose one of: {allowed}.") from None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def register_user(
+    session: Session,
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role | str = Role.TRAINEE,
+    profession: str = "",
+    licence_number: str = "",
+    jurisdiction: str = "",
+) -> User:
+    """Create an account. Refuses an invalid or taken e-mail, a weak password, an unknown role."""
+    role = parse_role(role)
+    email = normalise_email(email)
+    name = name.strip()
+    if not name:
+        raise DomainError("Name is required.", code="name_required")
+    problems = passwords.password_problems(password, email=email, name=name)
+    if problems:
+        raise WeakPassword(" ".join(problems))
+    if find_user_by_email(session, email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        profession=profession.strip(),
+        licence_number=licence_number.strip(),
+        jurisdiction=jurisdiction.strip(),
+        password_hash=passwords.hash_password(password),
+        is_active=True,
+        session_version=1,
+        created_at=clock.utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor or user, "user.registered", "user", user.id, {"role": role.value})
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Return the active user for these credentials or raise InvalidCredentials.
+
+    Unknown e-mail, wrong password and deactivated accounts look the same (message and
+    timing: a dummy hash is verified when there is no user).
+    """
+    user = find_user_by_email(session, email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        record(
+            session,
+            None,
+            "auth.login_failed",
+            "user",
+            user.id if user else None,
+            {"email": email.strip().lower()[:254]},
+        )
+        raise InvalidCredentials()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    record(session, user, "auth.login", "user", user.id)
+    return user
+
+
+def logout(session: Session, user: User) -> None:
+    """End every session of ``user`` (bumps the session version)."""
+    user.session_version += 1
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change the password after checking the current one; ends every other session."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidCredentials("The current password is not correct.")
+    problems = passwords.password_problems(new, email=user.email, name=user.name)
+    if problems:
+        raise WeakPassword(" ".join(problems))
+    user.password_hash = passwords.hash_password(new)
+    user.session_version += 1
+    session.flush()
+    record(session, user, "auth.password_changed", "user", user.id)
+
+
+def update_profile(
+    session: Session,
+    user: User,
+    *,
+    name: str,
+    profession: str,
+    licence_number: str,
+    jurisdiction: str,
+) -> None:
+    """Update the editable profile fields only (never role, e-mail or activity)."""
+    if not name.strip():
+        raise DomainError("Name is required.", code="name_required")
+    user.name = name.strip()
+    user.profession = profession.strip()
+    user.licence_number = licence_number.strip()
+    user.jurisdiction = jurisdiction.strip()
+    session.flush()
+
+
+def set_role(session: Session, actor: User | None, user: User, role: Role | str) -> None:
+    """Change ``user``'s role (admin or CLI only); audited."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden()
+    new_role = parse_role(role)
+    old = user.role
+    user.role = new_role
+    session.flush()
+    record(
+        session, actor, "user.role_changed", "user", user.id, {"from": old.value, "to": new_role}
+    )
+
+
+def deactivate(session: Session, actor: User | None, user: User) -> None:
+    """Deactivate ``user`` and end all their sessions and tokens; audited."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden()
+    user.is_active = False
+    user.session_version += 1
+    now = clock.utcnow()
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+    session.flush()
+    record(session, actor, "user.deactivated", "user", user.id)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str = "API token") -> IssuedToken:
+    """Create a personal access token for ``user``; the secret is returned once, stored hashed."""
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=(name or "API token").strip()[:100],
+        token_hash=hash_token(secret),
+        created_at=clock.utcnow(),
+    )
+    session.add(token)
+    session.flush()
+    record(session, user, "token.created", "api_token", token.id, {"name": token.name})
+    return IssuedToken(token=token, secret=secret)
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s own tokens; someone else's token is NotFound."""
+    token = session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.utcnow()
+        session.flush()
+        record(session, user, "token.revoked", "api_token", token.id)
+    return token
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    """Return the active user owning an unrevoked token, marking it used; else None."""
+    token = session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_at = clock.utcnow()
+    return token.user

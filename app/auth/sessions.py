@@ -1,0 +1,97 @@
+"""Flask-Login wiring: versioned session ids, bearer tokens, CSRF for non-bearer requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from app.auth import services
+from app.auth.models import User
+from app.errors import json_error
+from app.extensions import csrf, db, login_manager
+
+
+@login_manager.user_loader
+def load_user(alt_id: str) -> User | None:
+    """Load ``"<id>:<session_version>"``; a stale version or inactive account → anonymous."""
+    try:
+        raw_id, raw_version = alt_id.split(":", 1)
+        user_id, version = int(raw_id), int(raw_version)
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def bearer_user() -> User | None:
+    """The user of a valid ``Authorization: Bearer`` token, cached for the request."""
+    if "bearer_user" not in g:
+        secret = bearer_secret()
+        g.bearer_user = services.user_for_token(db.session, secret) if secret else None
+    return g.bearer_user
+
+
+@login_manager.request_loader
+def load_user_from_request(_request: Any) -> User | None:
+    return bearer_user()
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Any:
+    if request.path.startswith("/api/"):
+        return json_error(401, "unauthorized", "Authentication required.")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+UNSAFE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+def _is_csrf_exempt() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return True
+    exempt_views = getattr(csrf, "_exempt_views", set())
+    if f"{view.__module__}.{view.__name__}" in exempt_views:
+        return True
+    exempt_bps = getattr(csrf, "_exempt_blueprints", set())
+    return request.blueprint in exempt_bps
+
+
+def init_sessions(app: Flask) -> None:
+    """Install the bearer/CSRF hook. CSRF is skipped only for bearer-authenticated requests."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def authenticate_bearer_and_check_csrf() -> Any:
+        if bearer_secret() is not None:
+            user = bearer_user()
+            if user is None:
+                return json_error(401, "invalid_token", "The bearer token is invalid or revoked.")
+            if current_user.is_authenticated and current_user.id != user.id:
+                abort(400, "Conflicting credentials.")
+            db.session.commit()  # persist last_used_at before the request does its work
+            return None
+        if (
+            app.config.get("WTF_CSRF_ENABLED", True)
+            and request.method in app.config.get("WTF_CSRF_METHODS", UNSAFE_METHODS)
+            and request.endpoint
+            and not _is_csrf_exempt()
+        ):
+            csrf.protect()
+        return None

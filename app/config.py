@@ -1,0 +1,92 @@
+"""Settings, all read from environment variables (see docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    """The folder for the SQLite database, the generated secret key and the demo password."""
+    return Path(os.environ.get("INSTANCE_PATH", str(DEFAULT_INSTANCE))).resolve()
+
+
+def _secret_key(env: str, folder: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set when APP_ENV=production")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment, then apply ``overrides``."""
+    overrides = dict(overrides or {})
+    env = os.environ.get("APP_ENV", "development")
+    folder = instance_path()
+    production = env == "production"
+    testing = bool(overrides.get("TESTING", _bool(os.environ.get("TESTING"))))
+
+    settings: dict[str, Any] = {
+        "APP_ENV": env,
+        "TESTING": testing,
+        "DEBUG": False,
+        "INSTANCE_PATH": str(folder),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'app.db'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT_ACCOUNT": os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "10/minute"),
+        "LOGIN_RATE_LIMIT_IP": os.environ.get("LOGIN_RATE_LIMIT_IP", "30/minute"),
+        "ATTEMPT_GRACE_SECONDS": int(os.environ.get("ATTEMPT_GRACE_SECONDS", "60")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Dry Needling Academy API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if production:
+        settings.update(
+            SESSION_COOKIE_NAME="__Host-session",
+            SESSION_COOKIE_SECURE=True,
+            REMEMBER_COOKIE_NAME="__Host-remember_token",
+            REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    if "SECRET_KEY" not in overrides:
+        settings["SECRET_KEY"] = _secret_key(env, folder)
+    settings.update(overrides)
+    return settings

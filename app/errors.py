@@ -1,0 +1,159 @@
+"""Domain errors and the single place that turns errors into HTML pages or JSON envelopes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A failure the user can cause. Subclass per failure, setting ``code`` and ``status``.
+
+    ``DomainError("message")`` or ``DomainError("message", code="x", status=409)``.
+    """
+
+    code: str = "domain_error"
+    status: int = 400
+    message: str = "The request could not be completed."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, status: int | None = None
+    ) -> None:
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    message = "Not found."
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    message = "You are not allowed to do this."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    message = "This conflicts with the current state."
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status = 400
+    message = "The input is not valid."
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+HTML_TEMPLATES = {400, 403, 404, 429, 500}
+
+
+def wants_json() -> bool:
+    """True for API paths, where errors are JSON envelopes."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> Response:
+    """The JSON error envelope ``{"error": {"code", "message"}}``."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update(extra)
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def _validation_message(exc: HTTPException) -> tuple[str, dict[str, Any]]:
+    """Flatten webargs/marshmallow messages into one sentence naming the fields."""
+    data = getattr(exc, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not messages:
+        return (exc.description or "The input is not valid."), {}
+    parts: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key in {"json", "query", "form", "files", "headers", "path", "_schema"}:
+                    walk(prefix, sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list):
+            text = " ".join(str(v) for v in value)
+            parts.append(f"{prefix}: {text}" if prefix else text)
+        else:
+            parts.append(f"{prefix}: {value}" if prefix else str(value))
+
+    walk("", messages)
+    return "; ".join(parts) or "The input is not valid.", {"fields": messages}
+
+
+def _render(status: int, code: str, message: str, **extra: Any) -> Response | tuple[str, int]:
+    if wants_json():
+        return json_error(status, code, message, **extra)
+    template = f"errors/{status}.html" if status in HTML_TEMPLATES else "errors/generic.html"
+    return render_template(template, status=status, code=code, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the one handler for DomainError, HTTP errors and unexpected exceptions."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+        return _render(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        status = exc.code or 500
+        extra: dict[str, Any] = {}
+        if status == 422:
+            status = 400
+            message, extra = _validation_message(exc)
+            code = "validation_error"
+        else:
+            code = HTTP_CODES.get(status, "error")
+            message = exc.description or ""
+            if status == 400 and getattr(exc, "data", None):
+                message, extra = _validation_message(exc)
+                code = "validation_error" if extra else code
+        if code == "bad_request" and "CSRF" in message:
+            code = "csrf_failed"
+        response = _render(status, code, message, **extra)
+        if isinstance(response, Response):
+            for key, value in exc.get_headers() if status != 422 else []:
+                if key.lower() not in {"content-type"}:
+                    response.headers[key] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(exc, HTTPException):
+            return handle_http_error(exc)
+        log.exception("Unhandled error", exc_info=exc)
+        err = InternalServerError()
+        return _render(500, "internal_error", err.description or "Internal error")

@@ -1,0 +1,125 @@
+"""Flask extensions, created unbound here and attached in ``create_app``; the declarative Base."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model; constraints get stable names on every database."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware DateTime that always returns aware UTC (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column; use app.clock")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def alembic_render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render our column types as plain SQLAlchemy ones in generated migrations."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def rate_limit_key() -> str:
+    """The client IP (the real one once ProxyFix has run, when TRUST_PROXY=1)."""
+    return get_remote_address() or "unknown"
+
+
+limiter = Limiter(key_func=rate_limit_key, default_limits=[], headers_enabled=True)
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "Stable snake_case code."})
+    message = ma.fields.String(required=True)
+
+
+class ErrorEnvelope(ma.Schema):
+    """Every API error: ``{"error": {"code": ..., "message": ...}}``."""
+
+    error = ma.fields.Nested(ErrorBody, required=True)
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest Api documenting our error envelope as the default error response."""
+
+    ERROR_SCHEMA = ErrorEnvelope
+
+
+api = Api()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Foreign keys on, WAL and full sync for every SQLite connection (no-op elsewhere)."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def request_email_key() -> str:
+    """Rate-limit key for login: the submitted e-mail address, lower-cased."""
+    email = ""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            email = str(body.get("email") or "")
+    else:
+        email = request.form.get("email", "")
+    return "account:" + email.strip().lower()
