@@ -1,0 +1,1 @@
+"""Question banks: content, import/export, analysis."""
