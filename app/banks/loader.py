@@ -12,21 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from app.banks.schema import (
+    QUESTION_ADAPTER,
     Case,
     Hotspot,
     Module,
     Program,
-    Question,
     QuestionBase,
     QuestionType,
     Status,
     Topic,
 )
 
-_QUESTION = TypeAdapter(Question)
+_QUESTION = QUESTION_ADAPTER
 _TYPE_NAMES = {t.value for t in QuestionType}
 SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
 

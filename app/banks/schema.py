@@ -12,7 +12,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
@@ -284,6 +284,8 @@ Question = Annotated[
     Field(discriminator="type"),
 ]
 
+QUESTION_ADAPTER: TypeAdapter[QuestionBase] = TypeAdapter(Question)
+
 QUESTION_MODELS: dict[QuestionType, type[QuestionBase]] = {
     QuestionType.SINGLE_CHOICE: SingleChoice,
     QuestionType.MULTIPLE_RESPONSE: MultipleResponse,
@@ -298,6 +300,11 @@ QUESTION_MODELS: dict[QuestionType, type[QuestionBase]] = {
 
 # Fields that belong to the question's identity or workflow, not to a version's content.
 NON_VERSION_FIELDS = frozenset({"key", "status", "topic"})
+
+
+def version_content(question: QuestionBase) -> dict[str, Any]:
+    """What a QuestionVersion stores: everything but the workflow fields (key kept)."""
+    return question.model_dump(mode="json", exclude={"status", "topic"})
 
 
 def content_hash(question: QuestionBase) -> str:

@@ -1,0 +1,52 @@
+"""Reads for the banks: current versions as models, counts, what a module can draw from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.banks import models as m
+
+
+def bank_stats(session: Session) -> dict[str, Any]:
+    """Counts of questions (standalone and case steps) by topic, type, difficulty and status."""
+    rows = session.execute(
+        sa.select(
+            m.Topic.slug, m.QuestionVersion.type, m.QuestionVersion.difficulty, m.Question.status
+        )
+        .join(m.Question, m.Question.topic_id == m.Topic.id)
+        .join(m.QuestionVersion, m.QuestionVersion.id == m.Question.current_version_id)
+    ).all()
+    by = [Counter(), Counter(), Counter(), Counter()]
+    for row in rows:
+        for counter, value in zip(by, row, strict=True):
+            counter[getattr(value, "value", value)] += 1
+    return {
+        "questions": {
+            "total": len(rows),
+            "by_topic": dict(by[0]),
+            "by_type": dict(by[1]),
+            "by_difficulty": dict(by[2]),
+            "by_status": dict(by[3]),
+        },
+        "cases": session.scalar(sa.select(sa.func.count()).select_from(m.Case)) or 0,
+        "modules": session.scalar(sa.select(sa.func.count()).select_from(m.Module)) or 0,
+        "programs": session.scalar(sa.select(sa.func.count()).select_from(m.Program)) or 0,
+    }
+
+
+def current_questions(session: Session, topic: str | None = None) -> list[tuple[str, Any]]:
+    """(topic slug, QuestionVersion) of every standalone question's current version."""
+    stmt = (
+        sa.select(m.Topic.slug, m.QuestionVersion)
+        .join(m.Question, m.Question.topic_id == m.Topic.id)
+        .join(m.QuestionVersion, m.QuestionVersion.id == m.Question.current_version_id)
+        .where(m.Question.case_id.is_(None))
+        .order_by(m.Question.key)
+    )
+    if topic:
+        stmt = stmt.where(m.Topic.slug == topic)
+    return [(slug, version) for slug, version in session.execute(stmt)]
