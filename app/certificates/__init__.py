@@ -1,0 +1,1 @@
+"""Certificates: completion, issuing and Open Badges 3.0 credentials."""
