@@ -44,6 +44,7 @@ _SKIP_REASONS = {
     "essay": "essay question: essays are not auto-scored",
     "description": "description (no answer): not a question",
     "multianswer": "embedded answers (Cloze) have no equivalent question type",
+    "cloze": "embedded answers (Cloze) have no equivalent question type",
     "calculated": "calculated questions (random values from formulas) have no equivalent",
     "calculatedsimple": "calculated questions (random values from formulas) have no equivalent",
     "calculatedmulti": "calculated questions (random values from formulas) have no equivalent",
