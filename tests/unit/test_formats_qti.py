@@ -93,10 +93,16 @@ ORDER_MATCH = f"""<wrapper>
 <qti-correct-response><qti-value>P1 M1</qti-value><qti-value>P2 M1</qti-value>
 </qti-correct-response></qti-response-declaration><qti-item-body>
 <qti-match-interaction response-identifier="RESPONSE"><qti-prompt>Match.</qti-prompt>
-<qti-simple-match-set><qti-simple-associable-choice identifier="P1">Trapezius</qti-simple-associable-choice>
-<qti-simple-associable-choice identifier="P2">Levator</qti-simple-associable-choice></qti-simple-match-set>
-<qti-simple-match-set><qti-simple-associable-choice identifier="M1">Neck</qti-simple-associable-choice>
-<qti-simple-associable-choice identifier="M2">Foot</qti-simple-associable-choice></qti-simple-match-set>
+<qti-simple-match-set>
+<qti-simple-associable-choice identifier="P1">Trapezius</qti-simple-associable-choice>
+
+<qti-simple-associable-choice identifier="P2">Levator</qti-simple-associable-choice>
+</qti-simple-match-set>
+<qti-simple-match-set>
+<qti-simple-associable-choice identifier="M1">Neck</qti-simple-associable-choice>
+
+<qti-simple-associable-choice identifier="M2">Foot</qti-simple-associable-choice>
+</qti-simple-match-set>
 </qti-match-interaction></qti-item-body></qti-assessment-item>
 <qti-assessment-item {NS} identifier="te-1">
 <qti-response-declaration identifier="RESPONSE" cardinality="single" base-type="string">
@@ -111,7 +117,8 @@ ORDER_MATCH = f"""<wrapper>
 </qti-assessment-item>
 <qti-assessment-item {NS} identifier="essay-1"><qti-response-declaration identifier="RESPONSE"
  cardinality="single" base-type="string"/><qti-item-body>
-<qti-extended-text-interaction response-identifier="RESPONSE"/></qti-item-body></qti-assessment-item>
+<qti-extended-text-interaction response-identifier="RESPONSE"/></qti-item-body>
+</qti-assessment-item>
 </wrapper>"""
 
 
