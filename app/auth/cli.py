@@ -34,9 +34,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _read_password() -> str:
-    stdin = click.get_text_stream("stdin")
-    if not stdin.isatty():
-        return stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
@@ -136,7 +135,8 @@ def load_question_banks(path: Path) -> None:
 
 
 @demo_cli.command("setup")
-def setup() -> None:
+@click.option("--skip-banks", is_flag=True, help="Do not load question_banks/.")
+def setup(skip_banks: bool) -> None:
     """Create one demo account per role (idempotent), load question_banks/, print the logins."""
     instance = Path(current_app.config["INSTANCE_PATH"])
     password = demo_password(instance)
@@ -163,7 +163,7 @@ def setup() -> None:
 
     # --- Question banks: the banks domain fills in app.banks.services.import_directory. ---
     banks_dir = Path(current_app.root_path).parent / "question_banks"
-    if banks_dir.is_dir():
+    if banks_dir.is_dir() and not skip_banks:
         load_question_banks(banks_dir)
 
     click.echo(f"Demo accounts (password for all: {password})")

@@ -47,9 +47,10 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     if len(local) >= 4:
         personal.append(local)
     personal += [p for p in name.lower().split() if len(p) >= 4]
-    if any(item and item in lowered for item in personal):
+    personal = [p for p in personal if len(p) >= 4]  # "W" must not refuse every password with w
+    if any(item in lowered for item in personal):
         return ["Do not use your e-mail address or name in your password."]
-    result = zxcvbn(password[:100], user_inputs=[p for p in personal if p])
+    result = zxcvbn(password[:100], user_inputs=personal)
     if result["score"] < MIN_SCORE:
         hint = result.get("feedback", {}).get("warning") or ""
         message = "This password is too easy to guess; choose a longer, less common one."

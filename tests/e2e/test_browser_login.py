@@ -1,0 +1,71 @@
+"""A real browser (Debian's Chromium via Playwright) registers, logs out and logs in."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import limiter
+
+pytestmark = [pytest.mark.e2e, pytest.mark.committed_db]
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "lantern orchard velvet compass 7"
+
+
+@pytest.fixture
+def live_server(app, db_session) -> Iterator[str]:
+    with app.app_context():
+        limiter.reset()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def page():  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            context = browser.new_context()
+            yield context.new_page()
+            context.close()
+        finally:
+            browser.close()
+
+
+def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{live_server}/register")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.get_by_label("Full name").fill("Browser Trainee")
+    page.get_by_label("E-mail").fill("browser@example.org")
+    page.get_by_label("Profession").fill("Physiotherapist")
+    page.get_by_label("Licence number").fill("PT-42")
+    page.get_by_label("Jurisdiction").fill("Ontario")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{live_server}/home")
+    assert "Welcome, Browser Trainee" in page.content()
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server}/login")
+    page.get_by_label("E-mail").fill("browser@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}/home")
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert not errors, errors

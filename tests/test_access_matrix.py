@@ -1,0 +1,91 @@
+"""Role × route access matrix (SECURITY.md A5), generated from ``app.url_map``.
+
+Every route must be listed in EXPECTED. The test fails when a route exists that is not listed,
+so whoever adds a route also states who may reach it.
+
+How to add yours: one line ``"endpoint": {role: status, ...}`` with the status a plain GET
+returns for anonymous / trainee / instructor / admin (use the helpers below: ``PUBLIC``,
+``LOGGED_IN``, ``roles("admin")``, ...). Routes that take URL parameters or that only accept
+POST/PUT/DELETE list the statuses too (they are checked by their own tests), or use
+``NOT_GET``. For URL parameters, add a sample in SAMPLE_ARGS.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+ROLES = ("anonymous", "trainee", "instructor", "admin")
+LOGIN = 302  # anonymous users are redirected to the login page (401 JSON under /api/)
+
+
+def row(anonymous: int, trainee: int, instructor: int, admin: int) -> dict[str, int]:
+    return dict(zip(ROLES, (anonymous, trainee, instructor, admin), strict=True))
+
+
+PUBLIC = row(200, 200, 200, 200)
+LOGGED_IN = row(LOGIN, 200, 200, 200)
+API_LOGGED_IN = row(401, 200, 200, 200)
+NOT_GET = row(405, 405, 405, 405)  # POST/DELETE-only routes: GET is refused for everyone
+
+
+def roles(*allowed: str, anonymous: int = LOGIN) -> dict[str, int]:
+    """Only ``allowed`` roles get 200; other logged-in users get 403."""
+    return {
+        "anonymous": anonymous,
+        **{r: (200 if r in allowed else 403) for r in ROLES[1:]},
+    }
+
+
+EXPECTED: dict[str, dict[str, int]] = {
+    "static": PUBLIC,
+    # auth
+    "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
+    "auth.home": LOGGED_IN,
+    "auth.register": row(200, 302, 302, 302),
+    "auth.login": row(200, 302, 302, 302),
+    "auth.logout": NOT_GET,
+    "auth.profile": LOGGED_IN,
+    "auth.password": LOGGED_IN,
+    "auth.create_token": NOT_GET,
+    "auth.revoke_token": NOT_GET,
+    # api
+    "api-docs.openapi_json": PUBLIC,
+    "api_auth.create_token": NOT_GET,
+    "api_auth.delete_token": NOT_GET,
+    "api_auth.me": API_LOGGED_IN,
+}
+
+# Sample URL arguments for routes with parameters.
+SAMPLE_ARGS: dict[str, dict[str, object]] = {
+    "static": {"filename": "css/app.css"},
+    "auth.revoke_token": {"token_id": 1},
+    "api_auth.delete_token": {"token_id": 1},
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - EXPECTED.keys())
+    assert not missing, f"Add these endpoints to EXPECTED in {__file__}: {missing}"
+    stale = sorted(EXPECTED.keys() - endpoints)
+    assert not stale, f"These endpoints no longer exist; remove them from EXPECTED: {stale}"
+
+
+def _cases():
+    for endpoint, expected in EXPECTED.items():
+        for role in ROLES:
+            yield pytest.param(endpoint, role, expected[role], id=f"{endpoint}-{role}")
+
+
+@pytest.mark.parametrize(("endpoint", "role", "status"), list(_cases()))
+def test_get_status_per_role(app, client, login_as, endpoint, role, status):
+    if role != "anonymous":
+        login_as(role)
+    with app.test_request_context():
+        url = url_for(endpoint, **SAMPLE_ARGS.get(endpoint, {}))
+    response = client.get(url)
+    response.close()  # static files are streamed from disk
+    assert response.status_code == status, f"GET {url} as {role}"
+    if status == LOGIN and role == "anonymous":
+        assert "/login" in response.headers["Location"]

@@ -1,0 +1,113 @@
+"""Security headers, CSRF, safe redirects, error pages."""
+
+import pytest
+
+from app.security import is_safe_next
+from tests.conftest import csrf_token_from
+
+
+def test_security_headers_with_a_fresh_nonce(client):
+    first = client.get("/login")
+    second = client.get("/login")
+    csp = first.headers["Content-Security-Policy"]
+    for directive in [
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "'strict-dynamic'",
+    ]:
+        assert directive in csp
+    assert "'nonce-" in csp
+    assert csp != second.headers["Content-Security-Policy"]
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    assert first.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert first.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in first.headers
+
+
+def test_production_cookies_and_hsts(monkeypatch, tmp_path):
+    from app import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    prod = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+    assert prod.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert prod.config["SESSION_COOKIE_SECURE"] is True
+    assert prod.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = prod.test_client().get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_requires_a_secret_key(monkeypatch, tmp_path):
+    from app.config import ConfigError, load_settings
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        load_settings({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_missing_csrf_token_is_a_400(client, db_session):
+    response = client.post("/login", data={"email": "a@example.org", "password": "whatever x"})
+    assert response.status_code == 400
+    assert "CSRF" in response.text
+
+
+def test_token_from_another_session_is_refused(app, client, db_session):
+    other = app.test_client()
+    foreign = csrf_token_from(other.get("/login").text)
+    client.get("/login")
+    response = client.post(
+        "/login", data={"email": "a@example.org", "password": "whatever x", "csrf_token": foreign}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("target", "ok"),
+    [
+        ("/profile", True),
+        ("/verify/abc?x=1", True),
+        ("//evil.example", False),
+        ("https://evil.example/", False),
+        ("https:evil.example", False),
+        ("/\\/evil.example", False),
+        ("\\/\\/evil.example", False),
+        ("javascript:alert(1)", False),
+        ("/\t/evil.example", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_safe_next(target, ok):
+    assert is_safe_next(target) is ok
+
+
+def test_html_404_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert 'href="#main"' in response.text
+
+
+def test_pages_have_landmarks_and_a_skip_link(client):
+    html = client.get("/register").text
+    for fragment in [
+        "<header",
+        '<nav aria-label="Main"',
+        '<main id="main"',
+        "<footer",
+        'class="skip-link"',
+    ]:
+        assert fragment in html
+    assert '<label for="email">' in html
