@@ -272,14 +272,25 @@ def _k_choices(q: MultipleResponse) -> dict[str, Any]:
     return {"choices": sorted(o.id for o in q.options if o.correct)}
 
 
+def interior_point(points: list[tuple[float, float]]) -> dict[str, float]:
+    """A point inside the polygon: its centroid, else a fan triangle's centroid, else a vertex."""
+    n = len(points)
+    candidates = [(sum(p[0] for p in points) / n, sum(p[1] for p in points) / n)]
+    candidates += [
+        (
+            (points[0][0] + points[i][0] + points[i + 1][0]) / 3,
+            (points[0][1] + points[i][1] + points[i + 1][1]) / 3,
+        )
+        for i in range(1, n - 1)
+    ]
+    for x, y in candidates:
+        if point_in_polygon(x, y, points):
+            return {"x": x, "y": y}
+    return {"x": points[0][0], "y": points[0][1]}  # on the boundary, which counts as inside
+
+
 def _k_point(q: Hotspot) -> dict[str, Any]:
-    region = next(g for g in q.regions if g.correct)
-    # The vertex centroid can fall outside a concave polygon: fall back to a vertex.
-    cx = sum(p[0] for p in region.points) / len(region.points)
-    cy = sum(p[1] for p in region.points) / len(region.points)
-    if not point_in_polygon(cx, cy, region.points):
-        cx, cy = region.points[0]
-    return {"point": {"x": cx, "y": cy}}
+    return {"point": interior_point(next(g for g in q.regions if g.correct).points)}
 
 
 def _k_text(q: ShortAnswer) -> dict[str, Any]:

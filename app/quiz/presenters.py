@@ -1,0 +1,163 @@
+"""What a trainee is shown of an attempt item, and when: the one place keys can leak from.
+
+``item_view`` is everything needed to answer a question and nothing of its key (no correct
+flags, feedback, explanation or references). ``feedback_view`` holds those, and is only built
+when ``may_show_feedback`` says the module's review policy allows it. Pages and the API both
+use these functions, never the question model directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.banks.schema import (
+    Hotspot,
+    Matching,
+    Mode,
+    MultipleResponse,
+    Numeric,
+    Ordering,
+    QuestionBase,
+    ReviewPolicy,
+    ScriptConcordance,
+    SingleChoice,
+    TrueFalse,
+)
+from app.quiz import scoring
+from app.quiz.models import Attempt, AttemptItem
+from app.quiz.services import to_display
+from app.text import render_markdown
+
+
+def item_view(
+    item: AttemptItem, question: QuestionBase, *, media_url: str | None = None, visible: bool = True
+) -> dict[str, Any]:
+    """The answerable form of one item, in the attempt's opaque ids and display order."""
+    view: dict[str, Any] = {
+        "id": item.id,
+        "position": item.position,
+        "type": question.type.value,
+        "seq": item.seq,
+        "flagged": item.flagged,
+        "answered": item.response is not None,
+        "locked": item.locked,
+        "response": to_display(question, item.display, item.response),
+    }
+    if not visible:
+        # A case step not yet disclosed: no stem, no options.
+        view["hidden"] = True
+        return view
+    view["stem_html"] = str(render_markdown(question.stem))
+    if isinstance(question, SingleChoice | MultipleResponse):
+        text = {o.id: o.text for o in question.options}
+        view["options"] = [
+            {"id": opaque, "html": str(render_markdown(text[real]))}
+            for opaque, real in item.display["options"]
+        ]
+    elif isinstance(question, Ordering):
+        text = dict(zip(question.item_ids(), question.items, strict=True))
+        view["options"] = [
+            {"id": opaque, "html": str(render_markdown(text[real]))}
+            for opaque, real in item.display["options"]
+        ]
+    elif isinstance(question, Matching):
+        premise_text = {
+            pid: p.premise for pid, p in zip(question.premise_ids(), question.pairs, strict=True)
+        }
+        answer_text = dict(question.answer_choices())
+        view["premises"] = [
+            {"id": opaque, "html": str(render_markdown(premise_text[real]))}
+            for opaque, real in item.display["premises"]
+        ]
+        view["options"] = [
+            {"id": opaque, "html": str(render_markdown(answer_text[real]))}
+            for opaque, real in item.display["options"]
+        ]
+    elif isinstance(question, TrueFalse):
+        view["options"] = [{"id": "true", "html": "True"}, {"id": "false", "html": "False"}]
+    elif isinstance(question, Numeric):
+        view["unit"] = question.unit
+    elif isinstance(question, Hotspot):
+        labels = {r.id: r.label for r in question.regions}
+        view["image_url"] = media_url
+        view["image_alt"] = question.image_alt
+        view["regions"] = [
+            {"id": opaque, "label": labels[real]} for opaque, real in item.display["regions"]
+        ]
+    elif isinstance(question, ScriptConcordance):
+        view["hypothesis_html"] = str(render_markdown(question.hypothesis))
+        view["new_information_html"] = str(render_markdown(question.new_information))
+        view["scale"] = [
+            {"value": v, "label": label}
+            for v, label in zip(range(-2, 3), question.scale, strict=True)
+        ]
+    return view
+
+
+def may_show_correctness(attempt: Attempt, item: AttemptItem | None = None) -> bool:
+    """Practice: once an item is checked (locked). Exam: after submission, unless score-only."""
+    if attempt.mode == Mode.PRACTICE:
+        return (item is not None and item.locked) or not attempt.is_open
+    return not attempt.is_open and attempt.module.review_policy != ReviewPolicy.SCORE
+
+
+def may_show_feedback(attempt: Attempt, item: AttemptItem | None = None) -> bool:
+    """Keys, feedback, explanations and references: practice once checked; exam by policy."""
+    if attempt.mode == Mode.PRACTICE:
+        return (item is not None and item.locked) or not attempt.is_open
+    return not attempt.is_open and attempt.module.review_policy == ReviewPolicy.FULL
+
+
+def feedback_view(item: AttemptItem, question: QuestionBase) -> dict[str, Any]:
+    """The key, per-option feedback, explanation and references of an item (after policy)."""
+    key = scoring.key_response(question)
+    result = scoring.score(question, item.response)
+    view: dict[str, Any] = {
+        "score": result.score,
+        "max_score": result.max_score,
+        "correct": result.is_correct,
+        "key": to_display(question, item.display, key),
+        "explanation_html": str(render_markdown(question.explanation)),
+        "references": list(question.references),
+    }
+    if isinstance(question, SingleChoice | MultipleResponse):
+        by_id = {o.id: o for o in question.options}
+        view["options"] = [
+            {
+                "id": opaque,
+                "correct": by_id[real].correct,
+                "feedback_html": str(render_markdown(by_id[real].feedback)),
+            }
+            for opaque, real in item.display["options"]
+        ]
+    elif isinstance(question, TrueFalse):
+        view["key_text"] = "True" if question.answer else "False"
+        chosen = (item.response or {}).get("value")
+        text = question.feedback_true if chosen else question.feedback_false
+        if chosen is not None and text:
+            view["feedback_html"] = str(render_markdown(text))
+    elif isinstance(question, Ordering):
+        view["key_text"] = list(question.items)
+    elif isinstance(question, Matching):
+        view["key_text"] = [[p.premise, p.answer] for p in question.pairs]
+    elif isinstance(question, Numeric):
+        view["key_text"] = f"{question.answer:g} {question.unit}".strip() + (
+            f" (± {question.tolerance:g})" if question.tolerance else ""
+        )
+    elif isinstance(question, Hotspot):
+        view["key_text"] = ", ".join(r.label for r in question.regions if r.correct)
+    elif isinstance(question, ScriptConcordance):
+        view["credits"] = scoring.sct_credits(question.panel)
+        view["panel"] = list(question.panel)
+    else:
+        view["key_text"] = ", ".join(question.answers)  # short answer patterns
+    return view
+
+
+def correctness_view(item: AttemptItem) -> dict[str, Any]:
+    score = item.score if item.score is not None else 0.0
+    return {
+        "score": score,
+        "max_score": item.max_score,
+        "correct": abs(score - item.max_score) < 1e-9,
+    }

@@ -1,0 +1,139 @@
+"""Reads for the quiz engine: a module's state for a trainee, attempts with their items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app import clock
+from app.auth.models import User
+from app.banks import models as bm
+from app.banks.schema import Mode
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """What a trainee may do with a module now, and why not."""
+
+    module: bm.Module
+    attempts_used: int
+    attempts_left: int | None  # None: unlimited
+    best_percent: float | None
+    has_passed: bool
+    open_attempt_id: int | None
+    last_submitted_at: datetime | None
+    next_allowed_at: datetime | None  # set while a cooldown runs
+    locked_reason: str | None  # unmet prerequisites
+    last_passed: bool | None
+
+
+def module_state(
+    session: Session, user: User, module: bm.Module, now: datetime | None = None
+) -> ModuleState:
+    return module_states(session, user, [module], now)[module.slug]
+
+
+def module_states(
+    session: Session, user: User, modules: list[bm.Module], now: datetime | None = None
+) -> dict[str, ModuleState]:
+    """The state of each module for ``user``, in a constant number of queries."""
+    now = now or clock.utcnow()
+    prereq_slugs = {p for m in modules for p in m.prerequisites}
+    all_slugs = {m.slug for m in modules} | prereq_slugs
+    rows = session.execute(
+        sa.select(
+            bm.Module.slug,
+            Attempt.status,
+            Attempt.percent,
+            Attempt.passed,
+            Attempt.submitted_at,
+            Attempt.id,
+        )
+        .join(Attempt, Attempt.module_id == bm.Module.id)
+        .where(Attempt.user_id == user.id, bm.Module.slug.in_(all_slugs))
+        .order_by(Attempt.attempt_no)
+    ).all()
+    by_slug: dict[str, list] = {}
+    for row in rows:
+        by_slug.setdefault(row.slug, []).append(row)
+    passed = {slug for slug, rs in by_slug.items() if any(r.passed for r in rs)}
+    titles = (
+        dict(
+            session.execute(
+                sa.select(bm.Module.slug, bm.Module.title).where(bm.Module.slug.in_(prereq_slugs))
+            ).all()
+        )
+        if prereq_slugs
+        else {}
+    )
+    states = {}
+    for module in modules:
+        rs = by_slug.get(module.slug, [])
+        used = len(rs)
+        closed = [r for r in rs if r.status != AttemptStatus.IN_PROGRESS]
+        open_id = next((r.id for r in rs if r.status == AttemptStatus.IN_PROGRESS), None)
+        last = closed[-1] if closed else None
+        limit = module.attempt_limit if module.mode == Mode.EXAM else None
+        left = None if limit is None else max(0, limit - used)
+        next_allowed = None
+        if (
+            module.mode == Mode.EXAM
+            and last is not None
+            and module.cooldown_hours
+            and not last.passed
+            and open_id is None
+        ):
+            candidate = last.submitted_at + timedelta(hours=module.cooldown_hours)
+            if candidate > now:
+                next_allowed = candidate
+        missing = [p for p in module.prerequisites if p not in passed]
+        locked = None
+        if missing:
+            names = ", ".join(titles.get(p, p) for p in missing)
+            locked = f"Pass {names} first."
+        percents = [r.percent for r in closed if r.percent is not None]
+        states[module.slug] = ModuleState(
+            module=module,
+            attempts_used=used,
+            attempts_left=left,
+            best_percent=max(percents) if percents else None,
+            has_passed=module.slug in passed,
+            open_attempt_id=open_id,
+            last_submitted_at=last.submitted_at if last else None,
+            next_allowed_at=next_allowed,
+            locked_reason=locked,
+            last_passed=last.passed if last else None,
+        )
+    return states
+
+
+def visible_modules(session: Session) -> list[bm.Module]:
+    return list(session.scalars(sa.select(bm.Module).order_by(bm.Module.position, bm.Module.slug)))
+
+
+def get_module(session: Session, slug: str) -> bm.Module | None:
+    return session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
+
+
+def attempt_for(session: Session, user: User, attempt_id: int) -> Attempt | None:
+    """The user's attempt with its items and their versions (a constant number of queries)."""
+    return session.scalar(
+        sa.select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .options(
+            selectinload(Attempt.items).selectinload(AttemptItem.question_version),
+            selectinload(Attempt.items).selectinload(AttemptItem.case_version),
+            selectinload(Attempt.module),
+        )
+    )
+
+
+def attempts_of(session: Session, user: User, module: bm.Module | None = None) -> list[Attempt]:
+    stmt = sa.select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at)
+    if module is not None:
+        stmt = stmt.where(Attempt.module_id == module.id)
+    return list(session.scalars(stmt.options(selectinload(Attempt.module))))

@@ -1,0 +1,544 @@
+"""Writes for the quiz engine: start, save, flag, submit, close expired attempts.
+
+Every function takes the session and the acting user, checks ownership inside its queries,
+flushes and never commits: the route (or CLI) commits once. The time that counts is
+``app.clock.utcnow()`` when the request arrives; client times are never read.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from app import clock
+from app.auth.models import User
+from app.banks import models as bm
+from app.banks.schema import (
+    Hotspot,
+    Matching,
+    Mode,
+    MultipleResponse,
+    Ordering,
+    QuestionBase,
+    SingleChoice,
+    Status,
+)
+from app.quiz import scoring
+from app.quiz.errors import (
+    AttemptClosed,
+    AttemptLimitReached,
+    AttemptNotFound,
+    CooldownActive,
+    DeadlinePassed,
+    ItemLocked,
+    ModuleLocked,
+    NothingToDraw,
+    ResponseRejected,
+    StaleSave,
+    StepLocked,
+)
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+from app.quiz.queries import module_state
+
+DEFAULT_GRACE_SECONDS = 60
+
+# Hooks run inside the submit transaction, after grading (completions, spaced repetition).
+# Each takes (session, attempt). Registered by other domains; see app/__init__.py.
+after_grading: list[Callable[[Session, Attempt], None]] = []
+
+
+# ---------------------------------------------------------------- starting
+
+
+def start_attempt(
+    session: Session, user: User, module: bm.Module, rng: random.Random | None = None
+) -> Attempt:
+    """The trainee's open attempt at ``module``, or a new one drawn by its blueprint.
+
+    Refuses: ModuleLocked (prerequisites), AttemptLimitReached, CooldownActive, NothingToDraw.
+    Concurrent starts make one attempt: the partial unique index on open attempts and the
+    unique attempt number let exactly one insert win; the others return the winner.
+    """
+    now = clock.utcnow()
+    open_attempt = _open_attempt(session, user.id, module.id)
+    if open_attempt is not None and close_if_expired(session, open_attempt, now) is None:
+        return open_attempt
+    state = module_state(session, user, module, now)
+    if state.locked_reason:
+        raise ModuleLocked(state.locked_reason)
+    if state.attempts_left == 0:
+        raise AttemptLimitReached(f"You have used all {module.attempt_limit} attempts.")
+    if state.next_allowed_at is not None:
+        raise CooldownActive(
+            f"Your next attempt is allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC."
+        )
+    rng = rng or random.SystemRandom()
+    drawn = draw_questions(session, user, module, rng)
+    if not drawn:
+        raise NothingToDraw()
+    deadline = (
+        now + timedelta(minutes=module.time_limit_minutes)
+        if (module.time_limit_minutes and module.mode == Mode.EXAM)
+        else None
+    )
+    attempt = Attempt(
+        user_id=user.id,
+        module_id=module.id,
+        attempt_no=state.attempts_used + 1,
+        mode=module.mode,
+        status=AttemptStatus.IN_PROGRESS,
+        started_at=now,
+        deadline=deadline,
+        max_score=float(len(drawn)),
+        pass_mark=module.pass_mark,
+    )
+    attempt.items = [
+        AttemptItem(
+            position=i + 1,
+            question_version_id=version.id,
+            case_version_id=case_version_id,
+            case_step=step,
+            display=_display(version.as_question(), rng),
+            max_score=scoring.MAX_SCORE,
+        )
+        for i, (version, case_version_id, step) in enumerate(drawn)
+    ]
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # Another request started this attempt first: use theirs.
+        winner = _open_attempt(session, user.id, module.id)
+        if winner is None:
+            raise AttemptLimitReached("Another attempt was just started or finished.") from None
+        return winner
+    return attempt
+
+
+def _open_attempt(session: Session, user_id: int, module_id: int) -> Attempt | None:
+    return session.scalar(
+        sa.select(Attempt).where(
+            Attempt.user_id == user_id,
+            Attempt.module_id == module_id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+    )
+
+
+Drawn = tuple[bm.QuestionVersion, int | None, int | None]
+
+
+def draw_questions(
+    session: Session, user: User, module: bm.Module, rng: random.Random
+) -> list[Drawn]:
+    """Questions by blueprint row (topic, difficulty), then whole cases; unseen ones first."""
+    seen_questions = set(
+        session.scalars(
+            sa.select(bm.QuestionVersion.question_id)
+            .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .where(Attempt.user_id == user.id)
+        )
+    )
+    pool = session.execute(
+        sa.select(bm.Topic.slug, bm.QuestionVersion)
+        .join(bm.Question, bm.Question.topic_id == bm.Topic.id)
+        .join(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
+        .where(bm.Question.status == Status.PUBLISHED, bm.Question.case_id.is_(None))
+        .where(bm.Topic.slug.in_({row["topic"] for row in module.blueprint}))
+    ).all()
+    chosen: list[Drawn] = []
+    taken: set[int] = set()
+    # Rows with a difficulty first, so that "any difficulty" rows take what is left.
+    for row in sorted(module.blueprint, key=lambda r: r.get("difficulty") is None):
+        candidates = [
+            v
+            for slug, v in pool
+            if slug == row["topic"]
+            and v.question_id not in taken
+            and (row.get("difficulty") is None or v.difficulty == row["difficulty"])
+        ]
+        for version in _prefer_unseen(
+            candidates, seen_questions, row["count"], rng, key=lambda v: v.question_id
+        ):
+            taken.add(version.question_id)
+            chosen.append((version, None, None))
+    rng.shuffle(chosen)
+    if module.case_draws:
+        chosen.extend(_draw_cases(session, user, module, rng))
+    return chosen
+
+
+def _prefer_unseen(
+    candidates: list, seen: set[int], count: int, rng: random.Random, key: Callable[[Any], int]
+) -> list:
+    unseen = [c for c in candidates if key(c) not in seen]
+    again = [c for c in candidates if key(c) in seen]
+    rng.shuffle(unseen)
+    rng.shuffle(again)
+    return (unseen + again)[:count]
+
+
+def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Random) -> list[Drawn]:
+    seen_cases = set(
+        session.scalars(
+            sa.select(bm.CaseVersion.case_id)
+            .join(AttemptItem, AttemptItem.case_version_id == bm.CaseVersion.id)
+            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+            .where(Attempt.user_id == user.id)
+        )
+    )
+    cases = session.execute(
+        sa.select(bm.Topic.slug, bm.CaseVersion)
+        .join(bm.Case, bm.Case.topic_id == bm.Topic.id)
+        .join(bm.CaseVersion, bm.CaseVersion.id == bm.Case.current_version_id)
+        .where(bm.Case.status == Status.PUBLISHED)
+        .options(selectinload(bm.CaseVersion.steps).selectinload(bm.CaseStep.question_version))
+    ).all()
+    out: list[Drawn] = []
+    taken: set[int] = set()
+    for draw in module.case_draws:
+        candidates = [
+            cv
+            for slug, cv in cases
+            if (draw.get("topic") is None or slug == draw["topic"]) and cv.case_id not in taken
+        ]
+        for cv in _prefer_unseen(
+            candidates, seen_cases, draw["count"], rng, key=lambda c: c.case_id
+        ):
+            taken.add(cv.case_id)
+            out.extend((step.question_version, cv.id, step.position) for step in cv.steps)
+    return out
+
+
+def _opaque() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def _display(question: QuestionBase, rng: random.Random) -> dict[str, Any]:
+    """Opaque ids (fresh per attempt) in the order shown; never any hint of the key."""
+    if isinstance(question, SingleChoice | MultipleResponse):
+        ids = [o.id for o in question.options]
+        if question.shuffle:
+            rng.shuffle(ids)
+        return {"options": [[_opaque(), i] for i in ids]}
+    if isinstance(question, Matching):
+        answers = [cid for cid, _ in question.answer_choices()]
+        rng.shuffle(answers)
+        return {
+            "premises": [[_opaque(), p] for p in question.premise_ids()],
+            "options": [[_opaque(), a] for a in answers],
+        }
+    if isinstance(question, Ordering):
+        ids = question.item_ids()
+        while len(ids) > 1 and ids == question.item_ids():
+            rng.shuffle(ids)
+        return {"options": [[_opaque(), i] for i in ids]}
+    if isinstance(question, Hotspot):
+        regions = [r.id for r in question.regions]
+        rng.shuffle(regions)
+        return {"regions": [[_opaque(), r] for r in regions]}
+    return {}
+
+
+# ---------------------------------------------------------------- responses: display <-> canonical
+
+
+def _lookup(display: dict[str, Any], part: str) -> dict[str, str]:
+    return dict(display.get(part, []))
+
+
+def to_canonical(question: QuestionBase, display: dict[str, Any], response: Any) -> dict:
+    """Translate a response in opaque ids into the question's ids, then validate it."""
+    if not isinstance(response, dict):
+        raise ResponseRejected("response: must be an object")
+    options = _lookup(display, "options")
+
+    def real(opaque: Any, table: dict[str, str], field: str) -> str:
+        if not isinstance(opaque, str) or opaque not in table:
+            raise ResponseRejected(f"{field}: not an option of this question")
+        return table[opaque]
+
+    try:
+        if isinstance(question, SingleChoice) and "choice" in response:
+            response = {**response, "choice": real(response["choice"], options, "response.choice")}
+        elif isinstance(question, MultipleResponse) and isinstance(response.get("choices"), list):
+            response = {
+                **response,
+                "choices": [real(c, options, "response.choices") for c in response["choices"]],
+            }
+        elif isinstance(question, Ordering) and isinstance(response.get("order"), list):
+            response = {
+                **response,
+                "order": [real(c, options, "response.order") for c in response["order"]],
+            }
+        elif isinstance(question, Matching) and isinstance(response.get("pairs"), dict):
+            premises = _lookup(display, "premises")
+            response = {
+                **response,
+                "pairs": {
+                    real(p, premises, "response.pairs"): real(a, options, f"response.pairs.{p}")
+                    for p, a in response["pairs"].items()
+                },
+            }
+        elif isinstance(question, Hotspot) and "region" in response:
+            # The keyboard alternative: a labelled region stands for a point inside it.
+            if set(response) != {"region"}:
+                raise ResponseRejected("response: give either a point or a region")
+            region_id = real(response["region"], _lookup(display, "regions"), "response.region")
+            region = next(r for r in question.regions if r.id == region_id)
+            response = {"point": scoring.interior_point(region.points)}
+        return scoring.validate_response(question, response)
+    except scoring.ResponseInvalid as exc:
+        raise ResponseRejected(f"{exc.field}: {exc.message}") from None
+
+
+def to_display(
+    question: QuestionBase, display: dict[str, Any], response: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A canonical response in the attempt's opaque ids (to show the trainee their answer)."""
+    if response is None:
+        return None
+    back = {real: opaque for opaque, real in display.get("options", [])}
+    if "choice" in response:
+        return {"choice": back.get(response["choice"])}
+    if "choices" in response:
+        return {"choices": [back.get(c) for c in response["choices"]]}
+    if "order" in response:
+        return {"order": [back.get(c) for c in response["order"]]}
+    if "pairs" in response:
+        premises = {real: opaque for opaque, real in display.get("premises", [])}
+        return {"pairs": {premises.get(p): back.get(a) for p, a in response["pairs"].items()}}
+    return dict(response)
+
+
+# ---------------------------------------------------------------- saving
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    item: AttemptItem
+    seq: int
+
+
+def grace(config_seconds: int | None) -> timedelta:
+    return timedelta(seconds=DEFAULT_GRACE_SECONDS if config_seconds is None else config_seconds)
+
+
+def save_response(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    item_id: int,
+    response: Any,
+    seq: Any,
+    *,
+    grace_seconds: int | None = None,
+    lock: bool = False,
+    flagged: bool | None = None,
+) -> SaveResult:
+    """Store a response, if ``seq`` is the item's current seq; returns the new seq.
+
+    Refuses: AttemptNotFound (not the user's), AttemptClosed, DeadlinePassed (after deadline +
+    grace), StaleSave (seq behind: another tab or a replay), StepLocked/ItemLocked,
+    ResponseRejected (malformed, naming the field). Nothing changes when it refuses.
+    """
+    now = clock.utcnow()
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise ResponseRejected("seq: must be an integer")
+    attempt, item = _attempt_and_item(session, user, attempt_id, item_id, for_share=True)
+    _check_open(session, attempt, now, grace_seconds)
+    if item.locked:
+        raise (
+            ItemLocked()
+            if item.case_step is None
+            else StepLocked("This case step was answered and is locked.")
+        )
+    if item.case_step and item.case_step > 1:
+        previous = session.scalar(
+            sa.select(AttemptItem.locked).where(
+                AttemptItem.attempt_id == attempt.id, AttemptItem.position == item.position - 1
+            )
+        )
+        if not previous:
+            raise StepLocked("Answer the previous step of the case first.")
+    question = item.question_version.as_question()
+    canonical = None if response is None else to_canonical(question, item.display, response)
+    values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
+    # A case step locks once answered; in practice, "check" locks the answer and shows feedback.
+    if canonical is not None and (
+        item.case_step is not None or (lock and attempt.mode == Mode.PRACTICE)
+    ):
+        values["locked"] = True
+    if flagged is not None:
+        values["flagged"] = flagged
+    # Conditional update: the seq check and the attempt's state are checked atomically.
+    still_open = sa.exists().where(
+        Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS
+    )
+    result = session.execute(
+        sa.update(AttemptItem)
+        .where(
+            AttemptItem.id == item.id,
+            AttemptItem.seq == seq,
+            AttemptItem.locked.is_(False),
+            still_open,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.expire(item)
+        session.refresh(attempt)
+        if not attempt.is_open:
+            raise AttemptClosed()
+        raise StaleSave()
+    session.expire(item)
+    return SaveResult(item, seq + 1)
+
+
+def set_flag(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    item_id: int,
+    flagged: bool,
+    grace_seconds: int | None = None,
+) -> None:
+    """Flag or unflag a question for review (no seq: flags never overwrite answers)."""
+    now = clock.utcnow()
+    attempt, item = _attempt_and_item(session, user, attempt_id, item_id)
+    _check_open(session, attempt, now, grace_seconds)
+    item.flagged = flagged
+    session.flush()
+
+
+def _attempt_and_item(
+    session: Session, user: User, attempt_id: int, item_id: int, for_share: bool = False
+) -> tuple[Attempt, AttemptItem]:
+    stmt = (
+        sa.select(Attempt, AttemptItem)
+        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id, AttemptItem.id == item_id)
+    )
+    if for_share:
+        # On PostgreSQL a save holds a share lock on the attempt, so it cannot interleave with
+        # a submit's grading (SQLite serialises writers anyway; the clause is omitted there).
+        stmt = stmt.with_for_update(read=True, of=Attempt)
+    row = session.execute(stmt).first()
+    if row is None:
+        raise AttemptNotFound()
+    return row[0], row[1]
+
+
+def _check_open(
+    session: Session, attempt: Attempt, now: datetime, grace_seconds: int | None
+) -> None:
+    if not attempt.is_open:
+        raise AttemptClosed()
+    if attempt.deadline is not None and now > attempt.deadline + grace(grace_seconds):
+        raise DeadlinePassed()
+
+
+# ---------------------------------------------------------------- submitting
+
+
+def submit_attempt(
+    session: Session, user: User, attempt_id: int, grace_seconds: int | None = None
+) -> Attempt:
+    """Grade and close the attempt, exactly once; a repeated submit returns the same grade.
+
+    After deadline + grace the attempt is closed as expired, graded on what was saved, with
+    ``submitted_at`` = deadline.
+    """
+    now = clock.utcnow()
+    attempt = session.scalar(
+        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+    )
+    if attempt is None:
+        raise AttemptNotFound()
+    if not attempt.is_open:
+        return attempt
+    if attempt.deadline is not None and now > attempt.deadline + grace(grace_seconds):
+        return _grade(session, attempt, AttemptStatus.EXPIRED, attempt.deadline) or attempt
+    return _grade(session, attempt, AttemptStatus.SUBMITTED, now) or attempt
+
+
+def close_if_expired(
+    session: Session,
+    attempt: Attempt,
+    now: datetime | None = None,
+    grace_seconds: int | None = None,
+) -> Attempt | None:
+    """Close an open attempt whose deadline + grace has passed; None when it is still open."""
+    now = now or clock.utcnow()
+    if not attempt.is_open:
+        return attempt
+    if attempt.deadline is None or now <= attempt.deadline + grace(grace_seconds):
+        return None
+    _grade(session, attempt, AttemptStatus.EXPIRED, attempt.deadline)
+    return attempt
+
+
+def close_expired(session: Session, grace_seconds: int | None = None) -> int:
+    """Close every open attempt past deadline + grace (for a scheduler); returns how many."""
+    cutoff = clock.utcnow() - grace(grace_seconds)
+    ids = session.scalars(
+        sa.select(Attempt.id).where(
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline.is_not(None),
+            Attempt.deadline < cutoff,
+        )
+    ).all()
+    closed = 0
+    for attempt_id in ids:
+        attempt = session.get(Attempt, attempt_id)
+        if (
+            attempt is not None
+            and _grade(session, attempt, AttemptStatus.EXPIRED, attempt.deadline) is not None
+        ):
+            closed += 1
+    return closed
+
+
+def _grade(
+    session: Session, attempt: Attempt, status: AttemptStatus, submitted_at: datetime
+) -> Attempt | None:
+    """Claim the attempt with a conditional update, then score it; None if another won."""
+    claimed = session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=status, submitted_at=submitted_at)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.refresh(attempt)
+        return None
+    items = session.scalars(
+        sa.select(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt.id)
+        .options(selectinload(AttemptItem.question_version))
+    ).all()
+    total = 0.0
+    for item in items:
+        result = scoring.score(item.question_version.as_question(), item.response)
+        item.score = result.score
+        total += result.score
+    max_score = attempt.max_score
+    session.refresh(attempt, ["status", "submitted_at"])
+    attempt.score = round(min(total, max_score), 6)
+    attempt.percent = round(100.0 * attempt.score / max_score, 2) if max_score else 0.0
+    attempt.passed = attempt.percent >= attempt.pass_mark
+    session.flush()
+    for hook in after_grading:
+        hook(session, attempt)
+    return attempt
