@@ -45,7 +45,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
     env = os.environ.get("APP_ENV", "development")
-    folder = instance_path()
+    folder = Path(overrides.get("INSTANCE_PATH") or instance_path()).resolve()
     production = env == "production"
     testing = bool(overrides.get("TESTING", _bool(os.environ.get("TESTING"))))
 

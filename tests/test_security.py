@@ -111,3 +111,33 @@ def test_pages_have_landmarks_and_a_skip_link(client):
     ]:
         assert fragment in html
     assert '<label for="email">' in html
+
+
+def test_role_required_allows_listed_roles_only(app, db_session):
+    from flask_login import login_user
+    from werkzeug.exceptions import Forbidden
+
+    from app.auth.decorators import role_required
+    from tests.factories import make_user
+
+    view = role_required("admin", "instructor")(lambda: "ok")
+    with app.test_request_context("/studio"):
+        anonymous = view()
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    with app.test_request_context("/studio"):
+        login_user(make_user("instructor"))
+        assert view() == "ok"
+    with app.test_request_context("/studio"):
+        login_user(make_user("trainee"))
+        with pytest.raises(Forbidden):
+            view()
+
+
+def test_forwarded_headers_are_trusted_only_with_trust_proxy(tmp_path):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app import create_app
+
+    base = {"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)}
+    assert not isinstance(create_app(base).wsgi_app, ProxyFix)
+    assert isinstance(create_app({**base, "TRUST_PROXY": True}).wsgi_app, ProxyFix)
