@@ -40,8 +40,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_navigation(app)
 
     from app.auth.cli import register_cli
+    from app.banks.cli import register_cli as register_banks_cli
+    from app.quiz.cli import register_cli as register_quiz_cli
 
     register_cli(app)
+    register_banks_cli(app)
+    register_quiz_cli(app)
     return app
 
 
@@ -77,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
 MODEL_MODULES = [
     "app.auth.models",
     "app.audit.models",
+    "app.banks.models",
+    "app.quiz.models",
 ]
 
 
@@ -89,10 +95,12 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.api.routes import blp as auth_api
     from app.auth.routes import bp as auth_bp
+    from app.banks.routes import bp as banks_bp
     from app.extensions import api
 
     # HTML blueprints.
     app.register_blueprint(auth_bp)
+    app.register_blueprint(banks_bp)
 
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
     # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.

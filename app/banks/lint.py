@@ -13,7 +13,14 @@ from collections import defaultdict
 from difflib import SequenceMatcher
 
 from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
-from app.banks.schema import ChoiceOption, MultipleResponse, SingleChoice, Status
+from app.banks.schema import (
+    PRACTICE_ONLY,
+    ChoiceOption,
+    Mode,
+    MultipleResponse,
+    SingleChoice,
+    Status,
+)
 
 _ALL_NONE = re.compile(
     r"\b(all|none|both|neither) of the (above|following|options|answers)\b"
@@ -116,17 +123,19 @@ def _longest_key(bank: Bank) -> list[BankProblem]:
 
 
 def _blueprints(bank: Bank) -> list[BankProblem]:
-    counts = published_counts(bank)
-    by_topic: dict[str, int] = defaultdict(int)
-    for (topic, _), n in counts.items():
-        by_topic[topic] += n
-    published_cases: dict[str | None, int] = defaultdict(int)
-    for lc in bank.cases.values():
-        if lc.case.status == Status.PUBLISHED:
-            published_cases[lc.topic] += 1
-            published_cases[None] += 1
     out = []
     for module in bank.modules.values():
+        exam = module.mode == Mode.EXAM
+        counts = published_counts(bank, exam=exam)
+        by_topic: dict[str, int] = defaultdict(int)
+        for (topic, _), n in counts.items():
+            by_topic[topic] += n
+        published_cases: dict[str | None, int] = defaultdict(int)
+        for lc in bank.cases.values():
+            if lc.case.status == Status.PUBLISHED and not (exam and PRACTICE_ONLY in lc.case.tags):
+                published_cases[lc.topic] += 1
+                published_cases[None] += 1
+        what = "published exam" if exam else "published"
         asked: dict[tuple[str, str | None], int] = defaultdict(int)
         for row in module.blueprint:
             asked[(row.topic, row.difficulty.value if row.difficulty else None)] += row.count
@@ -137,7 +146,7 @@ def _blueprints(bank: Bank) -> list[BankProblem]:
                 out.append(
                     BankProblem(
                         "modules",
-                        f"asks for {n}{level} '{topic}' questions; the bank has {have} published",
+                        f"asks for {n}{level} '{topic}' questions; the bank has {have} {what}",
                         "module",
                         module.slug,
                         "blueprint",
@@ -151,7 +160,7 @@ def _blueprints(bank: Bank) -> list[BankProblem]:
                     BankProblem(
                         "modules",
                         f"asks for {total} '{topic}' questions in all; the bank has "
-                        f"{by_topic[topic]} published",
+                        f"{by_topic[topic]} {what}",
                         "module",
                         module.slug,
                         "blueprint",
@@ -164,7 +173,7 @@ def _blueprints(bank: Bank) -> list[BankProblem]:
                     BankProblem(
                         "modules",
                         f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; "
-                        f"the bank has {have} published",
+                        f"the bank has {have} {what}",
                         "module",
                         module.slug,
                         "cases",

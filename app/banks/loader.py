@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.banks.schema import (
+    PRACTICE_ONLY,
     QUESTION_ADAPTER,
     Case,
     Hotspot,
@@ -467,10 +468,11 @@ def _check_prerequisite_cycles(bank: Bank) -> None:
         visit(slug, [])
 
 
-def published_counts(bank: Bank) -> Counter[tuple[str, str]]:
-    """Published standalone questions per (topic, difficulty)."""
+def published_counts(bank: Bank, exam: bool = False) -> Counter[tuple[str, str]]:
+    """Published standalone questions per (topic, difficulty); for exams, not practice-only."""
     return Counter(
         (lq.topic, lq.question.difficulty.value)
         for lq in bank.standalone_questions()
         if lq.question.status == Status.PUBLISHED
+        and not (exam and PRACTICE_ONLY in lq.question.tags)
     )

@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+# Questions and cases with this tag are drawn in practice modules only, never in exams: for
+# items whose key rests only on a secondary source or an inference (FACTS.md marks).
+PRACTICE_ONLY = "practice-only"
+
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 NonEmpty = Annotated[str, Field(min_length=1)]

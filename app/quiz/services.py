@@ -22,6 +22,7 @@ from app import clock
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import (
+    PRACTICE_ONLY,
     Hotspot,
     Matching,
     Mode,
@@ -156,6 +157,8 @@ def draw_questions(
         .where(bm.Question.status == Status.PUBLISHED, bm.Question.case_id.is_(None))
         .where(bm.Topic.slug.in_({row["topic"] for row in module.blueprint}))
     ).all()
+    if module.mode == Mode.EXAM:
+        pool = [(slug, v) for slug, v in pool if PRACTICE_ONLY not in v.content.get("tags", [])]
     chosen: list[Drawn] = []
     taken: set[int] = set()
     # Rows with a difficulty first, so that "any difficulty" rows take what is left.
