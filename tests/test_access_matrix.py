@@ -54,6 +54,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_auth.create_token": NOT_GET,
     "api_auth.delete_token": NOT_GET,
     "api_auth.me": API_LOGGED_IN,
+    # banks
+    "banks.media": row(LOGIN, 404, 404, 404),  # sample hash is unknown: logged in → 404
 }
 
 # Sample URL arguments for routes with parameters.
@@ -61,6 +63,7 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "static": {"filename": "css/app.css"},
     "auth.revoke_token": {"token_id": 1},
     "api_auth.delete_token": {"token_id": 1},
+    "banks.media": {"sha256": "0" * 64},
 }
 
 
