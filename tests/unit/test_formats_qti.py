@@ -139,8 +139,11 @@ def test_multi_item_document() -> None:
 def test_zip_package() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("imsmanifest.xml", '<manifest><resources><resource href="b.xml"/>'
-                   '<resource href="a.xml"/></resources></manifest>')  # fmt: skip
+        z.writestr(
+            "imsmanifest.xml",
+            '<manifest><resources><resource href="b.xml"/>'
+            '<resource href="a.xml"/></resources></manifest>',
+        )
         z.writestr("a.xml", HOTSPOT)
         z.writestr("b.xml", (FIXTURES / "q2-choice-interaction-single-sv-1.xml").read_text())
     result = qti.parse(buffer.getvalue(), "pkg.zip")
@@ -160,8 +163,10 @@ def test_refuses_entities_and_reports_bad_xml() -> None:
 )
 def test_garbage_never_raises(text: str) -> None:
     qti.parse(text, "g.xml")
-    qti.parse(f"<qti-assessment-item {NS}><qti-item-body>{text}</qti-item-body>"
-              "</qti-assessment-item>", "g.xml")  # fmt: skip
+    qti.parse(
+        f"<qti-assessment-item {NS}><qti-item-body>{text}</qti-item-body></qti-assessment-item>",
+        "g.xml",
+    )
 
 
 @settings(max_examples=100, deadline=None)

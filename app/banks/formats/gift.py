@@ -61,7 +61,7 @@ _WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _EMBEDDED = re.compile(r"^\s*\d+\s*:\s*[A-Z_]+\s*:", re.I)
 _TF = re.compile(r"^(T|TRUE|F|FALSE)\s*(#|$)", re.I | re.S)
 _META = re.compile(r"\[(id|tag):([^\]]*)\]")
-_EXT = re.compile(r"^//\s*(reference|unit|case-sensitive):\s?(.*)$")
+_EXT = re.compile(r"^//\s*(reference|unit|case-sensitive|type):\s?(.*)$")
 _WHOLE = 100.0
 _EPS = 0.05
 
@@ -111,6 +111,7 @@ class _Meta:
     references: list[str] = field(default_factory=list)
     unit: str = ""
     case_sensitive: bool = False
+    multiple: bool = False  # "// type: multiple_response": one correct answer, still multiple
 
 
 @dataclass
@@ -192,7 +193,8 @@ class _Parser:
         """(first line, [(line number, line)]) per question, comments included."""
         current: list[tuple[int, str]] = []
         depth = 0
-        for number, line in enumerate(self.text.splitlines(), start=1):
+        lines = self.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        for number, line in enumerate(lines, start=1):
             stripped = line.strip()
             if not stripped and depth <= 0:
                 if current:
@@ -236,6 +238,8 @@ class _Parser:
                 meta.unit = value
             elif name == "case-sensitive":
                 meta.case_sensitive = value.lower() in ("true", "1", "yes")
+            elif name == "type":
+                meta.multiple = value == "multiple_response"
             return
         for kind, value in _META.findall(line):
             if kind == "id" and value.strip():
@@ -319,7 +323,7 @@ class _Parser:
         elif _TF.match(body_stripped):
             self.true_false(line, shown, body_stripped, data)
         elif "~" in body_stripped:
-            self.choice(line, shown, body_stripped, data)
+            self.choice(line, shown, body_stripped, data, meta.multiple)
         elif "->" in body_stripped and body_stripped.startswith("="):
             self.matching(line, shown, body_stripped, data)
         else:
@@ -338,7 +342,9 @@ class _Parser:
         data["feedback_true"], data["feedback_false"] = (right, wrong) if answer else (wrong, right)
         self.build(line, shown, data)
 
-    def choice(self, line: int, shown: str, body: str, data: dict[str, Any]) -> None:
+    def choice(
+        self, line: int, shown: str, body: str, data: dict[str, Any], multiple: bool = False
+    ) -> None:
         lead, answers = _split_answers(body)
         if lead.strip():
             self.warning(line, f"text before the first answer ignored: {restore(lead).strip()!r}")
@@ -358,7 +364,9 @@ class _Parser:
             for i, a, w in zip(ids, answers, weights, strict=True)
         ]
         negative = [w for w in weights if w < 0]
-        if len(positive) == 1 and abs(positive[0] - _WHOLE) < _EPS:
+        if multiple and positive and abs(sum(positive) - _WHOLE) < _EPS:
+            data.update(type="multiple_response", options=options)
+        elif len(positive) == 1 and abs(positive[0] - _WHOLE) < _EPS:
             data.update(type="single_choice", options=options)
             if negative:
                 self.warning(
@@ -543,21 +551,23 @@ def export_question(q: QuestionBase) -> str | None:
             body.append(f"    {'=' if o.correct else '~'}{_answer_text(o.text)}{_fb(o.feedback)}")
     elif isinstance(q, MultipleResponse):
         n = sum(o.correct for o in q.options)
+        if n == 1:  # would read back as a single-answer question
+            lines.append("// type: multiple_response")
         right, wrong = _weight(100 / n), _weight(-100 / n)
         for o in q.options:
             w = right if o.correct else wrong
-            body.append(f"    ~%{w}%{escape(o.text)}{_fb(o.feedback)}")
+            body.append(f"    ~%{w}%{_answer_text(o.text)}{_fb(o.feedback)}")
     elif isinstance(q, TrueFalse):
         right, wrong = (
             (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
         )
-        fb = f"#{escape(wrong)}#{escape(right)}" if (right or wrong) else ""
+        fb = f"#{_answer_text(wrong)}#{_answer_text(right)}" if (right or wrong) else ""
         body.append(f"    {'TRUE' if q.answer else 'FALSE'}{fb}")
     elif isinstance(q, Matching):
         for p in q.pairs:
-            body.append(f"    ={_answer_text(p.premise)} -> {escape(p.answer)}")
+            body.append(f"    ={_answer_text(p.premise)} -> {_answer_text(p.answer)}")
         for d in q.distractors:
-            body.append(f"    = -> {escape(d)}")
+            body.append(f"    = -> {_answer_text(d)}")
     elif isinstance(q, Numeric):
         if q.unit:
             lines.append(f"// unit: {q.unit.replace(chr(10), ' ')}")
@@ -568,7 +578,7 @@ def export_question(q: QuestionBase) -> str | None:
         for a in q.answers:
             body.append(f"    ={_answer_text(a)}")
     if q.explanation:
-        body.append(f"    ####{escape(q.explanation)}")
+        body.append(f"    ####{_answer_text(q.explanation)}")
     return "\n".join([*lines, head, *body, "}"])
 
 

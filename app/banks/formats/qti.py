@@ -456,7 +456,7 @@ def _shape(shape: str, coords: str, w: float, h: float) -> list[list[float]] | N
         ]
     elif shape == "poly" and len(c) >= 6 and len(c) % 2 == 0:
         pts = list(zip(c[0::2], c[1::2], strict=True))
-        if len(pts) > 3 and pts[0] == pts[-1]:
+        if len(pts) > 3 and pts[0] == pts[-1]:  # a closed polygon: drop the repeated point
             pts = pts[:-1]
     else:
         return None
@@ -573,8 +573,10 @@ def _decl(cardinality: str, base: str, values: list[str], extra: str = "") -> st
     )
 
 
-def _num_text(v: float) -> str:
-    return f"{v:.4f}".rstrip("0").rstrip(".")
+def _coords(points: list[tuple[float, float]], w: int, h: int) -> str:
+    """A closed polygon (the first point repeated), in pixels of a w x h image."""
+    closed = [*points, points[0]]
+    return ",".join(repr(v) for x, y in closed for v in (x * w, y * h))
 
 
 def export_item(q: QuestionBase, image_sizes: dict[str, tuple[int, int]] | None = None) -> str:
@@ -678,7 +680,7 @@ def export_item(q: QuestionBase, image_sizes: dict[str, tuple[int, int]] | None 
         )
         spots = "".join(
             f'<qti-hotspot-choice identifier="{r.id}" shape="poly" '
-            f'coords="{",".join(_num_text(v) for x, y in r.points for v in (x * w, y * h))}" '
+            f'coords="{_coords(r.points, w, h)}" '
             f"hotspot-label={quoteattr(r.label)}/>"
             for r in q.regions
         )
