@@ -105,3 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
     # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.
     api.register_blueprint(auth_api)
+
+    from app.quiz.api import blp as quiz_api
+
+    api.register_blueprint(quiz_api)

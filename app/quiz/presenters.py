@@ -161,3 +161,96 @@ def correctness_view(item: AttemptItem) -> dict[str, Any]:
         "max_score": item.max_score,
         "correct": abs(score - item.max_score) < 1e-9,
     }
+
+
+def visible_item_ids(attempt: Attempt) -> set[int]:
+    """Items the trainee may see: every standalone question; a case step once the previous
+    step of its case is answered (locked), the first step at once; everything once closed."""
+    items = list(attempt.items)
+    if not attempt.is_open:
+        return {i.id for i in items}
+    visible: set[int] = set()
+    for index, item in enumerate(items):
+        if item.case_step is None or item.case_step == 1 or index > 0 and items[index - 1].locked:
+            visible.add(item.id)
+    return visible
+
+
+def case_view(item: AttemptItem, visible: bool) -> dict[str, Any] | None:
+    """The vignette of an item's case, and this step's disclosure only when it is open."""
+    case = item.case_version
+    if case is None or item.case_step is None:
+        return None
+    view: dict[str, Any] = {
+        "id": case.id,
+        "title": case.title,
+        "vignette_html": str(render_markdown(case.vignette)),
+        "step": item.case_step,
+        "step_count": len(case.steps),
+    }
+    if visible:
+        step = next((s for s in case.steps if s.position == item.case_step), None)
+        if step is not None and step.disclosure:
+            view["disclosure_html"] = str(render_markdown(step.disclosure))
+    return view
+
+
+def result_view(attempt: Attempt) -> dict[str, Any] | None:
+    """Score, maximum, percent and pass/fail of a closed attempt (None while open)."""
+    if attempt.is_open:
+        return None
+    return {
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "percent": attempt.percent,
+        "passed": attempt.passed,
+    }
+
+
+def attempt_view(
+    attempt: Attempt, media_url: Any = None, grace_seconds: int | None = None
+) -> dict[str, Any]:
+    """The whole attempt as the trainee may see it now: items (answerable form), the case
+    context, and per item the correctness and feedback only when the review policy allows.
+
+    ``media_url(sha256) -> str`` builds image URLs for hotspot questions.
+    """
+    visible = visible_item_ids(attempt)
+    items = []
+    for item in attempt.items:
+        version = item.question_version
+        question = version.as_question()
+        url = media_url(version.media_sha256) if (media_url and version.media_sha256) else None
+        is_visible = item.id in visible
+        view = item_view(item, question, media_url=url, visible=is_visible)
+        case = case_view(item, is_visible)
+        if case is not None:
+            view["case"] = case
+        if is_visible and may_show_feedback(attempt, item):
+            view["feedback"] = feedback_view(item, question)
+        elif is_visible and may_show_correctness(attempt, item):
+            if attempt.is_open:
+                result = scoring.score(question, item.response)
+                view["result"] = {
+                    "score": result.score,
+                    "max_score": result.max_score,
+                    "correct": result.is_correct,
+                }
+            else:
+                view["result"] = correctness_view(item)
+        items.append(view)
+    return {
+        "id": attempt.id,
+        "module": attempt.module.slug,
+        "module_title": attempt.module.title,
+        "mode": attempt.mode.value,
+        "status": attempt.status.value,
+        "attempt_no": attempt.attempt_no,
+        "started_at": attempt.started_at,
+        "deadline": attempt.deadline,
+        "grace_seconds": grace_seconds,
+        "submitted_at": attempt.submitted_at,
+        "review_policy": attempt.module.review_policy.value,
+        "result": result_view(attempt),
+        "items": items,
+    }

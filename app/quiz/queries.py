@@ -126,7 +126,9 @@ def attempt_for(session: Session, user: User, attempt_id: int) -> Attempt | None
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
         .options(
             selectinload(Attempt.items).selectinload(AttemptItem.question_version),
-            selectinload(Attempt.items).selectinload(AttemptItem.case_version),
+            selectinload(Attempt.items)
+            .selectinload(AttemptItem.case_version)
+            .selectinload(bm.CaseVersion.steps),
             selectinload(Attempt.module),
         )
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import clock
 from app.auth.models import User
@@ -60,7 +60,12 @@ after_grading: list[Callable[[Session, Attempt], None]] = []
 
 
 def start_attempt(
-    session: Session, user: User, module: bm.Module, rng: random.Random | None = None
+    session: Session,
+    user: User,
+    module: bm.Module,
+    rng: random.Random | None = None,
+    *,
+    grace_seconds: int | None = None,
 ) -> Attempt:
     """The trainee's open attempt at ``module``, or a new one drawn by its blueprint.
 
@@ -68,10 +73,25 @@ def start_attempt(
     Concurrent starts make one attempt: the partial unique index on open attempts and the
     unique attempt number let exactly one insert win; the others return the winner.
     """
+    return begin_attempt(session, user, module, rng, grace_seconds=grace_seconds)[0]
+
+
+def begin_attempt(
+    session: Session,
+    user: User,
+    module: bm.Module,
+    rng: random.Random | None = None,
+    *,
+    grace_seconds: int | None = None,
+) -> tuple[Attempt, bool]:
+    """Like ``start_attempt``, also saying whether the attempt was created (False: resumed)."""
     now = clock.utcnow()
     open_attempt = _open_attempt(session, user.id, module.id)
-    if open_attempt is not None and close_if_expired(session, open_attempt, now) is None:
-        return open_attempt
+    if (
+        open_attempt is not None
+        and close_if_expired(session, open_attempt, now, grace_seconds) is None
+    ):
+        return open_attempt, False
     state = module_state(session, user, module, now)
     if state.locked_reason:
         raise ModuleLocked(state.locked_reason)
@@ -121,8 +141,8 @@ def start_attempt(
         winner = _open_attempt(session, user.id, module.id)
         if winner is None:
             raise AttemptLimitReached("Another attempt was just started or finished.") from None
-        return winner
-    return attempt
+        return winner, False
+    return attempt, True
 
 
 def _open_attempt(session: Session, user_id: int, module_id: int) -> Attempt | None:
@@ -155,7 +175,7 @@ def draw_questions(
         .join(bm.Question, bm.Question.topic_id == bm.Topic.id)
         .join(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
         .where(bm.Question.status == Status.PUBLISHED, bm.Question.case_id.is_(None))
-        .where(bm.Topic.slug.in_({row["topic"] for row in module.blueprint}))
+        .where(bm.Topic.slug.in_(sorted({row["topic"] for row in module.blueprint})))
     ).all()
     if module.mode == Mode.EXAM:
         pool = [(slug, v) for slug, v in pool if PRACTICE_ONLY not in v.content.get("tags", [])]
@@ -207,6 +227,8 @@ def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Ran
         .where(bm.Case.status == Status.PUBLISHED)
         .options(selectinload(bm.CaseVersion.steps).selectinload(bm.CaseStep.question_version))
     ).all()
+    if module.mode == Mode.EXAM:
+        cases = [(slug, cv) for slug, cv in cases if PRACTICE_ONLY not in (cv.tags or [])]
     out: list[Drawn] = []
     taken: set[int] = set()
     for draw in module.case_draws:
@@ -376,6 +398,9 @@ def save_response(
             raise StepLocked("Answer the previous step of the case first.")
     question = item.question_version.as_question()
     canonical = None if response is None else to_canonical(question, item.display, response)
+    if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
+        # A replay of the save just acknowledged (a retry after a lost response): no change.
+        return SaveResult(item, item.seq)
     values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
     # A case step locks once answered; in practice, "check" locks the answer and shows feedback.
     if canonical is not None and (
@@ -432,6 +457,7 @@ def _attempt_and_item(
         sa.select(Attempt, AttemptItem)
         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id, AttemptItem.id == item_id)
+        .options(joinedload(AttemptItem.question_version))
     )
     if for_share:
         # On PostgreSQL a save holds a share lock on the attempt, so it cannot interleave with

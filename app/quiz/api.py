@@ -1,0 +1,367 @@
+"""The quiz engine over JSON (``/api/v1``): modules, starting, saving, submitting, reviewing.
+
+Thin like every route: parse with marshmallow, call the services shared with the pages,
+present with ``app.quiz.presenters`` (the one place that decides what a trainee may see), and
+commit once. Works with a bearer token (scripts) or the session cookie plus ``X-CSRFToken``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, url_for
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import ErrorEnvelope, db
+from app.quiz import presenters, queries, services
+from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
+
+blp = Blueprint(
+    "api_quiz",
+    __name__,
+    url_prefix="/api/v1",
+    description="Modules and attempts: start, save answers, submit, review.",
+)
+
+T = TypeVar("T")
+SQLITE_RETRIES = 12
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class _Out(Schema):
+    class Meta:
+        ordered = True
+
+
+class ModuleSummary(_Out):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    mode = fields.String(required=True, metadata={"enum": ["practice", "exam"]})
+    length = fields.Integer(required=True, metadata={"description": "Questions per attempt."})
+    time_limit_minutes = fields.Integer(allow_none=True)
+    pass_mark = fields.Float(required=True)
+    attempt_limit = fields.Integer(allow_none=True)
+    attempts_used = fields.Integer(required=True)
+    attempts_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
+    cooldown_until = fields.DateTime(allow_none=True)
+    locked_reason = fields.String(allow_none=True, metadata={"description": "Unmet prerequisites."})
+    best_percent = fields.Float(allow_none=True)
+    has_passed = fields.Boolean(required=True)
+    open_attempt_id = fields.Integer(allow_none=True)
+    review_policy = fields.String(required=True)
+    ce_hours = fields.Float(required=True)
+
+
+class Choice(_Out):
+    id = fields.String(required=True, metadata={"description": "Opaque, fresh per attempt."})
+    html = fields.String(required=True)
+
+
+class Region(_Out):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class ScalePoint(_Out):
+    value = fields.Integer(required=True)
+    label = fields.String(required=True)
+
+
+class CaseContext(_Out):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    vignette_html = fields.String(required=True)
+    step = fields.Integer(required=True)
+    step_count = fields.Integer(required=True)
+    disclosure_html = fields.String(metadata={"description": "Only once this step is open."})
+
+
+class ItemResult(_Out):
+    score = fields.Float(required=True)
+    max_score = fields.Float(required=True)
+    correct = fields.Boolean(required=True)
+
+
+class AttemptItemOut(_Out):
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    type = fields.String(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "Send it back with a save."})
+    flagged = fields.Boolean(required=True)
+    answered = fields.Boolean(required=True)
+    locked = fields.Boolean(required=True)
+    hidden = fields.Boolean(metadata={"description": "A case step not yet disclosed."})
+    response = fields.Raw(allow_none=True, metadata={"description": "Your saved answer."})
+    stem_html = fields.String()
+    options = fields.List(fields.Nested(Choice))
+    premises = fields.List(fields.Nested(Choice))
+    unit = fields.String()
+    image_url = fields.String(allow_none=True)
+    image_alt = fields.String()
+    regions = fields.List(fields.Nested(Region))
+    hypothesis_html = fields.String()
+    new_information_html = fields.String()
+    scale = fields.List(fields.Nested(ScalePoint))
+    case = fields.Nested(CaseContext)
+    result = fields.Nested(ItemResult, metadata={"description": "When the policy allows."})
+    feedback = fields.Dict(
+        metadata={"description": "Key, feedback, explanation, references: when allowed."}
+    )
+
+
+class Result(_Out):
+    score = fields.Float(required=True)
+    max_score = fields.Float(required=True)
+    percent = fields.Float(required=True)
+    passed = fields.Boolean(required=True)
+
+
+class AttemptOut(_Out):
+    id = fields.Integer(required=True)
+    module = fields.String(required=True)
+    module_title = fields.String(required=True)
+    mode = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"enum": ["in_progress", "submitted", "expired"]}
+    )
+    attempt_no = fields.Integer(required=True)
+    started_at = fields.DateTime(required=True)
+    deadline = fields.DateTime(allow_none=True)
+    grace_seconds = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    review_policy = fields.String(required=True)
+    result = fields.Nested(Result, allow_none=True)
+    items = fields.List(fields.Nested(AttemptItemOut), required=True)
+
+
+class SaveIn(Schema):
+    class Meta:
+        unknown = EXCLUDE  # score, passed, is_correct, ... are ignored (SECURITY.md A3)
+
+    response = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The answer in this item's shape; null clears it."},
+    )
+    seq = fields.Integer(required=True, strict=True)
+    check = fields.Boolean(
+        load_default=False, metadata={"description": "Practice: lock and get feedback."}
+    )
+    flagged = fields.Boolean(load_default=None, allow_none=True)
+
+
+class SaveOut(_Out):
+    seq = fields.Integer(required=True)
+    saved_at = fields.DateTime(allow_none=True)
+    locked = fields.Boolean(required=True)
+    feedback = fields.Dict(metadata={"description": "Practice with check: true only."})
+
+
+class SubmitOut(Result):
+    status = fields.String(required=True)
+    submitted_at = fields.DateTime(required=True)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _grace() -> int | None:
+    return current_app.config.get("ATTEMPT_GRACE_SECONDS")
+
+
+def _media_url(sha256: str) -> str:
+    return url_for("banks.media", sha256=sha256)
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+
+
+def _write(work: Callable[[], T]) -> T:
+    """Run ``work`` and commit once. On SQLite, a transaction that read before another writer
+    committed cannot write (SQLITE_BUSY_SNAPSHOT): roll back and run it again, so concurrent
+    starts and submits resolve like they do on PostgreSQL (the retry sees the winner)."""
+    for attempt in range(SQLITE_RETRIES):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except OperationalError as exc:
+            db.session.rollback()
+            if not _is_lock_error(exc) or attempt == SQLITE_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _attempt_payload(attempt_id: int) -> dict[str, Any]:
+    attempt = queries.attempt_for(db.session, _user(), attempt_id)
+    if attempt is None:
+        raise AttemptNotFound()
+    return presenters.attempt_view(attempt, _media_url, _grace())
+
+
+# ---------------------------------------------------------------- routes
+
+
+@blp.route("/modules", methods=["GET"])
+@login_required
+@blp.response(200, ModuleSummary(many=True))
+@blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
+def list_modules() -> Any:
+    """Every module with what you may do now: attempts left, cooldown, locks, best score."""
+    modules = queries.visible_modules(db.session)
+    states = queries.module_states(db.session, _user(), modules)
+    out = []
+    for module in modules:
+        state = states[module.slug]
+        out.append(
+            {
+                "slug": module.slug,
+                "title": module.title,
+                "mode": module.mode.value,
+                "length": module.length,
+                "time_limit_minutes": module.time_limit_minutes,
+                "pass_mark": module.pass_mark,
+                "attempt_limit": module.attempt_limit,
+                "attempts_used": state.attempts_used,
+                "attempts_left": state.attempts_left,
+                "cooldown_until": state.next_allowed_at,
+                "locked_reason": state.locked_reason,
+                "best_percent": state.best_percent,
+                "has_passed": state.has_passed,
+                "open_attempt_id": state.open_attempt_id,
+                "review_policy": module.review_policy.value,
+                "ce_hours": module.ce_hours,
+            }
+        )
+    return out
+
+
+@blp.route("/modules/<string:slug>/attempts", methods=["POST"])
+@login_required
+@blp.response(201, AttemptOut, description="A new attempt was started.")
+@blp.alt_response(200, schema=AttemptOut, description="Your open attempt, resumed.")
+@blp.alt_response(403, schema=ErrorEnvelope, description="module_locked: prerequisites.")
+@blp.alt_response(404, schema=ErrorEnvelope, description="module_not_found.")
+@blp.alt_response(
+    409,
+    schema=ErrorEnvelope,
+    description="attempt_limit_reached, cooldown_active or module_empty.",
+)
+def start(slug: str) -> Any:
+    """Start an attempt, or resume your open one (201 when created, 200 when resumed)."""
+
+    def work() -> tuple[int, bool]:
+        module = queries.get_module(db.session, slug)
+        if module is None:
+            raise ModuleNotFound()
+        attempt, created = services.begin_attempt(
+            db.session, _user(), module, grace_seconds=_grace()
+        )
+        return attempt.id, created
+
+    attempt_id, created = _write(work)
+    return _attempt_payload(attempt_id), 201 if created else 200
+
+
+@blp.route("/attempts/<int:attempt_id>", methods=["GET"])
+@login_required
+@blp.response(200, AttemptOut)
+@blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
+def get_attempt(attempt_id: int) -> Any:
+    """Your attempt: its state, items and, once submitted, what the review policy allows.
+
+    An attempt past its deadline + grace is graded here on what was saved (submitted_at =
+    deadline) before it is shown.
+    """
+    attempt = queries.attempt_for(db.session, _user(), attempt_id)
+    if attempt is None:
+        raise AttemptNotFound()
+    if (
+        attempt.is_open
+        and attempt.deadline is not None
+        and services.close_if_expired(db.session, attempt, grace_seconds=_grace()) is not None
+    ):
+        db.session.commit()
+        attempt = queries.attempt_for(db.session, _user(), attempt_id)
+    return presenters.attempt_view(attempt, _media_url, _grace())
+
+
+@blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])
+@login_required
+@blp.arguments(SaveIn)
+@blp.response(200, SaveOut)
+@blp.alt_response(400, schema=ErrorEnvelope, description="Malformed response (names the field).")
+@blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
+@blp.alt_response(
+    409,
+    schema=ErrorEnvelope,
+    description="stale_save, attempt_closed, deadline_passed, item_locked or step_locked.",
+)
+def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
+    """Save your answer to one item, naming the ``seq`` it was based on; returns the new seq.
+
+    A replay of the save just acknowledged returns the same seq and changes nothing.
+    In practice mode ``check: true`` locks the answer and returns its feedback.
+    """
+    user = _user()
+
+    def work() -> services.SaveResult:
+        return services.save_response(
+            db.session,
+            user,
+            attempt_id,
+            item_id,
+            body["response"],
+            body["seq"],
+            grace_seconds=_grace(),
+            lock=bool(body.get("check")),
+            flagged=body.get("flagged"),
+        )
+
+    try:
+        result = _write(work)
+    except DeadlinePassed:
+        # Refused; the attempt is now graded on what was saved, with submitted_at = deadline.
+        db.session.rollback()
+        _write(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()))
+        raise
+    item = result.item
+    out: dict[str, Any] = {"seq": result.seq, "saved_at": item.saved_at, "locked": item.locked}
+    attempt = item.attempt
+    if body.get("check") and presenters.may_show_feedback(attempt, item):
+        out["feedback"] = presenters.feedback_view(item, item.question_version.as_question())
+    return out
+
+
+@blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+@blp.response(200, SubmitOut)
+@blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
+def submit(attempt_id: int) -> Any:
+    """Submit and grade your attempt, exactly once; a repeated submit returns the same result.
+
+    Anything in the body (a score, passed, ...) is ignored: the grade is computed here.
+    """
+    user = _user()
+    attempt_id = _write(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()).id)
+    attempt = queries.attempt_for(db.session, user, attempt_id)
+    if attempt is None:  # pragma: no cover - it was just graded
+        raise AttemptNotFound()
+    return {
+        **(presenters.result_view(attempt) or {}),
+        "status": attempt.status.value,
+        "submitted_at": attempt.submitted_at,
+    }
