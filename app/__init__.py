@@ -83,6 +83,7 @@ MODEL_MODULES = [
     "app.audit.models",
     "app.banks.models",
     "app.quiz.models",
+    "app.progress.models",
 ]
 
 

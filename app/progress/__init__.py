@@ -1,0 +1,1 @@
+"""Progress and practice: mastery aggregates, spaced-repetition practice, dashboard, cohort."""

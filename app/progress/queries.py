@@ -1,0 +1,565 @@
+"""Reads for progress: the trainee dashboard, the practice queue, the instructor cohort.
+
+Every function runs a fixed number of queries whatever the number of attempts, answers or
+trainees (grouped queries, no per-row lookups); mastery comes from the incremental tallies.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.auth.models import Role, User
+from app.banks import models as bm
+from app.banks.schema import Status
+from app.progress import mastery, scheduler
+from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+from app.quiz.queries import ModuleState, module_states
+
+HISTORY_LIMIT = 50
+
+
+# ---------------------------------------------------------------- program and module states
+
+
+def current_program(session: Session) -> bm.Program | None:
+    """The certificate program (the platform runs one: Dry Needling Foundations)."""
+    return session.scalar(sa.select(bm.Program).order_by(bm.Program.id).limit(1))
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    """One module of the program as the trainee sees it now."""
+
+    module: bm.Module
+    state: ModuleState
+    status: str  # locked | not_started | in_progress | passed | failed | exhausted
+    label: str
+    detail: str
+
+
+def _module_row(state: ModuleState) -> ModuleRow:
+    module = state.module
+    if state.has_passed:
+        score = f"{state.best_percent:g} %" if state.best_percent is not None else "passed"
+        return ModuleRow(module, state, "passed", "Passed", f"Best score {score}.")
+    if state.open_attempt_id is not None:
+        return ModuleRow(module, state, "in_progress", "In progress", "An attempt is open.")
+    if state.locked_reason:
+        return ModuleRow(module, state, "locked", "Locked", state.locked_reason)
+    if state.attempts_used == 0:
+        return ModuleRow(module, state, "not_started", "Not started", "No attempt yet.")
+    best = f"best score {state.best_percent:g} %" if state.best_percent is not None else ""
+    if state.attempts_left == 0:
+        return ModuleRow(
+            module,
+            state,
+            "exhausted",
+            "Failed",
+            f"No attempts left ({best}). Contact your instructor.",
+        )
+    parts = [f"Not passed yet ({best})." if best else "Not passed yet."]
+    if state.attempts_left is not None:
+        parts.append(
+            f"{state.attempts_left} attempt{'s' if state.attempts_left != 1 else ''} left."
+        )
+    if state.next_allowed_at is not None:
+        parts.append(f"Next attempt allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC.")
+    return ModuleRow(module, state, "failed", "Failed", " ".join(parts))
+
+
+def program_modules(
+    session: Session, user: User, program: bm.Program, now: datetime
+) -> list[ModuleRow]:
+    modules = {
+        m.slug: m
+        for m in session.scalars(
+            sa.select(bm.Module).where(bm.Module.slug.in_(program.module_slugs))
+        )
+    }
+    ordered = [modules[s] for s in program.module_slugs if s in modules]
+    states = module_states(session, user, ordered, now)
+    return [_module_row(states[m.slug]) for m in ordered]
+
+
+def next_step(rows: list[ModuleRow]) -> tuple[str, bm.Module | None]:
+    """What the trainee should do next, and the module it concerns."""
+    for row in rows:
+        title = row.module.title
+        if row.status == "passed":
+            continue
+        if row.status == "in_progress":
+            return f"Continue your open attempt at {title}.", row.module
+        if row.status == "not_started":
+            return f"Start {title}.", row.module
+        if row.status == "failed":
+            if row.state.next_allowed_at is not None:
+                when = f"{row.state.next_allowed_at:%Y-%m-%d %H:%M} UTC"
+                return (
+                    f"Practise your weak areas, then retake {title} from {when}.",
+                    row.module,
+                )
+            return f"Retake {title}.", row.module
+        if row.status == "exhausted":
+            return f"You have no attempts left at {title}: contact your instructor.", row.module
+        if row.status == "locked":
+            return f"{title} is locked: {row.detail}", row.module
+    if rows:
+        return "You have passed every module of the program.", None
+    return "No modules are available yet.", None
+
+
+# ---------------------------------------------------------------- mastery
+
+
+@dataclass(frozen=True)
+class MasteryRow:
+    key: str
+    label: str
+    value: float  # smoothed mastery, 0..1
+    answered: int
+    correct: float
+    topic: str = ""
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.value)
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.answered >= mastery.MIN_EVIDENCE
+
+
+def _tally(row: TopicMastery | ObjectiveMastery) -> mastery.Tally:
+    return mastery.Tally(row.weighted_correct, row.weighted_total, row.answered, row.correct)
+
+
+def objective_texts(session: Session) -> dict[str, str]:
+    """Learning objective id → its text, from the modules that declare it."""
+    texts: dict[str, str] = {}
+    for objectives in session.scalars(sa.select(bm.Module.objectives)):
+        for o in objectives or []:
+            texts.setdefault(o["id"], o["text"])
+    return texts
+
+
+@dataclass
+class Mastery:
+    topics: list[MasteryRow]
+    objectives: list[MasteryRow]
+    weak_topics: list[MasteryRow]
+    weak_objectives: list[MasteryRow]
+
+
+def mastery_of(session: Session, user: User, texts: dict[str, str] | None = None) -> Mastery:
+    """Mastery per topic (every topic, answered or not) and per objective answered."""
+    topics = session.execute(
+        sa.select(bm.Topic, TopicMastery)
+        .outerjoin(
+            TopicMastery,
+            sa.and_(TopicMastery.topic_id == bm.Topic.id, TopicMastery.user_id == user.id),
+        )
+        .order_by(bm.Topic.id)
+    ).all()
+    topic_title = {t.id: t.title for t, _ in topics}
+    texts = objective_texts(session) if texts is None else texts
+    objectives = session.scalars(
+        sa.select(ObjectiveMastery)
+        .where(ObjectiveMastery.user_id == user.id)
+        .order_by(ObjectiveMastery.topic_id, ObjectiveMastery.objective)
+    ).all()
+    empty = mastery.Tally()
+    topic_rows = []
+    for topic, row in topics:
+        tally = _tally(row) if row else empty
+        topic_rows.append(
+            MasteryRow(
+                topic.slug, topic.title, mastery.smoothed(tally), tally.answered, tally.correct
+            )
+        )
+    objective_rows = [
+        MasteryRow(
+            o.objective,
+            texts.get(o.objective, o.objective),
+            mastery.smoothed(_tally(o)),
+            o.answered,
+            o.correct,
+            topic=topic_title.get(o.topic_id, ""),
+        )
+        for o in objectives
+    ]
+    return Mastery(
+        topics=topic_rows,
+        objectives=objective_rows,
+        weak_topics=_weak(topic_rows),
+        weak_objectives=_weak(objective_rows),
+    )
+
+
+def _weak(rows: list[MasteryRow], limit: int = 3) -> list[MasteryRow]:
+    """The lowest rows with enough evidence and below the threshold (as ``weak_areas``)."""
+    ranked = sorted(
+        (r for r in rows if r.has_evidence and r.value < mastery.WEAK_BELOW),
+        key=lambda r: (r.value, r.key),
+    )
+    return ranked[:limit]
+
+
+# ---------------------------------------------------------------- attempt history
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    attempt_id: int
+    module_title: str
+    mode: str
+    attempt_no: int
+    submitted_at: datetime
+    percent: float
+    passed: bool
+    pass_mark: float
+
+
+def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
+    """The trainee's graded attempts, oldest first (the latest ``limit``)."""
+    rows = session.execute(
+        sa.select(
+            Attempt.id,
+            bm.Module.title,
+            Attempt.mode,
+            Attempt.attempt_no,
+            Attempt.submitted_at,
+            Attempt.percent,
+            Attempt.passed,
+            Attempt.pass_mark,
+        )
+        .join(bm.Module, bm.Module.id == Attempt.module_id)
+        .where(Attempt.user_id == user.id, Attempt.status != AttemptStatus.IN_PROGRESS)
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        HistoryRow(
+            r.id,
+            r.title,
+            r.mode.value if hasattr(r.mode, "value") else str(r.mode),
+            r.attempt_no,
+            r.submitted_at,
+            r.percent or 0.0,
+            bool(r.passed),
+            r.pass_mark,
+        )
+        for r in reversed(rows)
+    ]
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def certificates_of(session: Session, user: User) -> list[Any] | None:
+    """The trainee's certificates, or None while the certificates domain is not installed."""
+    try:
+        from app.certificates.queries import certificates_for_user
+    except ImportError:
+        return None
+    return list(certificates_for_user(session, user))
+
+
+# ---------------------------------------------------------------- practice queue
+
+
+@dataclass(frozen=True)
+class PracticeSlot:
+    objective: str
+    version: bm.QuestionVersion
+    reason: str  # "due" | "new"
+    retrievability: float | None
+
+
+@dataclass(frozen=True)
+class PracticeSummary:
+    due: int
+    new_available: int
+    new_today: int
+    new_per_day: int
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+
+
+def _practice_pool(session: Session) -> dict[str, list[tuple[bm.QuestionVersion, int]]]:
+    """Objective → current versions of published standalone questions (with their topic)."""
+    rows = session.execute(
+        sa.select(bm.QuestionVersion, bm.Question.topic_id)
+        .join(bm.Question, bm.Question.current_version_id == bm.QuestionVersion.id)
+        .where(
+            bm.Question.status == Status.PUBLISHED,
+            bm.Question.case_id.is_(None),
+            bm.QuestionVersion.objective.is_not(None),
+        )
+        .order_by(bm.QuestionVersion.id)
+    ).all()
+    pool: dict[str, list[tuple[bm.QuestionVersion, int]]] = defaultdict(list)
+    for version, topic_id in rows:
+        pool[version.objective].append((version, topic_id))  # type: ignore[index]
+    return pool
+
+
+def _new_today(session: Session, user: User, now: datetime) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count(PracticeAnswer.id)).where(
+                PracticeAnswer.user_id == user.id,
+                PracticeAnswer.is_new.is_(True),
+                PracticeAnswer.answered_at >= _start_of_day(now),
+            )
+        )
+        or 0
+    )
+
+
+@dataclass
+class _QueueParts:
+    due: list[tuple[str, float]]
+    new: list[str]
+    new_today: int
+    pool: dict[str, list[tuple[bm.QuestionVersion, int]]] = field(default_factory=dict)
+
+
+def _queue_parts(session: Session, user: User, now: datetime, new_per_day: int) -> _QueueParts:
+    pool = _practice_pool(session)
+    cards = session.scalars(sa.select(ReviewCard).where(ReviewCard.user_id == user.id)).all()
+    known = {c.objective for c in cards}
+    loaded = [
+        (c.objective, scheduler.load(c.card) if c.card else scheduler.new_card(c.id, c.due))
+        for c in cards
+        if c.objective in pool
+    ]
+    due = scheduler.due_in_order(loaded, now)
+    new_today = _new_today(session, user, now)
+    room = max(0, new_per_day - new_today)
+    new: list[str] = []
+    if room:
+        topic_value = {
+            row.topic_id: mastery.smoothed(_tally(row))
+            for row in session.scalars(
+                sa.select(TopicMastery).where(TopicMastery.user_id == user.id)
+            )
+        }
+        prior = mastery.smoothed(mastery.Tally())
+        fresh = [o for o in pool if o not in known]
+        # New objectives from the weakest topics first (untouched topics count as 0.5).
+        fresh.sort(key=lambda o: (topic_value.get(pool[o][0][1], prior), o))
+        new = fresh[:room]
+    return _QueueParts(due=due, new=new, new_today=new_today, pool=pool)
+
+
+def practice_summary(
+    session: Session, user: User, new_per_day: int, now: datetime | None = None
+) -> PracticeSummary:
+    now = now or clock.utcnow()
+    parts = _queue_parts(session, user, now, new_per_day)
+    return PracticeSummary(
+        due=len(parts.due),
+        new_available=len(parts.new),
+        new_today=parts.new_today,
+        new_per_day=new_per_day,
+    )
+
+
+def practice_queue(
+    session: Session,
+    user: User,
+    new_per_day: int,
+    limit: int = 1,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> list[PracticeSlot]:
+    """The next practice items: due objectives by ascending retrievability, then new ones.
+
+    Each slot is a question of that objective the trainee has not seen recently: one never
+    seen (in practice or in an attempt) first, at random, else the least recently seen.
+    """
+    now = now or clock.utcnow()
+    rng = rng or random.SystemRandom()
+    parts = _queue_parts(session, user, now, new_per_day)
+    chosen: list[tuple[str, str, float | None]] = [(o, "due", r) for o, r in parts.due]
+    chosen += [(o, "new", None) for o in parts.new]
+    chosen = chosen[:limit]
+    if not chosen:
+        return []
+    objectives = {o for o, _, _ in chosen}
+    last_seen: dict[int, datetime] = {}
+    for question_id, seen_at in session.execute(
+        sa.select(PracticeAnswer.question_id, sa.func.max(PracticeAnswer.answered_at))
+        .where(PracticeAnswer.user_id == user.id, PracticeAnswer.objective.in_(objectives))
+        .group_by(PracticeAnswer.question_id)
+    ):
+        last_seen[question_id] = _aware(seen_at)  # type: ignore[assignment]
+    for question_id, seen_at in session.execute(
+        sa.select(bm.QuestionVersion.question_id, sa.func.max(Attempt.started_at))
+        .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(Attempt.user_id == user.id, bm.QuestionVersion.objective.in_(objectives))
+        .group_by(bm.QuestionVersion.question_id)
+    ):
+        seen_at = _aware(seen_at)
+        if question_id not in last_seen or seen_at > last_seen[question_id]:
+            last_seen[question_id] = seen_at
+    slots = []
+    for objective, reason, r in chosen:
+        versions = [v for v, _ in parts.pool[objective]]
+        slots.append(PracticeSlot(objective, _least_recent(versions, last_seen, rng), reason, r))
+    return slots
+
+
+def _least_recent(
+    versions: list[bm.QuestionVersion], last_seen: dict[int, datetime], rng: random.Random
+) -> bm.QuestionVersion:
+    never = [v for v in versions if v.question_id not in last_seen]
+    if never:
+        return rng.choice(never)
+    return min(versions, key=lambda v: (last_seen[v.question_id], v.question_id))
+
+
+# ---------------------------------------------------------------- instructor cohort
+
+COHORT_SORTS = {
+    "name": lambda r: (r.name.lower(), r.user_id),
+    "email": lambda r: (r.email, r.user_id),
+    "progress": lambda r: (r.modules_passed, r.user_id),
+    "last_activity": lambda r: (r.last_activity.timestamp() if r.last_activity else 0.0, r.user_id),
+}
+COHORT_STATUSES = ("not_started", "in_progress", "completed")
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    user_id: int
+    name: str
+    email: str
+    modules_passed: int
+    modules_total: int
+    last_activity: datetime | None
+    weak_topics: list[str]
+
+    @property
+    def status(self) -> str:
+        if self.modules_total and self.modules_passed >= self.modules_total:
+            return "completed"
+        if self.last_activity is None:
+            return "not_started"
+        return "in_progress"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def cohort(
+    session: Session,
+    program: bm.Program | None,
+    *,
+    search: str = "",
+    status: str = "",
+    sort: str = "name",
+    descending: bool = False,
+) -> list[CohortRow]:
+    """Trainees (every active trainee is in the one program) with their progress.
+
+    ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of ``COHORT_STATUSES`` (or
+    empty): callers validate them; nothing here is interpolated into SQL.
+    """
+    if sort not in COHORT_SORTS:
+        raise ValueError(f"unknown sort column {sort!r}")
+    trainees = sa.select(User.id).where(User.role == Role.TRAINEE, User.is_active.is_(True))
+    search = search.strip()
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        trainees = trainees.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+                sa.func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    trainee_ids = trainees.scalar_subquery()
+    users = session.execute(
+        sa.select(User.id, User.name, User.email).where(User.id.in_(trainee_ids))
+    ).all()
+    slugs = list(program.module_slugs) if program else []
+    passed: dict[int, int] = {}
+    if slugs:
+        passed = dict(
+            session.execute(
+                sa.select(Attempt.user_id, sa.func.count(sa.distinct(Attempt.module_id)))
+                .join(bm.Module, bm.Module.id == Attempt.module_id)
+                .where(
+                    Attempt.passed.is_(True),
+                    bm.Module.slug.in_(slugs),
+                    Attempt.user_id.in_(trainee_ids),
+                )
+                .group_by(Attempt.user_id)
+            ).all()
+        )
+    activity: dict[int, datetime] = {
+        user_id: _aware(at)  # type: ignore[misc]
+        for user_id, at in session.execute(
+            sa.select(
+                Attempt.user_id,
+                sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)),
+            )
+            .where(Attempt.user_id.in_(trainee_ids))
+            .group_by(Attempt.user_id)
+        )
+    }
+    for user_id, at in session.execute(
+        sa.select(PracticeAnswer.user_id, sa.func.max(PracticeAnswer.answered_at))
+        .where(PracticeAnswer.user_id.in_(trainee_ids))
+        .group_by(PracticeAnswer.user_id)
+    ):
+        at = _aware(at)
+        if user_id not in activity or at > activity[user_id]:
+            activity[user_id] = at
+    weak: dict[int, list[tuple[str, mastery.Tally]]] = defaultdict(list)
+    for user_id, title, row in session.execute(
+        sa.select(TopicMastery.user_id, bm.Topic.title, TopicMastery)
+        .join(bm.Topic, bm.Topic.id == TopicMastery.topic_id)
+        .where(TopicMastery.user_id.in_(trainee_ids))
+    ):
+        weak[user_id].append((title, _tally(row)))
+    rows = [
+        CohortRow(
+            user_id=u.id,
+            name=u.name,
+            email=u.email,
+            modules_passed=passed.get(u.id, 0),
+            modules_total=len(slugs),
+            last_activity=activity.get(u.id),
+            weak_topics=mastery.weak_areas(weak.get(u.id, [])),
+        )
+        for u in users
+    ]
+    if status:
+        rows = [r for r in rows if r.status == status]
+    rows.sort(key=COHORT_SORTS[sort], reverse=descending)
+    return rows
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates (max) bypass the column type on SQLite: make them aware UTC again."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
