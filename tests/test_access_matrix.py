@@ -54,6 +54,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_auth.create_token": NOT_GET,
     "api_auth.delete_token": NOT_GET,
     "api_auth.me": API_LOGGED_IN,
+    "api_quiz.list_modules": API_LOGGED_IN,
+    "api_quiz.start": NOT_GET,
+    "api_quiz.get_attempt": row(401, 404, 404, 404),  # someone else's or missing: 404
+    "api_quiz.save": NOT_GET,
+    "api_quiz.submit": NOT_GET,
     # banks
     "banks.media": row(LOGIN, 404, 404, 404),  # sample hash is unknown: logged in → 404
 }
@@ -63,6 +68,10 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "static": {"filename": "css/app.css"},
     "auth.revoke_token": {"token_id": 1},
     "api_auth.delete_token": {"token_id": 1},
+    "api_quiz.start": {"slug": "x"},
+    "api_quiz.get_attempt": {"attempt_id": 1},
+    "api_quiz.save": {"attempt_id": 1, "item_id": 1},
+    "api_quiz.submit": {"attempt_id": 1},
     "banks.media": {"sha256": "0" * 64},
 }
 
