@@ -83,6 +83,8 @@ def import_command(path: str, fmt: str | None, topic: str, dry_run: bool) -> Non
         session.commit()
     for what, reason in report.skipped:
         click.echo(f"skipped: {what}: {reason}")
+    for warning in report.warnings:
+        click.echo(f"note: {warning}")
     for label in report.created:
         click.echo(f"created: {label}")
     for label in report.updated:

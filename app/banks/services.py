@@ -42,6 +42,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, reason)
+    warnings: list[str] = field(default_factory=list)  # imported, but something was left out
     dry_run: bool = False
 
     def summary(self) -> str:
@@ -405,12 +406,13 @@ def import_foreign(
     if name is None or name not in FORMATS:
         raise BankFileInvalid([BankProblem(str(file), "unknown format: give --format")])
     result = FORMATS[name].parse(raw, str(file))
-    if result.problems:
-        raise BankFileInvalid([BankProblem(str(file), p) for p in result.problems])
+    if result.errors:
+        raise BankFileInvalid([BankProblem(str(file), p) for p in result.errors])
     ensure_topic(session, topic)
     bank = bank_from_questions(result.questions, topic, str(file))
     report = import_bank(session, bank, actor, dry_run=dry_run)
     report.skipped.extend((f"{s.source_id} {s.title}".strip(), s.reason) for s in result.skipped)
+    report.warnings.extend(result.warnings)
     return report
 
 
@@ -428,4 +430,4 @@ def export_bank(
         q.status = version.question.status
         questions.append(q)
     result = FORMATS[fmt].export(questions)
-    return result.data, list(result.not_exported)
+    return result.data, [(s.source_id, s.reason) for s in result.skipped]
