@@ -103,6 +103,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(banks_bp)
 
+    from app.quiz.routes import bp as quiz_bp
+
+    app.register_blueprint(quiz_bp)
+
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
     # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.
     api.register_blueprint(auth_api)

@@ -61,6 +61,17 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_quiz.submit": NOT_GET,
     # banks
     "banks.media": row(LOGIN, 404, 404, 404),  # sample hash is unknown: logged in → 404
+    # quiz pages (trainees only; a missing or someone else's attempt or module → 404)
+    "quiz.modules": roles("trainee"),
+    "quiz.module": row(LOGIN, 404, 403, 403),
+    "quiz.start": NOT_GET,
+    "quiz.attempt": row(LOGIN, 404, 403, 403),
+    "quiz.take": row(LOGIN, 404, 403, 403),
+    "quiz.answer": row(LOGIN, 404, 403, 403),  # GET on its URL is quiz.take
+    "quiz.autosave": NOT_GET,
+    "quiz.summary": row(LOGIN, 404, 403, 403),
+    "quiz.submit": NOT_GET,
+    "quiz.result": row(LOGIN, 404, 403, 403),
 }
 
 # Sample URL arguments for routes with parameters.
@@ -73,6 +84,15 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "api_quiz.save": {"attempt_id": 1, "item_id": 1},
     "api_quiz.submit": {"attempt_id": 1},
     "banks.media": {"sha256": "0" * 64},
+    "quiz.module": {"slug": "no-such-module"},
+    "quiz.start": {"slug": "no-such-module"},
+    "quiz.attempt": {"attempt_id": 999999},
+    "quiz.take": {"attempt_id": 999999, "position": 1},
+    "quiz.answer": {"attempt_id": 999999, "position": 1},
+    "quiz.autosave": {"attempt_id": 999999, "position": 1},
+    "quiz.summary": {"attempt_id": 999999},
+    "quiz.submit": {"attempt_id": 999999},
+    "quiz.result": {"attempt_id": 999999},
 }
 
 

@@ -1,0 +1,449 @@
+"""The trainee's pages of the quiz engine: modules, taking an attempt, summary, result.
+
+Thin: parse, call the services (which check ownership in their queries), render, commit once.
+Every attempt is looked up with the current user in the query, so another trainee's attempt is
+a 404 with the same body as a missing one. What a page shows of keys and feedback is decided by
+``presenters.may_show_*`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app import clock
+from app.auth.decorators import role_required
+from app.auth.models import Role
+from app.banks import models as bm
+from app.banks.schema import Hotspot, Mode
+from app.errors import DomainError, json_error
+from app.extensions import db
+from app.quiz import presenters, queries, services
+from app.quiz.errors import (
+    AttemptClosed,
+    AttemptNotFound,
+    DeadlinePassed,
+    ModuleNotFound,
+    StaleSave,
+)
+from app.quiz.forms import AnswerForm, AnswerInvalid, EmptyForm, SubmitForm, parse_response
+from app.quiz.models import Attempt, AttemptItem
+from app.quiz.scoring import point_in_polygon
+
+bp = Blueprint("quiz", __name__)
+
+
+@bp.app_template_filter("inline_md")
+def inline_md(html: str) -> Markup:
+    """Sanitised Markdown HTML (from render_markdown) without its one wrapping paragraph."""
+    text = str(html).strip()
+    if text.startswith("<p>") and text.endswith("</p>") and text.count("<p>") == 1:
+        text = text[3:-4]
+    return Markup(text)  # already sanitised by app.text.render_markdown (nh3)
+
+
+def _grace() -> int | None:
+    return current_app.config.get("ATTEMPT_GRACE_SECONDS")
+
+
+def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``login_required`` + ``role_required("trainee")``, answering JSON 401/403."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return json_error(401, "unauthorized", "Your session has expired: log in again.")
+        if current_user.role != Role.TRAINEE:
+            return json_error(403, "forbidden", "You are not allowed to do this.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+# ---------------------------------------------------------------- modules
+
+
+@bp.get("/modules")
+@login_required
+@role_required("trainee")
+def modules():  # type: ignore[no-untyped-def]
+    rows = queries.visible_modules(db.session)
+    states = queries.module_states(db.session, current_user, rows)
+    return render_template("quiz/modules.html", states=[states[m.slug] for m in rows])
+
+
+@bp.get("/modules/<slug>")
+@login_required
+@role_required("trainee")
+def module(slug: str):  # type: ignore[no-untyped-def]
+    row = _module(slug)
+    state = queries.module_state(db.session, current_user, row)
+    attempts = queries.attempts_of(db.session, current_user, row)
+    return render_template(
+        "quiz/module.html", state=state, module=row, attempts=attempts, form=EmptyForm()
+    )
+
+
+@bp.post("/modules/<slug>/start")
+@login_required
+@role_required("trainee")
+def start(slug: str):  # type: ignore[no-untyped-def]
+    row = _module(slug)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash("The form expired: please try again.", "error")
+        return redirect(url_for("quiz.module", slug=slug))
+    try:
+        attempt = services.start_attempt(db.session, current_user, row)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("quiz.module", slug=slug))
+    db.session.commit()
+    first_open = next((i.position for i in attempt.items if i.response is None), 1)
+    return redirect(url_for("quiz.take", attempt_id=attempt.id, position=first_open))
+
+
+def _module(slug: str) -> bm.Module:
+    row = queries.get_module(db.session, slug)
+    if row is None:
+        raise ModuleNotFound()
+    return row
+
+
+# ---------------------------------------------------------------- taking
+
+
+def _attempt(attempt_id: int) -> Attempt:
+    attempt = queries.attempt_for(db.session, current_user, attempt_id)
+    if attempt is None:
+        raise AttemptNotFound()
+    return attempt
+
+
+def _closed(attempt: Attempt) -> bool:
+    """True when the attempt is closed (grading it now, and committing, if its time ran out)."""
+    if (
+        attempt.is_open
+        and services.close_if_expired(db.session, attempt, grace_seconds=_grace()) is not None
+    ):
+        db.session.commit()
+    return not attempt.is_open
+
+
+def _item_at(attempt: Attempt, position: int) -> AttemptItem:
+    if not 1 <= position <= len(attempt.items):
+        raise AttemptNotFound()
+    return attempt.items[position - 1]
+
+
+def _is_disclosed(attempt: Attempt, item: AttemptItem) -> bool:
+    """A case step opens once the step before it is answered (and so locked)."""
+    return item.id in presenters.visible_item_ids(attempt)
+
+
+def _view(attempt: Attempt, item: AttemptItem, visible: bool = True) -> dict[str, Any]:
+    version = item.question_version
+    question = version.as_question()
+    media_url = (
+        url_for("banks.media", sha256=version.media_sha256) if version.media_sha256 else None
+    )
+    view = presenters.item_view(item, question, media_url=media_url, visible=visible)
+    if isinstance(question, Hotspot) and visible:
+        view["selected_region"] = _chosen_region(item, question)
+    if visible and presenters.may_show_feedback(attempt, item):
+        view["feedback"] = presenters.feedback_view(item, question)
+    elif visible and presenters.may_show_correctness(attempt, item) and not attempt.is_open:
+        view["correctness"] = presenters.correctness_view(item)
+    return view
+
+
+def _chosen_region(item: AttemptItem, question: Hotspot) -> str | None:
+    """The opaque id of the region holding the trainee's point (their answer, not the key)."""
+    point = (item.response or {}).get("point")
+    if not point:
+        return None
+    by_id = {r.id: r for r in question.regions}
+    for opaque, real in item.display.get("regions", []):
+        if point_in_polygon(point["x"], point["y"], by_id[real].points):
+            return opaque
+    return None
+
+
+def _navigator(attempt: Attempt) -> list[dict[str, Any]]:
+    visible = presenters.visible_item_ids(attempt)
+    return [
+        {
+            "position": i.position,
+            "answered": i.response is not None,
+            "flagged": i.flagged,
+            "available": i.id in visible,
+            "case_step": i.case_step,
+        }
+        for i in attempt.items
+    ]
+
+
+def _case_context(attempt: Attempt, item: AttemptItem) -> dict[str, Any] | None:
+    """The vignette, and each earlier step of the case with its disclosure, read-only."""
+    case = presenters.case_view(item, visible=True)
+    if case is None:
+        return None
+    case["earlier"] = [
+        {"view": _view(attempt, i), "case": presenters.case_view(i, visible=True)}
+        for i in attempt.items
+        if i.case_version_id == item.case_version_id and (i.case_step or 0) < case["step"]
+    ]
+    return case
+
+
+def _render_take(
+    attempt: Attempt,
+    item: AttemptItem,
+    form: AnswerForm,
+    message: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    disclosed = _is_disclosed(attempt, item)
+    view = _view(attempt, item, visible=disclosed)
+    form.seq.data = item.seq
+    form.flagged.data = item.flagged
+    return (
+        render_template(
+            "quiz/take.html",
+            attempt=attempt,
+            item=item,
+            view=view,
+            form=form,
+            navigator=_navigator(attempt),
+            case=_case_context(attempt, item) if disclosed else None,
+            message=message,
+            now=clock.utcnow(),
+            grace=_grace() if _grace() is not None else services.DEFAULT_GRACE_SECONDS,
+            is_practice=attempt.mode == Mode.PRACTICE,
+        ),
+        status,
+    )
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+@role_required("trainee")
+def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+    found = _attempt(attempt_id)
+    if _closed(found):
+        return redirect(url_for("quiz.result", attempt_id=found.id))
+    first_open = next((i.position for i in found.items if i.response is None), 1)
+    return redirect(url_for("quiz.take", attempt_id=found.id, position=first_open))
+
+
+@bp.get("/attempts/<int:attempt_id>/items/<int:position>")
+@login_required
+@role_required("trainee")
+def take(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
+    found = _attempt(attempt_id)
+    if _closed(found):
+        return redirect(url_for("quiz.result", attempt_id=found.id))
+    item = _item_at(found, position)
+    return _render_take(found, item, AnswerForm(formdata=None))
+
+
+@bp.post("/attempts/<int:attempt_id>/items/<int:position>")
+@login_required
+@role_required("trainee")
+def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
+    """Save the answer (no JavaScript needed), then go where the pressed button says."""
+    found = _attempt(attempt_id)
+    if _closed(found):
+        flash("This attempt is closed: it was submitted or its time ran out.", "error")
+        return redirect(url_for("quiz.result", attempt_id=found.id))
+    item = _item_at(found, position)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _render_take(found, item, form, "The form could not be read: try again.", 400)
+    action = form.action.data or "save"
+    try:
+        saved = _save(found, item, form, request.form, lock=action == "check")
+    except AnswerInvalid as exc:
+        return _render_take(found, item, form, str(exc), 400)
+    except StaleSave as exc:
+        db.session.rollback()
+        found = _attempt(attempt_id)
+        return _render_take(
+            found, _item_at(found, position), AnswerForm(formdata=None), exc.message, 409
+        )
+    except (DeadlinePassed, AttemptClosed) as exc:
+        db.session.rollback()
+        _closed(_attempt(attempt_id))
+        flash(exc.message, "error")
+        return redirect(url_for("quiz.result", attempt_id=attempt_id))
+    except DomainError as exc:
+        db.session.rollback()
+        found = _attempt(attempt_id)
+        return _render_take(
+            found, _item_at(found, position), AnswerForm(formdata=None), exc.message, exc.status
+        )
+    db.session.commit()
+    if action == "check" and not saved and not item.locked:
+        flash("Choose an answer before checking it.", "error")
+    return redirect(_after(found, position, action))
+
+
+def _save(attempt: Attempt, item: AttemptItem, form: AnswerForm, posted: Any, lock: bool) -> bool:
+    """Save the posted answer and flag through the services; False when nothing was answered."""
+    if item.locked or not _is_disclosed(attempt, item):
+        if bool(form.flagged.data) != item.flagged:
+            services.set_flag(
+                db.session, current_user, attempt.id, item.id, bool(form.flagged.data), _grace()
+            )
+        return False
+    view = _view(attempt, item)
+    response = parse_response(view, posted)
+    flagged = bool(form.flagged.data)
+    if response is None or (response == view["response"] and not lock):
+        if flagged != item.flagged:
+            services.set_flag(db.session, current_user, attempt.id, item.id, flagged, _grace())
+        return response is not None
+    services.save_response(
+        db.session,
+        current_user,
+        attempt.id,
+        item.id,
+        response,
+        form.seq.data,
+        grace_seconds=_grace(),
+        lock=lock,
+        flagged=flagged,
+    )
+    return True
+
+
+def _after(attempt: Attempt, position: int, action: str) -> str:
+    last = len(attempt.items)
+    if action == "previous" and position > 1:
+        return url_for("quiz.take", attempt_id=attempt.id, position=position - 1)
+    if action == "next" and position < last:
+        return url_for("quiz.take", attempt_id=attempt.id, position=position + 1)
+    if action in {"summary", "next"}:
+        return url_for("quiz.summary", attempt_id=attempt.id)
+    return url_for("quiz.take", attempt_id=attempt.id, position=position)
+
+
+@bp.post("/attempts/<int:attempt_id>/items/<int:position>/autosave")
+@trainee_json
+def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
+    """The background save of quiz.js: the same form fields, answered in JSON.
+
+    200 ``{"seq", "saved_at", "flagged"}``; 409 ``{"error": {"code", "message", "result_url"}}``
+    when stale, closed or late; 400 when the answer cannot be read; 404 for others' attempts.
+    """
+    found = queries.attempt_for(db.session, current_user, attempt_id)
+    if found is None or not 1 <= position <= len(found.items):
+        return json_error(404, AttemptNotFound.code, AttemptNotFound.message)
+    result_url = url_for("quiz.result", attempt_id=found.id)
+    if _closed(found):
+        return json_error(409, AttemptClosed.code, AttemptClosed.message, result_url=result_url)
+    item = _item_at(found, position)
+    form = AnswerForm()
+    if not form.validate():
+        return json_error(400, "invalid_form", "The answer could not be read: reload the page.")
+    try:
+        _save(found, item, form, request.form, lock=False)
+    except AnswerInvalid as exc:
+        return json_error(400, "invalid_response", str(exc))
+    except (DeadlinePassed, AttemptClosed) as exc:
+        db.session.rollback()
+        _closed(_attempt(attempt_id))
+        return json_error(409, exc.code, exc.message, result_url=result_url)
+    except DomainError as exc:
+        db.session.rollback()
+        return json_error(exc.status, exc.code, exc.message)
+    db.session.commit()
+    db.session.refresh(item)
+    return jsonify(
+        {
+            "seq": item.seq,
+            "flagged": item.flagged,
+            "saved_at": item.saved_at.isoformat() if item.saved_at else None,
+        }
+    )
+
+
+# ---------------------------------------------------------------- summary, submit, result
+
+
+@bp.get("/attempts/<int:attempt_id>/summary")
+@login_required
+@role_required("trainee")
+def summary(attempt_id: int):  # type: ignore[no-untyped-def]
+    found = _attempt(attempt_id)
+    if _closed(found):
+        return redirect(url_for("quiz.result", attempt_id=found.id))
+    return _render_summary(found, SubmitForm(formdata=None))
+
+
+def _render_summary(attempt: Attempt, form: SubmitForm, status: int = 200) -> tuple[str, int]:
+    nav = _navigator(attempt)
+    return (
+        render_template(
+            "quiz/summary.html",
+            attempt=attempt,
+            form=form,
+            navigator=nav,
+            unanswered=[n for n in nav if not n["answered"]],
+            flagged=[n for n in nav if n["flagged"]],
+            now=clock.utcnow(),
+            grace=_grace() if _grace() is not None else services.DEFAULT_GRACE_SECONDS,
+        ),
+        status,
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+@role_required("trainee")
+def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+    """Grade the attempt once; a repeated submit shows the same result."""
+    found = _attempt(attempt_id)
+    if _closed(found):
+        return redirect(url_for("quiz.result", attempt_id=found.id))
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        return _render_summary(found, form, 400)
+    services.submit_attempt(db.session, current_user, found.id, grace_seconds=_grace())
+    db.session.commit()
+    return redirect(url_for("quiz.result", attempt_id=found.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+@role_required("trainee")
+def result(attempt_id: int):  # type: ignore[no-untyped-def]
+    found = _attempt(attempt_id)
+    if not _closed(found):
+        flash("Submit the attempt to see its result.", "info")
+        return redirect(url_for("quiz.summary", attempt_id=found.id))
+    show_items = presenters.may_show_correctness(found)
+    views = [_view(found, i) for i in found.items] if show_items else []
+    return render_template(
+        "quiz/result.html",
+        attempt=found,
+        views=views,
+        show_items=show_items,
+        show_feedback=presenters.may_show_feedback(found),
+    )
