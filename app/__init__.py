@@ -46,6 +46,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_banks_cli(app)
     register_quiz_cli(app)
+
+    from app.certificates.cli import register_cli as register_certs_cli
+    from app.certificates.services import register_hooks as register_certificate_hooks
+
+    register_certs_cli(app)
+    register_certificate_hooks()  # completion/renewal on a passed attempt (quiz after_grading)
     return app
 
 
@@ -84,6 +90,7 @@ MODEL_MODULES = [
     "app.banks.models",
     "app.quiz.models",
     "app.progress.models",
+    "app.certificates.models",
 ]
 
 
@@ -107,6 +114,12 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(quiz_bp)
 
+    from app.admin.routes import bp as admin_bp
+    from app.certificates.routes import bp as certificates_bp
+
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(admin_bp)
+
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
     # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.
     api.register_blueprint(auth_api)
@@ -114,3 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.quiz.api import blp as quiz_api
 
     api.register_blueprint(quiz_api)
+
+    from app.certificates.api import blp as certificates_api
+
+    api.register_blueprint(certificates_api)

@@ -1,0 +1,1 @@
+"""Administration: completions review, certificates, exports, users and the audit log."""

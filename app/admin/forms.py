@@ -1,0 +1,40 @@
+"""Admin forms: every state change is a POST with a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.auth.models import Role
+
+
+class ActionForm(FlaskForm):
+    """A button with a CSRF token (approve, re-issue, deactivate)."""
+
+    submit = SubmitField("Confirm")
+
+
+class ApproveForm(FlaskForm):
+    note = StringField("Note (optional)", validators=[Length(max=2000)])
+    submit = SubmitField("Approve and issue")
+
+
+class RejectForm(FlaskForm):
+    note = TextAreaField(
+        "Reason (the trainee sees it)", validators=[DataRequired(), Length(max=2000)]
+    )
+    submit = SubmitField("Reject")
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(
+        "Reason (shown on the public verification page)",
+        validators=[DataRequired(), Length(max=500)],
+    )
+    submit = SubmitField("Revoke")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+    submit = SubmitField("Change role")

@@ -1,0 +1,284 @@
+"""Admin pages: completions review queue, certificates (revoke, re-issue), CSV export, users
+(role, deactivate) and the audit log. Every route is admin-only; every change is a POST."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import clock
+from app.admin import export
+from app.admin import queries as admin_queries
+from app.admin.forms import ActionForm, ApproveForm, RejectForm, RevokeForm, RoleForm
+from app.auth import services as auth_services
+from app.auth.decorators import role_required
+from app.auth.models import User
+from app.certificates import queries as cert_queries
+from app.certificates import services as cert_services
+from app.certificates.models import CompletionStatus
+from app.errors import DomainError
+from app.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.get("/")
+@login_required
+@role_required("admin")
+def index():  # type: ignore[no-untyped-def]
+    return render_template("admin/index.html", pending=admin_queries.pending_count(db.session))
+
+
+# ---------------------------------------------------------------- completions
+
+
+@bp.get("/completions")
+@login_required
+@role_required("admin")
+def completions():  # type: ignore[no-untyped-def]
+    raw = request.args.get("status", "pending")
+    status = (
+        None
+        if raw == "all"
+        else CompletionStatus(raw)
+        if raw in set(CompletionStatus)
+        else (CompletionStatus.PENDING)
+    )
+    page = cert_queries.completions_by_status(db.session, status, _page())
+    return render_template(
+        "admin/completions.html",
+        page=page,
+        status=raw if status is None else status.value,
+        approve_form=ApproveForm(),
+        reject_form=RejectForm(),
+    )
+
+
+@bp.post("/completions/<int:completion_id>/approve")
+@login_required
+@role_required("admin")
+def approve(completion_id: int):  # type: ignore[no-untyped-def]
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        certificate = cert_services.approve_completion(
+            db.session, _actor(), completion_id, note=form.note.data or ""
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("admin.completions"))
+    db.session.commit()
+    flash(f"Approved; certificate {certificate.serial} issued.", "success")
+    return redirect(url_for("admin.completions"))
+
+
+@bp.post("/completions/<int:completion_id>/reject")
+@login_required
+@role_required("admin")
+def reject(completion_id: int):  # type: ignore[no-untyped-def]
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash("Say why the completion is rejected: the trainee will see it.", "error")
+        return redirect(url_for("admin.completions"))
+    try:
+        cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("admin.completions"))
+    db.session.commit()
+    flash("Completion rejected; the trainee sees your note.", "success")
+    return redirect(url_for("admin.completions"))
+
+
+@bp.get("/completions.csv")
+@login_required
+@role_required("admin")
+def completions_csv() -> Response:
+    """Every completion with its latest certificate; formula-like cells are escaped."""
+    now = clock.utcnow()
+    header = [
+        "completion_id", "name", "email", "licence_number", "program", "cycle", "status",
+        "completed_at", "reviewed_at", "note", "serial", "issued_at", "valid_until",
+        "certificate_status",
+    ]  # fmt: skip
+    rows = []
+    for c, cert in cert_queries.completions_export_rows(db.session):
+        rows.append(
+            [
+                c.id,
+                c.user.name,
+                c.user.email,
+                c.user.licence_number,
+                c.program.title,
+                c.cycle,
+                c.status.value,
+                c.completed_at.isoformat(),
+                c.reviewed_at.isoformat() if c.reviewed_at else "",
+                c.note,
+                cert.serial if cert else "",
+                cert.issued_at.isoformat() if cert else "",
+                cert.valid_until.isoformat() if cert else "",
+                cert_queries.status_of(cert, now).value if cert else "",
+            ]
+        )
+    response = Response(export.to_csv(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="completions-{now:%Y%m%d}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- certificates
+
+
+@bp.get("/certificates")
+@login_required
+@role_required("admin")
+def certificates():  # type: ignore[no-untyped-def]
+    search = request.args.get("q", "")[:100]
+    page = cert_queries.all_certificates(db.session, search, _page())
+    now = clock.utcnow()
+    return render_template(
+        "admin/certificates.html",
+        page=page,
+        q=search,
+        statuses={c.id: cert_queries.status_of(c, now).value for c in page.items},
+        revoke_form=RevokeForm(),
+        action_form=ActionForm(),
+    )
+
+
+def _certificate_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        abort(404)
+
+
+@bp.post("/certificates/<string:certificate_id>/revoke")
+@login_required
+@role_required("admin")
+def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("A reason is required to revoke a certificate.", "error")
+        return redirect(url_for("admin.certificates"))
+    try:
+        certificate = cert_services.revoke_certificate(
+            db.session, _actor(), _certificate_id(certificate_id), form.reason.data or ""
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("admin.certificates"))
+    db.session.commit()
+    flash(f"Certificate {certificate.serial} revoked.", "success")
+    return redirect(url_for("admin.certificates"))
+
+
+@bp.post("/certificates/<string:certificate_id>/reissue")
+@login_required
+@role_required("admin")
+def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        certificate = cert_services.reissue_certificate(
+            db.session, _actor(), _certificate_id(certificate_id)
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("admin.certificates"))
+    db.session.commit()
+    flash(f"Re-issued as {certificate.serial}; the old certificate is revoked.", "success")
+    return redirect(url_for("admin.certificates"))
+
+
+# ---------------------------------------------------------------- users and audit
+
+
+@bp.get("/users")
+@login_required
+@role_required("admin")
+def users():  # type: ignore[no-untyped-def]
+    search = request.args.get("q", "")[:100]
+    return render_template(
+        "admin/users.html",
+        page=admin_queries.users(db.session, search, _page()),
+        q=search,
+        role_form=RoleForm(),
+        action_form=ActionForm(),
+    )
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/role")
+@login_required
+@role_required("admin")
+def set_role(user_id: int):  # type: ignore[no-untyped-def]
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash("You cannot change your own role.", "error")
+        return redirect(url_for("admin.users"))
+    auth_services.set_role(db.session, _actor(), user, form.role.data or "")
+    db.session.commit()
+    flash(f"{user.email} is now {user.role.value}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@login_required
+@role_required("admin")
+def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for("admin.users"))
+    auth_services.deactivate(db.session, _actor(), user)
+    db.session.commit()
+    flash(f"{user.email} is deactivated and signed out everywhere.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@login_required
+@role_required("admin")
+def audit():  # type: ignore[no-untyped-def]
+    return render_template("admin/audit.html", page=admin_queries.audit_events(db.session, _page()))

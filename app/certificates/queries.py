@@ -1,0 +1,237 @@
+"""Reads for certificates and completions: a trainee's certificates, verification, admin lists."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from app import clock
+from app.auth.models import User
+from app.banks.models import Program
+from app.certificates.models import Certificate, Completion, CompletionStatus
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+def status_of(certificate: Certificate, now: datetime | None = None) -> CertificateStatus:
+    """Revoked beats superseded (renewed) beats expired beats valid."""
+    now = now or clock.utcnow()
+    if certificate.revoked_at is not None:
+        return CertificateStatus.REVOKED
+    if certificate.superseded_at is not None:
+        return CertificateStatus.SUPERSEDED
+    if now >= certificate.valid_until:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.VALID
+
+
+@dataclass(frozen=True)
+class CertificateSummary:
+    """What the dashboard and "My certificates" show for one certificate."""
+
+    certificate: Certificate
+    program: Program
+    issued_at: datetime
+    valid_until: datetime
+    status: CertificateStatus
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.certificate.id
+
+    @property
+    def serial(self) -> str:
+        return self.certificate.serial
+
+    @property
+    def code(self) -> str:
+        return self.certificate.code
+
+    @property
+    def days_left(self) -> int:
+        return max(0, (self.valid_until - clock.utcnow()).days)
+
+
+def certificates_for_user(session: Session, user: User) -> list[CertificateSummary]:
+    """The user's certificates, newest first, with program and status (one query)."""
+    now = clock.utcnow()
+    rows = session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.user_id == user.id)
+        .options(joinedload(Certificate.program))
+        .order_by(Certificate.issued_at.desc(), Certificate.serial.desc())
+    ).all()
+    return [
+        CertificateSummary(c, c.program, c.issued_at, c.valid_until, status_of(c, now))
+        for c in rows
+    ]
+
+
+def expiring_soon(session: Session, user: User, days: int = 60) -> list[CertificateSummary]:
+    """Valid certificates of ``user`` that expire within ``days`` (for dashboard reminders)."""
+    now = clock.utcnow()
+    horizon = now + timedelta(days=days)
+    rows = session.scalars(
+        sa.select(Certificate)
+        .where(
+            Certificate.user_id == user.id,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_at.is_(None),
+            Certificate.valid_until > now,
+            Certificate.valid_until <= horizon,
+        )
+        .options(joinedload(Certificate.program))
+        .order_by(Certificate.valid_until)
+    ).all()
+    return [
+        CertificateSummary(c, c.program, c.issued_at, c.valid_until, status_of(c, now))
+        for c in rows
+    ]
+
+
+def certificate_of_user(
+    session: Session, user: User, certificate_id: uuid.UUID
+) -> Certificate | None:
+    """The user's own certificate by id; None for anyone else's (the route answers 404)."""
+    return session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.id == certificate_id, Certificate.user_id == user.id)
+        .options(joinedload(Certificate.program))
+    )
+
+
+def certificate_by_code(session: Session, code: str) -> Certificate | None:
+    if not code or len(code) > 64:
+        return None
+    return session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.code == code)
+        .options(joinedload(Certificate.program))
+    )
+
+
+def successor_of(session: Session, certificate: Certificate) -> Certificate | None:
+    """The certificate that renewed or replaced ``certificate``, if any."""
+    return session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.previous_id == certificate.id)
+        .order_by(Certificate.issued_at.desc())
+        .limit(1)
+    )
+
+
+def completions_for_user(session: Session, user: User) -> list[Completion]:
+    """The user's completions (pending and rejected ones carry the reviewer's note)."""
+    return list(
+        session.scalars(
+            sa.select(Completion)
+            .where(Completion.user_id == user.id)
+            .options(joinedload(Completion.program))
+            .order_by(Completion.completed_at.desc())
+        )
+    )
+
+
+def linkedin_url(certificate: Certificate, organization: str, verify_url: str) -> str:
+    """LinkedIn's "add licence or certification" link, prefilled."""
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.program_title,
+        "organizationName": organization,
+        "issueYear": certificate.issued_at.year,
+        "issueMonth": certificate.issued_at.month,
+        "expirationYear": certificate.valid_until.year,
+        "expirationMonth": certificate.valid_until.month,
+        "certUrl": verify_url,
+        "certId": certificate.serial,
+    }
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+# ---------------------------------------------------------------- admin
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def completions_by_status(
+    session: Session, status: CompletionStatus | None, page: int = 1, per_page: int = 50
+) -> Page:
+    query = sa.select(Completion)
+    count = sa.select(sa.func.count()).select_from(Completion)
+    if status is not None:
+        query = query.where(Completion.status == status)
+        count = count.where(Completion.status == status)
+    items = session.scalars(
+        query.options(joinedload(Completion.user), joinedload(Completion.program))
+        .order_by(Completion.completed_at, Completion.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), page, per_page, int(session.scalar(count) or 0))
+
+
+def all_certificates(session: Session, search: str = "", page: int = 1, per_page: int = 50) -> Page:
+    query = sa.select(Certificate).join(User, User.id == Certificate.user_id)
+    count = (
+        sa.select(sa.func.count())
+        .select_from(Certificate)
+        .join(User, User.id == Certificate.user_id)
+    )
+    term = search.strip()
+    if term:
+        like = f"%{term.lower()}%"
+        cond = sa.or_(
+            sa.func.lower(Certificate.serial).like(like),
+            sa.func.lower(User.email).like(like),
+            sa.func.lower(Certificate.learner_name).like(like),
+        )
+        query, count = query.where(cond), count.where(cond)
+    items = session.scalars(
+        query.options(joinedload(Certificate.user), joinedload(Certificate.program))
+        .order_by(Certificate.issued_at.desc(), Certificate.serial.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), page, per_page, int(session.scalar(count) or 0))
+
+
+def completions_export_rows(session: Session) -> list[tuple[Completion, Certificate | None]]:
+    """Every completion with its latest certificate, for the CSV export (two queries)."""
+    completions = session.scalars(
+        sa.select(Completion)
+        .options(joinedload(Completion.user), joinedload(Completion.program))
+        .order_by(Completion.completed_at, Completion.id)
+    ).all()
+    latest: dict[int, Certificate] = {}
+    for cert in session.scalars(sa.select(Certificate).order_by(Certificate.issued_at)):
+        latest[cert.completion_id] = cert
+    return [(c, latest.get(c.id)) for c in completions]

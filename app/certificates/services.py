@@ -1,0 +1,662 @@
+"""Writes for completions and certificates: record, approve/reject, issue, revoke, re-issue, renew.
+
+Every function takes the session and the acting user (None = the system, e.g. the quiz hook),
+flushes and never commits. Exactly-once is held by the database: a partial unique index on
+pending/approved completions per (user, program, cycle), one current certificate per
+(user, program), conditional updates for approve/reject, row locks for counters.
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.audit.services import record
+from app.auth.models import Role, User
+from app.banks.models import Module, Program
+from app.certificates import credential as cred
+from app.certificates import eligibility, keys
+from app.certificates.models import (
+    Certificate,
+    CertificateKind,
+    Completion,
+    CompletionStatus,
+    SerialCounter,
+    StatusList,
+)
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.quiz.models import Attempt
+
+# Indices are handed out as (n * STRIDE) mod size: a bijection for an odd stride and a
+# power-of-two size, so each index is used once, yet neighbours in time are far apart in the
+# list (the Bitstring Status List spec advises against sequential allocation).
+STATUS_INDEX_STRIDE = 40_503
+CODE_BYTES = 18  # 144 random bits
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    """Where the issuer lives and what it is called; built from the app config."""
+
+    base_url: str
+    name: str
+    signatory: str
+    instance_path: str
+    signing_key: str | None
+    email: str | None = None
+
+    @property
+    def issuer_id(self) -> str:
+        return f"{self.base_url}/issuer"
+
+    def verify_url(self, code: str) -> str:
+        return f"{self.base_url}/verify/{code}"
+
+    def status_list_url(self, list_id: int) -> str:
+        return f"{self.base_url}/status/{list_id}"
+
+    def verification_method(self, kid: str) -> str:
+        return f"{self.issuer_id}#key-{kid}"
+
+    @classmethod
+    def from_config(cls, config: Any) -> IssuerSettings:
+        return cls(
+            base_url=str(config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
+            name=config.get("ISSUER_NAME") or "Dry Needling Academy",
+            signatory=config.get("CERT_SIGNATORY") or "Registrar, Dry Needling Academy",
+            instance_path=config["INSTANCE_PATH"],
+            signing_key=config.get("SIGNING_KEY") or None,
+            email=config.get("ISSUER_EMAIL") or None,
+        )
+
+
+def current_settings() -> IssuerSettings:
+    """Settings of the running app (services called from hooks have no other source)."""
+    import os
+
+    from flask import current_app
+
+    config = dict(current_app.config)
+    config.setdefault("SIGNING_KEY", os.environ.get("SIGNING_KEY"))
+    return IssuerSettings.from_config(config)
+
+
+class NotEligible(Conflict):
+    code = "not_eligible"
+    message = "The program is not complete yet."
+
+
+class CompletionClosed(Conflict):
+    code = "completion_closed"
+    message = "This completion was already reviewed."
+
+
+class CertificateRevoked(Conflict):
+    code = "certificate_revoked"
+    message = "This certificate is revoked."
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden()
+
+
+def add_months(value: datetime, months: int) -> datetime:
+    """``value`` + ``months`` calendar months (the day clamped to the month's last day)."""
+    total = value.month - 1 + months
+    year, month = value.year + total // 12, total % 12 + 1
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)
+
+
+# ---------------------------------------------------------------- completions
+
+
+def passed_module_slugs(session: Session, user: User, slugs: list[str]) -> set[str]:
+    rows = session.scalars(
+        sa.select(Module.slug)
+        .join(Attempt, Attempt.module_id == Module.id)
+        .where(Attempt.user_id == user.id, Attempt.passed.is_(True), Module.slug.in_(slugs))
+        .distinct()
+    )
+    return set(rows)
+
+
+def program_eligibility(session: Session, user: User, program: Program) -> eligibility.Eligibility:
+    required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
+    return eligibility.check_eligibility(required, passed_module_slugs(session, user, required))
+
+
+def _active_completion(session: Session, user_id: int, program_id: int, cycle: int):
+    return session.scalar(
+        sa.select(Completion).where(
+            Completion.user_id == user_id,
+            Completion.program_id == program_id,
+            Completion.cycle == cycle,
+            Completion.status.in_([CompletionStatus.PENDING, CompletionStatus.APPROVED]),
+        )
+    )
+
+
+def current_certificate(session: Session, user_id: int, program_id: int) -> Certificate | None:
+    """The user's certificate for the program that is neither revoked nor superseded."""
+    return session.scalar(
+        sa.select(Certificate).where(
+            Certificate.user_id == user_id,
+            Certificate.program_id == program_id,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_at.is_(None),
+        )
+    )
+
+
+def _latest_cycle(session: Session, user_id: int, program_id: int) -> int:
+    value = session.scalar(
+        sa.select(sa.func.max(Completion.cycle)).where(
+            Completion.user_id == user_id,
+            Completion.program_id == program_id,
+            Completion.status == CompletionStatus.APPROVED,
+        )
+    )
+    return int(value or 0)
+
+
+def record_completion(
+    session: Session,
+    user: User,
+    program: Program,
+    *,
+    attempt: Attempt | None = None,
+    renewal: bool = False,
+    settings: IssuerSettings | None = None,
+) -> Completion:
+    """Record that ``user`` completed ``program`` (or its renewal), exactly once.
+
+    Returns the existing pending/approved completion when there is one (also when a
+    concurrent request inserted it first). Refuses NotEligible. Without review the
+    completion is approved and the certificate issued at once.
+    """
+    if renewal:
+        if current_certificate(session, user.id, program.id) is None:
+            raise NotEligible("There is no current certificate to renew.")
+        cycle = _latest_cycle(session, user.id, program.id) + 1
+        # A renewal already recorded for the current certificate is the one to return.
+        existing = _active_completion(session, user.id, program.id, cycle)
+    else:
+        cycle = 1
+        existing = _active_completion(session, user.id, program.id, cycle)
+        if existing is None:
+            result = program_eligibility(session, user, program)
+            if not result.eligible:
+                raise NotEligible("Still to pass: " + ", ".join(result.missing) + ".")
+    if existing is not None:
+        return existing
+    completion = Completion(
+        user_id=user.id,
+        program_id=program.id,
+        cycle=cycle,
+        status=CompletionStatus.PENDING,
+        completed_at=clock.utcnow(),
+        attempt_id=attempt.id if attempt is not None else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(completion)
+            session.flush()
+    except IntegrityError:
+        winner = _active_completion(session, user.id, program.id, cycle)
+        if winner is None:
+            raise
+        return winner
+    record(
+        session,
+        None,
+        "completion.recorded",
+        "completion",
+        completion.id,
+        {"user_id": user.id, "program": program.slug, "cycle": cycle},
+    )
+    if not program.requires_review:
+        approve_completion(session, None, completion.id, settings=settings)
+    return completion
+
+
+def on_attempt_graded(session: Session, attempt: Attempt) -> None:
+    """after_grading hook: a passed attempt may complete or renew a program."""
+    if not attempt.passed:
+        return
+    slug = session.scalar(sa.select(Module.slug).where(Module.id == attempt.module_id))
+    if slug is None:
+        return
+    user = session.get(User, attempt.user_id)
+    if user is None:
+        return
+    programs = session.scalars(sa.select(Program).order_by(Program.id)).all()
+    for program in programs:
+        if eligibility.is_renewal_pass(slug, program.renewal_module_slug):
+            if current_certificate(session, user.id, program.id) is not None:
+                record_completion(session, user, program, attempt=attempt, renewal=True)
+            continue
+        required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
+        if slug not in required:
+            continue
+        if _active_completion(session, user.id, program.id, 1) is not None:
+            continue
+        if program_eligibility(session, user, program).eligible:
+            record_completion(session, user, program, attempt=attempt)
+
+
+def register_hooks() -> None:
+    """Add the completion hook to the quiz engine (once per process)."""
+    from app.quiz.services import after_grading
+
+    if on_attempt_graded not in after_grading:
+        after_grading.append(on_attempt_graded)
+
+
+def _claim_completion(
+    session: Session, completion_id: int, to: CompletionStatus, actor: User | None, note: str
+) -> Completion:
+    completion = session.get(Completion, completion_id)
+    if completion is None:
+        raise NotFound()
+    claimed = session.execute(
+        sa.update(Completion)
+        .where(Completion.id == completion_id, Completion.status == CompletionStatus.PENDING)
+        .values(
+            status=to,
+            reviewer_id=actor.id if actor is not None else None,
+            reviewed_at=clock.utcnow(),
+            note=note,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(completion)
+    if claimed.rowcount != 1:
+        if completion.status == to:
+            return completion
+        raise CompletionClosed(f"This completion was already {completion.status.value}.")
+    return completion
+
+
+def approve_completion(
+    session: Session,
+    actor: User | None,
+    completion_id: int,
+    *,
+    note: str = "",
+    settings: IssuerSettings | None = None,
+) -> Certificate:
+    """Approve a pending completion and issue its certificate; approving twice is harmless.
+
+    Refuses Forbidden (not an admin), NotFound, CompletionClosed (already rejected).
+    """
+    _require_admin(actor)
+    completion = _claim_completion(
+        session, completion_id, CompletionStatus.APPROVED, actor, note.strip()
+    )
+    existing = session.scalar(
+        sa.select(Certificate)
+        .where(Certificate.completion_id == completion.id)
+        .order_by(Certificate.issued_at.desc())
+    )
+    if existing is not None:
+        return existing
+    record(session, actor, "completion.approved", "completion", completion.id)
+    return issue_certificate(session, actor, completion, settings=settings)
+
+
+def reject_completion(
+    session: Session, actor: User | None, completion_id: int, note: str
+) -> Completion:
+    """Reject a pending completion with a note the trainee sees. Refuses an empty note."""
+    _require_admin(actor)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("Say why the completion is rejected: the trainee will see it.")
+    completion = _claim_completion(session, completion_id, CompletionStatus.REJECTED, actor, note)
+    record(session, actor, "completion.rejected", "completion", completion.id, {"note": note})
+    return completion
+
+
+# ---------------------------------------------------------------- issuing
+
+
+def _next_serial(session: Session, prefix: str, year: int) -> str:
+    """``PREFIX-YEAR-000123``: a per-prefix, per-year counter incremented under a row lock."""
+    for _ in range(3):
+        bumped = session.execute(
+            sa.update(SerialCounter)
+            .where(SerialCounter.prefix == prefix, SerialCounter.year == year)
+            .values(last=SerialCounter.last + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if bumped.rowcount == 1:
+            break
+        try:
+            with session.begin_nested():
+                session.add(SerialCounter(prefix=prefix, year=year, last=1))
+                session.flush()
+            break
+        except IntegrityError:
+            continue
+    last = session.scalar(
+        sa.select(SerialCounter.last).where(
+            SerialCounter.prefix == prefix, SerialCounter.year == year
+        )
+    )
+    return f"{prefix}-{year}-{int(last or 0):06d}"
+
+
+def _new_status_list(session: Session, settings: IssuerSettings, key: keys.ActiveKey) -> StatusList:
+    status_list = StatusList(size=cred.STATUS_LIST_MIN_BITS, allocated=0, updated_at=clock.utcnow())
+    session.add(status_list)
+    session.flush()
+    status_list.credential = _signed_status_list(settings, key, status_list, [])
+    session.flush()
+    return status_list
+
+
+def _allocate_status_index(
+    session: Session, settings: IssuerSettings, key: keys.ActiveKey
+) -> tuple[int, int]:
+    """(status list id, index): the list's counter is bumped under a row lock, never reused."""
+    for _ in range(5):
+        list_id = session.scalar(
+            sa.select(StatusList.id)
+            .where(StatusList.allocated < StatusList.size)
+            .order_by(StatusList.id)
+            .limit(1)
+        )
+        if list_id is None:
+            list_id = _new_status_list(session, settings, key).id
+        bumped = session.execute(
+            sa.update(StatusList)
+            .where(StatusList.id == list_id, StatusList.allocated < StatusList.size)
+            .values(allocated=StatusList.allocated + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if bumped.rowcount == 1:
+            row = session.execute(
+                sa.select(StatusList.allocated, StatusList.size).where(StatusList.id == list_id)
+            ).one()
+            n = row.allocated - 1
+            return list_id, (n * STATUS_INDEX_STRIDE) % row.size
+    raise Conflict("Could not allocate a status list entry; try again.")
+
+
+def _signed_status_list(
+    settings: IssuerSettings, key: keys.ActiveKey, status_list: StatusList, revoked: list[int]
+) -> dict[str, Any]:
+    now = clock.utcnow()
+    doc = cred.build_status_list_credential(
+        credential_id=settings.status_list_url(status_list.id),
+        issuer={"id": settings.issuer_id, "name": settings.name},
+        valid_from=now,
+        set_indices=revoked,
+        length=status_list.size,
+        status_purpose=status_list.purpose,
+    )
+    return cred.sign_credential(
+        doc, key.private_key, settings.verification_method(key.row.kid), now
+    )
+
+
+def resign_status_list(session: Session, list_id: int, settings: IssuerSettings) -> StatusList:
+    """Rebuild and re-sign a status list from the revoked certificates on it.
+
+    The list row is locked first (a no-op update), so two revocations never overwrite each
+    other's bit.
+    """
+    session.execute(
+        sa.update(StatusList)
+        .where(StatusList.id == list_id)
+        .values(updated_at=clock.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    status_list = session.get(StatusList, list_id)
+    if status_list is None:
+        raise NotFound()
+    session.refresh(status_list)
+    revoked = list(
+        session.scalars(
+            sa.select(Certificate.status_index).where(
+                Certificate.status_list_id == list_id, Certificate.revoked_at.is_not(None)
+            )
+        )
+    )
+    key = keys.active_key(session, settings.instance_path, settings.signing_key)
+    status_list.credential = _signed_status_list(settings, key, status_list, sorted(revoked))
+    session.flush()
+    return status_list
+
+
+def _build_signed(
+    settings: IssuerSettings,
+    key: keys.ActiveKey,
+    certificate: Certificate,
+    program: Program,
+    user: User,
+    activity_start: datetime | None,
+) -> dict[str, Any]:
+    learner: dict[str, Any] = {"name": certificate.learner_name, "email": user.email}
+    if certificate.licence_number:
+        learner["licence_number"] = certificate.licence_number
+    doc = cred.build_credential(
+        credential_id=f"urn:uuid:{certificate.id}",
+        issuer={"id": settings.issuer_id, "name": settings.name, "url": settings.base_url}
+        | ({"email": settings.email} if settings.email else {}),
+        achievement={
+            "id": f"{settings.base_url}/achievements/{program.slug}",
+            "name": program.title,
+            "description": program.description.strip() or program.title,
+            "criteria": "Passed every required module exam and the final certification exam"
+            " of the program.",
+            "ce_hours": program.ce_hours,
+            "human_code": program.serial_prefix,
+        },
+        learner=learner,
+        valid_from=certificate.issued_at,
+        valid_until=certificate.valid_until,
+        status_list_credential_url=settings.status_list_url(certificate.status_list_id),
+        status_index=certificate.status_index,
+        description=f"Certificate {certificate.serial}. Verify at "
+        f"{settings.verify_url(certificate.code)}",
+        activity_start=activity_start,
+        activity_end=certificate.completion.completed_at if certificate.completion else None,
+    )
+    return cred.sign_credential(
+        doc, key.private_key, settings.verification_method(key.row.kid), certificate.issued_at
+    )
+
+
+def _first_attempt_at(session: Session, user_id: int, program: Program) -> datetime | None:
+    slugs = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
+    return session.scalar(
+        sa.select(sa.func.min(Attempt.started_at))
+        .join(Module, Module.id == Attempt.module_id)
+        .where(Attempt.user_id == user_id, Module.slug.in_(slugs))
+    )
+
+
+def issue_certificate(
+    session: Session,
+    actor: User | None,
+    completion: Completion,
+    *,
+    settings: IssuerSettings | None = None,
+    replaces: Certificate | None = None,
+) -> Certificate:
+    """Issue the signed certificate for an approved completion (or a correction of one).
+
+    Initial: returns the current certificate if one exists. Renewal (cycle > 1): the current
+    certificate is marked superseded and the new one runs from the later of now and its
+    expiry. ``replaces``: a correction; the old one is revoked and keeps its expiry.
+    """
+    _require_admin(actor)
+    if completion.status != CompletionStatus.APPROVED:
+        raise Conflict("Only approved completions get a certificate.")
+    settings = settings or current_settings()
+    program = session.get(Program, completion.program_id)
+    user = session.get(User, completion.user_id)
+    if program is None or user is None:
+        raise NotFound()
+    now = clock.utcnow()
+    previous = current_certificate(session, user.id, program.id)
+    if replaces is not None:
+        kind = CertificateKind.REISSUE
+        if previous is not None and previous.id != replaces.id:
+            raise Conflict("Only the current certificate can be re-issued.")
+        previous = replaces
+        valid_until = replaces.valid_until
+    elif completion.cycle > 1:
+        kind = CertificateKind.RENEWAL
+        if previous is None:
+            raise NotEligible("There is no current certificate to renew.")
+        valid_until = add_months(max(now, previous.valid_until), program.validity_months)
+    else:
+        if previous is not None:
+            return previous
+        kind = CertificateKind.INITIAL
+        valid_until = add_months(now, program.validity_months)
+
+    key = keys.active_key(session, settings.instance_path, settings.signing_key)
+    list_id, index = _allocate_status_index(session, settings, key)
+    certificate = Certificate(
+        id=uuid.uuid4(),
+        serial=_next_serial(session, program.serial_prefix, now.year),
+        code=secrets.token_urlsafe(CODE_BYTES),
+        user_id=user.id,
+        program_id=program.id,
+        completion_id=completion.id,
+        kind=kind,
+        previous_id=previous.id
+        if previous is not None and kind != CertificateKind.INITIAL
+        else None,
+        learner_name=user.name,
+        licence_number=user.licence_number or "",
+        program_title=program.title,
+        ce_hours=program.ce_hours,
+        issued_at=now.replace(microsecond=0),
+        valid_until=valid_until.replace(microsecond=0),
+        issued_by_id=actor.id if actor is not None else None,
+        status_list_id=list_id,
+        status_index=index,
+        signing_key_id=key.row.id,
+        credential={},
+    )
+    certificate.completion = completion
+    certificate.credential = _build_signed(
+        settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
+    )
+    try:
+        with session.begin_nested():
+            if kind == CertificateKind.RENEWAL and previous is not None:
+                previous.superseded_at = now
+            elif kind == CertificateKind.REISSUE and previous is not None:
+                previous.superseded_at = now
+                previous.revoked_at = now
+                previous.revocation_reason = (
+                    f"Replaced by the corrected certificate {certificate.serial}."
+                )
+            session.flush()  # free the "one current certificate" slot before the insert
+            session.add(certificate)
+            session.flush()
+    except IntegrityError:
+        winner = current_certificate(session, user.id, program.id)
+        if winner is None or kind != CertificateKind.INITIAL:
+            raise Conflict("Another certificate was issued at the same moment.") from None
+        return winner
+    if kind == CertificateKind.REISSUE and previous is not None:
+        resign_status_list(session, previous.status_list_id, settings)
+    record(
+        session,
+        actor,
+        {
+            CertificateKind.INITIAL: "certificate.issued",
+            CertificateKind.RENEWAL: "certificate.renewed",
+            CertificateKind.REISSUE: "certificate.reissued",
+        }[kind],
+        "certificate",
+        certificate.id,
+        {
+            "serial": certificate.serial,
+            "user_id": user.id,
+            "program": program.slug,
+            "previous": str(previous.id) if previous is not None and kind != "initial" else None,
+        },
+    )
+    return certificate
+
+
+def revoke_certificate(
+    session: Session,
+    actor: User | None,
+    certificate_id: uuid.UUID,
+    reason: str,
+    *,
+    settings: IssuerSettings | None = None,
+) -> Certificate:
+    """Revoke with a reason: the verify page says so at once and the status bit is set.
+
+    Refuses Forbidden, NotFound, ValidationFailed (no reason), CertificateRevoked.
+    """
+    _require_admin(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("A reason is required to revoke a certificate.")
+    settings = settings or current_settings()
+    now = clock.utcnow()
+    claimed = session.execute(
+        sa.update(Certificate)
+        .where(Certificate.id == certificate_id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=now, revocation_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        raise NotFound()
+    session.refresh(certificate)
+    if claimed.rowcount != 1:
+        raise CertificateRevoked()
+    resign_status_list(session, certificate.status_list_id, settings)
+    record(
+        session,
+        actor,
+        "certificate.revoked",
+        "certificate",
+        certificate.id,
+        {"serial": certificate.serial, "reason": reason},
+    )
+    return certificate
+
+
+def reissue_certificate(
+    session: Session,
+    actor: User | None,
+    certificate_id: uuid.UUID,
+    *,
+    settings: IssuerSettings | None = None,
+) -> Certificate:
+    """Re-issue the current certificate with the learner's corrected details.
+
+    The old one is revoked ("replaced by ...") and the new one keeps its expiry.
+    """
+    _require_admin(actor)
+    old = session.get(Certificate, certificate_id)
+    if old is None:
+        raise NotFound()
+    if old.revoked_at is not None or old.superseded_at is not None:
+        raise Conflict("Only the current certificate can be re-issued.")
+    completion = session.get(Completion, old.completion_id)
+    assert completion is not None
+    return issue_certificate(session, actor, completion, settings=settings, replaces=old)
