@@ -37,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # After api.init_app, so our envelope replaces flask-smorest's default handler.
     register_error_handlers(app)
     init_security_headers(app)
+    from app.bench import init_bench
+
+    init_bench(app)
     init_navigation(app)
 
     from app.auth.cli import register_cli
@@ -91,6 +94,7 @@ MODEL_MODULES = [
     "app.quiz.models",
     "app.progress.models",
     "app.certificates.models",
+    "app.studio.models",
 ]
 
 
@@ -120,6 +124,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates_bp)
     app.register_blueprint(admin_bp)
 
+    from app.progress import init_progress
+    from app.progress.routes import bp as progress_bp
+
+    app.register_blueprint(progress_bp)
+    init_progress(app)
+
+    from app.studio.routes import bp as studio_bp
+
+    app.register_blueprint(studio_bp)
+
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
     # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.
     api.register_blueprint(auth_api)
@@ -131,3 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.api import blp as certificates_api
 
     api.register_blueprint(certificates_api)
+
+    from app.progress.api import blp as progress_api
+
+    api.register_blueprint(progress_api)

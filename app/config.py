@@ -64,6 +64,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("ATTEMPT_GRACE_SECONDS", "60")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
+        "BENCH_MODE": _bool(os.environ.get("BENCH_MODE")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_ENABLED": True,

@@ -120,24 +120,19 @@ def demo_password(instance: Path) -> str:
 
 
 def load_question_banks(path: Path) -> None:
-    """Load question_banks/ through the banks domain, when it provides an importer."""
+    """Load question_banks/ through the banks import (all or nothing; invalid banks stop here)."""
+    from app.banks.loader import BankFileInvalid
+    from app.banks.services import import_directory
+
     try:
-        from app.banks import services as bank_services  # type: ignore[attr-defined]
-    except ImportError:
-        click.echo("(question banks: app.banks.services is not available yet; skipped)")
-        return
-    if not hasattr(bank_services, "import_directory"):
-        click.echo("(question banks: import_directory is not available yet; skipped)")
-        return
-    try:
-        result = bank_services.import_directory(db.session, path, actor=None)
+        report = import_directory(db.session, path, actor=None)
         db.session.commit()
-    except Exception as exc:  # keep `make run` usable; the message says what went wrong
+    except BankFileInvalid as exc:
         db.session.rollback()
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        click.echo(f"Warning: question banks in {path} were not loaded: {first_line}", err=True)
-        return
-    click.echo(f"Question banks loaded from {path}: {result}")
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        _fail(f"question banks in {path} are invalid: nothing was loaded", 1)
+    click.echo(f"Question banks loaded from {path}: {report.summary()}")
 
 
 @demo_cli.command("setup")
