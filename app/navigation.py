@@ -12,10 +12,12 @@ EVERYONE = ("trainee", "instructor", "admin")
 
 # (label, endpoint, roles that see it)
 NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
-    ("Dashboard", "auth.home", ("trainee",)),
+    ("Dashboard", "progress.dashboard", ("trainee",)),
+    ("Practice", "progress.practice", ("trainee",)),
+    ("Cohort", "progress.cohort", ("instructor", "admin")),
     ("Modules", "quiz.modules", ("trainee",)),
     ("Certificates", "certificates.mine", ("trainee",)),
-    ("Studio", "banks.studio", ("instructor",)),
+    ("Studio", "studio.index", ("instructor", "admin")),
     ("Admin", "admin.index", ("admin",)),
     ("Profile", "auth.profile", EVERYONE),
 ]

@@ -41,7 +41,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "static": PUBLIC,
     # auth
     "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
-    "auth.home": LOGGED_IN,
+    "auth.home": row(LOGIN, 302, 200, 200),  # trainees go to progress.dashboard
     "auth.register": row(200, 302, 302, 302),
     "auth.login": row(200, 302, 302, 302),
     "auth.logout": NOT_GET,
@@ -74,6 +74,21 @@ EXPECTED: dict[str, dict[str, int]] = {
     "quiz.result": row(LOGIN, 404, 403, 403),
 }
 
+EXPECTED.update(
+    {
+        # progress
+        "progress.dashboard": roles("trainee"),
+        "progress.trainee": row(LOGIN, 404, 404, 404),  # sample id: no such trainee
+        "progress.practice": roles("trainee"),
+        "progress.answer": roles("trainee"),  # POST /practice; GET shows the next item
+        "progress.cohort": roles("instructor", "admin"),
+        "progress.cohort_csv": roles("instructor", "admin"),
+        "api_progress.progress": roles("trainee", anonymous=401),
+        "api_progress.practice_items": roles("trainee", anonymous=401),
+        "api_progress.answer_practice": roles("trainee", anonymous=401),
+    }
+)
+
 # Sample URL arguments for routes with parameters.
 SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "static": {"filename": "css/app.css"},
@@ -84,6 +99,7 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "api_quiz.save": {"attempt_id": 1, "item_id": 1},
     "api_quiz.submit": {"attempt_id": 1},
     "banks.media": {"sha256": "0" * 64},
+    "progress.trainee": {"user_id": 999999},
     "quiz.module": {"slug": "no-such-module"},
     "quiz.start": {"slug": "no-such-module"},
     "quiz.attempt": {"attempt_id": 999999},

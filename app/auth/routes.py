@@ -50,7 +50,9 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/home")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    """Placeholder dashboard; the progress domain replaces it with a real one."""
+    """The user's home: trainees get their dashboard (progress); others a welcome page."""
+    if current_user.role.value == "trainee":
+        return redirect(url_for("progress.dashboard"))
     return render_template("auth/home.html")
 
 

@@ -10,7 +10,6 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -264,13 +263,31 @@ def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) ->
 # ---------------------------------------------------------------- certificates
 
 
-def certificates_of(session: Session, user: User) -> list[Any] | None:
+@dataclass(frozen=True)
+class CertificateRow:
+    serial: str
+    program: str
+    issued_at: datetime
+    valid_until: datetime
+    status: str  # valid | expired | revoked | superseded
+
+
+def certificates_of(session: Session, user: User) -> list[CertificateRow] | None:
     """The trainee's certificates, or None while the certificates domain is not installed."""
     try:
         from app.certificates.queries import certificates_for_user
     except ImportError:
         return None
-    return list(certificates_for_user(session, user))
+    return [
+        CertificateRow(
+            serial=c.certificate.serial,
+            program=c.program.title,
+            issued_at=c.issued_at,
+            valid_until=c.valid_until,
+            status=getattr(c.status, "value", str(c.status)),
+        )
+        for c in certificates_for_user(session, user)
+    ]
 
 
 # ---------------------------------------------------------------- practice queue
@@ -563,3 +580,44 @@ def _aware(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@dataclass
+class Dashboard:
+    user: User
+    program: bm.Program | None
+    modules: list[ModuleRow]
+    next_step: str
+    next_module: bm.Module | None
+    certificates: list[CertificateRow] | None
+    mastery: Mastery
+    history: list[HistoryRow]
+    practice: PracticeSummary
+
+    @property
+    def modules_passed(self) -> int:
+        return sum(1 for m in self.modules if m.status == "passed")
+
+
+def dashboard(
+    session: Session, user: User, new_per_day: int, now: datetime | None = None
+) -> Dashboard:
+    """Everything the trainee dashboard shows, in a constant number of queries."""
+    now = now or clock.utcnow()
+    program = current_program(session)
+    rows = program_modules(session, user, program, now) if program else []
+    step, step_module = next_step(rows)
+    return Dashboard(
+        user=user,
+        program=program,
+        modules=rows,
+        next_step=step,
+        next_module=step_module,
+        certificates=certificates_of(session, user),
+        mastery=mastery_of(session, user),
+        history=attempt_history(session, user),
+        practice=practice_summary(session, user, new_per_day, now),
+    )

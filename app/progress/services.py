@@ -248,6 +248,34 @@ def _update_tallies(
 # ---------------------------------------------------------------- practice answers
 
 
+def served_item(
+    session: Session, user: User, token: Any, *, secret: str
+) -> tuple[practice.ServedItem, bm.QuestionVersion, QuestionBase]:
+    """The item a practice token names, if it was served to ``user`` (PracticeItemInvalid)."""
+    try:
+        served = practice.read(secret, token, user.id, clock.utcnow())
+    except practice.ItemTokenInvalid as exc:
+        raise PracticeItemInvalid(str(exc)) from None
+    version = session.scalar(
+        sa.select(bm.QuestionVersion).where(bm.QuestionVersion.id == served.version_id)
+    )
+    if version is None:
+        raise PracticeQuestionGone()
+    return served, version, version.as_question()
+
+
+def serve(user: User, version_id: int, objective: str, *, secret: str) -> tuple[str, str]:
+    """(token, nonce) for serving a question of ``objective`` to ``user``; changes nothing."""
+    served = practice.ServedItem(
+        user_id=user.id,
+        version_id=version_id,
+        objective=objective,
+        nonce=practice.new_nonce(),
+        issued_at=clock.utcnow(),
+    )
+    return practice.sign(secret, served), served.nonce
+
+
 @dataclass(frozen=True)
 class PracticeResult:
     answer: PracticeAnswer
@@ -269,16 +297,7 @@ def answer_practice(
     Answering the same served item again returns the first result and changes nothing.
     """
     now = clock.utcnow()
-    try:
-        served = practice.read(secret, token, user.id, now)
-    except practice.ItemTokenInvalid as exc:
-        raise PracticeItemInvalid(str(exc)) from None
-    version = session.scalar(
-        sa.select(bm.QuestionVersion).where(bm.QuestionVersion.id == served.version_id)
-    )
-    if version is None:
-        raise PracticeQuestionGone()
-    question = version.as_question()
+    served, version, question = served_item(session, user, token, secret=secret)
     display = practice.display_for(question, secret, served.nonce)
     previous = session.scalar(
         sa.select(PracticeAnswer).where(
@@ -342,3 +361,11 @@ def answer_practice(
         )
     session.flush()
     return PracticeResult(answer, version, question, display, card, replayed=False)
+
+
+def register_hooks() -> None:
+    """Feed mastery and FSRS from every graded attempt (idempotent across create_app calls)."""
+    from app.quiz.services import after_grading
+
+    if record_graded_attempt not in after_grading:
+        after_grading.append(record_graded_attempt)

@@ -1,0 +1,44 @@
+"""Forms of the progress pages: the practice answer (CSRF + served item) and cohort filters."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.progress.queries import COHORT_SORTS, COHORT_STATUSES
+
+
+class PracticeAnswerForm(FlaskForm):
+    """The served item's token; the answer fields are read by ``quiz.forms.parse_response``."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=1000)])
+
+
+STATUS_CHOICES = [SelectChoice("", "Any status")] + [
+    SelectChoice(s, s.replace("_", " ").capitalize()) for s in COHORT_STATUSES
+]
+SORT_LABELS = {
+    "name": "Name",
+    "email": "E-mail",
+    "progress": "Modules passed",
+    "last_activity": "Last activity",
+}
+SORT_CHOICES = [SelectChoice(key, SORT_LABELS[key]) for key in COHORT_SORTS]
+
+
+class CohortFilterForm(FlaskForm):
+    """GET filters of the cohort view: every value is checked against a fixed list."""
+
+    class Meta:
+        csrf = False  # a read-only GET form
+
+    q = SearchField("Name or e-mail contains", validators=[Optional(), Length(max=100)])
+    status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=True)
+    sort = SelectField("Sort by", choices=SORT_CHOICES, default="name", validate_choice=True)
+    order = SelectField(
+        "Order",
+        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        default="asc",
+    )

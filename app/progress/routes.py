@@ -1,0 +1,236 @@
+"""Progress pages: the trainee dashboard, practice weak areas, the instructor's cohort view.
+
+Thin: parse, call queries/services, render, commit once. A trainee's progress page is looked
+up with the viewer in the query: another trainee's id is a 404, like a missing one.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from app import clock
+from app.auth.decorators import role_required
+from app.auth.models import Role, User
+from app.errors import NotFound
+from app.extensions import db
+from app.progress import charts, exports, mastery, queries, services
+from app.progress.forms import CohortFilterForm, PracticeAnswerForm
+from app.progress.presenters import answered_view, served_view
+from app.quiz.errors import ResponseRejected
+from app.quiz.forms import AnswerInvalid, parse_response
+
+bp = Blueprint("progress", __name__)
+
+
+def new_per_day() -> int:
+    return int(current_app.config.get("PRACTICE_NEW_PER_DAY", 10))
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+def _render_dashboard(user: User, *, own: bool):  # type: ignore[no-untyped-def]
+    data = queries.dashboard(db.session, user, new_per_day())
+    topic_chart = charts.bar_chart(
+        [(r.label, r.value, r.answered) for r in data.mastery.topics],
+        threshold=mastery.WEAK_BELOW,
+    )
+    objective_chart = charts.bar_chart(
+        [(r.key, r.value, r.answered) for r in data.mastery.objectives],
+        threshold=mastery.WEAK_BELOW,
+    )
+    history_chart = charts.line_chart(
+        [(h.submitted_at, h.percent, h.module_title, h.passed) for h in data.history]
+    )
+    return render_template(
+        "progress/dashboard.html",
+        data=data,
+        own=own,
+        topic_chart=topic_chart,
+        objective_chart=objective_chart,
+        history_chart=history_chart,
+        weak_below=round(100 * mastery.WEAK_BELOW),
+        quiz_links="quiz.module" in current_app.view_functions,
+        min_evidence=mastery.MIN_EVIDENCE,
+    )
+
+
+@bp.get("/dashboard")
+@login_required
+@role_required(Role.TRAINEE)
+def dashboard():  # type: ignore[no-untyped-def]
+    """The trainee's home: modules, next step, certificates, mastery, history, practice due."""
+    return _render_dashboard(current_user._get_current_object(), own=True)
+
+
+@bp.get("/progress/<int:user_id>")
+@login_required
+def trainee(user_id: int):  # type: ignore[no-untyped-def]
+    """A trainee's dashboard, read-only: the trainee themselves, instructors and admins."""
+    viewer = current_user._get_current_object()
+    stmt = db.select(User).where(User.id == user_id, User.role == Role.TRAINEE)
+    if not viewer.has_role(Role.INSTRUCTOR, Role.ADMIN):
+        stmt = stmt.where(User.id == viewer.id)
+    user = db.session.scalar(stmt)
+    if user is None:
+        raise NotFound()
+    return _render_dashboard(user, own=user.id == viewer.id)
+
+
+# ---------------------------------------------------------------- practice
+
+
+def _next_item(user: User):  # type: ignore[no-untyped-def]
+    slots = queries.practice_queue(db.session, user, new_per_day(), limit=1)
+    if not slots:
+        return None
+    slot = slots[0]
+    token, nonce = services.serve(user, slot.version.id, slot.objective, secret=_secret())
+    view = served_view(slot.version, slot.version.as_question(), _secret(), nonce)
+    return {"slot": slot, "token": token, "view": view}
+
+
+@bp.get("/practice")
+@login_required
+@role_required(Role.TRAINEE)
+def practice():  # type: ignore[no-untyped-def]
+    """The next practice item (serving it changes nothing; the answer POST does)."""
+    user = current_user._get_current_object()
+    item = _next_item(user)
+    form = PracticeAnswerForm(formdata=None, token=item["token"] if item else "")
+    summary = queries.practice_summary(db.session, user, new_per_day())
+    return render_template(
+        "progress/practice.html",
+        item=item,
+        form=form,
+        summary=summary,
+        texts=queries.objective_texts(db.session),
+        error=None,
+    )
+
+
+@bp.post("/practice")
+@login_required
+@role_required(Role.TRAINEE)
+def answer():  # type: ignore[no-untyped-def]
+    """Score the answer, review the objective's card, show the feedback at once."""
+    user = current_user._get_current_object()
+    form = PracticeAnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = form.token.data or ""
+    served, version, question = services.served_item(db.session, user, token, secret=_secret())
+    view = served_view(version, question, _secret(), served.nonce)
+    error = None
+    try:
+        response = parse_response(view, request.form)
+        if response is None:
+            error = "Choose or enter an answer before checking it."
+    except AnswerInvalid as exc:
+        error = str(exc)
+    if error is None:
+        try:
+            result = services.answer_practice(db.session, user, token, response, secret=_secret())
+        except ResponseRejected as exc:
+            db.session.rollback()
+            error = exc.message
+    texts = queries.objective_texts(db.session)
+    if error is not None:
+        summary = queries.practice_summary(db.session, user, new_per_day())
+        item = {"slot": None, "objective": served.objective, "token": token, "view": view}
+        return (
+            render_template(
+                "progress/practice.html",
+                item=item,
+                form=form,
+                summary=summary,
+                texts=texts,
+                error=error,
+            ),
+            400,
+        )
+    db.session.commit()
+    summary = queries.practice_summary(db.session, user, new_per_day())
+    return render_template(
+        "progress/practice_feedback.html",
+        view=answered_view(result),
+        objective=result.answer.objective,
+        objective_text=texts.get(result.answer.objective, result.answer.objective),
+        card=result.card,
+        summary=summary,
+    )
+
+
+# ---------------------------------------------------------------- cohort
+
+
+def _cohort_rows():  # type: ignore[no-untyped-def]
+    form = CohortFilterForm(request.args)
+    if request.args and not form.validate():
+        abort(400)
+    rows = queries.cohort(
+        db.session,
+        queries.current_program(db.session),
+        search=form.q.data or "",
+        status=form.status.data or "",
+        sort=form.sort.data or "name",
+        descending=form.order.data == "desc",
+    )
+    return form, rows
+
+
+@bp.get("/cohort")
+@login_required
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def cohort():  # type: ignore[no-untyped-def]
+    """Trainees of the program with progress, last activity and weak topics."""
+    form, rows = _cohort_rows()
+    return render_template(
+        "progress/cohort.html",
+        form=form,
+        rows=rows,
+        program=queries.current_program(db.session),
+        query_string=request.query_string.decode("ascii", "ignore"),
+    )
+
+
+@bp.get("/cohort.csv")
+@login_required
+@role_required(Role.INSTRUCTOR, Role.ADMIN)
+def cohort_csv() -> Response:
+    """The filtered cohort as CSV (cells that could run as formulas are quoted)."""
+    _, rows = _cohort_rows()
+    body = exports.to_csv(
+        [
+            "name",
+            "email",
+            "status",
+            "modules_passed",
+            "modules_total",
+            "last_activity",
+            "weak_topics",
+        ],
+        (
+            [
+                r.name,
+                r.email,
+                r.status,
+                r.modules_passed,
+                r.modules_total,
+                r.last_activity.isoformat() if r.last_activity else "",
+                "; ".join(r.weak_topics),
+            ]
+            for r in rows
+        ),
+    )
+    stamp = clock.utcnow().strftime("%Y%m%d")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="cohort-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
