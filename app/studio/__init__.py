@@ -1,0 +1,1 @@
+"""The instructor's studio: authoring, review workflow, item analysis, standard setting."""

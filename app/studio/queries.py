@@ -1,0 +1,230 @@
+"""Reads of the studio: question lists, review queue, history and diffs, standard setting."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+from sqlalchemy.orm import Session, selectinload
+
+from app.banks import models as bm
+from app.banks.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
+from app.banks.schema import PRACTICE_ONLY, Mode, Status
+from app.errors import NotFound
+from app.studio.models import (
+    OPEN_STATES,
+    PassMarkDecision,
+    Revision,
+    RevisionState,
+    StandardSettingJudgement,
+)
+
+
+def questions(session: Session, topic: str | None = None, status: str | None = None) -> list:
+    """(question, topic slug, open revision or None) of every standalone question."""
+    stmt = (
+        sa.select(bm.Question, bm.Topic.slug)
+        .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
+        .where(bm.Question.case_id.is_(None))
+        .options(selectinload(bm.Question.current_version))
+        .order_by(bm.Topic.slug, bm.Question.key)
+    )
+    if topic:
+        stmt = stmt.where(bm.Topic.slug == topic)
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(bm.Question.status == Status(status))
+    rows = session.execute(stmt).all()
+    open_revisions = {
+        r.question_id: r
+        for r in session.scalars(sa.select(Revision).where(Revision.state.in_(OPEN_STATES)))
+    }
+    return [(q, slug, open_revisions.get(q.id)) for q, slug in rows]
+
+
+def topics(session: Session) -> list[bm.Topic]:
+    return list(session.scalars(sa.select(bm.Topic).order_by(bm.Topic.slug)))
+
+
+def review_queue(session: Session) -> list[Revision]:
+    return list(
+        session.scalars(
+            sa.select(Revision)
+            .where(Revision.state == RevisionState.IN_REVIEW)
+            .options(selectinload(Revision.question), selectinload(Revision.version))
+            .order_by(Revision.submitted_at)
+        )
+    )
+
+
+def my_drafts(session: Session, user_id: int) -> list[Revision]:
+    return list(
+        session.scalars(
+            sa.select(Revision)
+            .where(Revision.author_id == user_id, Revision.state.in_(OPEN_STATES))
+            .options(selectinload(Revision.question), selectinload(Revision.version))
+            .order_by(Revision.updated_at.desc())
+        )
+    )
+
+
+def question(session: Session, question_id: int) -> bm.Question:
+    row = session.get(bm.Question, question_id)
+    if row is None or row.case_id is not None:
+        raise NotFound()
+    return row
+
+
+def revision(session: Session, revision_id: int) -> Revision:
+    row = session.get(Revision, revision_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def versions(session: Session, question_id: int) -> list[bm.QuestionVersion]:
+    return list(
+        session.scalars(
+            sa.select(bm.QuestionVersion)
+            .where(bm.QuestionVersion.question_id == question_id)
+            .order_by(bm.QuestionVersion.version_no)
+        )
+    )
+
+
+def revisions_of(session: Session, question_id: int) -> list[Revision]:
+    return list(
+        session.scalars(
+            sa.select(Revision)
+            .where(Revision.question_id == question_id)
+            .options(selectinload(Revision.comments))
+            .order_by(Revision.id)
+        )
+    )
+
+
+def version_yaml(version: bm.QuestionVersion) -> str:
+    return yaml.safe_dump(
+        version.content, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+
+
+def diff(old: bm.QuestionVersion | None, new: bm.QuestionVersion) -> list[str]:
+    """A unified diff of the YAML dumps of two versions (lines without trailing newlines)."""
+    before = version_yaml(old).splitlines() if old is not None else []
+    label_old = f"version {old.version_no}" if old is not None else "(nothing)"
+    return list(
+        difflib.unified_diff(
+            before,
+            version_yaml(new).splitlines(),
+            label_old,
+            f"version {new.version_no}",
+            lineterm="",
+        )
+    )
+
+
+# ---------------------------------------------------------------- modules
+
+
+def modules(session: Session) -> list[bm.Module]:
+    return list(session.scalars(sa.select(bm.Module).order_by(bm.Module.position, bm.Module.slug)))
+
+
+def module(session: Session, slug: str) -> bm.Module:
+    row = session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def exam_module(session: Session, slug: str) -> bm.Module:
+    row = module(session, slug)
+    if row.mode != Mode.EXAM:
+        raise NotFound()
+    return row
+
+
+def module_pool(session: Session, mod: bm.Module) -> list[tuple[str, bm.QuestionVersion]]:
+    """(question key, current version) of every published question the module can draw."""
+    topics_ = {row["topic"] for row in mod.blueprint}
+    rows = session.execute(
+        sa.select(bm.Question.key, bm.QuestionVersion)
+        .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
+        .join(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
+        .where(
+            bm.Question.status == Status.PUBLISHED,
+            bm.Question.case_id.is_(None),
+            bm.Topic.slug.in_(topics_),
+        )
+        .order_by(bm.Question.key)
+    ).all()
+    return [
+        (key, v)
+        for key, v in rows
+        if mod.mode != Mode.EXAM or PRACTICE_ONLY not in v.content.get("tags", [])
+    ]
+
+
+@dataclass
+class StandardSetting:
+    items: list[str]
+    judgements: list[StandardSettingJudgement]
+    mine: StandardSettingJudgement | None
+    angoff: AngoffResult | None
+    complete_judges: int
+    hofstee: HofsteeResult | None
+    hofstee_error: str | None
+    scores: list[float]
+    decisions: list[PassMarkDecision]
+
+
+def standard_setting(session: Session, mod: bm.Module, user_id: int) -> StandardSetting:
+    """The panel's state: Angoff over judges who rated every item, Hofstee over observed scores."""
+    from app.banks.item_analysis import scores_for_hofstee
+
+    items = [key for key, _ in module_pool(session, mod)]
+    judgements = list(
+        session.scalars(
+            sa.select(StandardSettingJudgement)
+            .where(StandardSettingJudgement.module_id == mod.id)
+            .order_by(StandardSettingJudgement.judge_id)
+        )
+    )
+    mine = next((j for j in judgements if j.judge_id == user_id), None)
+    complete = [j for j in judgements if items and all(k in j.ratings for k in items)]
+    angoff = (
+        modified_angoff([[j.ratings[k] for k in items] for j in complete]) if complete else None
+    )
+    scores = scores_for_hofstee(session, mod)
+    limits = [j.hofstee for j in judgements if j.hofstee]
+    result, error = None, None
+    if limits and scores:
+        try:
+            result = hofstee(limits, scores)
+        except ValueError as exc:
+            error = str(exc)
+    elif limits:
+        error = "No first exam attempts yet: the Hofstee check needs observed scores."
+    decisions = list(
+        session.scalars(
+            sa.select(PassMarkDecision)
+            .where(PassMarkDecision.module_id == mod.id)
+            .order_by(PassMarkDecision.decided_at.desc())
+        )
+    )
+    return StandardSetting(
+        items, judgements, mine, angoff, len(complete), result, error, scores, decisions
+    )
+
+
+def media_list(session: Session) -> list[Any]:
+    return list(
+        session.execute(
+            sa.select(bm.Media.sha256, bm.Media.content_type, bm.Media.created_at).order_by(
+                bm.Media.created_at.desc()
+            )
+        ).all()
+    )

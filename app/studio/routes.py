@@ -1,0 +1,592 @@
+"""The instructor's studio: thin routes (parse, call a service, render, commit once)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.auth.decorators import role_required
+from app.banks import item_analysis
+from app.banks.loader import BankFileInvalid
+from app.banks.schema import QuestionBase, QuestionType
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.quiz import presenters
+from app.quiz.models import AttemptItem
+from app.quiz.services import _display
+from app.studio import queries, services
+from app.studio.forms import (
+    CommentForm,
+    ConfirmImportForm,
+    EmptyForm,
+    ExportForm,
+    ImportForm,
+    NewQuestionForm,
+    PassMarkForm,
+    QuestionForm,
+    UploadImageForm,
+    choices,
+    judgement_form,
+)
+from app.studio.models import RevisionState
+from app.text import render_markdown
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+
+STAFF = ("instructor", "admin")
+STARTER_ROWS = {
+    "single_choice": ("options", 4),
+    "multiple_response": ("options", 4),
+    "matching": ("pairs", 3),
+    "ordering": ("items", 4),
+    "hotspot": ("regions", 2),
+}
+MAX_PREVIEW_CHARS = 20_000
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def trainee_view(question: QuestionBase, media_sha: str | None) -> dict[str, Any]:
+    """What a trainee is shown of ``question`` (the quiz presenter, on an unsaved item)."""
+    item = AttemptItem(
+        id=0,
+        position=1,
+        display=_display(question, random.Random(0)),
+        response=None,
+        seq=0,
+        flagged=False,
+        locked=False,
+    )
+    media_url = url_for("banks.media", sha256=media_sha) if media_sha else None
+    return presenters.item_view(item, question, media_url=media_url)
+
+
+def _question_form(revision_question: QuestionBase | None = None) -> QuestionForm:
+    form = QuestionForm()
+    form.topic_id.choices = choices([(t.id, t.slug) for t in queries.topics(db.session)])
+    images = [
+        (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
+        for sha, ct, _ in queries.media_list(db.session)
+    ]
+    form.image.choices = choices([("", "— choose an uploaded image —"), *images])
+    if revision_question is not None and request.method == "GET":
+        form.fill(revision_question)
+    return form
+
+
+def _back(default: str) -> Response:
+    return redirect(default)
+
+
+# ---------------------------------------------------------------- overview
+
+
+@bp.get("/")
+@login_required
+@role_required(*STAFF)
+def index():  # type: ignore[no-untyped-def]
+    topic = request.args.get("topic") or None
+    status = request.args.get("status") or None
+    return render_template(
+        "studio/index.html",
+        rows=queries.questions(db.session, topic, status),
+        drafts=queries.my_drafts(db.session, current_user.id),
+        queue=queries.review_queue(db.session),
+        modules=queries.modules(db.session),
+        topics=queries.topics(db.session),
+        topic=topic,
+        status=status,
+        new_form=NewQuestionForm(meta={"csrf": False}),
+    )
+
+
+# ---------------------------------------------------------------- authoring
+
+
+@bp.route("/questions/new", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def new_question():  # type: ignore[no-untyped-def]
+    form = _question_form()
+    qtype = request.values.get("type", "single_choice")
+    if qtype not in {t.value for t in QuestionType}:
+        abort(404)
+    if request.method == "GET":
+        form.type.data = qtype
+        if qtype in STARTER_ROWS:
+            name, count = STARTER_ROWS[qtype]
+            for _ in range(count):
+                getattr(form, name).append_entry()
+        return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
+    form.type.data = qtype
+    if form.apply_row_action(request.form.get("action", "")):
+        return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
+    if form.validate_on_submit():
+        question = form.to_question()
+        if question is not None:
+            try:
+                revision = services.create_question(
+                    db.session, current_user, form.topic_id.data, question
+                )
+            except ValidationFailed as exc:
+                form.form_errors = [*form.form_errors, exc.message]
+            else:
+                db.session.commit()
+                flash("Draft saved.", "success")
+                return redirect(url_for("studio.edit_revision", revision_id=revision.id))
+    return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), 400
+
+
+@bp.route("/revisions/<int:revision_id>/edit", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = services.own_open_revision(db.session, current_user, revision_id)
+    form = _question_form(revision.version.as_question())
+    qtype = revision.version.type.value
+    form.type.data = qtype
+    form.key.data = revision.question.key
+    context = {"form": form, "revision": revision, "qtype": qtype}
+    if request.method == "GET":
+        return render_template("studio/edit.html", **context)
+    if form.apply_row_action(request.form.get("action", "")):
+        return render_template("studio/edit.html", **context)
+    if form.validate_on_submit():
+        question = form.to_question()
+        if question is not None:
+            try:
+                services.save_draft(db.session, current_user, revision.id, question)
+            except ValidationFailed as exc:
+                form.form_errors = [*form.form_errors, exc.message]
+            else:
+                db.session.commit()
+                flash("Draft saved.", "success")
+                return redirect(url_for("studio.edit_revision", revision_id=revision.id))
+    return render_template("studio/edit.html", **context), 400
+
+
+@bp.post("/preview")
+@login_required
+@role_required(*STAFF)
+def preview():  # type: ignore[no-untyped-def]
+    """Markdown → the sanitised HTML a trainee would see (JSON; CSRF header required)."""
+    payload = request.get_json(silent=True) or {}
+    text = payload.get("text", "")
+    if not isinstance(text, str) or len(text) > MAX_PREVIEW_CHARS:
+        return jsonify({"error": {"code": "bad_request", "message": "text"}}), 400
+    return jsonify({"html": str(render_markdown(text))})
+
+
+# ---------------------------------------------------------------- workflow
+
+
+def _post_action(revision_id: int, action, message: str, *args: Any):  # type: ignore[no-untyped-def]
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = action(db.session, current_user, revision_id, *args)
+    db.session.commit()
+    flash(message, "success")
+    return result
+
+
+@bp.post("/revisions/<int:revision_id>/submit")
+@login_required
+@role_required(*STAFF)
+def submit_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = _post_action(revision_id, services.submit_for_review, "Sent for review.")
+    return redirect(url_for("studio.show_revision", revision_id=revision.id))
+
+
+@bp.post("/revisions/<int:revision_id>/withdraw")
+@login_required
+@role_required(*STAFF)
+def withdraw_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = _post_action(revision_id, services.withdraw, "Withdrawn from review.")
+    return redirect(url_for("studio.edit_revision", revision_id=revision.id))
+
+
+@bp.post("/revisions/<int:revision_id>/discard")
+@login_required
+@role_required(*STAFF)
+def discard_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    _post_action(revision_id, services.discard, "Revision discarded.")
+    return redirect(url_for("studio.index"))
+
+
+@bp.get("/revisions/<int:revision_id>")
+@login_required
+@role_required(*STAFF)
+def show_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = queries.revision(db.session, revision_id)
+    base = None
+    if revision.base_version_id is not None:
+        base = next(
+            (
+                v
+                for v in queries.versions(db.session, revision.question_id)
+                if v.id == revision.base_version_id
+            ),
+            None,
+        )
+    question = revision.version.as_question()
+    return render_template(
+        "studio/revision.html",
+        revision=revision,
+        question=question,
+        view=trainee_view(question, revision.version.media_sha256),
+        diff=queries.diff(base, revision.version),
+        review_form=CommentForm(),
+        action_form=EmptyForm(),
+        is_author=revision.author_id == current_user.id,
+        States=RevisionState,
+    )
+
+
+@bp.post("/revisions/<int:revision_id>/review")
+@login_required
+@role_required(*STAFF)
+def review_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    comment = form.comment.data or ""
+    if form.approve.data:
+        services.approve(db.session, current_user, revision_id, comment)
+        flash("Approved and published.", "success")
+    elif form.request_changes.data:
+        services.request_changes(db.session, current_user, revision_id, comment)
+        flash("Changes requested.", "success")
+    else:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for("studio.show_revision", revision_id=revision_id))
+
+
+@bp.get("/questions/<int:question_id>")
+@login_required
+@role_required(*STAFF)
+def show_question(question_id: int):  # type: ignore[no-untyped-def]
+    row = queries.question(db.session, question_id)
+    versions = queries.versions(db.session, row.id)
+    try:
+        number = int(request.args.get("version", ""))
+    except ValueError:
+        number = row.current_version.version_no if row.current_version else versions[-1].version_no
+    shown = next((v for v in versions if v.version_no == number), versions[-1])
+    previous = next((v for v in reversed(versions) if v.version_no < shown.version_no), None)
+    return render_template(
+        "studio/question.html",
+        row=row,
+        versions=versions,
+        shown=shown,
+        yaml_text=queries.version_yaml(shown),
+        diff=queries.diff(previous, shown),
+        revisions=queries.revisions_of(db.session, row.id),
+        used=services.is_used(db.session, row.id),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/questions/<int:question_id>/revise")
+@login_required
+@role_required(*STAFF)
+def revise_question(question_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revision = services.start_revision(db.session, current_user, question_id)
+    db.session.commit()
+    return redirect(url_for("studio.edit_revision", revision_id=revision.id))
+
+
+@bp.post("/questions/<int:question_id>/retire")
+@login_required
+@role_required(*STAFF)
+def retire_question(question_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.retire(db.session, current_user, question_id)
+    db.session.commit()
+    flash("Question retired: it is no longer drawn.", "success")
+    return redirect(url_for("studio.show_question", question_id=question_id))
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@login_required
+@role_required(*STAFF)
+def delete_question(question_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.delete_question(db.session, current_user, question_id)
+    db.session.commit()
+    flash("Draft deleted.", "success")
+    return redirect(url_for("studio.index"))
+
+
+# ---------------------------------------------------------------- images
+
+
+@bp.route("/media", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def media():  # type: ignore[no-untyped-def]
+    form = UploadImageForm()
+    status = 200
+    if form.validate_on_submit():
+        data = form.image.data.read(services.MAX_IMAGE_BYTES + 1)
+        try:
+            row = services.upload_image(
+                db.session, current_user, data, form.image.data.filename or ""
+            )
+        except services.ImageRejected as exc:
+            db.session.rollback()
+            form.image.errors = [exc.message]
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(f"Uploaded as {row.original_name}.", "success")
+            return redirect(url_for("studio.media"))
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template("studio/media.html", form=form, rows=queries.media_list(db.session)),
+        status,
+    )
+
+
+# ---------------------------------------------------------------- import and export
+
+
+def _import_dir() -> Path:
+    path = Path(current_app.instance_path) / "studio-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _run_import(path: Path, fmt: str, topic: str, dry_run: bool):  # type: ignore[no-untyped-def]
+    from app.banks.loader import load_text
+    from app.banks.services import import_bank, import_foreign
+
+    if fmt == "yaml":
+        bank = load_text(path.read_text(encoding="utf-8"), name="upload.yaml", base_dir=path.parent)
+        return import_bank(db.session, bank, current_user, dry_run=dry_run)
+    return import_foreign(db.session, path, fmt or None, topic, current_user, dry_run=dry_run)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def import_bank():  # type: ignore[no-untyped-def]
+    from app.banks.formats import detect_format
+
+    form = ImportForm()
+    report = problems = None
+    confirm = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        fmt = form.format.data or detect_format(form.file.data.filename or "", raw)
+        if fmt is None and (form.file.data.filename or "").lower().endswith((".yaml", ".yml")):
+            fmt = "yaml"
+        if fmt is None:
+            problems = ["Unknown format: choose one."]
+        else:
+            token = secrets.token_hex(16)
+            path = _import_dir() / f"{token}.upload"
+            path.write_bytes(raw)
+            (path.with_suffix(".meta")).write_text(f"{fmt}\n{form.topic.data or 'imported'}\n")
+            nested = db.session.begin_nested()
+            try:
+                report = _run_import(path, fmt, form.topic.data or "imported", dry_run=True)
+            except BankFileInvalid as exc:
+                problems = [str(p) for p in exc.problems]
+            finally:
+                nested.rollback()
+            db.session.rollback()
+            if report is not None:
+                confirm = ConfirmImportForm(token=token)
+    elif request.method == "POST":
+        return render_template("studio/import.html", form=form), 400
+    return render_template(
+        "studio/import.html", form=form, report=report, problems=problems, confirm=confirm
+    )
+
+
+@bp.post("/import/confirm")
+@login_required
+@role_required(*STAFF)
+def confirm_import():  # type: ignore[no-untyped-def]
+    form = ConfirmImportForm()
+    if not form.validate_on_submit() or not form.token.data.isalnum():
+        abort(400)
+    path = _import_dir() / f"{form.token.data}.upload"
+    meta = path.with_suffix(".meta")
+    if not path.is_file() or not meta.is_file():
+        abort(404)
+    fmt, topic = meta.read_text().splitlines()[:2]
+    try:
+        report = _run_import(path, fmt, topic, dry_run=False)
+    except BankFileInvalid as exc:
+        db.session.rollback()
+        return render_template(
+            "studio/import.html", form=ImportForm(), problems=[str(p) for p in exc.problems]
+        ), 400
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    meta.unlink(missing_ok=True)
+    flash(report.summary(), "success")
+    return redirect(url_for("studio.index"))
+
+
+@bp.get("/export")
+@login_required
+@role_required(*STAFF)
+def export():  # type: ignore[no-untyped-def]
+    form = ExportForm(request.args, meta={"csrf": False})
+    form.topic.choices = [("", "all topics")] + [
+        (t.slug, t.slug) for t in queries.topics(db.session)
+    ]
+    if "format" not in request.args:
+        return render_template("studio/export.html", form=form)
+    from app.banks.services import export_bank
+
+    if form.format.data not in {c.value for c in form.format.choices}:
+        abort(400)
+    data, not_exported = export_bank(db.session, form.format.data, form.topic.data or None)
+    ext = {"yaml": "yaml", "gift": "gift.txt", "moodle-xml": "xml", "qti": "zip"}[form.format.data]
+    body = data if isinstance(data, bytes) else data.encode("utf-8")
+    response = Response(body, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="bank.{ext}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not_exported:
+        response.headers["X-Not-Exported"] = str(len(not_exported))
+    return response
+
+
+# ---------------------------------------------------------------- item analysis
+
+
+@bp.get("/modules/<string:slug>/analysis")
+@login_required
+@role_required(*STAFF)
+def analysis(slug: str):  # type: ignore[no-untyped-def]
+    module = queries.module(db.session, slug)
+    result = item_analysis.analyse(db.session, module)
+    return render_template("studio/analysis.html", module=module, analysis=result)
+
+
+# ---------------------------------------------------------------- standard setting
+
+
+@bp.route("/modules/<string:slug>/standard-setting", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def standard_setting(slug: str):  # type: ignore[no-untyped-def]
+    module = queries.exam_module(db.session, slug)
+    items = [key for key, _ in queries.module_pool(db.session, module)]
+    form_class = judgement_form(items)
+    state = queries.standard_setting(db.session, module, current_user.id)
+    form = form_class()
+    if request.method == "GET" and state.mine is not None:
+        for key in items:
+            getattr(form, f"r_{key}").data = state.mine.ratings.get(key)
+        if state.mine.hofstee:
+            for name, value in state.mine.hofstee.items():
+                getattr(form.hofstee, name).data = value
+    status = 200
+    if form.validate_on_submit():
+        ratings = {key: getattr(form, f"r_{key}").data for key in items}
+        h = form.hofstee
+        limits = None
+        if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
+            limits = services.HofsteeInput(h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data)
+        try:
+            services.save_judgement(db.session, current_user, module, items, ratings, limits)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors = [*form.form_errors, exc.message]
+            status = exc.status
+        else:
+            db.session.commit()
+            flash("Your ratings are saved.", "success")
+            return redirect(url_for("studio.standard_setting", slug=slug))
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "studio/standard_setting.html",
+            module=module,
+            items=items,
+            form=form,
+            state=state,
+            pass_form=PassMarkForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/modules/<string:slug>/pass-mark")
+@login_required
+@role_required(*STAFF)
+def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
+    module = queries.exam_module(db.session, slug)
+    form = PassMarkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    state = queries.standard_setting(db.session, module, current_user.id)
+    method = form.method.data
+    values: dict[str, Any] = {"judges": state.complete_judges, "items": len(state.items)}
+    if method in ("angoff", "angoff_plus_sem"):
+        if state.angoff is None:
+            raise ValidationFailed("No judge has rated every item yet.")
+        a = state.angoff
+        mark = a.cut_percent
+        values.update(cut_score=a.cut_score, cut_percent=a.cut_percent, se=a.standard_error)
+        if method == "angoff_plus_sem":
+            test = item_analysis.analyse(db.session, module).result.test
+            if test.sem is None or test.n == 0:
+                raise ValidationFailed("The SEM needs first exam attempts.")
+            top = max(state.items and len(state.items), 1)
+            sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
+            mark = min(100.0, mark + sem_percent)
+            values.update(sem=test.sem, sem_percent=sem_percent, pool=top)
+    else:
+        if state.hofstee is None or state.hofstee.cut is None:
+            raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
+        h = state.hofstee
+        mark = float(h.cut)
+        values.update(
+            c_min=h.c_min,
+            c_max=h.c_max,
+            f_min=h.f_min,
+            f_max=h.f_max,
+            cut=h.cut,
+            pass_rate=h.pass_rate,
+            candidates=len(state.scores),
+        )
+    services.set_pass_mark(db.session, current_user, module, method, round(mark, 2), values)
+    db.session.commit()
+    flash(f"Pass mark set to {round(mark, 2)} %.", "success")
+    return redirect(url_for("studio.standard_setting", slug=slug))
+
+
+@bp.app_template_filter("studio_md")
+def studio_md(text: str):  # type: ignore[no-untyped-def]
+    """Instructor Markdown, sanitised (app.text.render_markdown)."""
+    return render_markdown(text or "")
