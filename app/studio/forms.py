@@ -85,7 +85,9 @@ class QuestionForm(FlaskForm):
     shuffle = BooleanField("Shuffle options", default=True)
     # true_false
     tf_answer = SelectField(
-        "Correct answer", choices=choices([("true", "True"), ("false", "False")])
+        "Correct answer",
+        choices=choices([("true", "True"), ("false", "False")]),
+        validate_choice=False,
     )
     feedback_true = StringField("Feedback if 'true' is chosen")
     feedback_false = StringField("Feedback if 'false' is chosen")
