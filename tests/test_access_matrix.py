@@ -112,48 +112,45 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
 }
 
 
-# studio (instructor's authoring, review, item analysis, standard setting): trainee → 403 everywhere
-STAFF_ONLY = roles("instructor", "admin")
-STAFF_404 = row(LOGIN, 403, 404, 404)  # sample ids/slugs do not exist: staff get 404
+# certificates (trainee pages, public verification) and admin
+ADMIN_ONLY = roles("admin")
 EXPECTED.update(
     {
-        "studio.index": STAFF_ONLY,
-        "studio.new_question": STAFF_ONLY,
-        "studio.edit_revision": STAFF_404,
-        "studio.show_revision": STAFF_404,
-        "studio.show_question": STAFF_404,
-        "studio.media": STAFF_ONLY,
-        "studio.import_bank": STAFF_ONLY,
-        "studio.export": STAFF_ONLY,
-        "studio.analysis": STAFF_404,
-        "studio.standard_setting": STAFF_404,
-        "studio.preview": NOT_GET,
-        "studio.submit_revision": NOT_GET,
-        "studio.withdraw_revision": NOT_GET,
-        "studio.discard_revision": NOT_GET,
-        "studio.review_revision": NOT_GET,
-        "studio.revise_question": NOT_GET,
-        "studio.retire_question": NOT_GET,
-        "studio.delete_question": NOT_GET,
-        "studio.confirm_import": NOT_GET,
-        "studio.set_pass_mark": NOT_GET,
+        "certificates.mine": LOGGED_IN,
+        "certificates.download_pdf": row(LOGIN, 404, 404, 404),  # not yours / no such id
+        "certificates.download_json": row(LOGIN, 404, 404, 404),
+        "certificates.verify_form": PUBLIC,
+        "certificates.verify": row(404, 404, 404, 404),  # unknown code: uniform 404
+        "certificates.issuer": PUBLIC,
+        "certificates.status_list": row(404, 404, 404, 404),  # no such list
+        "api_certificates.get_certificate": row(404, 404, 404, 404),
+        "admin.index": ADMIN_ONLY,
+        "admin.completions": ADMIN_ONLY,
+        "admin.approve": NOT_GET,
+        "admin.reject": NOT_GET,
+        "admin.completions_csv": ADMIN_ONLY,
+        "admin.certificates": ADMIN_ONLY,
+        "admin.revoke": NOT_GET,
+        "admin.reissue": NOT_GET,
+        "admin.users": ADMIN_ONLY,
+        "admin.set_role": NOT_GET,
+        "admin.deactivate": NOT_GET,
+        "admin.audit": ADMIN_ONLY,
     }
 )
 SAMPLE_ARGS.update(
     {
-        "studio.edit_revision": {"revision_id": 999999},
-        "studio.show_revision": {"revision_id": 999999},
-        "studio.submit_revision": {"revision_id": 999999},
-        "studio.withdraw_revision": {"revision_id": 999999},
-        "studio.discard_revision": {"revision_id": 999999},
-        "studio.review_revision": {"revision_id": 999999},
-        "studio.show_question": {"question_id": 999999},
-        "studio.revise_question": {"question_id": 999999},
-        "studio.retire_question": {"question_id": 999999},
-        "studio.delete_question": {"question_id": 999999},
-        "studio.analysis": {"slug": "no-such-module"},
-        "studio.standard_setting": {"slug": "no-such-module"},
-        "studio.set_pass_mark": {"slug": "no-such-module"},
+        "certificates.download_pdf": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
+        "certificates.download_json": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
+        "certificates.verify": {"code": "no-such-code-aaaaaaaaaaaa"},
+        "certificates.status_list": {"list_id": 999999},
+        "api_certificates.get_certificate": {"code": "no-such-code-aaaaaaaaaaaa"},
+        "admin.approve": {"completion_id": 999999},
+        "admin.reject": {"completion_id": 999999},
+        "admin.revoke": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
+        "admin.reissue": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
+        "admin.set_role": {"user_id": 999999},
+        "admin.deactivate": {"user_id": 999999},
     }
 )
 

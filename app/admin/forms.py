@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.auth.models import Role
@@ -36,5 +37,5 @@ class RevokeForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(r.value, r.value.title()) for r in Role])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
     submit = SubmitField("Change role")

@@ -56,9 +56,7 @@ def _counts(session: Session) -> tuple[int, int]:
 
 
 @pytest.mark.timeout(300)
-def test_ten_concurrent_final_submits_make_one_completion_and_one_certificate(
-    app, committed_db
-):
+def test_ten_concurrent_final_submits_make_one_completion_and_one_certificate(app, committed_db):
     trainee = factories.make_user("trainee")
     program, modules, _ = make_program(committed_db, requires_review=False)
     make_attempt(committed_db, trainee, modules[0])

@@ -163,7 +163,9 @@ def test_changing_a_field_breaks_the_signature(db_session, certified, settings, 
 
 def test_revoked_reads_revoked_in_the_status_list(db_session, certified, settings):
     c = certified.certificate
-    services.revoke_certificate(db_session, certified.admin, c.id, "Licence lapsed", settings=settings)
+    services.revoke_certificate(
+        db_session, certified.admin, c.id, "Licence lapsed", settings=settings
+    )
     assert queries.status_of(c) == queries.CertificateStatus.REVOKED
     status_list = db_session.get(StatusList, c.status_list_id)
     doc = status_list.credential
@@ -208,9 +210,7 @@ def test_renewal_issues_a_new_certificate_and_supersedes_the_old(
         if c.status == CompletionStatus.PENDING
     ]
     assert len(pending) == 1 and pending[0].cycle == 2
-    new = services.approve_completion(
-        db_session, certified.admin, pending[0].id, settings=settings
-    )
+    new = services.approve_completion(db_session, certified.admin, pending[0].id, settings=settings)
     assert new.previous_id == old.id and new.kind.value == "renewal"
     assert queries.status_of(old) == queries.CertificateStatus.SUPERSEDED
     assert queries.status_of(new) == queries.CertificateStatus.VALID
@@ -243,15 +243,15 @@ def test_key_rotation_keeps_old_certificates_verifying(db_session, certified, se
     for module in modules:
         make_attempt(db_session, trainee, module)
     completion = services.record_completion(db_session, trainee, program, settings=settings)
-    cert = services.approve_completion(db_session, certified.admin, completion.id, settings=settings)
+    cert = services.approve_completion(
+        db_session, certified.admin, completion.id, settings=settings
+    )
     assert cert.credential["proof"][0]["verificationMethod"] == settings.verification_method(
         new_row.kid
     )
 
 
-def test_expiring_soon_lists_certificates_within_the_window(
-    db_session, certified, frozen_clock
-):
+def test_expiring_soon_lists_certificates_within_the_window(db_session, certified, frozen_clock):
     c = certified.certificate
     frozen_clock.set(c.valid_until - timedelta(days=90))
     assert queries.expiring_soon(db_session, certified.trainee) == []

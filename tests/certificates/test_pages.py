@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from app.certificates import credential as cred
 from app.certificates import services
@@ -42,9 +44,11 @@ def test_unknown_codes_get_a_uniform_404(client, certified):
     api_a = client.get("/api/v1/certificates/" + "A" * 24)
     api_b = client.get("/api/v1/certificates/nope")
     assert api_a.status_code == api_b.status_code == 404
-    assert api_a.get_json() == api_b.get_json() == {
-        "error": {"code": "not_found", "message": "No certificate has this code."}
-    }
+    assert (
+        api_a.get_json()
+        == api_b.get_json()
+        == {"error": {"code": "not_found", "message": "No certificate has this code."}}
+    )
 
 
 def test_verify_form_redirects_to_the_code_page(client, certified):
@@ -57,7 +61,9 @@ def test_revoked_reads_revoked_on_the_page_in_json_and_in_the_status_list(
     client, db_session, certified, settings
 ):
     c = certified.certificate
-    services.revoke_certificate(db_session, certified.admin, c.id, "Licence lapsed", settings=settings)
+    services.revoke_certificate(
+        db_session, certified.admin, c.id, "Licence lapsed", settings=settings
+    )
     db_session.commit()
     body = client.get(f"/verify/{c.code}").get_data(as_text=True)
     assert "Status: Revoked" in body and "Licence lapsed" in body
@@ -131,9 +137,6 @@ def test_pdf_has_serial_verify_link_and_embedded_credential(client, certified, s
     assert data.startswith(b"%PDF")
     assert b"/EmbeddedFile" in data
     assert settings.verify_url(c.code).encode() in data  # the link annotation URI
-    from pypdf import PdfReader
-    import io
-
     reader = PdfReader(io.BytesIO(data))
     text = reader.pages[0].extract_text()
     assert c.serial in text and "Zoë Ångström-Nguyễn" in text
@@ -163,9 +166,7 @@ def test_cli_verify_says_valid_for_a_downloaded_credential(client, runner, certi
     assert "not revoked" in result.output
 
 
-def test_cli_verify_says_exactly_what_fails_on_a_tampered_credential(
-    runner, certified, tmp_path
-):
+def test_cli_verify_says_exactly_what_fails_on_a_tampered_credential(runner, certified, tmp_path):
     doc = json.loads(json.dumps(certified.certificate.credential))
     doc["credentialSubject"]["name"] = "Evil Person"
     result = runner.invoke(args=["certs", "verify", _write(tmp_path, doc)])
