@@ -112,6 +112,52 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
 }
 
 
+# studio (instructor's authoring, review, item analysis, standard setting): trainee → 403 everywhere
+STAFF_ONLY = roles("instructor", "admin")
+STAFF_404 = row(LOGIN, 403, 404, 404)  # sample ids/slugs do not exist: staff get 404
+EXPECTED.update(
+    {
+        "studio.index": STAFF_ONLY,
+        "studio.new_question": STAFF_ONLY,
+        "studio.edit_revision": STAFF_404,
+        "studio.show_revision": STAFF_404,
+        "studio.show_question": STAFF_404,
+        "studio.media": STAFF_ONLY,
+        "studio.import_bank": STAFF_ONLY,
+        "studio.export": STAFF_ONLY,
+        "studio.analysis": STAFF_404,
+        "studio.standard_setting": STAFF_404,
+        "studio.preview": NOT_GET,
+        "studio.submit_revision": NOT_GET,
+        "studio.withdraw_revision": NOT_GET,
+        "studio.discard_revision": NOT_GET,
+        "studio.review_revision": NOT_GET,
+        "studio.revise_question": NOT_GET,
+        "studio.retire_question": NOT_GET,
+        "studio.delete_question": NOT_GET,
+        "studio.confirm_import": NOT_GET,
+        "studio.set_pass_mark": NOT_GET,
+    }
+)
+SAMPLE_ARGS.update(
+    {
+        "studio.edit_revision": {"revision_id": 999999},
+        "studio.show_revision": {"revision_id": 999999},
+        "studio.submit_revision": {"revision_id": 999999},
+        "studio.withdraw_revision": {"revision_id": 999999},
+        "studio.discard_revision": {"revision_id": 999999},
+        "studio.review_revision": {"revision_id": 999999},
+        "studio.show_question": {"question_id": 999999},
+        "studio.revise_question": {"question_id": 999999},
+        "studio.retire_question": {"question_id": 999999},
+        "studio.delete_question": {"question_id": 999999},
+        "studio.analysis": {"slug": "no-such-module"},
+        "studio.standard_setting": {"slug": "no-such-module"},
+        "studio.set_pass_mark": {"slug": "no-such-module"},
+    }
+)
+
+
 # certificates (trainee pages, public verification) and admin
 ADMIN_ONLY = roles("admin")
 EXPECTED.update(
