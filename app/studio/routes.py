@@ -350,10 +350,15 @@ def media():  # type: ignore[no-untyped-def]
     form = UploadImageForm()
     status = 200
     if form.validate_on_submit():
-        data = form.image.data.read(services.MAX_IMAGE_BYTES + 1)
+        upload = form.image.data
+        limit = current_app.config.get("STUDIO_MAX_IMAGE_BYTES", services.MAX_IMAGE_BYTES)
+        try:
+            data = upload.read(limit + 1)
+        finally:
+            upload.close()
         try:
             row = services.upload_image(
-                db.session, current_user, data, form.image.data.filename or ""
+                db.session, current_user, data, upload.filename or "", limit
             )
         except services.ImageRejected as exc:
             db.session.rollback()

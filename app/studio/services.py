@@ -409,7 +409,7 @@ def check_svg(data: bytes) -> None:
                 raise ImageRejected("SVG: this style is not allowed.")
 
 
-def process_image(data: bytes) -> tuple[bytes, str]:
+def process_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, str]:
     """(safe bytes, content type) of an uploaded PNG, JPEG or SVG, recognised by content.
 
     PNG and JPEG are decoded and re-encoded with Pillow (which drops anything appended or
@@ -417,8 +417,8 @@ def process_image(data: bytes) -> tuple[bytes, str]:
     from the header alone (a pixel flood never gets decoded). SVG is checked by ``check_svg``
     and stored as uploaded only when nothing in it is outside the allowlist.
     """
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageTooLarge(f"Images may be at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+    if len(data) > max_bytes:
+        raise ImageTooLarge(f"Images may be at most {max_bytes // 1024} KB.")
     if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
         return _reencode(data)
     head = data[:512].lstrip().lower()
@@ -441,6 +441,8 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
             image = probe.copy()
     except ImageRejected:
         raise
+    except Image.DecompressionBombError:
+        raise ImageRejected("The image has too many pixels.") from None
     except (
         UnidentifiedImageError,
         OSError,
@@ -464,9 +466,11 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 
 
-def upload_image(session: Session, user: User, data: bytes, filename: str) -> bm.Media:
+def upload_image(
+    session: Session, user: User, data: bytes, filename: str, max_bytes: int = MAX_IMAGE_BYTES
+) -> bm.Media:
     """Store a checked image by the sha256 of its safe bytes; the name is ours, not the client's."""
-    safe, content_type = process_image(data)
+    safe, content_type = process_image(data, max_bytes)
     digest = hashlib.sha256(safe).hexdigest()
     row = session.get(bm.Media, digest)
     if row is None:
