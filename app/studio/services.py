@@ -448,7 +448,6 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
     ) as exc:
         raise ImageRejected(f"The image cannot be read ({exc.__class__.__name__}).") from None
     out = io.BytesIO()
