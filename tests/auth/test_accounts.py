@@ -38,7 +38,7 @@ def test_registration_creates_a_trainee_and_logs_in(client, db_session):
     assert user.role == Role.TRAINEE
     assert user.licence_number == "PT-1234"
     assert user.password_hash.startswith("$argon2id$")
-    assert client.get("/home").status_code == 200
+    assert client.get("/home", follow_redirects=True).status_code == 200  # → /dashboard
 
 
 def test_registration_ignores_a_posted_role(client, db_session):
@@ -77,7 +77,7 @@ def test_login_then_logout(client, db_session):
     response = login(client, user.email)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/home")
-    assert client.get("/home").status_code == 200
+    assert client.get("/home", follow_redirects=True).status_code == 200  # → /dashboard
     token = csrf_token_from(client.get("/profile").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/home").status_code == 302

@@ -58,7 +58,7 @@ def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(f"{live_server}/home")
+    page.wait_for_url(f"{live_server}/dashboard")  # /home → trainee dashboard
     assert "Welcome, Browser Trainee" in page.content()
 
     page.get_by_role("button", name="Log out").click()
@@ -66,6 +66,6 @@ def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):
     page.get_by_label("E-mail").fill("browser@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/home")
+    page.wait_for_url(f"{live_server}/dashboard")  # /home → trainee dashboard
     assert page.get_by_role("navigation", name="Main").is_visible()
     assert not errors, errors
