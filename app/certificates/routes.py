@@ -36,7 +36,13 @@ MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 
 
 def verify_rate_limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT", "60/minute")
+    import os
+
+    return (
+        current_app.config.get("VERIFY_RATE_LIMIT")
+        or os.environ.get("VERIFY_RATE_LIMIT")
+        or "60/minute"
+    )
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:

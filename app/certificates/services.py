@@ -86,7 +86,10 @@ def current_settings() -> IssuerSettings:
     from flask import current_app
 
     config = dict(current_app.config)
-    config.setdefault("SIGNING_KEY", os.environ.get("SIGNING_KEY"))
+    # Read from the environment when app/config.py does not carry them.
+    for name in ("SIGNING_KEY", "ISSUER_NAME", "ISSUER_EMAIL", "CERT_SIGNATORY"):
+        if not config.get(name):
+            config[name] = os.environ.get(name)
     return IssuerSettings.from_config(config)
 
 
