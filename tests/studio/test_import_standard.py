@@ -73,7 +73,9 @@ def test_angoff_and_hofstee_set_the_pass_mark_with_a_record(instructor, client, 
     module = build.module(slug="ss-exam", count=2)
     for marks in ([1, 1], [1, 0], [0, 0], [1, 1]):
         user = factories.make_user("trainee")
-        build.attempt(user, module, [(v, float(m), None) for v, m in zip(versions, marks)])
+        build.attempt(
+            user, module, [(v, float(m), None) for v, m in zip(versions, marks, strict=False)]
+        )
     other = factories.make_user("instructor")
     db_session.commit()
     url = "/studio/modules/ss-exam/standard-setting"
