@@ -338,11 +338,11 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
         db.session.rollback()
         _write(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()))
         raise
-    item = result.item
-    out: dict[str, Any] = {"seq": result.seq, "saved_at": item.saved_at, "locked": item.locked}
-    attempt = item.attempt
-    if body.get("check") and presenters.may_show_feedback(attempt, item):
-        out["feedback"] = presenters.feedback_view(item, item.question_version.as_question())
+    out: dict[str, Any] = {"seq": result.seq, "saved_at": result.saved_at, "locked": result.locked}
+    if body.get("check") and result.locked:
+        item = result.item
+        if presenters.may_show_feedback(item.attempt, item):
+            out["feedback"] = presenters.feedback_view(item, item.question_version.as_question())
     return out
 
 

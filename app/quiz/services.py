@@ -353,6 +353,8 @@ def to_display(
 class SaveResult:
     item: AttemptItem
     seq: int
+    saved_at: datetime | None = None
+    locked: bool = False
 
 
 def grace(config_seconds: int | None) -> timedelta:
@@ -400,7 +402,7 @@ def save_response(
     canonical = None if response is None else to_canonical(question, item.display, response)
     if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
         # A replay of the save just acknowledged (a retry after a lost response): no change.
-        return SaveResult(item, item.seq)
+        return SaveResult(item, item.seq, item.saved_at, item.locked)
     values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
     # A case step locks once answered; in practice, "check" locks the answer and shows feedback.
     if canonical is not None and (
@@ -431,7 +433,7 @@ def save_response(
             raise AttemptClosed()
         raise StaleSave()
     session.expire(item)
-    return SaveResult(item, seq + 1)
+    return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
 
 
 def set_flag(

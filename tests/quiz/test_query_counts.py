@@ -1,0 +1,74 @@
+"""Query counts per request are constant in the number of questions (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token_from, login
+from tests.factories import make_user
+from tests.quiz.bank import build_bank
+
+SAVE_LIMIT = 6  # statements for a save, including loading the user
+
+
+@pytest.fixture
+def big_bank(db_session, tmp_path) -> None:
+    build_bank(db_session, tmp_path / "bank", bulk=40)
+    db_session.commit()
+
+
+def _measure(client, headers, count_queries, slug):
+    attempt = client.post(f"/api/v1/modules/{slug}/attempts", headers=headers).json
+    url = f"/api/v1/attempts/{attempt['id']}"
+    first, last = attempt["items"][0], attempt["items"][-1]
+    client.put(f"{url}/items/{first['id']}", json={"response": None, "seq": 0}, headers=headers)
+    with count_queries() as view:
+        assert client.get(url, headers=headers).status_code == 200
+    with count_queries() as save:
+        response = client.put(
+            f"{url}/items/{last['id']}", json={"response": None, "seq": 0}, headers=headers
+        )
+        assert response.status_code == 200
+    with count_queries() as submit:
+        assert client.post(f"{url}/submit", headers=headers).status_code == 200
+    with count_queries() as review:
+        assert client.get(url, headers=headers).status_code == 200
+    with count_queries() as modules:
+        assert client.get("/api/v1/modules", headers=headers).status_code == 200
+    return {
+        "view": view.count,
+        "save": save.count,
+        "submit": submit.count,
+        "review": review.count,
+        "modules": modules.count,
+        "save_sql": save.statements,
+    }
+
+
+def test_counts_do_not_grow_with_the_number_of_questions_browser(
+    app, big_bank, db_session, count_queries
+):
+    counts = []
+    for slug in ("bulk-5", "bulk-40"):  # a fresh trainee each, so both start from nothing
+        user = make_user()
+        db_session.commit()
+        browser = app.test_client()
+        login(browser, user.email)
+        headers = {"X-CSRFToken": csrf_token_from(browser.get("/profile").text)}
+        counts.append(_measure(browser, headers, count_queries, slug))
+    small, large = counts
+    for key in ("view", "save", "submit", "review", "modules"):
+        assert small[key] == large[key], key
+    assert large["save"] <= SAVE_LIMIT, large["save_sql"]
+    assert large["view"] <= 6 and large["review"] <= 6
+
+
+def test_counts_do_not_grow_with_the_number_of_questions_token(
+    big_bank, make_trainee, count_queries
+):
+    one, two = make_trainee(), make_trainee()
+    small = _measure(one.client, one.headers, count_queries, "bulk-5")
+    large = _measure(two.client, two.headers, count_queries, "bulk-40")
+    for key in ("view", "save", "submit", "review", "modules"):
+        assert small[key] == large[key], key
+    assert large["save"] <= SAVE_LIMIT, large["save_sql"]
