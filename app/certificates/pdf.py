@@ -144,7 +144,7 @@ def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
     pdf.cell(text_w, 5, data.verify_url, align="R", link=data.verify_url)
     pdf.set_text_color(74, 85, 96)
     pdf.set_xy(qr_x - text_w - 4, base + 19)
-    pdf.cell(text_w, 5, "Signed Open Badges 3.0 credential attached (credential.json)", align="R")
+    pdf.cell(text_w, 5, "The signed Open Badges 3.0 credential is attached to this PDF", align="R")
 
     pdf.embed_file(
         basename=f"{data.serial}.credential.json",

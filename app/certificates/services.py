@@ -9,6 +9,7 @@ pending/approved completions per (user, program, cycle), one current certificate
 from __future__ import annotations
 
 import calendar
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from app.certificates.models import (
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.quiz.models import Attempt
+
+log = logging.getLogger(__name__)
 
 # Indices are handed out as (n * STRIDE) mod size: a bijection for an odd stride and a
 # power-of-two size, so each index is used once, yet neighbours in time are far apart in the
@@ -229,7 +232,14 @@ def record_completion(
         {"user_id": user.id, "program": program.slug, "cycle": cycle},
     )
     if not program.requires_review:
-        approve_completion(session, None, completion.id, settings=settings)
+        # Runs inside the quiz submit: a signing failure must not lose the grade. The
+        # completion then stays pending and an admin approves it from the queue.
+        try:
+            with session.begin_nested():
+                approve_completion(session, None, completion.id, settings=settings)
+        except Exception:
+            log.exception("automatic approval of completion %s failed", completion.id)
+            session.refresh(completion)
     return completion
 
 

@@ -273,3 +273,20 @@ def test_add_months_clamps_to_month_end():
         2026, 2, 28, tzinfo=UTC
     )
     assert services.add_months(datetime(2026, 11, 5, tzinfo=UTC), 24).year == 2028
+
+
+def test_a_signing_failure_leaves_the_completion_pending_and_keeps_the_grade(
+    db_session, settings, monkeypatch
+):
+    trainee = factories.make_user("trainee")
+    program, modules, _ = make_program(db_session, requires_review=False)
+    for module in modules:
+        make_attempt(db_session, trainee, module)
+
+    def broken(*args, **kwargs):
+        raise keys.SigningKeyError("no key")
+
+    monkeypatch.setattr(keys, "active_key", broken)
+    completion = services.record_completion(db_session, trainee, program, settings=settings)
+    assert completion.status == CompletionStatus.PENDING
+    assert queries.certificates_for_user(db_session, trainee) == []
