@@ -1,0 +1,248 @@
+"""A real browser takes a practice module (keyboard only) and an exam module to their results.
+
+The app runs as it does in production: gunicorn in a subprocess, on a temporary SQLite database
+migrated with ``flask db upgrade`` and loaded with ``flask banks import question_banks`` and
+``flask demo setup``. Chromium is Debian's (/usr/bin/chromium); without it these tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "lantern orchard velvet compass 42"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"flask {' '.join(args)}: {result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("/usr/bin/chromium is not installed")
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}",
+        "SECRET_KEY": "e2e-secret-key",
+        "DEMO_PASSWORD": PASSWORD,
+        "APP_ENV": "development",
+        "RATELIMIT_ENABLED": "false",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    _flask(env, "db", "upgrade")
+    _flask(env, "banks", "import", "question_banks")
+    _flask(env, "demo", "setup", "--skip-banks")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/login", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page(server):  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-gpu",
+            ],
+        )
+        try:
+            context = browser.new_context()
+            context.set_default_timeout(10_000)
+            tab = context.new_page()
+            tab.console_errors = []  # type: ignore[attr-defined]
+            tab.on(
+                "console",
+                lambda msg: tab.console_errors.append(msg.text)  # type: ignore[attr-defined]
+                if msg.type == "error"
+                else None,
+            )
+            yield tab
+            context.close()
+        finally:
+            browser.close()
+
+
+def log_in(page, server: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/login")
+    page.get_by_label("E-mail").fill("trainee@demo.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[-3000:]
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab until the focused element matches ``selector``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def answer_by_keyboard(page) -> str:  # type: ignore[no-untyped-def]
+    """Answer the question on the page with the keyboard; returns how, to check after reload."""
+    kind = page.eval_on_selector("#answer-form .answer", "el => el.className")
+    if "answer-ordering" in kind:
+        tab_to(page, "#answer-form .ordering-controls button")
+        page.keyboard.press("Enter")
+        return "select"
+    if "answer-matching" in kind:
+        tab_to(page, "#answer-form select")
+        page.keyboard.press("ArrowDown")
+        return "select"
+    if "answer-numeric" in kind or "answer-short-answer" in kind:
+        tab_to(page, "#answer-form .answer input[type=text]")
+        page.keyboard.type("12")
+        page.keyboard.press("Tab")  # leaving the field fires change
+        return "text"
+    tab_to(page, "#answer-form .answer :is(input[type=radio], input[type=checkbox])")
+    page.keyboard.press("Space")
+    return "checked"
+
+
+def assert_answer_kept(page, how: str) -> None:  # type: ignore[no-untyped-def]
+    if how == "checked":
+        assert page.locator("#answer-form .answer input:checked").count() >= 1
+    elif how == "text":
+        assert page.locator("#answer-form .answer input[type=text]").first.input_value() == "12"
+    else:
+        values = page.eval_on_selector_all(
+            "#answer-form .answer select", "els => els.map(e => e.value)"
+        )
+        assert any(values), values
+
+
+def submit_from_summary(page, server: str, attempt_url: str) -> None:  # type: ignore[no-untyped-def]
+    attempt_id = re.search(r"/attempts/(\d+)/", attempt_url).group(1)
+    page.goto(f"{server}/attempts/{attempt_id}/summary")
+    tab_to(page, "input[name=confirm]")
+    page.keyboard.press("Space")
+    tab_to(page, ".submit-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*/attempts/{attempt_id}/result$"))
+
+
+def test_practice_module_by_keyboard_with_autosave_and_check(server, page):
+    log_in(page, server)
+    page.goto(f"{server}/modules/anatomy-practice")
+    tab_to(page, "form[action$='/start'] button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/attempts/\d+/items/1$"))
+    take_url = page.url
+
+    how = answer_by_keyboard(page)
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    page.reload()
+    assert_answer_kept(page, how)  # the background save reached the server
+    assert page.locator(".feedback").count() == 0
+
+    tab_to(page, "button[value=check]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    feedback = page.locator(".feedback")
+    assert feedback.count() == 1, page.content()[-4000:]
+    assert "References" in feedback.inner_text()
+    editable = "#answer-form .answer input:not([disabled]):not([type=hidden])"
+    assert page.locator(editable).count() == 0  # the checked item is locked
+
+    # The next question, by the "Save and next" button.
+    page.goto(take_url)
+    tab_to(page, "button[value=next]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/items/2$"))
+    assert (
+        page.locator("nav[aria-label=Questions] a[aria-current=step]").inner_text().startswith("2")
+    )
+
+    submit_from_summary(page, server, take_url)
+    assert page.get_by_role("heading", name="Result").is_visible()
+    assert "Explanation" in page.content()  # practice: full review
+    assert not page.console_errors, page.console_errors  # type: ignore[attr-defined]
+
+
+def test_exam_module_to_its_result(server, page):
+    log_in(page, server)
+    page.goto(f"{server}/modules/anatomy-exam")
+    page.get_by_role("button", name="Start attempt").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+/items/1$"))
+    take_url = page.url
+    assert page.locator("#countdown .countdown-left").inner_text().strip() != ""
+    assert page.locator(".feedback").count() == 0
+    assert "zzkeyzz" not in page.content().lower()
+    if AXE.exists():
+        page.evaluate(AXE.read_text())  # through DevTools: the page's CSP is left as it is
+        result = page.evaluate("async () => await axe.run(document)")
+        bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, bad
+    answer_by_keyboard(page)
+    page.get_by_role("button", name="Save and next").click()
+    page.wait_for_url(re.compile(r".*/items/2$"))
+    assert "✓" in page.locator("nav[aria-label=Questions] li").first.inner_text()
+    submit_from_summary(page, server, take_url)
+    assert page.get_by_role("heading", name="Result").is_visible()
+    assert "Score" in page.content()
+    assert not page.console_errors, page.console_errors  # type: ignore[attr-defined]
