@@ -114,6 +114,19 @@ def build_bank(
 
     ``bulk``: that many extra single-choice questions in topic ``bulk`` (for query counts).
     """
+    write_bank(root, bulk=bulk, modules=modules, extra_questions=extra_questions)
+    import_directory(session, root)
+    session.flush()
+
+
+def write_bank(
+    root: Path,
+    *,
+    bulk: int = 0,
+    modules: list[dict[str, Any]] | None = None,
+    extra_questions: list[dict[str, Any]] | None = None,
+) -> None:
+    """Write the bank's YAML files and its image under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "images").mkdir(exist_ok=True)
     (root / "images" / "diagram.svg").write_text(SVG)
@@ -218,8 +231,6 @@ def build_bank(
     if bulk_qs:
         (root / "bulk.yaml").write_text(yaml.safe_dump({"topic": "bulk", "questions": bulk_qs}))
     (root / "modules.yaml").write_text(yaml.safe_dump({"modules": all_modules}))
-    import_directory(session, root)
-    session.flush()
 
 
 def _module(slug: str, mode: str, blueprint: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
