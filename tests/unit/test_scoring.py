@@ -265,3 +265,20 @@ def test_a_score_is_always_within_zero_and_max(pair) -> None:
 def test_the_key_always_scores_max(question) -> None:
     key = validate_response(question, key_response(question))
     assert score(question, key).is_correct
+
+
+def test_scoring_module_is_pure() -> None:
+    """scoring.py imports neither Flask nor SQLAlchemy (STYLE.md: pure logic)."""
+    import ast
+    from pathlib import Path
+
+    import app.quiz.scoring as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = {
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.split(".")[0] in {"flask", "sqlalchemy"}}
