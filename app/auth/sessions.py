@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from app.auth import services
 from app.auth.models import User
@@ -85,7 +86,11 @@ def init_sessions(app: Flask) -> None:
                 return json_error(401, "invalid_token", "The bearer token is invalid or revoked.")
             if current_user.is_authenticated and current_user.id != user.id:
                 abort(400, "Conflicting credentials.")
-            db.session.commit()  # persist last_used_at before the request does its work
+            if db.session.dirty:  # last_used_at moved: persist it before the request's own work
+                try:
+                    db.session.commit()
+                except OperationalError:  # a busy SQLite file: the timestamp can wait
+                    db.session.rollback()
             return None
         if (
             app.config.get("WTF_CSRF_ENABLED", True)

@@ -7,19 +7,17 @@ commit once. Works with a bearer token (scripts) or the session cookie plus ``X-
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy.exc import OperationalError
 
 from app.extensions import ErrorEnvelope, db
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
+from app.transactions import commit_with_retry
 
 blp = Blueprint(
     "api_quiz",
@@ -27,9 +25,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Modules and attempts: start, save answers, submit, review.",
 )
-
-T = TypeVar("T")
-SQLITE_RETRIES = 12
 
 
 # ---------------------------------------------------------------- schemas
@@ -184,27 +179,6 @@ def _media_url(sha256: str) -> str:
     return url_for("banks.media", sha256=sha256)
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
-    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
-
-
-def _write(work: Callable[[], T]) -> T:
-    """Run ``work`` and commit once. On SQLite, a transaction that read before another writer
-    committed cannot write (SQLITE_BUSY_SNAPSHOT): roll back and run it again, so concurrent
-    starts and submits resolve like they do on PostgreSQL (the retry sees the winner)."""
-    for attempt in range(SQLITE_RETRIES):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except OperationalError as exc:
-            db.session.rollback()
-            if not _is_lock_error(exc) or attempt == SQLITE_RETRIES - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 def _attempt_payload(attempt_id: int) -> dict[str, Any]:
     attempt = queries.attempt_for(db.session, _user(), attempt_id)
     if attempt is None:
@@ -272,7 +246,7 @@ def start(slug: str) -> Any:
         )
         return attempt.id, created
 
-    attempt_id, created = _write(work)
+    attempt_id, created = commit_with_retry(work)
     return _attempt_payload(attempt_id), 201 if created else 200
 
 
@@ -332,11 +306,11 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
         )
 
     try:
-        result = _write(work)
+        result = commit_with_retry(work)
     except DeadlinePassed:
         # Refused; the attempt is now graded on what was saved, with submitted_at = deadline.
         db.session.rollback()
-        _write(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()))
+        commit_with_retry(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()))
         raise
     out: dict[str, Any] = {"seq": result.seq, "saved_at": result.saved_at, "locked": result.locked}
     if body.get("check") and result.locked:
@@ -356,7 +330,9 @@ def submit(attempt_id: int) -> Any:
     Anything in the body (a score, passed, ...) is ignored: the grade is computed here.
     """
     user = _user()
-    attempt_id = _write(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()).id)
+    attempt_id = commit_with_retry(
+        lambda: services.submit_attempt(db.session, user, attempt_id, _grace()).id
+    )
     attempt = queries.attempt_for(db.session, user, attempt_id)
     if attempt is None:  # pragma: no cover - it was just graded
         raise AttemptNotFound()

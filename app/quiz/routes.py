@@ -44,6 +44,7 @@ from app.quiz.errors import (
 from app.quiz.forms import AnswerForm, AnswerInvalid, EmptyForm, SubmitForm, parse_response
 from app.quiz.models import Attempt, AttemptItem
 from app.quiz.scoring import point_in_polygon
+from app.transactions import commit_with_retry
 
 bp = Blueprint("quiz", __name__)
 
@@ -109,12 +110,13 @@ def start(slug: str):  # type: ignore[no-untyped-def]
         flash("The form expired: please try again.", "error")
         return redirect(url_for("quiz.module", slug=slug))
     try:
-        attempt = services.start_attempt(db.session, current_user, row)
+        attempt = commit_with_retry(
+            lambda: services.start_attempt(db.session, current_user, row, grace_seconds=_grace())
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("quiz.module", slug=slug))
-    db.session.commit()
     first_open = next((i.position for i in attempt.items if i.response is None), 1)
     return redirect(url_for("quiz.take", attempt_id=attempt.id, position=first_open))
 
@@ -425,8 +427,9 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     form = SubmitForm()
     if not form.validate_on_submit():
         return _render_summary(found, form, 400)
-    services.submit_attempt(db.session, current_user, found.id, grace_seconds=_grace())
-    db.session.commit()
+    commit_with_retry(
+        lambda: services.submit_attempt(db.session, current_user, found.id, grace_seconds=_grace())
+    )
     return redirect(url_for("quiz.result", attempt_id=found.id))
 
 
