@@ -219,7 +219,7 @@ class Numeric(QuestionBase):
     type: Literal[QuestionType.NUMERIC]
     answer: float
     tolerance: float = Field(default=0.0, ge=0)
-    unit: str = ""
+    unit: str = Field(default="", max_length=30, pattern=r"^[^\r\n]*$")  # one line: "mm", "%"
 
 
 class Hotspot(QuestionBase):

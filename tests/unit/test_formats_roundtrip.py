@@ -87,7 +87,11 @@ def question(draw: Any, qtype: QuestionType) -> Any:
     elif qtype == QuestionType.ORDERING:
         data["items"] = draw(st.lists(text, min_size=2, max_size=6, unique=True))
     elif qtype == QuestionType.NUMERIC:
-        data.update(answer=draw(number), tolerance=abs(draw(number)), unit=draw(optional))
+        data.update(
+            answer=draw(number),
+            tolerance=abs(draw(number)),
+            unit=draw(st.one_of(st.just(""), line)),
+        )
     elif qtype == QuestionType.SHORT_ANSWER:
         data.update(
             answers=draw(st.lists(no_arrow, min_size=1, max_size=4, unique=True)),
