@@ -307,6 +307,44 @@ class QuestionForm(FlaskForm):
         return True
 
 
+ROW_LABELS = {"options": "Option", "pairs": "Pair", "items": "Item", "regions": "Region"}
+
+
+def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
+    """Readable lines for a form's errors: "Stem: …", "Option 2: text: …", not raw structures.
+
+    Walks the fields themselves (errors mapped from pydantic after validation are set on the
+    sub-fields of row lists, which ``form.errors`` of a ``FieldList`` does not see again). A
+    nested form (a case step's question) is prefixed by its own label.
+    """
+    lines = [f"{prefix}{e}" if prefix else str(e) for e in getattr(form, "form_errors", [])]
+    for name, field in form._fields.items():
+        label = f"{prefix}{field.label.text if prefix == '' else field.label.text.lower()}"
+        if isinstance(field, FieldList):
+            row_label = ROW_LABELS.get(name, field.label.text)
+            for i, entry in enumerate(field.entries):
+                head = f"{prefix}{row_label} {i + 1}: "
+                if isinstance(entry, FormField):
+                    lines.extend(error_summary(entry.form, head))
+                else:
+                    lines.extend(f"{head}{e}" for e in _strings(entry.errors))
+            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+        elif isinstance(field, FormField):
+            lines.extend(error_summary(field.form, f"{label}: "))
+        else:
+            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+    return lines
+
+
+def _strings(errors: Any) -> list[str]:
+    """The plain messages of a field's errors (row structures are reported per row)."""
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, list | tuple):
+        return [e for e in errors if isinstance(e, str)]
+    return []
+
+
 def _set_rows(field_list: FieldList, rows: list[dict[str, Any]]) -> None:
     while field_list.entries:
         field_list.pop_entry()

@@ -42,6 +42,7 @@ from app.studio.forms import (
     QuestionForm,
     UploadImageForm,
     choices,
+    error_summary,
     judgement_form,
 )
 from app.studio.models import RevisionState
@@ -567,10 +568,9 @@ def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
             test = item_analysis.analyse(db.session, module).result.test
             if test.sem is None or test.n == 0:
                 raise ValidationFailed("The SEM needs first exam attempts.")
-            top = max(state.items and len(state.items), 1)
             sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
             mark = min(100.0, mark + sem_percent)
-            values.update(sem=test.sem, sem_percent=sem_percent, pool=top)
+            values.update(sem=test.sem, sem_percent=sem_percent)
     else:
         if state.hofstee is None or state.hofstee.cut is None:
             raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
@@ -589,6 +589,11 @@ def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(f"Pass mark set to {round(mark, 2)} %.", "success")
     return redirect(url_for("studio.standard_setting", slug=slug))
+
+
+@bp.app_template_global("error_summary")
+def _error_summary(form):  # type: ignore[no-untyped-def]
+    return error_summary(form)
 
 
 @bp.app_template_filter("studio_md")

@@ -243,3 +243,14 @@ def test_version_content_hash_matches_yaml_twin(two, client, build, db_session):
     )
     assert row.current_version.content_hash == content_hash(twin)
     assert row.current_version.as_question() == twin.model_copy(update={"status": Status.DRAFT})
+
+
+def test_error_summary_names_the_row_and_field_in_words(two, client, build):
+    form = sc_form("wf-rowerr", build.topic.id)
+    form["options-1-text"] = ""
+    r = post(client, "/studio/questions/new", form)
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    summary = html.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert "Option 2: text: " in summary
+    assert "{" not in summary and "[" not in summary
