@@ -49,9 +49,14 @@ def load_user_from_request(_request: Any) -> User | None:
     return bearer_user()
 
 
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > 0
+
+
 @login_manager.unauthorized_handler
 def unauthorized() -> Any:
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or _wants_json():
         return json_error(401, "unauthorized", "Authentication required.")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -92,6 +97,17 @@ def init_sessions(app: Flask) -> None:
                 except OperationalError:  # a busy SQLite file: the timestamp can wait
                     db.session.rollback()
             return None
+        if (
+            request.method in UNSAFE_METHODS
+            and not current_user.is_authenticated
+            and not request.path.startswith("/api/")
+            and _wants_json()
+        ):
+            # A background save (autosave) after the session ended: say so with a 401 the page
+            # can act on (keep the draft, ask to log in) rather than a CSRF 400.
+            return json_error(
+                401, "session_expired", "Your session has ended: log in again to keep saving."
+            )
         if (
             app.config.get("WTF_CSRF_ENABLED", True)
             and request.method in app.config.get("WTF_CSRF_METHODS", UNSAFE_METHODS)
