@@ -77,6 +77,18 @@ class CertificateOut(Schema):
     status = fields.String(required=True)
 
 
+class ReminderOut(Schema):
+    serial = fields.String(required=True)
+    program = fields.String(required=True)
+    valid_until = fields.DateTime(required=True)
+    days_left = fields.Integer(required=True, metadata={"description": "0 once expired."})
+    expired = fields.Boolean(required=True)
+    renewal_module = fields.String(
+        allow_none=True,
+        metadata={"description": "Slug of the module whose pass renews the certificate."},
+    )
+
+
 class PracticeSummaryOut(Schema):
     due = fields.Integer(required=True)
     new_available = fields.Integer(required=True)
@@ -89,7 +101,18 @@ class ProgressOut(Schema):
     modules = fields.List(fields.Nested(ModuleStateOut), required=True)
     modules_passed = fields.Integer(required=True)
     next_step = fields.String(required=True)
-    certificates = fields.List(fields.Nested(CertificateOut), allow_none=True)
+    certificates = fields.List(
+        fields.Nested(CertificateOut),
+        allow_none=True,
+        metadata={"description": "Newest first; null while certificates are not installed."},
+    )
+    reminders = fields.List(
+        fields.Nested(ReminderOut),
+        required=True,
+        metadata={
+            "description": "Certificates that expired or expire within 60 days (renew them)."
+        },
+    )
     mastery = fields.Nested(MasteryGroupOut, required=True)
     history = fields.List(fields.Nested(HistoryOut), required=True)
     practice = fields.Nested(PracticeSummaryOut, required=True)
@@ -184,6 +207,17 @@ def progress() -> Any:
         "certificates": (
             None if data.certificates is None else [c.__dict__ for c in data.certificates]
         ),
+        "reminders": [
+            {
+                "serial": r.serial,
+                "program": r.program,
+                "valid_until": r.valid_until,
+                "days_left": r.days_left,
+                "expired": r.expired,
+                "renewal_module": r.renewal_module_slug,
+            }
+            for r in data.reminders
+        ],
         "mastery": {
             "topics": [_mastery_row(r) for r in data.mastery.topics],
             "objectives": [_mastery_row(r) for r in data.mastery.objectives],

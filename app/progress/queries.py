@@ -262,6 +262,8 @@ def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) ->
 
 # ---------------------------------------------------------------- certificates
 
+REMINDER_DAYS = 60  # issue 6: remind trainees 60 days before a certificate expires
+
 
 @dataclass(frozen=True)
 class CertificateRow:
@@ -270,6 +272,7 @@ class CertificateRow:
     issued_at: datetime
     valid_until: datetime
     status: str  # valid | expired | revoked | superseded
+    renewal_module_slug: str | None = None
 
 
 def certificates_of(session: Session, user: User) -> list[CertificateRow] | None:
@@ -285,9 +288,82 @@ def certificates_of(session: Session, user: User) -> list[CertificateRow] | None
             issued_at=c.issued_at,
             valid_until=c.valid_until,
             status=getattr(c.status, "value", str(c.status)),
+            renewal_module_slug=c.program.renewal_module_slug,
         )
         for c in certificates_for_user(session, user)
     ]
+
+
+@dataclass(frozen=True)
+class ExpiryReminder:
+    """A certificate that expires within ``REMINDER_DAYS`` days, or has expired."""
+
+    serial: str
+    program: str
+    valid_until: datetime
+    days_left: int  # 0 once expired
+    expired: bool
+    renewal_module_slug: str | None
+    renewal_module_title: str | None
+
+
+def expiry_reminders(
+    session: Session,
+    user: User,
+    certificates: list[CertificateRow] | None,
+    now: datetime,
+    days: int = REMINDER_DAYS,
+) -> list[ExpiryReminder]:
+    """Reminders for the dashboard: expired certificates first, then the soonest to expire.
+
+    "Expiring" comes from ``app.certificates.queries.expiring_soon`` (valid, neither revoked
+    nor superseded, ``valid_until`` within ``days``); "expired" from the certificates already
+    loaded (an expired certificate is the program's current one: a renewal supersedes it).
+    At most two queries, whatever the number of certificates.
+    """
+    if certificates is None:
+        return []
+    from app.certificates.queries import expiring_soon
+
+    soon = expiring_soon(session, user, days=days)
+    expired = [c for c in certificates if c.status == "expired"]
+    if not soon and not expired:
+        return []
+    slugs = {c.renewal_module_slug for c in expired} | {s.program.renewal_module_slug for s in soon}
+    slugs.discard(None)
+    titles: dict[str, str] = {}
+    if slugs:
+        titles = dict(
+            session.execute(
+                sa.select(bm.Module.slug, bm.Module.title).where(bm.Module.slug.in_(slugs))
+            ).all()
+        )
+    reminders = [
+        ExpiryReminder(
+            c.serial,
+            c.program,
+            c.valid_until,
+            0,
+            True,
+            c.renewal_module_slug if c.renewal_module_slug in titles else None,
+            titles.get(c.renewal_module_slug or ""),
+        )
+        for c in sorted(expired, key=lambda c: c.valid_until)
+    ]
+    for s in soon:
+        slug = s.program.renewal_module_slug
+        reminders.append(
+            ExpiryReminder(
+                s.serial,
+                s.program.title,
+                s.valid_until,
+                max(0, (s.valid_until - now).days),
+                False,
+                slug if slug in titles else None,
+                titles.get(slug or ""),
+            )
+        )
+    return reminders
 
 
 # ---------------------------------------------------------------- practice queue
@@ -593,6 +669,7 @@ class Dashboard:
     next_step: str
     next_module: bm.Module | None
     certificates: list[CertificateRow] | None
+    reminders: list[ExpiryReminder]
     mastery: Mastery
     history: list[HistoryRow]
     practice: PracticeSummary
@@ -610,13 +687,15 @@ def dashboard(
     program = current_program(session)
     rows = program_modules(session, user, program, now) if program else []
     step, step_module = next_step(rows)
+    certificates = certificates_of(session, user)
     return Dashboard(
         user=user,
         program=program,
         modules=rows,
         next_step=step,
         next_module=step_module,
-        certificates=certificates_of(session, user),
+        certificates=certificates,
+        reminders=expiry_reminders(session, user, certificates, now),
         mastery=mastery_of(session, user),
         history=attempt_history(session, user),
         practice=practice_summary(session, user, new_per_day, now),
