@@ -144,7 +144,8 @@ def answer_by_keyboard(page) -> str:  # type: ignore[no-untyped-def]
     """Answer the question on the page with the keyboard; returns how, to check after reload."""
     kind = page.eval_on_selector("#answer-form .answer", "el => el.className")
     if "answer-ordering" in kind:
-        tab_to(page, "#answer-form .ordering-controls button")
+        # "Move down" on the first item always changes the order ("Move up" there cannot).
+        tab_to(page, "#answer-form .ordering-controls button[aria-label^='Move down']")
         page.keyboard.press("Enter")
         return "select"
     if "answer-matching" in kind:
