@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SearchField, SelectField
+from wtforms import HiddenField, IntegerField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.progress.queries import COHORT_SORTS, COHORT_STATUSES
+from app.progress.queries import COHORT_PAGE_SIZES, COHORT_SORTS, COHORT_STATUSES
 
 
 class PracticeAnswerForm(FlaskForm):
@@ -41,4 +41,13 @@ class CohortFilterForm(FlaskForm):
         "Order",
         choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
         default="asc",
+    )
+    per_page = SelectField(
+        "Per page",
+        choices=[SelectChoice(str(n), str(n)) for n in COHORT_PAGE_SIZES],
+        default=str(COHORT_PAGE_SIZES[0]),
+        validate_choice=True,
+    )
+    page = IntegerField(
+        "Page", validators=[Optional(), NumberRange(min=1, max=1_000_000)], default=1
     )

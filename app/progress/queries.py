@@ -6,6 +6,7 @@ trainees (grouped queries, no per-row lookups); mastery comes from the increment
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -558,6 +559,40 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+COHORT_PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class CohortPage:
+    """One page of the cohort: ``rows`` of ``total`` matching trainees."""
+
+    rows: list[CohortRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first row shown (0 when there is none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
 def cohort(
     session: Session,
     program: bm.Program | None,
@@ -567,10 +602,51 @@ def cohort(
     sort: str = "name",
     descending: bool = False,
 ) -> list[CohortRow]:
+    """Every matching trainee with their progress (the CSV export): ``cohort_page`` unpaged."""
+    return _cohort(session, program, search, status, sort, descending, None, None).rows
+
+
+def cohort_page(
+    session: Session,
+    program: bm.Program | None,
+    *,
+    search: str = "",
+    status: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = COHORT_PAGE_SIZES[0],
+) -> CohortPage:
+    """One page of the cohort; a page past the end shows the last page.
+
+    ``per_page`` must be one of ``COHORT_PAGE_SIZES`` (callers validate it).
+    """
+    if per_page not in COHORT_PAGE_SIZES:
+        raise ValueError(f"unknown page size {per_page!r}")
+    return _cohort(session, program, search, status, sort, descending, max(1, page), per_page)
+
+
+def _cohort(
+    session: Session,
+    program: bm.Program | None,
+    search: str,
+    status: str,
+    sort: str,
+    descending: bool,
+    page: int | None,
+    per_page: int | None,
+) -> CohortPage:
     """Trainees (every active trainee is in the one program) with their progress.
 
-    ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of ``COHORT_STATUSES`` (or
-    empty): callers validate them; nothing here is interpolated into SQL.
+    There is no enrolment table yet: every active trainee counts as enrolled in the program
+    (docs/instructor.md). ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of
+    ``COHORT_STATUSES`` (or empty): callers validate them; nothing here is interpolated into
+    SQL.
+
+    Five queries whatever the number of trainees or the page: the matching trainees, modules
+    passed, last attempt, last practice answer (grouped per trainee, for every match, since
+    status and sort depend on them), then the topic tallies (weak topics) of the page's trainees
+    only.
     """
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
@@ -622,13 +698,6 @@ def cohort(
         at = _aware(at)
         if user_id not in activity or at > activity[user_id]:
             activity[user_id] = at
-    weak: dict[int, list[tuple[str, mastery.Tally]]] = defaultdict(list)
-    for user_id, title, row in session.execute(
-        sa.select(TopicMastery.user_id, bm.Topic.title, TopicMastery)
-        .join(bm.Topic, bm.Topic.id == TopicMastery.topic_id)
-        .where(TopicMastery.user_id.in_(trainee_ids))
-    ):
-        weak[user_id].append((title, _tally(row)))
     rows = [
         CohortRow(
             user_id=u.id,
@@ -637,14 +706,35 @@ def cohort(
             modules_passed=passed.get(u.id, 0),
             modules_total=len(slugs),
             last_activity=activity.get(u.id),
-            weak_topics=mastery.weak_areas(weak.get(u.id, [])),
+            weak_topics=[],
         )
         for u in users
     ]
     if status:
         rows = [r for r in rows if r.status == status]
     rows.sort(key=COHORT_SORTS[sort], reverse=descending)
-    return rows
+    total = len(rows)
+    if per_page is None:
+        per_page = max(1, total)
+        page = 1
+    else:
+        pages = max(1, -(-total // per_page))
+        page = min(page or 1, pages)
+        rows = rows[(page - 1) * per_page : page * per_page]
+    shown = [r.user_id for r in rows]
+    weak: dict[int, list[tuple[str, mastery.Tally]]] = defaultdict(list)
+    if shown:
+        for user_id, title, row in session.execute(
+            sa.select(TopicMastery.user_id, bm.Topic.title, TopicMastery)
+            .join(bm.Topic, bm.Topic.id == TopicMastery.topic_id)
+            .where(TopicMastery.user_id.in_(shown))
+        ):
+            weak[user_id].append((title, _tally(row)))
+    rows = [
+        dataclasses.replace(r, weak_topics=mastery.weak_areas(weak.get(r.user_id, [])))
+        for r in rows
+    ]
+    return CohortPage(rows, page, per_page, total)
 
 
 def _aware(value: datetime | None) -> datetime | None:

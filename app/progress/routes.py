@@ -166,33 +166,47 @@ def answer():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- cohort
 
 
-def _cohort_rows():  # type: ignore[no-untyped-def]
+def _cohort_filters() -> tuple[CohortFilterForm, dict]:
     form = CohortFilterForm(request.args)
     if request.args and not form.validate():
         abort(400)
-    rows = queries.cohort(
-        db.session,
-        queries.current_program(db.session),
-        search=form.q.data or "",
-        status=form.status.data or "",
-        sort=form.sort.data or "name",
-        descending=form.order.data == "desc",
-    )
-    return form, rows
+    return form, {
+        "search": form.q.data or "",
+        "status": form.status.data or "",
+        "sort": form.sort.data or "name",
+        "descending": form.order.data == "desc",
+    }
 
 
 @bp.get("/cohort")
 @login_required
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def cohort():  # type: ignore[no-untyped-def]
-    """Trainees of the program with progress, last activity and weak topics."""
-    form, rows = _cohort_rows()
+    """Trainees of the program with progress, last activity and weak topics, a page at a time."""
+    form, filters = _cohort_filters()
+    program = queries.current_program(db.session)
+    page = queries.cohort_page(
+        db.session,
+        program,
+        **filters,
+        page=form.page.data or 1,
+        per_page=int(form.per_page.data or queries.COHORT_PAGE_SIZES[0]),
+    )
+    # Links keep the filters (validated values only), never the raw query string.
+    args = {
+        "q": form.q.data or None,
+        "status": form.status.data or None,
+        "sort": form.sort.data,
+        "order": form.order.data,
+    }
     return render_template(
         "progress/cohort.html",
         form=form,
-        rows=rows,
-        program=queries.current_program(db.session),
-        query_string=request.query_string.decode("ascii", "ignore"),
+        cohort=page,
+        rows=page.rows,
+        program=program,
+        filter_args={k: v for k, v in args.items() if v},
+        per_page=page.per_page,
     )
 
 
@@ -201,7 +215,8 @@ def cohort():  # type: ignore[no-untyped-def]
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def cohort_csv() -> Response:
     """The filtered cohort as CSV (cells that could run as formulas are quoted)."""
-    _, rows = _cohort_rows()
+    _, filters = _cohort_filters()
+    rows = queries.cohort(db.session, queries.current_program(db.session), **filters)
     body = exports.to_csv(
         [
             "name",

@@ -84,16 +84,103 @@ def test_cohort_queries_do_not_grow_with_trainees(client, login_as, db_session, 
     login_as("instructor")
 
     def queries_with(total: int) -> int:
-        existing = len(_names(client.get("/cohort").get_data(as_text=True)))
+        existing = len(_names(client.get("/cohort?per_page=100").get_data(as_text=True)))
         for _ in range(total - existing):
             user = factories.make_user("trainee")
             take(db_session, user, "m3-exam", right=False)
         db_session.commit()
         with count_queries() as q:
-            html = client.get("/cohort").get_data(as_text=True)
+            html = client.get("/cohort?per_page=100").get_data(as_text=True)
         assert len(_names(html)) == total
         with count_queries() as q_csv:
             client.get("/cohort.csv")
         return q.count, q_csv.count
 
     assert queries_with(3) == queries_with(30)
+
+
+def _make_trainees(db_session, count: int, start: int = 0) -> None:
+    for i in range(start, start + count):
+        factories.make_user("trainee", name=f"Trainee {i:03d}", email=f"p{i:03d}@example.org")
+    db_session.commit()
+
+
+def test_cohort_is_paginated_25_per_page_by_default(client, login_as, db_session):
+    _make_trainees(db_session, 60)
+    login_as("instructor")
+    html = client.get("/cohort").get_data(as_text=True)
+    assert _names(html) == [f"Trainee {i:03d}" for i in range(25)]
+    assert "Trainees 1–25 of 60" in html and "Page 1 of 3" in html
+    assert 'rel="next" href="/cohort?page=2&amp;per_page=25&amp;sort=name&amp;order=asc"' in html
+    assert 'rel="prev"' not in html
+
+    html = client.get("/cohort?page=3").get_data(as_text=True)
+    assert _names(html) == [f"Trainee {i:03d}" for i in range(50, 60)]
+    assert "Trainees 51–60 of 60" in html and 'rel="next"' not in html
+
+    # A page past the end shows the last one.
+    assert _names(client.get("/cohort?page=99").get_data(as_text=True))[0] == "Trainee 050"
+
+
+@pytest.mark.parametrize("per_page", [25, 50, 100])
+def test_cohort_page_sizes_are_allow_listed(client, login_as, db_session, per_page):
+    _make_trainees(db_session, 110)
+    login_as("admin")
+    html = client.get(f"/cohort?per_page={per_page}").get_data(as_text=True)
+    assert len(_names(html)) == per_page
+    assert f'<option selected value="{per_page}">' in html
+
+
+@pytest.mark.parametrize(
+    "query", ["per_page=30", "per_page=1000", "per_page=abc", "page=0", "page=-1", "page=abc"]
+)
+def test_cohort_refuses_unknown_page_sizes_and_bad_pages(client, login_as, query):
+    login_as("instructor")
+    assert client.get(f"/cohort?{query}").status_code == 400
+
+
+def test_pages_keep_the_filters_and_sort(client, login_as, db_session):
+    _make_trainees(db_session, 30)
+    factories.make_user("trainee", name="Other Person", email="other@example.org")
+    db_session.commit()
+    login_as("instructor")
+    html = client.get("/cohort?q=trainee&sort=name&order=desc&per_page=25").get_data(as_text=True)
+    assert "Trainees 1–25 of 30" in html
+    assert _names(html)[0] == "Trainee 029"
+    (next_link,) = re.findall(r'rel="next" href="([^"]+)"', html)
+    page2 = client.get(next_link.replace("&amp;", "&")).get_data(as_text=True)
+    assert _names(page2) == [f"Trainee {i:03d}" for i in range(4, -1, -1)]
+    assert "Other Person" not in page2
+
+
+def test_the_csv_exports_every_matching_trainee_not_one_page(client, login_as, db_session):
+    _make_trainees(db_session, 30)
+    login_as("instructor")
+    html = client.get("/cohort?page=2").get_data(as_text=True)
+    (csv_link,) = re.findall(r'href="(/cohort\.csv[^"]*)"', html)
+    rows = list(csv.reader(io.StringIO(client.get(csv_link).get_data(as_text=True))))
+    assert len(rows) == 1 + 30
+
+
+def test_cohort_page_queries_do_not_grow_with_trainees_or_pages(
+    client, login_as, db_session, count_queries
+):
+    login_as("instructor")
+
+    def counted(path: str) -> int:
+        with count_queries() as q:
+            assert client.get(path).status_code == 200
+        return q.count
+
+    for i in range(30):
+        user = factories.make_user("trainee", name=f"Trainee {i:03d}")
+        take(db_session, user, "m3-exam", right=False)
+    db_session.commit()
+    small = counted("/cohort")
+    for i in range(30, 120):
+        user = factories.make_user("trainee", name=f"Trainee {i:03d}")
+        take(db_session, user, "m3-exam", right=False)
+    db_session.commit()
+    assert counted("/cohort") == small
+    assert counted("/cohort?page=4") == small
+    assert counted("/cohort?per_page=100&sort=last_activity") == small
