@@ -41,7 +41,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "static": PUBLIC,
     # auth
     "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
-    "auth.home": row(LOGIN, 302, 200, 200),  # trainees go to progress.dashboard
+    "auth.home": row(LOGIN, 302, 302, 302),  # → dashboard / studio / admin dashboard
     "auth.register": row(200, 302, 302, 302),
     "auth.login": row(200, 302, 302, 302),
     "auth.logout": NOT_GET,

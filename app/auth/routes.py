@@ -47,12 +47,21 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("index.html")
 
 
+HOME_BY_ROLE = {
+    "trainee": "progress.dashboard",
+    "instructor": "studio.index",
+    "admin": "admin.index",
+}
+
+
 @bp.get("/home")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    """The user's home: trainees get their dashboard (progress); others a welcome page."""
-    if current_user.role.value == "trainee":
-        return redirect(url_for("progress.dashboard"))
+    """Where each role starts: trainees their dashboard, instructors the studio, admins the
+    admin dashboard. (A plain welcome page only if that blueprint is not installed.)"""
+    endpoint = HOME_BY_ROLE.get(current_user.role.value)
+    if endpoint and endpoint in current_app.view_functions:
+        return redirect(url_for(endpoint))
     return render_template("auth/home.html")
 
 

@@ -1,5 +1,6 @@
 """Registration, login, logout, profile and password change through the web pages."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
@@ -81,6 +82,22 @@ def test_login_then_logout(client, db_session):
     token = csrf_token_from(client.get("/profile").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/home").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("trainee", "/dashboard"), ("instructor", "/studio/"), ("admin", "/admin/")],
+)
+def test_after_login_each_role_lands_on_its_own_home(client, db_session, role, landing):
+    user = make_user(role)
+    db_session.commit()
+    response = login(client, user.email)
+    assert response.headers["Location"].endswith("/home")
+    home = client.get("/home")
+    assert home.status_code == 302
+    assert home.headers["Location"] == landing
+    assert client.get(landing).status_code == 200
+    assert client.get("/", follow_redirects=True).request.path == landing
 
 
 def test_logout_by_get_is_not_allowed(client):

@@ -69,3 +69,22 @@ def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):
     page.wait_for_url(f"{live_server}/dashboard")  # /home → trainee dashboard
     assert page.get_by_role("navigation", name="Main").is_visible()
     assert not errors, errors
+
+
+@pytest.mark.parametrize(
+    ("role", "landing", "heading"),
+    [("instructor", "/studio/", "Studio"), ("admin", "/admin/", "Admin")],
+)
+def test_staff_land_on_their_own_home_after_login(
+    live_server, page, db_session, role, landing, heading
+):
+    from tests.factories import make_user
+
+    user = make_user(role, password=PASSWORD)
+    db_session.commit()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server}{landing}")  # /home → studio / admin dashboard
+    assert heading in page.get_by_role("heading", level=1).first.inner_text()
