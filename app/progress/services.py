@@ -3,6 +3,17 @@
 ``record_graded_attempt`` is registered in ``app.quiz.services.after_grading`` and runs inside
 the submit transaction. Every function takes the session (and the acting user where there is
 one), flushes and never commits.
+
+The FSRS rule for attempts: **one review per learning objective per attempt**, rated ``Again``
+if ANY of that objective's items in the attempt was not fully right (partial credit counts as
+wrong), ``Good`` only if all were right. Why: the card models the trainee's memory of the
+objective, not of single questions, and all the items of an attempt are answered at one moment
+(the attempt's submission time). Reviewing the card once per item would feed FSRS several
+reviews at the same instant, which only exercises its same-day (learning) steps and lets the
+count of items per objective, a property of the draw, decide the interval. One wrong item is
+evidence that the objective is not yet retained, so the whole objective comes back soon; the
+mastery tallies, by contrast, count every item with its share of credit. A practice answer is
+one item, so it is one review.
 """
 
 from __future__ import annotations
@@ -168,8 +179,8 @@ def record_graded_attempt(session: Session, attempt: Attempt) -> None:
 
     Every item counts toward its topic and objective tally (its share of credit). Each
     objective gets one FSRS review per attempt, at the attempt's submission time: ``Again``
-    when any of its items in the attempt was not fully right, ``Good`` otherwise (several
-    reviews of one card at the same instant would only exercise FSRS's same-day steps).
+    when ANY of its items in the attempt was not fully right, ``Good`` otherwise (the rule
+    and why: see the module docstring and docs/trainee.md).
     Practice-mode attempts and exams both count. Runs in the submit transaction.
     """
     at = attempt.submitted_at or clock.utcnow()

@@ -116,6 +116,45 @@ def test_graded_attempt_updates_mastery_tallies_and_cards(db_session, frozen_clo
     assert [log.rating for log in logs] == [3, 1]  # anat-a Good, anat-b Again
 
 
+def test_one_wrong_item_makes_the_objective_again_one_review_per_objective(
+    db_session, frozen_clock
+):
+    """The documented rule: one FSRS review per objective per attempt, Again if ANY item of
+    that objective was wrong (docs/trainee.md, app/progress/services.py)."""
+    from app.quiz.services import submit_attempt
+
+    user = factories.make_user("trainee")
+    attempt = take(db_session, user, "m1-exam", right=True, submit=False)
+    by_objective: dict[str, list] = {}
+    for item in attempt.items:
+        by_objective.setdefault(objective_of(item), []).append(item)
+    target, items = next((o, i) for o, i in sorted(by_objective.items()) if len(i) >= 2)
+    question = items[0].question_version.as_question()
+    wrong = next(o.id for o in question.options if not o.correct)
+    items[0].response = {"choice": wrong}  # one wrong, the others of the objective right
+    db_session.flush()
+    submit_attempt(db_session, user, attempt.id)
+
+    logs = db_session.scalars(
+        sa.select(ReviewLog).where(ReviewLog.attempt_id == attempt.id).order_by(ReviewLog.id)
+    ).all()
+    cards = {
+        c.id: c.objective
+        for c in db_session.scalars(sa.select(ReviewCard).where(ReviewCard.user_id == user.id))
+    }
+    ratings = {cards[log.card_id]: log.rating for log in logs}
+    assert len(logs) == len(by_objective)  # one review per objective, not per item
+    assert ratings[target] == 1  # Again
+    assert all(r == 3 for o, r in ratings.items() if o != target)  # Good
+    # Mastery still counts every item with its credit.
+    row = db_session.scalars(
+        sa.select(ObjectiveMastery).where(
+            ObjectiveMastery.user_id == user.id, ObjectiveMastery.objective == target
+        )
+    ).one()
+    assert row.answered == len(items) and row.correct == len(items) - 1
+
+
 def test_mastery_numbers_on_a_known_history(db_session, frozen_clock):
     """Two attempts of four anatomy items: all wrong, then all right."""
     user = factories.make_user("trainee")
