@@ -156,6 +156,32 @@ SAMPLE_ARGS.update(
         "studio.set_pass_mark": {"slug": "no-such-module"},
     }
 )
+# studio case scenarios
+EXPECTED.update(
+    {
+        "studio.new_case": STAFF_ONLY,
+        "studio.edit_case_revision": STAFF_404,
+        "studio.show_case_revision": STAFF_404,
+        "studio.submit_case_revision": NOT_GET,
+        "studio.withdraw_case_revision": NOT_GET,
+        "studio.discard_case_revision": NOT_GET,
+        "studio.review_case_revision": NOT_GET,
+        "studio.revise_case": NOT_GET,
+        "studio.retire_case": NOT_GET,
+    }
+)
+SAMPLE_ARGS.update(
+    {
+        "studio.edit_case_revision": {"revision_id": 999999},
+        "studio.show_case_revision": {"revision_id": 999999},
+        "studio.submit_case_revision": {"revision_id": 999999},
+        "studio.withdraw_case_revision": {"revision_id": 999999},
+        "studio.discard_case_revision": {"revision_id": 999999},
+        "studio.review_case_revision": {"revision_id": 999999},
+        "studio.revise_case": {"case_id": 999999},
+        "studio.retire_case": {"case_id": 999999},
+    }
+)
 
 
 # certificates (trainee pages, public verification) and admin

@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.banks.schema import QUESTION_ADAPTER, Difficulty, QuestionBase, QuestionType
+from app.banks.schema import QUESTION_ADAPTER, Case, Difficulty, QuestionBase, QuestionType
 
 
 def choices(pairs: list[tuple[Any, str]]) -> list[SelectChoice]:
@@ -67,11 +67,14 @@ class RegionForm(Form):
     feedback = StringField("Feedback")
 
 
-class QuestionForm(FlaskForm):
-    """Every question type's fields; ``type`` decides which are read."""
+class QuestionFields(Form):
+    """Every question type's fields; ``type`` decides which are read.
+
+    A plain form so that a case step can hold one (``FormField``); ``QuestionForm`` adds the
+    topic, the save button and CSRF for a standalone question.
+    """
 
     key = StringField("Key", validators=[Optional(), Length(max=80)])
-    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
     type = SelectField("Type", choices=TYPE_CHOICES)
     title = StringField("Title", validators=[Length(max=200)])
     stem = TextAreaField("Stem (Markdown)", render_kw={"rows": 6, "data-preview": "stem"})
@@ -115,8 +118,6 @@ class QuestionForm(FlaskForm):
     panel_0 = IntegerField("Panel: 0", validators=[Optional(), NumberRange(min=0)], default=0)
     panel_p1 = IntegerField("Panel: +1", validators=[Optional(), NumberRange(min=0)], default=0)
     panel_p2 = IntegerField("Panel: +2", validators=[Optional(), NumberRange(min=0)], default=0)
-
-    save = SubmitField("Save draft")
 
     # ------------------------------------------------------------ form <-> model
 
@@ -196,15 +197,19 @@ class QuestionForm(FlaskForm):
             return None
 
     def map_errors(self, exc: ValidationError) -> None:
-        self.form_errors = list(self.form_errors)
         for error in exc.errors():
-            loc = [p for p in error["loc"] if p != self.type.data]
-            message = error["msg"].removeprefix("Value error, ")
-            field = self._field_for(loc, message)
-            if field is None:
-                self.form_errors.append(message)
-            else:
-                field.errors = [*list(field.errors), message]
+            self.add_error(list(error["loc"]), error["msg"])
+
+    def add_error(self, loc: list[Any], msg: str) -> None:
+        """Put one pydantic error (location inside the question) on the field it names."""
+        self.form_errors = list(self.form_errors)
+        loc = [p for p in loc if p != self.type.data]
+        message = msg.removeprefix("Value error, ")
+        field = self._field_for(loc, message)
+        if field is None:
+            self.form_errors.append(message)
+        else:
+            field.errors = [*list(field.errors), message]
 
     def _field_for(self, loc: list[Any], message: str):  # type: ignore[no-untyped-def]
         names = {
@@ -307,7 +312,13 @@ class QuestionForm(FlaskForm):
         return True
 
 
-ROW_LABELS = {"options": "Option", "pairs": "Pair", "items": "Item", "regions": "Region"}
+ROW_LABELS = {
+    "options": "Option",
+    "pairs": "Pair",
+    "items": "Item",
+    "regions": "Region",
+    "steps": "Step",
+}
 
 
 def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
@@ -343,6 +354,151 @@ def _strings(errors: Any) -> list[str]:
     if isinstance(errors, list | tuple):
         return [e for e in errors if isinstance(e, str)]
     return []
+
+
+class QuestionForm(QuestionFields, FlaskForm):
+    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
+    save = SubmitField("Save draft")
+
+
+STARTER_ROWS = {
+    "single_choice": ("options", 4),
+    "multiple_response": ("options", 4),
+    "matching": ("pairs", 3),
+    "ordering": ("items", 4),
+    "hotspot": ("regions", 2),
+}
+
+
+def add_starter_rows(form: QuestionFields) -> None:
+    """Empty rows to type into for a new question of ``form.type.data``."""
+    if form.type.data in STARTER_ROWS:
+        name, count = STARTER_ROWS[form.type.data]
+        for _ in range(count):
+            getattr(form, name).append_entry()
+
+
+class StepForm(Form):
+    disclosure = TextAreaField(
+        "Disclosure (Markdown, shown when this step opens; optional)", render_kw={"rows": 3}
+    )
+    question = FormField(QuestionFields, label="Question")
+
+
+class CaseForm(FlaskForm):
+    """A case scenario: vignette and ordered steps, validated by the bank's ``Case`` model."""
+
+    key = StringField("Key", validators=[Optional(), Length(max=80)])
+    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
+    title = StringField("Title", validators=[Length(max=200)])
+    difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
+    tags = StringField("Tags (comma-separated)")
+    vignette = TextAreaField(
+        "Vignette (Markdown)", render_kw={"rows": 6, "data-preview": "vignette"}
+    )
+    steps = FieldList(FormField(StepForm), min_entries=0)
+    new_step_type = SelectField("Type of the new step's question", choices=TYPE_CHOICES)
+    save = SubmitField("Save draft")
+
+    def to_data(self) -> dict[str, Any]:
+        """The bank-format dict of this case (declared fields only)."""
+        key = (self.key.data or "").strip()
+        steps = []
+        for i, entry in enumerate(self.steps.entries):
+            question = entry.form.question.form.to_data()
+            if not question["key"] and key:
+                question["key"] = f"{key}-s{i + 1}"
+            steps.append({"disclosure": entry.form.disclosure.data or "", "question": question})
+        return {
+            "key": key,
+            "title": self.title.data or "",
+            "difficulty": self.difficulty.data,
+            "tags": [t.strip() for t in (self.tags.data or "").split(",") if t.strip()],
+            "vignette": self.vignette.data or "",
+            "steps": steps,
+        }
+
+    def to_case(self) -> Case | None:
+        """The validated ``Case``, or None with each error on the field (of the step) it names."""
+        try:
+            return Case.model_validate(self.to_data())
+        except ValidationError as exc:
+            self.map_errors(exc)
+            return None
+
+    def map_errors(self, exc: ValidationError) -> None:
+        self.form_errors = list(self.form_errors)
+        for error in exc.errors():
+            loc = list(error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            if (
+                len(loc) >= 2
+                and loc[0] == "steps"
+                and isinstance(loc[1], int)
+                and loc[1] < len(self.steps.entries)
+            ):
+                step = self.steps.entries[loc[1]].form
+                if len(loc) >= 3 and loc[2] == "disclosure":
+                    step.disclosure.errors = [*list(step.disclosure.errors), message]
+                else:
+                    step.question.form.add_error(loc[3:], message)
+                continue
+            head = str(loc[0]) if loc else message.split(":", 1)[0]
+            field = self._fields.get(head) if head in ("title", "vignette", "tags", "key") else None
+            if field is not None:
+                field.errors = [*list(field.errors), message]
+            else:
+                self.form_errors.append(f"{head.capitalize()}: {message}" if loc else message)
+
+    def fill(self, case: Case) -> None:
+        """Set the form from a model (GET of an existing draft)."""
+        self.key.data = case.key
+        self.title.data = case.title
+        self.difficulty.data = case.difficulty.value
+        self.tags.data = ", ".join(case.tags)
+        self.vignette.data = case.vignette
+        while self.steps.entries:
+            self.steps.pop_entry()
+        for step in case.steps:
+            entry = self.steps.append_entry()
+            entry.form.disclosure.data = step.disclosure
+            entry.form.question.form.fill(step.question)
+
+    def apply_row_action(self, action: str) -> bool:
+        """ "add:steps", "remove|up|down:steps:<i>", or a step's own row action, prefixed by
+        "step:<i>:" ("step:0:add:options"). Returns True when one was applied (nothing saved).
+        """
+        parts = (action or "").split(":")
+        if len(parts) >= 4 and parts[0] == "step" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(self.steps.entries):
+                question = self.steps.entries[index].form.question.form
+                return question.apply_row_action(":".join(parts[2:]))
+            return False
+        if len(parts) < 2 or parts[1] != "steps":
+            return False
+        if parts[0] == "add":
+            entry = self.steps.append_entry()
+            question = entry.form.question.form
+            question.type.data = self.new_step_type.data or "single_choice"
+            add_starter_rows(question)
+            return True
+        if len(parts) != 3 or not parts[2].isdigit():
+            return False
+        index = int(parts[2])
+        values = [e.data for e in self.steps.entries]
+        if not 0 <= index < len(values):
+            return False
+        if parts[0] == "remove":
+            values.pop(index)
+        elif parts[0] == "up" and index > 0:
+            values[index - 1], values[index] = values[index], values[index - 1]
+        elif parts[0] == "down" and index < len(values) - 1:
+            values[index + 1], values[index] = values[index], values[index + 1]
+        else:
+            return False
+        _set_rows(self.steps, values)
+        return True
 
 
 def _set_rows(field_list: FieldList, rows: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
-from app.banks.models import Module, Question, QuestionVersion
+from app.banks.models import Case, CaseVersion, Module, Question, QuestionVersion
 from app.extensions import Base, UTCDateTime
 
 
@@ -99,6 +99,69 @@ class ReviewComment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
 
     revision: Mapped[Revision] = relationship(back_populates="comments")
+
+
+class CaseRevision(Base):
+    """One proposed version of a case scenario (vignette and steps), reviewed as a whole.
+
+    The same workflow as a question's ``Revision``: the case's ``current_version`` (the one
+    drawn) moves only when a revision is published; at most one open revision per case.
+    """
+
+    __tablename__ = "studio_case_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_versions.id", ondelete="CASCADE"), unique=True
+    )
+    base_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("case_versions.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    state: Mapped[RevisionState] = mapped_column(
+        _enum(RevisionState, "revision_state"), default=RevisionState.DRAFT
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship()
+    version: Mapped[CaseVersion] = relationship(foreign_keys=[version_id])
+    comments: Mapped[list[CaseReviewComment]] = relationship(
+        order_by="CaseReviewComment.id", cascade="all, delete-orphan", back_populates="revision"
+    )
+
+    __table_args__ = (
+        sa.Index(
+            "uq_studio_case_revisions_one_open",
+            "case_id",
+            unique=True,
+            postgresql_where=sa.text("state IN ('draft', 'in_review')"),
+            sqlite_where=sa.text("state IN ('draft', 'in_review')"),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class CaseReviewComment(Base):
+    __tablename__ = "studio_case_review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("studio_case_revisions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # approve | request_changes
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+
+    revision: Mapped[CaseRevision] = relationship(back_populates="comments")
 
 
 class StandardSettingJudgement(Base):

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.banks import models as bm
 from app.banks.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
-from app.banks.schema import PRACTICE_ONLY, Mode, Status
+from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
 from app.errors import NotFound
 from app.studio.models import (
     OPEN_STATES,
+    CaseRevision,
     PassMarkDecision,
     Revision,
     RevisionState,
@@ -227,4 +228,65 @@ def media_list(session: Session) -> list[Any]:
                 bm.Media.created_at.desc()
             )
         ).all()
+    )
+
+
+# ---------------------------------------------------------------- case scenarios
+
+
+def case_model(version: bm.CaseVersion) -> Case:
+    """The bank-format ``Case`` of a stored version (steps' questions as their versions hold)."""
+    return Case.model_validate(
+        {
+            "key": version.case.key,
+            "title": version.title,
+            "difficulty": version.difficulty,
+            "tags": list(version.tags or []),
+            "vignette": version.vignette,
+            "steps": [
+                {"disclosure": s.disclosure, "question": s.question_version.content}
+                for s in version.steps
+            ],
+        }
+    )
+
+
+def case_yaml(version: bm.CaseVersion) -> str:
+    data = case_model(version).model_dump(mode="json", exclude={"status", "topic"})
+    for step in data["steps"]:
+        step["question"].pop("status", None)
+        step["question"].pop("topic", None)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def case_revision(session: Session, revision_id: int) -> CaseRevision:
+    row = session.get(CaseRevision, revision_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def cases(session: Session) -> list:
+    """(case, topic slug, open revision or None) of every case."""
+    rows = session.execute(
+        sa.select(bm.Case, bm.Topic.slug)
+        .join(bm.Topic, bm.Topic.id == bm.Case.topic_id)
+        .options(selectinload(bm.Case.current_version))
+        .order_by(bm.Topic.slug, bm.Case.key)
+    ).all()
+    open_revisions = {
+        r.case_id: r
+        for r in session.scalars(sa.select(CaseRevision).where(CaseRevision.state.in_(OPEN_STATES)))
+    }
+    return [(c, slug, open_revisions.get(c.id)) for c, slug in rows]
+
+
+def case_review_queue(session: Session) -> list[CaseRevision]:
+    return list(
+        session.scalars(
+            sa.select(CaseRevision)
+            .where(CaseRevision.state == RevisionState.IN_REVIEW)
+            .options(selectinload(CaseRevision.case), selectinload(CaseRevision.version))
+            .order_by(CaseRevision.submitted_at)
+        )
     )

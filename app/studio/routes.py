@@ -24,14 +24,15 @@ from flask_login import current_user, login_required
 from app.auth.decorators import role_required
 from app.banks import item_analysis
 from app.banks.loader import BankFileInvalid
-from app.banks.schema import QuestionBase, QuestionType
-from app.errors import DomainError, ValidationFailed
+from app.banks.schema import Case, QuestionBase, QuestionType
+from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.quiz import presenters
 from app.quiz.models import AttemptItem
 from app.quiz.services import _display
 from app.studio import queries, services
 from app.studio.forms import (
+    CaseForm,
     CommentForm,
     ConfirmImportForm,
     EmptyForm,
@@ -41,6 +42,7 @@ from app.studio.forms import (
     PassMarkForm,
     QuestionForm,
     UploadImageForm,
+    add_starter_rows,
     choices,
     error_summary,
     judgement_form,
@@ -51,13 +53,6 @@ from app.text import render_markdown
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
 STAFF = ("instructor", "admin")
-STARTER_ROWS = {
-    "single_choice": ("options", 4),
-    "multiple_response": ("options", 4),
-    "matching": ("pairs", 3),
-    "ordering": ("items", 4),
-    "hotspot": ("regions", 2),
-}
 MAX_PREVIEW_CHARS = 20_000
 
 
@@ -110,6 +105,8 @@ def index():  # type: ignore[no-untyped-def]
         rows=queries.questions(db.session, topic, status),
         drafts=queries.my_drafts(db.session, current_user.id),
         queue=queries.review_queue(db.session),
+        cases=queries.cases(db.session),
+        case_queue=queries.case_review_queue(db.session),
         modules=queries.modules(db.session),
         topics=queries.topics(db.session),
         topic=topic,
@@ -131,10 +128,7 @@ def new_question():  # type: ignore[no-untyped-def]
         abort(404)
     if request.method == "GET":
         form.type.data = qtype
-        if qtype in STARTER_ROWS:
-            name, count = STARTER_ROWS[qtype]
-            for _ in range(count):
-                getattr(form, name).append_entry()
+        add_starter_rows(form)
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
     form.type.data = qtype
     if form.apply_row_action(request.form.get("action", "")):
@@ -338,6 +332,189 @@ def delete_question(question_id: int):  # type: ignore[no-untyped-def]
     services.delete_question(db.session, current_user, question_id)
     db.session.commit()
     flash("Draft deleted.", "success")
+    return redirect(url_for("studio.index"))
+
+
+# ---------------------------------------------------------------- case scenarios
+
+
+def _case_form(case: Case | None = None) -> CaseForm:
+    form = CaseForm()
+    form.topic_id.choices = choices([(t.id, t.slug) for t in queries.topics(db.session)])
+    if case is not None and request.method == "GET":
+        form.fill(case)
+    return _case_form_images(form)
+
+
+def _case_page(form: CaseForm, revision: Any, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("studio/case_edit.html", form=form, revision=revision), status
+
+
+def _save_case(form: CaseForm, save):  # type: ignore[no-untyped-def]
+    """Validate with the bank's Case model and call ``save(case)``; errors go on the form."""
+    if not form.validate_on_submit():
+        return None
+    case = form.to_case()
+    if case is None:
+        return None
+    try:
+        return save(case)
+    except (ValidationFailed, Conflict) as exc:
+        db.session.rollback()
+        form.form_errors = [*form.form_errors, exc.message]
+        return None
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def new_case():  # type: ignore[no-untyped-def]
+    form = _case_form()
+    if request.method == "GET":
+        return _case_page(form, None)
+    if form.apply_row_action(request.form.get("action", "")):
+        return _case_page(_case_form_images(form), None)
+    revision = _save_case(
+        form, lambda case: services.create_case(db.session, current_user, form.topic_id.data, case)
+    )
+    if revision is None:
+        return _case_page(form, None, 400)
+    db.session.commit()
+    flash("Draft case saved.", "success")
+    return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
+
+
+def _case_form_images(form: CaseForm) -> CaseForm:
+    images = choices(
+        [("", "— choose an uploaded image —")]
+        + [
+            (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
+            for sha, ct, _ in queries.media_list(db.session)
+        ]
+    )
+    for entry in form.steps.entries:
+        entry.form.question.form.image.choices = images
+    return form
+
+
+@bp.route("/case-revisions/<int:revision_id>/edit", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = services.own_open_case_revision(db.session, current_user, revision_id)
+    form = _case_form(queries.case_model(revision.version))
+    form.key.data = revision.case.key
+    if request.method == "GET":
+        return _case_page(form, revision)
+    if form.apply_row_action(request.form.get("action", "")):
+        return _case_page(_case_form_images(form), revision)
+    saved = _save_case(
+        form, lambda case: services.save_case_draft(db.session, current_user, revision.id, case)
+    )
+    if saved is None:
+        return _case_page(form, revision, 400)
+    db.session.commit()
+    flash("Draft case saved.", "success")
+    return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
+
+
+@bp.get("/case-revisions/<int:revision_id>")
+@login_required
+@role_required(*STAFF)
+def show_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    revision = queries.case_revision(db.session, revision_id)
+    steps = [
+        (
+            step,
+            trainee_view(step.question_version.as_question(), step.question_version.media_sha256),
+        )
+        for step in revision.version.steps
+    ]
+    return render_template(
+        "studio/case.html",
+        revision=revision,
+        steps=steps,
+        yaml_text=queries.case_yaml(revision.version),
+        review_form=CommentForm(),
+        action_form=EmptyForm(),
+        is_author=revision.author_id == current_user.id,
+        States=RevisionState,
+    )
+
+
+def _case_action(revision_id: int, action, message: str):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    result = action(db.session, current_user, revision_id)
+    db.session.commit()
+    flash(message, "success")
+    return result
+
+
+@bp.post("/case-revisions/<int:revision_id>/submit")
+@login_required
+@role_required(*STAFF)
+def submit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    _case_action(revision_id, services.submit_case, "Case sent for review.")
+    return redirect(url_for("studio.show_case_revision", revision_id=revision_id))
+
+
+@bp.post("/case-revisions/<int:revision_id>/withdraw")
+@login_required
+@role_required(*STAFF)
+def withdraw_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    _case_action(revision_id, services.withdraw_case, "Case withdrawn from review.")
+    return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
+
+
+@bp.post("/case-revisions/<int:revision_id>/discard")
+@login_required
+@role_required(*STAFF)
+def discard_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    _case_action(revision_id, services.discard_case_revision, "Case revision discarded.")
+    return redirect(url_for("studio.index"))
+
+
+@bp.post("/case-revisions/<int:revision_id>/review")
+@login_required
+@role_required(*STAFF)
+def review_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    comment = form.comment.data or ""
+    if form.approve.data:
+        services.approve_case(db.session, current_user, revision_id, comment)
+        flash("Case approved and published.", "success")
+    elif form.request_changes.data:
+        services.request_case_changes(db.session, current_user, revision_id, comment)
+        flash("Changes requested.", "success")
+    else:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for("studio.show_case_revision", revision_id=revision_id))
+
+
+@bp.post("/cases/<int:case_id>/revise")
+@login_required
+@role_required(*STAFF)
+def revise_case(case_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revision = services.start_case_revision(db.session, current_user, case_id)
+    db.session.commit()
+    return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
+
+
+@bp.post("/cases/<int:case_id>/retire")
+@login_required
+@role_required(*STAFF)
+def retire_case(case_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.retire_case(db.session, current_user, case_id)
+    db.session.commit()
+    flash("Case retired: it is no longer drawn.", "success")
     return redirect(url_for("studio.index"))
 
 

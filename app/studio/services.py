@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import (
+    Case,
     Hotspot,
     Mode,
     QuestionBase,
@@ -36,6 +38,8 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.quiz.models import AttemptItem
 from app.studio.models import (
     OPEN_STATES,
+    CaseReviewComment,
+    CaseRevision,
     PassMarkDecision,
     ReviewComment,
     Revision,
@@ -577,3 +581,370 @@ def set_pass_mark(
         {"method": method, "before": decision.pass_mark_before, "after": pass_mark, **values},
     )
     return decision
+
+
+# ---------------------------------------------------------------- case scenarios
+#
+# A case is written through the bank importer's own code (``app.banks.services._upsert_case``):
+# the same Question rows for its steps, the same CaseVersion/CaseStep rows and the same content
+# hash as its YAML twin. The importer makes what it writes the case's current version; the
+# studio keeps the drawn version where it was until a second instructor approves.
+
+
+def _case_bank(case: Case, topic: bm.Topic) -> Any:
+    from app.banks.loader import Bank, LoadedQuestion
+
+    bank = Bank(files=["studio"])
+    for step in case.steps:
+        q = step.question
+        bank.questions[q.key] = LoadedQuestion(
+            q, "studio", topic.slug, Path("."), case_key=case.key
+        )
+    return bank
+
+
+def _step_media(session: Session, case: Case) -> dict[str, tuple[bytes, str, str]]:
+    """Images of hotspot steps, as the importer expects them (bytes, type, name)."""
+    media = {}
+    for i, step in enumerate(case.steps):
+        try:
+            sha = _media_for(session, step.question)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"Step {i + 1}: {exc.message}") from None
+        if sha is not None:
+            row = session.get(bm.Media, sha)
+            media[step.question.key] = (row.data, row.content_type, row.original_name)
+    return media
+
+
+def _step_rows(session: Session, case: Case, case_row: bm.Case | None) -> dict[str, bm.Question]:
+    """Existing Question rows of the steps' keys; a key owned by anything else is refused."""
+    keys = [s.question.key for s in case.steps]
+    rows = {
+        q.key: q for q in session.scalars(sa.select(bm.Question).where(bm.Question.key.in_(keys)))
+    }
+    for i, key in enumerate(keys):
+        row = rows.get(key)
+        if row is not None and (case_row is None or row.case_id != case_row.id):
+            raise Conflict(f"Step {i + 1}: the question key '{key}' is taken; choose another.")
+    return rows
+
+
+def _write_case(
+    session: Session,
+    user: User,
+    case: Case,
+    topic: bm.Topic,
+    row: bm.Case | None,
+    draft: bm.CaseVersion | None,
+) -> bm.CaseVersion:
+    """Write ``case`` with the importer and return the version holding it (new or ``draft``).
+
+    With a ``draft`` (an open revision's version), the importer compares against the draft,
+    not the published version, and the pointers it moves (the case's and its step questions'
+    current version, their status) are put back: only approval changes what trainees draw.
+    """
+    from app.banks.services import ImportReport, _upsert_case
+
+    existing = _step_rows(session, case, row)
+    media = _step_media(session, case)
+    saved: dict[int, tuple[int | None, Status]] = {}
+    case_saved: tuple[int | None, Status] | None = None
+    if row is not None:
+        case_saved = (row.current_version_id, row.status)
+        for q in session.scalars(sa.select(bm.Question).where(bm.Question.case_id == row.id)):
+            saved[q.id] = (q.current_version_id, q.status)
+        if draft is not None:
+            by_key = {s.question_version.question.key: s.question_version for s in draft.steps}
+            row.current_version = draft
+            for key, q in existing.items():
+                if key in by_key:
+                    q.current_version = by_key[key]
+            session.flush()
+        case = case.model_copy(update={"status": row.status})
+    _upsert_case(
+        session,
+        case,
+        topic,
+        _case_bank(case, topic),
+        {topic.slug: topic},
+        existing,
+        media,
+        user,
+        ImportReport(),
+    )
+    session.flush()
+    new_id = session.scalar(sa.select(bm.Case.current_version_id).where(bm.Case.key == case.key))
+    version = session.get(bm.CaseVersion, new_id)
+    row = version.case
+    if case_saved is not None and case_saved[1] in (Status.PUBLISHED, Status.RETIRED):
+        row.current_version_id = case_saved[0]
+        row.current_version = session.get(bm.CaseVersion, case_saved[0])
+        for q in session.scalars(sa.select(bm.Question).where(bm.Question.case_id == row.id)):
+            if q.id in saved:
+                q.current_version = session.get(bm.QuestionVersion, saved[q.id][0])
+                q.status = saved[q.id][1]
+        session.flush()
+    return version
+
+
+def _replace_draft(session: Session, revision: CaseRevision, version: bm.CaseVersion) -> None:
+    """Point the revision at ``version`` and drop the draft it replaces (never drawn or used)."""
+    old = revision.version
+    if old.id == version.id:
+        return
+    number = old.version_no
+    revision.version = version
+    session.flush()
+    if old.case.current_version_id == old.id:
+        old.case.current_version = version
+        session.flush()
+    session.delete(old)
+    session.flush()
+    version.version_no = number
+    session.flush()
+
+
+def create_case(session: Session, user: User, topic_id: int, case: Case) -> CaseRevision:
+    """A new case in draft, version 1, owned by ``user`` (written by the bank importer)."""
+    topic = session.get(bm.Topic, topic_id)
+    if topic is None:
+        raise NotFound("No such topic.")
+    if session.scalar(sa.select(bm.Case.id).where(bm.Case.key == case.key)):
+        raise Conflict(f"A case with the key '{case.key}' exists already.")
+    case = case.model_copy(update={"status": Status.DRAFT})
+    version = _write_case(session, user, case, topic, None, None)
+    revision = CaseRevision(case_id=version.case_id, version_id=version.id, author_id=user.id)
+    session.add(revision)
+    session.flush()
+    record(session, user, "studio.case.create", "case", version.case_id, {"key": case.key})
+    return revision
+
+
+def own_open_case_revision(session: Session, user: User, revision_id: int) -> CaseRevision:
+    """The user's own open case revision (another's, or a missing one → 404)."""
+    revision = session.scalar(
+        sa.select(CaseRevision).where(
+            CaseRevision.id == revision_id, CaseRevision.author_id == user.id
+        )
+    )
+    if revision is None:
+        raise NotFound()
+    if not revision.is_open:
+        raise Conflict("This revision is closed.")
+    return revision
+
+
+def save_case_draft(session: Session, user: User, revision_id: int, case: Case) -> CaseRevision:
+    """Replace the content of the user's draft case (the key and topic are the case's own)."""
+    revision = own_open_case_revision(session, user, revision_id)
+    if revision.state != RevisionState.DRAFT:
+        raise Conflict("This revision is in review; withdraw it to edit it.")
+    row = revision.case
+    case = case.model_copy(update={"key": row.key})
+    version = _write_case(session, user, case, row.topic, row, revision.version)
+    _replace_draft(session, revision, version)
+    revision.updated_at = clock.utcnow()
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.draft.save",
+        "case",
+        row.id,
+        {"revision": revision.id, "version_no": revision.version.version_no},
+    )
+    return revision
+
+
+def start_case_revision(session: Session, user: User, case_id: int) -> CaseRevision:
+    """A new draft version of a published case; the published one stays the one drawn."""
+    row = session.get(bm.Case, case_id)
+    if row is None:
+        raise NotFound()
+    if row.status != Status.PUBLISHED or row.current_version is None:
+        raise Conflict("Only a published case can be revised.")
+    open_revision = session.scalar(
+        sa.select(CaseRevision).where(
+            CaseRevision.case_id == row.id, CaseRevision.state.in_(OPEN_STATES)
+        )
+    )
+    if open_revision is not None:
+        if open_revision.author_id == user.id:
+            return open_revision
+        raise Conflict("Another instructor is revising this case; review their draft.")
+    current = row.current_version
+    number = 1 + (
+        session.scalar(
+            sa.select(sa.func.max(bm.CaseVersion.version_no)).where(
+                bm.CaseVersion.case_id == row.id
+            )
+        )
+        or 0
+    )
+    version = bm.CaseVersion(
+        case_id=row.id,
+        version_no=number,
+        title=current.title,
+        vignette=current.vignette,
+        difficulty=current.difficulty,
+        tags=list(current.tags or []),
+        content_hash=current.content_hash,
+    )
+    version.steps = [
+        bm.CaseStep(
+            position=s.position, disclosure=s.disclosure, question_version_id=s.question_version_id
+        )
+        for s in current.steps
+    ]
+    session.add(version)
+    session.flush()
+    revision = CaseRevision(
+        case_id=row.id, version_id=version.id, base_version_id=current.id, author_id=user.id
+    )
+    session.add(revision)
+    session.flush()
+    record(session, user, "studio.case.revision.start", "case", row.id, {"version_no": number})
+    return revision
+
+
+def _set_case_status(session: Session, row: bm.Case, status: Status) -> None:
+    row.status = status
+    for q in session.scalars(sa.select(bm.Question).where(bm.Question.case_id == row.id)):
+        q.status = status
+
+
+def submit_case(session: Session, user: User, revision_id: int) -> CaseRevision:
+    revision = own_open_case_revision(session, user, revision_id)
+    if revision.state != RevisionState.DRAFT:
+        raise Conflict("This revision is already in review.")
+    revision.state = RevisionState.IN_REVIEW
+    revision.submitted_at = clock.utcnow()
+    if revision.case.status == Status.DRAFT:
+        _set_case_status(session, revision.case, Status.IN_REVIEW)
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.review.submit",
+        "case",
+        revision.case_id,
+        {"revision": revision.id},
+    )
+    return revision
+
+
+def withdraw_case(session: Session, user: User, revision_id: int) -> CaseRevision:
+    revision = own_open_case_revision(session, user, revision_id)
+    if revision.state != RevisionState.IN_REVIEW:
+        raise Conflict("This revision is not in review.")
+    revision.state = RevisionState.DRAFT
+    if revision.case.status == Status.IN_REVIEW:
+        _set_case_status(session, revision.case, Status.DRAFT)
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.review.withdraw",
+        "case",
+        revision.case_id,
+        {"revision": revision.id},
+    )
+    return revision
+
+
+def _case_in_review(session: Session, revision_id: int) -> CaseRevision:
+    revision = session.get(CaseRevision, revision_id)
+    if revision is None:
+        raise NotFound()
+    if revision.state != RevisionState.IN_REVIEW:
+        raise Conflict("This revision is not waiting for review.")
+    return revision
+
+
+def approve_case(session: Session, user: User, revision_id: int, comment: str = "") -> CaseRevision:
+    """Publish a case revision reviewed by a second instructor: it becomes the version drawn.
+
+    Attempts keep the CaseVersion they drew (their items point at it), so publishing never
+    changes an attempt in progress.
+    """
+    revision = _case_in_review(session, revision_id)
+    if revision.author_id == user.id:
+        raise Forbidden("You cannot approve your own case: a second instructor must.")
+    revision.state = RevisionState.PUBLISHED
+    revision.reviewer_id = user.id
+    revision.decided_at = clock.utcnow()
+    row = revision.case
+    row.current_version = revision.version
+    _set_case_status(session, row, Status.PUBLISHED)
+    for step in revision.version.steps:
+        step.question_version.question.current_version = step.question_version
+        step.question_version.reviewer_id = user.id
+    revision.comments.append(CaseReviewComment(author_id=user.id, kind="approve", body=comment))
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.review.approve",
+        "case",
+        row.id,
+        {"revision": revision.id, "version_no": revision.version.version_no},
+    )
+    return revision
+
+
+def request_case_changes(
+    session: Session, user: User, revision_id: int, comment: str
+) -> CaseRevision:
+    revision = _case_in_review(session, revision_id)
+    if revision.author_id == user.id:
+        raise Forbidden("Withdraw your own revision instead of reviewing it.")
+    if not comment.strip():
+        raise ValidationFailed("Say what should change.")
+    revision.state = RevisionState.DRAFT
+    revision.reviewer_id = user.id
+    if revision.case.status == Status.IN_REVIEW:
+        _set_case_status(session, revision.case, Status.DRAFT)
+    revision.comments.append(
+        CaseReviewComment(author_id=user.id, kind="request_changes", body=comment.strip())
+    )
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.review.request_changes",
+        "case",
+        revision.case_id,
+        {"revision": revision.id},
+    )
+    return revision
+
+
+def discard_case_revision(session: Session, user: User, revision_id: int) -> None:
+    """Discard the user's open revision of a published case (the version stays in history)."""
+    revision = own_open_case_revision(session, user, revision_id)
+    if revision.base_version_id is None:
+        raise Conflict("A case that was never published cannot be discarded; keep it as a draft.")
+    revision.state = RevisionState.DISCARDED
+    revision.decided_at = clock.utcnow()
+    session.flush()
+    record(
+        session,
+        user,
+        "studio.case.revision.discard",
+        "case",
+        revision.case_id,
+        {"revision": revision.id},
+    )
+
+
+def retire_case(session: Session, user: User, case_id: int) -> bm.Case:
+    row = session.get(bm.Case, case_id)
+    if row is None:
+        raise NotFound()
+    if row.status != Status.PUBLISHED:
+        raise Conflict("Only a published case can be retired.")
+    _set_case_status(session, row, Status.RETIRED)
+    session.flush()
+    record(session, user, "studio.case.retire", "case", row.id, {"key": row.key})
+    return row
