@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, jsonify
 
 from app.extensions import csrf, db
+from app.transactions import commit_with_retry
 
 bp = Blueprint("bench", __name__, url_prefix="/_bench")
 
@@ -27,11 +28,12 @@ def db_read():  # type: ignore[no-untyped-def]
 
 @bp.post("/db-write")
 def db_write():  # type: ignore[no-untyped-def]
-    # One committed write transaction touching one row, like a save.
-    db.session.execute(
-        sa.text("UPDATE modules SET position = position WHERE id = (SELECT min(id) FROM modules)")
+    # One committed write transaction touching one row, like a save (with the same retry on a
+    # busy SQLite file as the app's own writes).
+    statement = sa.text(
+        "UPDATE modules SET position = position WHERE id = (SELECT min(id) FROM modules)"
     )
-    db.session.commit()
+    commit_with_retry(lambda: db.session.execute(statement))
     return jsonify(ok=True)
 
 

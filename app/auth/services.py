@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app import clock
 from app.audit.services import record
@@ -243,9 +243,9 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 def user_for_token(session: Session, secret: str) -> User | None:
     """Return the active user owning an unrevoked token, marking it used; else None."""
     token = session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query per request, not two
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.is_active:
         return None

@@ -71,7 +71,8 @@ def _is_csrf_exempt() -> bool:
     exempt_views = getattr(csrf, "_exempt_views", set())
     if f"{view.__module__}.{view.__name__}" in exempt_views:
         return True
-    exempt_bps = getattr(csrf, "_exempt_blueprints", set())
+    # Flask-WTF keeps exempted blueprints as objects (older releases kept their names).
+    exempt_bps = {getattr(bp, "name", bp) for bp in getattr(csrf, "_exempt_blueprints", set())}
     return request.blueprint in exempt_bps
 
 
