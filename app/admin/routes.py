@@ -8,8 +8,7 @@ import uuid
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app import clock
-from app.admin import export
+from app import clock, csv_export
 from app.admin import queries as admin_queries
 from app.admin.forms import ActionForm, ApproveForm, RejectForm, RevokeForm, RoleForm
 from app.auth import services as auth_services
@@ -141,7 +140,7 @@ def completions_csv() -> Response:
                 cert_queries.status_of(cert, now).value if cert else "",
             ]
         )
-    response = Response(export.to_csv(header, rows), mimetype="text/csv")
+    response = Response(csv_export.to_csv(header, rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="completions-{now:%Y%m%d}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from app import clock
+from app import clock, csv_export
 from app.auth.decorators import role_required
 from app.auth.models import Role, User
 from app.errors import NotFound
 from app.extensions import db
-from app.progress import charts, exports, mastery, queries, services
+from app.progress import charts, mastery, queries, services
 from app.progress.forms import CohortFilterForm, PracticeAnswerForm
 from app.progress.presenters import answered_view, served_view
 from app.quiz.errors import ResponseRejected
@@ -217,7 +217,7 @@ def cohort_csv() -> Response:
     """The filtered cohort as CSV (cells that could run as formulas are quoted)."""
     _, filters = _cohort_filters()
     rows = queries.cohort(db.session, queries.current_program(db.session), **filters)
-    body = exports.to_csv(
+    body = csv_export.to_csv(
         [
             "name",
             "email",

@@ -8,10 +8,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from app.admin.export import escape_cell
 from app.audit.models import AuditEvent
 from app.certificates import queries, services
 from app.certificates.models import Certificate, CompletionStatus
+from app.csv_export import escape_cell
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
 from tests.conftest import csrf_token_from, login

@@ -8,7 +8,8 @@ import pytest
 from fsrs import Card, Rating, Scheduler
 
 from app.banks.schema import QUESTION_ADAPTER
-from app.progress import exports, mastery, practice, scheduler
+from app.csv_export import escape_cell
+from app.progress import mastery, practice, scheduler
 from app.quiz.services import to_canonical
 
 T0 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
@@ -124,10 +125,10 @@ def test_practice_display_is_stable_per_nonce_and_hides_option_ids():
 
 @pytest.mark.parametrize("cell", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"])
 def test_csv_cells_that_look_like_formulas_are_quoted(cell):
-    assert exports.csv_safe(cell) == "'" + cell
+    assert escape_cell(cell) == "'" + cell
 
 
 def test_csv_plain_cells_are_unchanged():
-    assert exports.csv_safe("Ada Lovelace") == "Ada Lovelace"
-    assert exports.csv_safe(3) == "3"
-    assert exports.csv_safe(None) == ""
+    assert escape_cell("Ada Lovelace") == "Ada Lovelace"
+    assert escape_cell(3) == "3"
+    assert escape_cell(None) == ""

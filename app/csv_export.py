@@ -1,4 +1,4 @@
-"""CSV export helpers (pure): cells that a spreadsheet would run as formulas are defused."""
+"""CSV exports safe to open in a spreadsheet (pure): formula-like cells are defused (A14)."""
 
 from __future__ import annotations
 
