@@ -9,10 +9,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.extensions import limiter
+from tests.e2e.support import browser_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committed_db]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "lantern orchard velvet compass 7"
 
 
@@ -33,15 +33,8 @@ def live_server(app, db_session) -> Iterator[str]:
 
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            context = browser.new_context()
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
+    with browser_page() as tab:
+        yield tab
 
 
 def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):

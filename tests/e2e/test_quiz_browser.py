@@ -7,119 +7,36 @@ migrated with ``flask db upgrade`` and loaded with ``flask banks import question
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.support import PASSWORD, app_server, browser_page
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "lantern orchard velvet compass 42"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _flask(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"flask {' '.join(args)}: {result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    instance = tmp_path_factory.mktemp("e2e-instance")
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}",
-        "SECRET_KEY": "e2e-secret-key",
-        "DEMO_PASSWORD": PASSWORD,
-        "APP_ENV": "development",
-        "RATELIMIT_ENABLED": "false",
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    _flask(env, "db", "upgrade")
-    _flask(env, "banks", "import", "question_banks")
-    _flask(env, "demo", "setup", "--skip-banks")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/login", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+    with app_server(tmp_path_factory.mktemp("e2e-instance")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
 def page(server):  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-gpu",
-            ],
+    with browser_page() as tab:
+        tab.console_errors = []  # type: ignore[attr-defined]
+        tab.on(
+            "console",
+            lambda msg: tab.console_errors.append(msg.text)  # type: ignore[attr-defined]
+            if msg.type == "error"
+            else None,
         )
-        try:
-            context = browser.new_context()
-            context.set_default_timeout(10_000)
-            tab = context.new_page()
-            tab.console_errors = []  # type: ignore[attr-defined]
-            tab.on(
-                "console",
-                lambda msg: tab.console_errors.append(msg.text)  # type: ignore[attr-defined]
-                if msg.type == "error"
-                else None,
-            )
-            yield tab
-            context.close()
-        finally:
-            browser.close()
+        yield tab
 
 
 def log_in(page, server: str) -> None:  # type: ignore[no-untyped-def]

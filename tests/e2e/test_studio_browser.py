@@ -8,14 +8,11 @@ carry every XSS payload of SECURITY.md A7 in their Markdown and their plain-text
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_quiz_browser import BIN, CHROMIUM, PASSWORD, ROOT, _flask, _free_port
+from tests.e2e.support import PASSWORD, app_server, browser_page
 
 pytestmark = pytest.mark.e2e
 
@@ -72,84 +69,24 @@ modules:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import time
-    import urllib.request
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("/usr/bin/chromium is not installed")
     instance = tmp_path_factory.mktemp("e2e-studio")
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'e2e.db'}",
-        "SECRET_KEY": "e2e-secret-key",
-        "DEMO_PASSWORD": PASSWORD,
-        "APP_ENV": "development",
-        "RATELIMIT_ENABLED": "false",
-    }
-    env.pop("TEST_DATABASE_URL", None)
     bank = instance / "xss.yaml"
     bank.write_text(_bank(), encoding="utf-8")
-    _flask(env, "db", "upgrade")
-    _flask(env, "banks", "import", "question_banks")
-    _flask(env, "banks", "import", str(bank))
-    _flask(env, "demo", "setup", "--skip-banks")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "2", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/login", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server did not start")
+    with app_server(instance, extra_banks=(bank,)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
 def page(server):  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-gpu",
-            ],
-        )
-        try:
-            context = browser.new_context()
-            context.set_default_timeout(10_000)
-            tab = context.new_page()
-            tab.dialogs = []  # type: ignore[attr-defined]
+    with browser_page() as tab:
+        tab.dialogs = []  # type: ignore[attr-defined]
 
-            def on_dialog(dialog):  # type: ignore[no-untyped-def]
-                tab.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-                dialog.dismiss()
+        def on_dialog(dialog):  # type: ignore[no-untyped-def]
+            tab.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+            dialog.dismiss()
 
-            tab.on("dialog", on_dialog)
-            yield tab
-            context.close()
-        finally:
-            browser.close()
+        tab.on("dialog", on_dialog)
+        yield tab
 
 
 def log_in(page, server: str, who: str) -> None:  # type: ignore[no-untyped-def]
