@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _import_models()
     _register_blueprints(app)
 
+    from app.bench import init_bench
     from app.errors import register_error_handlers
     from app.navigation import init_navigation
     from app.security import init_security_headers
@@ -37,24 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # After api.init_app, so our envelope replaces flask-smorest's default handler.
     register_error_handlers(app)
     init_security_headers(app)
-    from app.bench import init_bench
-
-    init_bench(app)
+    init_bench(app)  # baseline endpoints, only when BENCH_MODE=1
     init_navigation(app)
 
-    from app.auth.cli import register_cli
-    from app.banks.cli import register_cli as register_banks_cli
-    from app.quiz.cli import register_cli as register_quiz_cli
-
-    register_cli(app)
-    register_banks_cli(app)
-    register_quiz_cli(app)
-
-    from app.certificates.cli import register_cli as register_certs_cli
-    from app.certificates.services import register_hooks as register_certificate_hooks
-
-    register_certs_cli(app)
-    register_certificate_hooks()  # completion/renewal on a passed attempt (quiz after_grading)
+    _register_cli(app)
+    _register_hooks()
     return app
 
 
@@ -105,47 +93,53 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Every domain's pages and JSON API (the API ones appear in /api/v1/openapi.json)."""
+    from app.admin.routes import bp as admin_bp
     from app.api.routes import blp as auth_api
     from app.auth.routes import bp as auth_bp
     from app.banks.routes import bp as banks_bp
-    from app.extensions import api
-
-    # HTML blueprints.
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(banks_bp)
-
-    from app.quiz.routes import bp as quiz_bp
-
-    app.register_blueprint(quiz_bp)
-
-    from app.admin.routes import bp as admin_bp
+    from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
-
-    app.register_blueprint(certificates_bp)
-    app.register_blueprint(admin_bp)
-
+    from app.extensions import api
     from app.progress import init_progress
+    from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
-
-    app.register_blueprint(progress_bp)
-    init_progress(app)
-
+    from app.quiz.api import blp as quiz_api
+    from app.quiz.routes import bp as quiz_bp
     from app.studio.routes import bp as studio_bp
 
-    app.register_blueprint(studio_bp)
+    for blueprint in (
+        auth_bp,
+        banks_bp,
+        quiz_bp,
+        certificates_bp,
+        admin_bp,
+        progress_bp,
+        studio_bp,
+    ):
+        app.register_blueprint(blueprint)
+    init_progress(app)
+    # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
+    for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api):
+        api.register_blueprint(api_blueprint)
 
-    # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/..."): register each
-    # domain's API here with api.register_blueprint(...) so it appears in /api/v1/openapi.json.
-    api.register_blueprint(auth_api)
 
-    from app.quiz.api import blp as quiz_api
+def _register_cli(app: Flask) -> None:
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs …``."""
+    from app.auth.cli import register_cli as register_auth_cli
+    from app.banks.cli import register_cli as register_banks_cli
+    from app.certificates.cli import register_cli as register_certs_cli
+    from app.quiz.cli import register_cli as register_quiz_cli
 
-    api.register_blueprint(quiz_api)
+    for register in (register_auth_cli, register_banks_cli, register_quiz_cli, register_certs_cli):
+        register(app)
 
-    from app.certificates.api import blp as certificates_api
 
-    api.register_blueprint(certificates_api)
+def _register_hooks() -> None:
+    """Work that runs inside the quiz's grading transaction (``after_grading``), in order:
+    mastery and spaced repetition first, then completions and renewals."""
+    from app.certificates.services import register_hooks as register_certificate_hooks
+    from app.progress.services import register_hooks as register_progress_hooks
 
-    from app.progress.api import blp as progress_api
-
-    api.register_blueprint(progress_api)
+    register_progress_hooks()
+    register_certificate_hooks()

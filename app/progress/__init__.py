@@ -8,8 +8,5 @@ from flask import Flask
 
 
 def init_progress(app: Flask) -> None:
-    """Settings (``PRACTICE_NEW_PER_DAY``, default 10) and the after-grading hook."""
-    from app.progress.services import register_hooks
-
+    """Settings: ``PRACTICE_NEW_PER_DAY`` (default 10). The grading hook is in create_app."""
     app.config.setdefault("PRACTICE_NEW_PER_DAY", int(os.environ.get("PRACTICE_NEW_PER_DAY", "10")))
-    register_hooks()
