@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +49,21 @@ def _date(value: datetime) -> str:
     return f"{value:%d %B %Y}"
 
 
+# Scripts DejaVu Sans lacks (Chinese, Japanese, Korean): a system font is used as a fallback
+# when one is installed (Debian: fonts-wqy-microhei, fonts-droid-fallback), or the files listed in
+# CERTIFICATE_FALLBACK_FONTS (separated by os.pathsep). Without one those glyphs are missing.
+DEFAULT_FALLBACK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Chinese, Japanese kana, Korean
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+
+
+def fallback_fonts() -> list[str]:
+    configured = os.environ.get("CERTIFICATE_FALLBACK_FONTS")
+    candidates = configured.split(os.pathsep) if configured is not None else DEFAULT_FALLBACK_FONTS
+    return [path for path in candidates if path and Path(path).is_file()]
+
+
 def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
     """The PDF bytes. ``paper``: "a4" or "letter" (both landscape)."""
     if paper not in PAPERS:
@@ -61,6 +77,12 @@ def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
     pdf.set_lang("en")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    fallbacks = []
+    for number, path in enumerate(fallback_fonts()):
+        pdf.add_font(f"Fallback{number}", "", path)
+        fallbacks.append(f"Fallback{number}")
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.add_page()
     w, h = pdf.w, pdf.h
 
