@@ -168,6 +168,7 @@ EXPECTED.update(
         "studio.review_case_revision": NOT_GET,
         "studio.revise_case": NOT_GET,
         "studio.retire_case": NOT_GET,
+        "studio.case_history": STAFF_404,
     }
 )
 SAMPLE_ARGS.update(
@@ -180,6 +181,7 @@ SAMPLE_ARGS.update(
         "studio.review_case_revision": {"revision_id": 999999},
         "studio.revise_case": {"case_id": 999999},
         "studio.retire_case": {"case_id": 999999},
+        "studio.case_history": {"case_id": 999999},
     }
 )
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
+from app.auth.models import User
 from app.banks import models as bm
 from app.banks.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
@@ -114,12 +115,20 @@ def version_yaml(version: bm.QuestionVersion) -> str:
 
 def diff(old: bm.QuestionVersion | None, new: bm.QuestionVersion) -> list[str]:
     """A unified diff of the YAML dumps of two versions (lines without trailing newlines)."""
-    before = version_yaml(old).splitlines() if old is not None else []
+    return yaml_diff(old, new, version_yaml)
+
+
+def yaml_diff(old: Any, new: Any, dump: Any) -> list[str]:
+    """The unified diff of ``dump(old)`` and ``dump(new)`` of two versions (``old`` may be None).
+
+    Shared by questions (``version_yaml``) and case scenarios (``case_yaml``).
+    """
+    before = dump(old).splitlines() if old is not None else []
     label_old = f"version {old.version_no}" if old is not None else "(nothing)"
     return list(
         difflib.unified_diff(
             before,
-            version_yaml(new).splitlines(),
+            dump(new).splitlines(),
             label_old,
             f"version {new.version_no}",
             lineterm="",
@@ -290,3 +299,37 @@ def case_review_queue(session: Session) -> list[CaseRevision]:
             .order_by(CaseRevision.submitted_at)
         )
     )
+
+
+def case(session: Session, case_id: int) -> bm.Case:
+    row = session.get(bm.Case, case_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def case_versions(session: Session, case_id: int) -> list[bm.CaseVersion]:
+    """Every stored version of a case, oldest first, with steps and their questions loaded."""
+    return list(
+        session.scalars(
+            sa.select(bm.CaseVersion)
+            .where(bm.CaseVersion.case_id == case_id)
+            .options(selectinload(bm.CaseVersion.steps).selectinload(bm.CaseStep.question_version))
+            .order_by(bm.CaseVersion.version_no)
+        )
+    )
+
+
+def case_revisions_by_version(session: Session, case_id: int) -> dict[int, Any]:
+    """version id → (revision, author name or None) of the case's studio revisions."""
+    rows = session.execute(
+        sa.select(CaseRevision, User.name)
+        .outerjoin(User, User.id == CaseRevision.author_id)
+        .where(CaseRevision.case_id == case_id)
+    ).all()
+    return {rev.version_id: (rev, name) for rev, name in rows}
+
+
+def case_diff(old: bm.CaseVersion | None, new: bm.CaseVersion) -> list[str]:
+    """A unified diff of the YAML dumps of two case versions (steps with full questions)."""
+    return yaml_diff(old, new, case_yaml)

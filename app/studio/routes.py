@@ -518,6 +518,39 @@ def retire_case(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("studio.index"))
 
 
+def _version_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/cases/<int:case_id>/history")
+@login_required
+@role_required(*STAFF)
+def case_history(case_id: int):  # type: ignore[no-untyped-def]
+    """A case's versions and a readable diff between two of them (``?old=N&new=M``)."""
+    row = queries.case(db.session, case_id)
+    versions = queries.case_versions(db.session, row.id)
+    by_no = {v.version_no: v for v in versions}
+    default = row.current_version or (versions[-1] if versions else None)
+    new = by_no.get(_version_arg("new") or -1, default)
+    old = None
+    if new is not None:
+        old = by_no.get(_version_arg("old") or -1) or next(
+            (v for v in reversed(versions) if v.version_no < new.version_no), None
+        )
+    return render_template(
+        "studio/case_history.html",
+        row=row,
+        versions=versions,
+        revisions=queries.case_revisions_by_version(db.session, row.id),
+        old=old,
+        new=new,
+        diff=queries.case_diff(old, new) if new is not None else [],
+    )
+
+
 # ---------------------------------------------------------------- images
 
 
