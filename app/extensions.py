@@ -7,7 +7,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import request
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -115,11 +115,22 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
-    """Start SQLite transactions explicitly (the documented pysqlite savepoint recipe)."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    """Start SQLite transactions explicitly (the documented pysqlite savepoint recipe).
+
+    A request that changes state takes SQLite's write lock at BEGIN (IMMEDIATE), so concurrent
+    writers (several gunicorn workers) wait their turn through busy_timeout. With a deferred
+    BEGIN, a transaction that read before another writer committed fails at its first write
+    with "database is locked" instead of waiting. Reads keep a deferred BEGIN and run alongside.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writes = has_request_context() and request.method in WRITE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
