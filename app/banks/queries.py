@@ -50,3 +50,21 @@ def current_questions(session: Session, topic: str | None = None) -> list[tuple[
     if topic:
         stmt = stmt.where(m.Topic.slug == topic)
     return [(slug, version) for slug, version in session.execute(stmt)]
+
+
+def next_question_version_no(session: Session, question_id: int) -> int:
+    """The number a new version of this question gets (versions are numbered from 1)."""
+    latest = session.scalar(
+        sa.select(sa.func.max(m.QuestionVersion.version_no)).where(
+            m.QuestionVersion.question_id == question_id
+        )
+    )
+    return (latest or 0) + 1
+
+
+def next_case_version_no(session: Session, case_id: int) -> int:
+    """The number a new version of this case gets (versions are numbered from 1)."""
+    latest = session.scalar(
+        sa.select(sa.func.max(m.CaseVersion.version_no)).where(m.CaseVersion.case_id == case_id)
+    )
+    return (latest or 0) + 1

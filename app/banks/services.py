@@ -17,6 +17,7 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import User
 from app.banks import models as m
+from app.banks import queries
 from app.banks.loader import Bank, BankFileInvalid, BankProblem, LoadedQuestion, load_bank
 from app.banks.schema import (
     Case,
@@ -202,14 +203,7 @@ def _upsert_question(
         if case is None:
             (report.updated if changed_meta else report.unchanged).append(label)
         return current
-    number = 1 + (
-        session.scalar(
-            sa.select(sa.func.max(m.QuestionVersion.version_no)).where(
-                m.QuestionVersion.question_id == row.id
-            )
-        )
-        or 0
-    )
+    number = queries.next_question_version_no(session, row.id)
     version = _new_version(session, row, q, number, digest, media_sha, actor)
     if case is None:
         report.updated.append(label)
@@ -289,12 +283,7 @@ def _upsert_case(
     if current is not None and current.content_hash == digest:
         (report.updated if changed_meta else report.unchanged).append(label)
         return
-    number = 1 + (
-        session.scalar(
-            sa.select(sa.func.max(m.CaseVersion.version_no)).where(m.CaseVersion.case_id == row.id)
-        )
-        or 0
-    )
+    number = queries.next_case_version_no(session, row.id)
     version = m.CaseVersion(
         case_id=row.id,
         version_no=number,
@@ -421,10 +410,9 @@ def export_bank(
 ) -> tuple[str | bytes, list[tuple[str, str]]]:
     """The current version of every standalone question in ``fmt``, and what could not go."""
     from app.banks.formats import FORMATS
-    from app.banks.queries import current_questions
 
     questions = []
-    for slug, version in current_questions(session, topic):
+    for slug, version in queries.current_questions(session, topic):
         q = version.as_question()
         q.topic = slug
         q.status = version.question.status

@@ -25,6 +25,7 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import User
 from app.banks import models as bm
+from app.banks import queries as bank_queries
 from app.banks.schema import (
     Case,
     Hotspot,
@@ -152,14 +153,7 @@ def start_revision(session: Session, user: User, question_id: int) -> Revision:
             return open_revision
         raise Conflict("Another instructor is revising this question; review their draft.")
     current = row.current_version
-    number = 1 + (
-        session.scalar(
-            sa.select(sa.func.max(bm.QuestionVersion.version_no)).where(
-                bm.QuestionVersion.question_id == row.id
-            )
-        )
-        or 0
-    )
+    number = bank_queries.next_question_version_no(session, row.id)
     version = bm.QuestionVersion(
         question_id=row.id,
         version_no=number,
@@ -774,14 +768,7 @@ def start_case_revision(session: Session, user: User, case_id: int) -> CaseRevis
             return open_revision
         raise Conflict("Another instructor is revising this case; review their draft.")
     current = row.current_version
-    number = 1 + (
-        session.scalar(
-            sa.select(sa.func.max(bm.CaseVersion.version_no)).where(
-                bm.CaseVersion.case_id == row.id
-            )
-        )
-        or 0
-    )
+    number = bank_queries.next_case_version_no(session, row.id)
     version = bm.CaseVersion(
         case_id=row.id,
         version_no=number,

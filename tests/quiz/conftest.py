@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.banks import models as bm
 from tests import factories
 from tests.quiz.bank import build_bank
 
@@ -53,21 +51,11 @@ class Trainee:
 
 
 @pytest.fixture
-def bank(request: pytest.FixtureRequest, db_session: Session, tmp_path) -> Iterator[None]:
+def bank(db_session: Session, tmp_path) -> Iterator[None]:
     """The test bank (every type, a case, modules), committed for the requests to see."""
     build_bank(db_session, tmp_path / "bank")
     db_session.commit()
     yield
-    if request.node.get_closest_marker("committed_db"):
-        unlink_current_versions(db_session)
-
-
-def unlink_current_versions(session: Session) -> None:
-    """Break the question/case ↔ current version cycle so the tables can be emptied."""
-    session.rollback()
-    session.execute(sa.update(bm.Question).values(current_version_id=None))
-    session.execute(sa.update(bm.Case).values(current_version_id=None))
-    session.commit()
 
 
 @pytest.fixture
