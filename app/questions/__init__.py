@@ -1,0 +1,1 @@
+"""Question types: the registry (``registry.py``) and one package per type (``types/<id>/``)."""

@@ -1,0 +1,1 @@
+"""One package per question type; importing a package registers its facets."""
