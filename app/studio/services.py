@@ -28,7 +28,6 @@ from app.banks import models as bm
 from app.banks import queries as bank_queries
 from app.banks.schema import (
     Case,
-    Hotspot,
     Mode,
     QuestionBase,
     Status,
@@ -36,6 +35,7 @@ from app.banks.schema import (
     version_content,
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.questions import studio_facet
 from app.quiz.models import AttemptItem
 from app.studio.models import (
     OPEN_STATES,
@@ -59,10 +59,12 @@ def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
 
 
 def _media_for(session: Session, question: QuestionBase) -> str | None:
-    """The Media row a hotspot question's image names (``<sha256>.<ext>``), or None."""
-    if not isinstance(question, Hotspot):
+    """The Media row the question's uploaded image names (``<sha256>.<ext>``), or None for a
+    type without an image (its studio facet's ``media_field``)."""
+    name = studio_facet.media_name(question)
+    if name is None:
         return None
-    sha = question.image.split(".", 1)[0]
+    sha = name.split(".", 1)[0]
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or session.get(bm.Media, sha) is None:
         raise ValidationFailed("image: upload the image in the studio first, then choose it")
     return sha
@@ -598,7 +600,7 @@ def _case_bank(case: Case, topic: bm.Topic) -> Any:
 
 
 def _step_media(session: Session, case: Case) -> dict[str, tuple[bytes, str, str]]:
-    """Images of hotspot steps, as the importer expects them (bytes, type, name)."""
+    """Images of the steps that show one, as the importer expects them (bytes, type, name)."""
     media = {}
     for i, step in enumerate(case.steps):
         try:

@@ -1,0 +1,3 @@
+"""The numeric question type (registered by its modules)."""
+
+from . import studio  # noqa: F401

@@ -1,0 +1,3 @@
+"""The script concordance question type (registered by its modules)."""
+
+from . import studio  # noqa: F401
