@@ -25,7 +25,7 @@ def assets(type_ids: Iterable[Any]) -> dict[str, list[str]]:
 
 
 def media_types() -> str:
-    """The names of the types that show an uploaded image: "hotspot"."""
+    """The names of the types that show an uploaded image, joined by "or"."""
     return " or ".join(studio_facet.media_labels())
 
 
