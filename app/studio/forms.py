@@ -8,6 +8,7 @@ other objects and anything else a client adds to the POST body are ignored.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -55,12 +56,13 @@ class _QuestionFieldsMeta(FormMeta):
     """
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        generation = _sync_facet_fields()
-        if cls.__dict__.get("_facet_generation") != generation:
-            cls._facet_generation = generation
-            cls._unbound_fields = None
-        if cls._unbound_fields is None:
-            cls._unbound_fields = _ordered_fields(cls)
+        with _sync_lock:
+            generation = _sync_facet_fields()
+            if cls.__dict__.get("_facet_generation") != generation:
+                cls._facet_generation = generation
+                cls._unbound_fields = None
+            if cls._unbound_fields is None:
+                cls._unbound_fields = _ordered_fields(cls)
         return super().__call__(*args, **kwargs)
 
 
@@ -213,6 +215,7 @@ _COMMON_FIELDS = frozenset(
 _facet_fields: dict[str, UnboundField] = {}  # name -> field, as set on QuestionFields
 _facet_field_cache: dict[int, tuple[StudioFacet, dict[str, UnboundField]]] = {}
 _generation = 0
+_sync_lock = threading.RLock()
 
 
 def _fields_of(facet: StudioFacet) -> dict[str, UnboundField]:
