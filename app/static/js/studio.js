@@ -1,5 +1,5 @@
 // Studio editor: live Markdown preview (rendered by the server exactly as a trainee sees it).
-// A question type's own editor helpers are in js/questions/<type>/studio.js, loaded by the
+// A question type's own editor helpers are in js/questions/<type>-studio.js, loaded by the
 // pages that edit that type. Everything works without these files: the row buttons
 // ("Add option", "Move up", "Remove") are ordinary submit buttons.
 (function () {

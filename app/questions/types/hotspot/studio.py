@@ -1,6 +1,6 @@
 """Hotspot in the studio: an uploaded image, its description and polygon regions.
 
-On the question editor, ``js/questions/hotspot/studio.js`` lets the author draw each region's
+On the question editor, ``js/questions/hotspot-studio.js`` lets the author draw each region's
 polygon on the image; without it the points are typed as ``x,y`` fractions of the image.
 """
 
@@ -88,7 +88,7 @@ registry.register(
         row_lists={"regions": "Region"},
         starter_rows={"regions": 2},
         media_field="image",
-        scripts=("js/questions/hotspot/studio.js",),
-        styles=("css/questions/hotspot/studio.css",),
+        scripts=("js/questions/hotspot-studio.js",),
+        styles=("css/questions/hotspot-studio.css",),
     ),
 )
