@@ -26,6 +26,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    from app.input_guard import BoundedIntConverter, init_input_guard
+
+    # Before any route or extension: ids are bounded in every URL rule, and hostile input is
+    # refused before CSRF, the limiter or the session loader look at the request.
+    app.url_map.converters["int"] = BoundedIntConverter
+    init_input_guard(app)
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
