@@ -132,12 +132,19 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     """``flask --app wsgi users|demo|banks|stats|attempts|certs …``."""
+    from app.analysis.stats_cli import register_cli as register_stats_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
-    for register in (register_auth_cli, register_banks_cli, register_quiz_cli, register_certs_cli):
+    for register in (
+        register_auth_cli,
+        register_banks_cli,
+        register_stats_cli,
+        register_quiz_cli,
+        register_certs_cli,
+    ):
         register(app)
 
 
