@@ -131,8 +131,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit …``."""
     from app.analysis.stats_cli import register_cli as register_stats_cli
+    from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
@@ -144,6 +145,7 @@ def _register_cli(app: Flask) -> None:
         register_stats_cli,
         register_quiz_cli,
         register_certs_cli,
+        register_audit_cli,
     ):
         register(app)
 
