@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -430,21 +431,36 @@ _REVISION_VIEWS = (
 )
 
 
+def _bound(view: Any, kind: str) -> Any:
+    """``view`` with its first argument bound to ``kind`` (one view function per kind).
+
+    Bound rather than given URL defaults, so a kind's history page is served at each of its
+    rules instead of redirecting to the first.
+    """
+
+    @wraps(view)
+    def bound(**url_args: Any) -> Any:
+        return view(kind, **url_args)
+
+    bound.__qualname__ = f"{view.__qualname__}.{kind}"
+    return bound
+
+
 def _register_kinds() -> None:
     """The workflow's URLs of every registered authored kind, under its names."""
     for spec in authoring.kinds():
-        options = {"defaults": {"kind": spec.name}}
         for action, suffix, method, view in _REVISION_VIEWS:
             endpoint = spec.revision_endpoint(action).removeprefix("studio.")
             rule = f"/{spec.revision_path}/<int:revision_id>{suffix}"
-            bp.add_url_rule(rule, endpoint, view, methods=[method], **options)
+            bp.add_url_rule(rule, endpoint, _bound(view, spec.name), methods=[method])
         for action, view in (("revise", revise), ("retire", retire)):
             endpoint = spec.content_endpoint(action).removeprefix("studio.")
             rule = f"/{spec.content_path}/<int:{spec.id_arg}>/{action}"
-            bp.add_url_rule(rule, endpoint, view, methods=["POST"], **options)
+            bp.add_url_rule(rule, endpoint, _bound(view, spec.name), methods=["POST"])
+        shown = _bound(history, spec.name)
         for rule in spec.history_rules:
             endpoint = spec.content_endpoint("history").removeprefix("studio.")
-            bp.add_url_rule(rule, endpoint, history, methods=["GET"], **options)
+            bp.add_url_rule(rule, endpoint, shown, methods=["GET"])
 
 
 _register_kinds()
