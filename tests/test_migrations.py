@@ -50,7 +50,7 @@ def test_migration_files_are_date_prefixed():
 
 # ---------------------------------------------------------------- one revision workflow
 
-BEFORE_ONE_WORKFLOW = "99f5d9cd9834"  # question and case revisions still in their own tables
+BEFORE_ONE_WORKFLOW = "5d1e0c2a9b7f"  # question and case revisions still in their own tables
 OLD_COLUMNS = "author_id, reviewer_id, state, created_at, updated_at, submitted_at, decided_at"
 
 

@@ -9,7 +9,7 @@ collide. The downgrade moves every row back into the table of its kind (case row
 ids they had in the new shape).
 
 Revision ID: 6edd54fccf53
-Revises: 99f5d9cd9834
+Revises: 5d1e0c2a9b7f
 Create Date: 2026-12-03 11:42:08.158729
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "6edd54fccf53"
-down_revision = "99f5d9cd9834"
+down_revision = "5d1e0c2a9b7f"
 branch_labels = None
 depends_on = None
 
