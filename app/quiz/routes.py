@@ -296,8 +296,7 @@ def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     """Save the answer (no JavaScript needed), then go where the pressed button says."""
     found = _attempt(attempt_id)
     if _closed(found):
-        flash("This attempt is closed: it was submitted or its time ran out.", "error")
-        return redirect(url_for("quiz.result", attempt_id=found.id))
+        return done(url_for("quiz.result", attempt_id=found.id), AttemptClosed.message, "error")
     item = _item_at(found, position)
     form = AnswerForm()
     if not form.validate_on_submit():
