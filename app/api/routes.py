@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from app.auth import services
 from app.errors import json_error
 from app.extensions import ErrorEnvelope, csrf, db, limiter, request_email_key
+from app.settings import get_settings
 
 blp = Blueprint(
     "api_auth",
@@ -43,15 +44,11 @@ class Me(Schema):
 
 
 def _ip_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT_IP"]
+    return get_settings().login_rate_limit_ip
 
 
 def _account_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
+    return get_settings().login_rate_limit_account
 
 
 @blp.route("/tokens", methods=["POST"])

@@ -18,6 +18,7 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.certificates import services as cert_services
 from app.quiz.services import start_attempt
+from app.settings import get_settings
 from app.studio import services, workflow
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import CaseRevision
@@ -173,7 +174,7 @@ def test_admin_case_review_page_shows_no_live_payload(client, build, db_session)
 
 def test_user_display_name_is_escaped_on_the_admin_pages(app, client, db_session):
     with app.app_context():
-        settings = cert_services.current_settings()
+        settings = get_settings().issuer
         trainee = factories.make_user("trainee", name=NAME)
         program, modules, _ = make_program(db_session)
         program.title = NAME
