@@ -81,6 +81,12 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_sessions(app)
     limiter.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and not app.testing:
+        app.logger.warning(
+            "Rate limits (logins, registration, verification) are counted per worker process "
+            "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "
+            "budget. Set RATELIMIT_STORAGE_URI=redis://… to share them (docs/operations.md)."
+        )
     api.init_app(app)
 
 

@@ -92,7 +92,10 @@ class Settings:
     login_rate_limit_ip: str
     """``LOGIN_RATE_LIMIT_IP``: log-in and token attempts per client IP."""
     login_rate_limit_account: str
-    """``LOGIN_RATE_LIMIT_ACCOUNT``: log-in and token attempts per submitted e-mail."""
+    """``LOGIN_RATE_LIMIT_ACCOUNT``: log-in and token attempts per account *and* client IP
+    (an attacker elsewhere cannot spend the owner's budget; see ``app/auth/throttle.py``)."""
+    register_rate_limit: str
+    """``REGISTER_RATE_LIMIT``: registrations (form posts) per client IP."""
     verify_rate_limit: str
     """``VERIFY_RATE_LIMIT``: public verification requests per client IP."""
     studio_max_image_bytes: int
@@ -117,6 +120,7 @@ class Settings:
             practice_secret=str(config["SECRET_KEY"]),
             login_rate_limit_ip=str(config.get("LOGIN_RATE_LIMIT_IP") or "30/minute"),
             login_rate_limit_account=str(config.get("LOGIN_RATE_LIMIT_ACCOUNT") or "10/minute"),
+            register_rate_limit=str(config.get("REGISTER_RATE_LIMIT") or "10/hour"),
             verify_rate_limit=str(config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT),
             studio_max_image_bytes=_int(
                 config, "STUDIO_MAX_IMAGE_BYTES", DEFAULT_STUDIO_MAX_IMAGE_BYTES
@@ -141,6 +145,7 @@ CONFIG_KEYS = (
     "SECRET_KEY",
     "LOGIN_RATE_LIMIT_IP",
     "LOGIN_RATE_LIMIT_ACCOUNT",
+    "REGISTER_RATE_LIMIT",
     "VERIFY_RATE_LIMIT",
     "STUDIO_MAX_IMAGE_BYTES",
     "CERTIFICATE_FALLBACK_FONTS",

@@ -24,21 +24,19 @@ from app.auth.forms import (
     TokenForm,
 )
 from app.auth.models import ApiToken
+from app.auth.throttle import (
+    authenticate_throttled,
+    login_ip_limit,
+    login_pair_limit,
+    login_throttle,
+)
 from app.errors import DomainError
-from app.extensions import db, limiter, request_email_key
+from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
 from app.settings import get_settings
 from app.web import done, form_errors, html_action
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_ip_limit() -> str:
-    return get_settings().login_rate_limit_ip
-
-
-def _login_account_limit() -> str:
-    return get_settings().login_rate_limit_account
 
 
 @bp.get("/")
@@ -68,6 +66,7 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="register")
 def register():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -100,10 +99,8 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"], scope="login-ip")
-@limiter.limit(
-    _login_account_limit, key_func=request_email_key, methods=["POST"], scope="login-account"
-)
+@login_ip_limit
+@login_pair_limit
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if request.method == "GET":
@@ -113,8 +110,12 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         # keep=True: a failed log-in commits too, keeping its audit row.
         with form_errors(form, keep=True, password=services.InvalidCredentials) as outcome:
-            user = services.authenticate(
-                db.session, form.email.data or "", form.password.data or ""
+            user = authenticate_throttled(
+                db.session,
+                login_throttle(),
+                form.email.data or "",
+                form.password.data or "",
+                rate_limit_key(),
             )
         if outcome.ok:
             session.clear()

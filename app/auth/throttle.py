@@ -10,8 +10,10 @@ The owner, logging in from their own address, never shares a pair with an attack
 passwords sent from elsewhere cannot lock them out. Guessing from one address is slowed by the
 delay and by the per-IP limit on the login endpoints; guessing from many addresses is slowed by
 the password hash (argon2) and stopped by strong passwords (``passwords.password_problems``).
-The form at ``/login`` and ``POST /api/v1/tokens`` go through :func:`authenticate_throttled`,
-so they draw on one budget. Keys hold a hash of the address, never the address itself.
+The form at ``/login`` and ``POST /api/v1/tokens`` go through :func:`authenticate_throttled`
+and carry the same two shared rate limits, :data:`login_ip_limit` (per client IP) and
+:data:`login_pair_limit` (per account and IP), so they draw on one budget.
+Throttle keys hold a hash of the account and address, never either in clear.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from flask import request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import TooManyRequests
 
 from app.auth import services
 from app.auth.models import User
+from app.extensions import limiter, rate_limit_key
+from app.settings import get_settings
 
-FREE_FAILURES = 5
+FREE_FAILURES = 10  # the per-pair rate limit (10/minute by default) already applies
 WINDOW_SECONDS = 15 * 60
 MAX_DELAY_SECONDS = 15 * 60
 
@@ -100,3 +105,37 @@ def authenticate_throttled(
         raise
     throttle.succeeded(email, ip)
     return user
+
+
+def submitted_email() -> str:
+    """The e-mail address a login form or token request names, lower-cased ("" if none)."""
+    email = ""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            email = str(body.get("email") or "")
+    else:
+        email = request.form.get("email", "")
+    return email.strip().lower()
+
+
+def login_pair_key() -> str:
+    """Rate-limit key of a login: the account named and the client address together."""
+    return f"account:{LoginThrottle._pair(submitted_email(), rate_limit_key())}"
+
+
+def login_throttle() -> LoginThrottle:
+    """The throttle over the limiter's storage (shared by every worker with Redis)."""
+    return LoginThrottle(limiter.storage)
+
+
+# One budget for the form and the API: the same shared limits decorate both endpoints.
+login_ip_limit = limiter.shared_limit(
+    lambda: get_settings().login_rate_limit_ip, scope="login-ip", methods=["POST"]
+)
+login_pair_limit = limiter.shared_limit(
+    lambda: get_settings().login_rate_limit_account,
+    scope="login-account",
+    key_func=login_pair_key,
+    methods=["POST"],
+)

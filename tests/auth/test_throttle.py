@@ -65,3 +65,64 @@ def test_authenticate_throttled_refuses_without_checking_the_password(db_session
         db_session, throttle, "owner@example.org", DEFAULT_PASSWORD, owner
     )
     assert user.email == "owner@example.org"
+
+
+def test_the_form_and_the_token_endpoint_draw_on_one_budget(client, db_session):
+    from tests.conftest import login
+
+    user = make_user("trainee")
+    db_session.commit()
+    for _ in range(5):
+        assert login(client, user.email, "wrong password guess!").status_code == 400
+    for _ in range(5):
+        refused = client.post(
+            "/api/v1/tokens", json={"email": user.email, "password": "wrong password guess!"}
+        )
+        assert refused.status_code == 401
+    assert login(client, user.email, "wrong password guess!").status_code == 429
+    api = client.post("/api/v1/tokens", json={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert api.status_code == 429
+
+
+def test_bad_passwords_from_elsewhere_do_not_lock_the_owner_out(app, client, db_session):
+    """An attacker at another address spends that address's budget for the account, not the
+    owner's (ProxyFix is off in tests: the address is the WSGI REMOTE_ADDR)."""
+    from tests.conftest import csrf_token_from
+
+    user = make_user("trainee")
+    db_session.commit()
+    attacker = app.test_client()
+    for _ in range(12):
+        attacker.post(
+            "/api/v1/tokens",
+            json={"email": user.email, "password": "wrong password guess!"},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+    locked = attacker.post(
+        "/api/v1/tokens",
+        json={"email": user.email, "password": DEFAULT_PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    owner = client.post(
+        "/login",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "198.51.100.7"},
+    )
+    assert owner.status_code == 302
+
+
+def test_registration_is_rate_limited_per_address(app, client, db_session, monkeypatch):
+    from tests.conftest import csrf_token_from
+
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "3/hour")
+    statuses = []
+    for i in range(4):
+        token = csrf_token_from(client.get("/register").get_data(as_text=True))
+        statuses.append(
+            client.post(
+                "/register", data={"csrf_token": token, "email": f"r{i}@example.org"}
+            ).status_code
+        )
+    assert statuses == [400, 400, 400, 429]
