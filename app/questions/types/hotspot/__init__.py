@@ -1,0 +1,3 @@
+"""Hotspot: mark a point on an image; right when inside a correct region."""
+
+from . import content, quiz  # noqa: F401

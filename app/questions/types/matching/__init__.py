@@ -1,0 +1,3 @@
+"""Matching: each premise matched to one answer; the share matched right."""
+
+from . import content, quiz  # noqa: F401

@@ -1,0 +1,3 @@
+"""Multiple response: choose every correct option; right minus wrong."""
+
+from . import content, quiz  # noqa: F401

@@ -1,0 +1,3 @@
+"""Numeric: a number within a tolerance; all or nothing."""
+
+from . import content, quiz  # noqa: F401

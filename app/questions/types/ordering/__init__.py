@@ -1,0 +1,3 @@
+"""Ordering: put the items in order; the share placed right."""
+
+from . import content, quiz  # noqa: F401

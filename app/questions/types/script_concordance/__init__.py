@@ -1,0 +1,3 @@
+"""Script concordance: a hypothesis, new information, a five-point scale scored by a panel."""
+
+from . import content, quiz  # noqa: F401

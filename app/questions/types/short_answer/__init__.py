@@ -1,0 +1,3 @@
+"""Short answer: free text matched against accepted patterns; all or nothing."""
+
+from . import content, quiz  # noqa: F401

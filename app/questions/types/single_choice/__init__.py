@@ -1,0 +1,3 @@
+"""Single choice: one correct option among two or more."""
+
+from . import content, quiz  # noqa: F401

@@ -1,0 +1,43 @@
+"""Single choice: the bank model, and the shuffled options of the trainee's view."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from app.questions import registry
+from app.questions.base import ChoiceOption, QuestionBase, unique_ids
+from app.questions.facets import ContentFacet, Opaque
+
+TYPE = "single_choice"
+
+
+class SingleChoice(QuestionBase):
+    type: Literal["single_choice"]
+    options: list[ChoiceOption] = Field(min_length=2)
+    shuffle: bool = True
+
+    @model_validator(mode="after")
+    def _one_correct(self) -> SingleChoice:
+        unique_ids(self.options, "options")
+        if sum(o.correct for o in self.options) != 1:
+            raise ValueError("options: a single-answer question needs exactly one correct option")
+        return self
+
+
+def option_display(question: Any, rng: random.Random, opaque: Opaque) -> dict[str, Any]:
+    """The options, shuffled unless the question says not to (shared with multiple response)."""
+    ids = [o.id for o in question.options]
+    if question.shuffle:
+        rng.shuffle(ids)
+    return {"options": [[opaque("o", i), i] for i in ids]}
+
+
+registry.register(
+    TYPE,
+    content=ContentFacet(
+        model=SingleChoice, label="single choice", order=10, display=option_display
+    ),
+)

@@ -1,0 +1,3 @@
+"""True or false: one statement; all or nothing."""
+
+from . import content, quiz  # noqa: F401
