@@ -43,6 +43,10 @@ def no_image(question: Any) -> str | None:
     return None
 
 
+def no_choices(question: Any) -> list[Any]:
+    return []
+
+
 @dataclass(frozen=True)
 class ContentFacet:
     """What a type's bank content is.
@@ -54,6 +58,9 @@ class ContentFacet:
       Consumes ``rng`` the same way for the same question, so practice can rebuild it.
     - ``image(question)``: the path of the image file the question shows (relative to its
       bank file; in the studio ``<sha256>.<ext>`` of a Media row), or None.
+    - ``choices(question)``: the options a trainee chooses among (``ChoiceOption``s), for the
+      item-writing checks of ``app/banks/lint.py`` (duplicates, "all of the above");
+      ``one_key``: exactly one of them is the key (the "key is the longest" check).
     """
 
     model: type[QuestionBase]
@@ -61,6 +68,8 @@ class ContentFacet:
     order: int = 100
     display: Callable[[Any, random.Random, Opaque], dict[str, Any]] = no_display
     image: Callable[[Any], str | None] = no_image
+    choices: Callable[[Any], list[Any]] = no_choices
+    one_key: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ class MultipleResponse(QuestionBase):
 registry.register(
     TYPE,
     content=ContentFacet(
-        model=MultipleResponse, label="multiple response", order=20, display=option_display
+        model=MultipleResponse,
+        label="multiple response",
+        order=20,
+        display=option_display,
+        choices=lambda q: q.options,
     ),
 )

@@ -38,6 +38,11 @@ def option_display(question: Any, rng: random.Random, opaque: Opaque) -> dict[st
 registry.register(
     TYPE,
     content=ContentFacet(
-        model=SingleChoice, label="single choice", order=10, display=option_display
+        model=SingleChoice,
+        label="single choice",
+        order=10,
+        display=option_display,
+        choices=lambda q: q.options,
+        one_key=True,
     ),
 )
