@@ -26,6 +26,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    from app.input_guard import BoundedIntConverter, init_input_guard
+
+    # Before any route or extension: ids are bounded in every URL rule, and hostile input is
+    # refused before CSRF, the limiter or the session loader look at the request.
+    app.url_map.converters["int"] = BoundedIntConverter
+    init_input_guard(app)
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
@@ -132,13 +138,22 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit …``."""
+    from app.analysis.stats_cli import register_cli as register_stats_cli
+    from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
-    for register in (register_auth_cli, register_banks_cli, register_quiz_cli, register_certs_cli):
+    for register in (
+        register_auth_cli,
+        register_banks_cli,
+        register_stats_cli,
+        register_quiz_cli,
+        register_certs_cli,
+        register_audit_cli,
+    ):
         register(app)
 
 

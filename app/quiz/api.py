@@ -12,9 +12,10 @@ from typing import Any
 from flask import current_app, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.extensions import ErrorEnvelope, db
+from app.input_guard import INT32_MAX
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
 from app.transactions import commit_with_retry
@@ -145,7 +146,7 @@ class SaveIn(Schema):
         allow_none=True,
         metadata={"description": "The answer in this item's shape; null clears it."},
     )
-    seq = fields.Integer(required=True, strict=True)
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(0, INT32_MAX))
     check = fields.Boolean(
         load_default=False, metadata={"description": "Practice: lock and get feedback."}
     )

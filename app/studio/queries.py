@@ -10,9 +10,9 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
+from app.analysis.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
 from app.errors import NotFound
 from app.studio.models import (
@@ -193,7 +193,7 @@ class StandardSetting:
 
 def standard_setting(session: Session, mod: bm.Module, user_id: int) -> StandardSetting:
     """The panel's state: Angoff over judges who rated every item, Hofstee over observed scores."""
-    from app.banks.item_analysis import scores_for_hofstee
+    from app.analysis.item_analysis import scores_for_hofstee
 
     items = [key for key, _ in module_pool(session, mod)]
     judgements = list(

@@ -21,8 +21,8 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app.analysis import item_analysis
 from app.auth.decorators import role_required
-from app.banks import item_analysis
 from app.banks.loader import BankFileInvalid
 from app.banks.schema import Case, QuestionBase, QuestionType
 from app.errors import Conflict, DomainError, ValidationFailed

@@ -411,9 +411,10 @@ def check_svg(data: bytes) -> None:
 def process_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, str]:
     """(safe bytes, content type) of an uploaded PNG, JPEG or SVG, recognised by content.
 
-    PNG and JPEG are decoded and re-encoded with Pillow (which drops anything appended or
-    embedded: metadata, a trailing HTML polyglot), after refusing more than MAX_IMAGE_PIXELS
-    from the header alone (a pixel flood never gets decoded). SVG is checked by ``check_svg``
+    PNG and JPEG are decoded and re-encoded with Pillow from their pixels alone (anything
+    appended or embedded goes: comments, EXIF, XMP, ICC, text chunks, a trailing HTML
+    polyglot), after refusing more than MAX_IMAGE_PIXELS from the header alone (a pixel flood
+    never gets decoded). SVG is checked by ``check_svg``
     and stored as uploaded only when nothing in it is outside the allowlist.
     """
     if len(data) > max_bytes:
@@ -438,6 +439,9 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
                 raise ImageRejected(f"The image has too many pixels ({width}×{height}).")
             probe.load()
             image = probe.copy()
+            # Keep pixels only: comments, EXIF, XMP, ICC and text chunks are all dropped
+            # (Pillow would write a JPEG comment or EXIF back); palette transparency is pixels.
+            image.info = {k: v for k, v in image.info.items() if k == "transparency"}
     except ImageRejected:
         raise
     except Image.DecompressionBombError:

@@ -449,11 +449,7 @@ class _Parser:
         self.build(line, shown, data)
 
     def numeric(self, line: int, shown: str, body: str, data: dict[str, Any], meta: _Meta) -> None:
-        body = body.strip()
-        if body.startswith(("=", "~")):
-            lead, answers = _split_answers(body)
-        else:
-            answers = [_parse_answer("=", body)]
+        answers = _numeric_answers(body)
         chosen: tuple[float, float] | None = None
         dropped, feedback = [], False
         for a in answers:
@@ -487,6 +483,22 @@ class _Parser:
             self.warning(line, "per-answer feedback dropped (numeric questions have none)")
         data.update(type="numeric", answer=chosen[0], tolerance=chosen[1], unit=meta.unit)
         self.build(line, shown, data)
+
+
+def _numeric_answers(body: str) -> list[_Answer]:
+    """The answers of a numeric block (after its ``#``), read as Moodle reads them.
+
+    Everything from the first ``~`` is the feedback for any other answer (``{#3:2~#Wrong}``);
+    the rest holds one answer, or several each introduced by ``=``.
+    """
+    main, tilde, wrong = body.strip().partition("~")
+    parts = main.split("=")
+    if len(parts) > 1 and not parts[0].strip():
+        parts = parts[1:]
+    answers = [_parse_answer("=", part) for part in parts]
+    if tilde:
+        answers.append(_parse_answer("~", wrong))
+    return answers
 
 
 def _numeric_spec(text: str) -> tuple[float, float] | None:

@@ -1,8 +1,10 @@
 """Moodle XML (``<quiz><question type=...>``): parse and export.
 
-Import maps multichoice, truefalse, matching, shortanswer, numerical, ordering (the
-qtype_ordering plugin) and category (a tag on the following questions); essay, description,
-cloze (multianswer), calculated*, drag-and-drop, gapselect, random... are reported as skipped.
+Import maps multichoice, truefalse, matching (Moodle writes ``matching``, and also reads the
+type's internal name ``match``), shortanswer, numerical, ordering (the qtype_ordering plugin)
+and category (a tag on the following questions); essay, description, cloze (multianswer),
+calculated*, drag-and-drop, gapselect, random... are reported as skipped with the reason.
+Export writes the type names Moodle writes (``matching``, not ``match``).
 XML with a DOCTYPE or ENTITY declaration is refused (see ``base.refuse_dtd``).
 """
 
@@ -55,6 +57,19 @@ _SKIP_REASONS = {
     "randomsamatch": "random short-answer matching draws other questions: no equivalent",
     "random": "a random question is a placeholder, not a question",
 }
+# Moodle's file names for a type whose internal name differs (qformat_xml::get_qtype).
+_ALIASES = {"matching": "match"}
+
+
+def _skip_reason(qtype: str) -> str | None:
+    """Why a Moodle type is skipped, or None for a type that may have a converter."""
+    if qtype in _SKIP_REASONS:
+        return _SKIP_REASONS[qtype]
+    if qtype.startswith("calculated"):
+        return _SKIP_REASONS["calculated"]
+    if qtype.startswith("dd"):
+        return f"drag-and-drop ({qtype}) has no equivalent question type"
+    return None
 
 
 def _child_text(el: ET.Element | None, path: str = "text") -> str:
@@ -132,10 +147,11 @@ class _Parser:
             return
         name = _child_text(el.find("name")).strip()
         idnumber = (el.findtext("idnumber") or "").strip()
-        if qtype in _SKIP_REASONS:
-            self.skip(el, name, _SKIP_REASONS[qtype])
+        reason = _skip_reason(qtype)
+        if reason:
+            self.skip(el, name, reason)
             return
-        handler = getattr(self, f"q_{qtype}", None)
+        handler = getattr(self, f"q_{_ALIASES.get(qtype, qtype)}", None)
         if handler is None:
             self.skip(el, name, f"question type '{qtype}' has no equivalent")
             return
@@ -151,7 +167,7 @@ class _Parser:
             for r in el.findall("references/reference")
             if _child_text(r).strip()
         ]
-        if el.find("file") is not None or el.find(".//file") is not None:
+        if el.find(".//file") is not None or el.find("image") is not None:
             self.warning(el, "embedded files (images) are not imported; add them to the bank")
         data: dict[str, Any] = {
             "key": key,
@@ -319,7 +335,7 @@ _TYPES = {
     SingleChoice: "multichoice",
     MultipleResponse: "multichoice",
     TrueFalse: "truefalse",
-    Matching: "match",
+    Matching: "matching",
     Ordering: "ordering",
     Numeric: "numerical",
     ShortAnswer: "shortanswer",

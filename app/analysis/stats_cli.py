@@ -8,17 +8,21 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from app.banks.psychometrics import (
+from app.analysis.psychometrics import (
     AnalysisResult,
     ResponsesFileInvalid,
     analyse_responses_csv,
     render_table,
 )
 
-ITEM_ANALYSIS_MODULE = "app.banks.item_analysis"
+if TYPE_CHECKING:
+    from flask import Flask
+
+ITEM_ANALYSIS_MODULE = "app.analysis.item_analysis"
 
 
 class BadResponsesFile(click.ClickException):
@@ -72,7 +76,7 @@ def _analyse_file(path: Path) -> dict:
 
 
 def _analyse_module(module_slug: str | None) -> dict:
-    """The database hook: ``app.banks.item_analysis.analyse_module(slug)``.
+    """The database hook: ``app.analysis.item_analysis.analyse_module(slug)``.
 
     That function (written separately) takes a module slug, or None for every module, reads the
     first exam-mode attempts inside the app context that ``flask`` provides, and returns an
@@ -91,3 +95,7 @@ def _analyse_module(module_slug: str | None) -> dict:
         raise click.exceptions.Exit(1)
     result = analyse_module(module_slug)
     return result.to_dict() if isinstance(result, AnalysisResult) else result
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(stats)
