@@ -15,7 +15,6 @@ from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
 
 from app.input_guard import INT32_MAX
-
 from app.questions import registry
 from app.questions.base import AnswerInvalid
 
