@@ -109,6 +109,8 @@ class QuizFacet:
       partial needs (``js/questions/<id>.js``), loaded by the pages that show the type.
     - ``analysis``: hooks for distractor analysis, or None when the type has no options to
       count.
+    - ``api_fields``: marshmallow fields documenting what ``item_view`` adds, for the JSON
+      API's output schema (``app/questions/schemas.py``); built when the API is imported.
     """
 
     validate: Callable[[Any, Any], Response]
@@ -125,6 +127,7 @@ class QuizFacet:
     preview_template: str = ""
     scripts: tuple[str, ...] = field(default_factory=tuple)
     analysis: AnalysisHooks | None = None
+    api_fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 def templates_for(type_id: str, facet: QuizFacet) -> dict[str, str]:

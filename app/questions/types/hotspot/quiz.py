@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import fields
+
 from app.questions import registry
 from app.questions.base import (
     AnswerInvalid,
@@ -19,7 +21,13 @@ from app.questions.base import (
     require,
 )
 from app.questions.facets import QuizFacet
+from app.questions.schemas import Out
 from app.questions.types.hotspot.content import TYPE, Hotspot
+
+
+class Region(Out):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
 
 
 def point_in_polygon(x: float, y: float, points: list[tuple[float, float]]) -> bool:
@@ -145,5 +153,10 @@ registry.register(
         feedback_view=feedback_view,
         page_view=page_view,
         scripts=("js/questions/hotspot.js",),
+        api_fields={
+            "image_url": fields.String(allow_none=True),
+            "image_alt": fields.String(),
+            "regions": fields.List(fields.Nested(Region)),
+        },
     ),
 )

@@ -7,6 +7,7 @@ from typing import Any
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
 from app.questions.facets import QuizFacet
+from app.questions.schemas import choices
 from app.questions.types.matching.content import TYPE, Matching
 from app.text import render_markdown
 
@@ -89,5 +90,6 @@ registry.register(
         to_display=to_display,
         item_view=item_view,
         feedback_view=feedback_view,
+        api_fields={"premises": choices(), "options": choices()},
     ),
 )

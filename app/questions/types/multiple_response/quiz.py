@@ -7,6 +7,7 @@ from typing import Any
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_many, lookup, real_id, require, reverse
 from app.questions.facets import QuizFacet
+from app.questions.schemas import choices
 from app.questions.types.multiple_response.content import TYPE, MultipleResponse
 from app.questions.types.single_choice.quiz import option_feedback, option_view
 
@@ -61,5 +62,6 @@ registry.register(
         to_display=to_display,
         item_view=option_view,
         feedback_view=option_feedback,
+        api_fields={"options": choices()},
     ),
 )

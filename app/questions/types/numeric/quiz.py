@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from marshmallow import fields
+
 from app.questions import registry
 from app.questions.base import AnswerInvalid, form_one, number, require
 from app.questions.facets import QuizFacet
@@ -58,5 +60,6 @@ registry.register(
         parse_form=parse_form,
         item_view=item_view,
         feedback_view=feedback_view,
+        api_fields={"unit": fields.String()},
     ),
 )

@@ -15,6 +15,7 @@ from app.questions.base import (
     reverse,
 )
 from app.questions.facets import QuizFacet
+from app.questions.schemas import choices
 from app.questions.types.ordering.content import TYPE, Ordering
 from app.text import render_markdown
 
@@ -91,5 +92,6 @@ registry.register(
         item_view=item_view,
         feedback_view=feedback_view,
         scripts=("js/questions/ordering.js",),
+        api_fields={"options": choices()},
     ),
 )

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import fields
+
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import QuizFacet
+from app.questions.schemas import Out
 from app.questions.types.script_concordance.content import TYPE, ScriptConcordance
 from app.text import render_markdown
+
+
+class ScalePoint(Out):
+    value = fields.Integer(required=True)
+    label = fields.String(required=True)
 
 
 def sct_credits(panel: list[int]) -> list[float]:
@@ -63,5 +71,10 @@ registry.register(
         parse_form=parse_form,
         item_view=item_view,
         feedback_view=feedback_view,
+        api_fields={
+            "hypothesis_html": fields.String(),
+            "new_information_html": fields.String(),
+            "scale": fields.List(fields.Nested(ScalePoint)),
+        },
     ),
 )

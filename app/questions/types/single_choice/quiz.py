@@ -7,6 +7,7 @@ from typing import Any
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
 from app.questions.facets import AnalysisHooks, QuizFacet
+from app.questions.schemas import choices
 from app.questions.types.single_choice.content import TYPE, SingleChoice
 from app.text import render_markdown
 
@@ -90,5 +91,6 @@ registry.register(
         item_view=option_view,
         feedback_view=option_feedback,
         analysis=AnalysisHooks(options=_analysis_options, choice=_analysis_choice),
+        api_fields={"options": choices()},
     ),
 )

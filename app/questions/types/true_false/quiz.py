@@ -7,6 +7,7 @@ from typing import Any
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import AnalysisHooks, QuizFacet
+from app.questions.schemas import choices
 from app.questions.types.true_false.content import TYPE, TrueFalse
 from app.text import render_markdown
 
@@ -65,5 +66,6 @@ registry.register(
         item_view=item_view,
         feedback_view=feedback_view,
         analysis=AnalysisHooks(options=_analysis_options, choice=_analysis_choice),
+        api_fields={"options": choices()},
     ),
 )
