@@ -87,7 +87,7 @@ def question_models() -> dict[str, type[QuestionBase]]:
 
 
 def question_image(question: QuestionBase) -> str | None:
-    """The image file a question shows (a hotspot's), or None."""
+    """The image file a question shows (its content facet's ``image``), or None."""
     return registry.get(question.type).content.image(question)
 
 

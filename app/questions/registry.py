@@ -40,7 +40,7 @@ class _TypeIds(type):
         return isinstance(value, str) and value in {spec.id for spec in all_types()}
 
     def __getattr__(cls, name: str) -> QuestionType:
-        # QuestionType.HOTSPOT: the registered type "hotspot".
+        # QuestionType.SOME_TYPE: the registered type "some_type".
         if name.isupper() and name.lower() in {spec.id for spec in all_types()}:
             return cls(name.lower())
         raise AttributeError(name)
@@ -49,8 +49,8 @@ class _TypeIds(type):
 class QuestionType(str, metaclass=_TypeIds):
     """A question type's identifier: a ``str`` that also answers ``.value``.
 
-    Iterating the class gives every registered type, ``QuestionType.HOTSPOT`` the type
-    ``"hotspot"``; the identifiers themselves are spelled only in the type packages.
+    Iterating the class gives every registered type, ``QuestionType.SOME_TYPE`` the type
+    ``"some_type"``; the identifiers themselves are spelled only in the type packages.
     """
 
     __slots__ = ()

@@ -46,8 +46,8 @@ def parse_response(view: dict[str, Any], form: Any) -> dict[str, Any] | None:
     """The response (in the attempt's opaque ids) posted for ``view``; None when left blank.
 
     Raises AnswerInvalid when the form is filled but not usable (a number that is not a
-    number, an ordering with a position given twice, a matching half filled). Each type's
-    ``parse_form`` reads the field names its answer template writes.
+    number, a position given twice...). Each type's ``parse_form`` reads the field names its
+    answer template writes.
     """
     try:
         facet = registry.get(view["type"]).quiz

@@ -132,7 +132,7 @@ def attempt_view(
     """The whole attempt as the trainee may see it now: items (answerable form), the case
     context, and per item the correctness and feedback only when the review policy allows.
 
-    ``media_url(sha256) -> str`` builds image URLs for hotspot questions.
+    ``media_url(sha256) -> str`` builds the URLs of the images questions show.
     """
     visible = visible_item_ids(attempt)
     items = []
