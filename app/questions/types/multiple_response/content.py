@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 
 from app.questions import registry
 from app.questions.base import ChoiceOption, QuestionBase, unique_ids
+from app.questions.choices import option_display
 from app.questions.facets import ContentFacet
-from app.questions.types.single_choice.content import option_display
 
 TYPE = "multiple_response"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_many, lookup, real_id, require, reverse
+from app.questions.choices import option_feedback, option_view
 from app.questions.facets import QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.multiple_response.content import TYPE, MultipleResponse
-from app.questions.types.single_choice.quiz import option_feedback, option_view
 
 
 def validate(q: MultipleResponse, r: Any) -> dict[str, Any]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import random
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from app.questions import registry
 from app.questions.base import ChoiceOption, QuestionBase, unique_ids
-from app.questions.facets import ContentFacet, Opaque
+from app.questions.choices import option_display
+from app.questions.facets import ContentFacet
 
 TYPE = "single_choice"
 
@@ -25,14 +25,6 @@ class SingleChoice(QuestionBase):
         if sum(o.correct for o in self.options) != 1:
             raise ValueError("options: a single-answer question needs exactly one correct option")
         return self
-
-
-def option_display(question: Any, rng: random.Random, opaque: Opaque) -> dict[str, Any]:
-    """The options, shuffled unless the question says not to (shared with multiple response)."""
-    ids = [o.id for o in question.options]
-    if question.shuffle:
-        rng.shuffle(ids)
-    return {"options": [[opaque("o", i), i] for i in ids]}
 
 
 registry.register(

@@ -6,10 +6,10 @@ from typing import Any
 
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
+from app.questions.choices import option_feedback, option_view
 from app.questions.facets import AnalysisHooks, QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.single_choice.content import TYPE, SingleChoice
-from app.text import render_markdown
 
 
 def validate(q: SingleChoice, r: Any) -> dict[str, Any]:
@@ -40,32 +40,6 @@ def to_canonical(q: SingleChoice, display: Any, r: Any) -> Any:
 
 def to_display(q: SingleChoice, display: Any, r: dict[str, Any]) -> dict[str, Any]:
     return {"choice": reverse(display, "options").get(r["choice"])}
-
-
-def option_view(q: Any, display: Any, media_url: str | None = None) -> dict[str, Any]:
-    """The options' text in display order (shared with multiple response)."""
-    text = {o.id: o.text for o in q.options}
-    return {
-        "options": [
-            {"id": opaque, "html": str(render_markdown(text[real]))}
-            for opaque, real in display["options"]
-        ]
-    }
-
-
-def option_feedback(q: Any, display: Any, response: Any) -> dict[str, Any]:
-    """Per option: is it correct, and its feedback (shared with multiple response)."""
-    by_id = {o.id: o for o in q.options}
-    return {
-        "options": [
-            {
-                "id": opaque,
-                "correct": by_id[real].correct,
-                "feedback_html": str(render_markdown(by_id[real].feedback)),
-            }
-            for opaque, real in display["options"]
-        ]
-    }
 
 
 def _analysis_options(content: Any) -> tuple[tuple[str, ...], str | None]:
