@@ -117,12 +117,9 @@ class _AnyQuestion:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            _validate_question,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda q, info: q.model_dump(mode=info.mode), info_arg=True
-            ),
-        )
+        # Serialised by inference: each question with its own model's serializer, so that
+        # include/exclude and exclude_defaults reach into it as they would in a union.
+        return core_schema.no_info_plain_validator_function(_validate_question)
 
 
 Question = Annotated[QuestionBase, _AnyQuestion]
