@@ -21,6 +21,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from app.settings import init_settings
+
+    init_settings(app)  # the typed settings the routes, CLI and hooks pass into the domains
+
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -84,6 +88,12 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_sessions(app)
     limiter.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and not app.testing:
+        app.logger.warning(
+            "Rate limits (logins, registration, verification) are counted per worker process "
+            "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "
+            "budget. Set RATELIMIT_STORAGE_URI=redis://… to share them (docs/operations.md)."
+        )
     api.init_app(app)
 
 
@@ -114,7 +124,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
     from app.extensions import api
-    from app.progress import init_progress
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
@@ -131,7 +140,6 @@ def _register_blueprints(app: Flask) -> None:
         studio_bp,
     ):
         app.register_blueprint(blueprint)
-    init_progress(app)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
     for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api):
         api.register_blueprint(api_blueprint)
@@ -164,4 +172,14 @@ def _register_hooks() -> None:
     from app.progress.services import register_hooks as register_progress_hooks
 
     register_progress_hooks()
-    register_certificate_hooks()
+    register_certificate_hooks(_running_issuer)
+
+
+def _running_issuer():  # type: ignore[no-untyped-def]
+    """The issuer settings of the app that is grading (None outside an app context): the
+    certificates' grading hook asks for them when a completion is approved at once."""
+    from flask import has_app_context
+
+    from app.settings import get_settings
+
+    return get_settings().issuer if has_app_context() else None

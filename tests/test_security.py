@@ -166,3 +166,21 @@ def test_pages_served_to_a_logged_in_user_are_never_stored(client, login_as, rol
         response = client.get(path, follow_redirects=True)
         assert response.status_code == 200, path
         assert response.headers.get("Cache-Control") == "no-store", path
+
+
+def test_start_up_says_when_limits_are_per_worker(tmp_path, caplog):
+    """Issue 12: ``make run`` with several workers and the memory store says so at start-up."""
+    from app import create_app
+
+    config = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    with caplog.at_level("WARNING"):
+        create_app({**config, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert any("per worker process" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+    assert not any("per worker process" in r.getMessage() for r in caplog.records)

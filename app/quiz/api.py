@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -19,6 +19,7 @@ from app.input_guard import INT32_MAX
 from app.questions import registry
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
+from app.settings import get_settings
 from app.transactions import commit_with_retry
 
 blp = Blueprint(
@@ -166,8 +167,8 @@ def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _grace() -> int | None:
-    return current_app.config.get("ATTEMPT_GRACE_SECONDS")
+def _grace() -> int:
+    return get_settings().attempt_grace_seconds
 
 
 def _media_url(sha256: str) -> str:

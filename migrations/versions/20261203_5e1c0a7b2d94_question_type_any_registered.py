@@ -4,7 +4,7 @@ The question types now come from the registry (app/questions/types/<id>/): the c
 models check the type, so that adding a type needs no migration.
 
 Revision ID: 5e1c0a7b2d94
-Revises: 5d1e0c2a9b7f
+Revises: 6edd54fccf53
 Create Date: 2026-12-03 12:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5e1c0a7b2d94"
-down_revision = "5d1e0c2a9b7f"
+down_revision = "6edd54fccf53"
 branch_labels = None
 depends_on = None
 
