@@ -59,7 +59,9 @@ def delay_after(failures: int) -> int:
 
 @dataclass(frozen=True)
 class LoginThrottle:
-    storage: CounterStorage
+    """Counts over ``storage``; ``None`` (rate limiting switched off) counts nothing."""
+
+    storage: CounterStorage | None
 
     @staticmethod
     def _pair(email: str, ip: str) -> str:
@@ -68,12 +70,16 @@ class LoginThrottle:
 
     def retry_after(self, email: str, ip: str) -> int:
         """Seconds this account-and-IP pair must still wait (0: it may try now)."""
+        if self.storage is None:
+            return 0
         key = f"login-wait/{self._pair(email, ip)}"
         if self.storage.get(key) <= 0:
             return 0
         return max(1, math.ceil(self.storage.get_expiry(key) - time.time()))
 
     def failed(self, email: str, ip: str) -> None:
+        if self.storage is None:
+            return
         pair = self._pair(email, ip)
         failures = self.storage.incr(f"login-failures/{pair}", WINDOW_SECONDS)
         delay = delay_after(failures)
@@ -82,6 +88,8 @@ class LoginThrottle:
             self.storage.incr(f"login-wait/{pair}", delay)
 
     def succeeded(self, email: str, ip: str) -> None:
+        if self.storage is None:
+            return
         pair = self._pair(email, ip)
         self.storage.clear(f"login-failures/{pair}")
         self.storage.clear(f"login-wait/{pair}")
@@ -125,8 +133,9 @@ def login_pair_key() -> str:
 
 
 def login_throttle() -> LoginThrottle:
-    """The throttle over the limiter's storage (shared by every worker with Redis)."""
-    return LoginThrottle(limiter.storage)
+    """The throttle over the limiter's storage (shared by every worker with Redis); it counts
+    nothing when rate limiting is switched off (``RATELIMIT_ENABLED=0``)."""
+    return LoginThrottle(limiter.storage if limiter.enabled else None)
 
 
 # One budget for the form and the API: the same shared limits decorate both endpoints.

@@ -14,6 +14,8 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.auth.decorators import role_required
+from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
 from app.input_guard import INT32_MAX
 from app.questions import registry
@@ -187,6 +189,8 @@ def _attempt_payload(attempt_id: int) -> dict[str, Any]:
 
 @blp.route("/modules", methods=["GET"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, ModuleSummary(many=True))
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 def list_modules() -> Any:
@@ -221,6 +225,8 @@ def list_modules() -> Any:
 
 @blp.route("/modules/<string:slug>/attempts", methods=["POST"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(201, AttemptOut, description="A new attempt was started.")
 @blp.alt_response(200, schema=AttemptOut, description="Your open attempt, resumed.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="module_locked: prerequisites.")
@@ -248,6 +254,8 @@ def start(slug: str) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, AttemptOut)
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
 def get_attempt(attempt_id: int) -> Any:
@@ -271,7 +279,9 @@ def get_attempt(attempt_id: int) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])
 @login_required
+@role_required(Role.TRAINEE)
 @blp.arguments(SaveIn)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, SaveOut)
 @blp.alt_response(400, schema=ErrorEnvelope, description="Malformed response (names the field).")
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
@@ -318,6 +328,8 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, SubmitOut)
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
 def submit(attempt_id: int) -> Any:

@@ -126,3 +126,10 @@ def test_registration_is_rate_limited_per_address(app, client, db_session, monke
             ).status_code
         )
     assert statuses == [400, 400, 400, 429]
+
+
+def test_with_rate_limiting_off_the_throttle_counts_nothing():
+    throttle = LoginThrottle(None)
+    for _ in range(FREE_FAILURES + 5):
+        throttle.failed("a@example.org", "192.0.2.1")
+    assert throttle.retry_after("a@example.org", "192.0.2.1") == 0
