@@ -28,8 +28,8 @@ from app.banks.schema import Case, QuestionBase, QuestionType
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.quiz import presenters
+from app.quiz.display import new_display
 from app.quiz.models import AttemptItem
-from app.quiz.services import _display
 from app.studio import queries, services
 from app.studio.forms import (
     CaseForm,
@@ -64,7 +64,7 @@ def trainee_view(question: QuestionBase, media_sha: str | None) -> dict[str, Any
     item = AttemptItem(
         id=0,
         position=1,
-        display=_display(question, random.Random(0)),
+        display=new_display(question, random.Random(0)),
         response=None,
         seq=0,
         flagged=False,
