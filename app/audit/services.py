@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.models import AuditEvent
 
-if TYPE_CHECKING:
-    from app.auth.models import User
+
+class Actor(Protocol):
+    """Who acted: a user (``app.auth.models.User``); audit sits below auth and needs only the id."""
+
+    id: int
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     subject_type: str | None = None,
     subject_id: Any = None,
