@@ -34,7 +34,6 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-IMPORTED_TOPIC = "imported"
 
 
 @dataclass

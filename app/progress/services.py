@@ -124,7 +124,7 @@ def _review(
         if card_row.card
         else scheduler.new_card(card_row.id, card_row.created_at)
     )
-    before_state = card.state
+    before = card
     rating = scheduler.rating_for(correct)
     card, log = scheduler.review(card, correct, at)
     card_row.card = dict(card.to_dict())
@@ -134,7 +134,7 @@ def _review(
     card_row.difficulty = card.difficulty
     card_row.last_review = card.last_review
     card_row.reviews = (card_row.reviews or 0) + 1
-    if before_state == scheduler.State.Review and not correct:
+    if scheduler.is_lapse(before, rating):
         card_row.lapses = (card_row.lapses or 0) + 1
     session.add(
         ReviewLog(
