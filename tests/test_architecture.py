@@ -191,6 +191,20 @@ def test_the_allowed_imports_have_no_cycle() -> None:
         assert lower <= ALLOWED.keys(), f"{package}: unknown packages {lower - ALLOWED.keys()}"
 
 
+def test_docs_table_is_the_allowed_table() -> None:
+    """docs/architecture.md's table says the same as ``ALLOWED``."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    documented: dict[str, frozenset[str]] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`") and cells[0].endswith("`"):
+            lower = cells[1].replace("nothing", "")
+            documented[cells[0].strip("`")] = frozenset(
+                x.strip() for x in lower.split(",") if x.strip()
+            )
+    assert documented == ALLOWED
+
+
 def test_app_imports_keep_to_the_layering() -> None:
     sources = read_sources()
     assert "app/quiz/services.py" in sources and "app/__init__.py" in sources
