@@ -152,10 +152,12 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
+    from app.demo.cli import register_cli as register_demo_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
         register_auth_cli,
+        register_demo_cli,
         register_banks_cli,
         register_stats_cli,
         register_quiz_cli,

@@ -13,8 +13,8 @@ from typing import Any
 from app.banks.schema import Mode, QuestionBase, ReviewPolicy
 from app.questions import registry
 from app.quiz import scoring
+from app.quiz.display import to_display
 from app.quiz.models import Attempt, AttemptItem
-from app.quiz.services import to_display
 from app.text import render_markdown
 
 

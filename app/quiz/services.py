@@ -8,7 +8,6 @@ flushes and never commits: the route (or CLI) commits once. The time that counts
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,9 +20,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app import clock
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.schema import PRACTICE_ONLY, Mode, QuestionBase, Status
-from app.questions import registry
+from app.banks.schema import PRACTICE_ONLY, Mode, Status
 from app.quiz import scoring
+from app.quiz.display import new_display, to_canonical
 from app.quiz.errors import (
     AttemptClosed,
     AttemptLimitReached,
@@ -118,7 +117,7 @@ def begin_attempt(
             question_version_id=version.id,
             case_version_id=case_version_id,
             case_step=step,
-            display=_display(version.as_question(), rng),
+            display=new_display(version.as_question(), rng),
             max_score=scoring.MAX_SCORE,
         )
         for i, (version, case_version_id, step) in enumerate(drawn)
@@ -234,39 +233,6 @@ def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Ran
             taken.add(cv.case_id)
             out.extend((step.question_version, cv.id, step.position) for step in cv.steps)
     return out
-
-
-def _opaque() -> str:
-    return secrets.token_urlsafe(6)
-
-
-def _display(question: QuestionBase, rng: random.Random) -> dict[str, Any]:
-    """Opaque ids (fresh per attempt) in the order shown; never any hint of the key."""
-    return registry.get(question.type).content.display(question, rng, lambda part, real: _opaque())
-
-
-# ---------------------------------------------------------------- responses: display <-> canonical
-
-
-def to_canonical(question: QuestionBase, display: dict[str, Any], response: Any) -> dict:
-    """Translate a response in opaque ids into the question's ids, then validate it."""
-    if not isinstance(response, dict):
-        raise ResponseRejected("response: must be an object")
-    try:
-        facet = registry.get(question.type).quiz
-        response = facet.to_canonical(question, display, response)
-        return scoring.validate_response(question, response)
-    except scoring.ResponseInvalid as exc:
-        raise ResponseRejected(f"{exc.field}: {exc.message}") from None
-
-
-def to_display(
-    question: QuestionBase, display: dict[str, Any], response: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    """A canonical response in the attempt's opaque ids (to show the trainee their answer)."""
-    if response is None:
-        return None
-    return registry.get(question.type).quiz.to_display(question, display, response)
 
 
 # ---------------------------------------------------------------- saving

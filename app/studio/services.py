@@ -369,7 +369,7 @@ def set_pass_mark(
 
 # ---------------------------------------------------------------- case scenarios
 #
-# A case is written through the bank importer's own code (``app.banks.services._upsert_case``):
+# A case is written through the bank importer's own code (``app.banks.services.upsert_case``):
 # the same Question rows for its steps, the same CaseVersion/CaseStep rows and the same content
 # hash as its YAML twin. The importer makes what it writes the case's current version; the
 # studio keeps the drawn version where it was until a second instructor approves.
@@ -428,7 +428,7 @@ def _write_case(
     not the published version, and the pointers it moves (the case's and its step questions'
     current version, their status) are put back: only approval changes what trainees draw.
     """
-    from app.banks.services import ImportReport, _upsert_case
+    from app.banks.services import ImportReport, upsert_case
 
     existing = _step_rows(session, case, row)
     media = _step_media(session, case)
@@ -446,7 +446,7 @@ def _write_case(
                     q.current_version = by_key[key]
             session.flush()
         case = case.model_copy(update={"status": row.status})
-    _upsert_case(
+    upsert_case(
         session,
         case,
         topic,
