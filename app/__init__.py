@@ -50,10 +50,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)
     init_bench(app)  # baseline endpoints, only when BENCH_MODE=1
     init_navigation(app)
+    _init_templates(app)
 
     _register_cli(app)
     _register_hooks()
     return app
+
+
+def _init_templates(app: Flask) -> None:
+    from app.questions.templating import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -145,10 +152,12 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
+    from app.demo.cli import register_cli as register_demo_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
         register_auth_cli,
+        register_demo_cli,
         register_banks_cli,
         register_stats_cli,
         register_quiz_cli,

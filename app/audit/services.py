@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,13 +15,16 @@ from app.audit.models import AuditEvent
 # Any constant: the key of the PostgreSQL advisory lock that orders appends to the chain.
 _CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
 
-if TYPE_CHECKING:
-    from app.auth.models import User
+
+class Actor(Protocol):
+    """Who acted: a user (``app.auth.models.User``); audit sits below auth and needs only the id."""
+
+    id: int
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     subject_type: str | None = None,
     subject_id: Any = None,

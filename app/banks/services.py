@@ -21,10 +21,10 @@ from app.banks import queries
 from app.banks.loader import Bank, BankFileInvalid, BankProblem, LoadedQuestion, load_bank
 from app.banks.schema import (
     Case,
-    Hotspot,
     QuestionBase,
     case_hash,
     content_hash,
+    question_image,
     version_content,
 )
 
@@ -34,7 +34,6 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-IMPORTED_TOPIC = "imported"
 
 
 @dataclass
@@ -81,9 +80,10 @@ def import_bank(
             )
     media = {}
     for lq in bank.questions.values():
-        if isinstance(lq.question, Hotspot):
+        image = question_image(lq.question)
+        if image is not None:
             try:
-                media[lq.question.key] = _read_image(lq.base_dir / lq.question.image)
+                media[lq.question.key] = _read_image(lq.base_dir / image)
             except (OSError, ValueError) as exc:
                 problems.append(
                     BankProblem(lq.path, str(exc), "question", lq.question.key, "image")
@@ -127,7 +127,7 @@ def import_bank(
                 None,
             )
     for lc in bank.cases.values():
-        _upsert_case(
+        upsert_case(
             session, lc.case, topics[lc.topic], bank, topics, existing, media, actor, report
         )
     for position, module in enumerate(bank.modules.values()):
@@ -237,7 +237,7 @@ def _new_version(
     return version
 
 
-def _upsert_case(
+def upsert_case(
     session: Session,
     case: Case,
     topic: m.Topic,
@@ -248,6 +248,11 @@ def _upsert_case(
     actor: User | None,
     report: ImportReport,
 ) -> None:
+    """Write a case and its steps' questions as the import does; a new version only on change.
+
+    Also the studio's way to save a case, so a case saved there has the same rows and content
+    hash as its YAML twin.
+    """
     row = session.scalar(sa.select(m.Case).where(m.Case.key == case.key))
     label = f"case {case.key}"
     if row is None:

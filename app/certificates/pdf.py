@@ -87,8 +87,22 @@ def render_certificate_pdf(
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.add_page()
-    w, h = pdf.w, pdf.h
+    _draw_front(pdf, data)
+    _draw_signatory_and_verification(pdf, data)
 
+    pdf.embed_file(
+        basename=f"{data.serial}.credential.json",
+        bytes=json.dumps(data.credential, indent=2, ensure_ascii=False).encode("utf-8"),
+        desc="Open Badges 3.0 credential signed with eddsa-rdfc-2022",
+        mime_type="application/ld+json",
+        modification_date=data.issued_at,
+    )
+    return bytes(pdf.output())
+
+
+def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
+    """The frame, the title and who completed what, with CE hours and dates."""
+    w, h = pdf.w, pdf.h
     # Frame.
     pdf.set_draw_color(8, 68, 102)
     pdf.set_line_width(1.2)
@@ -140,7 +154,10 @@ def render_certificate_pdf(
         align="C",
     )
 
-    # Signatory (left) and verification (right).
+
+def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
+    """The signatory (left) and the QR code and link to verify the certificate (right)."""
+    w, h = pdf.w, pdf.h
     base = h - 52
     pdf.set_draw_color(27, 31, 36)
     pdf.line(28, base + 12, 110, base + 12)
@@ -170,12 +187,3 @@ def render_certificate_pdf(
     pdf.set_text_color(74, 85, 96)
     pdf.set_xy(qr_x - text_w - 4, base + 19)
     pdf.cell(text_w, 5, "The signed Open Badges 3.0 credential is attached to this PDF", align="R")
-
-    pdf.embed_file(
-        basename=f"{data.serial}.credential.json",
-        bytes=json.dumps(data.credential, indent=2, ensure_ascii=False).encode("utf-8"),
-        desc="Open Badges 3.0 credential signed with eddsa-rdfc-2022",
-        mime_type="application/ld+json",
-        modification_date=data.issued_at,
-    )
-    return bytes(pdf.output())

@@ -508,22 +508,9 @@ def issue_certificate(
         raise NotFound()
     now = clock.utcnow()
     previous = current_certificate(session, user.id, program.id)
-    if replaces is not None:
-        kind = CertificateKind.REISSUE
-        if previous is not None and previous.id != replaces.id:
-            raise Conflict("Only the current certificate can be re-issued.")
-        previous = replaces
-        valid_until = replaces.valid_until
-    elif completion.cycle > 1:
-        kind = CertificateKind.RENEWAL
-        if previous is None:
-            raise NotEligible("There is no current certificate to renew.")
-        valid_until = add_months(max(now, previous.valid_until), program.validity_months)
-    else:
-        if previous is not None:
-            return previous
-        kind = CertificateKind.INITIAL
-        valid_until = add_months(now, program.validity_months)
+    if replaces is None and completion.cycle <= 1 and previous is not None:
+        return previous
+    kind, previous, valid_until = _kind_and_expiry(completion, program, previous, replaces, now)
 
     key = keys.active_key(session, settings.instance_path, settings.signing_key)
     list_id, index = _allocate_status_index(session, settings, key)
@@ -554,6 +541,46 @@ def issue_certificate(
     certificate.credential = _build_signed(
         settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
     )
+    stored = _store(session, certificate, kind, previous, now)
+    if stored is not certificate:
+        return stored
+    if kind == CertificateKind.REISSUE and previous is not None:
+        resign_status_list(session, previous.status_list_id, settings)
+    _record_issued(session, actor, certificate, program, previous)
+    return certificate
+
+
+def _kind_and_expiry(
+    completion: Completion,
+    program: Program,
+    previous: Certificate | None,
+    replaces: Certificate | None,
+    now: datetime,
+) -> tuple[CertificateKind, Certificate | None, datetime]:
+    """What a new certificate is, the certificate it follows (if any) and its expiry."""
+    if replaces is not None:
+        if previous is not None and previous.id != replaces.id:
+            raise Conflict("Only the current certificate can be re-issued.")
+        return CertificateKind.REISSUE, replaces, replaces.valid_until
+    if completion.cycle > 1:
+        if previous is None:
+            raise NotEligible("There is no current certificate to renew.")
+        valid_until = add_months(max(now, previous.valid_until), program.validity_months)
+        return CertificateKind.RENEWAL, previous, valid_until
+    return CertificateKind.INITIAL, previous, add_months(now, program.validity_months)
+
+
+def _store(
+    session: Session,
+    certificate: Certificate,
+    kind: CertificateKind,
+    previous: Certificate | None,
+    now: datetime,
+) -> Certificate:
+    """Insert ``certificate``, superseding (for a correction, revoking) the one it follows.
+
+    Returns ``certificate``, or the initial certificate a concurrent request inserted first.
+    """
     try:
         with session.begin_nested():
             if kind == CertificateKind.RENEWAL and previous is not None:
@@ -568,12 +595,21 @@ def issue_certificate(
             session.add(certificate)
             session.flush()
     except IntegrityError:
-        winner = current_certificate(session, user.id, program.id)
+        winner = current_certificate(session, certificate.user_id, certificate.program_id)
         if winner is None or kind != CertificateKind.INITIAL:
             raise Conflict("Another certificate was issued at the same moment.") from None
         return winner
-    if kind == CertificateKind.REISSUE and previous is not None:
-        resign_status_list(session, previous.status_list_id, settings)
+    return certificate
+
+
+def _record_issued(
+    session: Session,
+    actor: User | None,
+    certificate: Certificate,
+    program: Program,
+    previous: Certificate | None,
+) -> None:
+    kind = certificate.kind
     record(
         session,
         actor,
@@ -586,12 +622,11 @@ def issue_certificate(
         certificate.id,
         {
             "serial": certificate.serial,
-            "user_id": user.id,
+            "user_id": certificate.user_id,
             "program": program.slug,
             "previous": str(previous.id) if previous is not None and kind != "initial" else None,
         },
     )
-    return certificate
 
 
 def revoke_certificate(

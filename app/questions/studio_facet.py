@@ -12,8 +12,9 @@ it with ``registry.register("<id>", studio=StudioFacet(...))``. The studio never
 - the editor renders the macro ``studio_fields(qf, action_prefix, standalone)`` of the facet's
   :attr:`StudioFacet.template` (``questions/<id>/studio_fields.html``) between the stem and the
   explanation, and loads its :attr:`StudioFacet.scripts` and :attr:`StudioFacet.styles`;
-- the type chooser lists the registered facets by :attr:`StudioFacet.order`; the first one is
-  the default type of a new question or case step.
+- the type chooser lists the types with a studio facet by the name and in the order of their
+  content facet (``ContentFacet.label``, ``ContentFacet.order``); the first one is the default
+  type of a new question or case step.
 
 Pure: no Flask, no SQLAlchemy (the fields are WTForms fields).
 """
@@ -28,6 +29,9 @@ from wtforms import FieldList
 from wtforms.fields.core import UnboundField
 
 from app.questions import registry
+
+#: Where a type without a content facet (so without an ``order``) comes in the chooser.
+DEFAULT_ORDER = 100
 
 #: A form with the common question fields and every facet's fields (``QuestionFields``).
 QuestionFormLike = Any
@@ -47,10 +51,6 @@ class StudioFacet:
     as JSON (``model_dump(mode="json")``). Together they are the identity on a valid question.
     """
 
-    #: The name shown in the type chooser: "single choice".
-    label: str
-    #: Position in the type chooser; the lowest is the default type.
-    order: int
     fields: Callable[[], Mapping[str, UnboundField]]
     to_data: Callable[[QuestionFormLike], dict[str, Any]]
     fill: Callable[[QuestionFormLike, Mapping[str, Any]], None]
@@ -65,9 +65,9 @@ class StudioFacet:
     #: A validation error's location in the bank model -> the form field that shows it, where
     #: the names differ: ``{"answer": "numeric_answer"}``.
     error_fields: Mapping[str, str] = field(default_factory=dict)
-    #: The name of a select field (and of the bank model's attribute) that holds an uploaded
-    #: image (``<sha256>.<ext>``): its choices are the studio's images, and the image is kept
-    #: with each version of the question.
+    #: The name of a select field that holds an uploaded image (``<sha256>.<ext>``): its
+    #: choices are the studio's images. (The content facet's ``image`` hook tells the studio
+    #: which image a question shows, to check it and keep it with each version.)
     media_field: str | None = None
     #: Static files (paths under ``app/static``) the editor loads for this type.
     scripts: tuple[str, ...] = ()
@@ -78,9 +78,15 @@ class StudioFacet:
 
 
 def facets() -> list[tuple[str, StudioFacet]]:
-    """(type id, facet) of every type with a studio facet, in chooser order."""
-    found = [(spec.id, spec.studio) for spec in registry.all_types() if spec.studio is not None]
-    return sorted(found, key=lambda pair: (pair[1].order, pair[0]))
+    """(type id, facet) of every type with a studio facet, in chooser order (the content
+    facet's ``order``)."""
+    specs = [spec for spec in registry.all_types() if spec.studio is not None]
+    specs.sort(key=lambda spec: (_order(spec), spec.id))
+    return [(spec.id, spec.studio) for spec in specs]
+
+
+def _order(spec: registry.QuestionTypeSpec) -> int:
+    return getattr(spec.content, "order", DEFAULT_ORDER)
 
 
 def facet(type_id: Any) -> StudioFacet | None:
@@ -97,23 +103,19 @@ def default_type() -> str:
 
 
 def label(type_id: Any) -> str:
-    """The chooser's name of ``type_id`` (an unknown identifier shown readably)."""
-    found = facet(type_id)
-    return found.label if found is not None else str(type_id or "").replace("_", " ")
-
-
-def media_name(question: Any) -> str | None:
-    """The uploaded image a question refers to (``<sha256>.<ext>``), or None for a type
-    without an image field."""
-    found = facet(question.type)
-    if found is None or found.media_field is None:
-        return None
-    return getattr(question, found.media_field)
+    """The chooser's name of ``type_id``: its content facet's label (an identifier without one
+    shown readably)."""
+    try:
+        content = registry.get(str(type_id)).content
+    except registry.UnknownQuestionType:
+        content = None
+    found = getattr(content, "label", None)
+    return found if found else str(type_id or "").replace("_", " ")
 
 
 def media_labels() -> list[str]:
-    """Names of the types that show an uploaded image ("hotspot")."""
-    return [f.label for _, f in facets() if f.media_field is not None]
+    """Names of the types whose studio form chooses an uploaded image."""
+    return [label(type_id) for type_id, f in facets() if f.media_field is not None]
 
 
 # ---------------------------------------------------------------- helpers for facets

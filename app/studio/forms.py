@@ -41,7 +41,7 @@ def choices(pairs: list[tuple[Any, str]]) -> list[SelectChoice]:
 
 def type_choices() -> list[SelectChoice]:
     """The type chooser: every type with a studio facet, in the facets' order."""
-    return choices([(type_id, facet.label) for type_id, facet in studio_facet.facets()])
+    return choices([(type_id, studio_facet.label(type_id)) for type_id, _ in studio_facet.facets()])
 
 
 DIFFICULTY_CHOICES = choices([(d.value, d.value) for d in Difficulty])

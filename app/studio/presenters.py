@@ -9,8 +9,8 @@ from flask import url_for
 
 from app.banks.schema import QuestionBase
 from app.quiz import presenters
+from app.quiz.display import new_display
 from app.quiz.models import AttemptItem
-from app.quiz.services import _display
 
 
 def trainee_view(question: QuestionBase, media_sha: str | None) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def trainee_view(question: QuestionBase, media_sha: str | None) -> dict[str, Any
     item = AttemptItem(
         id=0,
         position=1,
-        display=_display(question, random.Random(0)),
+        display=new_display(question, random.Random(0)),
         response=None,
         seq=0,
         flagged=False,

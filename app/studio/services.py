@@ -28,10 +28,10 @@ from app.banks.schema import (
     QuestionBase,
     Status,
     content_hash,
+    question_image,
     version_content,
 )
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.questions import studio_facet
 from app.studio import queries, workflow
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import (
@@ -52,12 +52,11 @@ def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
 
 
 def _media_for(session: Session, question: QuestionBase) -> str | None:
-    """The Media row the question's uploaded image names (``<sha256>.<ext>``), or None for a
-    type without an image (its studio facet's ``media_field``)."""
-    name = studio_facet.media_name(question)
-    if name is None:
+    """The Media row a question's image names (``<sha256>.<ext>``), or None."""
+    image = question_image(question)
+    if image is None:
         return None
-    sha = name.split(".", 1)[0]
+    sha = image.split(".", 1)[0]
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or session.get(bm.Media, sha) is None:
         raise ValidationFailed("image: upload the image in the studio first, then choose it")
     return sha
@@ -370,7 +369,7 @@ def set_pass_mark(
 
 # ---------------------------------------------------------------- case scenarios
 #
-# A case is written through the bank importer's own code (``app.banks.services._upsert_case``):
+# A case is written through the bank importer's own code (``app.banks.services.upsert_case``):
 # the same Question rows for its steps, the same CaseVersion/CaseStep rows and the same content
 # hash as its YAML twin. The importer makes what it writes the case's current version; the
 # studio keeps the drawn version where it was until a second instructor approves.
@@ -429,7 +428,7 @@ def _write_case(
     not the published version, and the pointers it moves (the case's and its step questions'
     current version, their status) are put back: only approval changes what trainees draw.
     """
-    from app.banks.services import ImportReport, _upsert_case
+    from app.banks.services import ImportReport, upsert_case
 
     existing = _step_rows(session, case, row)
     media = _step_media(session, case)
@@ -447,7 +446,7 @@ def _write_case(
                     q.current_version = by_key[key]
             session.flush()
         case = case.model_copy(update={"status": row.status})
-    _upsert_case(
+    upsert_case(
         session,
         case,
         topic,

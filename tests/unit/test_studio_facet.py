@@ -97,8 +97,6 @@ def test_a_type_registered_later_gets_its_fields_and_loses_them_when_removed() -
         return {"throwaway_word": StringField("Word")}
 
     facet = StudioFacet(
-        label="throwaway",
-        order=1000,
         fields=fields,
         to_data=lambda form: {"word": form.throwaway_word.data or ""},
         fill=lambda form, data: setattr(form.throwaway_word, "data", data.get("word", "")),

@@ -1,3 +1,3 @@
-"""The hotspot question type (registered by its modules)."""
+"""Hotspot: mark a point on an image; right when inside a correct region."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -79,8 +79,6 @@ def parse_points(text: str | None) -> list[Any]:
 registry.register(
     "hotspot",
     studio=StudioFacet(
-        label="hotspot",
-        order=70,
         fields=fields,
         to_data=to_data,
         fill=fill,

@@ -1,3 +1,3 @@
-"""The matching question type (registered by its modules)."""
+"""Matching: each premise matched to one answer; the share matched right."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -42,8 +42,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "matching",
     studio=StudioFacet(
-        label="matching",
-        order=40,
         fields=fields,
         to_data=to_data,
         fill=fill,

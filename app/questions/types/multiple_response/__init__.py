@@ -1,3 +1,3 @@
-"""The multiple response question type (registered by its modules)."""
+"""Multiple response: choose every correct option; right minus wrong."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -9,8 +9,6 @@ from app.questions.types.single_choice.studio import choice_fields, choice_fill,
 registry.register(
     "multiple_response",
     studio=StudioFacet(
-        label="multiple response",
-        order=20,
         fields=choice_fields,
         to_data=choice_to_data,
         fill=choice_fill,

@@ -1,3 +1,3 @@
-"""The numeric question type (registered by its modules)."""
+"""Numeric: a number within a tolerance; all or nothing."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -38,8 +38,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "numeric",
     studio=StudioFacet(
-        label="numeric",
-        order=60,
         fields=fields,
         to_data=to_data,
         fill=fill,

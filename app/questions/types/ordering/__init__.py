@@ -1,3 +1,3 @@
-"""The ordering question type (registered by its modules)."""
+"""Ordering: put the items in order; the share placed right."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -31,8 +31,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "ordering",
     studio=StudioFacet(
-        label="ordering",
-        order=50,
         fields=fields,
         to_data=to_data,
         fill=fill,

@@ -1,3 +1,3 @@
-"""The script concordance question type (registered by its modules)."""
+"""Script concordance: a hypothesis, new information, a five-point scale scored by a panel."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -51,8 +51,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "script_concordance",
     studio=StudioFacet(
-        label="script concordance",
-        order=90,
         fields=fields,
         to_data=to_data,
         fill=fill,

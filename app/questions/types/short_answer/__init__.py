@@ -1,3 +1,3 @@
-"""The short answer question type (registered by its modules)."""
+"""Short answer: free text matched against accepted patterns; all or nothing."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

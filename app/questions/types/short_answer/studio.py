@@ -34,8 +34,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "short_answer",
     studio=StudioFacet(
-        label="short answer",
-        order=80,
         fields=fields,
         to_data=to_data,
         fill=fill,

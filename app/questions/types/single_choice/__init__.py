@@ -1,3 +1,3 @@
-"""The single choice question type (registered by its modules)."""
+"""Single choice: one correct option among two or more."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -53,8 +53,6 @@ def choice_fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "single_choice",
     studio=StudioFacet(
-        label="single choice",
-        order=10,
         fields=choice_fields,
         to_data=choice_to_data,
         fill=choice_fill,

@@ -1,3 +1,3 @@
-"""The true false question type (registered by its modules)."""
+"""True or false: one statement; all or nothing."""
 
-from . import studio  # noqa: F401
+from . import content, quiz, studio  # noqa: F401

@@ -42,8 +42,6 @@ def fill(form: Any, data: Mapping[str, Any]) -> None:
 registry.register(
     "true_false",
     studio=StudioFacet(
-        label="true false",
-        order=30,
         fields=fields,
         to_data=to_data,
         fill=fill,

@@ -1,0 +1,49 @@
+"""An attempt item's display: the opaque ids a trainee sees, and responses in both directions.
+
+A display maps a part (``options``...) to ``[[opaque, real], ...]`` in the order shown; each
+question type's facets build it and translate responses. Pages and the API speak opaque ids;
+stored responses use the question's own ids. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import Any
+
+from app.banks.schema import QuestionBase
+from app.questions import registry
+from app.quiz import scoring
+from app.quiz.errors import ResponseRejected
+
+
+def _opaque() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def new_display(question: QuestionBase, rng: random.Random) -> dict[str, Any]:
+    """Opaque ids (fresh per attempt) in the order shown; never any hint of the key."""
+    return registry.get(question.type).content.display(question, rng, lambda part, real: _opaque())
+
+
+# ---------------------------------------------------------------- responses: display <-> canonical
+
+
+def to_canonical(question: QuestionBase, display: dict[str, Any], response: Any) -> dict:
+    """Translate a response in opaque ids into the question's ids, then validate it."""
+    if not isinstance(response, dict):
+        raise ResponseRejected("response: must be an object")
+    try:
+        response = registry.get(question.type).quiz.to_canonical(question, display, response)
+        return scoring.validate_response(question, response)
+    except scoring.ResponseInvalid as exc:
+        raise ResponseRejected(f"{exc.field}: {exc.message}") from None
+
+
+def to_display(
+    question: QuestionBase, display: dict[str, Any], response: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A canonical response in the attempt's opaque ids (to show the trainee their answer)."""
+    if response is None:
+        return None
+    return registry.get(question.type).quiz.to_display(question, display, response)
