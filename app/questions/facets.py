@@ -106,7 +106,9 @@ class QuizFacet:
     - ``page_view(question, display, response)``: extra view fields only the HTML pages use.
     - ``answer_template``, ``feedback_template``, ``preview_template``: Jinja partials
       (default ``questions/<id>/answer.html`` etc.); ``scripts``: static files the answer
-      partial needs (``js/questions/<id>.js``), loaded by the pages that show the type.
+      partial needs (``js/questions/<id>.js``), loaded by the pages that show the type;
+      ``styles``: its stylesheets (``css/questions/<id>.css``), loaded by every page (small,
+      cached) since previews, results and case steps can show any type.
     - ``analysis``: hooks for distractor analysis, or None when the type has no options to
       count.
     - ``api_fields``: marshmallow fields documenting what ``item_view`` adds, for the JSON
@@ -126,6 +128,7 @@ class QuizFacet:
     feedback_template: str = ""
     preview_template: str = ""
     scripts: tuple[str, ...] = field(default_factory=tuple)
+    styles: tuple[str, ...] = field(default_factory=tuple)
     analysis: AnalysisHooks | None = None
     api_fields: Mapping[str, Any] = field(default_factory=dict)
 

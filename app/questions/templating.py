@@ -3,7 +3,8 @@
 Registered as Jinja globals by ``create_app``; templates never branch on a type's identifier:
 
 - ``{% include question_partial(view.type, "answer") %}`` (also ``"feedback"``, ``"preview"``);
-- ``{% for src in question_scripts(views) %}`` the type scripts of the views on a page.
+- ``{% for src in question_scripts(views) %}`` the type scripts of the views on a page;
+- ``{% for href in question_styles() %}`` every type's stylesheets (in the base layout).
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def question_scripts(*views: Any) -> list[str]:
     return out
 
 
+def question_styles() -> list[str]:
+    """The static paths of every registered type's stylesheets (each once, in order)."""
+    out: list[str] = []
+    for spec in registry.all_types():
+        for href in spec.quiz.styles if spec.quiz else ():
+            if href not in out:
+                out.append(href)
+    return out
+
+
 def _flatten(items: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
     for item in items:
         if item is None:
@@ -45,4 +56,8 @@ def _flatten(items: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
             yield from _flatten(item)
 
 
-TEMPLATE_GLOBALS = {"question_partial": question_partial, "question_scripts": question_scripts}
+TEMPLATE_GLOBALS = {
+    "question_partial": question_partial,
+    "question_scripts": question_scripts,
+    "question_styles": question_styles,
+}

@@ -23,12 +23,6 @@ PENDING = {
     "app/banks/formats/gift.py",
     "app/banks/formats/moodle_xml.py",
     "app/banks/formats/qti.py",
-    "app/studio/forms.py",
-    "app/studio/routes.py",
-    "app/templates/studio/_question_fields.html",
-    "app/templates/studio/case_edit.html",
-    "app/templates/studio/media.html",
-    "app/static/js/studio.js",
 }
 # At most this many Python files outside the type paths may name an identifier (e.g. a
 # format's own name for a type).
@@ -37,7 +31,9 @@ MAX_PYTHON_FILES_NAMING_A_TYPE = 2
 
 def _own_path(rel: str, type_id: str) -> object:
     own = (f"app/questions/types/{type_id}/", f"app/templates/questions/{type_id}/")
-    return rel.startswith(own) or re.match(rf"app/static/js/questions/{type_id}([./-]|$)", rel)
+    return rel.startswith(own) or re.match(
+        rf"app/static/(js|css)/questions/{type_id}([./-]|$)", rel
+    )
 
 
 def _naming(paths: list[Path]) -> dict[str, list[str]]:
@@ -74,6 +70,22 @@ def test_every_type_has_its_content_and_quiz_facets_and_partials(type_id):
         assert (APP / "templates" / name).is_file(), f"{type_id}: no {part} partial {name}"
     for src in spec.quiz.scripts:
         assert (APP / "static" / src).is_file(), f"{type_id}: no script {src}"
+    for href in spec.quiz.styles:
+        assert (APP / "static" / href).is_file(), f"{type_id}: no stylesheet {href}"
+        assert _own_path(f"app/static/{href}", type_id), f"{type_id}: {href} not in its paths"
+
+
+def test_stylesheets_outside_the_type_paths_style_no_type():
+    """A type's look lives in ``css/questions/<id>.css``, loaded through its quiz facet."""
+    found = {}
+    for path in APP.glob("static/css/**/*.css"):
+        rel = path.relative_to(ROOT).as_posix()
+        text = path.read_text(encoding="utf-8")
+        for t in TYPES:
+            names = {t, t.replace("_", "-")}
+            if not _own_path(rel, t) and any(re.search(rf"\.{n}[-\s.:{{,\[]", text) for n in names):
+                found.setdefault(rel, []).append(t)
+    assert found == {}
 
 
 def test_templates_and_scripts_do_not_name_a_type_outside_its_paths():

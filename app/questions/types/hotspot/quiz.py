@@ -153,6 +153,7 @@ registry.register(
         feedback_view=feedback_view,
         page_view=page_view,
         scripts=("js/questions/hotspot.js",),
+        styles=("css/questions/hotspot.css",),
         api_fields={
             "image_url": fields.String(allow_none=True),
             "image_alt": fields.String(),

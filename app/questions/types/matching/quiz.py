@@ -82,6 +82,7 @@ def feedback_view(q: Matching, display: Any, response: Any) -> dict[str, Any]:
 registry.register(
     TYPE,
     quiz=QuizFacet(
+        styles=("css/questions/matching.css",),
         validate=validate,
         score=score,
         key=key,

@@ -54,6 +54,7 @@ def feedback_view(q: Numeric, display: Any, response: Any) -> dict[str, Any]:
 registry.register(
     TYPE,
     quiz=QuizFacet(
+        styles=("css/questions/numeric.css",),
         validate=validate,
         score=score,
         key=key,

@@ -92,6 +92,7 @@ registry.register(
         item_view=item_view,
         feedback_view=feedback_view,
         scripts=("js/questions/ordering.js",),
+        styles=("css/questions/ordering.css",),
         api_fields={"options": choices()},
     ),
 )

@@ -65,6 +65,7 @@ def feedback_view(q: ScriptConcordance, display: Any, response: Any) -> dict[str
 registry.register(
     TYPE,
     quiz=QuizFacet(
+        styles=("css/questions/script_concordance.css",),
         validate=validate,
         score=score,
         key=key,
