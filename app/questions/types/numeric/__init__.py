@@ -1,0 +1,3 @@
+"""The numeric question type (its import/export formats: formats.py)."""
+
+from . import formats  # noqa: F401

@@ -1,0 +1,3 @@
+"""The ordering question type (its import/export formats: formats.py)."""
+
+from . import formats  # noqa: F401

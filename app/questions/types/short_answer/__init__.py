@@ -1,0 +1,3 @@
+"""The short_answer question type (its import/export formats: formats.py)."""
+
+from . import formats  # noqa: F401
