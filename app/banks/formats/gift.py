@@ -294,33 +294,17 @@ class _Parser:
             title = restore(text[2:end]).strip()
             text = text[end + 2 :].strip()
         tag = _FORMAT_TAG.match(text)
-        fmt = tag.group(1).lower() if tag else "moodle"
         first_line = restore(text[tag.end() if tag else 0 :]).strip().split("\n")[0]
         shown = title or re.split(r"[{}\ue004\ue005]", first_line)[0].strip()[:60]
-        start, finish = text.find("{"), text.find("}")
-        if start < 0 and finish < 0:
-            self.skip(line, shown, "description (no answer block): not a question")
+        block = self.answer_block(line, text, shown)
+        if block is None:
             return
-        if start < 0 or finish < start:
-            self.problem(line, "unbalanced braces: '{' and '}' must enclose the answers")
-            return
-        if text.find("{", start + 1) != -1 and text.find("{", start + 1) < finish:
-            self.problem(line, "a '{' inside the answer block must be escaped as '\\{'")
-            return
-        body = text[start + 1 : finish]
-        if text.find("{", finish) != -1:
-            self.skip(line, shown, "more than one answer block (embedded answers) is not supported")
-            return
-        if text.endswith("}"):
-            stem_raw = text[:start]
-        else:
-            stem_raw = text[:start] + "_____" + text[finish + 1 :]
-        ctx = GiftRead(self, line, shown, meta, fmt)
+        body, stem_raw = block
+        ctx = GiftRead(self, line, shown, meta, tag.group(1).lower() if tag else "moodle")
         general = ""
         if "####" in body:
             body, _, general_raw = body.partition("####")
             general = ctx.text(general_raw)
-        body = body.strip()
         key = self.keys.allocate(
             *meta.ids, title, prefix="gift", fallback_text=restore(text) or str(line)
         )
@@ -341,6 +325,32 @@ class _Parser:
                 "refers to files embedded in Moodle (@@PLUGINFILE@@) that GIFT "
                 "does not carry; add the images to the bank by hand",
             )
+        self.dispatch(ctx, line, shown, body.strip(), data)
+
+    def answer_block(self, line: int, text: str, shown: str) -> tuple[str, str] | None:
+        """(the answer block, the stem with ``_____`` where a block in the middle was), or
+        None when the question has no single answer block (skipped or a problem)."""
+        start, finish = text.find("{"), text.find("}")
+        if start < 0 and finish < 0:
+            self.skip(line, shown, "description (no answer block): not a question")
+            return None
+        if start < 0 or finish < start:
+            self.problem(line, "unbalanced braces: '{' and '}' must enclose the answers")
+            return None
+        if text.find("{", start + 1) != -1 and text.find("{", start + 1) < finish:
+            self.problem(line, "a '{' inside the answer block must be escaped as '\\{'")
+            return None
+        if text.find("{", finish) != -1:
+            self.skip(line, shown, "more than one answer block (embedded answers) is not supported")
+            return None
+        if text.endswith("}"):
+            return text[start + 1 : finish], text[:start]
+        return text[start + 1 : finish], text[:start] + "_____" + text[finish + 1 :]
+
+    def dispatch(
+        self, ctx: GiftRead, line: int, shown: str, body: str, data: dict[str, Any]
+    ) -> None:
+        """Hand the answer block to the first type's reader that recognises it."""
         if not body:
             self.skip(line, shown, "essay question: essays are not auto-scored")
             return
