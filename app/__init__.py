@@ -21,11 +21,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from app.settings import init_settings
+
+    init_settings(app)  # the typed settings the routes, CLI and hooks pass into the domains
+
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    from app.input_guard import BoundedIntConverter, init_input_guard
+
+    # Before any route or extension: ids are bounded in every URL rule, and hostile input is
+    # refused before CSRF, the limiter or the session loader look at the request.
+    app.url_map.converters["int"] = BoundedIntConverter
+    init_input_guard(app)
     _init_extensions(app)
     _import_models()
     _register_blueprints(app)
@@ -71,6 +81,12 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_sessions(app)
     limiter.init_app(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and not app.testing:
+        app.logger.warning(
+            "Rate limits (logins, registration, verification) are counted per worker process "
+            "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "
+            "budget. Set RATELIMIT_STORAGE_URI=redis://… to share them (docs/operations.md)."
+        )
     api.init_app(app)
 
 
@@ -101,7 +117,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
     from app.extensions import api
-    from app.progress import init_progress
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
@@ -118,20 +133,30 @@ def _register_blueprints(app: Flask) -> None:
         studio_bp,
     ):
         app.register_blueprint(blueprint)
-    init_progress(app)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
     for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api):
         api.register_blueprint(api_blueprint)
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit …``."""
+    from app.analysis.stats_cli import register_cli as register_stats_cli
+    from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
+    from app.demo.cli import register_cli as register_demo_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
-    for register in (register_auth_cli, register_banks_cli, register_quiz_cli, register_certs_cli):
+    for register in (
+        register_auth_cli,
+        register_demo_cli,
+        register_banks_cli,
+        register_stats_cli,
+        register_quiz_cli,
+        register_certs_cli,
+        register_audit_cli,
+    ):
         register(app)
 
 
@@ -142,4 +167,14 @@ def _register_hooks() -> None:
     from app.progress.services import register_hooks as register_progress_hooks
 
     register_progress_hooks()
-    register_certificate_hooks()
+    register_certificate_hooks(_running_issuer)
+
+
+def _running_issuer():  # type: ignore[no-untyped-def]
+    """The issuer settings of the app that is grading (None outside an app context): the
+    certificates' grading hook asks for them when a completion is approved at once."""
+    from flask import has_app_context
+
+    from app.settings import get_settings
+
+    return get_settings().issuer if has_app_context() else None

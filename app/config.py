@@ -61,8 +61,20 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT_ACCOUNT": os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "10/minute"),
         "LOGIN_RATE_LIMIT_IP": os.environ.get("LOGIN_RATE_LIMIT_IP", "30/minute"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "10/hour"),
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("ATTEMPT_GRACE_SECONDS", "60")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Certificates (see app/settings.py and docs/operations.md).
+        "ISSUER_NAME": os.environ.get("ISSUER_NAME") or None,
+        "ISSUER_EMAIL": os.environ.get("ISSUER_EMAIL") or None,
+        "CERT_SIGNATORY": os.environ.get("CERT_SIGNATORY") or None,
+        "SIGNING_KEY": os.environ.get("SIGNING_KEY") or None,
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT") or None,
+        "CERTIFICATE_FALLBACK_FONTS": os.environ.get("CERTIFICATE_FALLBACK_FONTS"),
+        "PRACTICE_NEW_PER_DAY": int(os.environ.get("PRACTICE_NEW_PER_DAY") or "10"),
+        "STUDIO_MAX_IMAGE_BYTES": int(
+            os.environ.get("STUDIO_MAX_IMAGE_BYTES") or str(2 * 1024 * 1024)
+        ),
         "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
         "BENCH_MODE": _bool(os.environ.get("BENCH_MODE")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

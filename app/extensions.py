@@ -135,15 +135,3 @@ def _sqlite_begin(connection: Any) -> None:
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
-
-
-def request_email_key() -> str:
-    """Rate-limit key for login: the submitted e-mail address, lower-cased."""
-    email = ""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict):
-            email = str(body.get("email") or "")
-    else:
-        email = request.form.get("email", "")
-    return "account:" + email.strip().lower()

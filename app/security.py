@@ -50,8 +50,26 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("APP_ENV") == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith("/api/") or (
-            request.endpoint and request.endpoint.startswith("auth.")
-        ):
+        if carries_personal_data():
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+# Public pages that show a person's name or result although nobody is logged in.
+PUBLIC_PERSONAL_ENDPOINTS = frozenset({"certificates.verify", "certificates.verify_form"})
+
+
+def carries_personal_data() -> bool:
+    """True when the response may hold personal data, so no browser or proxy may store it:
+    the JSON API, the account pages, the public verify page, and every page served to a
+    logged-in user. Static files, the issuer profile and status lists are cacheable."""
+    from flask_login import current_user
+
+    endpoint = request.endpoint or ""
+    if endpoint == "static":
+        return False
+    if request.path.startswith("/api/") or endpoint.startswith("auth."):
+        return True
+    if endpoint in PUBLIC_PERSONAL_ENDPOINTS:
+        return True
+    return bool(current_user and current_user.is_authenticated)

@@ -62,14 +62,3 @@ def _render(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Sanitised HTML for Markdown ``text`` (safe to insert in a template)."""
     return Markup(_render(text))
-
-
-def sanitise_html(html: str) -> str:
-    """Clean HTML from outside (imports) with the same allowlist."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )

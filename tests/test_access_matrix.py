@@ -54,9 +54,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api_auth.create_token": NOT_GET,
     "api_auth.delete_token": NOT_GET,
     "api_auth.me": API_LOGGED_IN,
-    "api_quiz.list_modules": API_LOGGED_IN,
+    "api_quiz.list_modules": roles("trainee", anonymous=401),  # only trainees take assessments
     "api_quiz.start": NOT_GET,
-    "api_quiz.get_attempt": row(401, 404, 404, 404),  # someone else's or missing: 404
+    "api_quiz.get_attempt": row(401, 404, 403, 403),  # a trainee: others' or missing → 404
     "api_quiz.save": NOT_GET,
     "api_quiz.submit": NOT_GET,
     # banks

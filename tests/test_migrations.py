@@ -46,3 +46,223 @@ def test_migration_files_are_date_prefixed():
     versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
     for path in versions.glob("*.py"):
         assert path.name[:8].isdigit() and path.name[8] == "_", path.name
+
+
+# ---------------------------------------------------------------- one revision workflow
+
+BEFORE_ONE_WORKFLOW = "5d1e0c2a9b7f"  # question and case revisions still in their own tables
+OLD_COLUMNS = "author_id, reviewer_id, state, created_at, updated_at, submitted_at, decided_at"
+
+
+def _fresh_app(tmp_path: Path, request):  # type: ignore[no-untyped-def]
+    """An app on an empty database: a SQLite file, or a scratch schema on TEST_DATABASE_URL."""
+    import os
+
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        schema = "migration_check"
+        admin = sa.create_engine(url)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+        def drop() -> None:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            admin.dispose()
+
+        request.addfinalizer(drop)
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tmp_path / 'workflow.db'}"
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(tmp_path),
+        }
+    )
+
+
+def _old_shape_content(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Two users, a question with two versions and a case with two versions (ORM: unchanged)."""
+    from app.banks import models as bm
+    from app.banks.schema import Difficulty, QuestionType, Status
+    from tests import factories
+
+    author = factories.make_user("instructor", session=session)
+    reviewer = factories.make_user("instructor", session=session)
+    topic = bm.Topic(slug="mig", title="mig")
+    session.add(topic)
+    session.flush()
+    question = bm.Question(key="mig-q", topic_id=topic.id, status=Status.PUBLISHED)
+    case = bm.Case(key="mig-c", topic_id=topic.id, status=Status.PUBLISHED)
+    session.add_all([question, case])
+    session.flush()
+    q_versions = [
+        bm.QuestionVersion(
+            question_id=question.id,
+            version_no=n,
+            type=QuestionType.SINGLE_CHOICE,
+            difficulty=Difficulty.MEDIUM,
+            content={"stem": f"v{n}"},
+            content_hash=f"q{n}",
+        )
+        for n in (1, 2)
+    ]
+    c_versions = [
+        bm.CaseVersion(
+            case_id=case.id,
+            version_no=n,
+            title=f"c{n}",
+            vignette="v",
+            difficulty=Difficulty.MEDIUM,
+            content_hash=f"c{n}",
+        )
+        for n in (1, 2)
+    ]
+    session.add_all(q_versions + c_versions)
+    session.flush()
+    return {
+        "author": author.id,
+        "reviewer": reviewer.id,
+        "question": question.id,
+        "case": case.id,
+        "q1": q_versions[0].id,
+        "q2": q_versions[1].id,
+        "c1": c_versions[0].id,
+        "c2": c_versions[1].id,
+    }
+
+
+def _insert_old(conn, ids: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    """Question revisions 1 (published) and 2 (draft, with a comment); case revisions 1, 2."""
+    at = "2026-11-20 10:00:00+00:00"
+    rows = [
+        ("studio_revisions", "question_id", 1, ids["question"], ids["q1"], None, "published"),
+        ("studio_revisions", "question_id", 2, ids["question"], ids["q2"], ids["q1"], "draft"),
+        ("studio_case_revisions", "case_id", 1, ids["case"], ids["c1"], None, "published"),
+        ("studio_case_revisions", "case_id", 2, ids["case"], ids["c2"], ids["c1"], "in_review"),
+    ]
+    for table, content, rid, content_id, version, base, state in rows:
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {table} (id, {content}, version_id, base_version_id, "
+                f"{OLD_COLUMNS}) VALUES (:id, :content, :version, :base, :author, :reviewer, "
+                ":state, :at, :at, :at, NULL)"
+            ),
+            {
+                "id": rid,
+                "content": content_id,
+                "version": version,
+                "base": base,
+                "author": ids["author"],
+                "reviewer": ids["reviewer"],
+                "state": state,
+                "at": at,
+            },
+        )
+    for table, cid, rid, kind, body in (
+        ("studio_review_comments", 1, 1, "approve", "fine"),
+        ("studio_review_comments", 2, 2, "request_changes", "cite it"),
+        ("studio_case_review_comments", 1, 1, "approve", "case ok"),
+    ):
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {table} (id, revision_id, author_id, kind, body, created_at) "
+                "VALUES (:id, :rid, :author, :kind, :body, :at)"
+            ),
+            {
+                "id": cid,
+                "rid": rid,
+                "author": ids["reviewer"],
+                "kind": kind,
+                "body": body,
+                "at": at,
+            },
+        )
+
+
+def _old_rows(conn) -> dict[str, set]:  # type: ignore[no-untyped-def]
+    def rows(sql: str) -> set:
+        return {tuple(r) for r in conn.execute(sa.text(sql))}
+
+    return {
+        "question": rows(
+            "SELECT question_id, version_id, base_version_id, author_id, reviewer_id, state "
+            "FROM studio_revisions"
+        ),
+        "case": rows(
+            "SELECT case_id, version_id, base_version_id, author_id, reviewer_id, state "
+            "FROM studio_case_revisions"
+        ),
+        "question comments": rows(
+            "SELECT r.version_id, c.kind, c.body FROM studio_review_comments c "
+            "JOIN studio_revisions r ON r.id = c.revision_id"
+        ),
+        "case comments": rows(
+            "SELECT r.version_id, c.kind, c.body FROM studio_case_review_comments c "
+            "JOIN studio_case_revisions r ON r.id = c.revision_id"
+        ),
+    }
+
+
+def test_revisions_of_questions_and_cases_move_into_one_shape_and_back(tmp_path, request):
+    """Upgrade a database holding revisions in the old two-table shape; downgrade it back."""
+    from app.studio import workflow
+    from app.studio.kinds import CASE, QUESTION
+    from app.studio.models import CaseRevision, QuestionRevision, Revision, RevisionState
+
+    fresh = _fresh_app(tmp_path, request)
+    with fresh.app_context():
+        upgrade(revision=BEFORE_ONE_WORKFLOW)
+        ids = _old_shape_content(db.session)
+        db.session.commit()
+        with db.engine.begin() as conn:
+            _insert_old(conn, ids)
+            before = _old_rows(conn)
+        assert len(before["question"]) == 2 and len(before["case"]) == 2
+
+        upgrade()
+        assert _diff(db.engine) == []
+        names = sa.inspect(db.engine).get_table_names()
+        assert "studio_revisions" not in names and "studio_case_revisions" not in names
+        revisions = list(db.session.scalars(sa.select(Revision).order_by(Revision.id)))
+        assert [(type(r), r.kind) for r in revisions] == [
+            (QuestionRevision, "question"),
+            (QuestionRevision, "question"),
+            (CaseRevision, "case"),
+            (CaseRevision, "case"),
+        ]
+        assert [r.id for r in revisions] == [1, 2, 3, 4]  # case revisions numbered after
+        q1, q2, c1, c2 = revisions
+        assert (q2.question.key, q2.version.id, q2.base_version_id) == (
+            "mig-q",
+            ids["q2"],
+            ids["q1"],
+        )
+        assert (c2.case.key, c2.version.id, c2.state.value) == ("mig-c", ids["c2"], "in_review")
+        assert [(c.kind, c.body) for c in q2.comments] == [("request_changes", "cite it")]
+        assert [(c.kind, c.body) for c in c1.comments] == [("approve", "case ok")]
+        assert workflow.revisions_of(db.session, QUESTION, ids["question"]) == [q1, q2]
+        assert workflow.revisions_of(db.session, CASE, ids["case"]) == [c1, c2]
+        # New rows continue after the moved ones (PostgreSQL's sequences were moved on).
+        extra = QuestionRevision(
+            content_id=ids["question"],
+            version_id=-1,
+            author_id=ids["author"],
+            state=RevisionState.DISCARDED,
+        )
+        db.session.add(extra)
+        db.session.flush()
+        assert extra.id == 5
+        db.session.rollback()
+        db.session.close()
+
+        downgrade(revision=BEFORE_ONE_WORKFLOW)
+        with db.engine.connect() as conn:
+            assert _old_rows(conn) == before
+        assert "studio_authored_revisions" not in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()

@@ -141,3 +141,46 @@ def test_forwarded_headers_are_trusted_only_with_trust_proxy(tmp_path):
     base = {"SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)}
     assert not isinstance(create_app(base).wsgi_app, ProxyFix)
     assert isinstance(create_app({**base, "TRUST_PROXY": True}).wsgi_app, ProxyFix)
+
+
+def test_public_personal_pages_are_never_stored_and_static_files_are(client, db_session):
+    """Issue 12: the public verify page (a person's name) sends ``Cache-Control: no-store``;
+    static files stay cacheable."""
+    assert client.get("/verify?code=").headers.get("Cache-Control") == "no-store"
+    assert client.get("/verify/ABCDEF").headers.get("Cache-Control") == "no-store"
+    static = client.get("/static/favicon.svg")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        ("trainee", ("/home", "/modules", "/certificates", "/dashboard", "/practice", "/profile")),
+        ("admin", ("/admin/", "/admin/users", "/admin/audit")),
+    ],
+)
+def test_pages_served_to_a_logged_in_user_are_never_stored(client, login_as, role, paths):
+    login_as(role)
+    for path in paths:
+        response = client.get(path, follow_redirects=True)
+        assert response.status_code == 200, path
+        assert response.headers.get("Cache-Control") == "no-store", path
+
+
+def test_start_up_says_when_limits_are_per_worker(tmp_path, caplog):
+    """Issue 12: ``make run`` with several workers and the memory store says so at start-up."""
+    from app import create_app
+
+    config = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    with caplog.at_level("WARNING"):
+        create_app({**config, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert any("per worker process" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+    assert not any("per worker process" in r.getMessage() for r in caplog.records)

@@ -17,8 +17,9 @@ from app.auth.models import User
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
 from app.certificates.models import CompletionStatus
-from app.errors import DomainError
 from app.extensions import db
+from app.settings import get_settings
+from app.web import done, html_action
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,44 +70,32 @@ def completions():  # type: ignore[no-untyped-def]
 @bp.post("/completions/<int:completion_id>/approve")
 @login_required
 @role_required("admin")
+@html_action("admin.completions")
 def approve(completion_id: int):  # type: ignore[no-untyped-def]
     form = ApproveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        certificate = cert_services.approve_completion(
-            db.session, _actor(), completion_id, note=form.note.data or ""
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("admin.completions"))
-    db.session.commit()
-    flash(f"Approved; certificate {certificate.serial} issued.", "success")
-    return redirect(url_for("admin.completions"))
+    certificate = cert_services.approve_completion(
+        db.session,
+        _actor(),
+        completion_id,
+        note=form.note.data or "",
+        settings=get_settings().issuer,
+    )
+    return done(url_for("admin.completions"), f"Approved; certificate {certificate.serial} issued.")
 
 
 @bp.post("/completions/<int:completion_id>/reject")
 @login_required
 @role_required("admin")
+@html_action("admin.completions")
 def reject(completion_id: int):  # type: ignore[no-untyped-def]
     form = RejectForm()
     if not form.validate_on_submit():
         flash("Say why the completion is rejected: the trainee will see it.", "error")
         return redirect(url_for("admin.completions"))
-    try:
-        cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("admin.completions"))
-    db.session.commit()
-    flash("Completion rejected; the trainee sees your note.", "success")
-    return redirect(url_for("admin.completions"))
+    cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
+    return done(url_for("admin.completions"), "Completion rejected; the trainee sees your note.")
 
 
 @bp.get("/completions.csv")
@@ -176,46 +165,37 @@ def _certificate_id(value: str) -> uuid.UUID:
 @bp.post("/certificates/<string:certificate_id>/revoke")
 @login_required
 @role_required("admin")
+@html_action("admin.certificates")
 def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
     form = RevokeForm()
     if not form.validate_on_submit():
         flash("A reason is required to revoke a certificate.", "error")
         return redirect(url_for("admin.certificates"))
-    try:
-        certificate = cert_services.revoke_certificate(
-            db.session, _actor(), _certificate_id(certificate_id), form.reason.data or ""
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("admin.certificates"))
-    db.session.commit()
-    flash(f"Certificate {certificate.serial} revoked.", "success")
-    return redirect(url_for("admin.certificates"))
+    certificate = cert_services.revoke_certificate(
+        db.session,
+        _actor(),
+        _certificate_id(certificate_id),
+        form.reason.data or "",
+        settings=get_settings().issuer,
+    )
+    return done(url_for("admin.certificates"), f"Certificate {certificate.serial} revoked.")
 
 
 @bp.post("/certificates/<string:certificate_id>/reissue")
 @login_required
 @role_required("admin")
+@html_action("admin.certificates")
 def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        certificate = cert_services.reissue_certificate(
-            db.session, _actor(), _certificate_id(certificate_id)
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message, "error")
-        return redirect(url_for("admin.certificates"))
-    db.session.commit()
-    flash(f"Re-issued as {certificate.serial}; the old certificate is revoked.", "success")
-    return redirect(url_for("admin.certificates"))
+    certificate = cert_services.reissue_certificate(
+        db.session, _actor(), _certificate_id(certificate_id), settings=get_settings().issuer
+    )
+    return done(
+        url_for("admin.certificates"),
+        f"Re-issued as {certificate.serial}; the old certificate is revoked.",
+    )
 
 
 # ---------------------------------------------------------------- users and audit
@@ -245,6 +225,7 @@ def _user_or_404(user_id: int) -> User:
 @bp.post("/users/<int:user_id>/role")
 @login_required
 @role_required("admin")
+@html_action()
 def set_role(user_id: int):  # type: ignore[no-untyped-def]
     form = RoleForm()
     if not form.validate_on_submit():
@@ -254,14 +235,13 @@ def set_role(user_id: int):  # type: ignore[no-untyped-def]
         flash("You cannot change your own role.", "error")
         return redirect(url_for("admin.users"))
     auth_services.set_role(db.session, _actor(), user, form.role.data or "")
-    db.session.commit()
-    flash(f"{user.email} is now {user.role.value}.", "success")
-    return redirect(url_for("admin.users"))
+    return done(url_for("admin.users"), f"{user.email} is now {user.role.value}.")
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @login_required
 @role_required("admin")
+@html_action()
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     form = ActionForm()
     if not form.validate_on_submit():
@@ -271,9 +251,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("admin.users"))
     auth_services.deactivate(db.session, _actor(), user)
-    db.session.commit()
-    flash(f"{user.email} is deactivated and signed out everywhere.", "success")
-    return redirect(url_for("admin.users"))
+    return done(url_for("admin.users"), f"{user.email} is deactivated and signed out everywhere.")
 
 
 @bp.get("/audit")

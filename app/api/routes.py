@@ -9,8 +9,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth import services
+from app.auth.throttle import (
+    authenticate_throttled,
+    login_ip_limit,
+    login_pair_limit,
+    login_throttle,
+)
 from app.errors import json_error
-from app.extensions import ErrorEnvelope, csrf, db, limiter, request_email_key
+from app.extensions import ErrorEnvelope, csrf, db, rate_limit_key
 
 blp = Blueprint(
     "api_auth",
@@ -42,29 +48,19 @@ class Me(Schema):
     jurisdiction = fields.String()
 
 
-def _ip_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT_IP"]
-
-
-def _account_limit() -> str:
-    from flask import current_app
-
-    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
-
-
 @blp.route("/tokens", methods=["POST"])
 @csrf.exempt  # no session: the credentials are in the body, the token only in the response
-@limiter.limit(_ip_limit, scope="login-ip")
-@limiter.limit(_account_limit, key_func=request_email_key, scope="login-account")
+@login_ip_limit
+@login_pair_limit
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenCreated)
 @blp.alt_response(401, schema=ErrorEnvelope, description="Invalid e-mail or password.")
 def create_token(body: dict[str, Any]) -> Any:
     """Exchange e-mail and password for a personal access token."""
     try:
-        user = services.authenticate(db.session, body["email"], body["password"])
+        user = authenticate_throttled(
+            db.session, login_throttle(), body["email"], body["password"], rate_limit_key()
+        )
     except services.InvalidCredentials as exc:
         db.session.commit()  # keep the audit row of the failure
         return json_error(401, exc.code, exc.message)

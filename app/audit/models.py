@@ -1,4 +1,7 @@
-"""AuditEvent: one append-only row per privileged or security-relevant action."""
+"""AuditEvent: one append-only row per privileged or security-relevant action.
+
+Append-only twice over: on PostgreSQL a trigger (migration ``audit_chain``) refuses UPDATE and
+DELETE of any row, and on both databases each row carries the hash of the one before."""
 
 from __future__ import annotations
 
@@ -24,5 +27,8 @@ class AuditEvent(Base):
     subject_type: Mapped[str | None] = mapped_column(sa.String(50))
     subject_id: Mapped[str | None] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # The hash chain (app/audit/chain.py): the previous event's hash and this one's.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # no forks
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     __table_args__ = (sa.Index("ix_audit_events_subject", "subject_type", "subject_id"),)

@@ -2,34 +2,94 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.audit.chain import GENESIS, ChainBreak, ChainedEvent, event_hash, verify_chain
 from app.audit.models import AuditEvent
 
-if TYPE_CHECKING:
-    from app.auth.models import User
+# Any constant: the key of the PostgreSQL advisory lock that orders appends to the chain.
+_CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
+
+
+class Actor(Protocol):
+    """Who acted: a user (``app.auth.models.User``); audit sits below auth and needs only the id."""
+
+    id: int
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     subject_type: str | None = None,
     subject_id: Any = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event for ``action`` by ``actor`` (None = the system or anonymous)."""
+    """Append one audit event for ``action`` by ``actor`` (None = the system or anonymous),
+    chained to the event before it.
+
+    On PostgreSQL a transaction-scoped advisory lock orders concurrent appends (held until the
+    caller commits); SQLite already admits one writer at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    prev_hash = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = prev_hash or GENESIS
+    at = clock.utcnow()
+    actor_id = actor.id if actor is not None else None
+    subject = None if subject_id is None else str(subject_id)
+    # Stored as JSON: hash what the database will give back (tuples become lists, and so on).
+    content = json.loads(json.dumps(details or {}, default=str))
     event = AuditEvent(
-        at=clock.utcnow(),
-        actor_id=actor.id if actor is not None else None,
+        at=at,
+        actor_id=actor_id,
         action=action,
         subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
-        details=details or {},
+        subject_id=subject,
+        details=content,
+        prev_hash=prev_hash,
+        hash=event_hash(prev_hash, at, actor_id, action, subject_type, subject, content),
     )
     session.add(event)
     session.flush()
     return event
+
+
+def verify(session: Session, batch: int = 1000) -> tuple[int, list[ChainBreak]]:
+    """Check the whole chain in id order; returns (events checked, breaks)."""
+    count = 0
+
+    def rows() -> Any:
+        nonlocal count
+        last_id = 0
+        while True:
+            chunk = session.scalars(
+                sa.select(AuditEvent)
+                .where(AuditEvent.id > last_id)
+                .order_by(AuditEvent.id)
+                .limit(batch)
+            ).all()
+            if not chunk:
+                return
+            for row in chunk:
+                count += 1
+                yield ChainedEvent(
+                    row.id,
+                    row.at,
+                    row.actor_id,
+                    row.action,
+                    row.subject_type,
+                    row.subject_id,
+                    row.details,
+                    row.prev_hash,
+                    row.hash,
+                )
+            last_id = chunk[-1].id
+
+    breaks = verify_chain(rows())
+    return count, breaks

@@ -24,19 +24,19 @@ from app.auth.forms import (
     TokenForm,
 )
 from app.auth.models import ApiToken
+from app.auth.throttle import (
+    authenticate_throttled,
+    login_ip_limit,
+    login_pair_limit,
+    login_throttle,
+)
 from app.errors import DomainError
-from app.extensions import db, limiter, request_email_key
+from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
+from app.settings import get_settings
+from app.web import done, form_errors, html_action
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_ip_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_IP"]
-
-
-def _login_account_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
 
 
 @bp.get("/")
@@ -66,12 +66,19 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="register")
 def register():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(
+            form,
+            catch=DomainError,
+            flash=True,
+            email=(services.EmailTaken, services.InvalidEmail),
+            password=services.WeakPassword,
+        ) as outcome:
             user = services.register_user(
                 db.session,
                 None,
@@ -82,20 +89,7 @@ def register():  # type: ignore[no-untyped-def]
                 licence_number=form.licence_number.data or "",
                 jurisdiction=form.jurisdiction.data or "",
             )
-        except services.EmailTaken as exc:
-            db.session.rollback()
-            form.email.errors = [exc.message]
-        except services.InvalidEmail as exc:
-            db.session.rollback()
-            form.email.errors = [exc.message]
-        except services.WeakPassword as exc:
-            db.session.rollback()
-            form.password.errors = [exc.message]
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if outcome.ok:
             session.clear()
             login_user(user)
             flash("Welcome! Your account has been created.", "success")
@@ -105,10 +99,8 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"], scope="login-ip")
-@limiter.limit(
-    _login_account_limit, key_func=request_email_key, methods=["POST"], scope="login-account"
-)
+@login_ip_limit
+@login_pair_limit
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if request.method == "GET":
@@ -116,15 +108,16 @@ def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data, url_for("auth.home")))
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(
-                db.session, form.email.data or "", form.password.data or ""
+        # keep=True: a failed log-in commits too, keeping its audit row.
+        with form_errors(form, keep=True, password=services.InvalidCredentials) as outcome:
+            user = authenticate_throttled(
+                db.session,
+                login_throttle(),
+                form.email.data or "",
+                form.password.data or "",
+                rate_limit_key(),
             )
-        except services.InvalidCredentials as exc:
-            db.session.commit()  # keep the audit row of the failure
-            form.password.errors = [exc.message]
-        else:
-            db.session.commit()
+        if outcome.ok:
             session.clear()
             login_user(user)
             return redirect(safe_next(form.next.data, url_for("auth.home")))
@@ -133,14 +126,13 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/logout")
+@html_action()
 def logout():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         services.logout(db.session, current_user._get_current_object())
-        db.session.commit()
     logout_user()
     session.clear()
-    flash("You have been logged out.", "success")
-    return redirect(url_for("auth.login"))
+    return done(url_for("auth.login"), "You have been logged out.")
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -203,12 +195,12 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")
 @login_required
+@html_action()
 def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     form = EmptyForm()
     if form.validate_on_submit():
         services.revoke_token(db.session, current_user._get_current_object(), token_id)
-        db.session.commit()
-        flash("Token revoked.", "success")
+        return done(url_for("auth.profile"), "Token revoked.")
     return redirect(url_for("auth.profile"))
 
 
@@ -218,16 +210,11 @@ def password():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(
+            form, current=services.InvalidCredentials, new=services.WeakPassword
+        ) as outcome:
             services.change_password(db.session, user, form.current.data or "", form.new.data or "")
-        except services.InvalidCredentials as exc:
-            db.session.rollback()
-            form.current.errors = [exc.message]
-        except services.WeakPassword as exc:
-            db.session.rollback()
-            form.new.errors = [exc.message]
-        else:
-            db.session.commit()
+        if outcome.ok:
             # Other sessions are now invalid; keep this one by logging in again.
             session.clear()
             login_user(user)

@@ -1,1 +1,1 @@
-"""Question banks: content, import/export, analysis."""
+"""Question banks: content, import/export."""

@@ -131,7 +131,4 @@ def stats_command(as_json: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.banks.stats_cli import stats as stats_group
-
     app.cli.add_command(banks_cli)
-    app.cli.add_command(stats_group)

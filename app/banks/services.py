@@ -34,7 +34,6 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-IMPORTED_TOPIC = "imported"
 
 
 @dataclass
@@ -127,7 +126,7 @@ def import_bank(
                 None,
             )
     for lc in bank.cases.values():
-        _upsert_case(
+        upsert_case(
             session, lc.case, topics[lc.topic], bank, topics, existing, media, actor, report
         )
     for position, module in enumerate(bank.modules.values()):
@@ -237,7 +236,7 @@ def _new_version(
     return version
 
 
-def _upsert_case(
+def upsert_case(
     session: Session,
     case: Case,
     topic: m.Topic,
@@ -248,6 +247,11 @@ def _upsert_case(
     actor: User | None,
     report: ImportReport,
 ) -> None:
+    """Write a case and its steps' questions as the import does; a new version only on change.
+
+    Also the studio's way to save a case, so a case saved there has the same rows and content
+    hash as its YAML twin.
+    """
     row = session.scalar(sa.select(m.Case).where(m.Case.key == case.key))
     label = f"case {case.key}"
     if row is None:

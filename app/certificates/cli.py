@@ -23,8 +23,8 @@ from flask.cli import AppGroup
 from app import clock
 from app.certificates import credential as cred
 from app.certificates import keys
-from app.certificates.services import IssuerSettings, current_settings
 from app.extensions import db
+from app.settings import IssuerSettings, get_settings
 
 certs_cli = AppGroup("certs", help="Certificates: verify credentials, manage the signing key.")
 
@@ -137,7 +137,7 @@ def verify_command(file: Path, issuer_profile: Path | None) -> None:
         click.echo(f"INVALID: {file} is not a JSON file: {exc}")
         sys.exit(1)
     profile = json.loads(issuer_profile.read_text(encoding="utf-8")) if issuer_profile else None
-    checks = verify_document(doc, current_settings(), profile)
+    checks = verify_document(doc, get_settings().issuer, profile)
     for check in checks:
         click.echo(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.message}")
     failures = [c for c in checks if not c.passed]
@@ -152,7 +152,7 @@ def rotate_key_command() -> None:
     """Generate a new signing key; old public keys stay published so old certificates verify."""
     from app.audit.services import record
 
-    settings = current_settings()
+    settings = get_settings().issuer
     try:
         row = keys.rotate_key(db.session, settings.instance_path, settings.signing_key)
     except keys.SigningKeyError as exc:

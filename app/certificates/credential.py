@@ -568,81 +568,71 @@ def _verify_one_proof(
     return f"eddsa-rdfc-2022 signature valid ({vm})"
 
 
-def verify_credential(
-    doc: Mapping[str, Any],
-    resolve_public_key: Callable[[str], Ed25519PublicKey | None],
-    now: datetime,
-    *,
-    require_issuer_controlled_method: bool = True,
-) -> VerificationResult:
-    """Verify a signed credential offline; never raises for a bad credential.
-
-    ``resolve_public_key(verificationMethod)`` returns the trusted key or None. With
-    ``require_issuer_controlled_method`` the verification method (minus its ``#fragment``)
-    must equal the issuer id. ``proof`` may be an object or an array (every proof must be a
-    valid eddsa-rdfc-2022 proof). The schema check applies to Open Badge credentials only;
-    a single-object ``proof`` is treated as a one-element array for it.
-    """
-    _require_aware(now)
-    checks: list[Check] = []
-    vm: str | None = None
-    if not isinstance(doc, Mapping):
-        return VerificationResult(False, [Check("jsonld", False, "not a JSON object")])
-
+def _jsonld_check(doc: Mapping[str, Any]) -> Check:
     try:
         check_no_dropped_terms(doc)
-        checks.append(Check("jsonld", True, "all terms defined by the pinned contexts"))
+        return Check("jsonld", True, "all terms defined by the pinned contexts")
     except CredentialError as exc:
-        checks.append(Check("jsonld", False, str(exc)))
+        return Check("jsonld", False, str(exc))
 
+
+def _signature_check(
+    doc: Mapping[str, Any],
+    resolve_public_key: Callable[[str], Ed25519PublicKey | None],
+    require_issuer_controlled_method: bool,
+) -> tuple[Check, str | None]:
+    """Every proof checked; the verification method of the first proof that names one."""
+    vm: str | None = None
     proofs = doc.get("proof")
     if proofs is None:
-        checks.append(Check("signature", False, "credential has no proof"))
-    else:
-        proof_list = proofs if isinstance(proofs, list) else [proofs]
-        unsecured = {k: v for k, v in doc.items() if k != "proof"}
-        messages: list[str] = []
-        passed = bool(proof_list)
-        if not proof_list:
-            messages.append("proof array is empty")
-        for proof in proof_list:
-            if isinstance(proof, Mapping) and isinstance(proof.get("verificationMethod"), str):
-                vm = vm or proof["verificationMethod"]
-            try:
-                messages.append(
-                    _verify_one_proof(
-                        unsecured,
-                        proof,
-                        _issuer_id(doc),
-                        resolve_public_key,
-                        require_issuer_controlled_method,
-                    )
-                )
-            except CredentialError as exc:
-                passed = False
-                messages.append(str(exc))
-            except Exception as exc:  # a malformed credential must not crash the verifier
-                passed = False
-                messages.append(f"proof could not be checked: {exc}")
-        checks.append(Check("signature", passed, "; ".join(messages)))
-
-    types = _types(doc)
-    if "OpenBadgeCredential" in types or "AchievementCredential" in types:
-        candidate = dict(doc)
-        note = ""
-        if isinstance(candidate.get("proof"), Mapping):
-            candidate["proof"] = [candidate["proof"]]
-            note = " (single proof object treated as an array)"
+        return Check("signature", False, "credential has no proof"), vm
+    proof_list = proofs if isinstance(proofs, list) else [proofs]
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    messages: list[str] = []
+    passed = bool(proof_list)
+    if not proof_list:
+        messages.append("proof array is empty")
+    for proof in proof_list:
+        if isinstance(proof, Mapping) and isinstance(proof.get("verificationMethod"), str):
+            vm = vm or proof["verificationMethod"]
         try:
-            validate_schema(candidate)
-            checks.append(
-                Check("schema", True, "matches the OB 3.0 AchievementCredential schema" + note)
+            messages.append(
+                _verify_one_proof(
+                    unsecured,
+                    proof,
+                    _issuer_id(doc),
+                    resolve_public_key,
+                    require_issuer_controlled_method,
+                )
             )
         except CredentialError as exc:
-            checks.append(Check("schema", False, str(exc)))
-    else:
-        checks.append(Check("schema", True, "not an Open Badge credential; no schema applies"))
+            passed = False
+            messages.append(str(exc))
+        except Exception as exc:  # a malformed credential must not crash the verifier
+            passed = False
+            messages.append(f"proof could not be checked: {exc}")
+    return Check("signature", passed, "; ".join(messages)), vm
 
+
+def _schema_check(doc: Mapping[str, Any]) -> Check:
+    types = _types(doc)
+    if "OpenBadgeCredential" not in types and "AchievementCredential" not in types:
+        return Check("schema", True, "not an Open Badge credential; no schema applies")
+    candidate = dict(doc)
+    note = ""
+    if isinstance(candidate.get("proof"), Mapping):
+        candidate["proof"] = [candidate["proof"]]
+        note = " (single proof object treated as an array)"
+    try:
+        validate_schema(candidate)
+        return Check("schema", True, "matches the OB 3.0 AchievementCredential schema" + note)
+    except CredentialError as exc:
+        return Check("schema", False, str(exc))
+
+
+def _validity_checks(doc: Mapping[str, Any], now: datetime) -> list[Check]:
+    """``validFrom`` and ``validUntil`` against ``now``."""
+    checks: list[Check] = []
     if "validFrom" in doc:
         try:
             valid_from = parse_datetime(doc["validFrom"])
@@ -666,7 +656,30 @@ def verify_credential(
             checks.append(Check("validUntil", False, str(exc)))
     else:
         checks.append(Check("validUntil", True, "no expiry"))
+    return checks
 
+
+def verify_credential(
+    doc: Mapping[str, Any],
+    resolve_public_key: Callable[[str], Ed25519PublicKey | None],
+    now: datetime,
+    *,
+    require_issuer_controlled_method: bool = True,
+) -> VerificationResult:
+    """Verify a signed credential offline; never raises for a bad credential.
+
+    ``resolve_public_key(verificationMethod)`` returns the trusted key or None. With
+    ``require_issuer_controlled_method`` the verification method (minus its ``#fragment``)
+    must equal the issuer id. ``proof`` may be an object or an array (every proof must be a
+    valid eddsa-rdfc-2022 proof). The schema check applies to Open Badge credentials only;
+    a single-object ``proof`` is treated as a one-element array for it.
+    """
+    _require_aware(now)
+    if not isinstance(doc, Mapping):
+        return VerificationResult(False, [Check("jsonld", False, "not a JSON object")])
+    checks = [_jsonld_check(doc)]
+    signature, vm = _signature_check(doc, resolve_public_key, require_issuer_controlled_method)
+    checks += [signature, _schema_check(doc), *_validity_checks(doc, now)]
     return VerificationResult(all(c.passed for c in checks), checks, vm)
 
 
@@ -755,39 +768,8 @@ def _credits(value: Any) -> float:
     return hours
 
 
-def build_credential(
-    *,
-    credential_id: str,
-    issuer: Mapping[str, Any],
-    achievement: Mapping[str, Any],
-    learner: Mapping[str, Any],
-    valid_from: datetime,
-    valid_until: datetime | None,
-    status_list_credential_url: str,
-    status_index: int,
-    name: str | None = None,
-    description: str | None = None,
-    activity_start: datetime | None = None,
-    activity_end: datetime | None = None,
-    result_value: str | None = None,
-    email_salt: str | None = None,
-    name_identifier: bool = True,
-) -> dict[str, Any]:
-    """Build an unsigned OB 3.0 ``OpenBadgeCredential`` (VC Data Model 2.0).
-
-    ``issuer``: id, name, url (+ optional email, description, phone, image).
-    ``achievement``: id, name, description, criteria (narrative string or Criteria object;
-    alias criteria_narrative), ce_hours (alias credits / creditsEarned) and optionally
-    achievement_type (default "Certificate"), human_code, field_of_study, image.
-    ``learner``: name, email, optional licence_number.
-
-    The learner's e-mail appears only hashed (salted ``IdentityObject``); the learner's name
-    is ``credentialSubject.name`` and, with ``name_identifier``, also an ``IdentityObject``
-    of identityType "name". CE hours go to ``creditsEarned`` (subject) and
-    ``creditsAvailable`` (achievement). The result is checked for dropped JSON-LD terms and
-    against the OB schema before it is returned.
-    """
-    credential_id = _require_url("credential_id", credential_id)
+def _issuer_profile(issuer: Mapping[str, Any]) -> dict[str, Any]:
+    """The issuer's ``Profile``: id, name, url (+ optional email, description, phone, image)."""
     iss = dict(issuer)
     unknown = set(iss) - _ISSUER_KEYS
     if unknown:
@@ -804,7 +786,11 @@ def build_credential(
             issuer_obj[key] = _require_str(f"issuer {key}", iss[key])
     if iss.get("image") is not None:
         issuer_obj["image"] = _image("issuer image", iss["image"])
+    return issuer_obj
 
+
+def _achievement(achievement: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Achievement``; its CE hours are ``creditsAvailable``."""
     ach = _canonical_keys("achievement", achievement, _ACHIEVEMENT_ALIASES)
     criteria = ach.get("criteria")
     if isinstance(criteria, str):
@@ -828,7 +814,20 @@ def build_credential(
             achievement_obj[key] = _require_str(f"achievement {key}", ach[key])
     if "image" in ach:
         achievement_obj["image"] = _image("achievement image", ach["image"])
+    return achievement_obj
 
+
+def _subject(
+    learner: Mapping[str, Any],
+    achievement_obj: dict[str, Any],
+    *,
+    email_salt: str | None,
+    name_identifier: bool,
+    activity_start: datetime | None,
+    activity_end: datetime | None,
+    result_value: str | None,
+) -> dict[str, Any]:
+    """The ``AchievementSubject``: the learner (e-mail hashed), dates, credits and result."""
     lrn = _canonical_keys("learner", learner, _LEARNER_ALIASES)
     learner_name = _require_str("learner name", lrn.get("name"))
     email = _require_str("learner email", lrn.get("email"))
@@ -862,16 +861,74 @@ def build_credential(
         subject["activityStartDate"] = format_datetime(activity_start)
     if activity_end is not None:
         subject["activityEndDate"] = format_datetime(activity_end)
-    subject["creditsEarned"] = hours
+    subject["creditsEarned"] = achievement_obj["creditsAvailable"]
     result: dict[str, Any] = {"type": ["Result"], "status": "Completed"}
     if result_value is not None:
         result["value"] = _require_str("result value", result_value)
     subject["result"] = [result]
     subject["achievement"] = achievement_obj
+    return subject
 
+
+def _status_entry(status_list_credential_url: str, status_index: int) -> dict[str, Any]:
+    """The credential's revocation entry in a bitstring status list."""
     if isinstance(status_index, bool) or not isinstance(status_index, int) or status_index < 0:
         raise CredentialError("status_index must be a non-negative integer")
     status_url = _require_url("status_list_credential_url", status_list_credential_url)
+    return {
+        "id": f"{status_url}#{status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(status_index),
+        "statusListCredential": status_url,
+    }
+
+
+def build_credential(
+    *,
+    credential_id: str,
+    issuer: Mapping[str, Any],
+    achievement: Mapping[str, Any],
+    learner: Mapping[str, Any],
+    valid_from: datetime,
+    valid_until: datetime | None,
+    status_list_credential_url: str,
+    status_index: int,
+    name: str | None = None,
+    description: str | None = None,
+    activity_start: datetime | None = None,
+    activity_end: datetime | None = None,
+    result_value: str | None = None,
+    email_salt: str | None = None,
+    name_identifier: bool = True,
+) -> dict[str, Any]:
+    """Build an unsigned OB 3.0 ``OpenBadgeCredential`` (VC Data Model 2.0).
+
+    ``issuer``: id, name, url (+ optional email, description, phone, image).
+    ``achievement``: id, name, description, criteria (narrative string or Criteria object;
+    alias criteria_narrative), ce_hours (alias credits / creditsEarned) and optionally
+    achievement_type (default "Certificate"), human_code, field_of_study, image.
+    ``learner``: name, email, optional licence_number.
+
+    The learner's e-mail appears only hashed (salted ``IdentityObject``); the learner's name
+    is ``credentialSubject.name`` and, with ``name_identifier``, also an ``IdentityObject``
+    of identityType "name". CE hours go to ``creditsEarned`` (subject) and
+    ``creditsAvailable`` (achievement). The result is checked for dropped JSON-LD terms and
+    against the OB schema before it is returned.
+    """
+    credential_id = _require_url("credential_id", credential_id)
+    issuer_obj = _issuer_profile(issuer)
+    achievement_obj = _achievement(achievement)
+    subject = _subject(
+        learner,
+        achievement_obj,
+        email_salt=email_salt,
+        name_identifier=name_identifier,
+        activity_start=activity_start,
+        activity_end=activity_end,
+        result_value=result_value,
+    )
+    status = _status_entry(status_list_credential_url, status_index)
 
     doc: dict[str, Any] = {
         "@context": [CREDENTIALS_V2_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
@@ -888,13 +945,7 @@ def build_credential(
             raise CredentialError("valid_until must be after valid_from")
         doc["validUntil"] = format_datetime(valid_until)
     doc["credentialSubject"] = subject
-    doc["credentialStatus"] = {
-        "id": f"{status_url}#{status_index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": str(status_index),
-        "statusListCredential": status_url,
-    }
+    doc["credentialStatus"] = status
     doc["credentialSchema"] = [
         {"id": ACHIEVEMENT_CREDENTIAL_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,22 +50,25 @@ def _date(value: datetime) -> str:
 
 
 # Scripts DejaVu Sans lacks (Chinese, Japanese, Korean): a system font is used as a fallback
-# when one is installed (Debian: fonts-wqy-microhei, fonts-droid-fallback), or the files listed in
-# CERTIFICATE_FALLBACK_FONTS (separated by os.pathsep). Without one those glyphs are missing.
+# when one is installed (Debian: fonts-wqy-microhei, fonts-droid-fallback), or the files of the
+# CERTIFICATE_FALLBACK_FONTS setting, passed in. Without one those glyphs are missing.
 DEFAULT_FALLBACK_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Chinese, Japanese kana, Korean
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 )
 
 
-def fallback_fonts() -> list[str]:
-    configured = os.environ.get("CERTIFICATE_FALLBACK_FONTS")
-    candidates = configured.split(os.pathsep) if configured is not None else DEFAULT_FALLBACK_FONTS
+def fallback_fonts(configured: Sequence[str] | None = None) -> list[str]:
+    """The fallback font files that exist: ``configured`` (the setting; None: the system's)."""
+    candidates = DEFAULT_FALLBACK_FONTS if configured is None else configured
     return [path for path in candidates if path and Path(path).is_file()]
 
 
-def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
-    """The PDF bytes. ``paper``: "a4" or "letter" (both landscape)."""
+def render_certificate_pdf(
+    data: CertificatePrint, paper: str = "a4", fonts: Sequence[str] | None = None
+) -> bytes:
+    """The PDF bytes. ``paper``: "a4" or "letter" (both landscape). ``fonts``: the
+    ``certificate_fallback_fonts`` setting (None: the system's CJK fonts)."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {sorted(PAPERS)}")
     pdf = FPDF(orientation="landscape", unit="mm", format=PAPERS[paper])
@@ -78,14 +81,28 @@ def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     fallbacks = []
-    for number, path in enumerate(fallback_fonts()):
+    for number, path in enumerate(fallback_fonts(fonts)):
         pdf.add_font(f"Fallback{number}", "", path)
         fallbacks.append(f"Fallback{number}")
     if fallbacks:
         pdf.set_fallback_fonts(fallbacks, exact_match=False)
     pdf.add_page()
-    w, h = pdf.w, pdf.h
+    _draw_front(pdf, data)
+    _draw_signatory_and_verification(pdf, data)
 
+    pdf.embed_file(
+        basename=f"{data.serial}.credential.json",
+        bytes=json.dumps(data.credential, indent=2, ensure_ascii=False).encode("utf-8"),
+        desc="Open Badges 3.0 credential signed with eddsa-rdfc-2022",
+        mime_type="application/ld+json",
+        modification_date=data.issued_at,
+    )
+    return bytes(pdf.output())
+
+
+def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
+    """The frame, the title and who completed what, with CE hours and dates."""
+    w, h = pdf.w, pdf.h
     # Frame.
     pdf.set_draw_color(8, 68, 102)
     pdf.set_line_width(1.2)
@@ -137,7 +154,10 @@ def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
         align="C",
     )
 
-    # Signatory (left) and verification (right).
+
+def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
+    """The signatory (left) and the QR code and link to verify the certificate (right)."""
+    w, h = pdf.w, pdf.h
     base = h - 52
     pdf.set_draw_color(27, 31, 36)
     pdf.line(28, base + 12, 110, base + 12)
@@ -167,12 +187,3 @@ def render_certificate_pdf(data: CertificatePrint, paper: str = "a4") -> bytes:
     pdf.set_text_color(74, 85, 96)
     pdf.set_xy(qr_x - text_w - 4, base + 19)
     pdf.cell(text_w, 5, "The signed Open Badges 3.0 credential is attached to this PDF", align="R")
-
-    pdf.embed_file(
-        basename=f"{data.serial}.credential.json",
-        bytes=json.dumps(data.credential, indent=2, ensure_ascii=False).encode("utf-8"),
-        desc="Open Badges 3.0 credential signed with eddsa-rdfc-2022",
-        mime_type="application/ld+json",
-        modification_date=data.issued_at,
-    )
-    return bytes(pdf.output())

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -26,8 +26,8 @@ from app import clock
 from app.certificates import keys, pdf, queries
 from app.certificates.credential import CREDENTIALS_V2_CONTEXT, OB_CONTEXT
 from app.certificates.models import Certificate, CertificatePdf, StatusList
-from app.certificates.services import IssuerSettings, current_settings
 from app.extensions import db, limiter
+from app.settings import IssuerSettings, get_settings
 
 bp = Blueprint("certificates", __name__)
 
@@ -36,13 +36,7 @@ MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 
 
 def verify_rate_limit() -> str:
-    import os
-
-    return (
-        current_app.config.get("VERIFY_RATE_LIMIT")
-        or os.environ.get("VERIFY_RATE_LIMIT")
-        or "60/minute"
-    )
+    return get_settings().verify_rate_limit
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
@@ -66,7 +60,7 @@ def _json_response(data: Any, mimetype: str = "application/json", **headers: str
 @login_required
 def mine():  # type: ignore[no-untyped-def]
     """The trainee's certificates and completions (with review notes)."""
-    settings = current_settings()
+    settings = get_settings().issuer
     certificates = queries.certificates_for_user(db.session, current_user)
     rows = [
         {
@@ -103,9 +97,14 @@ def _print_data(certificate: Certificate, settings: IssuerSettings) -> pdf.Certi
     )
 
 
-def cached_pdf(certificate: Certificate, paper: str, settings: IssuerSettings) -> bytes:
+def cached_pdf(
+    certificate: Certificate,
+    paper: str,
+    settings: IssuerSettings,
+    fonts: Sequence[str] | None = None,
+) -> bytes:
     """The PDF, rendered once per certificate, paper and template version (kept in the DB,
-    so every app server shares it)."""
+    so every app server shares it). ``fonts``: the certificate fallback fonts setting."""
     import sqlalchemy as sa
     from sqlalchemy.exc import IntegrityError
 
@@ -117,7 +116,7 @@ def cached_pdf(certificate: Certificate, paper: str, settings: IssuerSettings) -
     data = db.session.scalar(lookup)
     if data is not None:
         return data
-    data = pdf.render_certificate_pdf(_print_data(certificate, settings), paper)
+    data = pdf.render_certificate_pdf(_print_data(certificate, settings), paper, fonts)
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -147,7 +146,8 @@ def download_pdf(certificate_id: str) -> Response:
     paper = request.args.get("paper", "a4")
     if paper not in pdf.PAPERS:
         paper = "a4"
-    data = cached_pdf(certificate, paper, current_settings())
+    settings = get_settings()
+    data = cached_pdf(certificate, paper, settings.issuer, settings.certificate_fallback_fonts)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{certificate.serial}-{paper}.pdf"'
@@ -193,7 +193,7 @@ def verify(code: str):  # type: ignore[no-untyped-def]
     certificate = queries.certificate_by_code(db.session, code)
     if certificate is None:
         return render_template("certificates/verify_unknown.html"), 404
-    settings = current_settings()
+    settings = get_settings().issuer
     response = Response(
         render_template(
             "certificates/verify.html",
@@ -239,7 +239,7 @@ def issuer_profile(settings: IssuerSettings) -> dict[str, Any]:
 def issuer():  # type: ignore[no-untyped-def]
     """JSON-LD issuer profile (also the controller document of the signing keys)."""
     return _json_response(
-        issuer_profile(current_settings()), JSON_LD, Cache_Control="public, max-age=300"
+        issuer_profile(get_settings().issuer), JSON_LD, Cache_Control="public, max-age=300"
     )
 
 

@@ -12,7 +12,7 @@ import calendar
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from app.certificates.models import (
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.quiz.models import Attempt
+from app.settings import IssuerSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,54 +47,11 @@ STATUS_INDEX_STRIDE = 40_503
 CODE_BYTES = 18  # 144 random bits
 
 
-@dataclass(frozen=True)
-class IssuerSettings:
-    """Where the issuer lives and what it is called; built from the app config."""
-
-    base_url: str
-    name: str
-    signatory: str
-    instance_path: str
-    signing_key: str | None
-    email: str | None = None
-
-    @property
-    def issuer_id(self) -> str:
-        return f"{self.base_url}/issuer"
-
-    def verify_url(self, code: str) -> str:
-        return f"{self.base_url}/verify/{code}"
-
-    def status_list_url(self, list_id: int) -> str:
-        return f"{self.base_url}/status/{list_id}"
-
-    def verification_method(self, kid: str) -> str:
-        return f"{self.issuer_id}#key-{kid}"
-
-    @classmethod
-    def from_config(cls, config: Any) -> IssuerSettings:
-        return cls(
-            base_url=str(config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")).rstrip("/"),
-            name=config.get("ISSUER_NAME") or "Dry Needling Academy",
-            signatory=config.get("CERT_SIGNATORY") or "Registrar, Dry Needling Academy",
-            instance_path=config["INSTANCE_PATH"],
-            signing_key=config.get("SIGNING_KEY") or None,
-            email=config.get("ISSUER_EMAIL") or None,
-        )
-
-
-def current_settings() -> IssuerSettings:
-    """Settings of the running app (services called from hooks have no other source)."""
-    import os
-
-    from flask import current_app
-
-    config = dict(current_app.config)
-    # Read from the environment when app/config.py does not carry them.
-    for name in ("SIGNING_KEY", "ISSUER_NAME", "ISSUER_EMAIL", "CERT_SIGNATORY"):
-        if not config.get(name):
-            config[name] = os.environ.get(name)
-    return IssuerSettings.from_config(config)
+def _required(settings: IssuerSettings | None) -> IssuerSettings:
+    """The issuer settings a signature needs; callers pass ``get_settings().issuer`` in."""
+    if settings is None:
+        raise TypeError("Issuing or revoking needs the issuer settings: pass settings=...")
+    return settings
 
 
 class NotEligible(Conflict):
@@ -243,8 +201,14 @@ def record_completion(
     return completion
 
 
-def on_attempt_graded(session: Session, attempt: Attempt) -> None:
-    """after_grading hook: a passed attempt may complete or renew a program."""
+def on_attempt_graded(
+    session: Session, attempt: Attempt, *, settings: IssuerSettings | None = None
+) -> None:
+    """after_grading hook: a passed attempt may complete or renew a program.
+
+    ``settings`` sign the certificate of a program without review (issued at once); without
+    them such a completion stays pending for an admin to approve.
+    """
     if not attempt.passed:
         return
     slug = session.scalar(sa.select(Module.slug).where(Module.id == attempt.module_id))
@@ -257,7 +221,9 @@ def on_attempt_graded(session: Session, attempt: Attempt) -> None:
     for program in programs:
         if eligibility.is_renewal_pass(slug, program.renewal_module_slug):
             if current_certificate(session, user.id, program.id) is not None:
-                record_completion(session, user, program, attempt=attempt, renewal=True)
+                record_completion(
+                    session, user, program, attempt=attempt, renewal=True, settings=settings
+                )
             continue
         required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
         if slug not in required:
@@ -265,15 +231,32 @@ def on_attempt_graded(session: Session, attempt: Attempt) -> None:
         if _active_completion(session, user.id, program.id, 1) is not None:
             continue
         if program_eligibility(session, user, program).eligible:
-            record_completion(session, user, program, attempt=attempt)
+            record_completion(session, user, program, attempt=attempt, settings=settings)
 
 
-def register_hooks() -> None:
-    """Add the completion hook to the quiz engine (once per process)."""
+def _completion_hook(session: Session, attempt: Attempt) -> None:
+    on_attempt_graded(session, attempt, settings=_issuer_source())
+
+
+def _no_issuer() -> IssuerSettings | None:
+    return None
+
+
+_issuer_source: Callable[[], IssuerSettings | None] = _no_issuer
+
+
+def register_hooks(issuer: Callable[[], IssuerSettings | None]) -> None:
+    """Add the completion hook to the quiz engine (once per process).
+
+    ``issuer`` gives the issuer settings at grading time: create_app passes a function that
+    reads the running app's settings, so the hook gets them passed in like any other caller.
+    """
     from app.quiz.services import after_grading
 
-    if on_attempt_graded not in after_grading:
-        after_grading.append(on_attempt_graded)
+    global _issuer_source
+    _issuer_source = issuer
+    if _completion_hook not in after_grading:
+        after_grading.append(_completion_hook)
 
 
 def _claim_completion(
@@ -518,29 +501,16 @@ def issue_certificate(
     _require_admin(actor)
     if completion.status != CompletionStatus.APPROVED:
         raise Conflict("Only approved completions get a certificate.")
-    settings = settings or current_settings()
+    settings = _required(settings)
     program = session.get(Program, completion.program_id)
     user = session.get(User, completion.user_id)
     if program is None or user is None:
         raise NotFound()
     now = clock.utcnow()
     previous = current_certificate(session, user.id, program.id)
-    if replaces is not None:
-        kind = CertificateKind.REISSUE
-        if previous is not None and previous.id != replaces.id:
-            raise Conflict("Only the current certificate can be re-issued.")
-        previous = replaces
-        valid_until = replaces.valid_until
-    elif completion.cycle > 1:
-        kind = CertificateKind.RENEWAL
-        if previous is None:
-            raise NotEligible("There is no current certificate to renew.")
-        valid_until = add_months(max(now, previous.valid_until), program.validity_months)
-    else:
-        if previous is not None:
-            return previous
-        kind = CertificateKind.INITIAL
-        valid_until = add_months(now, program.validity_months)
+    if replaces is None and completion.cycle <= 1 and previous is not None:
+        return previous
+    kind, previous, valid_until = _kind_and_expiry(completion, program, previous, replaces, now)
 
     key = keys.active_key(session, settings.instance_path, settings.signing_key)
     list_id, index = _allocate_status_index(session, settings, key)
@@ -571,6 +541,46 @@ def issue_certificate(
     certificate.credential = _build_signed(
         settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
     )
+    stored = _store(session, certificate, kind, previous, now)
+    if stored is not certificate:
+        return stored
+    if kind == CertificateKind.REISSUE and previous is not None:
+        resign_status_list(session, previous.status_list_id, settings)
+    _record_issued(session, actor, certificate, program, previous)
+    return certificate
+
+
+def _kind_and_expiry(
+    completion: Completion,
+    program: Program,
+    previous: Certificate | None,
+    replaces: Certificate | None,
+    now: datetime,
+) -> tuple[CertificateKind, Certificate | None, datetime]:
+    """What a new certificate is, the certificate it follows (if any) and its expiry."""
+    if replaces is not None:
+        if previous is not None and previous.id != replaces.id:
+            raise Conflict("Only the current certificate can be re-issued.")
+        return CertificateKind.REISSUE, replaces, replaces.valid_until
+    if completion.cycle > 1:
+        if previous is None:
+            raise NotEligible("There is no current certificate to renew.")
+        valid_until = add_months(max(now, previous.valid_until), program.validity_months)
+        return CertificateKind.RENEWAL, previous, valid_until
+    return CertificateKind.INITIAL, previous, add_months(now, program.validity_months)
+
+
+def _store(
+    session: Session,
+    certificate: Certificate,
+    kind: CertificateKind,
+    previous: Certificate | None,
+    now: datetime,
+) -> Certificate:
+    """Insert ``certificate``, superseding (for a correction, revoking) the one it follows.
+
+    Returns ``certificate``, or the initial certificate a concurrent request inserted first.
+    """
     try:
         with session.begin_nested():
             if kind == CertificateKind.RENEWAL and previous is not None:
@@ -585,12 +595,21 @@ def issue_certificate(
             session.add(certificate)
             session.flush()
     except IntegrityError:
-        winner = current_certificate(session, user.id, program.id)
+        winner = current_certificate(session, certificate.user_id, certificate.program_id)
         if winner is None or kind != CertificateKind.INITIAL:
             raise Conflict("Another certificate was issued at the same moment.") from None
         return winner
-    if kind == CertificateKind.REISSUE and previous is not None:
-        resign_status_list(session, previous.status_list_id, settings)
+    return certificate
+
+
+def _record_issued(
+    session: Session,
+    actor: User | None,
+    certificate: Certificate,
+    program: Program,
+    previous: Certificate | None,
+) -> None:
+    kind = certificate.kind
     record(
         session,
         actor,
@@ -603,12 +622,11 @@ def issue_certificate(
         certificate.id,
         {
             "serial": certificate.serial,
-            "user_id": user.id,
+            "user_id": certificate.user_id,
             "program": program.slug,
             "previous": str(previous.id) if previous is not None and kind != "initial" else None,
         },
     )
-    return certificate
 
 
 def revoke_certificate(
@@ -627,7 +645,7 @@ def revoke_certificate(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("A reason is required to revoke a certificate.")
-    settings = settings or current_settings()
+    settings = _required(settings)
     now = clock.utcnow()
     claimed = session.execute(
         sa.update(Certificate)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -18,6 +17,7 @@ from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
 from app.progress import queries, services
 from app.progress.presenters import answered_view, served_view
+from app.settings import get_settings
 
 blp = Blueprint(
     "api_progress",
@@ -159,11 +159,11 @@ class PracticeFeedbackOut(Schema):
 
 
 def _new_per_day() -> int:
-    return int(current_app.config.get("PRACTICE_NEW_PER_DAY", 10))
+    return get_settings().practice_new_per_day
 
 
 def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+    return get_settings().practice_secret
 
 
 def _mastery_row(r: queries.MasteryRow) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -27,6 +27,10 @@ from app.banks.schema import (
     QuestionBase,
     SingleChoice,
 )
+
+if TYPE_CHECKING:  # annotations only: this module stays free of the database layer
+    from app.banks import models as bm
+    from app.progress.models import PracticeAnswer, ReviewCard
 
 SALT = "practice-item"
 MAX_AGE = timedelta(hours=24)
@@ -43,6 +47,18 @@ class ServedItem:
     objective: str
     nonce: str
     issued_at: datetime
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    """A stored practice answer, what it answered and the card it reviewed (for the pages)."""
+
+    answer: PracticeAnswer
+    version: bm.QuestionVersion
+    question: QuestionBase
+    display: dict[str, Any]
+    card: ReviewCard
+    replayed: bool  # the same served item was answered before: nothing changed
 
 
 def new_nonce() -> str:

@@ -14,10 +14,9 @@ from flask import url_for
 from app.banks import models as bm
 from app.banks.schema import QuestionBase
 from app.progress import practice
-from app.progress.services import PracticeResult
+from app.quiz.display import to_display
 from app.quiz.models import AttemptItem
 from app.quiz.presenters import feedback_view, item_view
-from app.quiz.services import to_display
 
 
 def _transient_item(display: dict[str, Any], response: dict[str, Any] | None) -> AttemptItem:
@@ -47,7 +46,7 @@ def served_view(
     return item_view(_transient_item(display, None), question, media_url=_media_url(version))
 
 
-def answered_view(result: PracticeResult) -> dict[str, Any]:
+def answered_view(result: practice.PracticeResult) -> dict[str, Any]:
     item = _transient_item(result.display, result.answer.response)
     view = item_view(item, result.question, media_url=_media_url(result.version))
     view["response"] = to_display(result.question, result.display, result.answer.response)

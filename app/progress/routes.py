@@ -19,16 +19,18 @@ from app.progress.forms import CohortFilterForm, PracticeAnswerForm
 from app.progress.presenters import answered_view, served_view
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
+from app.settings import get_settings
+from app.web import form_errors
 
 bp = Blueprint("progress", __name__)
 
 
 def new_per_day() -> int:
-    return int(current_app.config.get("PRACTICE_NEW_PER_DAY", 10))
+    return get_settings().practice_new_per_day
 
 
 def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+    return get_settings().practice_secret
 
 
 def _render_dashboard(user: User, *, own: bool):  # type: ignore[no-untyped-def]
@@ -123,21 +125,13 @@ def answer():  # type: ignore[no-untyped-def]
     token = form.token.data or ""
     served, version, question = services.served_item(db.session, user, token, secret=_secret())
     view = served_view(version, question, _secret(), served.nonce)
-    error = None
-    try:
+    with form_errors(catch=(AnswerInvalid, ResponseRejected)) as outcome:
         response = parse_response(view, request.form)
         if response is None:
-            error = "Choose or enter an answer before checking it."
-    except AnswerInvalid as exc:
-        error = str(exc)
-    if error is None:
-        try:
-            result = services.answer_practice(db.session, user, token, response, secret=_secret())
-        except ResponseRejected as exc:
-            db.session.rollback()
-            error = exc.message
+            raise AnswerInvalid("Choose or enter an answer before checking it.")
+        result = services.answer_practice(db.session, user, token, response, secret=_secret())
     texts = queries.objective_texts(db.session)
-    if error is not None:
+    if not outcome.ok:
         summary = queries.practice_summary(db.session, user, new_per_day())
         item = {"slot": None, "objective": served.objective, "token": token, "view": view}
         return (
@@ -147,11 +141,10 @@ def answer():  # type: ignore[no-untyped-def]
                 form=form,
                 summary=summary,
                 texts=texts,
-                error=error,
+                error=outcome.message,
             ),
             400,
         )
-    db.session.commit()
     summary = queries.practice_summary(db.session, user, new_per_day())
     return render_template(
         "progress/practice_feedback.html",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -41,9 +40,10 @@ from app.progress.models import (
     ReviewLog,
     TopicMastery,
 )
+from app.progress.practice import PracticeResult
 from app.quiz import scoring
+from app.quiz.display import to_canonical
 from app.quiz.models import Attempt, AttemptItem
-from app.quiz.services import to_canonical
 
 M = TypeVar("M", TopicMastery, ObjectiveMastery, ReviewCard)
 
@@ -124,7 +124,7 @@ def _review(
         if card_row.card
         else scheduler.new_card(card_row.id, card_row.created_at)
     )
-    before_state = card.state
+    before = card
     rating = scheduler.rating_for(correct)
     card, log = scheduler.review(card, correct, at)
     card_row.card = dict(card.to_dict())
@@ -134,7 +134,7 @@ def _review(
     card_row.difficulty = card.difficulty
     card_row.last_review = card.last_review
     card_row.reviews = (card_row.reviews or 0) + 1
-    if before_state == scheduler.State.Review and not correct:
+    if scheduler.is_lapse(before, rating):
         card_row.lapses = (card_row.lapses or 0) + 1
     session.add(
         ReviewLog(
@@ -285,16 +285,6 @@ def serve(user: User, version_id: int, objective: str, *, secret: str) -> tuple[
         issued_at=clock.utcnow(),
     )
     return practice.sign(secret, served), served.nonce
-
-
-@dataclass(frozen=True)
-class PracticeResult:
-    answer: PracticeAnswer
-    version: bm.QuestionVersion
-    question: QuestionBase
-    display: dict[str, Any]
-    card: ReviewCard
-    replayed: bool  # the same served item was answered before: nothing changed
 
 
 def answer_practice(

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.auth.decorators import role_required
+from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
+from app.input_guard import INT32_MAX
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
+from app.settings import get_settings
 from app.transactions import commit_with_retry
 
 blp = Blueprint(
@@ -145,7 +149,7 @@ class SaveIn(Schema):
         allow_none=True,
         metadata={"description": "The answer in this item's shape; null clears it."},
     )
-    seq = fields.Integer(required=True, strict=True)
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(0, INT32_MAX))
     check = fields.Boolean(
         load_default=False, metadata={"description": "Practice: lock and get feedback."}
     )
@@ -171,8 +175,8 @@ def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _grace() -> int | None:
-    return current_app.config.get("ATTEMPT_GRACE_SECONDS")
+def _grace() -> int:
+    return get_settings().attempt_grace_seconds
 
 
 def _media_url(sha256: str) -> str:
@@ -191,6 +195,8 @@ def _attempt_payload(attempt_id: int) -> dict[str, Any]:
 
 @blp.route("/modules", methods=["GET"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, ModuleSummary(many=True))
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 def list_modules() -> Any:
@@ -225,6 +231,8 @@ def list_modules() -> Any:
 
 @blp.route("/modules/<string:slug>/attempts", methods=["POST"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(201, AttemptOut, description="A new attempt was started.")
 @blp.alt_response(200, schema=AttemptOut, description="Your open attempt, resumed.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="module_locked: prerequisites.")
@@ -252,6 +260,8 @@ def start(slug: str) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, AttemptOut)
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
 def get_attempt(attempt_id: int) -> Any:
@@ -275,7 +285,9 @@ def get_attempt(attempt_id: int) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])
 @login_required
+@role_required(Role.TRAINEE)
 @blp.arguments(SaveIn)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, SaveOut)
 @blp.alt_response(400, schema=ErrorEnvelope, description="Malformed response (names the field).")
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
@@ -322,6 +334,8 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
+@role_required(Role.TRAINEE)
+@blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, SubmitOut)
 @blp.alt_response(404, schema=ErrorEnvelope, description="attempt_not_found (also others').")
 def submit(attempt_id: int) -> Any:

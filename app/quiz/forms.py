@@ -13,7 +13,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
+
+from app.input_guard import INT32_MAX
 
 ACTIONS = ("save", "previous", "next", "check", "summary")
 
@@ -29,7 +31,7 @@ class EmptyForm(FlaskForm):
 class AnswerForm(FlaskForm):
     """The fields common to every question page (the answer itself: ``parse_response``)."""
 
-    seq = IntegerField(validators=[InputRequired()])
+    seq = IntegerField(validators=[InputRequired(), NumberRange(0, INT32_MAX)])
     flagged = BooleanField("Flag for review")
     action = HiddenField(validators=[Optional(), AnyOf(ACTIONS)], default="save")
 

@@ -127,7 +127,3 @@ class AttemptItem(Base):
     case_version: Mapped[CaseVersion | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
-
-    @property
-    def is_answered(self) -> bool:
-        return self.response is not None

@@ -24,8 +24,8 @@ from app.banks.schema import (
     TrueFalse,
 )
 from app.quiz import scoring
+from app.quiz.display import to_display
 from app.quiz.models import Attempt, AttemptItem
-from app.quiz.services import to_display
 from app.text import render_markdown
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -39,12 +38,13 @@ from app.quiz.errors import (
     AttemptNotFound,
     DeadlinePassed,
     ModuleNotFound,
-    StaleSave,
 )
 from app.quiz.forms import AnswerForm, AnswerInvalid, EmptyForm, SubmitForm, parse_response
 from app.quiz.models import Attempt, AttemptItem
 from app.quiz.scoring import point_in_polygon
+from app.settings import get_settings
 from app.transactions import commit_with_retry
+from app.web import done, html_action
 
 bp = Blueprint("quiz", __name__)
 
@@ -58,8 +58,8 @@ def inline_md(html: str) -> Markup:
     return Markup(text)  # already sanitised by app.text.render_markdown (nh3)
 
 
-def _grace() -> int | None:
-    return current_app.config.get("ATTEMPT_GRACE_SECONDS")
+def _grace() -> int:
+    return get_settings().attempt_grace_seconds
 
 
 def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,23 +100,20 @@ def module(slug: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _module_page(slug: str) -> str:
+    return url_for("quiz.module", slug=slug)
+
+
 @bp.post("/modules/<slug>/start")
 @login_required
 @role_required("trainee")
+@html_action(_module_page, retry=True)
 def start(slug: str):  # type: ignore[no-untyped-def]
     row = _module(slug)
     form = EmptyForm()
     if not form.validate_on_submit():
-        flash("The form expired: please try again.", "error")
-        return redirect(url_for("quiz.module", slug=slug))
-    try:
-        attempt = commit_with_retry(
-            lambda: services.start_attempt(db.session, current_user, row, grace_seconds=_grace())
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("quiz.module", slug=slug))
+        return done(_module_page(slug), "The form expired: please try again.", "error")
+    attempt = services.start_attempt(db.session, current_user, row, grace_seconds=_grace())
     first_open = next((i.position for i in attempt.items if i.response is None), 1)
     return redirect(url_for("quiz.take", attempt_id=attempt.id, position=first_open))
 
@@ -265,45 +262,53 @@ def take(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     return _render_take(found, item, AnswerForm(formdata=None))
 
 
+def _answer_unreadable(exc: AnswerInvalid, attempt_id: int, position: int) -> tuple[str, int]:
+    """The posted answer cannot be read: the page again, with what was posted."""
+    found = _attempt(attempt_id)
+    return _render_take(found, _item_at(found, position), AnswerForm(), str(exc), 400)
+
+
+def _answer_late(exc: DomainError, attempt_id: int, position: int):  # type: ignore[no-untyped-def]
+    """Closed or past its deadline: grade it now (if not yet) and show the result."""
+    _closed(_attempt(attempt_id))
+    return done(url_for("quiz.result", attempt_id=attempt_id), exc.message, "error")
+
+
+def _answer_refused(exc: DomainError, attempt_id: int, position: int) -> tuple[str, int]:
+    """Stale, locked or rejected: the page again, with the saved answer and the reason."""
+    found = _attempt(attempt_id)
+    return _render_take(
+        found, _item_at(found, position), AnswerForm(formdata=None), exc.message, exc.status
+    )
+
+
 @bp.post("/attempts/<int:attempt_id>/items/<int:position>")
 @login_required
 @role_required("trainee")
+@html_action(
+    errors={
+        AnswerInvalid: _answer_unreadable,
+        (DeadlinePassed, AttemptClosed): _answer_late,
+        DomainError: _answer_refused,
+    }
+)
 def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     """Save the answer (no JavaScript needed), then go where the pressed button says."""
     found = _attempt(attempt_id)
     if _closed(found):
-        flash("This attempt is closed: it was submitted or its time ran out.", "error")
-        return redirect(url_for("quiz.result", attempt_id=found.id))
+        return done(url_for("quiz.result", attempt_id=found.id), AttemptClosed.message, "error")
     item = _item_at(found, position)
     form = AnswerForm()
     if not form.validate_on_submit():
         return _render_take(found, item, form, "The form could not be read: try again.", 400)
     action = form.action.data or "save"
-    try:
-        saved = _save(found, item, form, request.form, lock=action == "check")
-    except AnswerInvalid as exc:
-        return _render_take(found, item, form, str(exc), 400)
-    except StaleSave as exc:
-        db.session.rollback()
-        found = _attempt(attempt_id)
-        return _render_take(
-            found, _item_at(found, position), AnswerForm(formdata=None), exc.message, 409
-        )
-    except (DeadlinePassed, AttemptClosed) as exc:
-        db.session.rollback()
-        _closed(_attempt(attempt_id))
-        flash(exc.message, "error")
-        return redirect(url_for("quiz.result", attempt_id=attempt_id))
-    except DomainError as exc:
-        db.session.rollback()
-        found = _attempt(attempt_id)
-        return _render_take(
-            found, _item_at(found, position), AnswerForm(formdata=None), exc.message, exc.status
-        )
-    db.session.commit()
-    if action == "check" and not saved and not item.locked:
-        flash("Choose an answer before checking it.", "error")
-    return redirect(_after(found, position, action))
+    saved = _save(found, item, form, request.form, lock=action == "check")
+    checked_nothing = action == "check" and not saved and not item.locked
+    return done(
+        _after(found, position, action),
+        "Choose an answer before checking it." if checked_nothing else None,
+        "error",
+    )
 
 
 def _save(attempt: Attempt, item: AttemptItem, form: AnswerForm, posted: Any, lock: bool) -> bool:

@@ -1,9 +1,10 @@
 """The studio's workflow state: revisions under review, review comments, standard setting.
 
-A ``Revision`` is one proposed version of a question moving through draft → in_review →
-published (or discarded). The question's ``current_version`` (the one drawn) only moves when a
-revision is published, so editing a published question never changes what trainees draw until
-the new version is approved. At most one open (draft or in review) revision per question.
+A ``Revision`` is one proposed version of authored content (a question, a case scenario, …)
+moving through draft → in_review → published (or discarded). The content's ``current_version``
+(the one drawn) only moves when a revision is published, so editing published content never
+changes what trainees draw until the new version is approved. At most one open (draft or in
+review) revision per piece of content.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app import clock
 from app.banks.models import Case, CaseVersion, Module, Question, QuestionVersion
@@ -43,18 +44,25 @@ def _enum(cls: type, name: str) -> sa.Enum:
 
 
 class Revision(Base):
-    __tablename__ = "studio_revisions"
+    """One proposed version of an authored piece of content (see ``app.studio.authoring``).
+
+    ``kind`` names the authored kind (``question``, ``case``, …); ``content_id`` is the row the
+    content lives in (a ``Question``, a ``Case``), ``version_id`` the version this revision
+    proposes and ``base_version_id`` the published version it revises (None for new content).
+    The kind decides which tables these point at, so they are not foreign keys: the workflow
+    removes revisions itself before it deletes content or a draft version.
+
+    Each kind maps a subclass (single-table inheritance): loading a revision gives the kind's
+    class, with ``content`` and ``version`` related to the kind's own tables.
+    """
+
+    __tablename__ = "studio_authored_revisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("questions.id", ondelete="CASCADE"), index=True
-    )
-    version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("question_versions.id", ondelete="CASCADE"), unique=True
-    )
-    base_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("question_versions.id", ondelete="SET NULL")
-    )
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    content_id: Mapped[int] = mapped_column()
+    version_id: Mapped[int] = mapped_column()
+    base_version_id: Mapped[int | None] = mapped_column()
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     state: Mapped[RevisionState] = mapped_column(
@@ -65,16 +73,18 @@ class Revision(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    question: Mapped[Question] = relationship()
-    version: Mapped[QuestionVersion] = relationship(foreign_keys=[version_id])
     comments: Mapped[list[ReviewComment]] = relationship(
         order_by="ReviewComment.id", cascade="all, delete-orphan", back_populates="revision"
     )
 
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_abstract": True}
     __table_args__ = (
+        sa.UniqueConstraint("kind", "version_id"),
+        sa.Index("ix_studio_authored_revisions_content", "kind", "content_id"),
         sa.Index(
-            "uq_studio_revisions_one_open",
-            "question_id",
+            "uq_studio_authored_revisions_one_open",
+            "kind",
+            "content_id",
             unique=True,
             postgresql_where=sa.text("state IN ('draft', 'in_review')"),
             sqlite_where=sa.text("state IN ('draft', 'in_review')"),
@@ -87,81 +97,45 @@ class Revision(Base):
 
 
 class ReviewComment(Base):
-    __tablename__ = "studio_review_comments"
+    __tablename__ = "studio_authored_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("studio_revisions.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(sa.String(20))  # approve | request_changes | comment
-    body: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
-
-    revision: Mapped[Revision] = relationship(back_populates="comments")
-
-
-class CaseRevision(Base):
-    """One proposed version of a case scenario (vignette and steps), reviewed as a whole.
-
-    The same workflow as a question's ``Revision``: the case's ``current_version`` (the one
-    drawn) moves only when a revision is published; at most one open revision per case.
-    """
-
-    __tablename__ = "studio_case_revisions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("case_versions.id", ondelete="CASCADE"), unique=True
-    )
-    base_version_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("case_versions.id", ondelete="SET NULL")
-    )
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    state: Mapped[RevisionState] = mapped_column(
-        _enum(RevisionState, "revision_state"), default=RevisionState.DRAFT
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    case: Mapped[Case] = relationship()
-    version: Mapped[CaseVersion] = relationship(foreign_keys=[version_id])
-    comments: Mapped[list[CaseReviewComment]] = relationship(
-        order_by="CaseReviewComment.id", cascade="all, delete-orphan", back_populates="revision"
-    )
-
-    __table_args__ = (
-        sa.Index(
-            "uq_studio_case_revisions_one_open",
-            "case_id",
-            unique=True,
-            postgresql_where=sa.text("state IN ('draft', 'in_review')"),
-            sqlite_where=sa.text("state IN ('draft', 'in_review')"),
-        ),
-    )
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-
-class CaseReviewComment(Base):
-    __tablename__ = "studio_case_review_comments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    revision_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("studio_case_revisions.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("studio_authored_revisions.id", ondelete="CASCADE"), index=True
     )
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     kind: Mapped[str] = mapped_column(sa.String(20))  # approve | request_changes
     body: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
 
-    revision: Mapped[CaseRevision] = relationship(back_populates="comments")
+    revision: Mapped[Revision] = relationship(back_populates="comments")
+
+
+def _to(target: str, column: str) -> Any:
+    """A many-to-one from a revision's plain id column to ``target`` (no foreign key)."""
+    return relationship(primaryjoin=f"foreign(Revision.{column}) == {target}.id")
+
+
+class QuestionRevision(Revision):
+    """A revision of a standalone question (kind ``question``)."""
+
+    __mapper_args__ = {"polymorphic_identity": "question"}
+
+    content: Mapped[Question] = _to("Question", "content_id")
+    version: Mapped[QuestionVersion] = _to("QuestionVersion", "version_id")
+    question: Mapped[Question] = synonym("content")
+    question_id: Mapped[int] = synonym("content_id")
+
+
+class CaseRevision(Revision):
+    """A revision of a case scenario, vignette and steps reviewed as a whole (kind ``case``)."""
+
+    __mapper_args__ = {"polymorphic_identity": "case"}
+
+    content: Mapped[Case] = _to("Case", "content_id")
+    version: Mapped[CaseVersion] = _to("CaseVersion", "version_id")
+    case: Mapped[Case] = synonym("content")
+    case_id: Mapped[int] = synonym("content_id")
 
 
 class StandardSettingJudgement(Base):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,14 +9,14 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import Session, selectinload
 
+from app.analysis.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
 from app.errors import NotFound
+from app.quiz.models import AttemptItem
 from app.studio.models import (
     OPEN_STATES,
-    CaseRevision,
     PassMarkDecision,
     Revision,
     RevisionState,
@@ -39,10 +38,7 @@ def questions(session: Session, topic: str | None = None, status: str | None = N
     if status in {s.value for s in Status}:
         stmt = stmt.where(bm.Question.status == Status(status))
     rows = session.execute(stmt).all()
-    open_revisions = {
-        r.question_id: r
-        for r in session.scalars(sa.select(Revision).where(Revision.state.in_(OPEN_STATES)))
-    }
+    open_revisions = open_revisions_by_content(session, "question")
     return [(q, slug, open_revisions.get(q.id)) for q, slug in rows]
 
 
@@ -50,23 +46,34 @@ def topics(session: Session) -> list[bm.Topic]:
     return list(session.scalars(sa.select(bm.Topic).order_by(bm.Topic.slug)))
 
 
-def review_queue(session: Session) -> list[Revision]:
+def open_revisions_by_content(session: Session, kind: str) -> dict[int, Revision]:
+    """content id → its open revision, for one authored kind."""
+    rows = session.scalars(
+        sa.select(Revision).where(Revision.kind == kind, Revision.state.in_(OPEN_STATES))
+    )
+    return {r.content_id: r for r in rows}
+
+
+def review_queue(session: Session, kind: str) -> list[Revision]:
+    """Revisions of one authored kind waiting for review, oldest submission first."""
     return list(
         session.scalars(
             sa.select(Revision)
-            .where(Revision.state == RevisionState.IN_REVIEW)
-            .options(selectinload(Revision.question), selectinload(Revision.version))
+            .where(Revision.kind == kind, Revision.state == RevisionState.IN_REVIEW)
             .order_by(Revision.submitted_at)
         )
     )
 
 
-def my_drafts(session: Session, user_id: int) -> list[Revision]:
+def my_drafts(session: Session, user_id: int, kind: str) -> list[Revision]:
     return list(
         session.scalars(
             sa.select(Revision)
-            .where(Revision.author_id == user_id, Revision.state.in_(OPEN_STATES))
-            .options(selectinload(Revision.question), selectinload(Revision.version))
+            .where(
+                Revision.kind == kind,
+                Revision.author_id == user_id,
+                Revision.state.in_(OPEN_STATES),
+            )
             .order_by(Revision.updated_at.desc())
         )
     )
@@ -79,8 +86,9 @@ def question(session: Session, question_id: int) -> bm.Question:
     return row
 
 
-def revision(session: Session, revision_id: int) -> Revision:
-    row = session.get(Revision, revision_id)
+def revision(session: Session, model: type[Revision], revision_id: int) -> Revision:
+    """A revision of the kind mapped by ``model`` (one of another kind → 404)."""
+    row = session.get(model, revision_id)
     if row is None:
         raise NotFound()
     return row
@@ -96,43 +104,31 @@ def versions(session: Session, question_id: int) -> list[bm.QuestionVersion]:
     )
 
 
-def revisions_of(session: Session, question_id: int) -> list[Revision]:
-    return list(
-        session.scalars(
-            sa.select(Revision)
-            .where(Revision.question_id == question_id)
-            .options(selectinload(Revision.comments))
-            .order_by(Revision.id)
-        )
+def revisions_by_version(session: Session, kind: str, content_id: int) -> dict[int, Any]:
+    """version id → (revision, author name or None) of the content's studio revisions."""
+    rows = session.execute(
+        sa.select(Revision, User.name)
+        .outerjoin(User, User.id == Revision.author_id)
+        .where(Revision.kind == kind, Revision.content_id == content_id)
+    ).all()
+    return {rev.version_id: (rev, name) for rev, name in rows}
+
+
+def is_used(session: Session, question_id: int) -> bool:
+    """Whether any attempt or case step refers to a version of the question."""
+    versions = sa.select(bm.QuestionVersion.id).where(bm.QuestionVersion.question_id == question_id)
+    used = session.scalar(
+        sa.select(AttemptItem.id).where(AttemptItem.question_version_id.in_(versions)).limit(1)
     )
+    step = session.scalar(
+        sa.select(bm.CaseStep.id).where(bm.CaseStep.question_version_id.in_(versions)).limit(1)
+    )
+    return used is not None or step is not None
 
 
 def version_yaml(version: bm.QuestionVersion) -> str:
     return yaml.safe_dump(
         version.content, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
-    )
-
-
-def diff(old: bm.QuestionVersion | None, new: bm.QuestionVersion) -> list[str]:
-    """A unified diff of the YAML dumps of two versions (lines without trailing newlines)."""
-    return yaml_diff(old, new, version_yaml)
-
-
-def yaml_diff(old: Any, new: Any, dump: Any) -> list[str]:
-    """The unified diff of ``dump(old)`` and ``dump(new)`` of two versions (``old`` may be None).
-
-    Shared by questions (``version_yaml``) and case scenarios (``case_yaml``).
-    """
-    before = dump(old).splitlines() if old is not None else []
-    label_old = f"version {old.version_no}" if old is not None else "(nothing)"
-    return list(
-        difflib.unified_diff(
-            before,
-            dump(new).splitlines(),
-            label_old,
-            f"version {new.version_no}",
-            lineterm="",
-        )
     )
 
 
@@ -193,7 +189,7 @@ class StandardSetting:
 
 def standard_setting(session: Session, mod: bm.Module, user_id: int) -> StandardSetting:
     """The panel's state: Angoff over judges who rated every item, Hofstee over observed scores."""
-    from app.banks.item_analysis import scores_for_hofstee
+    from app.analysis.item_analysis import scores_for_hofstee
 
     items = [key for key, _ in module_pool(session, mod)]
     judgements = list(
@@ -268,13 +264,6 @@ def case_yaml(version: bm.CaseVersion) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def case_revision(session: Session, revision_id: int) -> CaseRevision:
-    row = session.get(CaseRevision, revision_id)
-    if row is None:
-        raise NotFound()
-    return row
-
-
 def cases(session: Session) -> list:
     """(case, topic slug, open revision or None) of every case."""
     rows = session.execute(
@@ -283,22 +272,8 @@ def cases(session: Session) -> list:
         .options(selectinload(bm.Case.current_version))
         .order_by(bm.Topic.slug, bm.Case.key)
     ).all()
-    open_revisions = {
-        r.case_id: r
-        for r in session.scalars(sa.select(CaseRevision).where(CaseRevision.state.in_(OPEN_STATES)))
-    }
+    open_revisions = open_revisions_by_content(session, "case")
     return [(c, slug, open_revisions.get(c.id)) for c, slug in rows]
-
-
-def case_review_queue(session: Session) -> list[CaseRevision]:
-    return list(
-        session.scalars(
-            sa.select(CaseRevision)
-            .where(CaseRevision.state == RevisionState.IN_REVIEW)
-            .options(selectinload(CaseRevision.case), selectinload(CaseRevision.version))
-            .order_by(CaseRevision.submitted_at)
-        )
-    )
 
 
 def case(session: Session, case_id: int) -> bm.Case:
@@ -318,18 +293,3 @@ def case_versions(session: Session, case_id: int) -> list[bm.CaseVersion]:
             .order_by(bm.CaseVersion.version_no)
         )
     )
-
-
-def case_revisions_by_version(session: Session, case_id: int) -> dict[int, Any]:
-    """version id → (revision, author name or None) of the case's studio revisions."""
-    rows = session.execute(
-        sa.select(CaseRevision, User.name)
-        .outerjoin(User, User.id == CaseRevision.author_id)
-        .where(CaseRevision.case_id == case_id)
-    ).all()
-    return {rev.version_id: (rev, name) for rev, name in rows}
-
-
-def case_diff(old: bm.CaseVersion | None, new: bm.CaseVersion) -> list[str]:
-    """A unified diff of the YAML dumps of two case versions (steps with full questions)."""
-    return yaml_diff(old, new, case_yaml)

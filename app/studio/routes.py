@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import random
 import secrets
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app.analysis import item_analysis
 from app.auth.decorators import role_required
-from app.banks import item_analysis
 from app.banks.loader import BankFileInvalid
 from app.banks.schema import Case, QuestionBase, QuestionType
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
-from app.quiz import presenters
-from app.quiz.models import AttemptItem
-from app.quiz.services import _display
-from app.studio import queries, services
+from app.studio import authoring, queries, services, workflow
+from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
     CaseForm,
     CommentForm,
@@ -47,6 +45,7 @@ from app.studio.forms import (
     error_summary,
     judgement_form,
 )
+from app.studio.kinds import CASE, QUESTION
 from app.studio.models import RevisionState
 from app.text import render_markdown
 
@@ -57,21 +56,6 @@ MAX_PREVIEW_CHARS = 20_000
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def trainee_view(question: QuestionBase, media_sha: str | None) -> dict[str, Any]:
-    """What a trainee is shown of ``question`` (the quiz presenter, on an unsaved item)."""
-    item = AttemptItem(
-        id=0,
-        position=1,
-        display=_display(question, random.Random(0)),
-        response=None,
-        seq=0,
-        flagged=False,
-        locked=False,
-    )
-    media_url = url_for("banks.media", sha256=media_sha) if media_sha else None
-    return presenters.item_view(item, question, media_url=media_url)
 
 
 def _question_form(revision_question: QuestionBase | None = None) -> QuestionForm:
@@ -103,10 +87,10 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "studio/index.html",
         rows=queries.questions(db.session, topic, status),
-        drafts=queries.my_drafts(db.session, current_user.id),
-        queue=queries.review_queue(db.session),
+        drafts=queries.my_drafts(db.session, current_user.id, QUESTION.name),
+        queue=queries.review_queue(db.session, QUESTION.name),
         cases=queries.cases(db.session),
-        case_queue=queries.case_review_queue(db.session),
+        case_queue=queries.review_queue(db.session, CASE.name),
         modules=queries.modules(db.session),
         topics=queries.topics(db.session),
         topic=topic,
@@ -153,7 +137,7 @@ def new_question():  # type: ignore[no-untyped-def]
 @login_required
 @role_required(*STAFF)
 def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = services.own_open_revision(db.session, current_user, revision_id)
+    revision = workflow.own_open(db.session, current_user, QUESTION, revision_id)
     form = _question_form(revision.version.as_question())
     qtype = revision.version.type.value
     form.type.data = qtype
@@ -187,140 +171,6 @@ def preview():  # type: ignore[no-untyped-def]
     if not isinstance(text, str) or len(text) > MAX_PREVIEW_CHARS:
         return jsonify({"error": {"code": "bad_request", "message": "text"}}), 400
     return jsonify({"html": str(render_markdown(text))})
-
-
-# ---------------------------------------------------------------- workflow
-
-
-def _post_action(revision_id: int, action, message: str, *args: Any):  # type: ignore[no-untyped-def]
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    result = action(db.session, current_user, revision_id, *args)
-    db.session.commit()
-    flash(message, "success")
-    return result
-
-
-@bp.post("/revisions/<int:revision_id>/submit")
-@login_required
-@role_required(*STAFF)
-def submit_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = _post_action(revision_id, services.submit_for_review, "Sent for review.")
-    return redirect(url_for("studio.show_revision", revision_id=revision.id))
-
-
-@bp.post("/revisions/<int:revision_id>/withdraw")
-@login_required
-@role_required(*STAFF)
-def withdraw_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = _post_action(revision_id, services.withdraw, "Withdrawn from review.")
-    return redirect(url_for("studio.edit_revision", revision_id=revision.id))
-
-
-@bp.post("/revisions/<int:revision_id>/discard")
-@login_required
-@role_required(*STAFF)
-def discard_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    _post_action(revision_id, services.discard, "Revision discarded.")
-    return redirect(url_for("studio.index"))
-
-
-@bp.get("/revisions/<int:revision_id>")
-@login_required
-@role_required(*STAFF)
-def show_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = queries.revision(db.session, revision_id)
-    base = None
-    if revision.base_version_id is not None:
-        base = next(
-            (
-                v
-                for v in queries.versions(db.session, revision.question_id)
-                if v.id == revision.base_version_id
-            ),
-            None,
-        )
-    question = revision.version.as_question()
-    return render_template(
-        "studio/revision.html",
-        revision=revision,
-        question=question,
-        view=trainee_view(question, revision.version.media_sha256),
-        diff=queries.diff(base, revision.version),
-        review_form=CommentForm(),
-        action_form=EmptyForm(),
-        is_author=revision.author_id == current_user.id,
-        States=RevisionState,
-    )
-
-
-@bp.post("/revisions/<int:revision_id>/review")
-@login_required
-@role_required(*STAFF)
-def review_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    form = CommentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    comment = form.comment.data or ""
-    if form.approve.data:
-        services.approve(db.session, current_user, revision_id, comment)
-        flash("Approved and published.", "success")
-    elif form.request_changes.data:
-        services.request_changes(db.session, current_user, revision_id, comment)
-        flash("Changes requested.", "success")
-    else:
-        abort(400)
-    db.session.commit()
-    return redirect(url_for("studio.show_revision", revision_id=revision_id))
-
-
-@bp.get("/questions/<int:question_id>")
-@login_required
-@role_required(*STAFF)
-def show_question(question_id: int):  # type: ignore[no-untyped-def]
-    row = queries.question(db.session, question_id)
-    versions = queries.versions(db.session, row.id)
-    try:
-        number = int(request.args.get("version", ""))
-    except ValueError:
-        number = row.current_version.version_no if row.current_version else versions[-1].version_no
-    shown = next((v for v in versions if v.version_no == number), versions[-1])
-    previous = next((v for v in reversed(versions) if v.version_no < shown.version_no), None)
-    return render_template(
-        "studio/question.html",
-        row=row,
-        versions=versions,
-        shown=shown,
-        yaml_text=queries.version_yaml(shown),
-        diff=queries.diff(previous, shown),
-        revisions=queries.revisions_of(db.session, row.id),
-        used=services.is_used(db.session, row.id),
-        form=EmptyForm(),
-    )
-
-
-@bp.post("/questions/<int:question_id>/revise")
-@login_required
-@role_required(*STAFF)
-def revise_question(question_id: int):  # type: ignore[no-untyped-def]
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    revision = services.start_revision(db.session, current_user, question_id)
-    db.session.commit()
-    return redirect(url_for("studio.edit_revision", revision_id=revision.id))
-
-
-@bp.post("/questions/<int:question_id>/retire")
-@login_required
-@role_required(*STAFF)
-def retire_question(question_id: int):  # type: ignore[no-untyped-def]
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.retire(db.session, current_user, question_id)
-    db.session.commit()
-    flash("Question retired: it is no longer drawn.", "success")
-    return redirect(url_for("studio.show_question", question_id=question_id))
 
 
 @bp.post("/questions/<int:question_id>/delete")
@@ -401,7 +251,7 @@ def _case_form_images(form: CaseForm) -> CaseForm:
 @login_required
 @role_required(*STAFF)
 def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = services.own_open_case_revision(db.session, current_user, revision_id)
+    revision = workflow.own_open(db.session, current_user, CASE, revision_id)
     form = _case_form(queries.case_model(revision.version))
     form.key.data = revision.case.key
     if request.method == "GET":
@@ -418,23 +268,36 @@ def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
 
 
-@bp.get("/case-revisions/<int:revision_id>")
+# ---------------------------------------------------------------- the revision workflow
+#
+# One set of views for every authored kind (app.studio.authoring). Each view is registered
+# once per kind, under that kind's URLs and endpoint names (``_register_kinds`` below):
+# /studio/revisions/<id>/submit is studio.submit_revision (a question),
+# /studio/case-revisions/<id>/submit is studio.submit_case_revision (a case), and so on.
+
+
+def _checked(form: Any = None) -> Any:
+    form = form if form is not None else EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
 @login_required
 @role_required(*STAFF)
-def show_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    revision = queries.case_revision(db.session, revision_id)
-    steps = [
-        (
-            step,
-            trainee_view(step.question_version.as_question(), step.question_version.media_sha256),
-        )
-        for step in revision.version.steps
-    ]
+def show_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    revision = queries.revision(db.session, spec.revision_model, revision_id)
+    base = None
+    if revision.base_version_id is not None:
+        base = db.session.get(type(revision.version), revision.base_version_id)
     return render_template(
-        "studio/case.html",
+        "studio/revision.html",
+        kind=spec,
         revision=revision,
-        steps=steps,
-        yaml_text=queries.case_yaml(revision.version),
+        preview=spec.preview(revision),
+        yaml_text=spec.dump(revision.version),
+        diff=authoring.yaml_diff(base, revision.version, spec.dump),
         review_form=CommentForm(),
         action_form=EmptyForm(),
         is_author=revision.author_id == current_user.id,
@@ -442,113 +305,176 @@ def show_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _case_action(revision_id: int, action, message: str):  # type: ignore[no-untyped-def]
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    result = action(db.session, current_user, revision_id)
+@login_required
+@role_required(*STAFF)
+def submit_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    _checked()
+    workflow.submit(db.session, current_user, spec, revision_id)
     db.session.commit()
-    flash(message, "success")
-    return result
+    flash(spec.say("sent for review."), "success")
+    return redirect(url_for(spec.revision_endpoint("show"), revision_id=revision_id))
 
 
-@bp.post("/case-revisions/<int:revision_id>/submit")
 @login_required
 @role_required(*STAFF)
-def submit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    _case_action(revision_id, services.submit_case, "Case sent for review.")
-    return redirect(url_for("studio.show_case_revision", revision_id=revision_id))
+def withdraw_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    _checked()
+    workflow.withdraw(db.session, current_user, spec, revision_id)
+    db.session.commit()
+    flash(spec.say("withdrawn from review."), "success")
+    return redirect(url_for(spec.revision_endpoint("edit"), revision_id=revision_id))
 
 
-@bp.post("/case-revisions/<int:revision_id>/withdraw")
 @login_required
 @role_required(*STAFF)
-def withdraw_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    _case_action(revision_id, services.withdraw_case, "Case withdrawn from review.")
-    return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
-
-
-@bp.post("/case-revisions/<int:revision_id>/discard")
-@login_required
-@role_required(*STAFF)
-def discard_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    _case_action(revision_id, services.discard_case_revision, "Case revision discarded.")
+def discard_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    _checked()
+    workflow.discard(db.session, current_user, spec, revision_id)
+    db.session.commit()
+    flash(spec.say("revision discarded."), "success")
     return redirect(url_for("studio.index"))
 
 
-@bp.post("/case-revisions/<int:revision_id>/review")
 @login_required
 @role_required(*STAFF)
-def review_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
-    form = CommentForm()
-    if not form.validate_on_submit():
-        abort(400)
+def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
+    """Approve (publish) or request changes: someone other than the author (four eyes)."""
+    spec = authoring.get(kind)
+    form = _checked(CommentForm())
     comment = form.comment.data or ""
     if form.approve.data:
-        services.approve_case(db.session, current_user, revision_id, comment)
-        flash("Case approved and published.", "success")
+        workflow.approve(db.session, current_user, spec, revision_id, comment)
+        flash(spec.say("approved and published."), "success")
     elif form.request_changes.data:
-        services.request_case_changes(db.session, current_user, revision_id, comment)
+        workflow.request_changes(db.session, current_user, spec, revision_id, comment)
         flash("Changes requested.", "success")
     else:
         abort(400)
     db.session.commit()
-    return redirect(url_for("studio.show_case_revision", revision_id=revision_id))
+    return redirect(url_for(spec.revision_endpoint("show"), revision_id=revision_id))
 
 
-@bp.post("/cases/<int:case_id>/revise")
 @login_required
 @role_required(*STAFF)
-def revise_case(case_id: int):  # type: ignore[no-untyped-def]
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    revision = services.start_case_revision(db.session, current_user, case_id)
+def revise(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    _checked()
+    revision = workflow.start(db.session, current_user, spec, url_args[spec.id_arg])
     db.session.commit()
-    return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
+    return redirect(url_for(spec.revision_endpoint("edit"), revision_id=revision.id))
 
 
-@bp.post("/cases/<int:case_id>/retire")
 @login_required
 @role_required(*STAFF)
-def retire_case(case_id: int):  # type: ignore[no-untyped-def]
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.retire_case(db.session, current_user, case_id)
+def retire(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
+    spec = authoring.get(kind)
+    _checked()
+    content_id = url_args[spec.id_arg]
+    workflow.retire(db.session, current_user, spec, content_id)
     db.session.commit()
-    flash("Case retired: it is no longer drawn.", "success")
-    return redirect(url_for("studio.index"))
+    flash(f"{spec.noun.capitalize()} retired: it is no longer drawn.", "success")
+    return redirect(url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}))
 
 
-def _version_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+def _version_arg(*names: str) -> int | None:
+    for name in names:
+        try:
+            return int(request.args.get(name, ""))
+        except ValueError:
+            continue
+    return None
 
 
-@bp.get("/cases/<int:case_id>/history")
 @login_required
 @role_required(*STAFF)
-def case_history(case_id: int):  # type: ignore[no-untyped-def]
-    """A case's versions and a readable diff between two of them (``?old=N&new=M``)."""
-    row = queries.case(db.session, case_id)
-    versions = queries.case_versions(db.session, row.id)
+def history(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
+    """The content's versions, revisions and a readable diff between two versions.
+
+    ``?old=N&new=M`` compares any two (``?version=M``: M and the one before it); by default the
+    version drawn (or the latest) against the one before it.
+    """
+    spec = authoring.get(kind)
+    row = spec.load(db.session, url_args[spec.id_arg])
+    versions = spec.versions(db.session, row.id)
     by_no = {v.version_no: v for v in versions}
     default = row.current_version or (versions[-1] if versions else None)
-    new = by_no.get(_version_arg("new") or -1, default)
+    new = by_no.get(_version_arg("new", "version") or -1, default)
     old = None
     if new is not None:
         old = by_no.get(_version_arg("old") or -1) or next(
             (v for v in reversed(versions) if v.version_no < new.version_no), None
         )
     return render_template(
-        "studio/case_history.html",
+        "studio/history.html",
+        kind=spec,
         row=row,
         versions=versions,
-        revisions=queries.case_revisions_by_version(db.session, row.id),
+        revisions=queries.revisions_by_version(db.session, spec.name, row.id),
         old=old,
         new=new,
-        diff=queries.case_diff(old, new) if new is not None else [],
+        diff=authoring.yaml_diff(old, new, spec.dump) if new is not None else [],
+        yaml_text=spec.dump(new) if new is not None else "",
+        used=spec.is_used(db.session, row.id) if spec.is_used else None,
+        form=EmptyForm(),
     )
+
+
+_REVISION_VIEWS = (
+    ("show", "", "GET", show_revision),
+    ("submit", "/submit", "POST", submit_revision),
+    ("withdraw", "/withdraw", "POST", withdraw_revision),
+    ("discard", "/discard", "POST", discard_revision),
+    ("review", "/review", "POST", review_revision),
+)
+
+
+def _bound(view: Any, kind: str) -> Any:
+    """``view`` with its first argument bound to ``kind`` (one view function per kind).
+
+    Bound rather than given URL defaults, so a kind's history page is served at each of its
+    rules instead of redirecting to the first.
+    """
+
+    @wraps(view)
+    def bound(**url_args: Any) -> Any:
+        return view(kind, **url_args)
+
+    bound.__qualname__ = f"{view.__qualname__}.{kind}"
+    return bound
+
+
+def _register_kinds() -> None:
+    """The workflow's URLs of every registered authored kind, under its names."""
+    for spec in authoring.kinds():
+        for action, suffix, method, view in _REVISION_VIEWS:
+            endpoint = spec.revision_endpoint(action).removeprefix("studio.")
+            rule = f"/{spec.revision_path}/<int:revision_id>{suffix}"
+            bp.add_url_rule(rule, endpoint, _bound(view, spec.name), methods=[method])
+        for action, view in (("revise", revise), ("retire", retire)):
+            endpoint = spec.content_endpoint(action).removeprefix("studio.")
+            rule = f"/{spec.content_path}/<int:{spec.id_arg}>/{action}"
+            bp.add_url_rule(rule, endpoint, _bound(view, spec.name), methods=["POST"])
+        shown = _bound(history, spec.name)
+        for rule in spec.history_rules:
+            endpoint = spec.content_endpoint("history").removeprefix("studio.")
+            bp.add_url_rule(rule, endpoint, shown, methods=["GET"])
+
+
+_register_kinds()
+
+
+@bp.app_template_global("authored_url")
+def authored_url(kind: AuthoredKind, action: str, content_id: int) -> str:
+    """The URL of a content-level page or action of an authored kind (history, revise, …)."""
+    return url_for(kind.content_endpoint(action), **{kind.id_arg: content_id})
+
+
+@bp.app_template_global("kind_of")
+def _kind_of(revision: Any) -> AuthoredKind:
+    return authoring.kind_of(revision)
 
 
 # ---------------------------------------------------------------- images

@@ -1,12 +1,9 @@
-"""Writes of the studio: authoring, the review workflow, images, imports, standard setting.
+"""Writes of the studio: writing question and case content, images, imports, standard setting.
 
-Services take the session and the acting user, flush and never commit.
-
-Ownership rule (SECURITY.md A6): a draft belongs to its author; only the author edits,
-submits, withdraws, discards or deletes it. Any instructor may start a revision of a published
-question (a new draft version that is theirs). Only an instructor or admin other than the
-author may approve a revision or request changes. Retiring a published question is open to any
-instructor. Admins follow the same authorship rules. Every change is an audit event.
+Services take the session and the acting user, flush and never commit. The review workflow
+these drafts go through (submit, approve with four eyes, publish, retire, …) is the one of
+every authored kind: ``app.studio.workflow``. Ownership rule (SECURITY.md A6): a draft belongs
+to its author; only the author edits or deletes it. Every change is an audit event.
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks import queries as bank_queries
 from app.banks.schema import (
     Case,
     Hotspot,
@@ -35,14 +31,11 @@ from app.banks.schema import (
     content_hash,
     version_content,
 )
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.quiz.models import AttemptItem
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.studio import queries, workflow
+from app.studio.kinds import CASE, QUESTION
 from app.studio.models import (
-    OPEN_STATES,
-    CaseReviewComment,
-    CaseRevision,
     PassMarkDecision,
-    ReviewComment,
     Revision,
     RevisionState,
     StandardSettingJudgement,
@@ -97,227 +90,19 @@ def create_question(
     session.add(version)
     session.flush()
     row.current_version_id = version.id
-    revision = Revision(question_id=row.id, version_id=version.id, author_id=user.id)
-    session.add(revision)
-    session.flush()
+    revision = workflow.begin(session, user, QUESTION, row, version)
     record(session, user, "studio.question.create", "question", row.id, {"key": row.key})
-    return revision
-
-
-def own_open_revision(session: Session, user: User, revision_id: int) -> Revision:
-    """The user's own open revision (another's, or a missing one → 404)."""
-    revision = session.scalar(
-        sa.select(Revision).where(Revision.id == revision_id, Revision.author_id == user.id)
-    )
-    if revision is None:
-        raise NotFound()
-    if not revision.is_open:
-        raise Conflict("This revision is closed.")
     return revision
 
 
 def save_draft(session: Session, user: User, revision_id: int, question: QuestionBase) -> Revision:
     """Replace the content of the user's draft (a draft version is never drawn or used)."""
-    revision = own_open_revision(session, user, revision_id)
-    if revision.state != RevisionState.DRAFT:
-        raise Conflict("This revision is in review; withdraw it to edit it.")
-    row = revision.question
-    question.key = row.key  # the key is the question's identity: never changed by a form
+    revision = workflow.own_draft(session, user, QUESTION, revision_id)
+    question.key = revision.content.key  # the key is the identity: never changed by a form
     media_sha = _media_for(session, question)
     _fill_version(revision.version, question, media_sha)
-    revision.updated_at = clock.utcnow()
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.draft.save",
-        "question",
-        row.id,
-        {"revision": revision.id, "version_no": revision.version.version_no},
-    )
+    workflow.draft_saved(session, user, revision)
     return revision
-
-
-def start_revision(session: Session, user: User, question_id: int) -> Revision:
-    """A new draft version of a published question; the published one stays the one drawn."""
-    row = session.get(bm.Question, question_id)
-    if row is None or row.case_id is not None:
-        raise NotFound()
-    if row.status != Status.PUBLISHED or row.current_version is None:
-        raise Conflict("Only a published question can be revised.")
-    open_revision = session.scalar(
-        sa.select(Revision).where(Revision.question_id == row.id, Revision.state.in_(OPEN_STATES))
-    )
-    if open_revision is not None:
-        if open_revision.author_id == user.id:
-            return open_revision
-        raise Conflict("Another instructor is revising this question; review their draft.")
-    current = row.current_version
-    number = bank_queries.next_question_version_no(session, row.id)
-    version = bm.QuestionVersion(
-        question_id=row.id,
-        version_no=number,
-        type=current.type,
-        difficulty=current.difficulty,
-        objective=current.objective,
-        content=dict(current.content),
-        content_hash=current.content_hash,
-        media_sha256=current.media_sha256,
-        author_id=user.id,
-    )
-    session.add(version)
-    session.flush()
-    revision = Revision(
-        question_id=row.id, version_id=version.id, base_version_id=current.id, author_id=user.id
-    )
-    session.add(revision)
-    session.flush()
-    record(session, user, "studio.revision.start", "question", row.id, {"version_no": number})
-    return revision
-
-
-def submit_for_review(session: Session, user: User, revision_id: int) -> Revision:
-    revision = own_open_revision(session, user, revision_id)
-    if revision.state != RevisionState.DRAFT:
-        raise Conflict("This revision is already in review.")
-    revision.state = RevisionState.IN_REVIEW
-    revision.submitted_at = clock.utcnow()
-    if revision.question.status == Status.DRAFT:
-        revision.question.status = Status.IN_REVIEW
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.review.submit",
-        "question",
-        revision.question_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def withdraw(session: Session, user: User, revision_id: int) -> Revision:
-    revision = own_open_revision(session, user, revision_id)
-    if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict("This revision is not in review.")
-    revision.state = RevisionState.DRAFT
-    if revision.question.status == Status.IN_REVIEW:
-        revision.question.status = Status.DRAFT
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.review.withdraw",
-        "question",
-        revision.question_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def _in_review(session: Session, revision_id: int) -> Revision:
-    revision = session.get(Revision, revision_id)
-    if revision is None:
-        raise NotFound()
-    if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict("This revision is not waiting for review.")
-    return revision
-
-
-def approve(session: Session, user: User, revision_id: int, comment: str = "") -> Revision:
-    """Publish a revision reviewed by a second instructor: it becomes the version drawn."""
-    revision = _in_review(session, revision_id)
-    if revision.author_id == user.id:
-        raise Forbidden("You cannot approve your own question: a second instructor must.")
-    now = clock.utcnow()
-    revision.state = RevisionState.PUBLISHED
-    revision.reviewer_id = user.id
-    revision.decided_at = now
-    revision.version.reviewer_id = user.id
-    row = revision.question
-    row.current_version_id = revision.version_id
-    row.status = Status.PUBLISHED
-    revision.comments.append(ReviewComment(author_id=user.id, kind="approve", body=comment))
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.review.approve",
-        "question",
-        row.id,
-        {"revision": revision.id, "version_no": revision.version.version_no},
-    )
-    return revision
-
-
-def request_changes(session: Session, user: User, revision_id: int, comment: str) -> Revision:
-    revision = _in_review(session, revision_id)
-    if revision.author_id == user.id:
-        raise Forbidden("Withdraw your own revision instead of reviewing it.")
-    if not comment.strip():
-        raise ValidationFailed("Say what should change.")
-    revision.state = RevisionState.DRAFT
-    revision.reviewer_id = user.id
-    if revision.question.status == Status.IN_REVIEW:
-        revision.question.status = Status.DRAFT
-    revision.comments.append(
-        ReviewComment(author_id=user.id, kind="request_changes", body=comment.strip())
-    )
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.review.request_changes",
-        "question",
-        revision.question_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def is_used(session: Session, question_id: int) -> bool:
-    """Whether any attempt or case step refers to a version of the question."""
-    versions = sa.select(bm.QuestionVersion.id).where(bm.QuestionVersion.question_id == question_id)
-    used = session.scalar(
-        sa.select(AttemptItem.id).where(AttemptItem.question_version_id.in_(versions)).limit(1)
-    )
-    step = session.scalar(
-        sa.select(bm.CaseStep.id).where(bm.CaseStep.question_version_id.in_(versions)).limit(1)
-    )
-    return used is not None or step is not None
-
-
-def retire(session: Session, user: User, question_id: int) -> bm.Question:
-    row = session.get(bm.Question, question_id)
-    if row is None or row.case_id is not None:
-        raise NotFound()
-    if row.status != Status.PUBLISHED:
-        raise Conflict("Only a published question can be retired.")
-    row.status = Status.RETIRED
-    session.flush()
-    record(session, user, "studio.question.retire", "question", row.id, {"key": row.key})
-    return row
-
-
-def discard(session: Session, user: User, revision_id: int) -> None:
-    """Discard the user's open revision of a published question (the version stays in history).
-
-    A never-published question is deleted instead (``delete_question``).
-    """
-    revision = own_open_revision(session, user, revision_id)
-    if revision.base_version_id is None:
-        raise Conflict("Delete this new question instead.")
-    revision.state = RevisionState.DISCARDED
-    revision.decided_at = clock.utcnow()
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.revision.discard",
-        "question",
-        revision.question_id,
-        {"revision": revision.id},
-    )
 
 
 def delete_question(session: Session, user: User, question_id: int) -> None:
@@ -325,14 +110,14 @@ def delete_question(session: Session, user: User, question_id: int) -> None:
     row = session.get(bm.Question, question_id)
     if row is None:
         raise NotFound()
-    revisions = list(session.scalars(sa.select(Revision).where(Revision.question_id == row.id)))
+    revisions = workflow.revisions_of(session, QUESTION, row.id)
     if not revisions or any(r.author_id != user.id for r in revisions):
         raise NotFound()
     if row.status not in (Status.DRAFT, Status.IN_REVIEW) or any(
         r.state == RevisionState.PUBLISHED for r in revisions
     ):
         raise Conflict("A published question cannot be deleted; retire it.")
-    if is_used(session, row.id):
+    if queries.is_used(session, row.id):
         raise Conflict("This question was used; retire it instead.")
     key = row.key
     row.current_version_id = None
@@ -410,9 +195,10 @@ def check_svg(data: bytes) -> None:
 def process_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, str]:
     """(safe bytes, content type) of an uploaded PNG, JPEG or SVG, recognised by content.
 
-    PNG and JPEG are decoded and re-encoded with Pillow (which drops anything appended or
-    embedded: metadata, a trailing HTML polyglot), after refusing more than MAX_IMAGE_PIXELS
-    from the header alone (a pixel flood never gets decoded). SVG is checked by ``check_svg``
+    PNG and JPEG are decoded and re-encoded with Pillow from their pixels alone (anything
+    appended or embedded goes: comments, EXIF, XMP, ICC, text chunks, a trailing HTML
+    polyglot), after refusing more than MAX_IMAGE_PIXELS from the header alone (a pixel flood
+    never gets decoded). SVG is checked by ``check_svg``
     and stored as uploaded only when nothing in it is outside the allowlist.
     """
     if len(data) > max_bytes:
@@ -437,6 +223,9 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
                 raise ImageRejected(f"The image has too many pixels ({width}×{height}).")
             probe.load()
             image = probe.copy()
+            # Keep pixels only: comments, EXIF, XMP, ICC and text chunks are all dropped
+            # (Pillow would write a JPEG comment or EXIF back); palette transparency is pixels.
+            image.info = {k: v for k, v in image.info.items() if k == "transparency"}
     except ImageRejected:
         raise
     except Image.DecompressionBombError:
@@ -579,7 +368,7 @@ def set_pass_mark(
 
 # ---------------------------------------------------------------- case scenarios
 #
-# A case is written through the bank importer's own code (``app.banks.services._upsert_case``):
+# A case is written through the bank importer's own code (``app.banks.services.upsert_case``):
 # the same Question rows for its steps, the same CaseVersion/CaseStep rows and the same content
 # hash as its YAML twin. The importer makes what it writes the case's current version; the
 # studio keeps the drawn version where it was until a second instructor approves.
@@ -638,7 +427,7 @@ def _write_case(
     not the published version, and the pointers it moves (the case's and its step questions'
     current version, their status) are put back: only approval changes what trainees draw.
     """
-    from app.banks.services import ImportReport, _upsert_case
+    from app.banks.services import ImportReport, upsert_case
 
     existing = _step_rows(session, case, row)
     media = _step_media(session, case)
@@ -656,7 +445,7 @@ def _write_case(
                     q.current_version = by_key[key]
             session.flush()
         case = case.model_copy(update={"status": row.status})
-    _upsert_case(
+    upsert_case(
         session,
         case,
         topic,
@@ -682,7 +471,7 @@ def _write_case(
     return version
 
 
-def _replace_draft(session: Session, revision: CaseRevision, version: bm.CaseVersion) -> None:
+def _replace_draft(session: Session, revision: Revision, version: bm.CaseVersion) -> None:
     """Point the revision at ``version`` and drop the draft it replaces (never drawn or used)."""
     old = revision.version
     if old.id == version.id:
@@ -699,7 +488,7 @@ def _replace_draft(session: Session, revision: CaseRevision, version: bm.CaseVer
     session.flush()
 
 
-def create_case(session: Session, user: User, topic_id: int, case: Case) -> CaseRevision:
+def create_case(session: Session, user: User, topic_id: int, case: Case) -> Revision:
     """A new case in draft, version 1, owned by ``user`` (written by the bank importer)."""
     topic = session.get(bm.Topic, topic_id)
     if topic is None:
@@ -708,230 +497,17 @@ def create_case(session: Session, user: User, topic_id: int, case: Case) -> Case
         raise Conflict(f"A case with the key '{case.key}' exists already.")
     case = case.model_copy(update={"status": Status.DRAFT})
     version = _write_case(session, user, case, topic, None, None)
-    revision = CaseRevision(case_id=version.case_id, version_id=version.id, author_id=user.id)
-    session.add(revision)
-    session.flush()
+    revision = workflow.begin(session, user, CASE, version.case, version)
     record(session, user, "studio.case.create", "case", version.case_id, {"key": case.key})
     return revision
 
 
-def own_open_case_revision(session: Session, user: User, revision_id: int) -> CaseRevision:
-    """The user's own open case revision (another's, or a missing one → 404)."""
-    revision = session.scalar(
-        sa.select(CaseRevision).where(
-            CaseRevision.id == revision_id, CaseRevision.author_id == user.id
-        )
-    )
-    if revision is None:
-        raise NotFound()
-    if not revision.is_open:
-        raise Conflict("This revision is closed.")
-    return revision
-
-
-def save_case_draft(session: Session, user: User, revision_id: int, case: Case) -> CaseRevision:
+def save_case_draft(session: Session, user: User, revision_id: int, case: Case) -> Revision:
     """Replace the content of the user's draft case (the key and topic are the case's own)."""
-    revision = own_open_case_revision(session, user, revision_id)
-    if revision.state != RevisionState.DRAFT:
-        raise Conflict("This revision is in review; withdraw it to edit it.")
-    row = revision.case
+    revision = workflow.own_draft(session, user, CASE, revision_id)
+    row = revision.content
     case = case.model_copy(update={"key": row.key})
     version = _write_case(session, user, case, row.topic, row, revision.version)
     _replace_draft(session, revision, version)
-    revision.updated_at = clock.utcnow()
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.draft.save",
-        "case",
-        row.id,
-        {"revision": revision.id, "version_no": revision.version.version_no},
-    )
+    workflow.draft_saved(session, user, revision)
     return revision
-
-
-def start_case_revision(session: Session, user: User, case_id: int) -> CaseRevision:
-    """A new draft version of a published case; the published one stays the one drawn."""
-    row = session.get(bm.Case, case_id)
-    if row is None:
-        raise NotFound()
-    if row.status != Status.PUBLISHED or row.current_version is None:
-        raise Conflict("Only a published case can be revised.")
-    open_revision = session.scalar(
-        sa.select(CaseRevision).where(
-            CaseRevision.case_id == row.id, CaseRevision.state.in_(OPEN_STATES)
-        )
-    )
-    if open_revision is not None:
-        if open_revision.author_id == user.id:
-            return open_revision
-        raise Conflict("Another instructor is revising this case; review their draft.")
-    current = row.current_version
-    number = bank_queries.next_case_version_no(session, row.id)
-    version = bm.CaseVersion(
-        case_id=row.id,
-        version_no=number,
-        title=current.title,
-        vignette=current.vignette,
-        difficulty=current.difficulty,
-        tags=list(current.tags or []),
-        content_hash=current.content_hash,
-    )
-    version.steps = [
-        bm.CaseStep(
-            position=s.position, disclosure=s.disclosure, question_version_id=s.question_version_id
-        )
-        for s in current.steps
-    ]
-    session.add(version)
-    session.flush()
-    revision = CaseRevision(
-        case_id=row.id, version_id=version.id, base_version_id=current.id, author_id=user.id
-    )
-    session.add(revision)
-    session.flush()
-    record(session, user, "studio.case.revision.start", "case", row.id, {"version_no": number})
-    return revision
-
-
-def _set_case_status(session: Session, row: bm.Case, status: Status) -> None:
-    row.status = status
-    for q in session.scalars(sa.select(bm.Question).where(bm.Question.case_id == row.id)):
-        q.status = status
-
-
-def submit_case(session: Session, user: User, revision_id: int) -> CaseRevision:
-    revision = own_open_case_revision(session, user, revision_id)
-    if revision.state != RevisionState.DRAFT:
-        raise Conflict("This revision is already in review.")
-    revision.state = RevisionState.IN_REVIEW
-    revision.submitted_at = clock.utcnow()
-    if revision.case.status == Status.DRAFT:
-        _set_case_status(session, revision.case, Status.IN_REVIEW)
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.review.submit",
-        "case",
-        revision.case_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def withdraw_case(session: Session, user: User, revision_id: int) -> CaseRevision:
-    revision = own_open_case_revision(session, user, revision_id)
-    if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict("This revision is not in review.")
-    revision.state = RevisionState.DRAFT
-    if revision.case.status == Status.IN_REVIEW:
-        _set_case_status(session, revision.case, Status.DRAFT)
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.review.withdraw",
-        "case",
-        revision.case_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def _case_in_review(session: Session, revision_id: int) -> CaseRevision:
-    revision = session.get(CaseRevision, revision_id)
-    if revision is None:
-        raise NotFound()
-    if revision.state != RevisionState.IN_REVIEW:
-        raise Conflict("This revision is not waiting for review.")
-    return revision
-
-
-def approve_case(session: Session, user: User, revision_id: int, comment: str = "") -> CaseRevision:
-    """Publish a case revision reviewed by a second instructor: it becomes the version drawn.
-
-    Attempts keep the CaseVersion they drew (their items point at it), so publishing never
-    changes an attempt in progress.
-    """
-    revision = _case_in_review(session, revision_id)
-    if revision.author_id == user.id:
-        raise Forbidden("You cannot approve your own case: a second instructor must.")
-    revision.state = RevisionState.PUBLISHED
-    revision.reviewer_id = user.id
-    revision.decided_at = clock.utcnow()
-    row = revision.case
-    row.current_version = revision.version
-    _set_case_status(session, row, Status.PUBLISHED)
-    for step in revision.version.steps:
-        step.question_version.question.current_version = step.question_version
-        step.question_version.reviewer_id = user.id
-    revision.comments.append(CaseReviewComment(author_id=user.id, kind="approve", body=comment))
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.review.approve",
-        "case",
-        row.id,
-        {"revision": revision.id, "version_no": revision.version.version_no},
-    )
-    return revision
-
-
-def request_case_changes(
-    session: Session, user: User, revision_id: int, comment: str
-) -> CaseRevision:
-    revision = _case_in_review(session, revision_id)
-    if revision.author_id == user.id:
-        raise Forbidden("Withdraw your own revision instead of reviewing it.")
-    if not comment.strip():
-        raise ValidationFailed("Say what should change.")
-    revision.state = RevisionState.DRAFT
-    revision.reviewer_id = user.id
-    if revision.case.status == Status.IN_REVIEW:
-        _set_case_status(session, revision.case, Status.DRAFT)
-    revision.comments.append(
-        CaseReviewComment(author_id=user.id, kind="request_changes", body=comment.strip())
-    )
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.review.request_changes",
-        "case",
-        revision.case_id,
-        {"revision": revision.id},
-    )
-    return revision
-
-
-def discard_case_revision(session: Session, user: User, revision_id: int) -> None:
-    """Discard the user's open revision of a published case (the version stays in history)."""
-    revision = own_open_case_revision(session, user, revision_id)
-    if revision.base_version_id is None:
-        raise Conflict("A case that was never published cannot be discarded; keep it as a draft.")
-    revision.state = RevisionState.DISCARDED
-    revision.decided_at = clock.utcnow()
-    session.flush()
-    record(
-        session,
-        user,
-        "studio.case.revision.discard",
-        "case",
-        revision.case_id,
-        {"revision": revision.id},
-    )
-
-
-def retire_case(session: Session, user: User, case_id: int) -> bm.Case:
-    row = session.get(bm.Case, case_id)
-    if row is None:
-        raise NotFound()
-    if row.status != Status.PUBLISHED:
-        raise Conflict("Only a published case can be retired.")
-    _set_case_status(session, row, Status.RETIRED)
-    session.flush()
-    record(session, user, "studio.case.retire", "case", row.id, {"key": row.key})
-    return row

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.certificates import services
+from app.settings import get_settings
 
 
 @pytest.fixture
 def settings(app):
     with app.app_context():
-        return services.current_settings()
+        return get_settings().issuer

@@ -8,6 +8,7 @@ import pytest
 
 from app.certificates import services
 from app.certificates.models import Certificate, Completion
+from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
 
@@ -15,7 +16,7 @@ from tests.certificates.helpers import make_attempt, make_program
 @pytest.fixture
 def settings(app):
     with app.app_context():
-        return services.current_settings()
+        return get_settings().issuer
 
 
 @dataclass

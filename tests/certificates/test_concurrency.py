@@ -15,6 +15,7 @@ from app.certificates import services
 from app.certificates.models import Certificate, Completion
 from app.extensions import db
 from app.quiz.services import submit_attempt
+from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
 
@@ -85,7 +86,10 @@ def test_ten_concurrent_record_completion_calls_make_one(app, committed_db):
 
     def record(session: Session) -> None:
         services.record_completion(
-            session, session.get(User, user_id), session.get(Program, program_id)
+            session,
+            session.get(User, user_id),
+            session.get(Program, program_id),
+            settings=get_settings().issuer,
         )
 
     errors = _run_in_threads(app, record)

@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from app.certificates import pdf
+from app.config import load_settings
+from app.settings import Settings
 
 NAME = "王小明 Zoë Ångström-Nguyễn Ελένη Дмитрий 김민준 さくら"
 
 
-def render(name: str) -> bytes:
+def render(name: str, fonts: tuple[str, ...] | None = None) -> bytes:
     data = pdf.CertificatePrint(
         serial="DNF-2026-000001",
         learner_name=name,
@@ -28,7 +30,7 @@ def render(name: str) -> bytes:
         verify_url="https://example.org/verify/abc",
         credential={"id": "urn:x"},
     )
-    return pdf.render_certificate_pdf(data)
+    return pdf.render_certificate_pdf(data, fonts=fonts)
 
 
 def missing_glyph_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -37,8 +39,10 @@ def missing_glyph_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def test_without_a_fallback_font_cjk_glyphs_are_reported_missing(monkeypatch, caplog) -> None:
     monkeypatch.setenv("CERTIFICATE_FALLBACK_FONTS", "")
+    settings = Settings.from_config(load_settings({"SECRET_KEY": "k"}))
+    assert settings.certificate_fallback_fonts == ()
     with caplog.at_level(logging.WARNING):
-        render(NAME)
+        render(NAME, settings.certificate_fallback_fonts)
     assert missing_glyph_logs(caplog)  # the check below can fail
 
 

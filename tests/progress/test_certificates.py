@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from app.certificates import services
+from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
 
@@ -39,7 +40,7 @@ def issued(app, db_session, frozen_clock):
     for module in modules:
         make_attempt(db_session, trainee, module)
     with app.app_context():
-        settings = services.current_settings()
+        settings = get_settings().issuer
         completion = services.record_completion(db_session, trainee, program, settings=settings)
         certificate = services.approve_completion(
             db_session, admin, completion.id, settings=settings

@@ -10,7 +10,7 @@ from fsrs import Card, Rating, Scheduler
 from app.banks.schema import QUESTION_ADAPTER
 from app.csv_export import escape_cell
 from app.progress import mastery, practice, scheduler
-from app.quiz.services import to_canonical
+from app.quiz.display import to_canonical
 
 T0 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.quiz import scoring
+from app.quiz.display import to_display
 from app.quiz.models import AttemptItem
-from app.quiz.services import to_display
 
 
 def key_of(session: Session, item_id: int) -> dict[str, Any]:

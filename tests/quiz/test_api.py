@@ -7,8 +7,8 @@ import math
 import pytest
 from openapi_spec_validator import validate
 
+from app.quiz.display import to_display
 from app.quiz.models import Attempt, AttemptItem
-from app.quiz.services import to_display
 from tests.conftest import csrf_token_from
 from tests.quiz.helpers import key_of, question_of
 

@@ -13,8 +13,8 @@ from PIL import Image
 from app.banks import models as bm
 from app.banks.schema import QUESTION_ADAPTER, content_hash
 from app.quiz import presenters
+from app.quiz.display import new_display as _display
 from app.quiz.models import AttemptItem
-from app.quiz.services import _display
 from app.studio import services
 from tests import factories
 from tests.conftest import csrf_token_from, login

@@ -13,8 +13,9 @@ from app.banks.loader import load_text
 from app.banks.schema import Status
 from app.banks.services import import_bank
 from app.quiz import presenters
+from app.quiz.display import new_display as _display
 from app.quiz.models import AttemptItem
-from app.quiz.services import _display, start_attempt
+from app.quiz.services import start_attempt
 from app.studio.models import CaseRevision, RevisionState
 from tests import factories
 from tests.conftest import login

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from app.banks.item_analysis import analyse
+from app.analysis.item_analysis import analyse
 from app.banks.schema import Mode
 from app.quiz.models import AttemptStatus
 from tests import factories

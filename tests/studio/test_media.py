@@ -79,6 +79,34 @@ def test_jpeg_html_polyglot_loses_the_html(instructor, db_session):
     assert b"<script>" not in row.data and b"<html>" not in row.data
 
 
+def test_jpeg_comment_and_exif_do_not_survive_reencoding(instructor, db_session):
+    """Issue 12: HTML hidden in a JPEG comment (and EXIF) survived the re-encoding."""
+    exif = Image.Exif()
+    exif[0x010E] = "<img src=x onerror=alert(2)>"  # ImageDescription
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 200, 10)).save(
+        out, format="JPEG", comment=b"<script>alert(1)</script>", exif=exif
+    )
+    assert b"<script>" in out.getvalue()  # the attack is really in the upload
+    row = services.upload_image(db_session, instructor, out.getvalue(), "x.jpg")
+    assert b"<script>" not in row.data and b"onerror" not in row.data
+    stored = Image.open(io.BytesIO(row.data))
+    assert "comment" not in stored.info and "exif" not in stored.info
+
+
+def test_png_text_chunks_do_not_survive_reencoding(instructor, db_session):
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "<script>alert(1)</script>")
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, format="PNG", pnginfo=text)
+    assert b"<script>" in out.getvalue()
+    row = services.upload_image(db_session, instructor, out.getvalue(), "x.png")
+    assert b"<script>" not in row.data
+    assert Image.open(io.BytesIO(row.data)).info.get("Comment") is None
+
+
 def test_pixel_flood_png_is_refused(instructor, client):
     r = _upload(client, _pixel_flood_png(), "flood.png")
     assert r.status_code == 400

@@ -18,7 +18,9 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.certificates import services as cert_services
 from app.quiz.services import start_attempt
-from app.studio import services
+from app.settings import get_settings
+from app.studio import services, workflow
+from app.studio.kinds import CASE, QUESTION
 from app.studio.models import CaseRevision
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
@@ -126,8 +128,8 @@ def _case(session, author, reviewer, build, text: str) -> bm.Case:
         }
     )
     revision = services.create_case(session, author, build.topic.id, case)
-    services.submit_case(session, author, revision.id)
-    services.approve_case(session, reviewer, revision.id)
+    workflow.submit(session, author, CASE, revision.id)
+    workflow.approve(session, reviewer, CASE, revision.id)
     session.flush()
     return revision.case
 
@@ -141,7 +143,7 @@ def test_admin_review_pages_show_no_live_payload(payload, client, build, db_sess
         single_choice("xss-review", stem=f"Hello {payload}", explanation=payload)
     )
     revision = services.create_question(db_session, author, build.topic.id, question)
-    services.submit_for_review(db_session, author, revision.id)
+    workflow.submit(db_session, author, QUESTION, revision.id)
     db_session.commit()
     assert login(client, admin.email).status_code == 302
     for path in (f"/studio/revisions/{revision.id}", "/studio/"):
@@ -172,7 +174,7 @@ def test_admin_case_review_page_shows_no_live_payload(client, build, db_session)
 
 def test_user_display_name_is_escaped_on_the_admin_pages(app, client, db_session):
     with app.app_context():
-        settings = cert_services.current_settings()
+        settings = get_settings().issuer
         trainee = factories.make_user("trainee", name=NAME)
         program, modules, _ = make_program(db_session)
         program.title = NAME

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.banks import stats_cli
-from app.banks.psychometrics import (
+from app.analysis import stats_cli
+from app.analysis.psychometrics import (
     AnalysisResult,
     HofsteeJudgement,
     Item,

@@ -178,11 +178,6 @@ def _sample_var(values: Sequence[float]) -> float | None:
     return _sum_sq_dev(values) / (len(values) - 1)
 
 
-def _sample_cov(xs: Sequence[float], ys: Sequence[float]) -> float:
-    mx, my = _mean(xs), _mean(ys)
-    return math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (len(xs) - 1)
-
-
 def _clamp_unit(r: float) -> float:
     return max(-1.0, min(1.0, r))
 

@@ -1,6 +1,6 @@
 """The `stats` command group: item analysis from a responses CSV or from a module's attempts.
 
-Not registered here; the application factory adds it with ``app.cli.add_command(stats)``.
+The application factory registers it through ``register_cli``.
 """
 
 from __future__ import annotations
@@ -8,17 +8,21 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from app.banks.psychometrics import (
+from app.analysis.psychometrics import (
     AnalysisResult,
     ResponsesFileInvalid,
     analyse_responses_csv,
     render_table,
 )
 
-ITEM_ANALYSIS_MODULE = "app.banks.item_analysis"
+if TYPE_CHECKING:
+    from flask import Flask
+
+ITEM_ANALYSIS_MODULE = "app.analysis.item_analysis"
 
 
 class BadResponsesFile(click.ClickException):
@@ -45,8 +49,8 @@ def stats() -> None:
 def analyse(responses_path: Path | None, module_slug: str | None, as_json: bool) -> None:
     """Item and test statistics (facility, discrimination, distractors, alpha, KR-20, SEM).
 
-    With --responses FILE.csv the analysis runs on that file alone. Otherwise it analyses the
-    platform's own attempts (every module, or only --module SLUG).
+    With --responses FILE.csv the analysis runs on that file alone; with --module SLUG, on the
+    first exam attempts at that module (without either, the exam modules are listed).
     """
     if responses_path is not None:
         if module_slug is not None:
@@ -72,12 +76,13 @@ def _analyse_file(path: Path) -> dict:
 
 
 def _analyse_module(module_slug: str | None) -> dict:
-    """The database hook: ``app.banks.item_analysis.analyse_module(slug)``.
+    """The database hook: ``app.analysis.item_analysis.analyse_module(slug)``.
 
-    That function (written separately) takes a module slug, or None for every module, reads the
+    That function takes a module slug (None: a usage error listing the exam modules), reads the
     first exam-mode attempts inside the app context that ``flask`` provides, and returns an
     ``AnalysisResult`` or its ``to_dict()`` form. It is imported lazily so that --responses
-    works without the database layer; until it exists this command says so and exits 1.
+    works without the database layer; should the module be missing, this command says so and
+    exits 1.
     """
     try:
         module = importlib.import_module(ITEM_ANALYSIS_MODULE)
@@ -91,3 +96,7 @@ def _analyse_module(module_slug: str | None) -> dict:
         raise click.exceptions.Exit(1)
     result = analyse_module(module_slug)
     return result.to_dict() if isinstance(result, AnalysisResult) else result
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(stats)

@@ -29,8 +29,8 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from app.analysis.psychometrics import AnalysisResult, Item, TestStats, analyse_scores
 from app.banks import models as bm
-from app.banks.psychometrics import AnalysisResult, Item, TestStats, analyse_scores
 from app.banks.schema import Mode
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 

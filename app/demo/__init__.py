@@ -1,0 +1,1 @@
+"""Demo data for local use (``flask demo setup``)."""

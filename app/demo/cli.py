@@ -1,0 +1,104 @@
+"""``flask demo setup``: demo accounts, one per role, and the question banks of the repository.
+
+It sits above ``auth`` and ``banks`` (it uses both), so that ``auth`` need not import ``banks``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.auth import services
+from app.auth.models import Role
+from app.banks.loader import BankFileInvalid
+from app.banks.services import import_directory
+from app.errors import DomainError
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data for local use.")
+
+DEMO_ACCOUNTS = [
+    ("trainee@demo.example", "Demo Trainee", Role.TRAINEE),
+    ("instructor@demo.example", "Demo Instructor", Role.INSTRUCTOR),
+    ("admin@demo.example", "Demo Admin", Role.ADMIN),
+]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def demo_password(instance: Path) -> str:
+    """DEMO_PASSWORD, else a password generated once into instance/demo_password."""
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"]
+    path = instance / "demo_password"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    words = [secrets.token_hex(3) for _ in range(4)]
+    password = "-".join(words)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password
+
+
+def load_question_banks(path: Path) -> None:
+    """Load question_banks/ through the banks import (all or nothing; invalid banks stop here)."""
+    try:
+        report = import_directory(db.session, path, actor=None)
+        db.session.commit()
+    except BankFileInvalid as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        _fail(f"question banks in {path} are invalid: nothing was loaded", 1)
+    click.echo(f"Question banks loaded from {path}: {report.summary()}")
+
+
+@demo_cli.command("setup")
+@click.option("--skip-banks", is_flag=True, help="Do not load question_banks/.")
+def setup(skip_banks: bool) -> None:
+    """Create one demo account per role (idempotent), load question_banks/, print the logins."""
+    instance = Path(current_app.config["INSTANCE_PATH"])
+    password = demo_password(instance)
+    for email, name, role in DEMO_ACCOUNTS:
+        user = services.find_user_by_email(db.session, email)
+        if user is not None:
+            continue
+        try:
+            services.register_user(
+                db.session,
+                None,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                profession="Physiotherapist",
+                licence_number=f"DEMO-{role.value.upper()}",
+                jurisdiction="Demo",
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            _fail(f"cannot create {email}: {exc.message}", 1)
+    db.session.commit()
+
+    banks_dir = Path(current_app.root_path).parent / "question_banks"
+    if banks_dir.is_dir() and not skip_banks:
+        load_question_banks(banks_dir)
+
+    click.echo(f"Demo accounts (password for all: {password})")
+    for email, _name, role in DEMO_ACCOUNTS:
+        click.echo(f"  {role.value:<10} {email}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo_cli)

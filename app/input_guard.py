@@ -1,0 +1,147 @@
+"""Hostile input stops at the door, before any form, service or database sees it.
+
+One ``before_request`` guard refuses, with a 400 naming the field:
+
+- a NUL byte or a lone surrogate in the path, a query or form field (name or value), an uploaded
+  file's name, a header or a JSON string (key or value) — PostgreSQL cannot store NUL in text and
+  no database can store a lone surrogate, so these would otherwise end as 500s;
+- JSON nested deeper than ``JSON_MAX_DEPTH`` (Python's parser would recurse until it fails);
+- JSON integers outside the interoperable range ±(2⁵³ − 1) (RFC 7493, I-JSON §2.2): nothing we
+  store is that large, and an id or sequence number beyond a column's range must not reach SQL.
+
+A JSON body over ``JSON_MAX_BYTES`` is refused with 413. Integer path segments (``<int:id>``) are
+bounded to the 32-bit column type by :class:`BoundedIntConverter`: a larger id matches no route,
+so it is a 404 like any other unknown id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter
+
+from app.errors import DomainError
+
+INT32_MAX = 2**31 - 1
+JSON_SAFE_INTEGER = 2**53 - 1
+DEFAULT_JSON_MAX_DEPTH = 32
+DEFAULT_JSON_MAX_BYTES = 1024 * 1024
+
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+class InputRefused(DomainError):
+    """A request carrying bytes or shapes no field accepts; names the field."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+    message = "The JSON body is too large."
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` limited to the 32-bit integer columns ids live in (beyond: no match, 404)."""
+
+    def __init__(
+        self,
+        map: Any,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = INT32_MAX,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def bad_character(text: str) -> str | None:
+    """A description of the first NUL or lone surrogate in ``text``, or None."""
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return None
+    return "a NUL byte" if found.group() == "\x00" else "an unpaired surrogate"
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings ignored)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b'""', raw)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _json_leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every key and leaf of a parsed JSON value, with a dotted path naming it."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            yield where, key
+            yield from _json_leaves(sub, where)
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            yield from _json_leaves(sub, f"{path}[{index}]")
+    else:
+        yield path or "body", value
+
+
+def _check_text(where: str, text: str) -> None:
+    problem = bad_character(text)
+    if problem:
+        raise InputRefused(f"{where} contains {problem}.")
+
+
+def _check_json(max_depth: int, max_bytes: int) -> None:
+    raw = request.get_data(cache=True)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The JSON body is larger than {max_bytes} bytes.")
+    if json_depth(raw) > max_depth:
+        raise InputRefused(f"The JSON body is nested deeper than {max_depth} levels.")
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
+        return  # malformed JSON: the view's parser answers with its own 400
+    for where, leaf in _json_leaves(body, ""):
+        if isinstance(leaf, str):
+            _check_text(where, leaf)
+        elif isinstance(leaf, int) and not isinstance(leaf, bool) and abs(leaf) > JSON_SAFE_INTEGER:
+            raise InputRefused(f"{where} is out of range.")
+
+
+def check_request(max_depth: int, max_bytes: int) -> None:
+    """Refuse the current request if any part of it carries hostile input (see module doc)."""
+    _check_text("The address", request.path)
+    for name, value in request.args.items(multi=True):
+        _check_text(f"Query parameter {name!r}", name + value)
+    for name, value in request.headers.items():
+        _check_text(f"Header {name!r}", value)
+    if request.is_json:
+        _check_json(max_depth, max_bytes)
+        return
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, value in request.form.items(multi=True):
+            _check_text(f"Field {name!r}", name + value)
+        for name, upload in request.files.items(multi=True):
+            _check_text(f"The name of the file in {name!r}", upload.filename or "")
+
+
+def init_input_guard(app: Flask) -> None:
+    """Install the guard before every view (settings ``JSON_MAX_DEPTH``, ``JSON_MAX_BYTES``)."""
+    max_depth = int(app.config.get("JSON_MAX_DEPTH", DEFAULT_JSON_MAX_DEPTH))
+    max_bytes = int(app.config.get("JSON_MAX_BYTES", DEFAULT_JSON_MAX_BYTES))
+
+    @app.before_request
+    def refuse_hostile_input() -> None:
+        check_request(max_depth, max_bytes)

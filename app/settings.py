@@ -1,0 +1,177 @@
+"""The instance's settings, in one typed object: read here, passed into the domains.
+
+``app/config.py`` reads the environment into ``app.config`` (with ``create_app``'s overrides);
+``Settings.from_config`` turns that mapping into this frozen object once, and ``create_app``
+stores it on the app. Routes, API handlers, CLI commands and the grading hook read it with
+``get_settings()`` and pass plain values (or ``settings.issuer``) into services, queries and
+pure modules, which never read ``current_app`` or ``os.environ`` themselves
+(``tests/unit/test_settings.py`` fails when one does).
+
+A program's rules (validity, review, required modules) are not instance settings: they live in
+the bank files. Every setting is listed, with its environment variable and default, in
+docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+EXTENSION_KEY = "settings"
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_ISSUER_NAME = "Dry Needling Academy"
+DEFAULT_SIGNATORY = "Registrar, Dry Needling Academy"
+DEFAULT_GRACE_SECONDS = 60
+DEFAULT_PRACTICE_NEW_PER_DAY = 10
+DEFAULT_VERIFY_RATE_LIMIT = "60/minute"
+DEFAULT_STUDIO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IssuerSettings:
+    """Who issues certificates, where it lives and how it signs."""
+
+    base_url: str
+    """``PUBLIC_BASE_URL`` without a trailing slash: issuer id, verify links, QR codes."""
+    name: str
+    """``ISSUER_NAME``: printed on certificates and signed into credentials."""
+    signatory: str
+    """``CERT_SIGNATORY``: the signature line of the PDF."""
+    instance_path: str
+    """``INSTANCE_PATH``: where ``signing_key.pem`` is generated when ``SIGNING_KEY`` is unset."""
+    signing_key: str | None = field(default=None, repr=False)
+    """``SIGNING_KEY``: the Ed25519 seed or PEM (the same on every app server), or None."""
+    email: str | None = None
+    """``ISSUER_EMAIL``: the issuer's contact address in credentials, or None."""
+
+    @property
+    def issuer_id(self) -> str:
+        return f"{self.base_url}/issuer"
+
+    def verify_url(self, code: str) -> str:
+        return f"{self.base_url}/verify/{code}"
+
+    def status_list_url(self, list_id: int) -> str:
+        return f"{self.base_url}/status/{list_id}"
+
+    def verification_method(self, kid: str) -> str:
+        return f"{self.issuer_id}#key-{kid}"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IssuerSettings:
+        return cls(
+            base_url=str(config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            name=config.get("ISSUER_NAME") or DEFAULT_ISSUER_NAME,
+            signatory=config.get("CERT_SIGNATORY") or DEFAULT_SIGNATORY,
+            instance_path=str(config["INSTANCE_PATH"]),
+            signing_key=config.get("SIGNING_KEY") or None,
+            email=config.get("ISSUER_EMAIL") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an instance configures that the domains need (built from ``app.config``)."""
+
+    issuer: IssuerSettings
+    """Certificate issuer: ``PUBLIC_BASE_URL``, ``ISSUER_NAME``, ``ISSUER_EMAIL``,
+    ``CERT_SIGNATORY``, ``SIGNING_KEY``, ``INSTANCE_PATH``."""
+    instance_path: str
+    """``INSTANCE_PATH``: SQLite file, generated secret key and signing key, demo password."""
+    attempt_grace_seconds: int
+    """``ATTEMPT_GRACE_SECONDS``: saves accepted after a timed attempt's deadline."""
+    practice_new_per_day: int
+    """``PRACTICE_NEW_PER_DAY``: new objectives a trainee's practice queue takes in per day."""
+    practice_secret: str = field(repr=False)
+    """``SECRET_KEY``: also signs the practice item tokens (never logged)."""
+    login_rate_limit_ip: str
+    """``LOGIN_RATE_LIMIT_IP``: log-in and token attempts per client IP."""
+    login_rate_limit_account: str
+    """``LOGIN_RATE_LIMIT_ACCOUNT``: log-in and token attempts per account *and* client IP
+    (an attacker elsewhere cannot spend the owner's budget; see ``app/auth/throttle.py``)."""
+    register_rate_limit: str
+    """``REGISTER_RATE_LIMIT``: registrations (form posts) per client IP."""
+    verify_rate_limit: str
+    """``VERIFY_RATE_LIMIT``: public verification requests per client IP."""
+    studio_max_image_bytes: int
+    """``STUDIO_MAX_IMAGE_BYTES``: the largest image the studio accepts (larger: 413)."""
+    certificate_fallback_fonts: tuple[str, ...] | None
+    """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
+    ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
+
+    @property
+    def public_base_url(self) -> str:
+        return self.issuer.base_url
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Read and convert every setting; a malformed number fails here, at start-up."""
+        fonts = config.get("CERTIFICATE_FALLBACK_FONTS")
+        return cls(
+            issuer=IssuerSettings.from_config(config),
+            instance_path=str(config["INSTANCE_PATH"]),
+            attempt_grace_seconds=_int(config, "ATTEMPT_GRACE_SECONDS", DEFAULT_GRACE_SECONDS),
+            practice_new_per_day=_int(config, "PRACTICE_NEW_PER_DAY", DEFAULT_PRACTICE_NEW_PER_DAY),
+            practice_secret=str(config["SECRET_KEY"]),
+            login_rate_limit_ip=str(config.get("LOGIN_RATE_LIMIT_IP") or "30/minute"),
+            login_rate_limit_account=str(config.get("LOGIN_RATE_LIMIT_ACCOUNT") or "10/minute"),
+            register_rate_limit=str(config.get("REGISTER_RATE_LIMIT") or "10/hour"),
+            verify_rate_limit=str(config.get("VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT),
+            studio_max_image_bytes=_int(
+                config, "STUDIO_MAX_IMAGE_BYTES", DEFAULT_STUDIO_MAX_IMAGE_BYTES
+            ),
+            certificate_fallback_fonts=None
+            if fonts is None
+            else tuple(p for p in str(fonts).split(os.pathsep) if p),
+        )
+
+
+# The config keys the settings are built from: a change to one of them (tests do that, on a
+# running app) rebuilds the object on the next ``get_settings``.
+CONFIG_KEYS = (
+    "PUBLIC_BASE_URL",
+    "ISSUER_NAME",
+    "ISSUER_EMAIL",
+    "CERT_SIGNATORY",
+    "SIGNING_KEY",
+    "INSTANCE_PATH",
+    "ATTEMPT_GRACE_SECONDS",
+    "PRACTICE_NEW_PER_DAY",
+    "SECRET_KEY",
+    "LOGIN_RATE_LIMIT_IP",
+    "LOGIN_RATE_LIMIT_ACCOUNT",
+    "REGISTER_RATE_LIMIT",
+    "VERIFY_RATE_LIMIT",
+    "STUDIO_MAX_IMAGE_BYTES",
+    "CERTIFICATE_FALLBACK_FONTS",
+)
+
+
+def _int(config: Mapping[str, Any], name: str, default: int) -> int:
+    value = config.get(name)
+    return default if value is None or value == "" else int(value)
+
+
+def _snapshot(config: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(config.get(name) for name in CONFIG_KEYS)
+
+
+def init_settings(app: Flask) -> Settings:
+    """Build the app's settings from its config (once, in ``create_app``) and store them."""
+    settings = Settings.from_config(app.config)
+    app.extensions[EXTENSION_KEY] = (_snapshot(app.config), settings)
+    return settings
+
+
+def get_settings(app: Flask | None = None) -> Settings:
+    """The settings of ``app`` (default: the running app), for routes, CLI and hooks only."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    stored = app.extensions.get(EXTENSION_KEY)
+    if stored is None or stored[0] != _snapshot(app.config):
+        return init_settings(app)
+    return stored[1]
