@@ -50,10 +50,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security_headers(app)
     init_bench(app)  # baseline endpoints, only when BENCH_MODE=1
     init_navigation(app)
+    _init_templates(app)
 
     _register_cli(app)
     _register_hooks()
     return app
+
+
+def _init_templates(app: Flask) -> None:
+    from app.questions.templating import TEMPLATE_GLOBALS
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
 
 def _init_extensions(app: Flask) -> None:

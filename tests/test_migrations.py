@@ -266,3 +266,79 @@ def test_revisions_of_questions_and_cases_move_into_one_shape_and_back(tmp_path,
             assert _old_rows(conn) == before
         assert "studio_authored_revisions" not in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+# ---------------------------------------------------------------- seeded with certificates
+
+CERTIFICATES_CREATED = "049cacecf0ae"  # below this revision the certificate tables do not exist
+
+
+def _certificate_rows(session) -> list[tuple]:  # type: ignore[no-untyped-def]
+    rows = session.execute(
+        sa.text(
+            "SELECT serial, code, revoked_at IS NOT NULL, superseded_at IS NOT NULL, "
+            "previous_id IS NOT NULL FROM certificates ORDER BY serial"
+        )
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_every_migration_since_certificates_downgrades_and_upgrades_with_them_seeded(
+    tmp_path: Path, request
+):
+    """Issue 12: the SQLite downgrade failed once re-issued certificates existed. With
+    certificates issued, re-issued and revoked, each migration above the one that creates
+    them goes down and up again, on SQLite and PostgreSQL, and nothing is lost."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    from app.audit.services import verify
+    from app.certificates import services as certs
+    from app.settings import get_settings
+    from tests import factories
+    from tests.certificates.helpers import make_attempt, make_program
+
+    fresh = _fresh_app(tmp_path, request)
+    with fresh.app_context():
+        upgrade()
+        session = db.session
+        issuer = get_settings().issuer
+        admin = factories.make_user("admin", session=session)
+        program, modules, _ = make_program(session)
+        certificates = []
+        for _ in range(2):
+            trainee = factories.make_user("trainee", session=session)
+            for module in modules:
+                make_attempt(session, trainee, module)
+            completion = certs.record_completion(session, trainee, program, settings=issuer)
+            certificates.append(
+                certs.approve_completion(session, admin, completion.id, settings=issuer)
+            )
+        certs.reissue_certificate(session, admin, certificates[0].id, settings=issuer)
+        certs.revoke_certificate(session, admin, certificates[1].id, "test", settings=issuer)
+        session.commit()
+        before = _certificate_rows(session)
+        assert len(before) == 3 and any(r[2] for r in before) and any(r[4] for r in before)
+
+        config = Migrate(fresh, db).get_config()
+        script = ScriptDirectory.from_config(config)
+        steps = []
+        for rev in script.walk_revisions():
+            if rev.revision == CERTIFICATES_CREATED:
+                break
+            steps.append(rev)
+        assert steps, "no migration above the certificates"
+        for rev in steps:
+            session.remove()
+            downgrade(revision=rev.down_revision)
+            upgrade()
+            assert _certificate_rows(db.session) == before, rev.revision
+        count, breaks = verify(db.session)
+        assert count > 0 and breaks == []
+        assert _diff(db.engine) == []
+        db.session.remove()
+        downgrade(revision="base")  # the whole way down, certificates and all
+        upgrade()
+        assert _diff(db.engine) == []
+        db.session.remove()
+        db.engine.dispose()

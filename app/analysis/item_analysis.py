@@ -6,9 +6,9 @@ expired). Practice attempts, later attempts and open attempts never count (PSYCH
 §1.1 recommends first attempts).
 
 Item marks are ``AttemptItem.score`` (the mark, out of ``AttemptItem.max_score``); the attempt
-total is the sum of its item marks (Moodle's ``summarks``). The chosen option of a
-single-choice item is its canonical option id from ``AttemptItem.response`` (a true/false item
-gives "true"/"false"), which feeds the distractor table.
+total is the sum of its item marks (Moodle's ``summarks``). For a type whose quiz facet has
+``analysis`` hooks (single choice, true/false), the option an item's response chose feeds the
+distractor table (a true/false item gives "true"/"false").
 
 Two cases:
 
@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.analysis.psychometrics import AnalysisResult, Item, TestStats, analyse_scores
 from app.banks import models as bm
 from app.banks.schema import Mode
+from app.questions import registry
+from app.questions.facets import AnalysisHooks
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
@@ -73,32 +75,27 @@ def first_exam_attempts(session: Session, module_id: int) -> list[Attempt]:
     return list(session.scalars(stmt))
 
 
+def _hooks(version: bm.QuestionVersion) -> AnalysisHooks | None:
+    return registry.get(version.type).quiz.analysis
+
+
 def _choice(version: bm.QuestionVersion, response: dict[str, Any] | None) -> str | None:
-    if not response:
+    hooks = _hooks(version)
+    if not response or hooks is None:
         return None
-    if version.type.value == "single_choice":
-        choice = response.get("choice")
-        return choice if isinstance(choice, str) else None
-    if version.type.value == "true_false":
-        value = response.get("value")
-        return None if not isinstance(value, bool) else ("true" if value else "false")
-    return None
+    return hooks.choice(response)
 
 
 def _item(name: str, version: bm.QuestionVersion, max_mark: float) -> Item:
-    content = version.content
-    if version.type.value == "single_choice":
-        options = tuple(o["id"] for o in content.get("options", []))
-        key = next((o["id"] for o in content.get("options", []) if o.get("correct")), None)
-        return Item(name=name, max_mark=max_mark, key=key, options=options)
-    if version.type.value == "true_false":
-        key = "true" if content.get("answer") else "false"
-        return Item(name=name, max_mark=max_mark, key=key, options=("true", "false"))
-    return Item(name=name, max_mark=max_mark)
+    hooks = _hooks(version)
+    if hooks is None:
+        return Item(name=name, max_mark=max_mark)
+    options, key = hooks.options(version.content)
+    return Item(name=name, max_mark=max_mark, key=key, options=options)
 
 
 def _has_choices(version: bm.QuestionVersion) -> bool:
-    return version.type.value in ("single_choice", "true_false")
+    return _hooks(version) is not None
 
 
 def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
+from app.auth.denied import note_denied
 from app.auth.models import Role
-from app.extensions import login_manager
+from app.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,6 +26,7 @@ def role_required(*roles: Role | str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
+                note_denied(db.session, current_user._get_current_object())
                 abort(403)
             return view(*args, **kwargs)
 

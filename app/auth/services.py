@@ -137,6 +137,7 @@ def logout(session: Session, user: User) -> None:
     """End every session of ``user`` (bumps the session version)."""
     user.session_version += 1
     session.flush()
+    record(session, user, "auth.logout", "user", user.id)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -161,14 +162,26 @@ def update_profile(
     licence_number: str,
     jurisdiction: str,
 ) -> None:
-    """Update the editable profile fields only (never role, e-mail or activity)."""
+    """Update the editable profile fields only (never role, e-mail or activity); the audit
+    event names each changed field with its value before and after (none when nothing did)."""
     if not name.strip():
         raise DomainError("Name is required.", code="name_required")
-    user.name = name.strip()
-    user.profession = profession.strip()
-    user.licence_number = licence_number.strip()
-    user.jurisdiction = jurisdiction.strip()
+    wanted = {
+        "name": name.strip(),
+        "profession": profession.strip(),
+        "licence_number": licence_number.strip(),
+        "jurisdiction": jurisdiction.strip(),
+    }
+    changes = {
+        field: {"before": getattr(user, field), "after": value}
+        for field, value in wanted.items()
+        if getattr(user, field) != value
+    }
+    for field, value in wanted.items():
+        setattr(user, field, value)
     session.flush()
+    if changes:
+        record(session, user, "user.profile_updated", "user", user.id, {"changes": changes})
 
 
 def set_role(session: Session, actor: User | None, user: User, role: Role | str) -> None:

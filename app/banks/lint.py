@@ -13,14 +13,8 @@ from collections import defaultdict
 from difflib import SequenceMatcher
 
 from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
-from app.banks.schema import (
-    PRACTICE_ONLY,
-    ChoiceOption,
-    Mode,
-    MultipleResponse,
-    SingleChoice,
-    Status,
-)
+from app.banks.schema import PRACTICE_ONLY, ChoiceOption, Mode, Status
+from app.questions import registry
 
 _ALL_NONE = re.compile(
     r"\b(all|none|both|neither) of the (above|following|options|answers)\b"
@@ -64,9 +58,10 @@ def _lint_question(lq: LoadedQuestion) -> list[BankProblem]:
 
     out: list[BankProblem] = []
     texts = [q.stem]
-    if isinstance(q, SingleChoice | MultipleResponse):
-        texts += [o.text for o in q.options]
-        out.extend(warn("options", m) for m in _option_problems(q.options))
+    options = registry.get(q.type).content.choices(q)
+    if options:
+        texts += [o.text for o in options]
+        out.extend(warn("options", m) for m in _option_problems(options))
     if any(_ALL_NONE.search(t) for t in texts):
         out.append(warn("options", 'avoid "all of the above" / "none of the above"'))
     stem_plain = re.sub(r"\*\*.*?\*\*|__.*?__", "", q.stem)
@@ -104,9 +99,11 @@ def _longest_key(bank: Bank) -> list[BankProblem]:
     by_file: dict[str, list[bool]] = defaultdict(list)
     for lq in bank.questions.values():
         q = lq.question
-        if isinstance(q, SingleChoice) and len(q.options) >= 3:
-            key = next(o for o in q.options if o.correct)
-            others = [len(o.text) for o in q.options if not o.correct]
+        content = registry.get(q.type).content
+        options = content.choices(q)
+        if content.one_key and len(options) >= 3:
+            key = next(o for o in options if o.correct)
+            others = [len(o.text) for o in options if not o.correct]
             by_file[lq.path].append(len(key.text) > max(others))
     out = []
     for path, flags in by_file.items():

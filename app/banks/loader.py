@@ -18,17 +18,16 @@ from app.banks.schema import (
     PRACTICE_ONLY,
     QUESTION_ADAPTER,
     Case,
-    Hotspot,
     Module,
     Program,
     QuestionBase,
-    QuestionType,
     Status,
     Topic,
+    question_image,
+    question_models,
 )
 
 _QUESTION = QUESTION_ADAPTER
-_TYPE_NAMES = {t.value for t in QuestionType}
 SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
 
 
@@ -260,7 +259,7 @@ def _report(
     for err in exc.errors():
         # Positions are shown 1-based; the discriminated union's type name is dropped.
         loc = [str(p + 1) if isinstance(p, int) else str(p) for p in err["loc"]]
-        if loc and loc[0] in _TYPE_NAMES:
+        if loc and loc[0] in question_models():
             loc = loc[1:]
         message = err["msg"].removeprefix("Value error, ")
         if message == "Field required":
@@ -301,12 +300,13 @@ def _validate_question(
             )
         )
         return None
-    if isinstance(raw, dict) and raw["type"] not in _TYPE_NAMES:
+    type_names = question_models()
+    if isinstance(raw, dict) and raw["type"] not in type_names:
         bank.problems.append(
             BankProblem(
                 shown,
                 f"unknown question type '{raw['type']}' (expected one of "
-                f"{', '.join(sorted(_TYPE_NAMES))})",
+                f"{', '.join(sorted(type_names))})",
                 kind,
                 key,
                 f"{prefix}.type" if prefix else "type",
@@ -391,10 +391,11 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
                     severity="warning",
                 )
             )
-        if isinstance(q, Hotspot) and not (lq.base_dir / q.image).is_file():
+        image = question_image(q)
+        if image is not None and not (lq.base_dir / image).is_file():
             bank.problems.append(
                 BankProblem(
-                    lq.path, f"image '{q.image}' not found beside the bank file", kind, key, "image"
+                    lq.path, f"image '{image}' not found beside the bank file", kind, key, "image"
                 )
             )
     for lc in bank.cases.values():

@@ -40,6 +40,20 @@ def _enum(cls: type, name: str) -> sa.Enum:
 STATUS = _enum(Status, "content_status")
 
 
+class TypeIdColumn(sa.types.TypeDecorator):
+    """A question type's identifier: any registered type (checked by the content models, not
+    by the database, so that adding a type needs no migration)."""
+
+    impl = sa.String(30)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> QuestionType | None:
+        return None if value is None else QuestionType(value)
+
+
 class Topic(Base):
     __tablename__ = "topics"
 
@@ -92,7 +106,7 @@ class QuestionVersion(Base):
         sa.ForeignKey("questions.id", ondelete="RESTRICT"), index=True
     )
     version_no: Mapped[int] = mapped_column(sa.Integer)
-    type: Mapped[QuestionType] = mapped_column(_enum(QuestionType, "question_type"))
+    type: Mapped[QuestionType] = mapped_column(TypeIdColumn())
     difficulty: Mapped[Difficulty] = mapped_column(_enum(Difficulty, "difficulty"))
     objective: Mapped[str | None] = mapped_column(sa.String(80), index=True)
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)

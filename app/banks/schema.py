@@ -8,44 +8,41 @@ The format is documented for authors in ``question_banks/README.md``.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic_core import core_schema
+
+from app.questions import registry
+from app.questions.base import (
+    KEY_PATTERN,
+    ChoiceOption,
+    Difficulty,
+    Key,
+    NonEmpty,
+    QuestionBase,
+    QuestionType,
+    Status,
+)
+from app.questions.base import Strict as _Strict
+
+__all__ = [
+    "KEY_PATTERN",
+    "ChoiceOption",
+    "Difficulty",
+    "Key",
+    "NonEmpty",
+    "QuestionBase",
+    "QuestionType",
+    "Status",
+]
 
 # Questions and cases with this tag are drawn in practice modules only, never in exams: for
 # items whose key rests only on a secondary source or an inference (FACTS.md marks).
 PRACTICE_ONLY = "practice-only"
-
-KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
-Key = Annotated[str, Field(pattern=KEY_PATTERN)]
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class QuestionType(StrEnum):
-    SINGLE_CHOICE = "single_choice"
-    MULTIPLE_RESPONSE = "multiple_response"
-    TRUE_FALSE = "true_false"
-    MATCHING = "matching"
-    ORDERING = "ordering"
-    NUMERIC = "numeric"
-    HOTSPOT = "hotspot"
-    SHORT_ANSWER = "short_answer"
-    SCRIPT_CONCORDANCE = "script_concordance"
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    PUBLISHED = "published"
-    RETIRED = "retired"
-
-
-class Difficulty(StrEnum):
-    EASY = "easy"
-    MEDIUM = "medium"
-    HARD = "hard"
 
 
 class Mode(StrEnum):
@@ -73,234 +70,87 @@ class Competency(StrEnum):
     PROFESSIONAL_REGULATION = "professional-regulation"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
-
-
 class Topic(_Strict):
     id: Key
     title: NonEmpty
     description: str = ""
 
 
-# ---------------------------------------------------------------- question bodies
+# ---------------------------------------------------------------- questions
+# Each type's model lives in its package (``app/questions/types/<id>/content.py``) and is
+# found through the registry; its class name stays importable from here (``__getattr__``).
 
 
-class ChoiceOption(_Strict):
-    id: Key
-    text: NonEmpty
-    correct: bool = False
-    feedback: str = ""
+def question_models() -> dict[str, type[QuestionBase]]:
+    """type id -> the type's pydantic model, for every registered type."""
+    return {spec.id: spec.content.model for spec in registry.all_types() if spec.content}
 
 
-class MatchPair(_Strict):
-    premise: NonEmpty
-    answer: NonEmpty
+def question_image(question: QuestionBase) -> str | None:
+    """The image file a question shows (its content facet's ``image``), or None."""
+    return registry.get(question.type).content.image(question)
 
 
-class HotspotRegion(_Strict):
-    id: Key
-    label: NonEmpty
-    points: list[tuple[float, float]] = Field(min_length=3)
-    correct: bool = False
-    feedback: str = ""
+_union: tuple[int, TypeAdapter[Any]] | None = None
 
-    @field_validator("points")
+
+def _union_adapter() -> TypeAdapter[Any]:
+    """The discriminated union of the registered models, rebuilt when the registry changes."""
+    global _union
+    if _union is None or _union[0] != registry.generation():
+        models = tuple(question_models().values())
+        union: Any = models[0]
+        if len(models) > 1:
+            union = Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007
+        _union = (registry.generation(), TypeAdapter(union))
+    return _union[1]
+
+
+def _validate_question(value: Any) -> QuestionBase:
+    if isinstance(value, QuestionBase) and type(value) in question_models().values():
+        return value
+    return _union_adapter().validate_python(value)
+
+
+class _AnyQuestion:
+    """Pydantic: any registered question type, chosen by its ``type`` (the discriminator)."""
+
     @classmethod
-    def _unit_square(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        for x, y in points:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError("polygon points are fractions of the image: 0 <= x, y <= 1")
-        return points
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        # Serialised by inference: each question with its own model's serializer, so that
+        # include/exclude and exclude_defaults reach into it as they would in a union.
+        return core_schema.no_info_plain_validator_function(_validate_question)
 
 
-class QuestionBase(_Strict):
-    """Fields every question has, whatever its type."""
-
-    key: Key
-    type: QuestionType
-    topic: Key | None = None  # defaults to the file's topic
-    status: Status = Status.DRAFT
-    difficulty: Difficulty = Difficulty.MEDIUM
-    objective: Key | None = None
-    tags: list[Key] = Field(default_factory=list)
-    title: str = ""
-    stem: NonEmpty
-    explanation: str = ""
-    references: list[NonEmpty] = Field(min_length=1)
+Question = Annotated[QuestionBase, _AnyQuestion]
 
 
-class SingleChoice(QuestionBase):
-    type: Literal[QuestionType.SINGLE_CHOICE]
-    options: list[ChoiceOption] = Field(min_length=2)
-    shuffle: bool = True
+class _QuestionAdapter:
+    """``TypeAdapter(Question)``'s methods over the types registered now."""
 
-    @model_validator(mode="after")
-    def _one_correct(self) -> SingleChoice:
-        _unique_ids(self.options, "options")
-        if sum(o.correct for o in self.options) != 1:
-            raise ValueError("options: a single-answer question needs exactly one correct option")
-        return self
+    def validate_python(self, value: Any, **kwargs: Any) -> QuestionBase:
+        return _union_adapter().validate_python(value, **kwargs)
 
+    def validate_json(self, value: Any, **kwargs: Any) -> QuestionBase:
+        return _union_adapter().validate_json(value, **kwargs)
 
-class MultipleResponse(QuestionBase):
-    type: Literal[QuestionType.MULTIPLE_RESPONSE]
-    options: list[ChoiceOption] = Field(min_length=2)
-    shuffle: bool = True
-
-    @model_validator(mode="after")
-    def _some_correct(self) -> MultipleResponse:
-        _unique_ids(self.options, "options")
-        if not any(o.correct for o in self.options):
-            raise ValueError("options: a multiple-response question needs a correct option")
-        return self
+    def dump_python(self, value: Any, **kwargs: Any) -> Any:
+        return _union_adapter().dump_python(value, **kwargs)
 
 
-class TrueFalse(QuestionBase):
-    type: Literal[QuestionType.TRUE_FALSE]
-    answer: bool
-    feedback_true: str = ""
-    feedback_false: str = ""
+QUESTION_ADAPTER: Any = _QuestionAdapter()
 
 
-class Matching(QuestionBase):
-    """Premises each matched to one answer; answers may repeat, distractors are never right."""
+def __getattr__(name: str) -> Any:
+    """``QUESTION_MODELS`` and the types' model classes (``Hotspot``, ``MatchPair``...)."""
+    if name == "QUESTION_MODELS":
+        return {QuestionType(k): v for k, v in question_models().items()}
+    for model in question_models().values():
+        found = getattr(importlib.import_module(model.__module__), name, None)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    type: Literal[QuestionType.MATCHING]
-    pairs: list[MatchPair] = Field(min_length=2)
-    distractors: list[NonEmpty] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Matching:
-        premises = [p.premise for p in self.pairs]
-        if len(set(premises)) != len(premises):
-            raise ValueError("pairs: each premise must appear once")
-        answers = {p.answer for p in self.pairs}
-        if answers & set(self.distractors):
-            raise ValueError("distractors: a distractor is also a correct answer")
-        if len(set(self.distractors)) != len(self.distractors):
-            raise ValueError("distractors: duplicate distractor")
-        return self
-
-    def premise_ids(self) -> list[str]:
-        return [f"p{i + 1}" for i in range(len(self.pairs))]
-
-    def answer_choices(self) -> list[tuple[str, str]]:
-        """(id, text) of every answer, correct ones first in premise order, then distractors."""
-        texts: list[str] = []
-        for text in [p.answer for p in self.pairs] + list(self.distractors):
-            if text not in texts:
-                texts.append(text)
-        return [(f"m{i + 1}", t) for i, t in enumerate(texts)]
-
-    def key_map(self) -> dict[str, str]:
-        ids = {text: cid for cid, text in self.answer_choices()}
-        return {pid: ids[p.answer] for pid, p in zip(self.premise_ids(), self.pairs, strict=True)}
-
-
-class Ordering(QuestionBase):
-    """Items listed in the correct order; the engine shows them shuffled."""
-
-    type: Literal[QuestionType.ORDERING]
-    items: list[NonEmpty] = Field(min_length=2)
-
-    @field_validator("items")
-    @classmethod
-    def _distinct(cls, items: list[str]) -> list[str]:
-        if len(set(items)) != len(items):
-            raise ValueError("each item must be different")
-        return items
-
-    def item_ids(self) -> list[str]:
-        return [f"i{i + 1}" for i in range(len(self.items))]
-
-
-class Numeric(QuestionBase):
-    type: Literal[QuestionType.NUMERIC]
-    answer: float
-    tolerance: float = Field(default=0.0, ge=0)
-    unit: str = Field(default="", max_length=30, pattern=r"^[^\r\n]*$")  # one line: "mm", "%"
-
-
-class Hotspot(QuestionBase):
-    """Click a region of an image; the path is relative to the bank file."""
-
-    type: Literal[QuestionType.HOTSPOT]
-    image: NonEmpty
-    image_alt: NonEmpty
-    regions: list[HotspotRegion] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _some_correct(self) -> Hotspot:
-        _unique_ids(self.regions, "regions")
-        if not any(r.correct for r in self.regions):
-            raise ValueError("regions: a hotspot question needs a correct region")
-        if self.image.startswith("/") or ".." in self.image.split("/"):
-            raise ValueError("image: give a path relative to the bank file, inside the banks")
-        return self
-
-
-class ShortAnswer(QuestionBase):
-    """Accepted answers as patterns: ``*`` matches any run of characters."""
-
-    type: Literal[QuestionType.SHORT_ANSWER]
-    answers: list[NonEmpty] = Field(min_length=1)
-    case_sensitive: bool = False
-
-
-class ScriptConcordance(QuestionBase):
-    """If you were thinking of <hypothesis> and then found <new_information>..."""
-
-    type: Literal[QuestionType.SCRIPT_CONCORDANCE]
-    hypothesis: NonEmpty
-    new_information: NonEmpty
-    scale: list[NonEmpty] = Field(
-        default_factory=lambda: [
-            "much less likely / appropriate",
-            "less likely / appropriate",
-            "neither more nor less",
-            "more likely / appropriate",
-            "much more likely / appropriate",
-        ],
-        min_length=5,
-        max_length=5,
-    )
-    panel: list[int] = Field(min_length=5, max_length=5)  # counts for -2, -1, 0, +1, +2
-
-    @field_validator("panel")
-    @classmethod
-    def _counts(cls, panel: list[int]) -> list[int]:
-        if any(c < 0 for c in panel) or sum(panel) == 0:
-            raise ValueError("panel: five non-negative counts (for -2..+2), not all zero")
-        return panel
-
-
-Question = Annotated[
-    SingleChoice
-    | MultipleResponse
-    | TrueFalse
-    | Matching
-    | Ordering
-    | Numeric
-    | Hotspot
-    | ShortAnswer
-    | ScriptConcordance,
-    Field(discriminator="type"),
-]
-
-QUESTION_ADAPTER: TypeAdapter[QuestionBase] = TypeAdapter(Question)
-
-QUESTION_MODELS: dict[QuestionType, type[QuestionBase]] = {
-    QuestionType.SINGLE_CHOICE: SingleChoice,
-    QuestionType.MULTIPLE_RESPONSE: MultipleResponse,
-    QuestionType.TRUE_FALSE: TrueFalse,
-    QuestionType.MATCHING: Matching,
-    QuestionType.ORDERING: Ordering,
-    QuestionType.NUMERIC: Numeric,
-    QuestionType.HOTSPOT: Hotspot,
-    QuestionType.SHORT_ANSWER: ShortAnswer,
-    QuestionType.SCRIPT_CONCORDANCE: ScriptConcordance,
-}
 
 # Fields that belong to the question's identity or workflow, not to a version's content.
 NON_VERSION_FIELDS = frozenset({"key", "status", "topic"})
@@ -316,12 +166,6 @@ def content_hash(question: QuestionBase) -> str:
     data = question.model_dump(mode="json", exclude=set(NON_VERSION_FIELDS))
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _unique_ids(items: list[Any], field: str) -> None:
-    ids = [i.id for i in items]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"{field}: ids must be unique within the question")
 
 
 # ---------------------------------------------------------------- cases

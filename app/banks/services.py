@@ -21,10 +21,10 @@ from app.banks import queries
 from app.banks.loader import Bank, BankFileInvalid, BankProblem, LoadedQuestion, load_bank
 from app.banks.schema import (
     Case,
-    Hotspot,
     QuestionBase,
     case_hash,
     content_hash,
+    question_image,
     version_content,
 )
 
@@ -80,9 +80,10 @@ def import_bank(
             )
     media = {}
     for lq in bank.questions.values():
-        if isinstance(lq.question, Hotspot):
+        image = question_image(lq.question)
+        if image is not None:
             try:
-                media[lq.question.key] = _read_image(lq.base_dir / lq.question.image)
+                media[lq.question.key] = _read_image(lq.base_dir / image)
             except (OSError, ValueError) as exc:
                 problems.append(
                     BankProblem(lq.path, str(exc), "question", lq.question.key, "image")

@@ -19,14 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.banks.schema import (
-    Hotspot,
-    Matching,
-    MultipleResponse,
-    Ordering,
-    QuestionBase,
-    SingleChoice,
-)
+from app.banks.schema import QuestionBase
+from app.questions import registry
 
 if TYPE_CHECKING:  # annotations only: this module stays free of the database layer
     from app.banks import models as bm
@@ -107,26 +101,6 @@ def display_for(question: QuestionBase, secret: str, nonce: str) -> dict[str, An
     """Opaque ids in the order shown (the same shape as an attempt item's ``display``)."""
     seed = hmac.new(secret.encode(), nonce.encode(), hashlib.sha256).digest()
     rng = random.Random(seed)
-
-    def pairs(part: str, ids: list[str]) -> list[list[str]]:
-        return [[_opaque(secret, nonce, part, i), i] for i in ids]
-
-    if isinstance(question, SingleChoice | MultipleResponse):
-        ids = [o.id for o in question.options]
-        if question.shuffle:
-            rng.shuffle(ids)
-        return {"options": pairs("o", ids)}
-    if isinstance(question, Matching):
-        answers = [cid for cid, _ in question.answer_choices()]
-        rng.shuffle(answers)
-        return {"premises": pairs("p", question.premise_ids()), "options": pairs("o", answers)}
-    if isinstance(question, Ordering):
-        ids = question.item_ids()
-        while len(ids) > 1 and ids == question.item_ids():
-            rng.shuffle(ids)
-        return {"options": pairs("o", ids)}
-    if isinstance(question, Hotspot):
-        regions = [r.id for r in question.regions]
-        rng.shuffle(regions)
-        return {"regions": pairs("r", regions)}
-    return {}
+    return registry.get(question.type).content.display(
+        question, rng, lambda part, real: _opaque(secret, nonce, part, real)
+    )

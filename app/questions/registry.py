@@ -11,7 +11,8 @@ type's facets here:
 
 The rest of the application dispatches through :func:`get` and :func:`all_types` and never
 branches on a type's identifier. ``docs/adding-a-question-type.md`` walks through adding one.
-Pure: no Flask, no SQLAlchemy.
+The facets' shapes are in ``app/questions/facets.py`` (content, quiz). Pure: no Flask, no
+SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,39 @@ class UnknownQuestionType(KeyError):
     """No type is registered under this identifier."""
 
 
+class _TypeIds(type):
+    """Makes :class:`QuestionType` read like the enum it replaces, from the registry."""
+
+    def __iter__(cls):
+        return iter([cls(spec.id) for spec in all_types()])
+
+    def __len__(cls) -> int:
+        return len(all_types())
+
+    def __contains__(cls, value: object) -> bool:
+        return isinstance(value, str) and value in {spec.id for spec in all_types()}
+
+    def __getattr__(cls, name: str) -> QuestionType:
+        # QuestionType.SOME_TYPE: the registered type "some_type".
+        if name.isupper() and name.lower() in {spec.id for spec in all_types()}:
+            return cls(name.lower())
+        raise AttributeError(name)
+
+
+class QuestionType(str, metaclass=_TypeIds):
+    """A question type's identifier: a ``str`` that also answers ``.value``.
+
+    Iterating the class gives every registered type, ``QuestionType.SOME_TYPE`` the type
+    ``"some_type"``; the identifiers themselves are spelled only in the type packages.
+    """
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+
 @dataclass
 class QuestionTypeSpec:
     """One question type's facets; each is filled by a module of the type's own package."""
@@ -38,6 +72,12 @@ class QuestionTypeSpec:
 
 
 _TYPES: dict[str, QuestionTypeSpec] = {}
+_generation = 0  # bumped on every change, so that derived tables know to rebuild
+
+
+def generation() -> int:
+    """A number that changes whenever a type or facet is added or removed."""
+    return _generation
 
 
 def register(
@@ -49,6 +89,8 @@ def register(
     formats: dict[str, Any] | None = None,
 ) -> QuestionTypeSpec:
     """Add facets to the type ``type_id`` (created on first use); a facet is set once."""
+    global _generation
+    _generation += 1
     spec = _TYPES.setdefault(type_id, QuestionTypeSpec(type_id))
     for name, value in (("content", content), ("quiz", quiz), ("studio", studio)):
         if value is None:
@@ -65,6 +107,8 @@ def register(
 
 def unregister(type_id: str) -> None:
     """Remove a type (for tests that register a throwaway type)."""
+    global _generation
+    _generation += 1
     _TYPES.pop(type_id, None)
 
 
@@ -78,21 +122,32 @@ def get(type_id: str) -> QuestionTypeSpec:
 
 
 def all_types() -> list[QuestionTypeSpec]:
-    """Every registered type, in registration order."""
+    """Every registered type, in display order (the content facet's ``order``, then id)."""
     load()
-    return list(_TYPES.values())
+    return sorted(_TYPES.values(), key=_display_order)
+
+
+def _display_order(spec: QuestionTypeSpec) -> tuple[int, str]:
+    return (getattr(spec.content, "order", 1000), spec.id)
 
 
 _loaded = False
 
 
 def load() -> None:
-    """Import every package under ``app/questions/types`` once, which registers the types."""
+    """Import every package under ``app/questions/types`` and each of its modules, once:
+    the modules register the type's facets."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    from app.questions import types
+    try:
+        from app.questions import types
 
-    for info in sorted(pkgutil.iter_modules(types.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{types.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(types.__path__), key=lambda m: m.name):
+            package = importlib.import_module(f"{types.__name__}.{info.name}")
+            for sub in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                importlib.import_module(f"{package.__name__}.{sub.name}")
+    except BaseException:
+        _loaded = False
+        raise

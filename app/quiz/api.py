@@ -18,6 +18,7 @@ from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
 from app.input_guard import INT32_MAX
+from app.questions import registry
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
 from app.settings import get_settings
@@ -58,21 +59,6 @@ class ModuleSummary(_Out):
     ce_hours = fields.Float(required=True)
 
 
-class Choice(_Out):
-    id = fields.String(required=True, metadata={"description": "Opaque, fresh per attempt."})
-    html = fields.String(required=True)
-
-
-class Region(_Out):
-    id = fields.String(required=True)
-    label = fields.String(required=True)
-
-
-class ScalePoint(_Out):
-    value = fields.Integer(required=True)
-    label = fields.String(required=True)
-
-
 class CaseContext(_Out):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -88,7 +74,7 @@ class ItemResult(_Out):
     correct = fields.Boolean(required=True)
 
 
-class AttemptItemOut(_Out):
+class _AttemptItemCommon(_Out):
     id = fields.Integer(required=True)
     position = fields.Integer(required=True)
     type = fields.String(required=True)
@@ -99,20 +85,28 @@ class AttemptItemOut(_Out):
     hidden = fields.Boolean(metadata={"description": "A case step not yet disclosed."})
     response = fields.Raw(allow_none=True, metadata={"description": "Your saved answer."})
     stem_html = fields.String()
-    options = fields.List(fields.Nested(Choice))
-    premises = fields.List(fields.Nested(Choice))
-    unit = fields.String()
-    image_url = fields.String(allow_none=True)
-    image_alt = fields.String()
-    regions = fields.List(fields.Nested(Region))
-    hypothesis_html = fields.String()
-    new_information_html = fields.String()
-    scale = fields.List(fields.Nested(ScalePoint))
-    case = fields.Nested(CaseContext)
-    result = fields.Nested(ItemResult, metadata={"description": "When the policy allows."})
-    feedback = fields.Dict(
-        metadata={"description": "Key, feedback, explanation, references: when allowed."}
-    )
+
+
+def _type_fields() -> dict[str, Any]:
+    """The fields the registered types' item views add (each name once)."""
+    out: dict[str, Any] = {}
+    for spec in registry.all_types():
+        for name, field in (spec.quiz.api_fields if spec.quiz else {}).items():
+            out.setdefault(name, field)
+    return out
+
+
+AttemptItemOut = _AttemptItemCommon.from_dict(
+    {
+        **_type_fields(),
+        "case": fields.Nested(CaseContext),
+        "result": fields.Nested(ItemResult, metadata={"description": "When the policy allows."}),
+        "feedback": fields.Dict(
+            metadata={"description": "Key, feedback, explanation, references: when allowed."}
+        ),
+    },
+    name="AttemptItemOut",
+)
 
 
 class Result(_Out):

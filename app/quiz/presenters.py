@@ -10,19 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.banks.schema import (
-    Hotspot,
-    Matching,
-    Mode,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    QuestionBase,
-    ReviewPolicy,
-    ScriptConcordance,
-    SingleChoice,
-    TrueFalse,
-)
+from app.banks.schema import Mode, QuestionBase, ReviewPolicy
+from app.questions import registry
 from app.quiz import scoring
 from app.quiz.display import to_display
 from app.quiz.models import Attempt, AttemptItem
@@ -48,49 +37,8 @@ def item_view(
         view["hidden"] = True
         return view
     view["stem_html"] = str(render_markdown(question.stem))
-    if isinstance(question, SingleChoice | MultipleResponse):
-        text = {o.id: o.text for o in question.options}
-        view["options"] = [
-            {"id": opaque, "html": str(render_markdown(text[real]))}
-            for opaque, real in item.display["options"]
-        ]
-    elif isinstance(question, Ordering):
-        text = dict(zip(question.item_ids(), question.items, strict=True))
-        view["options"] = [
-            {"id": opaque, "html": str(render_markdown(text[real]))}
-            for opaque, real in item.display["options"]
-        ]
-    elif isinstance(question, Matching):
-        premise_text = {
-            pid: p.premise for pid, p in zip(question.premise_ids(), question.pairs, strict=True)
-        }
-        answer_text = dict(question.answer_choices())
-        view["premises"] = [
-            {"id": opaque, "html": str(render_markdown(premise_text[real]))}
-            for opaque, real in item.display["premises"]
-        ]
-        view["options"] = [
-            {"id": opaque, "html": str(render_markdown(answer_text[real]))}
-            for opaque, real in item.display["options"]
-        ]
-    elif isinstance(question, TrueFalse):
-        view["options"] = [{"id": "true", "html": "True"}, {"id": "false", "html": "False"}]
-    elif isinstance(question, Numeric):
-        view["unit"] = question.unit
-    elif isinstance(question, Hotspot):
-        labels = {r.id: r.label for r in question.regions}
-        view["image_url"] = media_url
-        view["image_alt"] = question.image_alt
-        view["regions"] = [
-            {"id": opaque, "label": labels[real]} for opaque, real in item.display["regions"]
-        ]
-    elif isinstance(question, ScriptConcordance):
-        view["hypothesis_html"] = str(render_markdown(question.hypothesis))
-        view["new_information_html"] = str(render_markdown(question.new_information))
-        view["scale"] = [
-            {"value": v, "label": label}
-            for v, label in zip(range(-2, 3), question.scale, strict=True)
-        ]
+    facet = registry.get(question.type).quiz
+    view.update(facet.item_view(question, item.display, media_url))
     return view
 
 
@@ -120,37 +68,8 @@ def feedback_view(item: AttemptItem, question: QuestionBase) -> dict[str, Any]:
         "explanation_html": str(render_markdown(question.explanation)),
         "references": list(question.references),
     }
-    if isinstance(question, SingleChoice | MultipleResponse):
-        by_id = {o.id: o for o in question.options}
-        view["options"] = [
-            {
-                "id": opaque,
-                "correct": by_id[real].correct,
-                "feedback_html": str(render_markdown(by_id[real].feedback)),
-            }
-            for opaque, real in item.display["options"]
-        ]
-    elif isinstance(question, TrueFalse):
-        view["key_text"] = "True" if question.answer else "False"
-        chosen = (item.response or {}).get("value")
-        text = question.feedback_true if chosen else question.feedback_false
-        if chosen is not None and text:
-            view["feedback_html"] = str(render_markdown(text))
-    elif isinstance(question, Ordering):
-        view["key_text"] = list(question.items)
-    elif isinstance(question, Matching):
-        view["key_text"] = [[p.premise, p.answer] for p in question.pairs]
-    elif isinstance(question, Numeric):
-        view["key_text"] = f"{question.answer:g} {question.unit}".strip() + (
-            f" (± {question.tolerance:g})" if question.tolerance else ""
-        )
-    elif isinstance(question, Hotspot):
-        view["key_text"] = ", ".join(r.label for r in question.regions if r.correct)
-    elif isinstance(question, ScriptConcordance):
-        view["credits"] = scoring.sct_credits(question.panel)
-        view["panel"] = list(question.panel)
-    else:
-        view["key_text"] = ", ".join(question.answers)  # short answer patterns
+    facet = registry.get(question.type).quiz
+    view.update(facet.feedback_view(question, item.display, item.response))
     return view
 
 
@@ -213,7 +132,7 @@ def attempt_view(
     """The whole attempt as the trainee may see it now: items (answerable form), the case
     context, and per item the correctness and feedback only when the review policy allows.
 
-    ``media_url(sha256) -> str`` builds image URLs for hotspot questions.
+    ``media_url(sha256) -> str`` builds the URLs of the images questions show.
     """
     visible = visible_item_ids(attempt)
     items = []

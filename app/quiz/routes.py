@@ -29,9 +29,10 @@ from app import clock
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.banks import models as bm
-from app.banks.schema import Hotspot, Mode
+from app.banks.schema import Mode
 from app.errors import DomainError, json_error
 from app.extensions import db
+from app.questions import registry
 from app.quiz import presenters, queries, services
 from app.quiz.errors import (
     AttemptClosed,
@@ -41,7 +42,6 @@ from app.quiz.errors import (
 )
 from app.quiz.forms import AnswerForm, AnswerInvalid, EmptyForm, SubmitForm, parse_response
 from app.quiz.models import Attempt, AttemptItem
-from app.quiz.scoring import point_in_polygon
 from app.settings import get_settings
 from app.transactions import commit_with_retry
 from app.web import done, html_action
@@ -163,25 +163,14 @@ def _view(attempt: Attempt, item: AttemptItem, visible: bool = True) -> dict[str
         url_for("banks.media", sha256=version.media_sha256) if version.media_sha256 else None
     )
     view = presenters.item_view(item, question, media_url=media_url, visible=visible)
-    if isinstance(question, Hotspot) and visible:
-        view["selected_region"] = _chosen_region(item, question)
+    if visible:
+        facet = registry.get(question.type).quiz
+        view.update(facet.page_view(question, item.display, item.response))
     if visible and presenters.may_show_feedback(attempt, item):
         view["feedback"] = presenters.feedback_view(item, question)
     elif visible and presenters.may_show_correctness(attempt, item) and not attempt.is_open:
         view["correctness"] = presenters.correctness_view(item)
     return view
-
-
-def _chosen_region(item: AttemptItem, question: Hotspot) -> str | None:
-    """The opaque id of the region holding the trainee's point (their answer, not the key)."""
-    point = (item.response or {}).get("point")
-    if not point:
-        return None
-    by_id = {r.id: r for r in question.regions}
-    for opaque, real in item.display.get("regions", []):
-        if point_in_polygon(point["x"], point["y"], by_id[real].points):
-            return opaque
-    return None
 
 
 def _navigator(attempt: Attempt) -> list[dict[str, Any]]:

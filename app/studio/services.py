@@ -24,11 +24,11 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import (
     Case,
-    Hotspot,
     Mode,
     QuestionBase,
     Status,
     content_hash,
+    question_image,
     version_content,
 )
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -52,10 +52,11 @@ def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
 
 
 def _media_for(session: Session, question: QuestionBase) -> str | None:
-    """The Media row a hotspot question's image names (``<sha256>.<ext>``), or None."""
-    if not isinstance(question, Hotspot):
+    """The Media row a question's image names (``<sha256>.<ext>``), or None."""
+    image = question_image(question)
+    if image is None:
         return None
-    sha = question.image.split(".", 1)[0]
+    sha = image.split(".", 1)[0]
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or session.get(bm.Media, sha) is None:
         raise ValidationFailed("image: upload the image in the studio first, then choose it")
     return sha

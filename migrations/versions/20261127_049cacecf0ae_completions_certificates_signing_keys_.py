@@ -132,6 +132,9 @@ def downgrade():
         batch_op.drop_index('ix_certificates_issued_at')
         batch_op.drop_index(batch_op.f('ix_certificates_completion_id'))
 
+    # A re-issued certificate points at the one it replaces (ON DELETE RESTRICT): SQLite's
+    # DROP TABLE deletes row by row and would refuse, so the chain is cut first.
+    op.execute("UPDATE certificates SET previous_id = NULL")
     op.drop_table('certificates')
     with op.batch_alter_table('completions', schema=None) as batch_op:
         batch_op.drop_index('uq_completions_one_active', postgresql_where=sa.text("status IN ('pending', 'approved')"), sqlite_where=sa.text("status IN ('pending', 'approved')"))

@@ -1,5 +1,9 @@
-/* Quiz pages: autosave, countdown, hotspot click-to-mark, ordering move buttons.
- * Progressive enhancement: every form works without this file. Nothing here knows any key. */
+/* Quiz pages: autosave, countdown, and the question types' widgets.
+ * A type's own script (js/questions/<id>.js, loaded before this file by the pages that show
+ * the type) adds its widget to window.questionWidgets: {selector, init(root, onChange),
+ * readOnly} — readOnly widgets are also set up (without onChange) on locked answers and in
+ * reviews. Progressive enhancement: every form works without these files. Nothing here knows
+ * any key. */
 (function () {
   "use strict";
 
@@ -178,81 +182,6 @@
     return any;
   }
 
-  /* ------------------------------------------------------------ hotspot */
-
-  function placeMarker(marker, x, y) {
-    marker.hidden = false;
-    marker.style.left = (x * 100) + "%";
-    marker.style.top = (y * 100) + "%";
-  }
-
-  function initHotspot(root, onChange) {
-    var img = root.querySelector(".hotspot-image");
-    var marker = root.querySelector(".hotspot-marker");
-    var px = root.querySelector("input[name=point_x]");
-    var py = root.querySelector("input[name=point_y]");
-    var note = root.querySelector(".hotspot-status");
-    if (!img || !marker) return;
-    if (marker.hasAttribute("data-x")) {
-      placeMarker(marker, Number(marker.getAttribute("data-x")), Number(marker.getAttribute("data-y")));
-    }
-    var radios = root.querySelectorAll("input[name=region]");
-    if (radios.length && radios[0].disabled) return;
-    img.classList.add("is-clickable");
-    img.addEventListener("click", function (event) {
-      var rect = img.getBoundingClientRect();
-      var x = Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width));
-      var y = Math.min(1, Math.max(0, (event.clientY - rect.top) / rect.height));
-      px.value = x.toFixed(4);
-      py.value = y.toFixed(4);
-      Array.prototype.forEach.call(radios, function (r) { r.checked = false; });
-      placeMarker(marker, x, y);
-      if (note) note.textContent = "A point is marked on the image.";
-      onChange();
-    });
-    Array.prototype.forEach.call(radios, function (r) {
-      r.addEventListener("change", function () {
-        px.value = "";
-        py.value = "";
-        marker.hidden = true;
-        if (note) note.textContent = "";
-      });
-    });
-  }
-
-  /* ------------------------------------------------------------ ordering */
-
-  function initOrdering(list, onChange) {
-    var items = function () { return Array.prototype.slice.call(list.children); };
-    if (list.querySelector("select[disabled]")) return;
-    function renumber() {
-      items().forEach(function (li, i) { li.querySelector("select").value = String(i + 1); });
-    }
-    function button(label, text, handler) {
-      var b = document.createElement("button");
-      b.type = "button";
-      b.className = "button secondary small";
-      b.textContent = text;
-      b.setAttribute("aria-label", label);
-      b.addEventListener("click", handler);
-      return b;
-    }
-    items().forEach(function (li) {
-      var name = li.querySelector(".ordering-text").textContent.trim();
-      var controls = li.querySelector(".ordering-controls");
-      var up = button("Move up: " + name, "↑ Up", function () {
-        var prev = li.previousElementSibling;
-        if (prev) { list.insertBefore(li, prev); renumber(); up.focus(); onChange(); }
-      });
-      var down = button("Move down: " + name, "↓ Down", function () {
-        var next = li.nextElementSibling;
-        if (next) { list.insertBefore(next, li); renumber(); down.focus(); onChange(); }
-      });
-      controls.appendChild(up);
-      controls.appendChild(down);
-    });
-  }
-
   /* ------------------------------------------------------------ countdown */
 
   function initCountdown(el) {
@@ -295,6 +224,9 @@
 
   /* ------------------------------------------------------------ wiring */
 
+  var widgets = window.questionWidgets || [];
+  var readOnly = widgets.filter(function (w) { return w.readOnly; });
+
   var countdown = document.getElementById("countdown");
   if (countdown) initCountdown(countdown);
 
@@ -312,11 +244,10 @@
     form.addEventListener("input", function (event) {
       if (event.target.type === "text") { saver.schedule(1500); }
     });
-    Array.prototype.forEach.call(form.querySelectorAll("[data-hotspot]"), function (root) {
-      initHotspot(root, onChange);
-    });
-    Array.prototype.forEach.call(form.querySelectorAll("[data-ordering]"), function (list) {
-      initOrdering(list, onChange);
+    widgets.forEach(function (w) {
+      Array.prototype.forEach.call(form.querySelectorAll(w.selector), function (root) {
+        w.init(root, onChange);
+      });
     });
     form.addEventListener("submit", function (event) {
       // The form post saves with the current seq: let a background save in flight finish
@@ -344,11 +275,16 @@
       saver.stopped = true;
     });
   } else if (form) {
-    Array.prototype.forEach.call(form.querySelectorAll("[data-hotspot]"), function (root) {
-      initHotspot(root, function () {});
+    readOnly.forEach(function (w) {
+      Array.prototype.forEach.call(form.querySelectorAll(w.selector), function (root) {
+        w.init(root, function () {});
+      });
     });
   }
-  Array.prototype.forEach.call(document.querySelectorAll(".review-list [data-hotspot], .case-earlier [data-hotspot]"), function (root) {
-    initHotspot(root, function () {});
+  readOnly.forEach(function (w) {
+    var selector = ".review-list " + w.selector + ", .case-earlier " + w.selector;
+    Array.prototype.forEach.call(document.querySelectorAll(selector), function (root) {
+      w.init(root, function () {});
+    });
   });
 })();

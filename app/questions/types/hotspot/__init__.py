@@ -1,3 +1,3 @@
-"""The hotspot question type (its import/export formats: formats.py)."""
+"""Hotspot: mark a point on an image; right when inside a correct region."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

@@ -1,3 +1,3 @@
-"""The matching question type (its import/export formats: formats.py)."""
+"""Matching: each premise matched to one answer; the share matched right."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

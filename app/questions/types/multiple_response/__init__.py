@@ -1,3 +1,3 @@
-"""The multiple_response question type (its import/export formats: formats.py)."""
+"""Multiple response: choose every correct option; right minus wrong."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

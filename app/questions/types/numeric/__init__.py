@@ -1,3 +1,3 @@
-"""The numeric question type (its import/export formats: formats.py)."""
+"""Numeric: a number within a tolerance; all or nothing."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

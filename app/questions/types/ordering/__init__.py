@@ -1,3 +1,3 @@
-"""The ordering question type (its import/export formats: formats.py)."""
+"""Ordering: put the items in order; the share placed right."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

@@ -1,3 +1,3 @@
-"""The script_concordance question type (its import/export formats: formats.py)."""
+"""Script concordance: a hypothesis, new information, a five-point scale scored by a panel."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

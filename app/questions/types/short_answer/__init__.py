@@ -1,3 +1,3 @@
-"""The short_answer question type (its import/export formats: formats.py)."""
+"""Short answer: free text matched against accepted patterns; all or nothing."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

@@ -1,3 +1,3 @@
-"""The single_choice question type (its import/export formats: formats.py)."""
+"""Single choice: one correct option among two or more."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

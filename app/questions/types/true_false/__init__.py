@@ -1,3 +1,3 @@
-"""The true_false question type (its import/export formats: formats.py)."""
+"""True or false: one statement; all or nothing."""
 
-from . import formats  # noqa: F401
+from . import content, formats, quiz  # noqa: F401

@@ -1,0 +1,143 @@
+"""What every question type builds on: the shared pydantic base and the response helpers.
+
+Pure: no Flask, no SQLAlchemy, nothing of a domain. ``app.banks.schema`` re-exports the
+content names (``QuestionBase``, ``Status``, ``Difficulty``, ...) for the rest of the app; the
+type packages under ``app/questions/types/`` import them from here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.questions.registry import QuestionType
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Difficulty(StrEnum):
+    EASY = "easy"
+    MEDIUM = "medium"
+    HARD = "hard"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class QuestionBase(Strict):
+    """Fields every question has, whatever its type.
+
+    A type's model narrows ``type`` to ``Literal["<id>"]`` (the discriminator); after
+    validation it holds a :class:`QuestionType` (a ``str`` that also answers ``.value``).
+    """
+
+    key: Key
+    type: str
+    topic: Key | None = None  # defaults to the file's topic
+    status: Status = Status.DRAFT
+    difficulty: Difficulty = Difficulty.MEDIUM
+    objective: Key | None = None
+    tags: list[Key] = Field(default_factory=list)
+    title: str = ""
+    stem: NonEmpty
+    explanation: str = ""
+    references: list[NonEmpty] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _type_id(self) -> QuestionBase:
+        if not isinstance(self.type, QuestionType):
+            object.__setattr__(self, "type", QuestionType(self.type))
+        return self
+
+
+class ChoiceOption(Strict):
+    """An option of a choice question (single choice, multiple response)."""
+
+    id: Key
+    text: NonEmpty
+    correct: bool = False
+    feedback: str = ""
+
+
+def unique_ids(items: list[Any], field: str) -> None:
+    ids = [i.id for i in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{field}: ids must be unique within the question")
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ResponseInvalid(ValueError):
+    """A response that does not have the shape its question type needs."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class AnswerInvalid(ValueError):
+    """The answer form cannot become a response (a message for the trainee)."""
+
+
+def require(response: Any, field: str) -> Any:
+    """The one field of a canonical response (``{field: value}``, nothing else)."""
+    if not isinstance(response, dict):
+        raise ResponseInvalid("response", "must be an object")
+    if field not in response:
+        raise ResponseInvalid(f"response.{field}", "required")
+    extra = set(response) - {field}
+    if extra:
+        raise ResponseInvalid(f"response.{sorted(extra)[0]}", "unknown field")
+    return response[field]
+
+
+def number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ResponseInvalid(field, "must be a finite number")
+    return float(value)
+
+
+def real_id(opaque: Any, table: Mapping[str, str], field: str) -> str:
+    """The question's id behind an opaque id of the attempt's display."""
+    if not isinstance(opaque, str) or opaque not in table:
+        raise ResponseInvalid(field, "not an option of this question")
+    return table[opaque]
+
+
+def lookup(display: Mapping[str, Any], part: str) -> dict[str, str]:
+    """opaque id -> question id, for one part of a display (``options``, ``regions``...)."""
+    return dict(display.get(part, []))
+
+
+def reverse(display: Mapping[str, Any], part: str) -> dict[str, str]:
+    """question id -> opaque id, for one part of a display."""
+    return {real: opaque for opaque, real in display.get(part, [])}
+
+
+def form_one(form: Mapping[str, Any], name: str) -> str:
+    """One posted field, stripped ("" when absent)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def form_many(form: Any, name: str) -> list[str]:
+    """Every non-empty value posted under ``name``."""
+    getlist = getattr(form, "getlist", None)
+    values = getlist(name) if getlist else [form.get(name)]
+    return [v for v in values if isinstance(v, str) and v]

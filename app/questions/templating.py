@@ -1,0 +1,48 @@
+"""Template helpers: which partial and which scripts a question type's views need.
+
+Registered as Jinja globals by ``create_app``; templates never branch on a type's identifier:
+
+- ``{% include question_partial(view.type, "answer") %}`` (also ``"feedback"``, ``"preview"``);
+- ``{% for src in question_scripts(views) %}`` the type scripts of the views on a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.questions import registry
+from app.questions.facets import templates_for
+
+
+def question_partial(type_id: str, part: str) -> str:
+    """The template of ``part`` (answer, feedback, preview) of the type ``type_id``."""
+    return templates_for(str(type_id), registry.get(type_id).quiz)[part]
+
+
+def question_scripts(*views: Any) -> list[str]:
+    """The static paths of the scripts the types of ``views`` need (each once, in order).
+
+    Each argument is an item view (a mapping with ``type``) or an iterable of them.
+    """
+    out: list[str] = []
+    for view in _flatten(views):
+        if view.get("hidden") or "type" not in view:
+            continue
+        for src in registry.get(view["type"]).quiz.scripts:
+            if src not in out:
+                out.append(src)
+    return out
+
+
+def _flatten(items: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Mapping):
+            yield item
+        else:
+            yield from _flatten(item)
+
+
+TEMPLATE_GLOBALS = {"question_partial": question_partial, "question_scripts": question_scripts}

@@ -1,0 +1,97 @@
+"""Ordering in the quiz: a position select per item (``pos-<item>``); the share placed right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.questions import registry
+from app.questions.base import (
+    AnswerInvalid,
+    ResponseInvalid,
+    form_one,
+    lookup,
+    real_id,
+    require,
+    reverse,
+)
+from app.questions.facets import QuizFacet
+from app.questions.schemas import choices
+from app.questions.types.ordering.content import TYPE, Ordering
+from app.text import render_markdown
+
+
+def validate(q: Ordering, r: Any) -> dict[str, Any]:
+    order = require(r, "order")
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(q.item_ids()):
+        raise ResponseInvalid("response.order", "must list every item exactly once")
+    if not all(isinstance(i, str) for i in order):
+        raise ResponseInvalid("response.order", "must be a list of item ids")
+    return {"order": list(order)}
+
+
+def score(q: Ordering, r: dict[str, Any]) -> float:
+    ids = q.item_ids()
+    return sum(a == b for a, b in zip(r["order"], ids, strict=True)) / len(ids)
+
+
+def key(q: Ordering) -> dict[str, Any]:
+    return {"order": q.item_ids()}
+
+
+def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
+    ids = [o["id"] for o in view["options"]]
+    positions: dict[str, int] = {}
+    for opaque in ids:
+        raw = form_one(form, f"pos-{opaque}")
+        if raw:
+            if not raw.isdigit() or not 1 <= int(raw) <= len(ids):
+                raise AnswerInvalid("Give each item a position from the list.")
+            positions[opaque] = int(raw)
+    if not positions:
+        return None
+    if len(positions) != len(ids) or len(set(positions.values())) != len(ids):
+        raise AnswerInvalid(f"Give every item a different position, from 1 to {len(ids)}.")
+    return {"order": sorted(ids, key=positions.__getitem__)}
+
+
+def to_canonical(q: Ordering, display: Any, r: Any) -> Any:
+    if isinstance(r.get("order"), list):
+        options = lookup(display, "options")
+        return {**r, "order": [real_id(c, options, "response.order") for c in r["order"]]}
+    return r
+
+
+def to_display(q: Ordering, display: Any, r: dict[str, Any]) -> dict[str, Any]:
+    back = reverse(display, "options")
+    return {"order": [back.get(c) for c in r["order"]]}
+
+
+def item_view(q: Ordering, display: Any, media_url: str | None = None) -> dict[str, Any]:
+    text = dict(zip(q.item_ids(), q.items, strict=True))
+    return {
+        "options": [
+            {"id": opaque, "html": str(render_markdown(text[real]))}
+            for opaque, real in display["options"]
+        ]
+    }
+
+
+def feedback_view(q: Ordering, display: Any, response: Any) -> dict[str, Any]:
+    return {"key_text": list(q.items)}
+
+
+registry.register(
+    TYPE,
+    quiz=QuizFacet(
+        validate=validate,
+        score=score,
+        key=key,
+        parse_form=parse_form,
+        to_canonical=to_canonical,
+        to_display=to_display,
+        item_view=item_view,
+        feedback_view=feedback_view,
+        scripts=("js/questions/ordering.js",),
+        api_fields={"options": choices()},
+    ),
+)
