@@ -2,7 +2,7 @@
 
 A type's ``formats.py`` registers one :class:`FormatHooks` per format it supports::
 
-    registry.register("numeric", formats={"gift": FormatHooks(...), "moodle-xml": ..., "qti": ...})
+    registry.register(TYPE, formats={"gift": FormatHooks(...), "moodle-xml": ..., "qti": ...})
 
 The format modules (``app/banks/formats/gift.py``, ``moodle_xml.py``, ``qti.py``) keep the
 framing: reading the file, categories, keys, tags, stems and general feedback, errors, media.
