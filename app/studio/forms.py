@@ -8,74 +8,74 @@ other objects and anything else a client adds to the POST body are ignored.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from pydantic import ValidationError
 from wtforms import (
-    BooleanField,
     FieldList,
     FloatField,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
+from wtforms.form import FormMeta
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.banks.schema import QUESTION_ADAPTER, Case, Difficulty, QuestionBase, QuestionType
+from app.banks.schema import QUESTION_ADAPTER, Case, Difficulty, QuestionBase
+from app.questions import studio_facet
+from app.questions.studio_facet import StudioFacet, set_rows
 
 
 def choices(pairs: list[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-TYPE_CHOICES = choices([(t.value, t.value.replace("_", " ")) for t in QuestionType])
+def type_choices() -> list[SelectChoice]:
+    """The type chooser: every type with a studio facet, in the facets' order."""
+    return choices([(type_id, studio_facet.label(type_id)) for type_id, _ in studio_facet.facets()])
+
+
 DIFFICULTY_CHOICES = choices([(d.value, d.value) for d in Difficulty])
-ROW_LISTS = ("options", "pairs", "items", "regions")
 
 
-class OptionForm(Form):
-    id = StringField("Id", validators=[Optional(), Length(max=80)])
-    text = StringField("Text")
-    correct = BooleanField("Correct")
-    feedback = StringField("Feedback")
+class _QuestionFieldsMeta(FormMeta):
+    """Adds the fields of every registered studio facet to ``QuestionFields`` before a form is
+    built, so that a type registered later (a test's throwaway type) is editable too.
+
+    The fields keep the order of the old single class: the common fields of
+    ``QuestionFields``, then the facets' fields in chooser order, then a subclass's own fields.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        with _sync_lock:
+            generation = _sync_facet_fields()
+            if cls.__dict__.get("_facet_generation") != generation:
+                cls._facet_generation = generation
+                cls._unbound_fields = None
+            if cls._unbound_fields is None:
+                cls._unbound_fields = _ordered_fields(cls)
+        return super().__call__(*args, **kwargs)
 
 
-class PairForm(Form):
-    premise = StringField("Premise")
-    answer = StringField("Answer")
-
-
-class ItemForm(Form):
-    text = StringField("Item")
-
-
-class RegionForm(Form):
-    id = StringField("Id", validators=[Optional(), Length(max=80)])
-    label = StringField("Label")
-    points = StringField(
-        "Polygon", description="x,y pairs as fractions of the image: 0.1,0.1 0.4,0.1 0.4,0.3"
-    )
-    correct = BooleanField("Correct")
-    feedback = StringField("Feedback")
-
-
-class QuestionFields(Form):
-    """Every question type's fields; ``type`` decides which are read.
+class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
+    """The fields every question has, plus each registered type's own fields (its studio
+    facet's ``fields``); ``type`` decides which facet reads and fills them.
 
     A plain form so that a case step can hold one (``FormField``); ``QuestionForm`` adds the
     topic, the save button and CSRF for a standalone question.
     """
 
     key = StringField("Key", validators=[Optional(), Length(max=80)])
-    type = SelectField("Type", choices=TYPE_CHOICES)
+    type = SelectField("Type", choices=type_choices)
     title = StringField("Title", validators=[Length(max=200)])
     stem = TextAreaField("Stem (Markdown)", render_kw={"rows": 6, "data-preview": "stem"})
     explanation = TextAreaField("Explanation (Markdown)", render_kw={"rows": 4})
@@ -83,109 +83,31 @@ class QuestionFields(Form):
     objective = StringField("Objective id", validators=[Optional(), Length(max=80)])
     difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
     tags = StringField("Tags (comma-separated)")
-    # single_choice, multiple_response
-    options = FieldList(FormField(OptionForm), min_entries=0)
-    shuffle = BooleanField("Shuffle options", default=True)
-    # true_false
-    tf_answer = SelectField(
-        "Correct answer",
-        choices=choices([("true", "True"), ("false", "False")]),
-        validate_choice=False,
-    )
-    feedback_true = StringField("Feedback if 'true' is chosen")
-    feedback_false = StringField("Feedback if 'false' is chosen")
-    # matching
-    pairs = FieldList(FormField(PairForm), min_entries=0)
-    distractors = TextAreaField("Extra wrong answers (one per line)", render_kw={"rows": 2})
-    # ordering (in the correct order)
-    items = FieldList(FormField(ItemForm), min_entries=0)
-    # numeric
-    numeric_answer = FloatField("Answer", validators=[Optional()])
-    tolerance = FloatField("Tolerance (±)", validators=[Optional()], default=0.0)
-    unit = StringField("Unit")
-    # hotspot
-    image = SelectField("Image", validate_choice=False, choices=[])
-    image_alt = StringField("Image description (alt text)")
-    regions = FieldList(FormField(RegionForm), min_entries=0)
-    # short answer
-    answers = TextAreaField("Accepted answers (one per line; * matches anything)")
-    case_sensitive = BooleanField("Case sensitive")
-    # script concordance
-    hypothesis = TextAreaField("If you were thinking of…", render_kw={"rows": 2})
-    new_information = TextAreaField("…and then you find…", render_kw={"rows": 2})
-    panel_m2 = IntegerField("Panel: −2", validators=[Optional(), NumberRange(min=0)], default=0)
-    panel_m1 = IntegerField("Panel: −1", validators=[Optional(), NumberRange(min=0)], default=0)
-    panel_0 = IntegerField("Panel: 0", validators=[Optional(), NumberRange(min=0)], default=0)
-    panel_p1 = IntegerField("Panel: +1", validators=[Optional(), NumberRange(min=0)], default=0)
-    panel_p2 = IntegerField("Panel: +2", validators=[Optional(), NumberRange(min=0)], default=0)
 
     # ------------------------------------------------------------ form <-> model
 
+    def facet(self) -> StudioFacet | None:
+        """The studio facet of this form's type (None for an unknown type)."""
+        return studio_facet.facet(self.type.data)
+
     def to_data(self) -> dict[str, Any]:
-        """The bank-format dict of this form (declared fields only)."""
-        qtype = self.type.data
+        """The bank-format dict of this form (declared fields only, the type's own by its
+        facet)."""
         data: dict[str, Any] = {
             "key": (self.key.data or "").strip(),
-            "type": qtype,
+            "type": self.type.data,
             "difficulty": self.difficulty.data,
             "title": self.title.data or "",
             "stem": self.stem.data or "",
             "explanation": self.explanation.data or "",
-            "references": _lines(self.references.data),
+            "references": studio_facet.lines(self.references.data),
             "tags": [t.strip() for t in (self.tags.data or "").split(",") if t.strip()],
         }
         if (self.objective.data or "").strip():
             data["objective"] = self.objective.data.strip()
-        if qtype in ("single_choice", "multiple_response"):
-            data["options"] = [
-                {
-                    "id": (e.form.id.data or "").strip() or f"o{i + 1}",
-                    "text": e.form.text.data or "",
-                    "correct": bool(e.form.correct.data),
-                    "feedback": e.form.feedback.data or "",
-                }
-                for i, e in enumerate(self.options.entries)
-            ]
-            data["shuffle"] = bool(self.shuffle.data)
-        elif qtype == "true_false":
-            data["answer"] = self.tf_answer.data == "true"
-            data["feedback_true"] = self.feedback_true.data or ""
-            data["feedback_false"] = self.feedback_false.data or ""
-        elif qtype == "matching":
-            data["pairs"] = [
-                {"premise": e.form.premise.data or "", "answer": e.form.answer.data or ""}
-                for e in self.pairs.entries
-            ]
-            data["distractors"] = _lines(self.distractors.data)
-        elif qtype == "ordering":
-            data["items"] = [e.form.text.data or "" for e in self.items.entries]
-        elif qtype == "numeric":
-            data["answer"] = self.numeric_answer.data
-            data["tolerance"] = self.tolerance.data or 0.0
-            data["unit"] = self.unit.data or ""
-        elif qtype == "hotspot":
-            data["image"] = self.image.data or ""
-            data["image_alt"] = self.image_alt.data or ""
-            data["regions"] = [
-                {
-                    "id": (e.form.id.data or "").strip() or f"r{i + 1}",
-                    "label": e.form.label.data or "",
-                    "points": _points(e.form.points.data),
-                    "correct": bool(e.form.correct.data),
-                    "feedback": e.form.feedback.data or "",
-                }
-                for i, e in enumerate(self.regions.entries)
-            ]
-        elif qtype == "short_answer":
-            data["answers"] = _lines(self.answers.data)
-            data["case_sensitive"] = bool(self.case_sensitive.data)
-        elif qtype == "script_concordance":
-            data["hypothesis"] = self.hypothesis.data or ""
-            data["new_information"] = self.new_information.data or ""
-            data["panel"] = [
-                f.data or 0
-                for f in (self.panel_m2, self.panel_m1, self.panel_0, self.panel_p1, self.panel_p2)
-            ]
+        facet = self.facet()
+        if facet is not None:
+            data.update(facet.to_data(self))
         return data
 
     def to_question(self) -> QuestionBase | None:
@@ -212,18 +134,15 @@ class QuestionFields(Form):
             field.errors = [*list(field.errors), message]
 
     def _field_for(self, loc: list[Any], message: str):  # type: ignore[no-untyped-def]
-        names = {
-            "answer": "numeric_answer" if self.type.data == "numeric" else "tf_answer",
-            "panel": "panel_0",
-            "answers": "answers",
-        }
+        facet = self.facet()
+        names = dict(facet.error_fields) if facet is not None else {}
         if not loc:
             head = message.split(":", 1)[0]
             loc = [head] if head in self._fields or head in names else []
             if not loc:
                 return None
         head = str(loc[0])
-        if head in ROW_LISTS and len(loc) >= 2 and isinstance(loc[1], int):
+        if head in row_lists() and len(loc) >= 2 and isinstance(loc[1], int):
             rows = getattr(self, head)
             if loc[1] < len(rows.entries):
                 entry = rows.entries[loc[1]]
@@ -247,39 +166,15 @@ class QuestionFields(Form):
         self.objective.data = d.get("objective") or ""
         self.difficulty.data = d.get("difficulty", "medium")
         self.tags.data = ", ".join(d.get("tags", []))
-        _set_rows(self.options, d.get("options", []))
-        self.shuffle.data = d.get("shuffle", True)
-        if d["type"] == "true_false":
-            self.tf_answer.data = "true" if d["answer"] else "false"
-            self.feedback_true.data = d.get("feedback_true", "")
-            self.feedback_false.data = d.get("feedback_false", "")
-        _set_rows(self.pairs, d.get("pairs", []))
-        self.distractors.data = "\n".join(d.get("distractors", []))
-        _set_rows(self.items, [{"text": t} for t in d.get("items", [])])
-        if d["type"] == "numeric":
-            self.numeric_answer.data = d["answer"]
-            self.tolerance.data = d.get("tolerance", 0.0)
-            self.unit.data = d.get("unit", "")
-        self.image.data = d.get("image", "")
-        self.image_alt.data = d.get("image_alt", "")
-        _set_rows(
-            self.regions,
-            [
-                {**r, "points": " ".join(f"{x:g},{y:g}" for x, y in r["points"])}
-                for r in d.get("regions", [])
-            ],
-        )
-        self.answers.data = "\n".join(d.get("answers", []))
-        self.case_sensitive.data = d.get("case_sensitive", False)
-        self.hypothesis.data = d.get("hypothesis", "")
-        self.new_information.data = d.get("new_information", "")
-        panel = d.get("panel") or [0] * 5
-        for f, v in zip(
-            (self.panel_m2, self.panel_m1, self.panel_0, self.panel_p1, self.panel_p2),
-            panel,
-            strict=True,
-        ):
-            f.data = v
+        facet = self.facet()
+        if facet is not None:
+            facet.fill(self, d)
+
+    def set_media_choices(self, images: list[SelectChoice]) -> None:
+        """Offer the studio's uploaded images in every facet's image field."""
+        for _, facet in studio_facet.facets():
+            if facet.media_field is not None:
+                getattr(self, facet.media_field).choices = images
 
     def apply_row_action(self, action: str) -> bool:
         """Handle "add:options", "remove:options:2", "up:items:1", "down:pairs:0" (no JS needed).
@@ -287,7 +182,7 @@ class QuestionFields(Form):
         Returns True when an action was applied (the form is shown again, nothing saved).
         """
         parts = (action or "").split(":")
-        if len(parts) < 2 or parts[1] not in ROW_LISTS:
+        if len(parts) < 2 or parts[1] not in row_lists():
             return False
         verb, name = parts[0], parts[1]
         rows = getattr(self, name)
@@ -308,17 +203,79 @@ class QuestionFields(Form):
             values[index + 1], values[index] = values[index], values[index + 1]
         else:
             return False
-        _set_rows(rows, values)
+        set_rows(rows, values)
         return True
 
 
-ROW_LABELS = {
-    "options": "Option",
-    "pairs": "Pair",
-    "items": "Item",
-    "regions": "Region",
-    "steps": "Step",
-}
+# ---------------------------------------------------------------- the facets' fields
+
+_COMMON_FIELDS = frozenset(
+    name for name in vars(QuestionFields) if hasattr(getattr(QuestionFields, name), "_formfield")
+)
+_facet_fields: dict[str, UnboundField] = {}  # name -> field, as set on QuestionFields
+_facet_field_cache: dict[int, tuple[StudioFacet, dict[str, UnboundField]]] = {}
+_generation = 0
+_sync_lock = threading.RLock()
+
+
+def _fields_of(facet: StudioFacet) -> dict[str, UnboundField]:
+    """A facet's fields, created once (so the form keeps the same field objects)."""
+    cached = _facet_field_cache.get(id(facet))
+    if cached is None or cached[0] is not facet:
+        cached = (facet, dict(facet.fields()))
+        _facet_field_cache[id(facet)] = cached
+    return cached[1]
+
+
+def _sync_facet_fields() -> int:
+    """Make ``QuestionFields`` hold exactly the registered facets' fields; returns a number that
+    changes whenever they change."""
+    global _generation
+    wanted: dict[str, UnboundField] = {}
+    for type_id, facet in studio_facet.facets():
+        for name, unbound in _fields_of(facet).items():
+            if name in _COMMON_FIELDS or name.startswith("_"):
+                raise ValueError(f"question type {type_id!r}: field name {name!r} is reserved")
+            wanted.setdefault(name, unbound)  # a shared name: the first type's field
+    if wanted.keys() == _facet_fields.keys() and all(wanted[n] is _facet_fields[n] for n in wanted):
+        return _generation
+    for name in _facet_fields.keys() - wanted.keys():
+        delattr(QuestionFields, name)
+    for name, unbound in wanted.items():
+        setattr(QuestionFields, name, unbound)
+    _facet_fields.clear()
+    _facet_fields.update(wanted)
+    _generation += 1
+    return _generation
+
+
+def _ordered_fields(cls: type) -> list[tuple[str, UnboundField]]:
+    """``cls``'s unbound fields: common ones, the facets' (in chooser order), then the rest."""
+    facet_rank = {name: i for i, name in enumerate(_facet_fields)}
+    found = [
+        (name, getattr(cls, name))
+        for name in dir(cls)
+        if not name.startswith("_") and hasattr(getattr(cls, name), "_formfield")
+    ]
+
+    def rank(item: tuple[str, UnboundField]) -> tuple[int, int, str]:
+        name, unbound = item
+        if name in _COMMON_FIELDS:
+            return (0, unbound.creation_counter, name)
+        if name in facet_rank:
+            return (1, facet_rank[name], name)
+        return (2, unbound.creation_counter, name)
+
+    return sorted(found, key=rank)
+
+
+def row_lists() -> dict[str, str]:
+    """Every facet's row lists: field name -> the label of one row."""
+    found: dict[str, str] = {}
+    for _, facet in studio_facet.facets():
+        for name, row_label in facet.row_lists.items():
+            found.setdefault(name, row_label)
+    return found
 
 
 def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
@@ -332,7 +289,7 @@ def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
     for name, field in form._fields.items():
         label = f"{prefix}{field.label.text if prefix == '' else field.label.text.lower()}"
         if isinstance(field, FieldList):
-            row_label = ROW_LABELS.get(name, field.label.text)
+            row_label = {**row_lists(), "steps": "Step"}.get(name, field.label.text)
             for i, entry in enumerate(field.entries):
                 head = f"{prefix}{row_label} {i + 1}: "
                 if isinstance(entry, FormField):
@@ -361,19 +318,10 @@ class QuestionForm(QuestionFields, FlaskForm):
     save = SubmitField("Save draft")
 
 
-STARTER_ROWS = {
-    "single_choice": ("options", 4),
-    "multiple_response": ("options", 4),
-    "matching": ("pairs", 3),
-    "ordering": ("items", 4),
-    "hotspot": ("regions", 2),
-}
-
-
 def add_starter_rows(form: QuestionFields) -> None:
-    """Empty rows to type into for a new question of ``form.type.data``."""
-    if form.type.data in STARTER_ROWS:
-        name, count = STARTER_ROWS[form.type.data]
+    """Empty rows to type into for a new question of ``form.type.data`` (its facet's)."""
+    facet = form.facet()
+    for name, count in (facet.starter_rows if facet is not None else {}).items():
         for _ in range(count):
             getattr(form, name).append_entry()
 
@@ -397,7 +345,7 @@ class CaseForm(FlaskForm):
         "Vignette (Markdown)", render_kw={"rows": 6, "data-preview": "vignette"}
     )
     steps = FieldList(FormField(StepForm), min_entries=0)
-    new_step_type = SelectField("Type of the new step's question", choices=TYPE_CHOICES)
+    new_step_type = SelectField("Type of the new step's question", choices=type_choices)
     save = SubmitField("Save draft")
 
     def to_data(self) -> dict[str, Any]:
@@ -480,7 +428,7 @@ class CaseForm(FlaskForm):
         if parts[0] == "add":
             entry = self.steps.append_entry()
             question = entry.form.question.form
-            question.type.data = self.new_step_type.data or "single_choice"
+            question.type.data = self.new_step_type.data or studio_facet.default_type()
             add_starter_rows(question)
             return True
         if len(parts) != 3 or not parts[2].isdigit():
@@ -497,34 +445,12 @@ class CaseForm(FlaskForm):
             values[index + 1], values[index] = values[index], values[index + 1]
         else:
             return False
-        _set_rows(self.steps, values)
+        set_rows(self.steps, values)
         return True
 
 
-def _set_rows(field_list: FieldList, rows: list[dict[str, Any]]) -> None:
-    while field_list.entries:
-        field_list.pop_entry()
-    for row in rows:
-        field_list.append_entry(row)
-
-
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _points(text: str | None) -> list[Any]:
-    points: list[Any] = []
-    for pair in (text or "").replace(";", " ").split():
-        parts = pair.split(",")
-        try:
-            points.append((float(parts[0]), float(parts[1])))
-        except (ValueError, IndexError):
-            points.append(pair)  # pydantic reports it on the polygon field
-    return points
-
-
 class NewQuestionForm(FlaskForm):
-    type = SelectField("Question type", choices=TYPE_CHOICES)
+    type = SelectField("Question type", choices=type_choices)
     submit = SubmitField("Start writing")
 
 

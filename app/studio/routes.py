@@ -24,10 +24,11 @@ from flask_login import current_user, login_required
 from app.analysis import item_analysis
 from app.auth.decorators import role_required
 from app.banks.loader import BankFileInvalid
-from app.banks.schema import Case, QuestionBase, QuestionType
+from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
-from app.studio import authoring, queries, services, workflow
+from app.questions import studio_facet
+from app.studio import authoring, queries, question_types, services, workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
     CaseForm,
@@ -50,6 +51,7 @@ from app.studio.models import RevisionState
 from app.text import render_markdown
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
+question_types.register_template_globals(bp)
 
 STAFF = ("instructor", "admin")
 MAX_PREVIEW_CHARS = 20_000
@@ -65,7 +67,7 @@ def _question_form(revision_question: QuestionBase | None = None) -> QuestionFor
         (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
         for sha, ct, _ in queries.media_list(db.session)
     ]
-    form.image.choices = choices([("", "— choose an uploaded image —"), *images])
+    form.set_media_choices(choices([("", "— choose an uploaded image —"), *images]))
     if revision_question is not None and request.method == "GET":
         form.fill(revision_question)
     return form
@@ -107,8 +109,8 @@ def index():  # type: ignore[no-untyped-def]
 @role_required(*STAFF)
 def new_question():  # type: ignore[no-untyped-def]
     form = _question_form()
-    qtype = request.values.get("type", "single_choice")
-    if qtype not in {t.value for t in QuestionType}:
+    qtype = request.values.get("type", studio_facet.default_type())
+    if studio_facet.facet(qtype) is None:
         abort(404)
     if request.method == "GET":
         form.type.data = qtype
@@ -243,7 +245,7 @@ def _case_form_images(form: CaseForm) -> CaseForm:
         ]
     )
     for entry in form.steps.entries:
-        entry.form.question.form.image.choices = images
+        entry.form.question.form.set_media_choices(images)
     return form
 
 

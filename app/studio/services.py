@@ -388,7 +388,7 @@ def _case_bank(case: Case, topic: bm.Topic) -> Any:
 
 
 def _step_media(session: Session, case: Case) -> dict[str, tuple[bytes, str, str]]:
-    """Images of hotspot steps, as the importer expects them (bytes, type, name)."""
+    """Images of the steps that show one, as the importer expects them (bytes, type, name)."""
     media = {}
     for i, step in enumerate(case.steps):
         try:

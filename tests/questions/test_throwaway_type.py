@@ -1,8 +1,9 @@
 """A type defined only in the tests goes the whole way: YAML import, an attempt (the answer
-page, save, submit, score, the result page) and a YAML export, through the registry alone.
+page, save, submit, score, the result page), a YAML export and the studio's question form
+(new question, saved draft, the draft shown again), through the registry alone.
 
-Each step is one function taking the ``Journey`` so far; a new step (the studio form, once the
-studio facet exists) is one more function and one more line in the test.
+Each step is one function taking the ``Journey`` so far; a new step is one more function and
+one more line in the test.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from app.banks.schema import QUESTION_ADAPTER, QuestionType
 from app.banks.services import export_bank, import_directory
 from app.quiz import scoring
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
-from tests.conftest import csrf_token_from
+from tests import factories
+from tests.conftest import csrf_token_from, login
 from tests.questions import throwaway_type
 
 BANK = {
@@ -144,6 +146,45 @@ def export_yaml(j: Journey) -> None:
     j.notes["exported"] = exported
 
 
+def write_in_studio(j: Journey) -> None:
+    """An instructor (another browser) writes a question of the type in the studio."""
+    instructor = factories.make_user("instructor")
+    j.db_session.commit()
+    studio = j.client.application.test_client()
+    assert login(studio, instructor.email).status_code == 302
+    page = studio.get("/studio/questions/new?type=throwaway").get_data(as_text=True)
+    assert "New pick the number question" in page and 'name="numbers"' in page
+    assert '<option value="throwaway"' in studio.get("/studio/").get_data(as_text=True)
+    topic = j.db_session.scalars(sa.select(bm.Topic).where(bm.Topic.slug == "numbers")).one()
+    form = {
+        "csrf_token": csrf_token_from(page),
+        "type": "throwaway",
+        "key": "pick-eight",
+        "topic_id": str(topic.id),
+        "stem": "Which number is eight?",
+        "references": "Counting 2020. Numbers. Journal.",
+        "numbers": "3\n8",
+        "pick_answer": "9",
+        "save": "Save draft",
+    }
+    refused = studio.post("/studio/questions/new", data=form)
+    assert refused.status_code == 400  # the model's rule, shown on the type's own field
+    assert "must be one of the numbers" in refused.get_data(as_text=True)
+    saved = studio.post("/studio/questions/new", data={**form, "pick_answer": "8"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:400]
+    j.db_session.expire_all()
+    version = j.db_session.scalars(
+        sa.select(bm.QuestionVersion)
+        .join(bm.Question, bm.QuestionVersion.question_id == bm.Question.id)
+        .where(bm.Question.key == "pick-eight")
+    ).one()
+    assert version.type == "throwaway"
+    assert (version.content["numbers"], version.content["answer"]) == ([3, 8], 8)
+    again = studio.get(saved.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'name="numbers"[^>]*>\s*3\n8</textarea>', again)
+    assert 'name="pick_answer" type="number" value="8"' in again
+
+
 def test_a_type_defined_in_the_tests_goes_from_import_to_export(
     throwaway, client, login_as, db_session, tmp_path
 ):
@@ -152,6 +193,7 @@ def test_a_type_defined_in_the_tests_goes_from_import_to_export(
     import_yaml(journey)
     take_attempt(journey)
     export_yaml(journey)
+    write_in_studio(journey)
 
 
 def test_the_throwaway_type_is_a_type_like_the_others(throwaway):

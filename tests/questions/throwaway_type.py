@@ -1,9 +1,10 @@
 """A question type that exists only in the test suite: "pick the number" (``throwaway``).
 
 Everything a type declares is here, in one module, the way ``app/questions/types/<id>/``
-spreads it over ``content.py`` and ``quiz.py``: the bank model, the shuffled numbers with
-opaque ids, the form and API conversions, validation, scoring, the key, the trainee's views,
-and the template partials (served to Jinja from ``TEMPLATES`` by the test's loader instead of
+spreads it over ``content.py``, ``quiz.py`` and ``studio.py``: the bank model, the shuffled
+numbers with opaque ids, the form and API conversions, validation, scoring, the key, the
+trainee's views, the studio form's fields and their conversion, and the template partials
+(served to Jinja from ``TEMPLATES`` by the test's loader instead of
 ``app/templates/questions/throwaway/``). ``install()`` registers it, ``uninstall()`` removes it.
 """
 
@@ -13,6 +14,8 @@ import random
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import Optional
 
 from app.questions import registry
 from app.questions.base import (
@@ -25,6 +28,7 @@ from app.questions.base import (
     reverse,
 )
 from app.questions.facets import ContentFacet, Opaque, QuizFacet
+from app.questions.studio_facet import StudioFacet, lines
 
 TYPE = "throwaway"
 
@@ -87,6 +91,25 @@ def feedback_view(q: PickNumber, shown: Any, response: Any) -> dict[str, Any]:
     return {"key_text": str(q.answer)}
 
 
+def studio_fields() -> dict[str, Any]:
+    return {
+        "numbers": TextAreaField("Numbers (one per line)"),
+        "pick_answer": IntegerField("The right number", validators=[Optional()]),
+    }
+
+
+def studio_to_data(form: Any) -> dict[str, Any]:
+    numbers: list[Any] = [
+        int(n) if n.lstrip("-").isdigit() else n for n in lines(form.numbers.data)
+    ]
+    return {"numbers": numbers, "answer": form.pick_answer.data}
+
+
+def studio_fill(form: Any, data: Any) -> None:
+    form.numbers.data = "\n".join(str(n) for n in data.get("numbers", []))
+    form.pick_answer.data = data.get("answer")
+
+
 TEMPLATES = {
     "questions/throwaway/answer.html": (
         '<fieldset class="choices"><legend>Pick the number</legend>'
@@ -102,6 +125,12 @@ TEMPLATES = {
     ),
     "questions/throwaway/preview.html": (
         "<ul>{% for n in view.numbers %}<li>{{ n.label }}</li>{% endfor %}</ul>"
+    ),
+    "questions/throwaway/studio_fields.html": (
+        '{% from "_forms.html" import field %}'
+        "{% macro studio_fields(qf, action_prefix='', standalone=True) %}"
+        "{{ field(qf.numbers) }}{{ field(qf.pick_answer) }}"
+        "{% endmacro %}"
     ),
 }
 
@@ -122,6 +151,16 @@ def install() -> None:
             to_display=to_display,
             item_view=item_view,
             feedback_view=feedback_view,
+        ),
+    )
+    registry.register(
+        TYPE,
+        studio=StudioFacet(
+            fields=studio_fields,
+            to_data=studio_to_data,
+            fill=studio_fill,
+            template="questions/throwaway/studio_fields.html",
+            error_fields={"answer": "pick_answer"},
         ),
     )
 

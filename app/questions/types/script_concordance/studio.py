@@ -1,0 +1,60 @@
+"""Script concordance in the studio: hypothesis, new information and the expert panel's counts.
+
+The five-point scale keeps its default wording (the studio does not edit it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wtforms import IntegerField, TextAreaField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange, Optional
+
+from app.questions import registry
+from app.questions.studio_facet import StudioFacet
+
+#: The panel's count fields, for the answers -2, -1, 0, +1, +2.
+PANEL = ("panel_m2", "panel_m1", "panel_0", "panel_p1", "panel_p2")
+PANEL_LABELS = ("−2", "−1", "0", "+1", "+2")
+
+
+def fields() -> dict[str, UnboundField]:
+    return {
+        "hypothesis": TextAreaField("If you were thinking of…", render_kw={"rows": 2}),
+        "new_information": TextAreaField("…and then you find…", render_kw={"rows": 2}),
+        **{
+            name: IntegerField(
+                f"Panel: {text}", validators=[Optional(), NumberRange(min=0)], default=0
+            )
+            for name, text in zip(PANEL, PANEL_LABELS, strict=True)
+        },
+    }
+
+
+def to_data(form: Any) -> dict[str, Any]:
+    return {
+        "hypothesis": form.hypothesis.data or "",
+        "new_information": form.new_information.data or "",
+        "panel": [getattr(form, name).data or 0 for name in PANEL],
+    }
+
+
+def fill(form: Any, data: Mapping[str, Any]) -> None:
+    form.hypothesis.data = data.get("hypothesis", "")
+    form.new_information.data = data.get("new_information", "")
+    for name, value in zip(PANEL, data.get("panel") or [0] * 5, strict=True):
+        getattr(form, name).data = value
+
+
+registry.register(
+    "script_concordance",
+    studio=StudioFacet(
+        fields=fields,
+        to_data=to_data,
+        fill=fill,
+        template="questions/script_concordance/studio_fields.html",
+        error_fields={"panel": "panel_0"},
+    ),
+)
