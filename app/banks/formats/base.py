@@ -17,6 +17,8 @@ from xml.parsers import expat
 from pydantic import TypeAdapter, ValidationError
 
 from app.banks.schema import KEY_PATTERN, Case, Module, Program, Question, QuestionBase, Topic
+from app.questions import registry
+from app.questions.format_hooks import option_ids as option_ids  # re-exported
 
 _QUESTION = TypeAdapter(Question)
 _KEY_RE = re.compile(KEY_PATTERN)
@@ -104,33 +106,16 @@ class KeyAllocator:
         return key
 
 
-def option_ids(n: int) -> list[str]:
-    """a, b, c ... z, then o27, o28 ..."""
-    return [chr(ord("a") + i) if i < 26 else f"o{i + 1}" for i in range(n)]
-
-
 def validation_reason(exc: ValidationError) -> str:
+    type_ids = {spec.id for spec in registry.all_types()}  # the union's tags in error locations
     parts = []
     for err in exc.errors():
         loc = [str(p + 1) if isinstance(p, int) else str(p) for p in err["loc"]]
-        if loc and loc[0] in _TYPE_NAMES:
+        if loc and loc[0] in type_ids:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return "does not validate: " + "; ".join(parts)
-
-
-_TYPE_NAMES = {
-    "single_choice",
-    "multiple_response",
-    "true_false",
-    "matching",
-    "ordering",
-    "numeric",
-    "hotspot",
-    "short_answer",
-    "script_concordance",
-}
 
 
 def build_question(data: dict[str, Any], source: str) -> QuestionBase:

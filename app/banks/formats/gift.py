@@ -6,20 +6,24 @@ vague. See docs/bank-formats.md for the mapping; in short:
 * questions are separated by blank lines (a blank line inside an unclosed ``{`` does not end a
   question); lines starting with ``//`` are comments;
 * comments ``// [id:X]`` and ``// [tag:Y]`` (Moodle 4) give the key and tags; our exporter also
-  writes ``// reference: ...``, ``// unit: ...`` and ``// case-sensitive: true`` comments, which
-  Moodle ignores and our importer reads back;
+  writes ``// reference: ...`` comments and, for some types, ``// unit: ...``,
+  ``// case-sensitive: true`` and ``// type: ...``, which Moodle ignores and our importer
+  reads back (a type's hooks read them with ``ctx.comment(name)``);
 * ``$CATEGORY: a/b/c`` adds the tag ``slug(c)`` to every following question;
 * the key is ``slug([id:])``, else ``slug(::title::)``, else ``gift-<8 hex of the stem>``, made
   unique within the file with ``-2``, ``-3``...
+
+This module is the framing. What an answer block means is the question types' business: each
+type's ``formats.py`` registers ``gift`` hooks (``app/questions/format_hooks.py``) whose
+``detect`` recognises its answer blocks (tried by priority) and whose ``read`` and ``write``
+convert them, through the :class:`GiftRead` and :class:`GiftWrite` contexts below.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from app.banks.formats.base import (
@@ -28,21 +32,15 @@ from app.banks.formats.base import (
     ParseResult,
     Skipped,
     html_to_markdown,
-    option_ids,
     slugify,
     try_build,
     warn,
 )
-from app.banks.schema import (
-    Case,
-    Matching,
-    MultipleResponse,
-    Numeric,
-    QuestionBase,
-    ShortAnswer,
-    SingleChoice,
-    TrueFalse,
-)
+from app.banks.schema import Case, QuestionBase
+from app.questions import registry
+from app.questions.format_hooks import FULL_CREDIT, FormatHooks, GiftAnswer
+
+FORMAT = "gift"
 
 # Escaped characters are replaced by private-use placeholders while the structure is parsed.
 _ESCAPES = {
@@ -59,11 +57,8 @@ _RESTORE = {v: k for k, v in _ESCAPES.items()} | {_NEWLINE: "\n"}
 _FORMAT_TAG = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
 _WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _EMBEDDED = re.compile(r"^\s*\d+\s*:\s*[A-Z_]+\s*:", re.I)
-_TF = re.compile(r"^(T|TRUE|F|FALSE)\s*(#|$)", re.I | re.S)
 _META = re.compile(r"\[(id|tag):([^\]]*)\]")
 _EXT = re.compile(r"^//\s*(reference|unit|case-sensitive|type):\s?(.*)$")
-_WHOLE = 100.0
-_EPS = 0.05
 
 
 def protect(text: str) -> str:
@@ -109,18 +104,7 @@ class _Meta:
     ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
-    unit: str = ""
-    case_sensitive: bool = False
-    multiple: bool = False  # "// type: multiple_response": one correct answer, still multiple
-
-
-@dataclass
-class _Answer:
-    marker: str  # "=", "~" or "" (no marker)
-    weight: float | None
-    text: str
-    feedback: str
-    raw: str
+    comments: dict[str, str] = field(default_factory=dict)  # "// name: value" extensions
 
 
 def _formatted(text: str, fmt: str = "moodle") -> str:
@@ -138,29 +122,80 @@ def _formatted(text: str, fmt: str = "moodle") -> str:
     return text
 
 
-def _split_answers(body: str) -> tuple[str, list[_Answer]]:
+def _split_answers(body: str) -> tuple[str, list[GiftAnswer]]:
     """Split an answer block on its (unescaped) ``=``/``~`` markers."""
     parts = re.split(r"([=~])", body)
     lead = parts[0]
-    answers: list[_Answer] = []
+    answers: list[GiftAnswer] = []
     for i in range(1, len(parts), 2):
         marker, rest = parts[i], parts[i + 1]
         answers.append(_parse_answer(marker, rest))
     return lead, answers
 
 
-def _parse_answer(marker: str, rest: str) -> _Answer:
+def _parse_answer(marker: str, rest: str) -> GiftAnswer:
     weight = None
     m = _WEIGHT.match(rest)
     if m:
         weight = float(m.group(1))
         rest = rest[m.end() :]
     text, _, feedback = rest.partition("#")
-    return _Answer(marker, weight, text, feedback, rest)
+    return GiftAnswer(marker, weight, text, feedback, rest)
 
 
-def _fmt_num(value: float) -> str:
-    return repr(float(value))
+class GiftRead:
+    """What a type's GIFT ``detect``/``read`` hooks receive, for one question."""
+
+    def __init__(self, parser: _Parser, line: int, shown: str, meta: _Meta, fmt: str):
+        self._parser = parser
+        self._line = line
+        self._shown = shown
+        self._meta = meta
+        self._fmt = fmt  # the question's format, inherited by its answers
+
+    def answers(self, body: str) -> tuple[str, list[GiftAnswer]]:
+        """(text before the first marker, the ``=``/``~`` answers) of an answer block."""
+        return _split_answers(body)
+
+    def answer(self, marker: str, raw: str) -> GiftAnswer:
+        """One answer from its text after the marker (``%w%``, text, ``#feedback``)."""
+        return _parse_answer(marker, raw)
+
+    def choices(self, body: str, *, warn: bool = True) -> list[tuple[GiftAnswer, float]]:
+        """The answers of a choice block with their weights (``=`` 100%, ``~`` 0% unless a
+        ``%w%`` is given); text before the first answer is ignored (with a warning when
+        ``warn``: a ``detect`` hook passes False)."""
+        lead, answers = _split_answers(body)
+        if warn and lead.strip():
+            self.warning(f"text before the first answer ignored: {restore(lead).strip()!r}")
+        return [(a, a.credit(FULL_CREDIT if a.marker == "=" else 0.0)) for a in answers]
+
+    def text(self, raw: str) -> str:
+        """Escapes restored and the question's format applied (HTML becomes Markdown)."""
+        return _formatted(raw, self._fmt)
+
+    def plain(self, raw: str) -> str:
+        """Escapes restored, nothing else."""
+        return restore(raw)
+
+    def comment(self, name: str) -> str | None:
+        """The value of a ``// name: value`` comment before the question, or None."""
+        return self._meta.comments.get(name)
+
+    def warning(self, message: str) -> None:
+        self._parser.warning(self._line, message)
+
+    def skip(self, reason: str) -> None:
+        self._parser.skip(self._line, self._shown, reason)
+
+    def problem(self, message: str) -> None:
+        self._parser.problem(self._line, message)
+
+
+def _readers() -> list[FormatHooks]:
+    """Every type's GIFT reader, in the order they are offered an answer block."""
+    found = [spec.formats[FORMAT] for spec in registry.all_types() if FORMAT in spec.formats]
+    return sorted((h for h in found if h.read), key=lambda h: h.priority)  # stable sort
 
 
 class _Parser:
@@ -170,10 +205,7 @@ class _Parser:
         self.keys = KeyAllocator()
         self.category_tag: str | None = None
         self.text = text
-        self.fmt = "moodle"  # the current question's format, inherited by its answers
-
-    def fmt_text(self, text: str) -> str:
-        return _formatted(text, self.fmt)
+        self.readers = _readers()
 
     def where(self, line: int) -> str:
         return f"{self.source}:{line}"
@@ -232,14 +264,11 @@ class _Parser:
         ext = _EXT.match(line)
         if ext:
             name, value = ext.group(1), ext.group(2).strip()
-            if name == "reference" and value:
-                meta.references.append(value)
-            elif name == "unit":
-                meta.unit = value
-            elif name == "case-sensitive":
-                meta.case_sensitive = value.lower() in ("true", "1", "yes")
-            elif name == "type":
-                meta.multiple = value == "multiple_response"
+            if name == "reference":
+                if value:
+                    meta.references.append(value)
+            else:
+                meta.comments[name] = value
             return
         for kind, value in _META.findall(line):
             if kind == "id" and value.strip():
@@ -265,33 +294,17 @@ class _Parser:
             title = restore(text[2:end]).strip()
             text = text[end + 2 :].strip()
         tag = _FORMAT_TAG.match(text)
-        self.fmt = tag.group(1).lower() if tag else "moodle"
         first_line = restore(text[tag.end() if tag else 0 :]).strip().split("\n")[0]
         shown = title or re.split(r"[{}\ue004\ue005]", first_line)[0].strip()[:60]
-        start, finish = text.find("{"), text.find("}")
-        if start < 0 and finish < 0:
-            self.skip(line, shown, "description (no answer block): not a question")
+        block = self.answer_block(line, text, shown)
+        if block is None:
             return
-        if start < 0 or finish < start:
-            self.problem(line, "unbalanced braces: '{' and '}' must enclose the answers")
-            return
-        if text.find("{", start + 1) != -1 and text.find("{", start + 1) < finish:
-            self.problem(line, "a '{' inside the answer block must be escaped as '\\{'")
-            return
-        body = text[start + 1 : finish]
-        if text.find("{", finish) != -1:
-            self.skip(line, shown, "more than one answer block (embedded answers) is not supported")
-            return
-        if text.endswith("}"):
-            stem_raw = text[:start]
-        else:
-            stem_raw = text[:start] + "_____" + text[finish + 1 :]
-        stem = _formatted(stem_raw)
+        body, stem_raw = block
+        ctx = GiftRead(self, line, shown, meta, tag.group(1).lower() if tag else "moodle")
         general = ""
         if "####" in body:
             body, _, general_raw = body.partition("####")
-            general = self.fmt_text(general_raw)
-        body_stripped = body.strip()
+            general = ctx.text(general_raw)
         key = self.keys.allocate(
             *meta.ids, title, prefix="gift", fallback_text=restore(text) or str(line)
         )
@@ -301,7 +314,7 @@ class _Parser:
         data: dict[str, Any] = {
             "key": key,
             "title": title,
-            "stem": stem,
+            "stem": _formatted(stem_raw),
             "explanation": general,
             "tags": tags,
             "references": meta.references,
@@ -312,212 +325,44 @@ class _Parser:
                 "refers to files embedded in Moodle (@@PLUGINFILE@@) that GIFT "
                 "does not carry; add the images to the bank by hand",
             )
-        if not body_stripped:
+        self.dispatch(ctx, line, shown, body.strip(), data)
+
+    def answer_block(self, line: int, text: str, shown: str) -> tuple[str, str] | None:
+        """(the answer block, the stem with ``_____`` where a block in the middle was), or
+        None when the question has no single answer block (skipped or a problem)."""
+        start, finish = text.find("{"), text.find("}")
+        if start < 0 and finish < 0:
+            self.skip(line, shown, "description (no answer block): not a question")
+            return None
+        if start < 0 or finish < start:
+            self.problem(line, "unbalanced braces: '{' and '}' must enclose the answers")
+            return None
+        if text.find("{", start + 1) != -1 and text.find("{", start + 1) < finish:
+            self.problem(line, "a '{' inside the answer block must be escaped as '\\{'")
+            return None
+        if text.find("{", finish) != -1:
+            self.skip(line, shown, "more than one answer block (embedded answers) is not supported")
+            return None
+        if text.endswith("}"):
+            return text[start + 1 : finish], text[:start]
+        return text[start + 1 : finish], text[:start] + "_____" + text[finish + 1 :]
+
+    def dispatch(
+        self, ctx: GiftRead, line: int, shown: str, body: str, data: dict[str, Any]
+    ) -> None:
+        """Hand the answer block to the first type's reader that recognises it."""
+        if not body:
             self.skip(line, shown, "essay question: essays are not auto-scored")
             return
-        if _EMBEDDED.match(body_stripped):
+        if _EMBEDDED.match(body):
             self.skip(line, shown, "embedded (Cloze) answers have no equivalent question type")
             return
-        if body_stripped.startswith("#"):
-            self.numeric(line, shown, body_stripped[1:], data, meta)
-        elif _TF.match(body_stripped):
-            self.true_false(line, shown, body_stripped, data)
-        elif "~" in body_stripped:
-            self.choice(line, shown, body_stripped, data, meta.multiple)
-        elif "->" in body_stripped and body_stripped.startswith("="):
-            self.matching(line, shown, body_stripped, data)
-        else:
-            self.short_answer(line, shown, body_stripped, data, meta)
-
-    def build(self, line: int, shown: str, data: dict[str, Any]) -> None:
-        try_build(data, self.source, self.where(line), shown, self.result)
-
-    def true_false(self, line: int, shown: str, body: str, data: dict[str, Any]) -> None:
-        bits = body.split("#", 2)
-        answer = bits[0].strip().upper() in ("T", "TRUE")
-        wrong = self.fmt_text(bits[1]) if len(bits) > 1 else ""
-        right = self.fmt_text(bits[2]) if len(bits) > 2 else ""
-        data.update(type="true_false", answer=answer)
-        # Moodle: the first feedback is shown for the wrong answer, the second for the right one.
-        data["feedback_true"], data["feedback_false"] = (right, wrong) if answer else (wrong, right)
-        self.build(line, shown, data)
-
-    def choice(
-        self, line: int, shown: str, body: str, data: dict[str, Any], multiple: bool = False
-    ) -> None:
-        lead, answers = _split_answers(body)
-        if lead.strip():
-            self.warning(line, f"text before the first answer ignored: {restore(lead).strip()!r}")
-        weights = [
-            a.weight if a.weight is not None else (_WHOLE if a.marker == "=" else 0.0)
-            for a in answers
-        ]
-        positive = [w for w in weights if w > 0]
-        ids = option_ids(len(answers))
-        options = [
-            {
-                "id": i,
-                "text": self.fmt_text(a.text),
-                "correct": w > 0,
-                "feedback": self.fmt_text(a.feedback),
-            }
-            for i, a, w in zip(ids, answers, weights, strict=True)
-        ]
-        negative = [w for w in weights if w < 0]
-        if multiple and positive and abs(sum(positive) - _WHOLE) < _EPS:
-            data.update(type="multiple_response", options=options)
-        elif len(positive) == 1 and abs(positive[0] - _WHOLE) < _EPS:
-            data.update(type="single_choice", options=options)
-            if negative:
-                self.warning(
-                    line,
-                    "negative weights of wrong answers dropped (a single-answer "
-                    "question scores 0 for a wrong answer)",
-                )
-        elif len(positive) > 1 and abs(sum(positive) - _WHOLE) < _EPS:
-            data.update(type="multiple_response", options=options)
-            if max(positive) - min(positive) > _EPS:
-                self.warning(
-                    line,
-                    "unequal weights of the correct answers "
-                    f"({', '.join(f'{w:g}%' for w in positive)}) become equal: "
-                    "multiple-response scoring counts right minus wrong",
-                )
-        elif not positive:
-            self.skip(line, shown, "no answer has a positive weight: no correct answer")
-            return
-        elif all(abs(w - _WHOLE) < _EPS for w in positive):
-            self.skip(
-                line,
-                shown,
-                f"{len(positive)} answers are each worth 100% (any one of them "
-                "scores full marks): no equivalent question type",
-            )
-            return
-        else:
-            self.skip(
-                line,
-                shown,
-                "partial-credit weights "
-                f"({', '.join(f'{w:g}%' for w in positive)}) have no equivalent: a "
-                "single-answer question needs one 100% answer, a multiple-response one "
-                "positive weights adding up to 100%",
-            )
-            return
-        self.build(line, shown, data)
-
-    def matching(self, line: int, shown: str, body: str, data: dict[str, Any]) -> None:
-        lead, answers = _split_answers(body)
-        pairs, distractors = [], []
-        for a in answers:
-            premise, arrow, answer = a.raw.partition("->")
-            if not arrow:
-                self.problem(line, f"matching answer without '->': {restore(a.raw).strip()!r}")
+        for hooks in self.readers:
+            if hooks.accepts(ctx, body):
+                if hooks.read and hooks.read(ctx, body, data):
+                    try_build(data, self.source, self.where(line), shown, self.result)
                 return
-            premise, answer = self.fmt_text(premise), self.fmt_text(answer)
-            if premise:
-                pairs.append({"premise": premise, "answer": answer})
-            else:
-                distractors.append(answer)
-        data.update(type="matching", pairs=pairs, distractors=distractors)
-        self.build(line, shown, data)
-
-    def short_answer(
-        self, line: int, shown: str, body: str, data: dict[str, Any], meta: _Meta
-    ) -> None:
-        lead, answers = _split_answers(body)
-        if lead.strip():
-            answers.insert(0, _parse_answer("", lead))
-        accepted, dropped, feedback = [], [], False
-        for a in answers:
-            weight = a.weight if a.weight is not None else _WHOLE
-            text = self.fmt_text(a.text)
-            if a.feedback.strip():
-                feedback = True
-            if abs(weight - _WHOLE) < _EPS:
-                accepted.append(text)
-            else:
-                dropped.append(f"{text!r} ({weight:g}%)")
-        if not accepted:
-            self.skip(line, shown, "short answer without a 100% answer")
-            return
-        if dropped:
-            self.warning(line, f"answers other than 100% dropped: {', '.join(dropped)}")
-        if feedback:
-            self.warning(line, "per-answer feedback dropped (short-answer questions have none)")
-        data.update(type="short_answer", answers=accepted, case_sensitive=meta.case_sensitive)
-        self.build(line, shown, data)
-
-    def numeric(self, line: int, shown: str, body: str, data: dict[str, Any], meta: _Meta) -> None:
-        answers = _numeric_answers(body)
-        chosen: tuple[float, float] | None = None
-        dropped, feedback = [], False
-        for a in answers:
-            if a.marker == "~":
-                if a.text.strip() or a.feedback.strip():
-                    dropped.append(f"wrong-answer feedback {restore(a.raw).strip()!r}")
-                continue
-            spec = _numeric_spec(restore(a.text))
-            if spec is None:
-                self.problem(
-                    line, f"not a number, range or number:tolerance: {restore(a.text).strip()!r}"
-                )
-                return
-            weight = a.weight if a.weight is not None else _WHOLE
-            if a.feedback.strip():
-                feedback = True
-            if abs(weight - _WHOLE) < _EPS and chosen is None:
-                chosen = spec
-            else:
-                dropped.append(f"{restore(a.text).strip()} ({weight:g}%)")
-        if chosen is None:
-            self.skip(line, shown, "numeric question without a 100% answer")
-            return
-        if dropped:
-            self.warning(
-                line,
-                f"numeric answers dropped (only the first 100% answer is kept): "
-                f"{', '.join(dropped)}",
-            )
-        if feedback:
-            self.warning(line, "per-answer feedback dropped (numeric questions have none)")
-        data.update(type="numeric", answer=chosen[0], tolerance=chosen[1], unit=meta.unit)
-        self.build(line, shown, data)
-
-
-def _numeric_answers(body: str) -> list[_Answer]:
-    """The answers of a numeric block (after its ``#``), read as Moodle reads them.
-
-    Everything from the first ``~`` is the feedback for any other answer (``{#3:2~#Wrong}``);
-    the rest holds one answer, or several each introduced by ``=``.
-    """
-    main, tilde, wrong = body.strip().partition("~")
-    parts = main.split("=")
-    if len(parts) > 1 and not parts[0].strip():
-        parts = parts[1:]
-    answers = [_parse_answer("=", part) for part in parts]
-    if tilde:
-        answers.append(_parse_answer("~", wrong))
-    return answers
-
-
-def _numeric_spec(text: str) -> tuple[float, float] | None:
-    text = text.strip()
-    try:
-        if ".." in text:
-            low_s, _, high_s = text.partition("..")
-            low, high = sorted([Decimal(low_s.strip()), Decimal(high_s.strip())])
-            value, tolerance = float((low + high) / 2), float((high - low) / 2)
-        elif ":" in text:
-            value_s, _, tol_s = text.partition(":")
-            value, tolerance = float(value_s), abs(float(tol_s))
-        else:
-            value, tolerance = float(text), 0.0
-    except (ValueError, ArithmeticError):
-        return None
-    if not (math.isfinite(value) and math.isfinite(tolerance)):
-        return None
-    return value, tolerance
+        self.skip(line, shown, "no question type reads this answer block")
 
 
 def parse(text: str | bytes, source: str = "<gift>") -> ParseResult:
@@ -531,77 +376,65 @@ def parse(text: str | bytes, source: str = "<gift>") -> ParseResult:
 
 # ---------------------------------------------------------------- export
 
-EXPORTABLE = (SingleChoice, MultipleResponse, TrueFalse, Matching, Numeric, ShortAnswer)
+
+class GiftWrite:
+    """What a type's GIFT ``write`` hook receives: text helpers and the question's comments."""
+
+    def __init__(self) -> None:
+        self.comments: list[str] = []
+
+    def comment(self, name: str, value: str) -> None:
+        """Write ``// name: value`` before the question (read back by ``GiftRead.comment``)."""
+        self.comments.append(f"// {name}: {value.replace(chr(10), ' ')}")
+
+    @staticmethod
+    def answer(text: str) -> str:
+        """Escape an answer; protect a leading weight or format tag from being read as one."""
+        out = escape(text)
+        if _WEIGHT.match(text) or _FORMAT_TAG.match(text):
+            out = "[markdown]" + out
+        return out
+
+    def feedback(self, text: str) -> str:
+        """``#feedback``, or nothing for an empty one."""
+        return f"#{self.answer(text)}" if text else ""
+
+    @staticmethod
+    def weight(value: float) -> str:
+        return f"{value:.5f}".rstrip("0").rstrip(".")
+
+    @staticmethod
+    def number(value: float) -> str:
+        return repr(float(value))
 
 
-def _answer_text(text: str) -> str:
-    """Escape an answer; protect a leading weight or format tag from being read as one."""
-    out = escape(text)
-    if _WEIGHT.match(text) or _FORMAT_TAG.match(text):
-        out = "[markdown]" + out
-    return out
-
-
-def _fb(text: str) -> str:
-    return f"#{_answer_text(text)}" if text else ""
-
-
-def _weight(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".")
+def _writer(q: QuestionBase) -> FormatHooks | None:
+    hooks = registry.get(q.type).formats.get(FORMAT)
+    return hooks if hooks is not None and hooks.write is not None else None
 
 
 def export_question(q: QuestionBase) -> str | None:
     """GIFT for one question, or None if GIFT cannot express it."""
+    hooks = _writer(q)
+    if hooks is None or hooks.write is None:
+        return None
+    ctx = GiftWrite()
     lines = [f"// [id:{q.key}]"]
     lines += [f"// [tag:{t}]" for t in q.tags]
     lines += [f"// reference: {r.replace(chr(10), ' ')}" for r in q.references]
     head = f"::{escape(q.title)}::" if q.title else ""
     head += f"[markdown]{escape(q.stem)}{{"
-    body: list[str] = []
-    if isinstance(q, SingleChoice):
-        for o in q.options:
-            body.append(f"    {'=' if o.correct else '~'}{_answer_text(o.text)}{_fb(o.feedback)}")
-    elif isinstance(q, MultipleResponse):
-        n = sum(o.correct for o in q.options)
-        if n == 1:  # would read back as a single-answer question
-            lines.append("// type: multiple_response")
-        right, wrong = _weight(100 / n), _weight(-100 / n)
-        for o in q.options:
-            w = right if o.correct else wrong
-            body.append(f"    ~%{w}%{_answer_text(o.text)}{_fb(o.feedback)}")
-    elif isinstance(q, TrueFalse):
-        right, wrong = (
-            (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
-        )
-        fb = f"#{_answer_text(wrong)}#{_answer_text(right)}" if (right or wrong) else ""
-        body.append(f"    {'TRUE' if q.answer else 'FALSE'}{fb}")
-    elif isinstance(q, Matching):
-        for p in q.pairs:
-            body.append(f"    ={_answer_text(p.premise)} -> {_answer_text(p.answer)}")
-        for d in q.distractors:
-            body.append(f"    = -> {_answer_text(d)}")
-    elif isinstance(q, Numeric):
-        if q.unit:
-            lines.append(f"// unit: {q.unit.replace(chr(10), ' ')}")
-        body.append(f"    #{_fmt_num(q.answer)}:{_fmt_num(q.tolerance)}")
-    elif isinstance(q, ShortAnswer):
-        if q.case_sensitive:
-            lines.append("// case-sensitive: true")
-        for a in q.answers:
-            body.append(f"    ={_answer_text(a)}")
+    body = [f"    {line}" for line in hooks.write(ctx, q)]
     if q.explanation:
-        body.append(f"    ####{_answer_text(q.explanation)}")
-    return "\n".join([*lines, head, *body, "}"])
+        body.append(f"    ####{ctx.answer(q.explanation)}")
+    return "\n".join([*lines, *ctx.comments, head, *body, "}"])
 
 
 def not_exportable_reason(q: QuestionBase) -> str | None:
-    if not isinstance(q, EXPORTABLE):
+    hooks = _writer(q)
+    if hooks is None:
         return f"GIFT cannot express {q.type.value} questions"
-    if isinstance(q, Matching) and any("->" in p.premise for p in q.pairs):
-        return "a matching premise contains '->', which GIFT cannot escape"
-    if isinstance(q, ShortAnswer) and any("->" in a for a in q.answers):
-        return "a short answer contains '->', which GIFT would read as a matching question"
-    return None
+    return hooks.refusal(q)
 
 
 def export(questions: Iterable[QuestionBase], cases: Iterable[Case] = (), **_: Any) -> ExportResult:

@@ -1,16 +1,21 @@
 """Moodle XML (``<quiz><question type=...>``): parse and export.
 
-Import maps multichoice, truefalse, matching (Moodle writes ``matching``, and also reads the
-type's internal name ``match``), shortanswer, numerical, ordering (the qtype_ordering plugin)
-and category (a tag on the following questions); essay, description, cloze (multianswer),
-calculated*, drag-and-drop, gapselect, random... are reported as skipped with the reason.
-Export writes the type names Moodle writes (``matching``, not ``match``).
-XML with a DOCTYPE or ENTITY declaration is refused (see ``base.refuse_dtd``).
+Import maps every question whose ``type`` one of our question types claims as its own name in
+Moodle XML (each type's ``formats.py`` lists its names: Moodle's multichoice, truefalse,
+shortanswer... and, where they differ, both the name Moodle writes and its internal name,
+which Moodle also reads), and category (a tag on the following questions); essay, description,
+cloze (multianswer), calculated*, drag-and-drop, gapselect, random... are reported as skipped
+with the reason. Export writes the names Moodle writes (a type's first name). XML with a
+DOCTYPE or ENTITY declaration is refused (see ``base.refuse_dtd``).
+
+This module is the framing (the document, categories, names, keys, tags, texts, general
+feedback, files); the type-specific part of a question is read and written by the types'
+``moodle-xml`` hooks (``app/questions/format_hooks.py``) through :class:`MoodleRead` and
+:class:`MoodleWrite`.
 """
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -23,33 +28,25 @@ from app.banks.formats.base import (
     XMLDocument,
     decode,
     html_to_markdown,
-    option_ids,
     parse_xml,
     slugify,
     try_build,
     warn,
 )
-from app.banks.schema import (
-    Case,
-    Matching,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    QuestionBase,
-    ShortAnswer,
-    SingleChoice,
-    TrueFalse,
-)
+from app.banks.schema import Case, QuestionBase
+from app.questions import registry
+from app.questions.format_hooks import FormatHooks, finite
 
-_EPS = 0.05
+FORMAT = "moodle-xml"
+_CALCULATED = "calculated questions (random values from formulas) have no equivalent"
 _SKIP_REASONS = {
     "essay": "essay question: essays are not auto-scored",
     "description": "description (no answer): not a question",
     "multianswer": "embedded answers (Cloze) have no equivalent question type",
     "cloze": "embedded answers (Cloze) have no equivalent question type",
-    "calculated": "calculated questions (random values from formulas) have no equivalent",
-    "calculatedsimple": "calculated questions (random values from formulas) have no equivalent",
-    "calculatedmulti": "calculated questions (random values from formulas) have no equivalent",
+    "calculated": _CALCULATED,
+    "calculatedsimple": _CALCULATED,
+    "calculatedmulti": _CALCULATED,
     "ddwtos": "drag-and-drop into text has no equivalent question type",
     "ddimageortext": "drag-and-drop onto an image has no equivalent question type",
     "ddmarker": "drag-and-drop markers have no equivalent question type",
@@ -57,8 +54,6 @@ _SKIP_REASONS = {
     "randomsamatch": "random short-answer matching draws other questions: no equivalent",
     "random": "a random question is a placeholder, not a question",
 }
-# Moodle's file names for a type whose internal name differs (qformat_xml::get_qtype).
-_ALIASES = {"matching": "match"}
 
 
 def _skip_reason(qtype: str) -> str | None:
@@ -66,7 +61,7 @@ def _skip_reason(qtype: str) -> str | None:
     if qtype in _SKIP_REASONS:
         return _SKIP_REASONS[qtype]
     if qtype.startswith("calculated"):
-        return _SKIP_REASONS["calculated"]
+        return _CALCULATED
     if qtype.startswith("dd"):
         return f"drag-and-drop ({qtype}) has no equivalent question type"
     return None
@@ -94,12 +89,55 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes")
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        number = float((value or "").strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+class MoodleRead:
+    """What a type's Moodle XML ``detect``/``read`` hooks receive, for one ``<question>``."""
+
+    def __init__(self, parser: _Parser, el: ET.Element, name: str):
+        self._parser = parser
+        self._el = el
+        self._name = name
+
+    @staticmethod
+    def answers(el: ET.Element) -> list[tuple[float, str, str, ET.Element]]:
+        """(fraction, text, feedback, element) of every ``<answer>`` of ``el``."""
+        out = []
+        for a in el.findall("answer"):
+            fraction = finite(a.get("fraction")) or 0.0
+            text = _rich(a, a.get("format", "plain_text"))
+            feedback = _rich(a.find("feedback"))
+            out.append((fraction, text, feedback, a))
+        return out
+
+    @staticmethod
+    def rich(el: ET.Element | None, default_format: str = "html") -> str:
+        """The ``<text>`` of ``el`` in its ``format`` (HTML becomes Markdown)."""
+        return _rich(el, default_format)
+
+    @staticmethod
+    def text(el: ET.Element | None, path: str = "text") -> str:
+        """The raw text of ``el``'s ``path`` child ("" when missing)."""
+        return _child_text(el, path)
+
+    @staticmethod
+    def flag(value: str | None, default: bool = False) -> bool:
+        """Moodle's booleans: ``1``, ``true``, ``yes``; ``default`` when empty."""
+        return _bool(value, default)
+
+    def warning(self, message: str) -> None:
+        self._parser.warning(self._el, message)
+
+    def skip(self, reason: str) -> None:
+        self._parser.skip(self._el, self._name, reason)
+
+
+def _readers(qtype: str) -> list[FormatHooks]:
+    """The types that call themselves ``qtype`` in Moodle XML, in the order they are tried."""
+    found = [
+        spec.formats[FORMAT]
+        for spec in registry.all_types()
+        if FORMAT in spec.formats and qtype in spec.formats[FORMAT].names
+    ]
+    return sorted((h for h in found if h.read), key=lambda h: h.priority)  # stable sort
 
 
 class _Parser:
@@ -151,8 +189,9 @@ class _Parser:
         if reason:
             self.skip(el, name, reason)
             return
-        handler = getattr(self, f"q_{_ALIASES.get(qtype, qtype)}", None)
-        if handler is None:
+        ctx = MoodleRead(self, el, name)
+        reader = next((h for h in _readers(qtype) if h.accepts(ctx, el)), None)
+        if reader is None or reader.read is None:
             self.skip(el, name, f"question type '{qtype}' has no equivalent")
             return
         stem = _rich(el.find("questiontext"))
@@ -177,145 +216,8 @@ class _Parser:
             "tags": list(dict.fromkeys(t for t in tags if t)),
             "references": references,
         }
-        if handler(el, name, data) is not False:
+        if reader.read(ctx, el, data):
             try_build(data, self.source, self.where(el), name, self.result)
-
-    def _answers(self, el: ET.Element) -> list[tuple[float, str, str, ET.Element]]:
-        out = []
-        for a in el.findall("answer"):
-            fraction = _float(a.get("fraction")) or 0.0
-            text = _rich(a, a.get("format", "plain_text"))
-            feedback = _rich(a.find("feedback"))
-            out.append((fraction, text, feedback, a))
-        return out
-
-    def q_multichoice(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        answers = self._answers(el)
-        single = _bool(el.findtext("single"), default=True)
-        positive = [f for f, *_ in answers if f > 0]
-        options = [
-            {"id": i, "text": t, "correct": f > 0, "feedback": fb}
-            for i, (f, t, fb, _) in zip(option_ids(len(answers)), answers, strict=True)
-        ]
-        data.update(options=options, shuffle=_bool(el.findtext("shuffleanswers"), True))
-        if single:
-            if len(positive) != 1 or abs(positive[0] - 100) > _EPS:
-                self.skip(
-                    el,
-                    name,
-                    "single-answer question with partial-credit or several "
-                    f"correct answers ({', '.join(f'{f:g}%' for f in positive) or 'none'}): "
-                    "no equivalent",
-                )
-                return False
-            data["type"] = "single_choice"
-            if any(f < 0 for f, *_ in answers):
-                self.warning(el, "negative fractions of wrong answers dropped")
-        else:
-            if not positive or abs(sum(positive) - 100) > _EPS:
-                self.skip(
-                    el,
-                    name,
-                    "multiple-answer question whose positive fractions "
-                    f"({', '.join(f'{f:g}%' for f in positive) or 'none'}) do not add "
-                    "up to 100%: no equivalent",
-                )
-                return False
-            data["type"] = "multiple_response"
-            if max(positive) - min(positive) > _EPS:
-                self.warning(el, "unequal fractions of the correct answers become equal")
-        return True
-
-    def q_truefalse(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        answer = None
-        data.update(type="true_false", feedback_true="", feedback_false="")
-        for fraction, text, feedback, _ in self._answers(el):
-            value = text.strip().lower()
-            if value not in ("true", "false"):
-                self.skip(el, name, f"true/false answer {text!r} is neither true nor false")
-                return False
-            data[f"feedback_{value}"] = feedback
-            if fraction > 0:
-                answer = value == "true"
-        if answer is None:
-            self.skip(el, name, "true/false question without a correct answer")
-            return False
-        data["answer"] = answer
-        return True
-
-    def q_match(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        pairs, distractors = [], []
-        for sub in el.findall("subquestion"):
-            premise = _rich(sub, sub.get("format", "html"))
-            answer = _child_text(sub.find("answer")).strip()
-            if premise:
-                pairs.append({"premise": premise, "answer": answer})
-            elif answer:
-                distractors.append(answer)
-        data.update(type="matching", pairs=pairs, distractors=distractors)
-        return True
-
-    def q_shortanswer(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        accepted, dropped, feedback = [], [], False
-        for fraction, text, fb, _ in self._answers(el):
-            if abs(fraction - 100) <= _EPS:
-                accepted.append(text)
-            else:
-                dropped.append(f"{text!r} ({fraction:g}%)")
-            feedback = feedback or bool(fb)
-        if dropped:
-            self.warning(el, f"answers other than 100% dropped: {', '.join(dropped)}")
-        if feedback:
-            self.warning(el, "per-answer feedback dropped (short-answer questions have none)")
-        data.update(
-            type="short_answer", answers=accepted, case_sensitive=_bool(el.findtext("usecase"))
-        )
-        return True
-
-    def q_numerical(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        chosen: tuple[float, float] | None = None
-        dropped, feedback = [], False
-        for fraction, text, fb, a in self._answers(el):
-            value = _float(text)
-            tolerance = _float(a.findtext("tolerance")) or 0.0
-            feedback = feedback or bool(fb)
-            if chosen is None and value is not None and abs(fraction - 100) <= _EPS:
-                chosen = (value, abs(tolerance))
-            else:
-                dropped.append(f"{text!r} ({fraction:g}%)")
-        if chosen is None:
-            self.skip(el, name, "numerical question without a 100% numeric answer")
-            return False
-        if dropped:
-            self.warning(
-                el,
-                f"numeric answers dropped (only the first 100% answer is kept): "
-                f"{', '.join(dropped)}",
-            )
-        if feedback:
-            self.warning(el, "per-answer feedback dropped (numeric questions have none)")
-        unit = ""
-        units = el.findall("units/unit")
-        for u in units:
-            if _float(u.findtext("multiplier")) == 1.0:
-                unit = (u.findtext("unit_name") or "").strip()
-                break
-        if len(units) > 1:
-            self.warning(el, "only the base unit (multiplier 1) is kept")
-        data.update(type="numeric", answer=chosen[0], tolerance=chosen[1], unit=unit)
-        return True
-
-    def q_ordering(self, el: ET.Element, name: str, data: dict[str, Any]) -> bool:
-        answers = self._answers(el)
-        select = (el.findtext("selecttype") or "ALL").strip().upper()
-        if select not in ("ALL", "0"):
-            self.warning(el, f"selecttype {select}: all items are used")
-        # qtype_ordering stores each item's correct position in its fraction.
-        positions = [a.get("fraction") for *_, a in answers]
-        if all(_float(p) is not None for p in positions) and len(set(positions)) == len(answers):
-            answers.sort(key=lambda a: _float(a[3].get("fraction")) or 0.0)
-        data.update(type="ordering", items=[text for _, text, _, _ in answers])
-        return True
 
 
 def parse(text: str | bytes, source: str = "<moodle-xml>") -> ParseResult:
@@ -329,17 +231,6 @@ def parse(text: str | bytes, source: str = "<moodle-xml>") -> ParseResult:
 
 
 # ---------------------------------------------------------------- export
-
-EXPORTABLE = (SingleChoice, MultipleResponse, TrueFalse, Matching, Ordering, Numeric, ShortAnswer)
-_TYPES = {
-    SingleChoice: "multichoice",
-    MultipleResponse: "multichoice",
-    TrueFalse: "truefalse",
-    Matching: "matching",
-    Ordering: "ordering",
-    Numeric: "numerical",
-    ShortAnswer: "shortanswer",
-}
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -355,12 +246,38 @@ def _text_el(parent: ET.Element, tag: str, text: str, fmt: str | None = "markdow
     return el
 
 
-def _fraction(value: float) -> str:
-    return f"{value:.7f}".rstrip("0").rstrip(".") if value else "0"
+class MoodleWrite:
+    """What a type's Moodle XML ``write`` hook receives: the ``<question>`` element, whose
+    common children are written, and helpers to add the type's own."""
+
+    def __init__(self, element: ET.Element):
+        self.element = element
+
+    @staticmethod
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        """A child ``<tag attrs>text</tag>``."""
+        return _sub(parent, tag, text, **attrs)
+
+    @staticmethod
+    def rich(parent: ET.Element, tag: str, text: str, fmt: str | None = "markdown") -> ET.Element:
+        """A child ``<tag format="fmt"><text>text</text></tag>``."""
+        return _text_el(parent, tag, text, fmt)
+
+    @staticmethod
+    def fraction(value: float) -> str:
+        return f"{value:.7f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def _writer(q: QuestionBase) -> FormatHooks | None:
+    hooks = registry.get(q.type).formats.get(FORMAT)
+    return hooks if hooks is not None and hooks.write is not None and hooks.names else None
 
 
 def export_question(q: QuestionBase) -> ET.Element:
-    el = ET.Element("question", {"type": _TYPES[type(q)]})
+    hooks = _writer(q)
+    if hooks is None or hooks.write is None:
+        raise ValueError(f"Moodle XML cannot express {q.type.value} questions")
+    el = ET.Element("question", {"type": hooks.names[0]})
     name = _sub(el, "name")
     _sub(name, "text", q.title or q.key)
     _text_el(el, "questiontext", q.stem)
@@ -369,60 +286,7 @@ def export_question(q: QuestionBase) -> ET.Element:
     _sub(el, "penalty", "0")
     _sub(el, "hidden", "0")
     _sub(el, "idnumber", q.key)
-    if isinstance(q, SingleChoice | MultipleResponse):
-        single = isinstance(q, SingleChoice)
-        n = sum(o.correct for o in q.options)
-        _sub(el, "single", "true" if single else "false")
-        _sub(el, "shuffleanswers", "true" if q.shuffle else "false")
-        _sub(el, "answernumbering", "abc")
-        for o in q.options:
-            fraction = 100 / n if o.correct else (0 if single else -100 / n)
-            a = _text_el(el, "answer", o.text)
-            a.set("fraction", _fraction(fraction))
-            _text_el(a, "feedback", o.feedback)
-    elif isinstance(q, TrueFalse):
-        for value, feedback in (("true", q.feedback_true), ("false", q.feedback_false)):
-            a = _text_el(el, "answer", value, "moodle_auto_format")
-            a.set("fraction", "100" if q.answer == (value == "true") else "0")
-            _text_el(a, "feedback", feedback)
-    elif isinstance(q, Matching):
-        _sub(el, "shuffleanswers", "true")
-        for premise, answer in [(p.premise, p.answer) for p in q.pairs] + [
-            ("", d) for d in q.distractors
-        ]:
-            sub = _text_el(el, "subquestion", premise)
-            ans = _sub(sub, "answer")
-            _sub(ans, "text", answer)
-    elif isinstance(q, Ordering):
-        _sub(el, "layouttype", "VERTICAL")
-        _sub(el, "selecttype", "ALL")
-        _sub(el, "selectcount", "0")
-        _sub(el, "gradingtype", "ABSOLUTE_POSITION")
-        _sub(el, "showgrading", "SHOW")
-        _sub(el, "numberingstyle", "none")
-        for position, item in enumerate(q.items, start=1):
-            a = _text_el(el, "answer", item)
-            a.set("fraction", f"{position}.0000000")
-    elif isinstance(q, Numeric):
-        a = _text_el(el, "answer", repr(q.answer), "moodle_auto_format")
-        a.set("fraction", "100")
-        _sub(a, "tolerance", repr(q.tolerance))
-        _text_el(a, "feedback", "")
-        units = _sub(el, "units")
-        if q.unit:
-            unit = _sub(units, "unit")
-            _sub(unit, "multiplier", "1")
-            _sub(unit, "unit_name", q.unit)
-        _sub(el, "unitgradingtype", "0")
-        _sub(el, "unitpenalty", "0.1000000")
-        _sub(el, "showunits", "3" if not q.unit else "0")
-        _sub(el, "unitsleft", "0")
-    elif isinstance(q, ShortAnswer):
-        _sub(el, "usecase", "1" if q.case_sensitive else "0")
-        for answer in q.answers:
-            a = _text_el(el, "answer", answer, "moodle_auto_format")
-            a.set("fraction", "100")
-            _text_el(a, "feedback", "")
+    hooks.write(MoodleWrite(el), q)
     if q.tags:
         tags = _sub(el, "tags")
         for t in q.tags:
@@ -440,14 +304,14 @@ def export(questions: Iterable[QuestionBase], cases: Iterable[Case] = (), **_: A
     quiz = ET.Element("quiz")
     skipped: list[Skipped] = []
     for q in questions:
-        if not isinstance(q, EXPORTABLE):
-            skipped.append(
-                Skipped(
-                    q.key,
-                    q.title,
-                    f"Moodle XML export of {q.type.value} questions is not supported",
-                )
-            )
+        hooks = _writer(q)
+        reason = (
+            hooks.refusal(q)
+            if hooks
+            else f"Moodle XML export of {q.type.value} questions is not supported"
+        )
+        if reason:
+            skipped.append(Skipped(q.key, q.title, reason))
             continue
         quiz.append(export_question(q))
     for case in cases:

@@ -1,23 +1,25 @@
 """QTI 3.0 items (``qti-assessment-item``): parse and export.
 
 Import accepts one item per document, several items inside any wrapper element, or an IMS
-content package (zip bytes) whose XML files hold items. Mapped interactions: choice (single /
-multiple cardinality), order, match (directed pairs), text entry (string → short_answer,
-float/integer → numeric with tolerance 0), hotspot (rect / circle / ellipse / poly shapes →
-normalised polygons; circles and ellipses become 16-gons). Everything else is skipped with the
-reason. Response processing: the ``match_correct`` and ``map_response`` templates (and, with a
-warning, custom processing when a correct response is declared).
+content package (zip bytes) whose XML files hold items. An item with one interaction is read by
+the question type that names that interaction as its own (each type's ``formats.py`` names its
+interactions; several types may share one and tell its items apart, e.g. by cardinality or
+base type). Everything else is skipped with the reason. Response
+processing: the ``match_correct`` and ``map_response`` templates (and, with a warning, custom
+processing when a correct response is declared).
 
 Export writes a zip: one ``items/<key>.xml`` per question plus ``imsmanifest.xml`` (a document
 holding several items is not valid QTI). Stems and feedback are Markdown, written verbatim in a
 ``<div class="dna-markdown">`` so that re-import is exact.
+
+This module is the framing (documents, packages, items, stems, feedback, response
+processing); the interaction of an item is read and written by the types' ``qti`` hooks
+(``app/questions/format_hooks.py``) through :class:`QtiRead` and :class:`QtiWrite`.
 """
 
 from __future__ import annotations
 
 import io
-import math
-import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable
@@ -37,31 +39,15 @@ from app.banks.formats.base import (
     try_build,
     warn,
 )
-from app.banks.schema import (
-    Case,
-    Hotspot,
-    Matching,
-    MultipleResponse,
-    Numeric,
-    Ordering,
-    QuestionBase,
-    ShortAnswer,
-    SingleChoice,
-    TrueFalse,
-)
+from app.banks.schema import Case, QuestionBase
+from app.questions import registry
+from app.questions.format_hooks import FormatHooks, QtiItem, finite
 
+FORMAT = "qti"
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 TEMPLATES = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
 MAX_ZIP_FILES = 5000
 MAX_ZIP_BYTES = 100_000_000
-POLYGON_SIDES = 16
-_SUPPORTED = {
-    "qti-choice-interaction",
-    "qti-order-interaction",
-    "qti-match-interaction",
-    "qti-text-entry-interaction",
-    "qti-hotspot-interaction",
-}
 _SKIP_REASONS = {
     "qti-inline-choice-interaction": "inline choice (a drop-down inside the text) has no "
     "equivalent question type",
@@ -101,6 +87,87 @@ def _content(el: ET.Element, skip: frozenset[str] = frozenset()) -> str:
     return html_to_markdown(_serialise(el, set(skip)))
 
 
+class QtiRead:
+    """What a type's QTI ``detect``/``read`` hooks receive, for one item.
+
+    ``declaration`` is the interaction's ``qti-response-declaration``; ``template`` is
+    ``match_correct``, ``map_response``, ``custom`` or ``none`` (no response processing).
+    """
+
+    def __init__(self, item: _Item, declaration: ET.Element, template: str):
+        self._item = item
+        self.declaration = declaration
+        self.template = template
+
+    def correct(self) -> list[str]:
+        """The declared correct response's values."""
+        return self._item.correct(self.declaration)
+
+    def mapping(self) -> dict[str, float]:
+        """map-key -> mapped value of the declaration's ``qti-mapping``."""
+        return self._item.mapping(self.declaration)
+
+    def map_entries(self) -> list[ET.Element]:
+        return self.declaration.findall("qti-mapping/qti-map-entry")
+
+    def keyed(self, ids: list[str]) -> set[str] | None:
+        """The correct identifiers among ``ids``, from the correct response or a positive-only
+        mapping; None (the item skipped with the reason) when there is no usable key."""
+        return self._item.keyed(self.declaration, self.template, ids)
+
+    def accepted(self) -> list[str] | None:
+        """The accepted responses of a text entry: the correct response and, under
+        ``map_response``, the keys mapped to the best positive value (others dropped with a
+        warning); None (the item skipped) when there is none."""
+        correct = self.correct()
+        mapping = self.mapping() if self.template == "map_response" else {}
+        if mapping:
+            best = max(mapping.values())
+            full = [k for k, v in mapping.items() if v > 0 and v == best]
+            dropped = [k for k, v in mapping.items() if k not in full]
+            if dropped:
+                self.warning(f"answers other than full credit dropped: {', '.join(dropped)}")
+            correct = list(dict.fromkeys([*correct, *full])) if best > 0 else correct
+        if not correct:
+            self.skip("text entry without a correct response")
+            return None
+        return correct
+
+    @staticmethod
+    def ident(el: ET.Element) -> str:
+        return _ident(el)
+
+    @staticmethod
+    def content(el: ET.Element, skip: frozenset[str] = frozenset()) -> str:
+        """The text of an element (our Markdown verbatim, else minimal HTML to Markdown)."""
+        return _content(el, skip)
+
+    @staticmethod
+    def key_id(identifier: str) -> str:
+        """A QTI identifier as one of our ids."""
+        return _key_id(identifier)
+
+    @staticmethod
+    def flag(value: str | None, default: bool = False) -> bool:
+        return _bool(value, default)
+
+    def warning(self, message: str) -> None:
+        self._item.warning(message)
+
+    def skip(self, reason: str) -> None:
+        self._item.skip(reason)
+
+
+def _readers(tag: str) -> list[FormatHooks]:
+    """The types that read the interaction ``tag``, in the order they are tried."""
+    found = [
+        spec.formats[FORMAT]
+        for spec in registry.all_types()
+        if FORMAT in spec.formats and tag in spec.formats[FORMAT].names
+    ]
+    return sorted((h for h in found if h.read), key=lambda h: h.priority)  # stable sort
+
+
 class _Item:
     def __init__(self, parser: _Parser, el: ET.Element):
         self.p = parser
@@ -122,7 +189,7 @@ class _Item:
     def mapping(self, decl: ET.Element) -> dict[str, float]:
         out = {}
         for entry in decl.findall("qti-mapping/qti-map-entry"):
-            value = _num(entry.get("mapped-value"))
+            value = finite(entry.get("mapped-value"))
             out[entry.get("map-key", "")] = value if value is not None else 0.0
         return out
 
@@ -151,7 +218,8 @@ class _Item:
             )
             return
         inter = interactions[0]
-        if inter.tag not in _SUPPORTED:
+        readers = _readers(inter.tag)
+        if not readers:
             reason = _SKIP_REASONS.get(inter.tag, f"<{inter.tag}> has no equivalent question type")
             self.skip(reason)
             return
@@ -180,8 +248,12 @@ class _Item:
             "stem": stem,
             "explanation": self.explanation(),
         }
-        kind = inter.tag.removeprefix("qti-").removesuffix("-interaction").replace("-", "_")
-        if getattr(self, f"i_{kind}")(inter, decl, template, data):
+        ctx = QtiRead(self, decl, template)
+        reader = next((h for h in readers if h.accepts(ctx, inter)), None)
+        if reader is None or reader.read is None:
+            self.skip(f"<{inter.tag}> of this kind has no equivalent question type")
+            return
+        if reader.read(ctx, inter, data):
             try_build(data, self.p.origin, self.where, self.title, self.p.result)
 
     def stem(self, body: ET.Element, inter: ET.Element) -> str:
@@ -223,40 +295,6 @@ class _Item:
             return _content(body if body is not None else fb)
         return ""
 
-    # ------------------------------------------------------------ interactions
-
-    def i_choice(self, inter: ET.Element, decl: ET.Element, template: str, d: dict) -> bool:
-        choices = inter.findall("qti-simple-choice")
-        ids = [_ident(c) for c in choices]
-        correct = self.keyed(decl, template, ids)
-        if correct is None:
-            return False
-        options = [
-            {
-                "id": _key_id(_ident(c)),
-                "text": _content(c, frozenset({"qti-feedback-inline"})),
-                "correct": _ident(c) in correct,
-                "feedback": next((_content(f) for f in c.findall("qti-feedback-inline")), ""),
-            }
-            for c in choices
-        ]
-        single = decl.get("cardinality", "single") == "single"
-        d.update(options=options, shuffle=_bool(inter.get("shuffle")))
-        texts = [o["text"].lower() for o in options]
-        if single and sorted(ids) == ["false", "true"] and sorted(texts) == ["false", "true"]:
-            fb = {i: o["feedback"] for i, o in zip(ids, options, strict=True)}
-            d.pop("options")
-            d.pop("shuffle")
-            d.update(
-                type="true_false",
-                answer="true" in correct,
-                feedback_true=fb["true"],
-                feedback_false=fb["false"],
-            )
-            return True
-        d["type"] = "single_choice" if single else "multiple_response"
-        return True
-
     def keyed(self, decl: ET.Element, template: str, ids: list[str]) -> set[str] | None:
         """The correct identifiers, from the correct response or a positive-only mapping."""
         correct = set(self.correct(decl))
@@ -288,120 +326,6 @@ class _Item:
             return None
         return correct
 
-    def i_order(self, inter: ET.Element, decl: ET.Element, template: str, d: dict) -> bool:
-        texts = {_ident(c): _content(c) for c in inter.findall("qti-simple-choice")}
-        order = self.correct(decl)
-        if not order or set(order) != set(texts):
-            self.skip("the correct response does not order every choice")
-            return False
-        d.update(type="ordering", items=[texts[i] for i in order])
-        return True
-
-    def i_match(self, inter: ET.Element, decl: ET.Element, template: str, d: dict) -> bool:
-        sets = inter.findall("qti-simple-match-set")
-        if len(sets) != 2:
-            self.skip("a match interaction needs two match sets")
-            return False
-        premises = {_ident(c): _content(c) for c in sets[0].findall("qti-simple-associable-choice")}
-        answers = {_ident(c): _content(c) for c in sets[1].findall("qti-simple-associable-choice")}
-        values = self.correct(decl)
-        if template == "map_response" and not values:
-            values = [k for k, v in self.mapping(decl).items() if v > 0]
-        pairs: dict[str, str] = {}
-        for value in values:
-            bits = value.split()
-            if len(bits) != 2 or bits[0] not in premises or bits[1] not in answers:
-                self.skip(f"correct pair {value!r} does not name a premise and an answer")
-                return False
-            if bits[0] in pairs:
-                self.skip("a premise with two correct answers: no equivalent")
-                return False
-            pairs[bits[0]] = bits[1]
-        unmatched = [p for p in premises if p not in pairs]
-        if unmatched:
-            self.skip(f"premises without a correct answer: {', '.join(unmatched)}")
-            return False
-        used = set(pairs.values())
-        d.update(
-            type="matching",
-            pairs=[{"premise": premises[p], "answer": answers[a]} for p, a in pairs.items()],
-            distractors=[t for i, t in answers.items() if i not in used],
-        )
-        return True
-
-    def i_text_entry(self, inter: ET.Element, decl: ET.Element, template: str, d: dict) -> bool:
-        base = decl.get("base-type", "string")
-        correct = self.correct(decl)
-        mapping = self.mapping(decl) if template == "map_response" else {}
-        if mapping:
-            best = max(mapping.values())
-            full = [k for k, v in mapping.items() if v > 0 and v == best]
-            dropped = [k for k, v in mapping.items() if k not in full]
-            if dropped:
-                self.warning(f"answers other than full credit dropped: {', '.join(dropped)}")
-            correct = list(dict.fromkeys([*correct, *full])) if best > 0 else correct
-        if not correct:
-            self.skip("text entry without a correct response")
-            return False
-        if base in ("float", "integer"):
-            value = _num(correct[0])
-            if value is None:
-                self.skip(f"correct response {correct[0]!r} is not a number")
-                return False
-            if len(correct) > 1:
-                self.warning("only the first numeric answer is kept")
-            d.update(type="numeric", answer=value, tolerance=0.0)
-            return True
-        entries = decl.findall("qti-mapping/qti-map-entry")
-        sensitive = all(_bool(e.get("case-sensitive"), True) for e in entries) if entries else True
-        d.update(type="short_answer", answers=correct, case_sensitive=sensitive)
-        return True
-
-    def i_hotspot(self, inter: ET.Element, decl: ET.Element, template: str, d: dict) -> bool:
-        if decl.get("cardinality", "single") != "single":
-            self.skip(
-                "a hotspot with several required clicks has no equivalent (ours: one click "
-                "in any correct region)"
-            )
-            return False
-        image = inter.find("img")
-        if image is not None:
-            src, alt = image.get("src", ""), image.get("alt", "")
-        else:
-            image = inter.find("object")
-            if image is None:
-                self.skip("hotspot without an <img> or <object>")
-                return False
-            src, alt = image.get("data", ""), "".join(image.itertext()).strip()
-        width, height = _num(image.get("width")), _num(image.get("height"))
-        if not width or not height or width <= 0 or height <= 0:
-            self.skip("the hotspot image has no width and height: regions cannot be normalised")
-            return False
-        choices = inter.findall("qti-hotspot-choice")
-        correct = set(self.correct(decl))
-        if template == "map_response":
-            correct |= {k for k, v in self.mapping(decl).items() if v > 0}
-        regions = []
-        for c in choices:
-            points = _shape(c.get("shape", ""), c.get("coords", ""), width, height)
-            if points is None:
-                self.skip(
-                    f"hotspot choice {_ident(c)!r}: shape {c.get('shape')!r} with coords "
-                    f"{c.get('coords')!r} cannot be mapped"
-                )
-                return False
-            label = c.get("hotspot-label") or c.get("aria-label") or _content(c) or _ident(c)
-            regions.append(
-                {
-                    "id": _key_id(_ident(c)),
-                    "label": label,
-                    "points": points,
-                    "correct": _ident(c) in correct,
-                }
-            )
-        d.update(type="hotspot", image=src, image_alt=alt or "image", regions=regions)
-        return True
-
 
 def _wrap(el: ET.Element) -> ET.Element:
     holder = ET.Element("holder")
@@ -419,48 +343,6 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("true", "1")
-
-
-def _num(value: str | None) -> float | None:
-    try:
-        number = float((value or "").strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _clamp(v: float) -> float:
-    return min(1.0, max(0.0, v))
-
-
-def _shape(shape: str, coords: str, w: float, h: float) -> list[list[float]] | None:
-    try:
-        c = [float(x) for x in re.split(r"[,\s]+", coords.strip()) if x]
-    except ValueError:
-        return None
-    if not all(math.isfinite(x) for x in c):
-        return None
-    shape = shape.lower()
-    if shape == "rect" and len(c) == 4:
-        x1, y1, x2, y2 = c
-        pts = [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
-    elif shape in ("circle", "ellipse") and len(c) in (3, 4):
-        cx, cy, rx = c[0], c[1], c[2]
-        ry = c[3] if len(c) == 4 else rx
-        pts = [
-            (
-                cx + rx * math.cos(2 * math.pi * k / POLYGON_SIDES),
-                cy + ry * math.sin(2 * math.pi * k / POLYGON_SIDES),
-            )
-            for k in range(POLYGON_SIDES)
-        ]
-    elif shape == "poly" and len(c) >= 6 and len(c) % 2 == 0:
-        pts = list(zip(c[0::2], c[1::2], strict=True))
-        if len(pts) > 3 and pts[0] == pts[-1]:  # a closed polygon: drop the repeated point
-            pts = pts[:-1]
-    else:
-        return None
-    return [[_clamp(x / w), _clamp(y / h)] for x, y in pts]
 
 
 class _Parser:
@@ -547,18 +429,6 @@ def parse(text: str | bytes, source: str = "<qti>") -> ParseResult:
 
 # ---------------------------------------------------------------- export
 
-EXPORTABLE = (
-    SingleChoice,
-    MultipleResponse,
-    TrueFalse,
-    Matching,
-    Ordering,
-    ShortAnswer,
-    Hotspot,
-    Numeric,
-)
-VIRTUAL_SIZE = 1000  # hotspot coordinates when the image's size is not given
-
 
 def _md(text: str) -> str:
     return f'<div class="dna-markdown">{escape(text)}</div>'
@@ -573,124 +443,38 @@ def _decl(cardinality: str, base: str, values: list[str], extra: str = "") -> st
     )
 
 
-def _coords(points: list[tuple[float, float]], w: int, h: int) -> str:
-    """A closed polygon (the first point repeated), in pixels of a w x h image."""
-    closed = [*points, points[0]]
-    return ",".join(repr(v) for x, y in closed for v in (x * w, y * h))
+class QtiWrite:
+    """What a type's QTI ``write`` hook receives: helpers for the item's XML text and the
+    export's known image sizes (``{path: (width, height)}``)."""
+
+    def __init__(self, image_sizes: dict[str, tuple[int, int]] | None):
+        self.image_sizes = image_sizes or {}
+
+    @staticmethod
+    def response(cardinality: str, base: str, values: list[str], extra: str = "") -> str:
+        """The ``RESPONSE`` declaration with these correct values (``extra``: a mapping)."""
+        return _decl(cardinality, base, values, extra)
+
+    @staticmethod
+    def escape(text: str) -> str:
+        return escape(text)
+
+    @staticmethod
+    def attr(text: str) -> str:
+        """A quoted attribute value."""
+        return quoteattr(text)
+
+
+def _writer(q: QuestionBase) -> FormatHooks | None:
+    hooks = registry.get(q.type).formats.get(FORMAT)
+    return hooks if hooks is not None and hooks.write is not None else None
 
 
 def export_item(q: QuestionBase, image_sizes: dict[str, tuple[int, int]] | None = None) -> str:
-    template = "match_correct"
-    shuffle = getattr(q, "shuffle", True)
-    if isinstance(q, SingleChoice | MultipleResponse):
-        single = isinstance(q, SingleChoice)
-        decl = _decl(
-            "single" if single else "multiple", "identifier", [o.id for o in q.options if o.correct]
-        )
-        choices = "".join(
-            f"<qti-simple-choice identifier={quoteattr(o.id)}>{escape(o.text)}"
-            + (
-                f'<qti-feedback-inline outcome-identifier="FEEDBACK" identifier={quoteattr(o.id)} '
-                f'show-hide="show">{escape(o.feedback)}</qti-feedback-inline>'
-                if o.feedback
-                else ""
-            )
-            + "</qti-simple-choice>"
-            for o in q.options
-        )
-        inter = (
-            '<qti-choice-interaction response-identifier="RESPONSE" '
-            f'shuffle="{str(shuffle).lower()}" '
-            f'max-choices="{1 if single else 0}">{choices}</qti-choice-interaction>'
-        )
-    elif isinstance(q, TrueFalse):
-        decl = _decl("single", "identifier", ["true" if q.answer else "false"])
-        choices = "".join(
-            f'<qti-simple-choice identifier="{v}">{v.title()}'
-            + (
-                f'<qti-feedback-inline outcome-identifier="FEEDBACK" identifier="{v}" '
-                f'show-hide="show">{escape(fb)}</qti-feedback-inline>'
-                if fb
-                else ""
-            )
-            + "</qti-simple-choice>"
-            for v, fb in (("true", q.feedback_true), ("false", q.feedback_false))
-        )
-        inter = (
-            '<qti-choice-interaction response-identifier="RESPONSE" shuffle="false" '
-            f'max-choices="1">{choices}</qti-choice-interaction>'
-        )
-    elif isinstance(q, Ordering):
-        ids = q.item_ids()
-        decl = _decl("ordered", "identifier", ids)
-        choices = "".join(
-            f'<qti-simple-choice identifier="{i}">{escape(t)}</qti-simple-choice>'
-            for i, t in zip(ids, q.items, strict=True)
-        )
-        inter = (
-            f'<qti-order-interaction response-identifier="RESPONSE" shuffle="true">'
-            f"{choices}</qti-order-interaction>"
-        )
-    elif isinstance(q, Matching):
-        km = q.key_map()
-        decl = _decl("multiple", "directedPair", [f"{p} {a}" for p, a in km.items()])
-        prem = "".join(
-            f'<qti-simple-associable-choice identifier="{pid}" match-max="1">{escape(p.premise)}'
-            "</qti-simple-associable-choice>"
-            for pid, p in zip(q.premise_ids(), q.pairs, strict=True)
-        )
-        ans = "".join(
-            f'<qti-simple-associable-choice identifier="{cid}" match-max="0">{escape(t)}'
-            "</qti-simple-associable-choice>"
-            for cid, t in q.answer_choices()
-        )
-        inter = (
-            f'<qti-match-interaction response-identifier="RESPONSE" shuffle="true" '
-            f'max-associations="{len(q.pairs)}"><qti-simple-match-set>{prem}'
-            f"</qti-simple-match-set><qti-simple-match-set>{ans}</qti-simple-match-set>"
-            "</qti-match-interaction>"
-        )
-    elif isinstance(q, ShortAnswer):
-        template = "map_response"
-        sensitive = str(q.case_sensitive).lower()
-        entries = "".join(
-            f'<qti-map-entry map-key={quoteattr(a)} mapped-value="1" case-sensitive="{sensitive}"/>'
-            for a in q.answers
-        )
-        decl = _decl(
-            "single",
-            "string",
-            [q.answers[0]],
-            f'<qti-mapping default-value="0">{entries}</qti-mapping>',
-        )
-        inter = '<p><qti-text-entry-interaction response-identifier="RESPONSE"/></p>'
-    elif isinstance(q, Numeric):
-        decl = _decl("single", "float", [repr(q.answer)])
-        inter = '<p><qti-text-entry-interaction response-identifier="RESPONSE"/></p>'
-    elif isinstance(q, Hotspot):
-        template = "map_response"
-        w, h = (image_sizes or {}).get(q.image, (VIRTUAL_SIZE, VIRTUAL_SIZE))
-        correct = [r.id for r in q.regions if r.correct]
-        entries = "".join(f'<qti-map-entry map-key="{r}" mapped-value="1"/>' for r in correct)
-        decl = _decl(
-            "single",
-            "identifier",
-            correct[:1],
-            f'<qti-mapping default-value="0" upper-bound="1">{entries}</qti-mapping>',
-        )
-        spots = "".join(
-            f'<qti-hotspot-choice identifier="{r.id}" shape="poly" '
-            f'coords="{_coords(r.points, w, h)}" '
-            f"hotspot-label={quoteattr(r.label)}/>"
-            for r in q.regions
-        )
-        inter = (
-            f'<qti-hotspot-interaction response-identifier="RESPONSE" max-choices="1">'
-            f'<img src={quoteattr(q.image)} alt={quoteattr(q.image_alt)} width="{w}" '
-            f'height="{h}"/>{spots}</qti-hotspot-interaction>'
-        )
-    else:  # pragma: no cover - filtered by the caller
-        raise ValueError(q.type)
+    hooks = _writer(q)
+    if hooks is None or hooks.write is None:
+        raise ValueError(f"QTI cannot express {q.type.value} questions")
+    item: QtiItem = hooks.write(QtiWrite(image_sizes), q)
     feedback = ""
     if q.explanation:
         feedback = (
@@ -703,12 +487,12 @@ def export_item(q: QuestionBase, image_sizes: dict[str, tuple[int, int]] | None 
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<qti-assessment-item xmlns="{NS}" identifier={quoteattr(q.key)}{title} '
         'adaptive="false" time-dependent="false">\n'
-        f"{decl}\n"
+        f"{item.declaration}\n"
         '<qti-outcome-declaration identifier="SCORE" cardinality="single" base-type="float"/>\n'
         '<qti-outcome-declaration identifier="FEEDBACK" cardinality="multiple" '
         'base-type="identifier"/>\n'
-        f"<qti-item-body>{_md(q.stem)}{inter}</qti-item-body>\n"
-        f'<qti-response-processing template="{TEMPLATES}{template}.xml"/>\n'
+        f"<qti-item-body>{_md(q.stem)}{item.interaction}</qti-item-body>\n"
+        f'<qti-response-processing template="{TEMPLATES}{item.template}.xml"/>\n'
         f"{feedback}</qti-assessment-item>\n"
     )
 
@@ -738,20 +522,14 @@ def export(
     skipped: list[Skipped] = []
     files: list[tuple[str, str]] = []
     for q in questions:
-        if not isinstance(q, EXPORTABLE):
-            skipped.append(
-                Skipped(q.key, q.title, f"QTI export of {q.type.value} questions is not supported")
-            )
-            continue
-        if isinstance(q, Numeric) and (q.tolerance or q.unit):
-            skipped.append(
-                Skipped(
-                    q.key,
-                    q.title,
-                    "a numeric question with a tolerance or a unit "
-                    "needs custom QTI response processing (not exported)",
-                )
-            )
+        hooks = _writer(q)
+        reason = (
+            hooks.refusal(q)
+            if hooks
+            else f"QTI export of {q.type.value} questions is not supported"
+        )
+        if reason:
+            skipped.append(Skipped(q.key, q.title, reason))
             continue
         files.append((q.key, export_item(q, image_sizes)))
     for case in cases:

@@ -1,3 +1,3 @@
 """Hotspot: mark a point on an image; right when inside a correct region."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

@@ -1,3 +1,3 @@
 """Matching: each premise matched to one answer; the share matched right."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

@@ -1,3 +1,3 @@
 """Multiple response: choose every correct option; right minus wrong."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

@@ -1,3 +1,3 @@
 """Numeric: a number within a tolerance; all or nothing."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

@@ -1,3 +1,3 @@
 """Ordering: put the items in order; the share placed right."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

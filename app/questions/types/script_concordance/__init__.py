@@ -1,3 +1,3 @@
 """Script concordance: a hypothesis, new information, a five-point scale scored by a panel."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

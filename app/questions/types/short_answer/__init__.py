@@ -1,3 +1,3 @@
 """Short answer: free text matched against accepted patterns; all or nothing."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

@@ -1,3 +1,3 @@
 """Single choice: one correct option among two or more."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401

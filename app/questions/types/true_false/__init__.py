@@ -1,3 +1,3 @@
 """True or false: one statement; all or nothing."""
 
-from . import content, quiz, studio  # noqa: F401
+from . import content, formats, quiz, studio  # noqa: F401
