@@ -16,14 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 TYPES = [spec.id for spec in registry.all_types()]
 
-# Files other parts of the work still have to move into the type packages (the studio facet,
-# the formats' hooks); remove a line once its file no longer names a type.
-PENDING = {
-    "app/banks/formats/base.py",
-    "app/banks/formats/gift.py",
-    "app/banks/formats/moodle_xml.py",
-    "app/banks/formats/qti.py",
-}
 # At most this many Python files outside the type paths may name an identifier (e.g. a
 # format's own name for a type).
 MAX_PYTHON_FILES_NAMING_A_TYPE = 2
@@ -90,12 +82,11 @@ def test_stylesheets_outside_the_type_paths_style_no_type():
 
 def test_templates_and_scripts_do_not_name_a_type_outside_its_paths():
     files = [*APP.glob("templates/**/*.html"), *APP.glob("static/js/**/*.js")]
-    naming = {f: n for f, n in _naming(files).items() if f not in PENDING}
-    assert naming == {}
+    assert _naming(files) == {}
 
 
 def test_few_python_files_name_a_type_outside_its_paths():
-    naming = {f: n for f, n in _naming(list(APP.glob("**/*.py"))).items() if f not in PENDING}
+    naming = _naming(list(APP.glob("**/*.py")))
     assert len(naming) <= MAX_PYTHON_FILES_NAMING_A_TYPE, naming
 
 
