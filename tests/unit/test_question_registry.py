@@ -16,19 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 TYPES = [spec.id for spec in registry.all_types()]
 
-# Files other parts of the work still have to move into the type packages (the studio facet,
-# the formats' hooks); remove a line once its file no longer names a type.
+# Files still to move into the type packages (the formats' hooks); remove a line once its file
+# no longer names a type.
 PENDING = {
     "app/banks/formats/base.py",
     "app/banks/formats/gift.py",
     "app/banks/formats/moodle_xml.py",
     "app/banks/formats/qti.py",
-    "app/studio/forms.py",
-    "app/studio/routes.py",
-    "app/templates/studio/_question_fields.html",
-    "app/templates/studio/case_edit.html",
-    "app/templates/studio/media.html",
-    "app/static/js/studio.js",
 }
 # At most this many Python files outside the type paths may name an identifier (e.g. a
 # format's own name for a type).
