@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -28,6 +27,7 @@ from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.questions import studio_facet
+from app.settings import get_settings
 from app.studio import authoring, queries, question_types, services, workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
@@ -49,6 +49,7 @@ from app.studio.forms import (
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import RevisionState
 from app.text import render_markdown
+from app.web import done, form_errors, html_action
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 question_types.register_template_globals(bp)
@@ -71,10 +72,6 @@ def _question_form(revision_question: QuestionBase | None = None) -> QuestionFor
     if revision_question is not None and request.method == "GET":
         form.fill(revision_question)
     return form
-
-
-def _back(default: str) -> Response:
-    return redirect(default)
 
 
 # ---------------------------------------------------------------- overview
@@ -122,14 +119,11 @@ def new_question():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         question = form.to_question()
         if question is not None:
-            try:
+            with form_errors(form, catch=ValidationFailed) as outcome:
                 revision = services.create_question(
                     db.session, current_user, form.topic_id.data, question
                 )
-            except ValidationFailed as exc:
-                form.form_errors = [*form.form_errors, exc.message]
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash("Draft saved.", "success")
                 return redirect(url_for("studio.edit_revision", revision_id=revision.id))
     return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), 400
@@ -152,14 +146,11 @@ def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         question = form.to_question()
         if question is not None:
-            try:
+            with form_errors(form, catch=ValidationFailed) as outcome:
                 services.save_draft(db.session, current_user, revision.id, question)
-            except ValidationFailed as exc:
-                form.form_errors = [*form.form_errors, exc.message]
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash("Draft saved.", "success")
-                return redirect(url_for("studio.edit_revision", revision_id=revision.id))
+                return redirect(url_for("studio.edit_revision", revision_id=revision_id))
     return render_template("studio/edit.html", **context), 400
 
 
@@ -178,13 +169,12 @@ def preview():  # type: ignore[no-untyped-def]
 @bp.post("/questions/<int:question_id>/delete")
 @login_required
 @role_required(*STAFF)
+@html_action()
 def delete_question(question_id: int):  # type: ignore[no-untyped-def]
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete_question(db.session, current_user, question_id)
-    db.session.commit()
-    flash("Draft deleted.", "success")
-    return redirect(url_for("studio.index"))
+    return done(url_for("studio.index"), "Draft deleted.")
 
 
 # ---------------------------------------------------------------- case scenarios
@@ -203,18 +193,18 @@ def _case_page(form: CaseForm, revision: Any, status: int = 200):  # type: ignor
 
 
 def _save_case(form: CaseForm, save):  # type: ignore[no-untyped-def]
-    """Validate with the bank's Case model and call ``save(case)``; errors go on the form."""
+    """Validate with the bank's Case model, call ``save(case)`` and commit; errors go on the form.
+
+    Returns what ``save`` returned, or None when the form (or the service) refused the case.
+    """
     if not form.validate_on_submit():
         return None
     case = form.to_case()
     if case is None:
         return None
-    try:
-        return save(case)
-    except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
-        form.form_errors = [*form.form_errors, exc.message]
-        return None
+    with form_errors(form, catch=(ValidationFailed, Conflict)) as outcome:
+        saved = save(case)
+    return saved if outcome.ok else None
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -231,7 +221,6 @@ def new_case():  # type: ignore[no-untyped-def]
     )
     if revision is None:
         return _case_page(form, None, 400)
-    db.session.commit()
     flash("Draft case saved.", "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
 
@@ -265,7 +254,6 @@ def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     )
     if saved is None:
         return _case_page(form, revision, 400)
-    db.session.commit()
     flash("Draft case saved.", "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
 
@@ -309,39 +297,43 @@ def show_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def submit_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
     spec = authoring.get(kind)
     _checked()
     workflow.submit(db.session, current_user, spec, revision_id)
-    db.session.commit()
-    flash(spec.say("sent for review."), "success")
-    return redirect(url_for(spec.revision_endpoint("show"), revision_id=revision_id))
+    return done(
+        url_for(spec.revision_endpoint("show"), revision_id=revision_id),
+        spec.say("sent for review."),
+    )
 
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def withdraw_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
     spec = authoring.get(kind)
     _checked()
     workflow.withdraw(db.session, current_user, spec, revision_id)
-    db.session.commit()
-    flash(spec.say("withdrawn from review."), "success")
-    return redirect(url_for(spec.revision_endpoint("edit"), revision_id=revision_id))
+    return done(
+        url_for(spec.revision_endpoint("edit"), revision_id=revision_id),
+        spec.say("withdrawn from review."),
+    )
 
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def discard_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
     spec = authoring.get(kind)
     _checked()
     workflow.discard(db.session, current_user, spec, revision_id)
-    db.session.commit()
-    flash(spec.say("revision discarded."), "success")
-    return redirect(url_for("studio.index"))
+    return done(url_for("studio.index"), spec.say("revision discarded."))
 
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
     """Approve (publish) or request changes: someone other than the author (four eyes)."""
     spec = authoring.get(kind)
@@ -349,36 +341,37 @@ def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def
     comment = form.comment.data or ""
     if form.approve.data:
         workflow.approve(db.session, current_user, spec, revision_id, comment)
-        flash(spec.say("approved and published."), "success")
+        message = spec.say("approved and published.")
     elif form.request_changes.data:
         workflow.request_changes(db.session, current_user, spec, revision_id, comment)
-        flash("Changes requested.", "success")
+        message = "Changes requested."
     else:
         abort(400)
-    db.session.commit()
-    return redirect(url_for(spec.revision_endpoint("show"), revision_id=revision_id))
+    return done(url_for(spec.revision_endpoint("show"), revision_id=revision_id), message)
 
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def revise(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
     spec = authoring.get(kind)
     _checked()
     revision = workflow.start(db.session, current_user, spec, url_args[spec.id_arg])
-    db.session.commit()
-    return redirect(url_for(spec.revision_endpoint("edit"), revision_id=revision.id))
+    return done(url_for(spec.revision_endpoint("edit"), revision_id=revision.id))
 
 
 @login_required
 @role_required(*STAFF)
+@html_action()
 def retire(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
     spec = authoring.get(kind)
     _checked()
     content_id = url_args[spec.id_arg]
     workflow.retire(db.session, current_user, spec, content_id)
-    db.session.commit()
-    flash(f"{spec.noun.capitalize()} retired: it is no longer drawn.", "success")
-    return redirect(url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}))
+    return done(
+        url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}),
+        f"{spec.noun.capitalize()} retired: it is no longer drawn.",
+    )
 
 
 def _version_arg(*names: str) -> int | None:
@@ -490,23 +483,19 @@ def media():  # type: ignore[no-untyped-def]
     status = 200
     if form.validate_on_submit():
         upload = form.image.data
-        limit = current_app.config.get("STUDIO_MAX_IMAGE_BYTES", services.MAX_IMAGE_BYTES)
+        limit = get_settings().studio_max_image_bytes
         try:
             data = upload.read(limit + 1)
         finally:
             upload.close()
-        try:
+        with form_errors(form, image=services.ImageRejected) as outcome:
             row = services.upload_image(
                 db.session, current_user, data, upload.filename or "", limit
             )
-        except services.ImageRejected as exc:
-            db.session.rollback()
-            form.image.errors = [exc.message]
-            status = exc.status
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Uploaded as {row.original_name}.", "success")
             return redirect(url_for("studio.media"))
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return (
@@ -519,7 +508,7 @@ def media():  # type: ignore[no-untyped-def]
 
 
 def _import_dir() -> Path:
-    path = Path(current_app.instance_path) / "studio-imports"
+    path = Path(get_settings().instance_path) / "studio-imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -584,14 +573,14 @@ def confirm_import():  # type: ignore[no-untyped-def]
     if not path.is_file() or not meta.is_file():
         abort(404)
     fmt, topic = meta.read_text().splitlines()[:2]
-    try:
+    with form_errors(catch=BankFileInvalid) as outcome:
         report = _run_import(path, fmt, topic, dry_run=False)
-    except BankFileInvalid as exc:
-        db.session.rollback()
+    if isinstance(outcome.error, BankFileInvalid):
         return render_template(
-            "studio/import.html", form=ImportForm(), problems=[str(p) for p in exc.problems]
+            "studio/import.html",
+            form=ImportForm(),
+            problems=[str(p) for p in outcome.error.problems],
         ), 400
-    db.session.commit()
     path.unlink(missing_ok=True)
     meta.unlink(missing_ok=True)
     flash(report.summary(), "success")
@@ -660,16 +649,12 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
         limits = None
         if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
             limits = services.HofsteeInput(h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data)
-        try:
+        with form_errors(form, catch=DomainError) as outcome:
             services.save_judgement(db.session, current_user, module, items, ratings, limits)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors = [*form.form_errors, exc.message]
-            status = exc.status
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Your ratings are saved.", "success")
             return redirect(url_for("studio.standard_setting", slug=slug))
+        status = outcome.status
     elif request.method == "POST":
         status = 400
     return (
@@ -688,6 +673,7 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
 @bp.post("/modules/<string:slug>/pass-mark")
 @login_required
 @role_required(*STAFF)
+@html_action()
 def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
     module = queries.exam_module(db.session, slug)
     form = PassMarkForm()
@@ -724,9 +710,9 @@ def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
             candidates=len(state.scores),
         )
     services.set_pass_mark(db.session, current_user, module, method, round(mark, 2), values)
-    db.session.commit()
-    flash(f"Pass mark set to {round(mark, 2)} %.", "success")
-    return redirect(url_for("studio.standard_setting", slug=slug))
+    return done(
+        url_for("studio.standard_setting", slug=slug), f"Pass mark set to {round(mark, 2)} %."
+    )
 
 
 @bp.app_template_global("error_summary")
