@@ -160,14 +160,13 @@ def _completion_cycle(
 
 def _insert_completion(session: Session, completion: Completion) -> Completion:
     """Insert ``completion``; if a concurrent request inserted its twin first, return that."""
+    user_id, program_id, cycle = completion.user_id, completion.program_id, completion.cycle
     try:
         with session.begin_nested():
             session.add(completion)
             session.flush()
     except IntegrityError:
-        winner = _active_completion(
-            session, completion.user_id, completion.program_id, completion.cycle
-        )
+        winner = _active_completion(session, user_id, program_id, cycle)
         if winner is None:
             raise
         return winner
