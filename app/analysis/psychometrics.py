@@ -20,7 +20,7 @@ import csv
 import io
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -410,39 +410,51 @@ def analyse_scores(
     items = list(items)
     _validate_matrix(scores, items, choices)
 
-    s = len(scores)
     p = len(items)
     columns = [[float(row[i]) for row in scores] for i in range(p)]
     totals = [math.fsum(float(v) for v in row) for row in scores]
     upper, lower = upper_lower_groups(totals)
-
-    item_stats = []
-    for i, item in enumerate(items):
-        x = columns[i]
-        others = [t - v for t, v in zip(totals, x, strict=True)]
-        variance = _sample_var(x) if s else None
-        if s and upper:
-            d = (_mean([x[a] for a in upper]) - _mean([x[a] for a in lower])) / item.max_mark
-        else:
-            d = None
-        stats = ItemStats(
-            item=item.name,
-            n=s,
-            facility=_mean(x) / item.max_mark if s else None,
-            sd=math.sqrt(variance) if variance is not None else None,
-            discrimination_index=_pearson(x, others),
-            discriminative_efficiency=_discriminative_efficiency(x, others),
-            upper_lower_d=d,
-            point_biserial=_pearson(x, totals),
-            alpha_if_deleted=_cronbach_alpha(columns[:i] + columns[i + 1 :], others),
-        )
-        if choices is not None:
-            column = [row[i] for row in choices]
-            stats.distractors = _distractor_table(item, column, upper, lower)
-        stats.flags = _item_flags(stats, bool(s) and _is_constant(x), item.key)
-        item_stats.append(stats)
-
+    item_stats = [
+        _one_item_stats(i, item, columns, totals, upper, lower, choices)
+        for i, item in enumerate(items)
+    ]
     return AnalysisResult(test=_test_stats(columns, totals, items), items=item_stats)
+
+
+def _one_item_stats(
+    i: int,
+    item: Item,
+    columns: list[list[float]],
+    totals: Sequence[float],
+    upper: Sequence[int],
+    lower: Sequence[int],
+    choices: Sequence[Sequence[str | None]] | None,
+) -> ItemStats:
+    """The statistics, distractor table and flags of item ``i`` (see ``analyse_scores``)."""
+    s = len(totals)
+    x = columns[i]
+    others = [t - v for t, v in zip(totals, x, strict=True)]
+    variance = _sample_var(x) if s else None
+    if s and upper:
+        d = (_mean([x[a] for a in upper]) - _mean([x[a] for a in lower])) / item.max_mark
+    else:
+        d = None
+    stats = ItemStats(
+        item=item.name,
+        n=s,
+        facility=_mean(x) / item.max_mark if s else None,
+        sd=math.sqrt(variance) if variance is not None else None,
+        discrimination_index=_pearson(x, others),
+        discriminative_efficiency=_discriminative_efficiency(x, others),
+        upper_lower_d=d,
+        point_biserial=_pearson(x, totals),
+        alpha_if_deleted=_cronbach_alpha(columns[:i] + columns[i + 1 :], others),
+    )
+    if choices is not None:
+        column = [row[i] for row in choices]
+        stats.distractors = _distractor_table(item, column, upper, lower)
+    stats.flags = _item_flags(stats, bool(s) and _is_constant(x), item.key)
+    return stats
 
 
 def _test_stats(
@@ -505,82 +517,15 @@ def parse_responses_csv(text: str) -> ResponseSet:
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    key_row: list[str] | None = None
-    options_row: list[str] | None = None
-    options_line = key_line = 0
-    examinees: list[str] = []
-    chosen: list[list[str | None]] = []
-    seen: dict[str, int] = {}
-    try:
-        for raw in reader:
-            line = reader.line_num
-            cells = [cell.strip() for cell in raw]
-            if not any(cells):
-                continue
-            if header is None:
-                header = _parse_header(cells, line)
-                continue
-            if len(cells) != len(header):
-                raise ResponsesFileInvalid(
-                    f"{len(cells)} cells but the header has {len(header)}", line
-                )
-            first, rest = cells[0], cells[1:]
-            if first.lower() == "key":
-                if key_row is not None:
-                    raise ResponsesFileInvalid("a second key row", line)
-                for name, value in zip(header[1:], rest, strict=True):
-                    if not value:
-                        raise ResponsesFileInvalid(f"item {name!r} has no key", line)
-                key_row, key_line = rest, line
-            elif first.lower() == "options":
-                if options_row is not None:
-                    raise ResponsesFileInvalid("a second options row", line)
-                options_row, options_line = rest, line
-            else:
-                if not first:
-                    raise ResponsesFileInvalid("an examinee row without an examinee id", line)
-                if first in seen:
-                    raise ResponsesFileInvalid(
-                        f"examinee {first!r} already appears on line {seen[first]}", line
-                    )
-                seen[first] = line
-                examinees.append(first)
-                chosen.append([value or None for value in rest])
-    except csv.Error as exc:
-        raise ResponsesFileInvalid(f"not valid CSV ({exc})", reader.line_num) from exc
-
-    if header is None:
+    rows = _read_response_rows(text)
+    if rows.header is None:
         raise ResponsesFileInvalid("the file is empty: expected a header examinee,ITEM1,…", 1)
-    if key_row is None:
+    if rows.key_row is None:
         raise ResponsesFileInvalid("no key row (a row whose first cell is 'key')")
-    if not examinees:
+    if not rows.examinees:
         raise ResponsesFileInvalid("no examinee rows")
-
-    names = header[1:]
-    if options_row is not None:
-        declared = [
-            _parse_options(cell, name, options_line)
-            for cell, name in zip(options_row, names, strict=True)
-        ]
-    else:
-        everywhere = {v for row in chosen for v in row if v is not None} | set(key_row)
-        declared = [tuple(sorted(everywhere))] * len(names)
-    items = []
-    for i, name in enumerate(names):
-        options = declared[i]
-        if key_row[i] not in options:
-            raise ResponsesFileInvalid(
-                f"item {name!r}: key {key_row[i]!r} is not among its options", key_line
-            )
-        for a, row in enumerate(chosen):
-            if row[i] is not None and row[i] not in options:
-                raise ResponsesFileInvalid(
-                    f"item {name!r}: option {row[i]!r} is not among its options",
-                    seen[examinees[a]],
-                )
-        items.append(Item(name=name, max_mark=1.0, key=key_row[i], options=options))
+    items = _response_items(rows)
+    chosen, examinees = rows.chosen, rows.examinees
     scores = tuple(
         tuple(1.0 if row[i] == items[i].key else 0.0 for i in range(len(items))) for row in chosen
     )
@@ -590,6 +535,98 @@ def parse_responses_csv(text: str) -> ResponseSet:
         choices=tuple(tuple(row) for row in chosen),
         scores=scores,
     )
+
+
+@dataclass
+class _ResponseRows:
+    """The rows of a responses CSV as read, before the items are checked against the key."""
+
+    header: list[str] | None = None
+    key_row: list[str] | None = None
+    options_row: list[str] | None = None
+    key_line: int = 0
+    options_line: int = 0
+    examinees: list[str] = field(default_factory=list)
+    chosen: list[list[str | None]] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def _read_response_rows(text: str) -> _ResponseRows:
+    """Read the header, key, options and examinee rows, raising on a malformed row."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _ResponseRows()
+    try:
+        for raw in reader:
+            line = reader.line_num
+            cells = [cell.strip() for cell in raw]
+            if not any(cells):
+                continue
+            if rows.header is None:
+                rows.header = _parse_header(cells, line)
+                continue
+            if len(cells) != len(rows.header):
+                raise ResponsesFileInvalid(
+                    f"{len(cells)} cells but the header has {len(rows.header)}", line
+                )
+            _read_response_row(rows, cells, line)
+    except csv.Error as exc:
+        raise ResponsesFileInvalid(f"not valid CSV ({exc})", reader.line_num) from exc
+    return rows
+
+
+def _read_response_row(rows: _ResponseRows, cells: list[str], line: int) -> None:
+    """Record one body row: the key row, the options row or an examinee's choices."""
+    first, rest = cells[0], cells[1:]
+    if first.lower() == "key":
+        if rows.key_row is not None:
+            raise ResponsesFileInvalid("a second key row", line)
+        for name, value in zip(rows.header[1:], rest, strict=True):
+            if not value:
+                raise ResponsesFileInvalid(f"item {name!r} has no key", line)
+        rows.key_row, rows.key_line = rest, line
+    elif first.lower() == "options":
+        if rows.options_row is not None:
+            raise ResponsesFileInvalid("a second options row", line)
+        rows.options_row, rows.options_line = rest, line
+    else:
+        if not first:
+            raise ResponsesFileInvalid("an examinee row without an examinee id", line)
+        if first in rows.seen:
+            raise ResponsesFileInvalid(
+                f"examinee {first!r} already appears on line {rows.seen[first]}", line
+            )
+        rows.seen[first] = line
+        rows.examinees.append(first)
+        rows.chosen.append([value or None for value in rest])
+
+
+def _response_items(rows: _ResponseRows) -> list[Item]:
+    """The items with their key and options, checking every key and choice is an option."""
+    names = rows.header[1:]
+    key_row, chosen = rows.key_row, rows.chosen
+    if rows.options_row is not None:
+        declared = [
+            _parse_options(cell, name, rows.options_line)
+            for cell, name in zip(rows.options_row, names, strict=True)
+        ]
+    else:
+        everywhere = {v for row in chosen for v in row if v is not None} | set(key_row)
+        declared = [tuple(sorted(everywhere))] * len(names)
+    items = []
+    for i, name in enumerate(names):
+        options = declared[i]
+        if key_row[i] not in options:
+            raise ResponsesFileInvalid(
+                f"item {name!r}: key {key_row[i]!r} is not among its options", rows.key_line
+            )
+        for a, row in enumerate(chosen):
+            if row[i] is not None and row[i] not in options:
+                raise ResponsesFileInvalid(
+                    f"item {name!r}: option {row[i]!r} is not among its options",
+                    rows.seen[rows.examinees[a]],
+                )
+        items.append(Item(name=name, max_mark=1.0, key=key_row[i], options=options))
+    return items
 
 
 def _parse_header(cells: list[str], line: int) -> list[str]:
@@ -741,6 +778,40 @@ def _exact(value: float | int | Fraction) -> Fraction:
     return Fraction(value)
 
 
+def _hofstee_means(
+    judgements: Sequence[HofsteeJudgement | Mapping[str, float]],
+) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """The judges' mean C_min, C_max, F_min and F_max, exact; raises ValueError if out of order."""
+    rows = [
+        j if isinstance(j, HofsteeJudgement) else HofsteeJudgement(**dict(j)) for j in judgements
+    ]
+    count = len(rows)
+    c_min = sum((_exact(j.c_min) for j in rows), Fraction(0)) / count
+    c_max = sum((_exact(j.c_max) for j in rows), Fraction(0)) / count
+    f_min = sum((_exact(j.f_min) for j in rows), Fraction(0)) / count
+    f_max = sum((_exact(j.f_max) for j in rows), Fraction(0)) / count
+    if not (0 <= c_min < c_max <= 100 and 0 <= f_min <= f_max <= 100):
+        raise ValueError("need 0 ≤ C_min < C_max ≤ 100 and 0 ≤ F_min ≤ F_max ≤ 100 (means)")
+    return c_min, c_max, f_min, f_max
+
+
+def _hofstee_scan(
+    c_min: Fraction,
+    c_max: Fraction,
+    fail_rate: Callable[[Fraction], Fraction],
+    line: Callable[[Fraction], Fraction],
+) -> tuple[list[HofsteeScanRow], int | None]:
+    """Each whole cut in [⌈C_min⌉, ⌊C_max⌋] with F(c) and F_line(c), and the first that meets it."""
+    scan = []
+    cut = None
+    for c in range(math.ceil(c_min), math.floor(c_max) + 1):
+        f, target = fail_rate(Fraction(c)), line(Fraction(c))
+        scan.append(HofsteeScanRow(cut=c, fail_rate=float(f), line=float(target)))
+        if cut is None and f >= target:
+            cut = c
+    return scan, cut
+
+
 def hofstee(
     judgements: Sequence[HofsteeJudgement | Mapping[str, float]],
     scores: Sequence[float],
@@ -763,16 +834,7 @@ def hofstee(
         raise ValueError("at least one judgement is needed")
     if not scores:
         raise ValueError("at least one candidate score is needed")
-    rows = [
-        j if isinstance(j, HofsteeJudgement) else HofsteeJudgement(**dict(j)) for j in judgements
-    ]
-    count = len(rows)
-    c_min = sum((_exact(j.c_min) for j in rows), Fraction(0)) / count
-    c_max = sum((_exact(j.c_max) for j in rows), Fraction(0)) / count
-    f_min = sum((_exact(j.f_min) for j in rows), Fraction(0)) / count
-    f_max = sum((_exact(j.f_max) for j in rows), Fraction(0)) / count
-    if not (0 <= c_min < c_max <= 100 and 0 <= f_min <= f_max <= 100):
-        raise ValueError("need 0 ≤ C_min < C_max ≤ 100 and 0 ≤ F_min ≤ F_max ≤ 100 (means)")
+    c_min, c_max, f_min, f_max = _hofstee_means(judgements)
     top = _exact(max_score)
     if top <= 0:
         raise ValueError("max_score must be positive")
@@ -786,14 +848,7 @@ def hofstee(
     def line(c: Fraction) -> Fraction:
         return f_max - (f_max - f_min) * (c - c_min) / (c_max - c_min)
 
-    scan = []
-    cut = None
-    for c in range(math.ceil(c_min), math.floor(c_max) + 1):
-        f, target = fail_rate(Fraction(c)), line(Fraction(c))
-        scan.append(HofsteeScanRow(cut=c, fail_rate=float(f), line=float(target)))
-        if cut is None and f >= target:
-            cut = c
-
+    scan, cut = _hofstee_scan(c_min, c_max, fail_rate, line)
     no_intersection = None
     fallback = None
     if fail_rate(c_min) > f_max:
@@ -855,29 +910,38 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def render_table(result: AnalysisResult | Mapping[str, Any]) -> str:
     """Plain-text report of an analysis (an AnalysisResult or its ``to_dict()`` form)."""
     data = result.to_dict() if isinstance(result, AnalysisResult) else result
-    test = data["test"]
     out = ["Test statistics"]
-    out += _table(
-        ["n", "items", "mean", "median", "sd", "skewness", "kurtosis", "alpha", "kr20", "sem"],
-        [
-            [
-                _fmt(test[key])
-                for key in (
-                    "n",
-                    "items",
-                    "mean",
-                    "median",
-                    "sd",
-                    "skewness",
-                    "kurtosis",
-                    "alpha",
-                    "kr20",
-                    "sem",
-                )
-            ]
-        ],
-    )
+    out += _test_table(data["test"])
     out += ["", "Item statistics (fractions; DI = item-rest r, DE = discriminative efficiency)"]
+    out += _item_table(data["items"])
+    distractor_rows = _distractor_rows(data["items"])
+    if distractor_rows:
+        out += ["", "Distractors (* = key; upper/lower = share of the 27% groups choosing it)"]
+        out += _table(["item", "option", "count", "share", "upper", "lower"], distractor_rows)
+    return "\n".join(out) + "\n"
+
+
+_TEST_COLUMNS = (
+    "n",
+    "items",
+    "mean",
+    "median",
+    "sd",
+    "skewness",
+    "kurtosis",
+    "alpha",
+    "kr20",
+    "sem",
+)
+
+
+def _test_table(test: Mapping[str, Any]) -> list[str]:
+    """The one-row table of test statistics."""
+    return _table(list(_TEST_COLUMNS), [[_fmt(test[key]) for key in _TEST_COLUMNS]])
+
+
+def _item_table(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The table of item statistics, one row per item."""
     item_rows = [
         [
             str(item["item"]),
@@ -891,13 +955,17 @@ def render_table(result: AnalysisResult | Mapping[str, Any]) -> str:
             _fmt(item["alpha_if_deleted"]),
             ", ".join(item["flags"]),
         ]
-        for item in data["items"]
+        for item in items
     ]
-    out += _table(
+    return _table(
         ["item", "n", "facility", "sd", "DI", "DE", "U-L D", "r_pb", "alpha-del", "flags"],
         item_rows,
     )
-    distractor_rows = [
+
+
+def _distractor_rows(items: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """The cells of the distractor table: one row per option of each item that has them."""
+    return [
         [
             str(item["item"]),
             str(row["option"]) + (" *" if row["is_key"] else ""),
@@ -906,10 +974,6 @@ def render_table(result: AnalysisResult | Mapping[str, Any]) -> str:
             _fmt(row["upper"]),
             _fmt(row["lower"]),
         ]
-        for item in data["items"]
+        for item in items
         for row in item["distractors"]
     ]
-    if distractor_rows:
-        out += ["", "Distractors (* = key; upper/lower = share of the 27% groups choosing it)"]
-        out += _table(["item", "option", "count", "share", "upper", "lower"], distractor_rows)
-    return "\n".join(out) + "\n"

@@ -143,6 +143,35 @@ def _load_file(bank: Bank, file: Path, shown: str) -> None:
 
 
 def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
+    """Add one bank file's sections to ``bank``, in the order topics, questions, cases,
+    modules, programs; every problem found is recorded on the bank."""
+    data = _read_sections(bank, text, shown)
+    if data is None:
+        return
+    default_topic = _default_topic(bank, data, shown)
+
+    for raw in _section(bank, data, "topics", shown):
+        item = _validate(bank, Topic, raw, shown, "topic", "id")
+        if item is not None:
+            _add_unique(bank, bank.topics, item.id, item, shown, "topic")
+
+    _parse_questions(bank, data, shown, base_dir, default_topic)
+    _parse_cases(bank, data, shown, base_dir, default_topic)
+
+    for raw in _section(bank, data, "modules", shown):
+        module = _validate(bank, Module, raw, shown, "module", "slug")
+        if module is not None:
+            _add_unique(bank, bank.modules, module.slug, module, shown, "module")
+
+    for raw in _section(bank, data, "programs", shown):
+        program = _validate(bank, Program, raw, shown, "program", "slug")
+        if program is not None:
+            _add_unique(bank, bank.programs, program.slug, program, shown, "program")
+
+
+def _read_sections(bank: Bank, text: str, shown: str) -> dict[str, Any] | None:
+    """The file's mapping of sections, or None when it is empty or not a mapping of YAML
+    (then the problem is recorded); an unknown section is recorded too."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -150,27 +179,33 @@ def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         bank.problems.append(BankProblem(shown, f"not valid YAML{where}: {problem}"))
-        return
+        return None
     if data is None:
-        return
+        return None
     if not isinstance(data, dict):
         bank.problems.append(BankProblem(shown, "a bank file is a mapping of sections"))
-        return
+        return None
     unknown = sorted(set(data) - set(SECTIONS))
     for name in unknown:
         bank.problems.append(
             BankProblem(shown, f"unknown section '{name}' (expected one of {', '.join(SECTIONS)})")
         )
+    return data
+
+
+def _default_topic(bank: Bank, data: dict[str, Any], shown: str) -> str | None:
+    """The file's top-level ``topic`` (the default of its questions and cases), if valid."""
     default_topic = data.get("topic")
     if default_topic is not None and not isinstance(default_topic, str):
         bank.problems.append(BankProblem(shown, "must be a topic id", field="topic"))
         default_topic = None
+    return default_topic
 
-    for raw in _section(bank, data, "topics", shown):
-        item = _validate(bank, Topic, raw, shown, "topic", "id")
-        if item is not None:
-            _add_unique(bank, bank.topics, item.id, item, shown, "topic")
 
+def _parse_questions(
+    bank: Bank, data: dict[str, Any], shown: str, base_dir: Path, default_topic: str | None
+) -> None:
+    """Add the file's stand-alone questions, each with its own topic or the file's."""
     for raw in _section(bank, data, "questions", shown):
         question = _validate_question(bank, raw, shown, "question")
         if question is None:
@@ -196,6 +231,11 @@ def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
             "question",
         )
 
+
+def _parse_cases(
+    bank: Bank, data: dict[str, Any], shown: str, base_dir: Path, default_topic: str | None
+) -> None:
+    """Add the file's cases and, for each case added, the questions of its steps."""
     for raw in _section(bank, data, "cases", shown):
         case = _validate_case(bank, raw, shown)
         if case is None:
@@ -225,16 +265,6 @@ def _parse_document(bank: Bank, text: str, shown: str, base_dir: Path) -> None:
                     shown,
                     "question",
                 )
-
-    for raw in _section(bank, data, "modules", shown):
-        module = _validate(bank, Module, raw, shown, "module", "slug")
-        if module is not None:
-            _add_unique(bank, bank.modules, module.slug, module, shown, "module")
-
-    for raw in _section(bank, data, "programs", shown):
-        program = _validate(bank, Program, raw, shown, "program", "slug")
-        if program is not None:
-            _add_unique(bank, bank.programs, program.slug, program, shown, "program")
 
 
 def _section(bank: Bank, data: dict[str, Any], name: str, shown: str) -> list[Any]:
@@ -372,6 +402,27 @@ def _add_unique(
 def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
     """Problems that need the whole bank: unknown topics, modules, objectives, images."""
     topics = set(bank.topics) | (known_topics or set())
+    _check_question_references(bank, topics)
+    for lc in bank.cases.values():
+        if topics and lc.topic not in topics:
+            bank.problems.append(
+                BankProblem(lc.path, f"unknown topic '{lc.topic}'", "case", lc.case.key, "topic")
+            )
+    _check_module_references(bank, topics)
+    for program in bank.programs.values():
+        extra = [program.renewal_module] if program.renewal_module else []
+        for slug in [*program.modules, *extra]:
+            if slug not in bank.modules:
+                bank.problems.append(
+                    BankProblem(
+                        "programs", f"unknown module '{slug}'", "program", program.slug, "modules"
+                    )
+                )
+    _check_prerequisite_cycles(bank)
+
+
+def _check_question_references(bank: Bank, topics: set[str]) -> None:
+    """Each question's topic, learning objective and image exist."""
     objectives = {o.id for m in bank.modules.values() for o in m.objectives}
     for lq in bank.questions.values():
         q = lq.question
@@ -398,11 +449,10 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
                     lq.path, f"image '{image}' not found beside the bank file", kind, key, "image"
                 )
             )
-    for lc in bank.cases.values():
-        if topics and lc.topic not in topics:
-            bank.problems.append(
-                BankProblem(lc.path, f"unknown topic '{lc.topic}'", "case", lc.case.key, "topic")
-            )
+
+
+def _check_module_references(bank: Bank, topics: set[str]) -> None:
+    """Each module's prerequisites, blueprint topics and case-draw topics exist."""
     module_path = "modules"
     for module in bank.modules.values():
         for pre in module.prerequisites:
@@ -434,16 +484,6 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
                         module_path, f"unknown topic '{draw.topic}'", "module", module.slug, "cases"
                     )
                 )
-    for program in bank.programs.values():
-        extra = [program.renewal_module] if program.renewal_module else []
-        for slug in [*program.modules, *extra]:
-            if slug not in bank.modules:
-                bank.problems.append(
-                    BankProblem(
-                        "programs", f"unknown module '{slug}'", "program", program.slug, "modules"
-                    )
-                )
-    _check_prerequisite_cycles(bank)
 
 
 def _check_prerequisite_cycles(bank: Bank) -> None:

@@ -21,6 +21,7 @@ from app.banks import queries
 from app.banks.loader import Bank, BankFileInvalid, BankProblem, LoadedQuestion, load_bank
 from app.banks.schema import (
     Case,
+    CaseStep,
     QuestionBase,
     case_hash,
     content_hash,
@@ -69,54 +70,18 @@ def import_bank(
     Refuses (``BankFileInvalid``) when the bank has errors, before writing anything. Topics the
     bank refers to must exist in the bank or the database.
     """
-    known = set(session.scalars(sa.select(m.Topic.slug)))
-    problems = list(bank.errors)
-    for lq in bank.questions.values():
-        if lq.topic not in known and lq.topic not in bank.topics:
-            problems.append(
-                BankProblem(
-                    lq.path, f"unknown topic '{lq.topic}'", "question", lq.question.key, "topic"
-                )
-            )
-    media = {}
-    for lq in bank.questions.values():
-        image = question_image(lq.question)
-        if image is not None:
-            try:
-                media[lq.question.key] = _read_image(lq.base_dir / image)
-            except (OSError, ValueError) as exc:
-                problems.append(
-                    BankProblem(lq.path, str(exc), "question", lq.question.key, "image")
-                )
-    if problems:
-        raise BankFileInvalid(problems)
-
+    media = _check_importable(session, bank)
     report = ImportReport(dry_run=dry_run)
-    topics = {t.slug: t for t in session.scalars(sa.select(m.Topic))}
-    for topic in bank.topics.values():
-        row = topics.get(topic.id)
-        if row is None:
-            row = m.Topic(slug=topic.id, title=topic.title, description=topic.description)
-            session.add(row)
-            topics[topic.id] = row
-            report.created.append(f"topic {topic.id}")
-        elif (row.title, row.description) != (topic.title, topic.description):
-            row.title, row.description = topic.title, topic.description
-            report.updated.append(f"topic {topic.id}")
-        else:
-            report.unchanged.append(f"topic {topic.id}")
-    session.flush()
-
+    topics = _upsert_topics(session, bank, report)
     existing = {
         q.key: q
         for q in session.scalars(
             sa.select(m.Question).where(m.Question.key.in_(list(bank.questions)))
         )
     }
-    versions: dict[str, m.QuestionVersion] = {}
     for lq in bank.questions.values():
         if lq.case_key is None:
-            versions[lq.question.key] = _upsert_question(
+            _upsert_question(
                 session,
                 lq,
                 topics[lq.topic],
@@ -145,6 +110,52 @@ def import_bank(
             {"created": len(report.created), "updated": len(report.updated)},
         )
     return report
+
+
+def _check_importable(session: Session, bank: Bank) -> dict[str, tuple[bytes, str, str]]:
+    """The questions' images read from disk, keyed by question key, once the bank is known to
+    import: raises ``BankFileInvalid`` with its errors, unknown topics and unreadable images."""
+    known = set(session.scalars(sa.select(m.Topic.slug)))
+    problems = list(bank.errors)
+    for lq in bank.questions.values():
+        if lq.topic not in known and lq.topic not in bank.topics:
+            problems.append(
+                BankProblem(
+                    lq.path, f"unknown topic '{lq.topic}'", "question", lq.question.key, "topic"
+                )
+            )
+    media = {}
+    for lq in bank.questions.values():
+        image = question_image(lq.question)
+        if image is not None:
+            try:
+                media[lq.question.key] = _read_image(lq.base_dir / image)
+            except (OSError, ValueError) as exc:
+                problems.append(
+                    BankProblem(lq.path, str(exc), "question", lq.question.key, "image")
+                )
+    if problems:
+        raise BankFileInvalid(problems)
+    return media
+
+
+def _upsert_topics(session: Session, bank: Bank, report: ImportReport) -> dict[str, m.Topic]:
+    """Create or update the bank's topics; returns every topic row by slug."""
+    topics = {t.slug: t for t in session.scalars(sa.select(m.Topic))}
+    for topic in bank.topics.values():
+        row = topics.get(topic.id)
+        if row is None:
+            row = m.Topic(slug=topic.id, title=topic.title, description=topic.description)
+            session.add(row)
+            topics[topic.id] = row
+            report.created.append(f"topic {topic.id}")
+        elif (row.title, row.description) != (topic.title, topic.description):
+            row.title, row.description = topic.title, topic.description
+            report.updated.append(f"topic {topic.id}")
+        else:
+            report.unchanged.append(f"topic {topic.id}")
+    session.flush()
+    return topics
 
 
 def _read_image(path: Path) -> tuple[bytes, str, str]:
@@ -262,23 +273,10 @@ def upsert_case(
         is_new = True
     else:
         is_new = False
-    step_versions = []
-    for step in case.steps:
-        lq = bank.questions[step.question.key]
-        # Steps share the case's status: a published case draws all its steps.
-        lq.question.status = case.status
-        step_versions.append(
-            _upsert_question(
-                session,
-                lq,
-                topics[lq.topic],
-                existing.get(lq.question.key),
-                media,
-                actor,
-                report,
-                row,
-            )
-        )
+    step_versions = [
+        _upsert_case_step(session, case, step, row, bank, topics, existing, media, actor, report)
+        for step in case.steps
+    ]
     digest = hashlib.sha256(
         (case_hash(case) + ":" + ",".join(v.content_hash for v in step_versions)).encode()
     ).hexdigest()
@@ -288,6 +286,46 @@ def upsert_case(
     if current is not None and current.content_hash == digest:
         (report.updated if changed_meta else report.unchanged).append(label)
         return
+    _add_case_version(session, row, case, digest, step_versions)
+    (report.created if is_new else report.updated).append(label)
+
+
+def _upsert_case_step(
+    session: Session,
+    case: Case,
+    step: CaseStep,
+    row: m.Case,
+    bank: Bank,
+    topics: dict[str, m.Topic],
+    existing: dict[str, m.Question],
+    media: dict,
+    actor: User | None,
+    report: ImportReport,
+) -> m.QuestionVersion:
+    """Write one step's question (with the case's status) and return its current version."""
+    lq = bank.questions[step.question.key]
+    # Steps share the case's status: a published case draws all its steps.
+    lq.question.status = case.status
+    return _upsert_question(
+        session,
+        lq,
+        topics[lq.topic],
+        existing.get(lq.question.key),
+        media,
+        actor,
+        report,
+        row,
+    )
+
+
+def _add_case_version(
+    session: Session,
+    row: m.Case,
+    case: Case,
+    digest: str,
+    step_versions: list[m.QuestionVersion],
+) -> None:
+    """Add the case's next version with its steps and make it the current one."""
     number = queries.next_case_version_no(session, row.id)
     version = m.CaseVersion(
         case_id=row.id,
@@ -305,7 +343,6 @@ def upsert_case(
     session.add(version)
     session.flush()
     row.current_version_id = version.id
-    (report.created if is_new else report.updated).append(label)
 
 
 def _upsert_module(session: Session, module, position: int, report: ImportReport) -> None:

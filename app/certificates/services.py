@@ -134,6 +134,45 @@ def _latest_cycle(session: Session, user_id: int, program_id: int) -> int:
     return int(value or 0)
 
 
+def _completion_cycle(
+    session: Session, user: User, program: Program, renewal: bool
+) -> tuple[int, Completion | None]:
+    """The cycle a new completion would have and the active completion of that cycle, if any.
+
+    Refuses NotEligible: a renewal without a current certificate, or a first completion
+    (none recorded yet) of a program whose modules are not all passed.
+    """
+    if renewal:
+        if current_certificate(session, user.id, program.id) is None:
+            raise NotEligible("There is no current certificate to renew.")
+        cycle = _latest_cycle(session, user.id, program.id) + 1
+        # A renewal already recorded for the current certificate is the one to return.
+        existing = _active_completion(session, user.id, program.id, cycle)
+    else:
+        cycle = 1
+        existing = _active_completion(session, user.id, program.id, cycle)
+        if existing is None:
+            result = program_eligibility(session, user, program)
+            if not result.eligible:
+                raise NotEligible("Still to pass: " + ", ".join(result.missing) + ".")
+    return cycle, existing
+
+
+def _insert_completion(session: Session, completion: Completion) -> Completion:
+    """Insert ``completion``; if a concurrent request inserted its twin first, return that."""
+    user_id, program_id, cycle = completion.user_id, completion.program_id, completion.cycle
+    try:
+        with session.begin_nested():
+            session.add(completion)
+            session.flush()
+    except IntegrityError:
+        winner = _active_completion(session, user_id, program_id, cycle)
+        if winner is None:
+            raise
+        return winner
+    return completion
+
+
 def record_completion(
     session: Session,
     user: User,
@@ -149,19 +188,7 @@ def record_completion(
     concurrent request inserted it first). Refuses NotEligible. Without review the
     completion is approved and the certificate issued at once.
     """
-    if renewal:
-        if current_certificate(session, user.id, program.id) is None:
-            raise NotEligible("There is no current certificate to renew.")
-        cycle = _latest_cycle(session, user.id, program.id) + 1
-        # A renewal already recorded for the current certificate is the one to return.
-        existing = _active_completion(session, user.id, program.id, cycle)
-    else:
-        cycle = 1
-        existing = _active_completion(session, user.id, program.id, cycle)
-        if existing is None:
-            result = program_eligibility(session, user, program)
-            if not result.eligible:
-                raise NotEligible("Still to pass: " + ", ".join(result.missing) + ".")
+    cycle, existing = _completion_cycle(session, user, program, renewal)
     if existing is not None:
         return existing
     completion = Completion(
@@ -172,15 +199,9 @@ def record_completion(
         completed_at=clock.utcnow(),
         attempt_id=attempt.id if attempt is not None else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(completion)
-            session.flush()
-    except IntegrityError:
-        winner = _active_completion(session, user.id, program.id, cycle)
-        if winner is None:
-            raise
-        return winner
+    stored = _insert_completion(session, completion)
+    if stored is not completion:
+        return stored
     record(
         session,
         None,
@@ -513,8 +534,38 @@ def issue_certificate(
     kind, previous, valid_until = _kind_and_expiry(completion, program, previous, replaces, now)
 
     key = keys.active_key(session, settings.instance_path, settings.signing_key)
+    certificate = _new_certificate(
+        session, settings, key, actor, completion, program, user, kind, previous, valid_until, now
+    )
+    certificate.completion = completion
+    certificate.credential = _build_signed(
+        settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
+    )
+    stored = _store(session, certificate, kind, previous, now)
+    if stored is not certificate:
+        return stored
+    if kind == CertificateKind.REISSUE and previous is not None:
+        resign_status_list(session, previous.status_list_id, settings)
+    _record_issued(session, actor, certificate, program, previous)
+    return certificate
+
+
+def _new_certificate(
+    session: Session,
+    settings: IssuerSettings,
+    key: keys.ActiveKey,
+    actor: User | None,
+    completion: Completion,
+    program: Program,
+    user: User,
+    kind: CertificateKind,
+    previous: Certificate | None,
+    valid_until: datetime,
+    now: datetime,
+) -> Certificate:
+    """The unsigned certificate row, with its status-list slot and serial allocated."""
     list_id, index = _allocate_status_index(session, settings, key)
-    certificate = Certificate(
+    return Certificate(
         id=uuid.uuid4(),
         serial=_next_serial(session, program.serial_prefix, now.year),
         code=secrets.token_urlsafe(CODE_BYTES),
@@ -537,17 +588,6 @@ def issue_certificate(
         signing_key_id=key.row.id,
         credential={},
     )
-    certificate.completion = completion
-    certificate.credential = _build_signed(
-        settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
-    )
-    stored = _store(session, certificate, kind, previous, now)
-    if stored is not certificate:
-        return stored
-    if kind == CertificateKind.REISSUE and previous is not None:
-        resign_status_list(session, previous.status_list_id, settings)
-    _record_issued(session, actor, certificate, program, previous)
-    return certificate
 
 
 def _kind_and_expiry(

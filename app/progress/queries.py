@@ -650,54 +650,13 @@ def _cohort(
     """
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
-    trainees = sa.select(User.id).where(User.role == Role.TRAINEE, User.is_active.is_(True))
-    search = search.strip()
-    if search:
-        pattern = f"%{_escape_like(search.lower())}%"
-        trainees = trainees.where(
-            sa.or_(
-                sa.func.lower(User.name).like(pattern, escape="\\"),
-                sa.func.lower(User.email).like(pattern, escape="\\"),
-            )
-        )
-    trainee_ids = trainees.scalar_subquery()
+    trainee_ids = _matching_trainees(search).scalar_subquery()
     users = session.execute(
         sa.select(User.id, User.name, User.email).where(User.id.in_(trainee_ids))
     ).all()
     slugs = list(program.module_slugs) if program else []
-    passed: dict[int, int] = {}
-    if slugs:
-        passed = dict(
-            session.execute(
-                sa.select(Attempt.user_id, sa.func.count(sa.distinct(Attempt.module_id)))
-                .join(bm.Module, bm.Module.id == Attempt.module_id)
-                .where(
-                    Attempt.passed.is_(True),
-                    bm.Module.slug.in_(slugs),
-                    Attempt.user_id.in_(trainee_ids),
-                )
-                .group_by(Attempt.user_id)
-            ).all()
-        )
-    activity: dict[int, datetime] = {
-        user_id: _aware(at)  # type: ignore[misc]
-        for user_id, at in session.execute(
-            sa.select(
-                Attempt.user_id,
-                sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)),
-            )
-            .where(Attempt.user_id.in_(trainee_ids))
-            .group_by(Attempt.user_id)
-        )
-    }
-    for user_id, at in session.execute(
-        sa.select(PracticeAnswer.user_id, sa.func.max(PracticeAnswer.answered_at))
-        .where(PracticeAnswer.user_id.in_(trainee_ids))
-        .group_by(PracticeAnswer.user_id)
-    ):
-        at = _aware(at)
-        if user_id not in activity or at > activity[user_id]:
-            activity[user_id] = at
+    passed = _modules_passed(session, slugs, trainee_ids)
+    activity = _last_activity(session, trainee_ids)
     rows = [
         CohortRow(
             user_id=u.id,
@@ -721,6 +680,70 @@ def _cohort(
         pages = max(1, -(-total // per_page))
         page = min(page or 1, pages)
         rows = rows[(page - 1) * per_page : page * per_page]
+    return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
+
+
+def _matching_trainees(search: str) -> sa.Select:
+    """The ids of the active trainees whose name or e-mail contains ``search`` (any case)."""
+    trainees = sa.select(User.id).where(User.role == Role.TRAINEE, User.is_active.is_(True))
+    search = search.strip()
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        trainees = trainees.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+                sa.func.lower(User.email).like(pattern, escape="\\"),
+            )
+        )
+    return trainees
+
+
+def _modules_passed(
+    session: Session, slugs: list[str], trainee_ids: sa.ScalarSelect
+) -> dict[int, int]:
+    """How many of the program's modules (``slugs``) each trainee has passed (one query)."""
+    if not slugs:
+        return {}
+    return dict(
+        session.execute(
+            sa.select(Attempt.user_id, sa.func.count(sa.distinct(Attempt.module_id)))
+            .join(bm.Module, bm.Module.id == Attempt.module_id)
+            .where(
+                Attempt.passed.is_(True),
+                bm.Module.slug.in_(slugs),
+                Attempt.user_id.in_(trainee_ids),
+            )
+            .group_by(Attempt.user_id)
+        ).all()
+    )
+
+
+def _last_activity(session: Session, trainee_ids: sa.ScalarSelect) -> dict[int, datetime]:
+    """Each trainee's latest attempt or practice answer (two queries)."""
+    activity: dict[int, datetime] = {
+        user_id: _aware(at)  # type: ignore[misc]
+        for user_id, at in session.execute(
+            sa.select(
+                Attempt.user_id,
+                sa.func.max(sa.func.coalesce(Attempt.submitted_at, Attempt.started_at)),
+            )
+            .where(Attempt.user_id.in_(trainee_ids))
+            .group_by(Attempt.user_id)
+        )
+    }
+    for user_id, at in session.execute(
+        sa.select(PracticeAnswer.user_id, sa.func.max(PracticeAnswer.answered_at))
+        .where(PracticeAnswer.user_id.in_(trainee_ids))
+        .group_by(PracticeAnswer.user_id)
+    ):
+        at = _aware(at)
+        if user_id not in activity or at > activity[user_id]:
+            activity[user_id] = at
+    return activity
+
+
+def _with_weak_topics(session: Session, rows: list[CohortRow]) -> list[CohortRow]:
+    """``rows`` with their weak topics, from the topic tallies of these trainees (one query)."""
     shown = [r.user_id for r in rows]
     weak: dict[int, list[tuple[str, mastery.Tally]]] = defaultdict(list)
     if shown:
@@ -730,11 +753,10 @@ def _cohort(
             .where(TopicMastery.user_id.in_(shown))
         ):
             weak[user_id].append((title, _tally(row)))
-    rows = [
+    return [
         dataclasses.replace(r, weak_topics=mastery.weak_areas(weak.get(r.user_id, [])))
         for r in rows
     ]
-    return CohortPage(rows, page, per_page, total)
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -300,34 +300,16 @@ def answer_practice(
     now = clock.utcnow()
     served, version, question = served_item(session, user, token, secret=secret)
     display = practice.display_for(question, secret, served.nonce)
-    previous = session.scalar(
-        sa.select(PracticeAnswer).where(
-            PracticeAnswer.user_id == user.id, PracticeAnswer.nonce == served.nonce
-        )
-    )
-    if previous is not None:
-        card = session.scalar(
-            sa.select(ReviewCard).where(
-                ReviewCard.user_id == user.id, ReviewCard.objective == previous.objective
-            )
-        )
-        assert card is not None
-        return PracticeResult(previous, version, question, display, card, replayed=True)
+    replayed = _replayed_practice(session, user, served.nonce, version, question, display)
+    if replayed is not None:
+        return replayed
     canonical = to_canonical(question, display, response)
     result = scoring.score(question, canonical)
     topic_id = session.scalar(
         sa.select(bm.Question.topic_id).where(bm.Question.id == version.question_id)
     )
     objective = served.objective
-    cards = _rows_for_update(
-        session,
-        ReviewCard,
-        user.id,
-        "objective",
-        {objective},
-        lambda o: _blank_card(user.id, o, now),
-    )
-    card = cards[objective]
+    card = _locked_card(session, user, objective, now)
     is_new = (card.reviews or 0) == 0
     answer = PracticeAnswer(
         user_id=user.id,
@@ -362,6 +344,44 @@ def answer_practice(
         )
     session.flush()
     return PracticeResult(answer, version, question, display, card, replayed=False)
+
+
+def _locked_card(session: Session, user: User, objective: str, now: datetime) -> ReviewCard:
+    """The trainee's review card of ``objective``, locked for update (created blank if new)."""
+    cards = _rows_for_update(
+        session,
+        ReviewCard,
+        user.id,
+        "objective",
+        {objective},
+        lambda o: _blank_card(user.id, o, now),
+    )
+    return cards[objective]
+
+
+def _replayed_practice(
+    session: Session,
+    user: User,
+    nonce: str,
+    version: bm.QuestionVersion,
+    question: QuestionBase,
+    display: dict[str, Any],
+) -> PracticeResult | None:
+    """The first result of a served item answered before (with its card), else None."""
+    previous = session.scalar(
+        sa.select(PracticeAnswer).where(
+            PracticeAnswer.user_id == user.id, PracticeAnswer.nonce == nonce
+        )
+    )
+    if previous is None:
+        return None
+    card = session.scalar(
+        sa.select(ReviewCard).where(
+            ReviewCard.user_id == user.id, ReviewCard.objective == previous.objective
+        )
+    )
+    assert card is not None
+    return PracticeResult(previous, version, question, display, card, replayed=True)
 
 
 def register_hooks() -> None:

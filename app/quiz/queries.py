@@ -44,6 +44,17 @@ def module_states(
     now = now or clock.utcnow()
     prereq_slugs = {p for m in modules for p in m.prerequisites}
     all_slugs = {m.slug for m in modules} | prereq_slugs
+    by_slug = _attempts_by_module(session, user, all_slugs)
+    passed = {slug for slug, rs in by_slug.items() if any(r.passed for r in rs)}
+    titles = _module_titles(session, prereq_slugs) if prereq_slugs else {}
+    return {
+        module.slug: _module_state(module, by_slug.get(module.slug, []), passed, titles, now)
+        for module in modules
+    }
+
+
+def _attempts_by_module(session: Session, user: User, slugs: set[str]) -> dict[str, list]:
+    """The user's attempts at the modules ``slugs``, by module slug, in attempt order."""
     rows = session.execute(
         sa.select(
             bm.Module.slug,
@@ -54,61 +65,63 @@ def module_states(
             Attempt.id,
         )
         .join(Attempt, Attempt.module_id == bm.Module.id)
-        .where(Attempt.user_id == user.id, bm.Module.slug.in_(all_slugs))
+        .where(Attempt.user_id == user.id, bm.Module.slug.in_(slugs))
         .order_by(Attempt.attempt_no)
     ).all()
     by_slug: dict[str, list] = {}
     for row in rows:
         by_slug.setdefault(row.slug, []).append(row)
-    passed = {slug for slug, rs in by_slug.items() if any(r.passed for r in rs)}
-    titles = (
-        dict(
-            session.execute(
-                sa.select(bm.Module.slug, bm.Module.title).where(bm.Module.slug.in_(prereq_slugs))
-            ).all()
-        )
-        if prereq_slugs
-        else {}
+    return by_slug
+
+
+def _module_titles(session: Session, slugs: set[str]) -> dict[str, str]:
+    """The titles of the modules ``slugs`` (to name unmet prerequisites)."""
+    return dict(
+        session.execute(
+            sa.select(bm.Module.slug, bm.Module.title).where(bm.Module.slug.in_(slugs))
+        ).all()
     )
-    states = {}
-    for module in modules:
-        rs = by_slug.get(module.slug, [])
-        used = len(rs)
-        closed = [r for r in rs if r.status != AttemptStatus.IN_PROGRESS]
-        open_id = next((r.id for r in rs if r.status == AttemptStatus.IN_PROGRESS), None)
-        last = closed[-1] if closed else None
-        limit = module.attempt_limit if module.mode == Mode.EXAM else None
-        left = None if limit is None else max(0, limit - used)
-        next_allowed = None
-        if (
-            module.mode == Mode.EXAM
-            and last is not None
-            and module.cooldown_hours
-            and not last.passed
-            and open_id is None
-        ):
-            candidate = last.submitted_at + timedelta(hours=module.cooldown_hours)
-            if candidate > now:
-                next_allowed = candidate
-        missing = [p for p in module.prerequisites if p not in passed]
-        locked = None
-        if missing:
-            names = ", ".join(titles.get(p, p) for p in missing)
-            locked = f"Pass {names} first."
-        percents = [r.percent for r in closed if r.percent is not None]
-        states[module.slug] = ModuleState(
-            module=module,
-            attempts_used=used,
-            attempts_left=left,
-            best_percent=max(percents) if percents else None,
-            has_passed=module.slug in passed,
-            open_attempt_id=open_id,
-            last_submitted_at=last.submitted_at if last else None,
-            next_allowed_at=next_allowed,
-            locked_reason=locked,
-            last_passed=last.passed if last else None,
-        )
-    return states
+
+
+def _module_state(
+    module: bm.Module, rs: list, passed: set[str], titles: dict[str, str], now: datetime
+) -> ModuleState:
+    """The state of one module from the user's attempts at it (``rs``, in attempt order)."""
+    used = len(rs)
+    closed = [r for r in rs if r.status != AttemptStatus.IN_PROGRESS]
+    open_id = next((r.id for r in rs if r.status == AttemptStatus.IN_PROGRESS), None)
+    last = closed[-1] if closed else None
+    limit = module.attempt_limit if module.mode == Mode.EXAM else None
+    left = None if limit is None else max(0, limit - used)
+    next_allowed = None
+    if (
+        module.mode == Mode.EXAM
+        and last is not None
+        and module.cooldown_hours
+        and not last.passed
+        and open_id is None
+    ):
+        candidate = last.submitted_at + timedelta(hours=module.cooldown_hours)
+        if candidate > now:
+            next_allowed = candidate
+    missing = [p for p in module.prerequisites if p not in passed]
+    locked = None
+    if missing:
+        names = ", ".join(titles.get(p, p) for p in missing)
+        locked = f"Pass {names} first."
+    percents = [r.percent for r in closed if r.percent is not None]
+    return ModuleState(
+        module=module,
+        attempts_used=used,
+        attempts_left=left,
+        best_percent=max(percents) if percents else None,
+        has_passed=module.slug in passed,
+        open_attempt_id=open_id,
+        last_submitted_at=last.submitted_at if last else None,
+        next_allowed_at=next_allowed,
+        locked_reason=locked,
+        last_passed=last.passed if last else None,
+    )
 
 
 def visible_modules(session: Session) -> list[bm.Module]:

@@ -37,7 +37,7 @@ from app.quiz.errors import (
     StepLocked,
 )
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
-from app.quiz.queries import module_state
+from app.quiz.queries import ModuleState, module_state
 
 DEFAULT_GRACE_SECONDS = 60
 
@@ -83,6 +83,27 @@ def begin_attempt(
     ):
         return open_attempt, False
     state = module_state(session, user, module, now)
+    _check_may_start(state, module)
+    rng = rng or random.SystemRandom()
+    drawn = draw_questions(session, user, module, rng)
+    if not drawn:
+        raise NothingToDraw()
+    attempt = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng)
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # Another request started this attempt first: use theirs.
+        winner = _open_attempt(session, user.id, module.id)
+        if winner is None:
+            raise AttemptLimitReached("Another attempt was just started or finished.") from None
+        return winner, False
+    return attempt, True
+
+
+def _check_may_start(state: ModuleState, module: bm.Module) -> None:
+    """Refuse a new attempt: ModuleLocked, AttemptLimitReached or CooldownActive."""
     if state.locked_reason:
         raise ModuleLocked(state.locked_reason)
     if state.attempts_left == 0:
@@ -91,10 +112,17 @@ def begin_attempt(
         raise CooldownActive(
             f"Your next attempt is allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC."
         )
-    rng = rng or random.SystemRandom()
-    drawn = draw_questions(session, user, module, rng)
-    if not drawn:
-        raise NothingToDraw()
+
+
+def _new_attempt(
+    user: User,
+    module: bm.Module,
+    attempt_no: int,
+    drawn: list[Drawn],
+    now: datetime,
+    rng: random.Random,
+) -> Attempt:
+    """The attempt (not yet added) with its drawn items, each with its shuffled display."""
     deadline = (
         now + timedelta(minutes=module.time_limit_minutes)
         if (module.time_limit_minutes and module.mode == Mode.EXAM)
@@ -103,7 +131,7 @@ def begin_attempt(
     attempt = Attempt(
         user_id=user.id,
         module_id=module.id,
-        attempt_no=state.attempts_used + 1,
+        attempt_no=attempt_no,
         mode=module.mode,
         status=AttemptStatus.IN_PROGRESS,
         started_at=now,
@@ -122,17 +150,7 @@ def begin_attempt(
         )
         for i, (version, case_version_id, step) in enumerate(drawn)
     ]
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
-        # Another request started this attempt first: use theirs.
-        winner = _open_attempt(session, user.id, module.id)
-        if winner is None:
-            raise AttemptLimitReached("Another attempt was just started or finished.") from None
-        return winner, False
-    return attempt, True
+    return attempt
 
 
 def _open_attempt(session: Session, user_id: int, module_id: int) -> Attempt | None:
@@ -273,6 +291,26 @@ def save_response(
         raise ResponseRejected("seq: must be an integer")
     attempt, item = _attempt_and_item(session, user, attempt_id, item_id, for_share=True)
     _check_open(session, attempt, now, grace_seconds)
+    _check_item_answerable(session, attempt, item)
+    question = item.question_version.as_question()
+    canonical = None if response is None else to_canonical(question, item.display, response)
+    if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
+        # A replay of the save just acknowledged (a retry after a lost response): no change.
+        return SaveResult(item, item.seq, item.saved_at, item.locked)
+    values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
+    # A case step locks once answered; in practice, "check" locks the answer and shows feedback.
+    if canonical is not None and (
+        item.case_step is not None or (lock and attempt.mode == Mode.PRACTICE)
+    ):
+        values["locked"] = True
+    if flagged is not None:
+        values["flagged"] = flagged
+    _update_item(session, attempt, item, seq, values)
+    return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
+
+
+def _check_item_answerable(session: Session, attempt: Attempt, item: AttemptItem) -> None:
+    """Refuse a locked item, or a case step whose previous step is not answered yet."""
     if item.locked:
         raise (
             ItemLocked()
@@ -287,19 +325,13 @@ def save_response(
         )
         if not previous:
             raise StepLocked("Answer the previous step of the case first.")
-    question = item.question_version.as_question()
-    canonical = None if response is None else to_canonical(question, item.display, response)
-    if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
-        # A replay of the save just acknowledged (a retry after a lost response): no change.
-        return SaveResult(item, item.seq, item.saved_at, item.locked)
-    values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
-    # A case step locks once answered; in practice, "check" locks the answer and shows feedback.
-    if canonical is not None and (
-        item.case_step is not None or (lock and attempt.mode == Mode.PRACTICE)
-    ):
-        values["locked"] = True
-    if flagged is not None:
-        values["flagged"] = flagged
+
+
+def _update_item(
+    session: Session, attempt: Attempt, item: AttemptItem, seq: int, values: dict[str, Any]
+) -> None:
+    """Write ``values`` to the item if its seq is still ``seq``, it is not locked and the
+    attempt is open; otherwise raise AttemptClosed or StaleSave."""
     # Conditional update: the seq check and the attempt's state are checked atomically.
     still_open = sa.exists().where(
         Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS
@@ -322,7 +354,6 @@ def save_response(
             raise AttemptClosed()
         raise StaleSave()
     session.expire(item)
-    return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
 
 
 def set_flag(
