@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_sessions(app)
     limiter.init_app(app)
-    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://") and not app.testing:
+    # Said when a server starts (gunicorn imports the app), not before every CLI command.
+    served = "gunicorn" in sys.modules
+    memory = str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://")
+    if memory and served and not app.testing:
         app.logger.warning(
             "Rate limits (logins, registration, verification) are counted per worker process "
             "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "

@@ -168,10 +168,14 @@ def test_pages_served_to_a_logged_in_user_are_never_stored(client, login_as, rol
         assert response.headers.get("Cache-Control") == "no-store", path
 
 
-def test_start_up_says_when_limits_are_per_worker(tmp_path, caplog):
-    """Issue 12: ``make run`` with several workers and the memory store says so at start-up."""
+def test_start_up_says_when_limits_are_per_worker(tmp_path, caplog, monkeypatch):
+    """Issue 12: ``make run`` (gunicorn, two workers) with the memory store says so at start-up."""
+    import sys
+    import types
+
     from app import create_app
 
+    monkeypatch.setitem(sys.modules, "gunicorn", types.ModuleType("gunicorn"))
     config = {
         "SECRET_KEY": "x",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}",
