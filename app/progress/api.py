@@ -17,6 +17,7 @@ from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
 from app.progress import queries, services
 from app.progress.presenters import answered_view, served_view
+from app.quiz.services import ensure_no_open_exam
 from app.settings import get_settings
 
 blp = Blueprint(
@@ -247,12 +248,14 @@ def progress() -> Any:
 @blp.response(200, PracticeItemsOut)
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="Not a trainee.")
+@blp.alt_response(409, schema=ErrorEnvelope, description="exam_in_progress: an exam is open.")
 def practice_items(args: dict[str, Any]) -> Any:
     """The next practice items: due objectives (lowest retrievability first), then new ones.
 
     Serving items changes nothing; each carries a token to send back with the answer.
     """
     user = current_user._get_current_object()
+    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
     slots = queries.practice_queue(db.session, user, _new_per_day(), limit=args["limit"])
     texts = queries.objective_texts(db.session)
     items = []
@@ -280,12 +283,14 @@ def practice_items(args: dict[str, Any]) -> Any:
 @blp.alt_response(400, schema=ErrorEnvelope, description="Invalid token or response.")
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="Not a trainee.")
+@blp.alt_response(409, schema=ErrorEnvelope, description="exam_in_progress: an exam is open.")
 def answer_practice(body: dict[str, Any]) -> Any:
     """Answer a practice item: scored at once, the feedback returned, the objective rescheduled.
 
     Answering the same item again returns the first result (``replayed``) and changes nothing.
     """
     user = current_user._get_current_object()
+    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
     result = services.answer_practice(
         db.session, user, body["token"], body["response"], secret=_secret()
     )

@@ -37,6 +37,13 @@ class DeadlinePassed(Conflict):
     message = "The time limit has passed: this answer was not saved."
 
 
+class ExamInProgress(Conflict):
+    """Practice while an exam attempt is open would show keys of the exam's pools."""
+
+    code = "exam_in_progress"
+    message = "You have an exam open: submit it (or let its time run out) before practising."
+
+
 class StaleSave(Conflict):
     code = "stale_save"
     message = (

@@ -29,6 +29,7 @@ from app.quiz.errors import (
     AttemptNotFound,
     CooldownActive,
     DeadlinePassed,
+    ExamInProgress,
     ItemLocked,
     ModuleLocked,
     NothingToDraw,
@@ -59,7 +60,8 @@ def start_attempt(
 ) -> Attempt:
     """The trainee's open attempt at ``module``, or a new one drawn by its blueprint.
 
-    Refuses: ModuleLocked (prerequisites), AttemptLimitReached, CooldownActive, NothingToDraw.
+    Refuses: ModuleLocked (prerequisites), AttemptLimitReached, CooldownActive, NothingToDraw,
+    ExamInProgress (a practice module while an exam is open).
     Concurrent starts make one attempt: the partial unique index on open attempts and the
     unique attempt number let exactly one insert win; the others return the winner.
     """
@@ -76,6 +78,8 @@ def begin_attempt(
 ) -> tuple[Attempt, bool]:
     """Like ``start_attempt``, also saying whether the attempt was created (False: resumed)."""
     now = clock.utcnow()
+    if module.mode == Mode.PRACTICE:
+        ensure_no_open_exam(session, user, now, grace_seconds)
     open_attempt = _open_attempt(session, user.id, module.id)
     if (
         open_attempt is not None
@@ -100,6 +104,26 @@ def begin_attempt(
             raise AttemptLimitReached("Another attempt was just started or finished.") from None
         return winner, False
     return attempt, True
+
+
+def ensure_no_open_exam(
+    session: Session, user: User, now: datetime | None = None, grace_seconds: int | None = None
+) -> None:
+    """Refuse practice (ExamInProgress, 409) while ``user`` has an exam attempt open: practice
+    shows keys on check, and the pools overlap. An exam past its deadline + grace no longer
+    counts (it is closed by the next request on it, or by ``attempts close-expired``). Reads
+    only."""
+    now = now or clock.utcnow()
+    open_exams = session.scalars(
+        sa.select(Attempt).where(
+            Attempt.user_id == user.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.mode == Mode.EXAM,
+        )
+    ).all()
+    for attempt in open_exams:
+        if attempt.deadline is None or now <= attempt.deadline + grace(grace_seconds):
+            raise ExamInProgress()
 
 
 def _check_may_start(state: ModuleState, module: bm.Module) -> None:
@@ -291,6 +315,8 @@ def save_response(
         raise ResponseRejected("seq: must be an integer")
     attempt, item = _attempt_and_item(session, user, attempt_id, item_id, for_share=True)
     _check_open(session, attempt, now, grace_seconds)
+    if lock and attempt.mode == Mode.PRACTICE:
+        ensure_no_open_exam(session, user, now, grace_seconds)
     _check_item_answerable(session, attempt, item)
     question = item.question_version.as_question()
     canonical = None if response is None else to_canonical(question, item.display, response)
