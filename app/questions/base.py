@@ -130,6 +130,23 @@ def reverse(display: Mapping[str, Any], part: str) -> dict[str, str]:
     return {real: opaque for opaque, real in display.get(part, [])}
 
 
+def id_list_converters(key: str) -> tuple[Any, Any]:
+    """``to_canonical`` and ``to_display`` for a response holding a list of option ids under
+    ``key`` (multiple response's ``choices``, ordering's ``order``)."""
+
+    def to_canonical(q: Any, display: Any, r: Any) -> Any:
+        if isinstance(r.get(key), list):
+            options = lookup(display, "options")
+            return {**r, key: [real_id(c, options, f"response.{key}") for c in r[key]]}
+        return r
+
+    def to_display(q: Any, display: Any, r: dict[str, Any]) -> dict[str, Any]:
+        back = reverse(display, "options")
+        return {key: [back.get(c) for c in r[key]]}
+
+    return to_canonical, to_display
+
+
 def form_one(form: Mapping[str, Any], name: str) -> str:
     """One posted field, stripped ("" when absent)."""
     value = form.get(name)

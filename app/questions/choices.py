@@ -10,6 +10,9 @@ from typing import Any
 from app.questions.facets import Opaque
 from app.text import render_markdown
 
+# The choice types' feedback partial: the key and each option's feedback, marked as chosen.
+FEEDBACK_TEMPLATE = "questions/choices/feedback.html"
+
 
 def option_display(question: Any, rng: random.Random, opaque: Opaque) -> dict[str, Any]:
     """The options, shuffled unless the question says not to."""

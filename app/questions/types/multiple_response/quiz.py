@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.questions import registry
-from app.questions.base import ResponseInvalid, form_many, lookup, real_id, require, reverse
-from app.questions.choices import option_feedback, option_view
+from app.questions.base import ResponseInvalid, form_many, id_list_converters, require
+from app.questions.choices import FEEDBACK_TEMPLATE, option_feedback, option_view
 from app.questions.facets import QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.multiple_response.content import TYPE, MultipleResponse
@@ -39,16 +39,7 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
     return {"choices": choices} if choices else None
 
 
-def to_canonical(q: MultipleResponse, display: Any, r: Any) -> Any:
-    if isinstance(r.get("choices"), list):
-        options = lookup(display, "options")
-        return {**r, "choices": [real_id(c, options, "response.choices") for c in r["choices"]]}
-    return r
-
-
-def to_display(q: MultipleResponse, display: Any, r: dict[str, Any]) -> dict[str, Any]:
-    back = reverse(display, "options")
-    return {"choices": [back.get(c) for c in r["choices"]]}
+to_canonical, to_display = id_list_converters("choices")
 
 
 registry.register(
@@ -62,6 +53,7 @@ registry.register(
         to_display=to_display,
         item_view=option_view,
         feedback_view=option_feedback,
+        feedback_template=FEEDBACK_TEMPLATE,
         api_fields={"options": choices()},
     ),
 )

@@ -9,10 +9,8 @@ from app.questions.base import (
     AnswerInvalid,
     ResponseInvalid,
     form_one,
-    lookup,
-    real_id,
+    id_list_converters,
     require,
-    reverse,
 )
 from app.questions.facets import QuizFacet
 from app.questions.schemas import choices
@@ -54,16 +52,7 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
     return {"order": sorted(ids, key=positions.__getitem__)}
 
 
-def to_canonical(q: Ordering, display: Any, r: Any) -> Any:
-    if isinstance(r.get("order"), list):
-        options = lookup(display, "options")
-        return {**r, "order": [real_id(c, options, "response.order") for c in r["order"]]}
-    return r
-
-
-def to_display(q: Ordering, display: Any, r: dict[str, Any]) -> dict[str, Any]:
-    back = reverse(display, "options")
-    return {"order": [back.get(c) for c in r["order"]]}
+to_canonical, to_display = id_list_converters("order")
 
 
 def item_view(q: Ordering, display: Any, media_url: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
-from app.questions.choices import option_feedback, option_view
+from app.questions.choices import FEEDBACK_TEMPLATE, option_feedback, option_view
 from app.questions.facets import AnalysisHooks, QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.single_choice.content import TYPE, SingleChoice
@@ -64,6 +64,7 @@ registry.register(
         to_display=to_display,
         item_view=option_view,
         feedback_view=option_feedback,
+        feedback_template=FEEDBACK_TEMPLATE,
         analysis=AnalysisHooks(options=_analysis_options, choice=_analysis_choice),
         api_fields={"options": choices()},
     ),
