@@ -45,7 +45,7 @@ IMAGE_TYPES = {
     ".jpeg": "image/jpeg",
 }
 MAX_SHOWN_CHARS = 120  # longer values are shown in the audit log by their hash and first chars
-MAX_AUDIT_ROWS = 5000  # rows listed in one import's audit event; the rest are counted
+MAX_AUDIT_ROWS = 2000  # rows listed in one import's audit event; the rest are counted
 
 
 def shown(value: Any) -> Any:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
 from app.banks import models as m
-from app.banks.services import MAX_SHOWN_CHARS, shown
+from app.banks.services import MAX_AUDIT_ROWS, MAX_SHOWN_CHARS, ImportReport, shown
 from tests.banks.test_import import SMALL_BANK, write_bank
 
 PROGRAM = """
@@ -95,3 +95,13 @@ def test_a_long_value_is_shown_by_its_hash():
     }
     assert shown("short") == "short"
     assert shown([{"topic": "safety", "count": 2}]) == [{"topic": "safety", "count": 2}]
+
+
+def test_an_import_event_lists_a_bounded_number_of_rows():
+    report = ImportReport()
+    for i in range(MAX_AUDIT_ROWS + 3):
+        report.add("created", f"question q{i}", version=1)
+    report.add("unchanged", "topic t")
+    details = report.audit_details("operator")
+    assert len(details["rows"]) == MAX_AUDIT_ROWS and details["rows_omitted"] == 3
+    assert details["created"] == MAX_AUDIT_ROWS + 3 and details["unchanged"] == 1
