@@ -182,8 +182,7 @@ def import_bank(
     """
     media = _check_importable(session, bank, policy)
     report = ImportReport(dry_run=dry_run)
-    if not policy.publishes:
-        _as_drafts(bank, report)
+    said = {} if policy.publishes else _as_drafts(bank)
     topics = _upsert_topics(session, bank, report, policy)
     existing = {
         q.key: q
@@ -195,27 +194,30 @@ def import_bank(
     _import_cases(session, bank, topics, existing, media, actor, report, policy)
     _import_rules(session, bank, report, policy)
     session.flush()
+    written = {*report.created, *report.updated}
+    report.warnings.extend(
+        f"{label}: the file says '{status}': imported as a draft"
+        for label, status in said.items()
+        if label in written
+    )
     if not dry_run and (policy.audit_always or report.created or report.updated):
         record(session, actor, policy.audit_action, "bank", None, report.audit_details(policy.name))
     return report
 
 
-def _as_drafts(bank: Bank, report: ImportReport) -> None:
-    """Make every question and case of ``bank`` a draft, with a warning where the file said
-    otherwise (a draft is published by a second instructor's approval, never by a file)."""
+def _as_drafts(bank: Bank) -> dict[str, str]:
+    """Make every question and case of ``bank`` a draft (a draft is published by a second
+    instructor's approval, never by a file); the status each file said otherwise, by label."""
+    said = {}
     for lq in bank.questions.values():
         if lq.case_key is None and lq.question.status != Status.DRAFT:
-            report.warnings.append(
-                f"question {lq.question.key}: the file says '{lq.question.status.value}': "
-                "imported as a draft"
-            )
+            said[f"question {lq.question.key}"] = lq.question.status.value
         lq.question.status = Status.DRAFT
     for lc in bank.cases.values():
         if lc.case.status != Status.DRAFT:
-            report.warnings.append(
-                f"case {lc.case.key}: the file says '{lc.case.status.value}': imported as a draft"
-            )
+            said[f"case {lc.case.key}"] = lc.case.status.value
         lc.case.status = Status.DRAFT
+    return said
 
 
 def _import_questions(

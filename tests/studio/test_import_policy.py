@@ -368,3 +368,11 @@ def test_the_importers_own_draft_case_is_updated_in_place(instructor, client, bu
     rows = {r["row"]: r for r in last_import_event(db_session).details["rows"]}
     assert rows["case own-case"]["change"] == "updated"
     assert rows["case own-case"]["revision"] == revision.id
+
+
+def test_a_skipped_key_gets_no_imported_as_a_draft_note(instructor, client, db_session):
+    import_bank(db_session, load_text(ORIGINAL, name="original.yaml"))
+    db_session.commit()
+    page = upload(client, ATTACK).get_data(as_text=True)
+    assert "exists: start a revision in the studio" in page
+    assert "imported as a draft" not in page
