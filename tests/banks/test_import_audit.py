@@ -60,6 +60,9 @@ def test_the_cli_import_records_created_and_updated_rows_with_before_and_after(
     write_bank(folder, changed)
     result = runner.invoke(args=["banks", "import", str(folder)])
     assert result.exit_code == 0, result.output
+    assert "updated: module mini-exam (pass_mark: 70.0 → 55.0; attempt_limit: None → 3)" in (
+        result.output
+    )
     second = import_events(db_session)[-1]
     assert second.id != first.id
     rows = rows_of(second)
