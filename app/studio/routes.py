@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.questions import studio_facet
 from app.settings import get_settings
-from app.studio import authoring, queries, question_types, services, workflow
+from app.studio import authoring, imports, queries, question_types, services, workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
     CaseForm,
@@ -56,6 +55,7 @@ question_types.register_template_globals(bp)
 
 STAFF = ("instructor", "admin")
 MAX_PREVIEW_CHARS = 20_000
+MAX_SKIPS_FLASHED = 5
 
 
 # ---------------------------------------------------------------- helpers
@@ -513,47 +513,56 @@ def _import_dir() -> Path:
     return path
 
 
-def _run_import(path: Path, fmt: str, topic: str, dry_run: bool):  # type: ignore[no-untyped-def]
-    from app.banks.loader import load_text
-    from app.banks.services import import_bank, import_foreign
+def _import_format(form: ImportForm, raw: bytes) -> str | None:
+    from app.banks.formats import detect_format
 
-    if fmt == "yaml":
-        bank = load_text(path.read_text(encoding="utf-8"), name="upload.yaml", base_dir=path.parent)
-        return import_bank(db.session, bank, current_user, dry_run=dry_run)
-    return import_foreign(db.session, path, fmt or None, topic, current_user, dry_run=dry_run)
+    filename = form.file.data.filename or ""
+    fmt = form.format.data or detect_format(filename, raw)
+    if fmt is None and filename.lower().endswith((".yaml", ".yml")):
+        fmt = "yaml"
+    return fmt
+
+
+def _dry_run(upload: imports.Upload):  # type: ignore[no-untyped-def]
+    """(report, problems) of importing ``upload``, with nothing saved."""
+    report = problems = None
+    nested = db.session.begin_nested()
+    try:
+        report = imports.run(db.session, upload, current_user, dry_run=True)
+    except BankFileInvalid as exc:
+        problems = [str(p) for p in exc.problems]
+    finally:
+        nested.rollback()
+        db.session.rollback()
+    return report, problems
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
 def import_bank():  # type: ignore[no-untyped-def]
-    from app.banks.formats import detect_format
-
+    """Upload a bank file: a dry run with the studio's policy (drafts of the importer only)."""
     form = ImportForm()
-    report = problems = None
-    confirm = None
+    report = problems = confirm = None
     if form.validate_on_submit():
+        folder = _import_dir()
+        imports.sweep(folder)
         raw = form.file.data.read()
-        fmt = form.format.data or detect_format(form.file.data.filename or "", raw)
-        if fmt is None and (form.file.data.filename or "").lower().endswith((".yaml", ".yml")):
-            fmt = "yaml"
+        fmt = _import_format(form, raw)
         if fmt is None:
             problems = ["Unknown format: choose one."]
         else:
-            token = secrets.token_hex(16)
-            path = _import_dir() / f"{token}.upload"
-            path.write_bytes(raw)
-            (path.with_suffix(".meta")).write_text(f"{fmt}\n{form.topic.data or 'imported'}\n")
-            nested = db.session.begin_nested()
+            topic = form.topic.data or "imported"
+            upload = imports.save_upload(
+                folder, current_user, raw, fmt, topic, form.file.data.filename
+            )
             try:
-                report = _run_import(path, fmt, form.topic.data or "imported", dry_run=True)
-            except BankFileInvalid as exc:
-                problems = [str(p) for p in exc.problems]
+                report, problems = _dry_run(upload)
             finally:
-                nested.rollback()
-            db.session.rollback()
+                if report is None:
+                    imports.discard_upload(upload)
             if report is not None:
-                confirm = ConfirmImportForm(token=token)
+                confirm = ConfirmImportForm(token=upload.token)
     elif request.method == "POST":
         return render_template("studio/import.html", form=form), 400
     return render_template(
@@ -565,25 +574,27 @@ def import_bank():  # type: ignore[no-untyped-def]
 @login_required
 @role_required(*STAFF)
 def confirm_import():  # type: ignore[no-untyped-def]
+    """Import a checked upload of the user's own (another user's token is a 404)."""
     form = ConfirmImportForm()
-    if not form.validate_on_submit() or not form.token.data.isalnum():
+    if not form.validate_on_submit():
         abort(400)
-    path = _import_dir() / f"{form.token.data}.upload"
-    meta = path.with_suffix(".meta")
-    if not path.is_file() or not meta.is_file():
-        abort(404)
-    fmt, topic = meta.read_text().splitlines()[:2]
-    with form_errors(catch=BankFileInvalid) as outcome:
-        report = _run_import(path, fmt, topic, dry_run=False)
+    upload = imports.load_upload(_import_dir(), form.token.data, current_user)
+    try:
+        with form_errors(catch=BankFileInvalid) as outcome:
+            report = imports.run(db.session, upload, current_user, dry_run=False)
+    finally:
+        imports.discard_upload(upload)
     if isinstance(outcome.error, BankFileInvalid):
         return render_template(
             "studio/import.html",
             form=ImportForm(),
             problems=[str(p) for p in outcome.error.problems],
         ), 400
-    path.unlink(missing_ok=True)
-    meta.unlink(missing_ok=True)
-    flash(report.summary(), "success")
+    flash(f"Imported as your drafts: {report.summary()}.", "success")
+    for what, why in report.skipped[:MAX_SKIPS_FLASHED]:
+        flash(f"Skipped {what}: {why}", "error")
+    if len(report.skipped) > MAX_SKIPS_FLASHED:
+        flash(f"… and {len(report.skipped) - MAX_SKIPS_FLASHED} more skipped.", "error")
     return redirect(url_for("studio.index"))
 
 
