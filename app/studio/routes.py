@@ -717,9 +717,8 @@ def _rules_page(kind: str, slug: str):  # type: ignore[no-untyped-def]
         status = 400
         if form.validate_on_submit():
             with form_errors(form, catch=DomainError) as outcome:
-                proposed = rule_fields.parse(kind, request.form, current)
-                rule_services.propose(
-                    db.session, current_user, kind, slug, proposed, form.reason.data or ""
+                services.propose_rules(
+                    db.session, current_user, row, request.form, form.reason.data or ""
                 )
             if outcome.ok:
                 flash(

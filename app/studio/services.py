@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -377,6 +378,22 @@ def _hofstee_cut(state: queries.StandardSetting) -> tuple[float, dict[str, Any]]
     values = {"c_min": h.c_min, "c_max": h.c_max, "f_min": h.f_min, "f_max": h.f_max}
     values.update(cut=h.cut, pass_rate=h.pass_rate, candidates=len(state.scores))
     return float(h.cut), values
+
+
+def propose_rules(
+    session: Session,
+    user: User,
+    row: bm.Module | bm.Program,
+    form: Mapping[str, str],
+    reason: str,
+) -> RuleChange:
+    """Propose the rules page's changes (only the fields whose text changed); an exam's pass
+    mark must also be above the guessing rate of its items, as in standard setting."""
+    kind = rule_fields.MODULE if isinstance(row, bm.Module) else rule_fields.PROGRAM
+    proposed = rule_fields.parse(kind, form, rule_services.current_values(kind, row))
+    if isinstance(row, bm.Module) and row.mode == Mode.EXAM and "pass_mark" in proposed:
+        rule_fields.above_chance(proposed["pass_mark"], queries.guessing_rate(session, row))
+    return rule_services.propose(session, user, kind, row.slug, proposed, reason)
 
 
 def propose_pass_mark(

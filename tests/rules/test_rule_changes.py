@@ -122,7 +122,10 @@ def test_three_judges_propose_and_the_pass_mark_waits_for_an_admin(build, as_use
     assert propose_cut(judges[1][1]).status_code == 409  # one pending proposal per module
 
     admin = staff(db_session, "admin")
-    r = apply(as_user(admin), change.id)
+    admin_client = as_user(admin)
+    queue = admin_client.get("/admin/rule-changes").get_data(as_text=True)
+    assert "ss-exam" in queue and "70.0" in queue and "65.0" in queue and "guessing rate" in queue
+    r = apply(admin_client, change.id)
     assert r.status_code == 302
     db_session.refresh(module)
     assert module.pass_mark == 65.0
@@ -310,6 +313,7 @@ def test_every_applied_change_has_its_audit_diff(build, as_user, db_session):
         {"pass_mark": "1e400"},
         {"pass_mark": "99999999999999999999999999"},
         {"pass_mark": "nan"},
+        {"pass_mark": "0"},  # not above the guessing rate, even of an empty pool
         {"attempt_limit": "9223372036854775808"},
         {"time_limit_minutes": "-5"},
         {"blueprint": "no-such-topic, any, 3"},
@@ -325,6 +329,17 @@ def test_bad_input_is_400_and_changes_nothing(build, as_user, db_session, data):
     r = propose_rules(client, "bad-exam", data)
     assert r.status_code == 400
     assert changes(db_session) == []
+    db_session.refresh(module)
+    assert module.pass_mark == 70.0
+
+
+def test_a_pass_mark_proposed_by_hand_must_beat_guessing_too(build, as_user, db_session):
+    module = exam(build, db_session, n=3)  # single choice, four options: 25 %
+    client = as_user(staff(db_session, "instructor"))
+    r = propose_rules(client, "ss-exam", {"pass_mark": "25"})
+    assert r.status_code == 400 and "guessing rate" in r.get_data(as_text=True)
+    assert changes(db_session) == []
+    assert propose_rules(client, "ss-exam", {"pass_mark": "25.5"}).status_code == 302
     db_session.refresh(module)
     assert module.pass_mark == 70.0
 
