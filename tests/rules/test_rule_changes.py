@@ -369,6 +369,8 @@ def test_withdraw_and_reject(build, as_user, db_session):
     assert propose_rules(proposer, "wd-exam", {"pass_mark": "75"}).status_code == 302
     [change] = changes(db_session)
     stranger = as_user(staff(db_session, "instructor"))
+    assert "Withdraw my proposal" in proposer.get(page).get_data(as_text=True)
+    assert "Withdraw my proposal" not in stranger.get(page).get_data(as_text=True)
     url = f"/studio/rule-changes/{change.id}/withdraw"
     assert post(stranger, page, url, {}).status_code == 403
     assert post(proposer, page, url, {}).status_code == 302
