@@ -110,6 +110,7 @@ MODEL_MODULES = [
     "app.progress.models",
     "app.certificates.models",
     "app.studio.models",
+    "app.rules.models",
 ]
 
 

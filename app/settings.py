@@ -30,6 +30,7 @@ DEFAULT_GRACE_SECONDS = 60
 DEFAULT_PRACTICE_NEW_PER_DAY = 10
 DEFAULT_VERIFY_RATE_LIMIT = "60/minute"
 DEFAULT_STUDIO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+DEFAULT_STANDARD_SETTING_MIN_JUDGES = 3
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class Settings:
     """``VERIFY_RATE_LIMIT``: public verification requests per client IP."""
     studio_max_image_bytes: int
     """``STUDIO_MAX_IMAGE_BYTES``: the largest image the studio accepts (larger: 413)."""
+    standard_setting_min_judges: int
+    """``STANDARD_SETTING_MIN_JUDGES``: the smallest panel whose standard setting may propose a
+    pass mark (judges who rated every item for Angoff, who gave limits for Hofstee)."""
     certificate_fallback_fonts: tuple[str, ...] | None
     """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
     ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
@@ -125,6 +129,10 @@ class Settings:
             studio_max_image_bytes=_int(
                 config, "STUDIO_MAX_IMAGE_BYTES", DEFAULT_STUDIO_MAX_IMAGE_BYTES
             ),
+            standard_setting_min_judges=max(
+                1,
+                _int(config, "STANDARD_SETTING_MIN_JUDGES", DEFAULT_STANDARD_SETTING_MIN_JUDGES),
+            ),
             certificate_fallback_fonts=None
             if fonts is None
             else tuple(p for p in str(fonts).split(os.pathsep) if p),
@@ -148,6 +156,7 @@ CONFIG_KEYS = (
     "REGISTER_RATE_LIMIT",
     "VERIFY_RATE_LIMIT",
     "STUDIO_MAX_IMAGE_BYTES",
+    "STANDARD_SETTING_MIN_JUDGES",
     "CERTIFICATE_FALLBACK_FONTS",
 )
 

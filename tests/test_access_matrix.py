@@ -137,6 +137,9 @@ EXPECTED.update(
         "studio.delete_question": NOT_GET,
         "studio.confirm_import": NOT_GET,
         "studio.set_pass_mark": NOT_GET,
+        "studio.module_rules": STAFF_404,
+        "studio.program_rules": STAFF_404,
+        "studio.withdraw_rule_change": NOT_GET,
     }
 )
 SAMPLE_ARGS.update(
@@ -154,6 +157,9 @@ SAMPLE_ARGS.update(
         "studio.analysis": {"slug": "no-such-module"},
         "studio.standard_setting": {"slug": "no-such-module"},
         "studio.set_pass_mark": {"slug": "no-such-module"},
+        "studio.module_rules": {"slug": "no-such-module"},
+        "studio.program_rules": {"slug": "no-such-program"},
+        "studio.withdraw_rule_change": {"change_id": 999999},
     }
 )
 # studio case scenarios
@@ -210,6 +216,9 @@ EXPECTED.update(
         "admin.set_role": NOT_GET,
         "admin.deactivate": NOT_GET,
         "admin.audit": ADMIN_ONLY,
+        "admin.rule_changes": ADMIN_ONLY,
+        "admin.apply_rule_change": NOT_GET,
+        "admin.reject_rule_change": NOT_GET,
     }
 )
 SAMPLE_ARGS.update(
@@ -225,6 +234,8 @@ SAMPLE_ARGS.update(
         "admin.reissue": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
         "admin.set_role": {"user_id": 999999},
         "admin.deactivate": {"user_id": 999999},
+        "admin.apply_rule_change": {"change_id": 999999},
+        "admin.reject_rule_change": {"change_id": 999999},
     }
 )
 

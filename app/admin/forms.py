@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -39,3 +39,19 @@ class RevokeForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
     submit = SubmitField("Change role")
+
+
+class ApplyRuleChangeForm(FlaskForm):
+    """Applying a rule change needs the box ticked: the administrator confirms the diff."""
+
+    confirm = BooleanField(
+        "I have checked each value before and after", validators=[DataRequired()]
+    )
+    submit = SubmitField("Apply the change")
+
+
+class RejectRuleChangeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (the proposer sees it)", validators=[DataRequired(), Length(max=2000)]
+    )
+    submit = SubmitField("Reject")

@@ -26,6 +26,9 @@ from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.questions import studio_facet
+from app.rules import fields as rule_fields
+from app.rules import queries as rule_queries
+from app.rules import services as rule_services
 from app.settings import get_settings
 from app.studio import authoring, imports, queries, question_types, services, workflow
 from app.studio.authoring import AuthoredKind
@@ -39,6 +42,7 @@ from app.studio.forms import (
     NewQuestionForm,
     PassMarkForm,
     QuestionForm,
+    RulesForm,
     UploadImageForm,
     add_starter_rows,
     choices,
@@ -91,6 +95,7 @@ def index():  # type: ignore[no-untyped-def]
         cases=queries.cases(db.session),
         case_queue=queries.review_queue(db.session, CASE.name),
         modules=queries.modules(db.session),
+        programs=queries.programs(db.session),
         topics=queries.topics(db.session),
         topic=topic,
         status=status,
@@ -676,6 +681,9 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
             form=form,
             state=state,
             pass_form=PassMarkForm(),
+            guessing_rate=queries.guessing_rate(db.session, module),
+            min_judges=get_settings().standard_setting_min_judges,
+            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, slug),
         ),
         status,
     )
@@ -686,44 +694,89 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
 @role_required(*STAFF)
 @html_action()
 def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
+    """Propose the panel's cut as the pass mark: an administrator other than the proposer
+    applies it (``/admin/rule-changes``); until then the pass mark is unchanged."""
     module = queries.exam_module(db.session, slug)
     form = PassMarkForm()
     if not form.validate_on_submit():
         abort(400)
-    state = queries.standard_setting(db.session, module, current_user.id)
-    method = form.method.data
-    values: dict[str, Any] = {"judges": state.complete_judges, "items": len(state.items)}
-    if method in ("angoff", "angoff_plus_sem"):
-        if state.angoff is None:
-            raise ValidationFailed("No judge has rated every item yet.")
-        a = state.angoff
-        mark = a.cut_percent
-        values.update(cut_score=a.cut_score, cut_percent=a.cut_percent, se=a.standard_error)
-        if method == "angoff_plus_sem":
-            test = item_analysis.analyse(db.session, module).result.test
-            if test.sem is None or test.n == 0:
-                raise ValidationFailed("The SEM needs first exam attempts.")
-            sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
-            mark = min(100.0, mark + sem_percent)
-            values.update(sem=test.sem, sem_percent=sem_percent)
-    else:
-        if state.hofstee is None or state.hofstee.cut is None:
-            raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
-        h = state.hofstee
-        mark = float(h.cut)
-        values.update(
-            c_min=h.c_min,
-            c_max=h.c_max,
-            f_min=h.f_min,
-            f_max=h.f_max,
-            cut=h.cut,
-            pass_rate=h.pass_rate,
-            candidates=len(state.scores),
-        )
-    services.set_pass_mark(db.session, current_user, module, method, round(mark, 2), values)
-    return done(
-        url_for("studio.standard_setting", slug=slug), f"Pass mark set to {round(mark, 2)} %."
+    change = services.propose_pass_mark(
+        db.session,
+        current_user,
+        module,
+        form.method.data,
+        min_judges=get_settings().standard_setting_min_judges,
     )
+    return done(
+        url_for("studio.standard_setting", slug=slug),
+        f"Pass mark {change.changes['pass_mark']:.2f} % proposed: it applies once another "
+        "administrator confirms it.",
+    )
+
+
+# ---------------------------------------------------------------- rule changes
+
+
+def _rules_page(kind: str, slug: str):  # type: ignore[no-untyped-def]
+    row = rule_services.target(db.session, kind, slug)
+    current = rule_services.current_values(kind, row)
+    form = RulesForm()
+    values = rule_fields.show(kind, current)
+    status = 200
+    if request.method == "POST":
+        values = {f.name: request.form.get(f.name, "") for f in rule_fields.fields_of(kind)}
+        status = 400
+        if form.validate_on_submit():
+            with form_errors(form, catch=DomainError) as outcome:
+                services.propose_rules(
+                    db.session, current_user, row, request.form, form.reason.data or ""
+                )
+            if outcome.ok:
+                flash(
+                    "Change proposed: nothing changes until an administrator applies it.", "success"
+                )
+                return redirect(request.path)
+            status = outcome.status
+    return (
+        render_template(
+            "studio/rules.html",
+            kind=kind,
+            target=row,
+            fields=rule_fields.fields_of(kind),
+            values=values,
+            current=rule_fields.show(kind, current),
+            history=rule_queries.for_target(db.session, kind, slug),
+            form=form,
+            withdraw_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/modules/<string:slug>/rules", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def module_rules(slug: str):  # type: ignore[no-untyped-def]
+    return _rules_page(rule_fields.MODULE, slug)
+
+
+@bp.route("/programs/<string:slug>/rules", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def program_rules(slug: str):  # type: ignore[no-untyped-def]
+    return _rules_page(rule_fields.PROGRAM, slug)
+
+
+@bp.post("/rule-changes/<int:change_id>/withdraw")
+@login_required
+@role_required(*STAFF)
+@html_action()
+def withdraw_rule_change(change_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    change = rule_services.withdraw(db.session, current_user, change_id)
+    endpoint = "studio.module_rules" if change.target_kind == "module" else "studio.program_rules"
+    return done(url_for(endpoint, slug=change.target_slug), "Proposal withdrawn.")
 
 
 @bp.app_template_global("error_summary")
