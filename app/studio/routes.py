@@ -783,6 +783,7 @@ def _preview_item_page(
     slug: str, position: int, response: dict[str, Any] | None = None, message: str = ""
 ):  # type: ignore[no-untyped-def]
     """Render one item of the kept form; with ``response``, score it and show the key."""
+    module = queries.module(db.session, slug)
     form = _kept_preview(slug)
     if form is None:
         return done(_preview_page(slug), "Draw a form first.", "info")
@@ -801,7 +802,7 @@ def _preview_item_page(
         view["feedback"] = feedback
     return render_template(
         "studio/module_preview_item.html",
-        module=queries.module(db.session, slug),
+        module=module,
         preview=form,
         position=position,
         view=view,
@@ -832,6 +833,7 @@ def _unreadable(exc: Exception, slug: str, position: int):  # type: ignore[no-un
 @html_action(errors={(AnswerInvalid, ResponseRejected): _unreadable})
 def check_preview_item(slug: str, position: int):  # type: ignore[no-untyped-def]
     """Score the posted answer and show the key and feedback; only its score is kept."""
+    queries.module(db.session, slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     form = _kept_preview(slug)
