@@ -240,3 +240,13 @@ def test_a_module_drawing_more_than_a_preview_holds_is_refused(
     page = client.get("/studio/modules/types-exam/preview").get_data(as_text=True)
     assert "a preview holds 2" in page
     assert table_counts(db_session) == before
+
+
+@pytest.mark.usefixtures("bank")
+def test_the_studio_links_each_module_to_its_preview(client, login_as):
+    login_as("instructor")
+    index = client.get("/studio/").get_data(as_text=True)
+    assert 'href="/studio/modules/types-exam/preview"' in index
+    assert 'href="/studio/modules/case-practice/preview"' in index
+    analysis = client.get("/studio/modules/types-exam/analysis").get_data(as_text=True)
+    assert 'href="/studio/modules/types-exam/preview"' in analysis
