@@ -24,9 +24,9 @@ How each case is requested (each case is its own test, on a database rolled back
   ``X-CSRFToken``, taken from a page) and no body: a missing token would be a 400 before any
   role check, so with it the role check is what is tested; the allowed roles then typically
   get 400 (an empty form or body) or 404 (a sample id that does not exist);
-- a refusal (401, 403, or the anonymous redirect to the login page) must change no table: the
-  rows of every table are counted before and after, and the only row it may add is the
-  sampled ``access.denied`` audit event (app/auth/denied.py).
+- a refusal (401, 403, or the anonymous redirect to the login page) must change nothing: every
+  row of every table is read before and after and must be the same; the only row it may add
+  is the sampled ``access.denied`` audit event (app/auth/denied.py).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from flask import url_for
 
 from app.audit.models import AuditEvent
 from tests.conftest import csrf_token_from
-from tests.rowcounts import table_counts, without_audit
+from tests.rowcounts import table_rows, without_audit
 
 ROLES = ("anonymous", "trainee", "instructor", "admin")
 LOGIN = 302  # anonymous users are redirected to the login page (401 JSON under /api/)
@@ -317,7 +317,7 @@ def test_status_per_role_and_method(
     headers = _csrf_headers(client, role) if method in UNSAFE else {}
     with app.test_request_context():
         url = url_for(endpoint, **SAMPLE_ARGS.get(endpoint, {}))
-    before = table_counts(db_session)
+    before = table_rows(db_session)
     last_event = db_session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
     response = client.open(url, method=method, headers=headers)
     response.close()  # static files are streamed from disk
@@ -329,5 +329,5 @@ def test_status_per_role_and_method(
         assert login_redirect, response.headers.get("Location")
     if response.status_code in REFUSED or (role == "anonymous" and login_redirect):
         db_session.expire_all()
-        assert without_audit(table_counts(db_session)) == without_audit(before)
+        assert without_audit(table_rows(db_session)) == without_audit(before)
         assert set(_new_audit_actions(db_session, last_event)) <= {"access.denied"}

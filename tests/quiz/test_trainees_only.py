@@ -16,7 +16,7 @@ from app.quiz.models import Attempt
 from tests.conftest import csrf_token_from, login
 from tests.quiz.helpers import key_of
 from tests.quiz.test_pages import fields_for
-from tests.rowcounts import table_counts, without_audit
+from tests.rowcounts import table_counts, table_rows, without_audit
 
 
 def _audit_actions_after(db_session, event_id: int) -> set[str]:
@@ -88,7 +88,7 @@ def test_staff_get_403_from_every_quiz_and_practice_page_and_record_nothing(
         **fields_for(kind, key_of(db_session, item["id"])),
     }
     a = f"/attempts/{attempt['id']}"
-    rows, last = table_counts(db_session), _last_event(db_session)
+    rows, last = table_rows(db_session), _last_event(db_session)
     gets = ["/modules", "/modules/types-exam", a, f"{a}/items/1", f"{a}/summary", f"{a}/result"]
     gets += ["/dashboard", "/practice", "/api/v1/me/progress", "/api/v1/me/practice"]
     posts = [
@@ -106,7 +106,7 @@ def test_staff_get_403_from_every_quiz_and_practice_page_and_record_nothing(
     ]
     statuses = [client.get(url).status_code for url in gets] + [p.status_code for p in posts]
     assert statuses == [403] * len(statuses)
-    assert without_audit(table_counts(db_session)) == without_audit(rows)
+    assert without_audit(table_rows(db_session)) == without_audit(rows)  # no row changed
     assert _audit_actions_after(db_session, last) <= {"access.denied"}
     # The trainee's attempt is untouched: still open, nothing answered.
     assert trainee.attempt(attempt["id"]).json["status"] == "in_progress"
