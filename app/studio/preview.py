@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +123,7 @@ class PreviewItem:
     case: bm.CaseVersion | None
 
 
-def _opaque(seed: str, position: int):  # type: ignore[no-untyped-def]
+def _opaque(seed: str, position: int) -> Callable[[str, str], str]:
     """Repeatable opaque ids for one position: keyed by the preview's seed."""
 
     def name(part: str, real: str) -> str:
