@@ -1,267 +1,344 @@
-"""Role × route access matrix (SECURITY.md A5), generated from ``app.url_map``.
+"""Role × route × method access matrix (SECURITY.md A5; issue 12: every method, not only GET),
+generated from ``app.url_map``.
 
-Every route must be listed in EXPECTED. The test fails when a route exists that is not listed,
-so whoever adds a route also states who may reach it.
+EXPECTED lists every endpoint of the app with EVERY method its rules accept (HEAD and OPTIONS
+aside), and for each method the status that an anonymous visitor, a trainee, an instructor and
+an admin get. The test fails when an endpoint or a method exists that is not listed (so whoever
+adds a route, or a method to one, states who may use it) and when a listed one no longer exists.
 
-How to add yours: one line ``"endpoint": {role: status, ...}`` with the status a plain GET
-returns for anonymous / trainee / instructor / admin (use the helpers below: ``PUBLIC``,
-``LOGGED_IN``, ``roles("admin")``, ...). Routes that take URL parameters or that only accept
-POST/PUT/DELETE list the statuses too (they are checked by their own tests), or use
-``NOT_GET``. For URL parameters, add a sample in SAMPLE_ARGS.
+How to add yours: one line per endpoint, its methods inside::
+
+    "cohorts.index": {"GET": STAFF_ONLY, "POST": roles("instructor", "admin", ok=400)},
+    "ops.healthz": {"GET": PUBLIC},
+
+with the helpers below: ``row(anonymous, trainee, instructor, admin)``, ``PUBLIC``,
+``LOGGED_IN``, ``roles("admin")`` (the allowed roles get ``ok``, 200 by default; the others
+403; anonymous the login redirect, or ``anonymous=401`` under /api/). A route with URL
+parameters needs a sample in SAMPLE_ARGS: use ids and slugs that do not exist (999999,
+"no-such-module"), so the allowed roles get 404 and nothing is changed.
+
+How each case is requested (each case is its own test, on a database rolled back after it):
+
+- a fresh user of the role, logged in through the form (none for ``anonymous``);
+- POST, PUT, PATCH and DELETE carry a valid CSRF token of the client's session (header
+  ``X-CSRFToken``, taken from a page) and no body: a missing token would be a 400 before any
+  role check, so with it the role check is what is tested; the allowed roles then typically
+  get 400 (an empty form or body) or 404 (a sample id that does not exist);
+- a refusal (401, 403, or the anonymous redirect to the login page) must change nothing: every
+  row of every table is read before and after and must be the same; the only row it may add
+  is the sampled ``access.denied`` audit event (app/auth/denied.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+import sqlalchemy as sa
 from flask import url_for
+
+from app.audit.models import AuditEvent
+from tests.conftest import csrf_token_from
+from tests.rowcounts import table_rows, without_audit
 
 ROLES = ("anonymous", "trainee", "instructor", "admin")
 LOGIN = 302  # anonymous users are redirected to the login page (401 JSON under /api/)
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+Row = dict[str, int]
 
 
-def row(anonymous: int, trainee: int, instructor: int, admin: int) -> dict[str, int]:
+def row(anonymous: int, trainee: int, instructor: int, admin: int) -> Row:
     return dict(zip(ROLES, (anonymous, trainee, instructor, admin), strict=True))
 
 
 PUBLIC = row(200, 200, 200, 200)
 LOGGED_IN = row(LOGIN, 200, 200, 200)
 API_LOGGED_IN = row(401, 200, 200, 200)
-NOT_GET = row(405, 405, 405, 405)  # POST/DELETE-only routes: GET is refused for everyone
 
 
-def roles(*allowed: str, anonymous: int = LOGIN) -> dict[str, int]:
-    """Only ``allowed`` roles get 200; other logged-in users get 403."""
-    return {
-        "anonymous": anonymous,
-        **{r: (200 if r in allowed else 403) for r in ROLES[1:]},
-    }
+def roles(*allowed: str, ok: int = 200, anonymous: int = LOGIN) -> Row:
+    """Only ``allowed`` roles get ``ok``; other logged-in users get 403."""
+    return {"anonymous": anonymous, **{r: (ok if r in allowed else 403) for r in ROLES[1:]}}
 
 
-EXPECTED: dict[str, dict[str, int]] = {
-    "static": PUBLIC,
-    # auth
-    "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
-    "auth.home": row(LOGIN, 302, 302, 302),  # → dashboard / studio / admin dashboard
-    "auth.register": row(200, 302, 302, 302),
-    "auth.login": row(200, 302, 302, 302),
-    "auth.logout": NOT_GET,
-    "auth.profile": LOGGED_IN,
-    "auth.password": LOGGED_IN,
-    "auth.create_token": NOT_GET,
-    "auth.revoke_token": NOT_GET,
-    # api
-    "api-docs.openapi_json": PUBLIC,
-    "api_auth.create_token": NOT_GET,
-    "api_auth.delete_token": NOT_GET,
-    "api_auth.me": API_LOGGED_IN,
-    "api_quiz.list_modules": roles("trainee", anonymous=401),  # only trainees take assessments
-    "api_quiz.start": NOT_GET,
-    "api_quiz.get_attempt": row(401, 404, 403, 403),  # a trainee: others' or missing → 404
-    "api_quiz.save": NOT_GET,
-    "api_quiz.submit": NOT_GET,
-    # banks
-    "banks.media": row(LOGIN, 404, 404, 404),  # sample hash is unknown: logged in → 404
-    # quiz pages (trainees only; a missing or someone else's attempt or module → 404)
-    "quiz.modules": roles("trainee"),
-    "quiz.module": row(LOGIN, 404, 403, 403),
-    "quiz.start": NOT_GET,
-    "quiz.attempt": row(LOGIN, 404, 403, 403),
-    "quiz.take": row(LOGIN, 404, 403, 403),
-    "quiz.answer": row(LOGIN, 404, 403, 403),  # GET on its URL is quiz.take
-    "quiz.autosave": NOT_GET,
-    "quiz.summary": row(LOGIN, 404, 403, 403),
-    "quiz.submit": NOT_GET,
-    "quiz.result": row(LOGIN, 404, 403, 403),
-}
-
-EXPECTED.update(
-    {
-        # progress
-        "progress.dashboard": roles("trainee"),
-        "progress.trainee": row(LOGIN, 404, 404, 404),  # sample id: no such trainee
-        "progress.practice": roles("trainee"),
-        "progress.answer": roles("trainee"),  # POST /practice; GET shows the next item
-        "progress.cohort": roles("instructor", "admin"),
-        "progress.cohort_csv": roles("instructor", "admin"),
-        "api_progress.progress": roles("trainee", anonymous=401),
-        "api_progress.practice_items": roles("trainee", anonymous=401),
-        "api_progress.answer_practice": roles("trainee", anonymous=401),
-    }
-)
-
-# Sample URL arguments for routes with parameters.
-SAMPLE_ARGS: dict[str, dict[str, object]] = {
-    "static": {"filename": "css/app.css"},
-    "auth.revoke_token": {"token_id": 1},
-    "api_auth.delete_token": {"token_id": 1},
-    "api_quiz.start": {"slug": "x"},
-    "api_quiz.get_attempt": {"attempt_id": 1},
-    "api_quiz.save": {"attempt_id": 1, "item_id": 1},
-    "api_quiz.submit": {"attempt_id": 1},
-    "banks.media": {"sha256": "0" * 64},
-    "progress.trainee": {"user_id": 999999},
-    "quiz.module": {"slug": "no-such-module"},
-    "quiz.start": {"slug": "no-such-module"},
-    "quiz.attempt": {"attempt_id": 999999},
-    "quiz.take": {"attempt_id": 999999, "position": 1},
-    "quiz.answer": {"attempt_id": 999999, "position": 1},
-    "quiz.autosave": {"attempt_id": 999999, "position": 1},
-    "quiz.summary": {"attempt_id": 999999},
-    "quiz.submit": {"attempt_id": 999999},
-    "quiz.result": {"attempt_id": 999999},
-}
-
-
-# studio (instructor's authoring, review, item analysis, standard setting): trainee → 403 everywhere
+TRAINEE = roles("trainee")
+TRAINEE_404 = roles("trainee", ok=404)  # sample attempt/module does not exist
+TRAINEE_API = roles("trainee", anonymous=401)
 STAFF_ONLY = roles("instructor", "admin")
-STAFF_404 = row(LOGIN, 403, 404, 404)  # sample ids/slugs do not exist: staff get 404
-EXPECTED.update(
-    {
-        "studio.index": STAFF_ONLY,
-        "studio.new_question": STAFF_ONLY,
-        "studio.edit_revision": STAFF_404,
-        "studio.show_revision": STAFF_404,
-        "studio.show_question": STAFF_404,
-        "studio.media": STAFF_ONLY,
-        "studio.import_bank": STAFF_ONLY,
-        "studio.export": STAFF_ONLY,
-        "studio.analysis": STAFF_404,
-        "studio.standard_setting": STAFF_404,
-        "studio.preview": NOT_GET,
-        "studio.submit_revision": NOT_GET,
-        "studio.withdraw_revision": NOT_GET,
-        "studio.discard_revision": NOT_GET,
-        "studio.review_revision": NOT_GET,
-        "studio.revise_question": NOT_GET,
-        "studio.retire_question": NOT_GET,
-        "studio.delete_question": NOT_GET,
-        "studio.confirm_import": NOT_GET,
-        "studio.set_pass_mark": NOT_GET,
-        "studio.module_rules": STAFF_404,
-        "studio.program_rules": STAFF_404,
-        "studio.withdraw_rule_change": NOT_GET,
-    }
-)
-SAMPLE_ARGS.update(
-    {
-        "studio.edit_revision": {"revision_id": 999999},
-        "studio.show_revision": {"revision_id": 999999},
-        "studio.submit_revision": {"revision_id": 999999},
-        "studio.withdraw_revision": {"revision_id": 999999},
-        "studio.discard_revision": {"revision_id": 999999},
-        "studio.review_revision": {"revision_id": 999999},
-        "studio.show_question": {"question_id": 999999},
-        "studio.revise_question": {"question_id": 999999},
-        "studio.retire_question": {"question_id": 999999},
-        "studio.delete_question": {"question_id": 999999},
-        "studio.analysis": {"slug": "no-such-module"},
-        "studio.standard_setting": {"slug": "no-such-module"},
-        "studio.set_pass_mark": {"slug": "no-such-module"},
-        "studio.module_rules": {"slug": "no-such-module"},
-        "studio.program_rules": {"slug": "no-such-program"},
-        "studio.withdraw_rule_change": {"change_id": 999999},
-    }
-)
-# studio case scenarios
-EXPECTED.update(
-    {
-        "studio.new_case": STAFF_ONLY,
-        "studio.edit_case_revision": STAFF_404,
-        "studio.show_case_revision": STAFF_404,
-        "studio.submit_case_revision": NOT_GET,
-        "studio.withdraw_case_revision": NOT_GET,
-        "studio.discard_case_revision": NOT_GET,
-        "studio.review_case_revision": NOT_GET,
-        "studio.revise_case": NOT_GET,
-        "studio.retire_case": NOT_GET,
-        "studio.case_history": STAFF_404,
-    }
-)
-SAMPLE_ARGS.update(
-    {
-        "studio.edit_case_revision": {"revision_id": 999999},
-        "studio.show_case_revision": {"revision_id": 999999},
-        "studio.submit_case_revision": {"revision_id": 999999},
-        "studio.withdraw_case_revision": {"revision_id": 999999},
-        "studio.discard_case_revision": {"revision_id": 999999},
-        "studio.review_case_revision": {"revision_id": 999999},
-        "studio.revise_case": {"case_id": 999999},
-        "studio.retire_case": {"case_id": 999999},
-        "studio.case_history": {"case_id": 999999},
-    }
-)
+STAFF_400 = roles("instructor", "admin", ok=400)  # an empty form
+STAFF_404 = roles("instructor", "admin", ok=404)  # sample ids/slugs do not exist
+ADMIN_ONLY = roles("admin")
+ADMIN_404 = roles("admin", ok=404)
 
+EXPECTED: dict[str, dict[str, Row]] = {
+    "static": {"GET": PUBLIC},
+    # auth: logged-in users are sent on from the login and registration pages
+    "auth.index": {"GET": row(200, 302, 302, 302)},
+    "auth.home": {"GET": row(LOGIN, 302, 302, 302)},  # → dashboard / studio / admin
+    "auth.register": {"GET": row(200, 302, 302, 302), "POST": row(400, 302, 302, 302)},
+    "auth.login": {"GET": row(200, 302, 302, 302), "POST": row(400, 400, 400, 400)},
+    "auth.logout": {"POST": row(302, 302, 302, 302)},
+    "auth.profile": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
+    "auth.password": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
+    "auth.create_token": {"POST": row(LOGIN, 302, 302, 302)},  # an empty name: flashed
+    "auth.revoke_token": {"POST": row(LOGIN, 404, 404, 404)},
+    # api: accounts (tokens are made from credentials in the body, no session needed)
+    "api-docs.openapi_json": {"GET": PUBLIC},
+    "api_auth.create_token": {"POST": row(400, 400, 400, 400)},
+    "api_auth.delete_token": {"DELETE": row(401, 404, 404, 404)},
+    "api_auth.me": {"GET": API_LOGGED_IN},
+    # quiz API and pages: only trainees take assessments (issue 12)
+    "api_quiz.list_modules": {"GET": TRAINEE_API},
+    "api_quiz.start": {"POST": roles("trainee", ok=404, anonymous=401)},
+    "api_quiz.get_attempt": {"GET": roles("trainee", ok=404, anonymous=401)},
+    "api_quiz.save": {"PUT": roles("trainee", ok=400, anonymous=401)},
+    "api_quiz.submit": {"POST": roles("trainee", ok=404, anonymous=401)},
+    "quiz.modules": {"GET": TRAINEE},
+    "quiz.module": {"GET": TRAINEE_404},
+    "quiz.start": {"POST": TRAINEE_404},
+    "quiz.attempt": {"GET": TRAINEE_404},
+    "quiz.take": {"GET": TRAINEE_404},
+    "quiz.answer": {"POST": TRAINEE_404},
+    "quiz.autosave": {"POST": roles("trainee", ok=404, anonymous=401)},  # JSON: 401, not a page
+    "quiz.summary": {"GET": TRAINEE_404},
+    "quiz.submit": {"POST": TRAINEE_404},
+    "quiz.result": {"GET": TRAINEE_404},
+    # banks
+    "banks.media": {"GET": row(LOGIN, 404, 404, 404)},  # sample hash is unknown
+    # progress: dashboards and spaced-repetition practice (trainees), the cohort (staff)
+    "progress.dashboard": {"GET": TRAINEE},
+    "progress.trainee": {"GET": row(LOGIN, 404, 404, 404)},  # trainees: only their own
+    "progress.practice": {"GET": TRAINEE},
+    "progress.answer": {"POST": roles("trainee", ok=400)},
+    "progress.cohort": {"GET": STAFF_ONLY},
+    "progress.cohort_csv": {"GET": STAFF_ONLY},
+    "api_progress.progress": {"GET": TRAINEE_API},
+    "api_progress.practice_items": {"GET": TRAINEE_API},
+    "api_progress.answer_practice": {"POST": roles("trainee", ok=400, anonymous=401)},
+}
+
+# studio (authoring, review, item analysis, standard setting, module preview): staff only
+EXPECTED.update(
+    {
+        "studio.index": {"GET": STAFF_ONLY},
+        "studio.new_question": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "studio.edit_revision": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.show_revision": {"GET": STAFF_404},
+        "studio.show_question": {"GET": STAFF_404},
+        "studio.media": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "studio.import_bank": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "studio.confirm_import": {"POST": STAFF_400},
+        "studio.export": {"GET": STAFF_ONLY},
+        "studio.preview": {"POST": STAFF_ONLY},  # Markdown → HTML (JSON); no text: ""
+        "studio.analysis": {"GET": STAFF_404},
+        "studio.standard_setting": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.set_pass_mark": {"POST": STAFF_404},
+        "studio.submit_revision": {"POST": STAFF_404},
+        "studio.withdraw_revision": {"POST": STAFF_404},
+        "studio.discard_revision": {"POST": STAFF_404},
+        "studio.review_revision": {"POST": STAFF_400},  # the form is read first
+        "studio.revise_question": {"POST": STAFF_404},
+        "studio.retire_question": {"POST": STAFF_404},
+        "studio.delete_question": {"POST": STAFF_404},
+        "studio.new_case": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "studio.edit_case_revision": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.show_case_revision": {"GET": STAFF_404},
+        "studio.submit_case_revision": {"POST": STAFF_404},
+        "studio.withdraw_case_revision": {"POST": STAFF_404},
+        "studio.discard_case_revision": {"POST": STAFF_404},
+        "studio.review_case_revision": {"POST": STAFF_400},
+        "studio.revise_case": {"POST": STAFF_404},
+        "studio.retire_case": {"POST": STAFF_404},
+        "studio.case_history": {"GET": STAFF_404},
+        "studio.module_preview": {"GET": STAFF_404},
+        "studio.draw_preview": {"POST": STAFF_404},
+        "studio.preview_item": {"GET": STAFF_404},
+        "studio.check_preview_item": {"POST": STAFF_404},
+        "studio.module_rules": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.program_rules": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.withdraw_rule_change": {"POST": STAFF_404},
+    }
+)
 
 # certificates (trainee pages, public verification) and admin
-ADMIN_ONLY = roles("admin")
 EXPECTED.update(
     {
-        "certificates.mine": LOGGED_IN,
-        "certificates.download_pdf": row(LOGIN, 404, 404, 404),  # not yours / no such id
-        "certificates.download_json": row(LOGIN, 404, 404, 404),
-        "certificates.verify_form": PUBLIC,
-        "certificates.verify": row(404, 404, 404, 404),  # unknown code: uniform 404
-        "certificates.issuer": PUBLIC,
-        "certificates.status_list": row(404, 404, 404, 404),  # no such list
-        "api_certificates.get_certificate": row(404, 404, 404, 404),
-        "admin.index": ADMIN_ONLY,
-        "admin.completions": ADMIN_ONLY,
-        "admin.approve": NOT_GET,
-        "admin.reject": NOT_GET,
-        "admin.completions_csv": ADMIN_ONLY,
-        "admin.certificates": ADMIN_ONLY,
-        "admin.revoke": NOT_GET,
-        "admin.reissue": NOT_GET,
-        "admin.users": ADMIN_ONLY,
-        "admin.set_role": NOT_GET,
-        "admin.deactivate": NOT_GET,
-        "admin.audit": ADMIN_ONLY,
-        "admin.rule_changes": ADMIN_ONLY,
-        "admin.apply_rule_change": NOT_GET,
-        "admin.reject_rule_change": NOT_GET,
-    }
-)
-SAMPLE_ARGS.update(
-    {
-        "certificates.download_pdf": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
-        "certificates.download_json": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
-        "certificates.verify": {"code": "no-such-code-aaaaaaaaaaaa"},
-        "certificates.status_list": {"list_id": 999999},
-        "api_certificates.get_certificate": {"code": "no-such-code-aaaaaaaaaaaa"},
-        "admin.approve": {"completion_id": 999999},
-        "admin.reject": {"completion_id": 999999},
-        "admin.revoke": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
-        "admin.reissue": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
-        "admin.set_role": {"user_id": 999999},
-        "admin.deactivate": {"user_id": 999999},
-        "admin.apply_rule_change": {"change_id": 999999},
-        "admin.reject_rule_change": {"change_id": 999999},
+        "certificates.mine": {"GET": LOGGED_IN},
+        "certificates.download_pdf": {"GET": row(LOGIN, 404, 404, 404)},  # not yours / none
+        "certificates.download_json": {"GET": row(LOGIN, 404, 404, 404)},
+        "certificates.verify_form": {"GET": PUBLIC},
+        "certificates.verify": {"GET": row(404, 404, 404, 404)},  # unknown code: uniform 404
+        "certificates.issuer": {"GET": PUBLIC},
+        "certificates.status_list": {"GET": row(404, 404, 404, 404)},  # no such list
+        "api_certificates.get_certificate": {"GET": row(404, 404, 404, 404)},
+        "admin.index": {"GET": ADMIN_ONLY},
+        "admin.completions": {"GET": ADMIN_ONLY},
+        "admin.approve": {"POST": ADMIN_404},
+        "admin.reject": {"POST": roles("admin", ok=302)},  # flashed: no such completion
+        "admin.completions_csv": {"GET": ADMIN_ONLY},
+        "admin.certificates": {"GET": ADMIN_ONLY},
+        "admin.revoke": {"POST": roles("admin", ok=302)},  # flashed: no such certificate
+        "admin.reissue": {"POST": ADMIN_404},
+        "admin.users": {"GET": ADMIN_ONLY},
+        "admin.set_role": {"POST": roles("admin", ok=400)},  # the form is read first
+        "admin.deactivate": {"POST": ADMIN_404},
+        "admin.audit": {"GET": ADMIN_ONLY},
+        "admin.rule_changes": {"GET": ADMIN_ONLY},
+        "admin.apply_rule_change": {"POST": roles("admin", ok=400)},  # the form is read first
+        "admin.reject_rule_change": {"POST": roles("admin", ok=400)},
     }
 )
 
+# Sample URL arguments for routes with parameters: things that do not exist.
+NO_ID = 999999
+NO_UUID = "00000000-0000-4000-8000-000000000000"
+NO_CODE = "no-such-code-aaaaaaaaaaaa"
+NO_SLUG = "no-such-module"
+SAMPLE_ARGS: dict[str, dict[str, object]] = {
+    "static": {"filename": "css/app.css"},
+    "auth.revoke_token": {"token_id": NO_ID},
+    "api_auth.delete_token": {"token_id": NO_ID},
+    "api_quiz.start": {"slug": NO_SLUG},
+    "api_quiz.get_attempt": {"attempt_id": NO_ID},
+    "api_quiz.save": {"attempt_id": NO_ID, "item_id": NO_ID},
+    "api_quiz.submit": {"attempt_id": NO_ID},
+    "banks.media": {"sha256": "0" * 64},
+    "progress.trainee": {"user_id": NO_ID},
+    "quiz.module": {"slug": NO_SLUG},
+    "quiz.start": {"slug": NO_SLUG},
+    "quiz.attempt": {"attempt_id": NO_ID},
+    "quiz.take": {"attempt_id": NO_ID, "position": 1},
+    "quiz.answer": {"attempt_id": NO_ID, "position": 1},
+    "quiz.autosave": {"attempt_id": NO_ID, "position": 1},
+    "quiz.summary": {"attempt_id": NO_ID},
+    "quiz.submit": {"attempt_id": NO_ID},
+    "quiz.result": {"attempt_id": NO_ID},
+    "certificates.download_pdf": {"certificate_id": NO_UUID},
+    "certificates.download_json": {"certificate_id": NO_UUID},
+    "certificates.verify": {"code": NO_CODE},
+    "certificates.status_list": {"list_id": NO_ID},
+    "api_certificates.get_certificate": {"code": NO_CODE},
+    "admin.approve": {"completion_id": NO_ID},
+    "admin.reject": {"completion_id": NO_ID},
+    "admin.revoke": {"certificate_id": NO_UUID},
+    "admin.reissue": {"certificate_id": NO_UUID},
+    "admin.set_role": {"user_id": NO_ID},
+    "admin.deactivate": {"user_id": NO_ID},
+    "admin.apply_rule_change": {"change_id": NO_ID},
+    "admin.reject_rule_change": {"change_id": NO_ID},
+    "studio.module_rules": {"slug": NO_SLUG},
+    "studio.program_rules": {"slug": "no-such-program"},
+    "studio.withdraw_rule_change": {"change_id": NO_ID},
+}
+for _endpoint in (
+    "studio.edit_revision",
+    "studio.show_revision",
+    "studio.submit_revision",
+    "studio.withdraw_revision",
+    "studio.discard_revision",
+    "studio.review_revision",
+    "studio.edit_case_revision",
+    "studio.show_case_revision",
+    "studio.submit_case_revision",
+    "studio.withdraw_case_revision",
+    "studio.discard_case_revision",
+    "studio.review_case_revision",
+):
+    SAMPLE_ARGS[_endpoint] = {"revision_id": NO_ID}
+for _endpoint in (
+    "studio.show_question",
+    "studio.revise_question",
+    "studio.retire_question",
+    "studio.delete_question",
+):
+    SAMPLE_ARGS[_endpoint] = {"question_id": NO_ID}
+for _endpoint in ("studio.revise_case", "studio.retire_case", "studio.case_history"):
+    SAMPLE_ARGS[_endpoint] = {"case_id": NO_ID}
+for _endpoint in (
+    "studio.analysis",
+    "studio.standard_setting",
+    "studio.set_pass_mark",
+    "studio.module_preview",
+    "studio.draw_preview",
+):
+    SAMPLE_ARGS[_endpoint] = {"slug": NO_SLUG}
+for _endpoint in ("studio.preview_item", "studio.check_preview_item"):
+    SAMPLE_ARGS[_endpoint] = {"slug": NO_SLUG, "position": 1}
 
-def test_every_route_is_in_the_matrix(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    missing = sorted(endpoints - EXPECTED.keys())
-    assert not missing, f"Add these endpoints to EXPECTED in {__file__}: {missing}"
-    stale = sorted(EXPECTED.keys() - endpoints)
-    assert not stale, f"These endpoints no longer exist; remove them from EXPECTED: {stale}"
+
+# ---------------------------------------------------------------- the tests
 
 
-def _cases():
-    for endpoint, expected in EXPECTED.items():
-        for role in ROLES:
-            yield pytest.param(endpoint, role, expected[role], id=f"{endpoint}-{role}")
+def routed_methods(app: Any) -> dict[str, set[str]]:
+    """endpoint -> every method its rules accept (HEAD and OPTIONS aside)."""
+    found: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        found.setdefault(rule.endpoint, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    return found
 
 
-@pytest.mark.parametrize(("endpoint", "role", "status"), list(_cases()))
-def test_get_status_per_role(app, client, login_as, endpoint, role, status):
+def test_every_route_and_method_is_in_the_matrix(app):
+    routed = {(e, m) for e, methods in routed_methods(app).items() for m in methods}
+    listed = {(e, m) for e, methods in EXPECTED.items() for m in methods}
+    missing = sorted(routed - listed)
+    assert not missing, f"Add these (endpoint, method) to EXPECTED in {__file__}: {missing}"
+    stale = sorted(listed - routed)
+    assert not stale, f"These no longer exist; remove them from EXPECTED: {stale}"
+
+
+def test_every_row_names_each_role_once():
+    for endpoint, methods in EXPECTED.items():
+        for method, statuses in methods.items():
+            assert tuple(statuses) == ROLES, (endpoint, method)
+
+
+def _cases() -> Iterator[Any]:
+    for endpoint, methods in EXPECTED.items():
+        for method, statuses in methods.items():
+            for role in ROLES:
+                yield pytest.param(
+                    endpoint, method, role, statuses[role], id=f"{endpoint}-{method}-{role}"
+                )
+
+
+REFUSED = {401, 403}
+
+
+def _csrf_headers(client: Any, role: str) -> dict[str, str]:
+    """A valid CSRF token of the client's session, from a page it may see."""
+    page = client.get("/login" if role == "anonymous" else "/profile")
+    return {"X-CSRFToken": csrf_token_from(page.get_data(as_text=True))}
+
+
+def _new_audit_actions(db_session: Any, after_id: int) -> list[str]:
+    return list(
+        db_session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
+        )
+    )
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role", "status"), list(_cases()))
+def test_status_per_role_and_method(
+    app, client, db_session, login_as, endpoint, method, role, status
+):
     if role != "anonymous":
         login_as(role)
+    headers = _csrf_headers(client, role) if method in UNSAFE else {}
     with app.test_request_context():
         url = url_for(endpoint, **SAMPLE_ARGS.get(endpoint, {}))
-    response = client.get(url)
+    before = table_rows(db_session)
+    last_event = db_session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    response = client.open(url, method=method, headers=headers)
     response.close()  # static files are streamed from disk
-    assert response.status_code == status, f"GET {url} as {role}"
+    assert response.status_code == status, f"{method} {url} as {role}"
+    login_redirect = response.status_code == LOGIN and "/login" in response.headers.get(
+        "Location", ""
+    )
     if status == LOGIN and role == "anonymous":
-        assert "/login" in response.headers["Location"]
+        assert login_redirect, response.headers.get("Location")
+    if response.status_code in REFUSED or (role == "anonymous" and login_redirect):
+        db_session.expire_all()
+        assert without_audit(table_rows(db_session)) == without_audit(before)
+        assert set(_new_audit_actions(db_session, last_event)) <= {"access.denied"}

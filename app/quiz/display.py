@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from app.banks.schema import QuestionBase
@@ -21,9 +22,18 @@ def _opaque() -> str:
     return secrets.token_urlsafe(6)
 
 
-def new_display(question: QuestionBase, rng: random.Random) -> dict[str, Any]:
-    """Opaque ids (fresh per attempt) in the order shown; never any hint of the key."""
-    return registry.get(question.type).content.display(question, rng, lambda part, real: _opaque())
+def new_display(
+    question: QuestionBase,
+    rng: random.Random,
+    opaque: Callable[[str, str], str] | None = None,
+) -> dict[str, Any]:
+    """Opaque ids (fresh per attempt) in the order shown; never any hint of the key.
+
+    ``opaque(part, real)`` names each id; by default a fresh random one. (The studio's module
+    preview passes a keyed, repeatable one, so that it can rebuild a display from a seed.)
+    """
+    name = opaque or (lambda part, real: _opaque())
+    return registry.get(question.type).content.display(question, rng, name)
 
 
 # ---------------------------------------------------------------- responses: display <-> canonical

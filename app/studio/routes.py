@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,11 +27,14 @@ from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.questions import studio_facet
+from app.quiz.errors import ResponseRejected
+from app.quiz.forms import AnswerInvalid, parse_response
 from app.rules import fields as rule_fields
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
 from app.studio import authoring, imports, queries, question_types, services, workflow
+from app.studio import preview as module_preview_logic
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
     CaseForm,
@@ -52,7 +56,7 @@ from app.studio.forms import (
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import RevisionState
 from app.text import render_markdown
-from app.web import done, form_errors, html_action
+from app.web import Done, done, form_errors, html_action
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 question_types.register_template_globals(bp)
@@ -788,3 +792,120 @@ def _error_summary(form):  # type: ignore[no-untyped-def]
 def studio_md(text: str):  # type: ignore[no-untyped-def]
     """Instructor Markdown, sanitised (app.text.render_markdown)."""
     return render_markdown(text or "")
+
+
+# ---------------------------------------------------------------- module preview (records nothing)
+#
+# Staff try a whole module here instead of taking it (only trainees take assessments): a form
+# drawn by the quiz's own draw, kept in the session (app.studio.preview), never in the database.
+
+
+def _preview_page(slug: str) -> str:
+    return url_for("studio.module_preview", slug=slug)
+
+
+def _kept_preview(slug: str) -> module_preview_logic.PreviewForm | None:
+    return module_preview_logic.PreviewForm.from_session(
+        session.get(module_preview_logic.SESSION_KEY), slug
+    )
+
+
+@bp.get("/modules/<string:slug>/preview")
+@login_required
+@role_required(*STAFF)
+def module_preview(slug: str):  # type: ignore[no-untyped-def]
+    """The module's rules, a button to draw a form, and the drawn form's score so far."""
+    module = queries.module(db.session, slug)
+    form = _kept_preview(slug)
+    return render_template(
+        "studio/module_preview.html",
+        module=module,
+        preview=form,
+        topics=module_preview_logic.topics_of(db.session, form) if form else {},
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/modules/<string:slug>/preview")
+@login_required
+@role_required(*STAFF)
+@html_action(_preview_page)
+def draw_preview(slug: str):  # type: ignore[no-untyped-def]
+    """Draw a new form (replacing the one kept): the session changes, the database does not."""
+    module = queries.module(db.session, slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        form = module_preview_logic.draw(db.session, current_user, module)
+    except module_preview_logic.PreviewTooLarge as exc:
+        return done(_preview_page(slug), str(exc), "error")
+    session[module_preview_logic.SESSION_KEY] = form.to_session()
+    return done(url_for("studio.preview_item", slug=slug, position=1))
+
+
+def _preview_item_page(
+    slug: str, position: int, response: dict[str, Any] | None = None, message: str = ""
+):  # type: ignore[no-untyped-def]
+    """Render one item of the kept form; with ``response``, score it and show the key."""
+    module = queries.module(db.session, slug)
+    form = _kept_preview(slug)
+    if form is None:
+        return done(_preview_page(slug), "Draw a form first.", "info")
+    found = module_preview_logic.load_item(db.session, form, position)
+    if found is None:
+        abort(404)
+    feedback = None
+    if response is not None:
+        feedback = module_preview_logic.check(form, found, response)
+        session[module_preview_logic.SESSION_KEY] = form.to_session()
+    sha = found.version.media_sha256
+    media_url = url_for("banks.media", sha256=sha) if sha else None
+    visible = module_preview_logic.is_disclosed(form, position)
+    view = module_preview_logic.item_view(found, media_url, visible=visible)
+    if feedback is not None:
+        view["feedback"] = feedback
+    return render_template(
+        "studio/module_preview_item.html",
+        module=module,
+        preview=form,
+        position=position,
+        view=view,
+        case=module_preview_logic.case_context(db.session, form, found) if visible else None,
+        message=message,
+        form=EmptyForm(),
+    ), (400 if message else 200)
+
+
+@bp.get("/modules/<string:slug>/preview/<int:position>")
+@login_required
+@role_required(*STAFF)
+def preview_item(slug: str, position: int):  # type: ignore[no-untyped-def]
+    page = _preview_item_page(slug, position)
+    if isinstance(page, Done):
+        flash(page.message or "", page.category)
+        return redirect(page.location)
+    return page
+
+
+def _unreadable(exc: Exception, slug: str, position: int):  # type: ignore[no-untyped-def]
+    return _preview_item_page(slug, position, message=str(exc))
+
+
+@bp.post("/modules/<string:slug>/preview/<int:position>")
+@login_required
+@role_required(*STAFF)
+@html_action(errors={(AnswerInvalid, ResponseRejected): _unreadable})
+def check_preview_item(slug: str, position: int):  # type: ignore[no-untyped-def]
+    """Score the posted answer and show the key and feedback; only its score is kept."""
+    queries.module(db.session, slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    form = _kept_preview(slug)
+    found = module_preview_logic.load_item(db.session, form, position) if form else None
+    if found is None or not module_preview_logic.is_disclosed(form, position):
+        return _preview_item_page(slug, position)
+    view = module_preview_logic.item_view(found, None)
+    response = parse_response(view, request.form)
+    if response is None:
+        return _preview_item_page(slug, position, message="Choose an answer before checking it.")
+    return _preview_item_page(slug, position, response=response)
