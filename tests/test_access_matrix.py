@@ -39,6 +39,7 @@ def roles(*allowed: str, anonymous: int = LOGIN) -> dict[str, int]:
 
 EXPECTED: dict[str, dict[str, int]] = {
     "static": PUBLIC,
+    "ops.healthz": PUBLIC,  # load balancers: no login, no personal data
     # auth
     "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
     "auth.home": row(LOGIN, 302, 302, 302),  # → dashboard / studio / admin dashboard
