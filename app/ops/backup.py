@@ -87,8 +87,13 @@ def quote_conninfo(value: str) -> str:
 # ---------------------------------------------------------------- create
 
 
-def create_backup(url: str, dest: Path, *, pg_dump: str | None = None) -> BackupResult:
-    """Back up the database at ``url`` into the new file ``dest`` (never overwritten)."""
+def create_backup(
+    url: str, dest: Path, *, environ: Mapping[str, str], pg_dump: str | None = None
+) -> BackupResult:
+    """Back up the database at ``url`` into the new file ``dest`` (never overwritten).
+
+    ``environ``: the environment the PostgreSQL client tools run in (the CLI passes its own;
+    ``PGPASSWORD`` is added from the URL)."""
     dest = Path(dest)
     if dest.exists():
         raise BackupError(f"{dest.name} already exists: choose a new file name")
@@ -101,7 +106,7 @@ def create_backup(url: str, dest: Path, *, pg_dump: str | None = None) -> Backup
             _sqlite_backup(sqlite_file(url), partial)
             method = "sqlite-backup-api"
         else:
-            _pg_dump(url, partial, pg_dump or _tool("pg_dump"))
+            _pg_dump(url, partial, pg_dump or _tool("pg_dump"), environ)
             method = "pg_dump"
         os.replace(partial, dest)
     finally:
@@ -148,7 +153,7 @@ def _run(args: list[str], env: Mapping[str, str], what: str) -> None:
     try:
         done = subprocess.run(
             args,
-            env={**os.environ, **env},
+            env=dict(env),
             capture_output=True,
             text=True,
             timeout=PG_TIMEOUT_SECONDS,
@@ -160,17 +165,20 @@ def _run(args: list[str], env: Mapping[str, str], what: str) -> None:
         raise BackupError(f"{what} failed: {done.stderr.strip()[-2000:]}")
 
 
-def _pg_dump(url: str, target_file: Path, tool: str) -> None:
-    conninfo, env = libpq_connection(url)
+def _pg_dump(url: str, target_file: Path, tool: str, environ: Mapping[str, str]) -> None:
+    conninfo, password = libpq_connection(url)
     args = [tool, "--format=custom", "--no-password", f"--file={target_file}"]
-    _run([*args, f"--dbname={conninfo}"], env, "pg_dump")
+    _run([*args, f"--dbname={conninfo}"], {**environ, **password}, "pg_dump")
 
 
 # ---------------------------------------------------------------- restore
 
 
-def restore_backup(src: Path, url: str, *, pg_restore: str | None = None) -> str:
-    """Restore the backup ``src`` into the empty database at ``url``; returns the method."""
+def restore_backup(
+    src: Path, url: str, *, environ: Mapping[str, str], pg_restore: str | None = None
+) -> str:
+    """Restore the backup ``src`` into the empty database at ``url``; returns the method
+    (``environ``: as for :func:`create_backup`)."""
     src = Path(src)
     if not src.is_file():
         raise BackupError(f"{src.name} does not exist or is not a file")
@@ -180,9 +188,10 @@ def restore_backup(src: Path, url: str, *, pg_restore: str | None = None) -> str
     tool = pg_restore or _tool("pg_restore")
     if table_count(url):
         raise BackupError("the target database already has tables: restore into an empty one")
-    conninfo, env = libpq_connection(url)
+    conninfo, password = libpq_connection(url)
     args = [tool, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
-    _run([*args, "--no-password", f"--dbname={conninfo}", str(src)], env, "pg_restore")
+    args += ["--no-password", f"--dbname={conninfo}", str(src)]
+    _run(args, {**environ, **password}, "pg_restore")
     return "pg_restore"
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -32,7 +33,7 @@ def _database_url() -> str:
 def create_command(path: Path) -> None:
     """Back up the database into the new file PATH, while the app keeps serving."""
     try:
-        result = create_backup(_database_url(), path)
+        result = create_backup(_database_url(), path, environ=os.environ)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"backup written to {result.path} ({result.size} bytes, {result.method})")
@@ -43,7 +44,7 @@ def create_command(path: Path) -> None:
 def restore_command(path: Path) -> None:
     """Restore the backup PATH into the configured database, which must be empty."""
     try:
-        method = restore_backup(path, _database_url())
+        method = restore_backup(path, _database_url(), environ=os.environ)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {path} ({method})")

@@ -70,29 +70,31 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path):
     junk.write_bytes(b"not a database at all" * 100)
     target = tmp_path / "target.db"
     with pytest.raises(BackupError, match="not a usable SQLite backup"):
-        restore_backup(junk, f"sqlite:///{target}")
+        restore_backup(junk, f"sqlite:///{target}", environ=os.environ)
     assert not target.exists()
     with pytest.raises(BackupError, match="does not exist"):
-        restore_backup(tmp_path / "missing.db", f"sqlite:///{target}")
+        restore_backup(tmp_path / "missing.db", f"sqlite:///{target}", environ=os.environ)
 
 
 def test_create_refuses_bad_targets(tmp_path):
     source = f"sqlite:///{tmp_path / 'none.db'}"
     with pytest.raises(BackupError, match="does not exist"):
-        create_backup(source, tmp_path / "out.db")
+        create_backup(source, tmp_path / "out.db", environ=os.environ)
     with pytest.raises(BackupError, match="folder"):
-        create_backup(source, tmp_path / "no-folder" / "out.db")
+        create_backup(source, tmp_path / "no-folder" / "out.db", environ=os.environ)
     with pytest.raises(BackupError, match="in-memory"):
-        create_backup("sqlite://", tmp_path / "out.db")
+        create_backup("sqlite://", tmp_path / "out.db", environ=os.environ)
     with pytest.raises(BackupError, match="not mysql"):
-        create_backup("mysql://u@h/d", tmp_path / "out.db")
+        create_backup("mysql://u@h/d", tmp_path / "out.db", environ=os.environ)
     assert list(tmp_path.iterdir()) == []  # no partial file left behind
 
 
 def test_missing_pg_dump_is_said_plainly(tmp_path, monkeypatch):
     monkeypatch.setattr(backup.shutil, "which", lambda name: None)
     with pytest.raises(BackupError, match="pg_dump is not installed"):
-        create_backup("postgresql+psycopg://u@127.0.0.1:1/d", tmp_path / "out.dump")
+        create_backup(
+            "postgresql+psycopg://u@127.0.0.1:1/d", tmp_path / "out.dump", environ=os.environ
+        )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -11,6 +11,7 @@ start must be in the copy (its seq, or a later one with the value sent for that 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 import traceback
@@ -123,7 +124,9 @@ def _run_load_around(app, db_session, backup_path) -> Ledger:
         _wait_for(ledger, "save", BEFORE)
         ledger.add("backup-start")
         with app.app_context():
-            create_backup(str(db.engine.url.render_as_string(hide_password=False)), backup_path)
+            create_backup(
+                db.engine.url.render_as_string(hide_password=False), backup_path, environ=os.environ
+            )
         ledger.add("backup-end")
         _wait_for(ledger, "save", AFTER, after="backup-end")
     finally:
@@ -153,7 +156,7 @@ def test_backup_under_load_holds_every_acknowledged_save(app, db_session, tmp_pa
     assert len(last_seq) >= 2 and submitted  # several attempts, some submitted, before it
 
     with fresh_database(url, tmp_path) as restored_url:
-        restore_backup(backup, restored_url)
+        restore_backup(backup, restored_url, environ=os.environ)
         engine = sa.create_engine(restored_url)
         try:
             with Session(engine) as restored:
