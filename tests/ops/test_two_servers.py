@@ -180,6 +180,7 @@ def servers(app, db_session, tmp_path):
             server.stop()
 
 
+@pytest.mark.timeout(240)  # two servers booting on a busy 2-core machine; usually ~30 s
 def test_a_session_moves_between_servers_and_login_limits_count_across_both(
     db_session, tmp_path, servers
 ):
