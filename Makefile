@@ -1,4 +1,5 @@
 # The two commands: `make run` (install, migrate, demo accounts, serve) and `make test`.
+# `make serve`: production serving (no demo content) after `db upgrade`; docs/operations.md.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-deps lint format install migrate demo clean
+.PHONY: run serve test test-deps lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +29,21 @@ migrate: $(STAMP)
 demo: migrate
 	$(FLASK) demo setup
 
+# gunicorn.conf.py reads HOST, PORT and WEB_CONCURRENCY (the demo keeps 2 workers by default).
 run: demo
 	@echo "== serving on http://$(HOST):$(PORT) (Ctrl-C to stop) =="
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+# Production: no demo content; APP_ENV defaults to production (SECRET_KEY required, secure
+# cookies, HSTS), workers from cores (WEB_CONCURRENCY overrides). Set DATABASE_URL,
+# RATELIMIT_STORAGE_URI and the rest in the environment (docs/operations.md).
+serve: $(STAMP)
+	mkdir -p instance
+	APP_ENV=$${APP_ENV:-production} $(FLASK) db upgrade
+	@echo "== serving on $(HOST):$(PORT) (APP_ENV=$${APP_ENV:-production}) =="
+	APP_ENV=$${APP_ENV:-production} HOST=$(HOST) PORT=$(PORT) \
+		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

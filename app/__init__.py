@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
     from app.extensions import api
+    from app.ops.routes import bp as ops_bp
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         progress_bp,
         studio_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -151,13 +153,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|backup …``."""
     from app.analysis.stats_cli import register_cli as register_stats_cli
     from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
+    from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
@@ -168,6 +171,7 @@ def _register_cli(app: Flask) -> None:
         register_quiz_cli,
         register_certs_cli,
         register_audit_cli,
+        register_ops_cli,
     ):
         register(app)
 

@@ -41,6 +41,23 @@ def _secret_key(env: str, folder: Path) -> str:
     return path.read_text().strip()
 
 
+# Settings that do not come from the environment (cookies, CSRF, the OpenAPI document).
+FIXED_SETTINGS: dict[str, Any] = {
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_ENABLED": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Dry Needling Academy API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -58,6 +75,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT_ACCOUNT": os.environ.get("LOGIN_RATE_LIMIT_ACCOUNT", "10/minute"),
         "LOGIN_RATE_LIMIT_IP": os.environ.get("LOGIN_RATE_LIMIT_IP", "30/minute"),
@@ -79,18 +97,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
         "BENCH_MODE": _bool(os.environ.get("BENCH_MODE")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
-        "WTF_CSRF_TIME_LIMIT": None,
-        "WTF_CSRF_ENABLED": True,
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # flask-smorest / OpenAPI
-        "API_TITLE": "Dry Needling Academy API",
-        "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.1.0",
-        "OPENAPI_URL_PREFIX": "/api/v1",
-        "OPENAPI_JSON_PATH": "openapi.json",
+        **FIXED_SETTINGS,
     }
     if production:
         settings.update(

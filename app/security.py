@@ -50,8 +50,10 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config.get("APP_ENV") == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if carries_personal_data():
-            headers.setdefault("Cache-Control", "no-store")
+        # A view that set its own Cache-Control (``/healthz``: no-store) is left as it is,
+        # and ``carries_personal_data`` (which loads the session's user) is not asked.
+        if "Cache-Control" not in headers and carries_personal_data():
+            headers["Cache-Control"] = "no-store"
         return response
 
 

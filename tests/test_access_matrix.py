@@ -73,6 +73,7 @@ ADMIN_404 = roles("admin", ok=404)
 
 EXPECTED: dict[str, dict[str, Row]] = {
     "static": {"GET": PUBLIC},
+    "ops.healthz": {"GET": PUBLIC},  # load balancers: no login, no personal data
     # auth: logged-in users are sent on from the login and registration pages
     "auth.index": {"GET": row(200, 302, 302, 302)},
     "auth.home": {"GET": row(LOGIN, 302, 302, 302)},  # → dashboard / studio / admin

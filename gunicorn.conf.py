@@ -1,0 +1,67 @@
+"""gunicorn settings, read by ``make serve`` and ``make run`` (``gunicorn -c gunicorn.conf.py``).
+
+Every value can be set from the environment (docs/operations.md, "Running"):
+
+- ``WEB_CONCURRENCY``: sync worker processes; default 2 × CPU cores + 1 (each worker holds
+  its own database pool: mind PostgreSQL's ``max_connections`` across all servers);
+- ``GUNICORN_BIND`` (e.g. ``0.0.0.0:8000``, or ``unix:/run/dna.sock``), else ``HOST``:``PORT``
+  (default ``127.0.0.1:5000``);
+- ``GUNICORN_TIMEOUT`` (60 s: a request taking longer kills its worker, so it must exceed the
+  slowest page, a certificate PDF's first render), ``GUNICORN_GRACEFUL_TIMEOUT`` (30 s given to
+  requests in flight on restart or stop), ``GUNICORN_KEEPALIVE`` (5 s: keep it below the load
+  balancer's idle timeout), ``GUNICORN_MAX_REQUESTS`` (1000) with
+  ``GUNICORN_MAX_REQUESTS_JITTER`` (100): a worker is replaced after that many requests, the
+  jitter keeps workers from restarting all at once.
+
+Access and error logs go to stdout/stderr (the service manager or container collects them).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """An integer setting from the environment; a malformed one stops gunicorn with its name."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def default_workers(cores: int) -> int:
+    """The usual starting point for sync workers: 2 × cores + 1."""
+    return 2 * max(1, cores) + 1
+
+
+def bind_addresses() -> list[str]:
+    explicit = os.environ.get("GUNICORN_BIND", "").strip()
+    if explicit:
+        return [part.strip() for part in explicit.split(",") if part.strip()]
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    port = env_int("PORT", 5000, minimum=1)
+    return [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+
+
+wsgi_app = "wsgi:app"
+bind = bind_addresses()
+workers = env_int("WEB_CONCURRENCY", default_workers(multiprocessing.cpu_count()), minimum=1)
+worker_class = "sync"
+timeout = env_int("GUNICORN_TIMEOUT", 60, minimum=1)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+accesslog = "-"
+errorlog = "-"
+# The peer address (the proxy, behind one), the X-Forwarded-For header, and the time in ms.
+access_log_format = '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Each worker imports the app itself: no database connection is shared across a fork.
+preload_app = False
