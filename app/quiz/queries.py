@@ -152,3 +152,28 @@ def attempts_of(session: Session, user: User, module: bm.Module | None = None) -
     if module is not None:
         stmt = stmt.where(Attempt.module_id == module.id)
     return list(session.scalars(stmt.options(selectinload(Attempt.module))))
+
+
+def breakdown_rows(
+    session: Session, attempt_id: int
+) -> list[tuple[str, str, str | None, float | None, float]]:
+    """(topic slug, topic title, objective, score, max score) of each item of an attempt, in
+    one query: what the review of a secure exam reports by topic and objective."""
+    return [
+        tuple(row)  # type: ignore[misc]
+        for row in session.execute(
+            sa.select(
+                bm.Topic.slug,
+                bm.Topic.title,
+                bm.QuestionVersion.objective,
+                AttemptItem.score,
+                AttemptItem.max_score,
+            )
+            .select_from(AttemptItem)
+            .join(bm.QuestionVersion, bm.QuestionVersion.id == AttemptItem.question_version_id)
+            .join(bm.Question, bm.Question.id == bm.QuestionVersion.question_id)
+            .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
+            .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.position)
+        ).all()
+    ]
