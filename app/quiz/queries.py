@@ -177,3 +177,18 @@ def breakdown_rows(
             .order_by(AttemptItem.position)
         ).all()
     ]
+
+
+def exposure_counts(session: Session, question_ids: set[int]) -> dict[int, int]:
+    """question id -> distinct trainees ever served it (any version, attempt or module), from
+    the attempt items; a question never served is absent (0)."""
+    if not question_ids:
+        return {}
+    rows = session.execute(
+        sa.select(bm.QuestionVersion.question_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(bm.QuestionVersion.question_id.in_(sorted(question_ids)))
+        .group_by(bm.QuestionVersion.question_id)
+    ).all()
+    return {qid: int(n) for qid, n in rows}
