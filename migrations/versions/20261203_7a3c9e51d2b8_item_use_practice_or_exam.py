@@ -28,13 +28,16 @@ TAG = "practice-only"
 USES = ("practice", "exam")
 
 
+def _sqlite():
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def _column():
-    return sa.Column(
-        "use",
-        sa.Enum(*USES, name="item_use", native_enum=False, create_constraint=True, length=30),
-        nullable=False,
-        server_default="exam",
-    )
+    # A plain ALTER TABLE ADD COLUMN on both databases: a batch "move and copy" of
+    # question_versions on SQLite would DROP the old table, which its referencing rows
+    # (questions, case steps, attempt items) refuse with foreign keys on. PostgreSQL gets
+    # the enum's CHECK as the models declare it; SQLite relies on the models' validation.
+    return sa.Column("use", sa.String(30), nullable=False, server_default="exam")
 
 
 def _load(value):
@@ -45,8 +48,11 @@ def _load(value):
 
 def upgrade():
     for table in ("question_versions", "case_versions"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(_column())
+        op.add_column(table, _column())
+        if not _sqlite():
+            op.create_check_constraint(
+                op.f(f"ck_{table}_item_use"), table, sa.column("use").in_(USES)
+            )
     conn = op.get_bind()
     qv = sa.table(
         "question_versions",
@@ -113,6 +119,6 @@ def downgrade():
         content["tags"] = tags
         conn.execute(qv.update().where(qv.c.id == vid).values(content=content))
     for table in ("question_versions", "case_versions"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(op.f(f"ck_{table}_item_use"), type_="check")
-            batch.drop_column("use")
+        if not _sqlite():
+            op.drop_constraint(op.f(f"ck_{table}_item_use"), table, type_="check")
+        op.drop_column(table, "use")  # SQLite >= 3.35: a native DROP COLUMN, no table copy
