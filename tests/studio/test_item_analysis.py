@@ -179,7 +179,9 @@ def test_cli_analyses_a_module_as_json(build, db_session, runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["test"]["n"] == 12 and len(data["items"]) == 5
+    assert {item["exposure"] for item in data["items"]} == {12}  # twelve trainees served each
     table = runner.invoke(args=["stats", "analyse", "--module", "studio-exam"])
     assert table.exit_code == 0 and "ia-q0 v1" in table.output
+    assert "exposure" in table.output
     unknown = runner.invoke(args=["stats", "analyse", "--module", "nope"])
     assert unknown.exit_code != 0 and "no module" in unknown.output
