@@ -1,5 +1,6 @@
 """Migrations: an empty database upgraded to head matches the models exactly."""
 
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -101,39 +102,66 @@ def _old_shape_content(session) -> dict[str, int]:  # type: ignore[no-untyped-de
     case = bm.Case(key="mig-c", topic_id=topic.id, status=Status.PUBLISHED)
     session.add_all([question, case])
     session.flush()
-    q_versions = [
-        bm.QuestionVersion(
-            question_id=question.id,
-            version_no=n,
-            type=QuestionType.SINGLE_CHOICE,
-            difficulty=Difficulty.MEDIUM,
-            content={"stem": f"v{n}"},
-            content_hash=f"q{n}",
-        )
+    # Versions through lightweight tables: the models' later columns (``use``) do not exist
+    # at this revision yet.
+    qv = sa.table(
+        "question_versions",
+        *(sa.column(c) for c in ("id", "question_id", "version_no", "type", "difficulty")),
+        sa.column("content", sa.JSON),
+        sa.column("content_hash"),
+        sa.column("created_at", sa.DateTime),
+    )
+    cv = sa.table(
+        "case_versions",
+        *(sa.column(c) for c in ("id", "case_id", "version_no", "title", "vignette")),
+        *(sa.column(c) for c in ("difficulty", "content_hash")),
+        sa.column("tags", sa.JSON),
+        sa.column("created_at", sa.DateTime),
+    )
+    now = datetime(2026, 1, 1)
+    q_ids = [
+        session.execute(
+            qv.insert()
+            .values(
+                question_id=question.id,
+                version_no=n,
+                type=QuestionType.SINGLE_CHOICE.value,
+                difficulty=Difficulty.MEDIUM.value,
+                content={"stem": f"v{n}"},
+                content_hash=f"q{n}",
+                created_at=now,
+            )
+            .returning(qv.c.id)
+        ).scalar_one()
         for n in (1, 2)
     ]
-    c_versions = [
-        bm.CaseVersion(
-            case_id=case.id,
-            version_no=n,
-            title=f"c{n}",
-            vignette="v",
-            difficulty=Difficulty.MEDIUM,
-            content_hash=f"c{n}",
-        )
+    c_ids = [
+        session.execute(
+            cv.insert()
+            .values(
+                case_id=case.id,
+                version_no=n,
+                title=f"c{n}",
+                vignette="v",
+                difficulty=Difficulty.MEDIUM.value,
+                content_hash=f"c{n}",
+                tags=[],
+                created_at=now,
+            )
+            .returning(cv.c.id)
+        ).scalar_one()
         for n in (1, 2)
     ]
-    session.add_all(q_versions + c_versions)
     session.flush()
     return {
         "author": author.id,
         "reviewer": reviewer.id,
         "question": question.id,
         "case": case.id,
-        "q1": q_versions[0].id,
-        "q2": q_versions[1].id,
-        "c1": c_versions[0].id,
-        "c2": c_versions[1].id,
+        "q1": q_ids[0],
+        "q2": q_ids[1],
+        "c1": c_ids[0],
+        "c2": c_ids[1],
     }
 
 

@@ -34,6 +34,7 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.questions import registry
 from app.questions.facets import AnalysisHooks
+from app.quiz import queries as quiz_queries
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
@@ -135,6 +136,11 @@ def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:
         result = _fixed_form(attempts, order, versions, max_marks, names)
     else:
         result = _drawn_forms(attempts, order, versions, max_marks, names)
+    exposure = quiz_queries.exposure_counts(session, set(keys))
+    for stats in result.items:
+        label = labels.get(stats.item)
+        if label is not None:
+            stats.exposure = label["exposure"] = exposure.get(label["question_id"], 0)
     return ModuleAnalysis(module, result, len(attempts), fixed, labels)
 
 

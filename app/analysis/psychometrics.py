@@ -120,6 +120,9 @@ class ItemStats:
     alpha_if_deleted: float | None
     distractors: list[DistractorStats] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    # Distinct trainees ever served the question (any attempt, any module): set by the
+    # database analysis (app.analysis.item_analysis), None for a responses file.
+    exposure: int | None = None
 
 
 @dataclass
@@ -942,9 +945,11 @@ def _test_table(test: Mapping[str, Any]) -> list[str]:
 
 def _item_table(items: Sequence[Mapping[str, Any]]) -> list[str]:
     """The table of item statistics, one row per item."""
+    exposed = any(item.get("exposure") is not None for item in items)
     item_rows = [
         [
             str(item["item"]),
+            *([_fmt(item.get("exposure"))] if exposed else []),
             _fmt(item["n"]),
             _fmt(item["facility"]),
             _fmt(item["sd"]),
@@ -957,10 +962,8 @@ def _item_table(items: Sequence[Mapping[str, Any]]) -> list[str]:
         ]
         for item in items
     ]
-    return _table(
-        ["item", "n", "facility", "sd", "DI", "DE", "U-L D", "r_pb", "alpha-del", "flags"],
-        item_rows,
-    )
+    head = ["item", *(["exposure"] if exposed else []), "n", "facility", "sd", "DI", "DE"]
+    return _table([*head, "U-L D", "r_pb", "alpha-del", "flags"], item_rows)
 
 
 def _distractor_rows(items: Sequence[Mapping[str, Any]]) -> list[list[str]]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 
 from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
-from app.banks.schema import PRACTICE_ONLY, ChoiceOption, Mode, Status
+from app.banks.schema import ChoiceOption, Mode, Module, Status, Use
 from app.questions import registry
 
 _ALL_NONE = re.compile(
@@ -120,62 +120,62 @@ def _longest_key(bank: Bank) -> list[BankProblem]:
 
 
 def _blueprints(bank: Bank) -> list[BankProblem]:
+    """Each module's blueprint and case draws are satisfiable from the published items of the
+    module's use: an exam module from exam items, a practice module from practice items."""
     out = []
     for module in bank.modules.values():
-        exam = module.mode == Mode.EXAM
-        counts = published_counts(bank, exam=exam)
-        by_topic: dict[str, int] = defaultdict(int)
-        for (topic, _), n in counts.items():
-            by_topic[topic] += n
+        use = Use.EXAM if module.mode == Mode.EXAM else Use.PRACTICE
+        counts = published_counts(bank, use)
+        out += _question_rows(module, counts, use)
         published_cases: dict[str | None, int] = defaultdict(int)
         for lc in bank.cases.values():
-            if lc.case.status == Status.PUBLISHED and not (exam and PRACTICE_ONLY in lc.case.tags):
+            if lc.case.status == Status.PUBLISHED and lc.case.use == use:
                 published_cases[lc.topic] += 1
                 published_cases[None] += 1
-        what = "published exam" if exam else "published"
-        asked: dict[tuple[str, str | None], int] = defaultdict(int)
-        for row in module.blueprint:
-            asked[(row.topic, row.difficulty.value if row.difficulty else None)] += row.count
-        for (topic, difficulty), n in asked.items():
-            have = counts[(topic, difficulty)] if difficulty else by_topic[topic]
-            if n > have:
-                level = f" {difficulty}" if difficulty else ""
-                out.append(
-                    BankProblem(
-                        "modules",
-                        f"asks for {n}{level} '{topic}' questions; the bank has {have} {what}",
-                        "module",
-                        module.slug,
-                        "blueprint",
-                    )
-                )
-        # Rows with and without a difficulty draw from the same pool of the topic.
-        for topic in sorted({t for t, _ in asked}):
-            total = sum(n for (t, _), n in asked.items() if t == topic)
-            if len([1 for t, _ in asked if t == topic]) > 1 and total > by_topic[topic]:
-                out.append(
-                    BankProblem(
-                        "modules",
-                        f"asks for {total} '{topic}' questions in all; the bank has "
-                        f"{by_topic[topic]} {what}",
-                        "module",
-                        module.slug,
-                        "blueprint",
-                    )
-                )
         for draw in module.cases:
             have = published_cases[draw.topic]
             if draw.count > have:
                 out.append(
-                    BankProblem(
-                        "modules",
-                        f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; "
-                        f"the bank has {have} {what}",
-                        "module",
-                        module.slug,
+                    _shortfall(
+                        module,
+                        f"asks for {draw.count} cases of topic '{draw.topic or 'any'}'; the bank "
+                        f"has {have} published {use.value} cases",
+                        draw.count - have,
                         "cases",
                     )
                 )
+    return out
+
+
+def _shortfall(module: Module, message: str, short: int, field: str) -> BankProblem:
+    return BankProblem("modules", f"{message} ({short} short)", "module", module.slug, field)
+
+
+def _question_rows(module: Module, counts: Counter, use: Use) -> list[BankProblem]:
+    """The blueprint rows (topic, difficulty) the published questions of ``use`` cannot fill."""
+    out = []
+    what = f"published {use.value} questions"
+    by_topic: dict[str, int] = defaultdict(int)
+    for (topic, _), n in counts.items():
+        by_topic[topic] += n
+    asked: dict[tuple[str, str | None], int] = defaultdict(int)
+    for row in module.blueprint:
+        asked[(row.topic, row.difficulty.value if row.difficulty else None)] += row.count
+    for (topic, difficulty), n in asked.items():
+        have = counts[(topic, difficulty)] if difficulty else by_topic[topic]
+        if n > have:
+            level = f" {difficulty}" if difficulty else ""
+            message = f"asks for {n}{level} '{topic}' questions; the bank has {have} {what}"
+            out.append(_shortfall(module, message, n - have, "blueprint"))
+    # Rows with and without a difficulty draw from the same pool of the topic.
+    for topic in sorted({t for t, _ in asked}):
+        total = sum(n for (t, _), n in asked.items() if t == topic)
+        if len([1 for t, _ in asked if t == topic]) > 1 and total > by_topic[topic]:
+            message = (
+                f"asks for {total} '{topic}' questions in all; the bank has "
+                f"{by_topic[topic]} {what}"
+            )
+            out.append(_shortfall(module, message, total - by_topic[topic], "blueprint"))
     return out
 
 

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.banks.schema import (
-    PRACTICE_ONLY,
+    OLD_PRACTICE_TAG,
     QUESTION_ADAPTER,
     Case,
     Module,
@@ -23,6 +23,7 @@ from app.banks.schema import (
     QuestionBase,
     Status,
     Topic,
+    Use,
     question_image,
     question_models,
 )
@@ -208,7 +209,7 @@ def _parse_questions(
     """Add the file's stand-alone questions, each with its own topic or the file's."""
     for raw in _section(bank, data, "questions", shown):
         question = _validate_question(bank, raw, shown, "question")
-        if question is None:
+        if question is None or _old_tag(bank, question.tags, shown, "question", question.key):
             continue
         topic = question.topic or default_topic
         if topic is None:
@@ -240,6 +241,9 @@ def _parse_cases(
         case = _validate_case(bank, raw, shown)
         if case is None:
             continue
+        tags = [*case.tags, *(t for step in case.steps for t in step.question.tags)]
+        if _old_tag(bank, tags, shown, "case", case.key):
+            continue
         topic = case.topic or default_topic
         if topic is None:
             bank.problems.append(
@@ -265,6 +269,24 @@ def _parse_cases(
                     shown,
                     "question",
                 )
+
+
+def _old_tag(bank: Bank, tags: list[str], shown: str, kind: str, key: str) -> bool:
+    """True (and the problem recorded) when an item still carries the retired practice tag:
+    refused rather than mapped, so that a file says ``use`` in one way only."""
+    if OLD_PRACTICE_TAG not in tags:
+        return False
+    bank.problems.append(
+        BankProblem(
+            shown,
+            f"the '{OLD_PRACTICE_TAG}' tag is replaced by the field 'use': remove the tag and "
+            f"write 'use: practice' (or 'use: exam')" + (" on the case" if kind == "case" else ""),
+            kind,
+            key,
+            "tags",
+        )
+    )
+    return True
 
 
 def _section(bank: Bank, data: dict[str, Any], name: str, shown: str) -> list[Any]:
@@ -509,11 +531,10 @@ def _check_prerequisite_cycles(bank: Bank) -> None:
         visit(slug, [])
 
 
-def published_counts(bank: Bank, exam: bool = False) -> Counter[tuple[str, str]]:
-    """Published standalone questions per (topic, difficulty); for exams, not practice-only."""
+def published_counts(bank: Bank, use: Use) -> Counter[tuple[str, str]]:
+    """Published standalone questions of ``use`` per (topic, difficulty)."""
     return Counter(
         (lq.topic, lq.question.difficulty.value)
         for lq in bank.standalone_questions()
-        if lq.question.status == Status.PUBLISHED
-        and not (exam and PRACTICE_ONLY in lq.question.tags)
+        if lq.question.status == Status.PUBLISHED and lq.question.use == use
     )

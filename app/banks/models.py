@@ -21,6 +21,7 @@ from app.banks.schema import (
     QuestionType,
     ReviewPolicy,
     Status,
+    Use,
 )
 from app.extensions import Base, UTCDateTime
 
@@ -38,6 +39,7 @@ def _enum(cls: type, name: str) -> sa.Enum:
 
 
 STATUS = _enum(Status, "content_status")
+USE = _enum(Use, "item_use")
 
 
 class TypeIdColumn(sa.types.TypeDecorator):
@@ -108,6 +110,9 @@ class QuestionVersion(Base):
     version_no: Mapped[int] = mapped_column(sa.Integer)
     type: Mapped[QuestionType] = mapped_column(TypeIdColumn())
     difficulty: Mapped[Difficulty] = mapped_column(_enum(Difficulty, "difficulty"))
+    # Practice or exam (the content's ``use``, here for the draws' queries); a case's steps
+    # hold the case's use.
+    use: Mapped[Use] = mapped_column(USE, default=Use.EXAM, server_default=Use.EXAM.value)
     objective: Mapped[str | None] = mapped_column(sa.String(80), index=True)
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -154,6 +159,7 @@ class CaseVersion(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     vignette: Mapped[str] = mapped_column(sa.Text)
     difficulty: Mapped[Difficulty] = mapped_column(_enum(Difficulty, "difficulty"))
+    use: Mapped[Use] = mapped_column(USE, default=Use.EXAM, server_default=Use.EXAM.value)
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)

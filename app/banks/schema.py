@@ -18,6 +18,7 @@ from pydantic_core import core_schema
 
 from app.questions import registry
 from app.questions.base import (
+    DEFAULT_USE,
     KEY_PATTERN,
     ChoiceOption,
     Difficulty,
@@ -26,10 +27,12 @@ from app.questions.base import (
     QuestionBase,
     QuestionType,
     Status,
+    Use,
 )
 from app.questions.base import Strict as _Strict
 
 __all__ = [
+    "DEFAULT_USE",
     "KEY_PATTERN",
     "ChoiceOption",
     "Difficulty",
@@ -38,16 +41,23 @@ __all__ = [
     "QuestionBase",
     "QuestionType",
     "Status",
+    "Use",
 ]
 
-# Questions and cases with this tag are drawn in practice modules only, never in exams: for
-# items whose key rests only on a secondary source or an inference (FACTS.md marks).
-PRACTICE_ONLY = "practice-only"
+# The tag that marked practice items before the ``use`` field: the loader refuses it and says
+# what to write instead (``use: practice``), so that no file means two things.
+OLD_PRACTICE_TAG = "practice-only"
 
 
 class Mode(StrEnum):
     PRACTICE = "practice"
     EXAM = "exam"
+
+
+def use_of(mode: Mode) -> Use:
+    """The items a module of ``mode`` draws: exam modules exam items, practice modules
+    practice items."""
+    return Use.EXAM if mode == Mode.EXAM else Use.PRACTICE
 
 
 class ReviewPolicy(StrEnum):
@@ -184,6 +194,7 @@ class Case(_Strict):
     topic: Key | None = None
     status: Status = Status.DRAFT
     difficulty: Difficulty = Difficulty.MEDIUM
+    use: Use = DEFAULT_USE  # shared by every step's question
     tags: list[Key] = Field(default_factory=list)
     vignette: NonEmpty
     steps: list[CaseStep] = Field(min_length=1)
@@ -193,6 +204,14 @@ class Case(_Strict):
         keys = [s.question.key for s in self.steps]
         if len(set(keys)) != len(keys):
             raise ValueError("steps: each step's question needs its own key")
+        for i, step in enumerate(self.steps):
+            q = step.question
+            if "use" in q.model_fields_set and q.use != self.use:
+                raise ValueError(
+                    f"steps: step {i + 1}'s question says use '{q.use.value}' but the case is "
+                    f"'{self.use.value}'; a case's steps share the case's use (set it on the case)"
+                )
+            q.use = self.use
         return self
 
 

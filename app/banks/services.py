@@ -449,6 +449,7 @@ def _new_version(
         version_no=number,
         type=q.type,
         difficulty=q.difficulty,
+        use=q.use,
         objective=q.objective,
         content=version_content(q),
         content_hash=digest,
@@ -528,8 +529,9 @@ def _upsert_case_step(
 ) -> m.QuestionVersion:
     """Write one step's question (with the case's status) and return its current version."""
     lq = bank.questions[step.question.key]
-    # Steps share the case's status: a published case draws all its steps.
+    # Steps share the case's status and use: a published case draws all its steps.
     lq.question.status = case.status
+    lq.question.use = case.use
     return _upsert_question(
         session,
         lq,
@@ -557,6 +559,7 @@ def _add_case_version(
         title=case.title,
         vignette=case.vignette,
         difficulty=case.difficulty,
+        use=case.use,
         tags=list(case.tags),
         content_hash=digest,
     )

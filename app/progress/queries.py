@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.models import Role, User
 from app.banks import models as bm
-from app.banks.schema import Status
+from app.banks.schema import Status, Use
 from app.progress import mastery, scheduler
 from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -391,13 +391,15 @@ def _start_of_day(now: datetime) -> datetime:
 
 
 def _practice_pool(session: Session) -> dict[str, list[tuple[bm.QuestionVersion, int]]]:
-    """Objective → current versions of published standalone questions (with their topic)."""
+    """Objective → current versions of published standalone practice questions (with their
+    topic): exam items are never served where practice happens."""
     rows = session.execute(
         sa.select(bm.QuestionVersion, bm.Question.topic_id)
         .join(bm.Question, bm.Question.current_version_id == bm.QuestionVersion.id)
         .where(
             bm.Question.status == Status.PUBLISHED,
             bm.Question.case_id.is_(None),
+            bm.QuestionVersion.use == Use.PRACTICE,
             bm.QuestionVersion.objective.is_not(None),
         )
         .order_by(bm.QuestionVersion.id)

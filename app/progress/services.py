@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.schema import QuestionBase
+from app.banks.schema import QuestionBase, Use
 from app.errors import NotFound, ValidationFailed
 from app.progress import mastery, practice, scheduler
 from app.progress.models import (
@@ -270,7 +270,8 @@ def served_item(
     version = session.scalar(
         sa.select(bm.QuestionVersion).where(bm.QuestionVersion.id == served.version_id)
     )
-    if version is None:
+    if version is None or version.use != Use.PRACTICE:
+        # An exam item is never checked in practice, even with a token for it.
         raise PracticeQuestionGone()
     return served, version, version.as_question()
 

@@ -34,6 +34,20 @@ class Difficulty(StrEnum):
     HARD = "hard"
 
 
+class Use(StrEnum):
+    """Where an item may be served: practice (keys shown on check) or exam (key never shown
+    to a trainee). An item is one or the other, never both (issue 12)."""
+
+    PRACTICE = "practice"
+    EXAM = "exam"
+
+
+# An item that does not say its use is an exam item: forgetting the field can then never put
+# a key in front of a trainee; the cost is a practice module short of items, which the bank
+# lint reports (the opposite mistake would leak keys silently). See docs/bank-formats.md.
+DEFAULT_USE = Use.EXAM
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
@@ -50,6 +64,7 @@ class QuestionBase(Strict):
     topic: Key | None = None  # defaults to the file's topic
     status: Status = Status.DRAFT
     difficulty: Difficulty = Difficulty.MEDIUM
+    use: Use = DEFAULT_USE  # a case's steps take the case's use
     objective: Key | None = None
     tags: list[Key] = Field(default_factory=list)
     title: str = ""

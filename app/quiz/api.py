@@ -109,11 +109,33 @@ AttemptItemOut = _AttemptItemCommon.from_dict(
 )
 
 
+class TopicResult(_Out):
+    topic = fields.String(required=True)
+    title = fields.String(required=True)
+    score = fields.Float(required=True)
+    max_score = fields.Float(required=True)
+
+
+class ObjectiveResult(_Out):
+    objective = fields.String(required=True)
+    text = fields.String(required=True)
+    score = fields.Float(required=True)
+    max_score = fields.Float(required=True)
+
+
 class Result(_Out):
     score = fields.Float(required=True)
     max_score = fields.Float(required=True)
     percent = fields.Float(required=True)
     passed = fields.Boolean(required=True)
+    by_topic = fields.List(
+        fields.Nested(TopicResult),
+        metadata={"description": "A secure exam's review: score/total per topic."},
+    )
+    by_objective = fields.List(
+        fields.Nested(ObjectiveResult),
+        metadata={"description": "A secure exam's review: score/total per objective."},
+    )
 
 
 class AttemptOut(_Out):
@@ -177,11 +199,19 @@ def _media_url(sha256: str) -> str:
     return url_for("banks.media", sha256=sha256)
 
 
+def _breakdown(attempt: Any) -> dict[str, Any] | None:
+    """The result by topic and objective of a closed attempt with exam items (their review)."""
+    if attempt.is_open or not presenters.has_secure_items(attempt):
+        return None
+    rows = queries.breakdown_rows(db.session, attempt.id)
+    return presenters.breakdown_view(rows, presenters.objective_texts(attempt.module))
+
+
 def _attempt_payload(attempt_id: int) -> dict[str, Any]:
     attempt = queries.attempt_for(db.session, _user(), attempt_id)
     if attempt is None:
         raise AttemptNotFound()
-    return presenters.attempt_view(attempt, _media_url, _grace())
+    return presenters.attempt_view(attempt, _media_url, _grace(), _breakdown(attempt))
 
 
 # ---------------------------------------------------------------- routes
@@ -274,7 +304,7 @@ def get_attempt(attempt_id: int) -> Any:
     ):
         db.session.commit()
         attempt = queries.attempt_for(db.session, _user(), attempt_id)
-    return presenters.attempt_view(attempt, _media_url, _grace())
+    return presenters.attempt_view(attempt, _media_url, _grace(), _breakdown(attempt))
 
 
 @blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])

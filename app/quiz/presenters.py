@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.banks.schema import Mode, QuestionBase, ReviewPolicy
+from app.banks.schema import Mode, QuestionBase, ReviewPolicy, Use
 from app.questions import registry
 from app.quiz import scoring
 from app.quiz.display import to_display
@@ -42,15 +42,31 @@ def item_view(
     return view
 
 
+def is_secure(item: AttemptItem) -> bool:
+    """An exam item: its key, correct option and per-option feedback never reach a trainee,
+    and not even its correctness (with the trainee's own answer beside it, that is the key)."""
+    return item.question_version.use == Use.EXAM
+
+
+def has_secure_items(attempt: Attempt) -> bool:
+    return any(is_secure(i) for i in attempt.items)
+
+
 def may_show_correctness(attempt: Attempt, item: AttemptItem | None = None) -> bool:
-    """Practice: once an item is checked (locked). Exam: after submission, unless score-only."""
+    """Never for an exam item (whatever the review policy). Otherwise practice: once an item
+    is checked (locked); exam: after submission, unless score-only."""
+    if (item is not None and is_secure(item)) or (item is None and has_secure_items(attempt)):
+        return False
     if attempt.mode == Mode.PRACTICE:
         return (item is not None and item.locked) or not attempt.is_open
     return not attempt.is_open and attempt.module.review_policy != ReviewPolicy.SCORE
 
 
 def may_show_feedback(attempt: Attempt, item: AttemptItem | None = None) -> bool:
-    """Keys, feedback, explanations and references: practice once checked; exam by policy."""
+    """Keys, feedback, explanations and references: never for an exam item; otherwise
+    practice once checked, exam by policy."""
+    if (item is not None and is_secure(item)) or (item is None and has_secure_items(attempt)):
+        return False
     if attempt.mode == Mode.PRACTICE:
         return (item is not None and item.locked) or not attempt.is_open
     return not attempt.is_open and attempt.module.review_policy == ReviewPolicy.FULL
@@ -114,8 +130,11 @@ def case_view(item: AttemptItem, visible: bool) -> dict[str, Any] | None:
     return view
 
 
-def result_view(attempt: Attempt) -> dict[str, Any] | None:
-    """Score, maximum, percent and pass/fail of a closed attempt (None while open)."""
+def result_view(
+    attempt: Attempt, breakdown: dict[str, list[dict[str, Any]]] | None = None
+) -> dict[str, Any] | None:
+    """Score, maximum, percent and pass/fail of a closed attempt (None while open); with the
+    result by topic and objective when given (the review of a secure exam)."""
     if attempt.is_open:
         return None
     return {
@@ -123,11 +142,49 @@ def result_view(attempt: Attempt) -> dict[str, Any] | None:
         "max_score": attempt.max_score,
         "percent": attempt.percent,
         "passed": attempt.passed,
+        **(breakdown or {}),
+    }
+
+
+def objective_texts(module: Any) -> dict[str, str]:
+    return {o["id"]: o["text"] for o in (module.objectives or []) if "id" in o and "text" in o}
+
+
+def breakdown_view(
+    rows: list[tuple[str, str, str | None, float | None, float]], objective_texts: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Score/total per topic and per learning objective, from (topic slug, topic title,
+    objective, item score, item max score) rows; items without an objective count in their
+    topic only. Sorted by topic title and objective id."""
+    topics: dict[str, dict[str, Any]] = {}
+    objectives: dict[str, dict[str, Any]] = {}
+    for slug, title, objective, score, max_score in rows:
+        t = topics.setdefault(slug, {"topic": slug, "title": title, "score": 0.0, "max_score": 0.0})
+        t["score"] += float(score or 0.0)
+        t["max_score"] += float(max_score)
+        if objective:
+            o = objectives.setdefault(
+                objective,
+                {
+                    "objective": objective,
+                    "text": objective_texts.get(objective, objective),
+                    "score": 0.0,
+                    "max_score": 0.0,
+                },
+            )
+            o["score"] += float(score or 0.0)
+            o["max_score"] += float(max_score)
+    return {
+        "by_topic": sorted(topics.values(), key=lambda t: (t["title"], t["topic"])),
+        "by_objective": [objectives[k] for k in sorted(objectives)],
     }
 
 
 def attempt_view(
-    attempt: Attempt, media_url: Any = None, grace_seconds: int | None = None
+    attempt: Attempt,
+    media_url: Any = None,
+    grace_seconds: int | None = None,
+    breakdown: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The whole attempt as the trainee may see it now: items (answerable form), the case
     context, and per item the correctness and feedback only when the review policy allows.
@@ -170,6 +227,6 @@ def attempt_view(
         "grace_seconds": grace_seconds,
         "submitted_at": attempt.submitted_at,
         "review_policy": attempt.module.review_policy.value,
-        "result": result_view(attempt),
+        "result": result_view(attempt, breakdown),
         "items": items,
     }

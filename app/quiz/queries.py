@@ -152,3 +152,43 @@ def attempts_of(session: Session, user: User, module: bm.Module | None = None) -
     if module is not None:
         stmt = stmt.where(Attempt.module_id == module.id)
     return list(session.scalars(stmt.options(selectinload(Attempt.module))))
+
+
+def breakdown_rows(
+    session: Session, attempt_id: int
+) -> list[tuple[str, str, str | None, float | None, float]]:
+    """(topic slug, topic title, objective, score, max score) of each item of an attempt, in
+    one query: what the review of a secure exam reports by topic and objective."""
+    return [
+        tuple(row)  # type: ignore[misc]
+        for row in session.execute(
+            sa.select(
+                bm.Topic.slug,
+                bm.Topic.title,
+                bm.QuestionVersion.objective,
+                AttemptItem.score,
+                AttemptItem.max_score,
+            )
+            .select_from(AttemptItem)
+            .join(bm.QuestionVersion, bm.QuestionVersion.id == AttemptItem.question_version_id)
+            .join(bm.Question, bm.Question.id == bm.QuestionVersion.question_id)
+            .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
+            .where(AttemptItem.attempt_id == attempt_id)
+            .order_by(AttemptItem.position)
+        ).all()
+    ]
+
+
+def exposure_counts(session: Session, question_ids: set[int]) -> dict[int, int]:
+    """question id -> distinct trainees ever served it (any version, attempt or module), from
+    the attempt items; a question never served is absent (0)."""
+    if not question_ids:
+        return {}
+    rows = session.execute(
+        sa.select(bm.QuestionVersion.question_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(bm.QuestionVersion.question_id.in_(sorted(question_ids)))
+        .group_by(bm.QuestionVersion.question_id)
+    ).all()
+    return {qid: int(n) for qid, n in rows}

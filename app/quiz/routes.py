@@ -437,10 +437,20 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("quiz.summary", attempt_id=found.id))
     show_items = presenters.may_show_correctness(found)
     views = [_view(found, i) for i in found.items] if show_items else []
+    secure = presenters.has_secure_items(found)
+    breakdown = (
+        presenters.breakdown_view(
+            queries.breakdown_rows(db.session, found.id), presenters.objective_texts(found.module)
+        )
+        if secure
+        else None
+    )
     return render_template(
         "quiz/result.html",
         attempt=found,
         views=views,
         show_items=show_items,
         show_feedback=presenters.may_show_feedback(found),
+        secure=secure,
+        breakdown=breakdown,
     )

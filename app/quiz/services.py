@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app import clock
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.schema import PRACTICE_ONLY, Mode, Status
+from app.banks.schema import Mode, Status, use_of
 from app.quiz import scoring
 from app.quiz.display import new_display, to_canonical
 from app.quiz.errors import (
@@ -193,24 +193,19 @@ Drawn = tuple[bm.QuestionVersion, int | None, int | None]
 def draw_questions(
     session: Session, user: User, module: bm.Module, rng: random.Random
 ) -> list[Drawn]:
-    """Questions by blueprint row (topic, difficulty), then whole cases; unseen ones first."""
-    seen_questions = set(
-        session.scalars(
-            sa.select(bm.QuestionVersion.question_id)
-            .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
-            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-            .where(Attempt.user_id == user.id)
-        )
-    )
+    """Questions by blueprint row (topic, difficulty), then whole cases: only items of the
+    module's use (exam modules exam items, practice modules practice items); among the
+    candidates of a row, those this trainee has not seen first, then the least exposed (the
+    fewest distinct trainees served), ties broken at random."""
     pool = session.execute(
         sa.select(bm.Topic.slug, bm.QuestionVersion)
         .join(bm.Question, bm.Question.topic_id == bm.Topic.id)
         .join(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
         .where(bm.Question.status == Status.PUBLISHED, bm.Question.case_id.is_(None))
+        .where(bm.QuestionVersion.use == use_of(module.mode))
         .where(bm.Topic.slug.in_(sorted({row["topic"] for row in module.blueprint})))
     ).all()
-    if module.mode == Mode.EXAM:
-        pool = [(slug, v) for slug, v in pool if PRACTICE_ONLY not in v.content.get("tags", [])]
+    stats = _question_exposure(session, user, {v.question_id for _, v in pool})
     chosen: list[Drawn] = []
     taken: set[int] = set()
     # Rows with a difficulty first, so that "any difficulty" rows take what is left.
@@ -222,8 +217,8 @@ def draw_questions(
             and v.question_id not in taken
             and (row.get("difficulty") is None or v.difficulty == row["difficulty"])
         ]
-        for version in _prefer_unseen(
-            candidates, seen_questions, row["count"], rng, key=lambda v: v.question_id
+        for version in _least_exposed(
+            candidates, stats, row["count"], rng, key=lambda v: v.question_id
         ):
             taken.add(version.question_id)
             chosen.append((version, None, None))
@@ -233,34 +228,67 @@ def draw_questions(
     return chosen
 
 
-def _prefer_unseen(
-    candidates: list, seen: set[int], count: int, rng: random.Random, key: Callable[[Any], int]
+def _exposure_stats(
+    session: Session, user: User, column: Any, id_column: Any, join_on: Any, ids: set[int]
+) -> dict[int, tuple[bool, int]]:
+    """id -> (seen by ``user``, distinct trainees served it), from the attempt items: a count
+    over committed rows, so concurrent draws never lose an increment."""
+    if not ids:
+        return {}
+    seen = sa.func.max(sa.case((Attempt.user_id == user.id, 1), else_=0))
+    rows = session.execute(
+        sa.select(id_column, seen, sa.func.count(sa.distinct(Attempt.user_id)))
+        .select_from(column)
+        .join(AttemptItem, join_on)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(id_column.in_(sorted(ids)))
+        .group_by(id_column)
+    ).all()
+    return {i: (bool(me), int(n)) for i, me, n in rows}
+
+
+def _question_exposure(session: Session, user: User, ids: set[int]) -> dict[int, tuple[bool, int]]:
+    return _exposure_stats(
+        session,
+        user,
+        bm.QuestionVersion,
+        bm.QuestionVersion.question_id,
+        AttemptItem.question_version_id == bm.QuestionVersion.id,
+        ids,
+    )
+
+
+def _least_exposed(
+    candidates: list,
+    stats: dict[int, tuple[bool, int]],
+    count: int,
+    rng: random.Random,
+    key: Callable[[Any], int],
 ) -> list:
-    unseen = [c for c in candidates if key(c) not in seen]
-    again = [c for c in candidates if key(c) in seen]
-    rng.shuffle(unseen)
-    rng.shuffle(again)
-    return (unseen + again)[:count]
+    """``count`` candidates: unseen by the trainee first, then the least exposed; a random
+    order among equals (shuffled, then a stable sort)."""
+    order = list(candidates)
+    rng.shuffle(order)
+    order.sort(key=lambda c: stats.get(key(c), (False, 0)))
+    return order[:count]
 
 
 def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Random) -> list[Drawn]:
-    seen_cases = set(
-        session.scalars(
-            sa.select(bm.CaseVersion.case_id)
-            .join(AttemptItem, AttemptItem.case_version_id == bm.CaseVersion.id)
-            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-            .where(Attempt.user_id == user.id)
-        )
-    )
     cases = session.execute(
         sa.select(bm.Topic.slug, bm.CaseVersion)
         .join(bm.Case, bm.Case.topic_id == bm.Topic.id)
         .join(bm.CaseVersion, bm.CaseVersion.id == bm.Case.current_version_id)
-        .where(bm.Case.status == Status.PUBLISHED)
+        .where(bm.Case.status == Status.PUBLISHED, bm.CaseVersion.use == use_of(module.mode))
         .options(selectinload(bm.CaseVersion.steps).selectinload(bm.CaseStep.question_version))
     ).all()
-    if module.mode == Mode.EXAM:
-        cases = [(slug, cv) for slug, cv in cases if PRACTICE_ONLY not in (cv.tags or [])]
+    stats = _exposure_stats(
+        session,
+        user,
+        bm.CaseVersion,
+        bm.CaseVersion.case_id,
+        AttemptItem.case_version_id == bm.CaseVersion.id,
+        {cv.case_id for _, cv in cases},
+    )
     out: list[Drawn] = []
     taken: set[int] = set()
     for draw in module.case_draws:
@@ -269,9 +297,7 @@ def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Ran
             for slug, cv in cases
             if (draw.get("topic") is None or slug == draw["topic"]) and cv.case_id not in taken
         ]
-        for cv in _prefer_unseen(
-            candidates, seen_cases, draw["count"], rng, key=lambda c: c.case_id
-        ):
+        for cv in _least_exposed(candidates, stats, draw["count"], rng, key=lambda c: c.case_id):
             taken.add(cv.case_id)
             out.extend((step.question_version, cv.id, step.position) for step in cv.steps)
     return out

@@ -30,7 +30,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.form import FormMeta
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.banks.schema import QUESTION_ADAPTER, Case, Difficulty, QuestionBase
+from app.banks.schema import DEFAULT_USE, QUESTION_ADAPTER, Case, Difficulty, QuestionBase, Use
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
 
@@ -45,6 +45,12 @@ def type_choices() -> list[SelectChoice]:
 
 
 DIFFICULTY_CHOICES = choices([(d.value, d.value) for d in Difficulty])
+USE_CHOICES = choices(
+    [
+        (Use.PRACTICE.value, "practice: served in practice, key shown once answered"),
+        (Use.EXAM.value, "exam: secure, its key never shown to a trainee"),
+    ]
+)
 
 
 class _QuestionFieldsMeta(FormMeta):
@@ -82,6 +88,8 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
     references = TextAreaField("References (one per line)", render_kw={"rows": 3})
     objective = StringField("Objective id", validators=[Optional(), Length(max=80)])
     difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
+    # Practice or exam (a case step's is its case's: set by the case form).
+    use = SelectField("Use", choices=USE_CHOICES, default=DEFAULT_USE.value)
     tags = StringField("Tags (comma-separated)")
 
     # ------------------------------------------------------------ form <-> model
@@ -97,6 +105,7 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
             "key": (self.key.data or "").strip(),
             "type": self.type.data,
             "difficulty": self.difficulty.data,
+            "use": self.use.data or DEFAULT_USE.value,
             "title": self.title.data or "",
             "stem": self.stem.data or "",
             "explanation": self.explanation.data or "",
@@ -165,6 +174,7 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         self.references.data = "\n".join(d.get("references", []))
         self.objective.data = d.get("objective") or ""
         self.difficulty.data = d.get("difficulty", "medium")
+        self.use.data = d.get("use", DEFAULT_USE.value)
         self.tags.data = ", ".join(d.get("tags", []))
         facet = self.facet()
         if facet is not None:
@@ -340,6 +350,7 @@ class CaseForm(FlaskForm):
     topic_id = SelectField("Topic", coerce=int, validate_choice=False)
     title = StringField("Title", validators=[Length(max=200)])
     difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
+    use = SelectField("Use (shared by every step)", choices=USE_CHOICES, default=DEFAULT_USE.value)
     tags = StringField("Tags (comma-separated)")
     vignette = TextAreaField(
         "Vignette (Markdown)", render_kw={"rows": 6, "data-preview": "vignette"}
@@ -351,9 +362,10 @@ class CaseForm(FlaskForm):
     def to_data(self) -> dict[str, Any]:
         """The bank-format dict of this case (declared fields only)."""
         key = (self.key.data or "").strip()
+        use = self.use.data or DEFAULT_USE.value
         steps = []
         for i, entry in enumerate(self.steps.entries):
-            question = entry.form.question.form.to_data()
+            question = {**entry.form.question.form.to_data(), "use": use}
             if not question["key"] and key:
                 question["key"] = f"{key}-s{i + 1}"
             steps.append({"disclosure": entry.form.disclosure.data or "", "question": question})
@@ -361,6 +373,7 @@ class CaseForm(FlaskForm):
             "key": key,
             "title": self.title.data or "",
             "difficulty": self.difficulty.data,
+            "use": use,
             "tags": [t.strip() for t in (self.tags.data or "").split(",") if t.strip()],
             "vignette": self.vignette.data or "",
             "steps": steps,
@@ -392,7 +405,8 @@ class CaseForm(FlaskForm):
                     step.question.form.add_error(loc[3:], message)
                 continue
             head = str(loc[0]) if loc else message.split(":", 1)[0]
-            field = self._fields.get(head) if head in ("title", "vignette", "tags", "key") else None
+            named = ("title", "vignette", "tags", "key", "use")
+            field = self._fields.get(head) if head in named else None
             if field is not None:
                 field.errors = [*list(field.errors), message]
             else:
@@ -403,6 +417,7 @@ class CaseForm(FlaskForm):
         self.key.data = case.key
         self.title.data = case.title
         self.difficulty.data = case.difficulty.value
+        self.use.data = case.use.value
         self.tags.data = ", ".join(case.tags)
         self.vignette.data = case.vignette
         while self.steps.entries:

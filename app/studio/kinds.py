@@ -30,6 +30,7 @@ def _copy_question_version(session: Session, row: bm.Question, user: User) -> bm
         version_no=bank_queries.next_question_version_no(session, row.id),
         type=current.type,
         difficulty=current.difficulty,
+        use=current.use,
         objective=current.objective,
         content=dict(current.content),
         content_hash=current.content_hash,
@@ -92,6 +93,7 @@ def _copy_case_version(session: Session, row: bm.Case, user: User) -> bm.CaseVer
         title=current.title,
         vignette=current.vignette,
         difficulty=current.difficulty,
+        use=current.use,
         tags=list(current.tags or []),
         content_hash=current.content_hash,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.analysis.psychometrics import AngoffResult, HofsteeResult, hofstee, modified_angoff
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
+from app.banks.schema import Case, Mode, Status, use_of
 from app.errors import NotFound
 from app.questions import registry
 from app.quiz.models import AttemptItem
@@ -170,14 +170,11 @@ def module_pool(session: Session, mod: bm.Module) -> list[tuple[str, bm.Question
             bm.Question.status == Status.PUBLISHED,
             bm.Question.case_id.is_(None),
             bm.Topic.slug.in_(topics_),
+            bm.QuestionVersion.use == use_of(mod.mode),
         )
         .order_by(bm.Question.key)
     ).all()
-    return [
-        (key, v)
-        for key, v in rows
-        if mod.mode != Mode.EXAM or PRACTICE_ONLY not in v.content.get("tags", [])
-    ]
+    return [(key, v) for key, v in rows]
 
 
 def guessing_rate(session: Session, mod: bm.Module) -> float:
@@ -262,10 +259,14 @@ def case_model(version: bm.CaseVersion) -> Case:
             "key": version.case.key,
             "title": version.title,
             "difficulty": version.difficulty,
+            "use": version.use,
             "tags": list(version.tags or []),
             "vignette": version.vignette,
             "steps": [
-                {"disclosure": s.disclosure, "question": s.question_version.content}
+                {
+                    "disclosure": s.disclosure,
+                    "question": {**s.question_version.content, "use": version.use},
+                }
                 for s in version.steps
             ],
         }

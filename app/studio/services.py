@@ -70,6 +70,7 @@ def _fill_version(
 ) -> None:
     version.type = question.type
     version.difficulty = question.difficulty
+    version.use = question.use
     version.objective = question.objective
     version.content = version_content(question)
     version.content_hash = _version_hash(question, media_sha)

@@ -1,4 +1,5 @@
-"""A small program for progress tests: two topics, four objectives, three exam modules.
+"""A small program for progress tests: two topics, four objectives, three exam modules and a
+practice module (each objective has its exam items and its practice items).
 
 ``SENTINEL`` is planted where the key lives (option feedback, explanations, references) but
 never in what a trainee needs to answer.
@@ -30,10 +31,11 @@ OBJECTIVES = {
 PER_OBJECTIVE = 3
 
 
-def _question(key: str, objective: str) -> dict[str, Any]:
+def _question(key: str, objective: str, use: str = "exam") -> dict[str, Any]:
     return {
         "key": key,
         "type": "single_choice",
+        "use": use,
         "status": "published",
         "difficulty": "medium",
         "objective": objective,
@@ -62,7 +64,12 @@ def build(session: Session, root: Path, *, bulk_modules: int = 0) -> None:
     }
     (root / "topics.yaml").write_text(yaml.safe_dump(topics))
     for topic, objectives in OBJECTIVES.items():
+        # Each objective: PER_OBJECTIVE exam items (the exams) and as many practice items (the
+        # practice module and the /practice queue): an item is one or the other.
         questions = [_question(f"{o}-{i}", o) for o in objectives for i in range(PER_OBJECTIVE)]
+        questions += [
+            _question(f"{o}-p{i}", o, "practice") for o in objectives for i in range(PER_OBJECTIVE)
+        ]
         (root / f"{topic}.yaml").write_text(
             yaml.safe_dump({"topic": topic, "questions": questions})
         )

@@ -150,7 +150,9 @@ def _version_of(session, objective):
     from app.banks import models as bm
 
     return session.scalars(
-        sa.select(bm.QuestionVersion).where(bm.QuestionVersion.objective == objective).limit(1)
+        sa.select(bm.QuestionVersion)
+        .where(bm.QuestionVersion.objective == objective, bm.QuestionVersion.use == "practice")
+        .limit(1)
     ).one()
 
 

@@ -36,6 +36,7 @@ BANK = {
             "type": "throwaway",
             "topic": "numbers",
             "status": "published",
+            "use": "practice",  # its review shows the type's feedback partial
             "stem": "Which number is **seven**?",
             "explanation": "Seven is seven.",
             "references": ["Counting 2020. Numbers. Journal."],
@@ -45,11 +46,10 @@ BANK = {
     ],
     "modules": [
         {
-            "slug": "numbers-exam",
-            "title": "Numbers exam",
-            "mode": "exam",
+            "slug": "numbers-practice",
+            "title": "Numbers practice",
+            "mode": "practice",
             "blueprint": [{"topic": "numbers", "count": 1}],
-            "review_policy": "full",
         }
     ],
 }
@@ -90,9 +90,9 @@ def import_yaml(j: Journey) -> None:
 
 
 def take_attempt(j: Journey) -> None:
-    html = j.client.get("/modules/numbers-exam").get_data(as_text=True)
+    html = j.client.get("/modules/numbers-practice").get_data(as_text=True)
     response = j.client.post(
-        "/modules/numbers-exam/start", data={"csrf_token": csrf_token_from(html)}
+        "/modules/numbers-practice/start", data={"csrf_token": csrf_token_from(html)}
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
     j.attempt_id = int(re.search(r"/attempts/(\d+)/", response.headers["Location"]).group(1))

@@ -102,6 +102,12 @@ def type_questions() -> list[dict[str, Any]]:
     ]
 
 
+def practice_twins(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Practice copies (key ``p-<key>``, ``use: practice``) of exam questions: an item is
+    practice or exam, never both, so practice modules draw from their own items."""
+    return [{**q, "key": f"p-{q['key']}", "use": "practice"} for q in questions]
+
+
 def build_bank(
     session: Session,
     root: Path,
@@ -130,43 +136,38 @@ def write_bank(
     root.mkdir(parents=True, exist_ok=True)
     (root / "images").mkdir(exist_ok=True)
     (root / "images" / "diagram.svg").write_text(SVG)
-    questions = type_questions() + list(extra_questions or [])
+    questions = (
+        [{**q, "use": "exam"} for q in type_questions()]
+        + practice_twins(type_questions())
+        + list(extra_questions or [])
+    )
     beta = [
-        _q(f"beta-{d}-{i}", "single_choice", difficulty=d, options=_choice_options([True, False]))
+        _q(
+            f"beta-{d}-{i}",
+            "single_choice",
+            difficulty=d,
+            use="exam",
+            options=_choice_options([True, False]),
+        )
         for d in ("easy", "hard")
         for i in range(3)
     ]
-    beta.append(
+    beta += [
         _q(
-            "beta-practice-only",
+            f"beta-p-{d}-{i}",
             "single_choice",
-            difficulty="easy",
-            tags=["practice-only"],
+            difficulty=d,
+            use="practice",
             options=_choice_options([True, False]),
         )
-    )
+        for d, n in (("easy", 4), ("hard", 1))
+        for i in range(n)
+    ]
     bulk_qs = [
         _q(f"bulk-{i}", "single_choice", options=_choice_options([True, False, False]))
         for i in range(bulk)
     ]
-    case = {
-        "key": "case-one",
-        "title": "A case",
-        "status": "published",
-        "vignette": "A patient with neck pain.",
-        "steps": [
-            {"question": _q("case-s1", "single_choice", options=_choice_options([True, False]))},
-            {
-                "disclosure": "The patient now reports DISCLOSEDLATER.",
-                "question": _q(
-                    "case-s2",
-                    "single_choice",
-                    stem="Step two STEPTWOSTEM?",
-                    options=_choice_options([True, False]),
-                ),
-            },
-        ],
-    }
+    cases = [_case("case-one", "case", "exam"), _case("case-two", "pcase", "practice")]
     all_modules = [
         _module("types-exam", "exam", [{"topic": "alpha", "count": 9}], review_policy="full"),
         _module("types-practice", "practice", [{"topic": "alpha", "count": 9}]),
@@ -226,11 +227,38 @@ def write_bank(
     (root / "topics.yaml").write_text(yaml.safe_dump(doc))
     (root / "alpha.yaml").write_text(yaml.safe_dump({"topic": "alpha", "questions": questions}))
     (root / "beta.yaml").write_text(
-        yaml.safe_dump({"topic": "beta", "questions": beta, "cases": [case]})
+        yaml.safe_dump({"topic": "beta", "questions": beta, "cases": cases})
     )
     if bulk_qs:
         (root / "bulk.yaml").write_text(yaml.safe_dump({"topic": "bulk", "questions": bulk_qs}))
     (root / "modules.yaml").write_text(yaml.safe_dump({"modules": all_modules}))
+
+
+def _case(key: str, prefix: str, use: str) -> dict[str, Any]:
+    """A published two-step case of ``use`` (its steps share it)."""
+    return {
+        "key": key,
+        "title": "A case",
+        "status": "published",
+        "use": use,
+        "vignette": "A patient with neck pain.",
+        "steps": [
+            {
+                "question": _q(
+                    f"{prefix}-s1", "single_choice", options=_choice_options([True, False])
+                )
+            },
+            {
+                "disclosure": "The patient now reports DISCLOSEDLATER.",
+                "question": _q(
+                    f"{prefix}-s2",
+                    "single_choice",
+                    stem="Step two STEPTWOSTEM?",
+                    options=_choice_options([True, False]),
+                ),
+            },
+        ],
+    }
 
 
 def _module(slug: str, mode: str, blueprint: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:

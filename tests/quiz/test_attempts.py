@@ -52,14 +52,15 @@ def test_unseen_questions_are_preferred(bank, trainee, db_session):
     assert len(set(seen_hard)) == 3
 
 
-def test_practice_only_questions_are_never_drawn_in_exams(bank, trainee, db_session):
+def test_practice_modules_draw_practice_items_and_exams_exam_items(bank, trainee, db_session):
     practice = trainee.start("beta-practice").json
     keys = {k for k, _, _ in _keys_and_difficulty(db_session, practice["id"])}
-    assert "beta-practice-only" in keys  # 4 easy drawn from 4 (3 + the practice-only one)
+    assert keys == {f"beta-p-easy-{i}" for i in range(4)}  # 4 easy drawn from the 4 practice
+    trainee.submit(practice["id"])
     for _ in range(4):
         attempt = trainee.start("beta-exam").json
         keys = {k for k, _, _ in _keys_and_difficulty(db_session, attempt["id"])}
-        assert "beta-practice-only" not in keys
+        assert keys and not any(k.startswith("beta-p-") for k in keys)
         trainee.submit(attempt["id"])
 
 
@@ -86,11 +87,11 @@ def test_option_order_is_shuffled_and_opaque_ids_differ_between_attempts(bank, t
         return by_key
 
     shown = [display(seed) for seed in range(6)]
-    orders = {tuple(real for _, real in d["sc"]["options"]) for d in shown}
+    orders = {tuple(real for _, real in d["p-sc"]["options"]) for d in shown}
     assert len(orders) > 1, "single-choice options are shuffled per attempt"
     for d in shown:  # an ordering question is never shown in its key order
-        assert [real for _, real in d["or"]["options"]] != ["i1", "i2", "i3", "i4"]
-    opaque = [{o for o, _ in d["sc"]["options"]} for d in shown]
+        assert [real for _, real in d["p-or"]["options"]] != ["i1", "i2", "i3", "i4"]
+    opaque = [{o for o, _ in d["p-sc"]["options"]} for d in shown]
     assert not opaque[0] & opaque[1]
     assert all("zzkeyzz" not in o for ids in opaque for o in ids)
 

@@ -425,12 +425,9 @@ def test_result_before_submitting_redirects_to_the_summary(client, login_as):
     assert response.headers["Location"].endswith(f"/attempts/{attempt_id}/summary")
 
 
-@pytest.mark.parametrize(
-    ("slug", "shows_items", "shows_keys"),
-    [("score-exam", False, False), ("correctness-exam", True, False), ("types-exam", True, True)],
-)
-def test_result_page_follows_the_review_policy(
-    app, client, login_as, db_session, slug, shows_items, shows_keys
+@pytest.mark.parametrize("slug", ["score-exam", "correctness-exam", "types-exam"])
+def test_exam_result_page_shows_topics_not_items_whatever_the_policy(
+    app, client, login_as, db_session, slug
 ):
     login_as("trainee")
     attempt_id = start(client, slug)
@@ -440,14 +437,28 @@ def test_result_page_follows_the_review_policy(
     submit(client, attempt_id)
     html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Score" in html and "Percent" in html and "Not passed" in html  # 4 of 9 < 60 %
-    assert ("Question 1" in html) is shows_items
-    assert ("Correct</p>" in html) is shows_items
-    if shows_keys:
-        assert SENTINEL in html
-        assert "Explanation" in html and "References" in html
-    else:
-        assert_no_sentinel(html, f"result page of {slug}")
+    assert "Question 1" not in html and "Correct</p>" not in html
+    assert "By topic" in html and "<td>Alpha</td><td>4 of 9</td>" in html
+    assert_no_sentinel(html, f"result page of {slug}")
+    for item in items:  # nor any page of one of its items, after submission
+        page_html = client.get(f"/attempts/{attempt_id}/items/{item.position}").get_data(
+            as_text=True
+        )
+        assert_no_sentinel(page_html, f"item page of {slug}")
     assert_no_sentinel(session_cookie_text(app, client), "session cookie")
+
+
+def test_practice_result_page_shows_items_and_keys(app, client, login_as, db_session):
+    login_as("trainee")
+    attempt_id = start(client, "types-practice")
+    items = items_of(db_session, attempt_id)
+    for item in items[:4]:
+        answer_correctly(client, db_session, attempt_id, item)
+    submit(client, attempt_id)
+    html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Question 1" in html and "Correct</p>" in html
+    assert SENTINEL in html and "Explanation" in html and "References" in html
+    assert "By topic" not in html
 
 
 # ---------------------------------------------------------------- case scenarios

@@ -125,7 +125,14 @@ def test_only_first_exam_attempts_count(build, db_session):
     build.attempt(open_user, module, perfect, status=AttemptStatus.IN_PROGRESS)
     after = analyse(db_session, module)
     assert after.attempts == 12
-    assert after.result.to_dict() == before
+    now = after.result.to_dict()
+    # Exposure counts every trainee served (the practice and the open attempt too): 12 -> 14.
+    assert {i["exposure"] for i in before["items"]} == {12}
+    assert {i["exposure"] for i in now["items"]} == {14}
+    for data in (before, now):
+        for item in data["items"]:
+            item.pop("exposure")
+    assert now == before
 
 
 def test_practice_attempts_never_count_even_when_first(build, db_session):
@@ -172,7 +179,9 @@ def test_cli_analyses_a_module_as_json(build, db_session, runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["test"]["n"] == 12 and len(data["items"]) == 5
+    assert {item["exposure"] for item in data["items"]} == {12}  # twelve trainees served each
     table = runner.invoke(args=["stats", "analyse", "--module", "studio-exam"])
     assert table.exit_code == 0 and "ia-q0 v1" in table.output
+    assert "exposure" in table.output
     unknown = runner.invoke(args=["stats", "analyse", "--module", "nope"])
     assert unknown.exit_code != 0 and "no module" in unknown.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.banks.schema import QuestionType
@@ -27,4 +29,6 @@ def test_index_question_and_analysis_pages_render(client, login_as, build, db_se
     assert "version 1" in client.get(f"/studio/questions/{v.question_id}").get_data(as_text=True)
     page = client.get("/studio/modules/pg-exam/analysis").get_data(as_text=True)
     assert "pg-q1 v1" in page and "nonfunctional distractor:d" in page
+    assert "exposure (trainees served)" in page
+    assert re.search(r"pg-q1 v1</a></th>\s*<td>4</td>", page)  # four trainees served it
     assert client.get("/studio/modules/pg-exam/standard-setting").status_code == 200

@@ -68,7 +68,7 @@ def test_trainee_take_page_shows_no_live_payload(payload, client, build, db_sess
     version = build.question(single_choice("xss-take", stem=stem))
     version.content["options"][0]["text"] = payload
     version.content["explanation"] = payload
-    module = build.module("xss-module", mode=Mode.PRACTICE, count=1)
+    module = build.module("xss-module", mode=Mode.EXAM, count=1)
     module.title = NAME
     trainee = factories.make_user("trainee", name=NAME)
     db_session.flush()
@@ -94,7 +94,7 @@ def test_case_step_on_the_take_page_shows_no_live_payload(client, build, db_sess
     reviewer = factories.make_user("instructor")
     everything = " ".join(PAYLOADS.values())
     case = _case(db_session, author, reviewer, build, everything)
-    module = build.module("xss-case-module", mode=Mode.PRACTICE, count=1)
+    module = build.module("xss-case-module", mode=Mode.EXAM, count=1)
     module.blueprint, module.case_draws = [], [{"topic": None, "count": 1}]
     trainee = factories.make_user("trainee")
     db_session.flush()

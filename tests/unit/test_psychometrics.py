@@ -537,6 +537,7 @@ EXPECTED_ITEM_KEYS = {
     "alpha_if_deleted",
     "distractors",
     "flags",
+    "exposure",  # None from a responses file: only the database knows who was served
 }
 
 
@@ -559,6 +560,7 @@ def test_cli_analyse_responses_json(responses_file):
     assert [item["item"] for item in data["items"]] == ["Q1", "Q2", "Q3"]
     for item in data["items"]:
         assert set(item) == EXPECTED_ITEM_KEYS
+        assert item["exposure"] is None
         assert 0 <= item["facility"] <= 1
         for row in item["distractors"]:
             assert set(row) == {"option", "is_key", "count", "proportion", "upper", "lower"}

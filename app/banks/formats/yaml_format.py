@@ -74,7 +74,14 @@ _Dumper.add_representer(list, _list)
 
 
 def _dump_model(model: Any) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_defaults=True)
+    data = model.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(model, QuestionBase | Case):
+        # Always said, even when it is the default: whether a key may ever be shown.
+        data["use"] = model.use.value
+    if isinstance(model, Case):
+        for step in data["steps"]:
+            step["question"].pop("use", None)  # a case's steps share the case's use
+    return data
 
 
 def dump_yaml(
