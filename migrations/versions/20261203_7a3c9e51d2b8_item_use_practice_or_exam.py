@@ -8,7 +8,7 @@ drawn in exams, so its key stays hidden). The content JSON of a question version
 use. Downgrade puts the tag back on practice items and drops the column and the content key.
 
 Revision ID: 7a3c9e51d2b8
-Revises: 5e1c0a7b2d94
+Revises: 7a3c9e1f5b20
 Create Date: 2026-12-03 14:40:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7a3c9e51d2b8"
-down_revision = "5e1c0a7b2d94"
+down_revision = "7a3c9e1f5b20"
 branch_labels = None
 depends_on = None
 
