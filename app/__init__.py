@@ -110,6 +110,7 @@ MODEL_MODULES = [
     "app.progress.models",
     "app.certificates.models",
     "app.studio.models",
+    "app.enrolment.models",
 ]
 
 
@@ -157,6 +158,7 @@ def _register_cli(app: Flask) -> None:
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
+    from app.enrolment.cli import register_cli as register_enrolment_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
@@ -167,18 +169,22 @@ def _register_cli(app: Flask) -> None:
         register_quiz_cli,
         register_certs_cli,
         register_audit_cli,
+        register_enrolment_cli,
     ):
         register(app)
 
 
 def _register_hooks() -> None:
     """Work that runs inside the quiz's grading transaction (``after_grading``), in order:
-    mastery and spaced repetition first, then completions and renewals."""
+    mastery and spaced repetition first, then completions and renewals; and the enrolment
+    scope of the quiz's module lists and starts (``module_scope``)."""
     from app.certificates.services import register_hooks as register_certificate_hooks
+    from app.enrolment.queries import register_hooks as register_enrolment_hooks
     from app.progress.services import register_hooks as register_progress_hooks
 
     register_progress_hooks()
     register_certificate_hooks(_running_issuer)
+    register_enrolment_hooks()  # which modules a trainee may see and start
 
 
 def _running_issuer():  # type: ignore[no-untyped-def]
