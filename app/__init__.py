@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.banks.routes import bp as banks_bp
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
+    from app.enrolment.routes import bp as enrolment_bp
     from app.extensions import api
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         progress_bp,
         studio_bp,
+        enrolment_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").

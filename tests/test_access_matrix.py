@@ -112,6 +112,32 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
 }
 
 
+# enrolment (issue 13): a trainee's programs; the admin's cohorts and enrolments
+EXPECTED.update(
+    {
+        "enrolment.mine": roles("trainee"),
+        "enrolment.enrol_myself": NOT_GET,
+        "enrolment.withdraw_myself": NOT_GET,
+        "enrolment.cohorts": roles("admin"),
+        "enrolment.create_cohort": roles("admin"),  # GET on its URL is enrolment.cohorts
+        "enrolment.cohort": row(LOGIN, 403, 403, 404),  # sample id: no such cohort
+        "enrolment.add_instructor": NOT_GET,
+        "enrolment.enrol": NOT_GET,
+        "enrolment.enrol_csv": NOT_GET,
+        "enrolment.withdraw": NOT_GET,
+    }
+)
+SAMPLE_ARGS.update(
+    {
+        "enrolment.enrol_myself": {"program_id": 999999},
+        "enrolment.withdraw_myself": {"enrolment_id": 999999},
+        "enrolment.cohort": {"cohort_id": 999999},
+        "enrolment.add_instructor": {"cohort_id": 999999},
+        "enrolment.withdraw": {"enrolment_id": 999999},
+    }
+)
+
+
 # studio (instructor's authoring, review, item analysis, standard setting): trainee → 403 everywhere
 STAFF_ONLY = roles("instructor", "admin")
 STAFF_404 = row(LOGIN, 403, 404, 404)  # sample ids/slugs do not exist: staff get 404

@@ -198,3 +198,24 @@ def register_hooks() -> None:
 
     if module_slugs_for not in module_scope:
         module_scope.append(module_slugs_for)
+
+
+def visible_cohort(session: Session, viewer: User, cohort_id: int) -> Cohort | None:
+    """The cohort ``cohort_id`` if ``viewer`` may see it (an admin, or one of its instructors)."""
+    stmt = sa.select(Cohort).where(Cohort.id == cohort_id)
+    if not sees_every_trainee(viewer):
+        stmt = stmt.where(Cohort.id.in_(taught_cohort_ids(viewer)))
+    return session.scalar(stmt)
+
+
+def roster_scope(viewer: User, program: bm.Program | None, cohort: Cohort | None) -> sa.Select:
+    """The ids of the trainees a cohort view shows: actively enrolled in ``cohort`` (else in
+    ``program``), and, for an instructor, in a cohort they teach."""
+    stmt = sa.select(Enrolment.user_id).where(Enrolment.state == EnrolmentState.ACTIVE)
+    if cohort is not None:
+        stmt = stmt.where(Enrolment.cohort_id == cohort.id)
+    elif program is not None:
+        stmt = stmt.where(Enrolment.program_id == program.id)
+    if not sees_every_trainee(viewer):
+        stmt = stmt.where(Enrolment.cohort_id.in_(taught_cohort_ids(viewer)))
+    return stmt

@@ -601,9 +601,10 @@ def cohort(
     status: str = "",
     sort: str = "name",
     descending: bool = False,
+    scope: sa.Select | None = None,
 ) -> list[CohortRow]:
     """Every matching trainee with their progress (the CSV export): ``cohort_page`` unpaged."""
-    return _cohort(session, program, search, status, sort, descending, None, None).rows
+    return _cohort(session, program, search, status, sort, descending, None, None, scope).rows
 
 
 def cohort_page(
@@ -616,14 +617,18 @@ def cohort_page(
     descending: bool = False,
     page: int = 1,
     per_page: int = COHORT_PAGE_SIZES[0],
+    scope: sa.Select | None = None,
 ) -> CohortPage:
     """One page of the cohort; a page past the end shows the last page.
 
-    ``per_page`` must be one of ``COHORT_PAGE_SIZES`` (callers validate it).
+    ``per_page`` must be one of ``COHORT_PAGE_SIZES`` (callers validate it). ``scope``: a
+    select of the user ids to keep (a cohort's trainees, an instructor's), None for all.
     """
     if per_page not in COHORT_PAGE_SIZES:
         raise ValueError(f"unknown page size {per_page!r}")
-    return _cohort(session, program, search, status, sort, descending, max(1, page), per_page)
+    return _cohort(
+        session, program, search, status, sort, descending, max(1, page), per_page, scope
+    )
 
 
 def _cohort(
@@ -635,11 +640,11 @@ def _cohort(
     descending: bool,
     page: int | None,
     per_page: int | None,
+    scope: sa.Select | None = None,
 ) -> CohortPage:
-    """Trainees (every active trainee is in the one program) with their progress.
-
-    There is no enrolment table yet: every active trainee counts as enrolled in the program
-    (docs/instructor.md). ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of
+    """Active trainees with their progress in ``program``: those of ``scope`` (a select of
+    user ids: a cohort's, an instructor's cohorts'; the routes build it from app.enrolment),
+    every active trainee when None. ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of
     ``COHORT_STATUSES`` (or empty): callers validate them; nothing here is interpolated into
     SQL.
 
@@ -650,7 +655,7 @@ def _cohort(
     """
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
-    trainee_ids = _matching_trainees(search).scalar_subquery()
+    trainee_ids = _matching_trainees(search, scope).scalar_subquery()
     users = session.execute(
         sa.select(User.id, User.name, User.email).where(User.id.in_(trainee_ids))
     ).all()
@@ -683,9 +688,12 @@ def _cohort(
     return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
 
 
-def _matching_trainees(search: str) -> sa.Select:
-    """The ids of the active trainees whose name or e-mail contains ``search`` (any case)."""
+def _matching_trainees(search: str, scope: sa.Select | None = None) -> sa.Select:
+    """The ids of the active trainees (of ``scope``) whose name or e-mail contains ``search``
+    (any case)."""
     trainees = sa.select(User.id).where(User.role == Role.TRAINEE, User.is_active.is_(True))
+    if scope is not None:
+        trainees = trainees.where(User.id.in_(scope))
     search = search.strip()
     if search:
         pattern = f"%{_escape_like(search.lower())}%"
