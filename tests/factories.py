@@ -38,6 +38,11 @@ def use_session(session: Session | None) -> None:
     """Set the session the factories write to (done by the ``db_session`` fixture)."""
     global _session
     _session = session
+    reset_default_world()
+
+
+def reset_default_world() -> None:
+    """Forget the default members (before each test: tests/conftest.py)."""
     _default_members[Role.TRAINEE].clear()
     _default_members[Role.INSTRUCTOR].clear()
 

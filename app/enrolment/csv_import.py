@@ -100,6 +100,15 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[Row | No
 
 def parse(data: bytes) -> list[Row]:
     """The rows of an enrolment CSV, or CsvInvalid with every problem located."""
+    rows, problems = parse_rows(data)
+    if problems:
+        raise CsvInvalid(problems)
+    return rows
+
+
+def parse_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
+    """The well-formed rows and the problems of the others (CsvInvalid at once for what spoils
+    the whole file: its size, encoding, control characters, CSV syntax, header)."""
     reader = csv.reader(io.StringIO(decode(data), newline=""), strict=True)
     try:
         lines = [(reader.line_num, cells) for cells in reader]
@@ -127,6 +136,4 @@ def parse(data: bytes) -> list[Row]:
         problems.append(Problem(0, "", f"more than {MAX_ROWS} rows"))
     if not rows and not problems:
         problems.append(Problem(2, "", "no trainee to enrol"))
-    if problems:
-        raise CsvInvalid(problems)
-    return rows
+    return rows, problems

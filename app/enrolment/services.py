@@ -17,7 +17,7 @@ from app.auth.models import Role, User
 from app.auth.services import find_user_by_email
 from app.banks.models import Program
 from app.enrolment import queries
-from app.enrolment.csv_import import CsvInvalid, Problem, Row, parse
+from app.enrolment.csv_import import CsvInvalid, Problem, Row, parse_rows
 from app.enrolment.models import Cohort, Enrolment, EnrolmentState
 from app.errors import Conflict, NotFound, ValidationFailed
 
@@ -213,10 +213,11 @@ def _resolve(session: Session, row: Row, cohorts: dict[str, Cohort | None]) -> l
 def enrol_csv(session: Session, actor: User | None, data: bytes) -> list[Enrolment]:
     """Enrol every line of an enrolment CSV, or none: CsvInvalid lists every problem, by line
     and column, and nothing is written."""
-    rows = parse(data)
+    rows, problems = parse_rows(data)
     cohorts: dict[str, Cohort | None] = {}
-    problems = [p for row in rows for p in _resolve(session, row, cohorts)]
+    problems += [p for row in rows for p in _resolve(session, row, cohorts)]
     if problems:
+        problems.sort(key=lambda p: (p.line, p.column))
         raise CsvInvalid(problems)
     done = []
     for row in rows:
