@@ -19,6 +19,7 @@ from app import clock
 from app.auth.models import Role, User
 from app.banks import models as bm
 from app.banks.schema import Status
+from app.enrolment.queries import active_programs
 from app.progress import mastery, scheduler
 from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -802,9 +803,11 @@ class Dashboard:
 def dashboard(
     session: Session, user: User, new_per_day: int, now: datetime | None = None
 ) -> Dashboard:
-    """Everything the trainee dashboard shows, in a constant number of queries."""
+    """Everything the trainee dashboard shows, in a constant number of queries. The program
+    is the first one the trainee is actively enrolled in (none: no module rows)."""
     now = now or clock.utcnow()
-    program = current_program(session)
+    enrolled = active_programs(session, user)  # the first program the trainee is enrolled in
+    program = enrolled[0] if enrolled else None
     rows = program_modules(session, user, program, now) if program else []
     step, step_module = next_step(rows)
     certificates = certificates_of(session, user)

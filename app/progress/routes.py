@@ -168,7 +168,8 @@ def _cohort_filters() -> tuple[CohortFilterForm, dict]:
     not see is a 404)."""
     viewer = current_user._get_current_object()
     form = CohortFilterForm(request.args)
-    form.cohort.choices = [("", "All my trainees")] + [
+    everyone = enrolment_queries.sees_every_trainee(viewer)
+    form.cohort.choices = [("", "All trainees" if everyone else "All my trainees")] + [
         (str(c.id), c.name) for c in enrolment_queries.cohorts_visible_to(db.session, viewer)
     ]
     if request.args and not form.validate():

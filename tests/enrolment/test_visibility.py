@@ -105,3 +105,16 @@ def test_the_pure_rule_on_case_draws_of_any_topic():
     assert queries.visible_slugs([with_cases], [], [exam, plain, cases]) == {"e", "c"}
     assert queries.visible_slugs([without], [], [exam, plain, cases]) == {"p"}
     assert queries.visible_slugs([], [], [exam, plain, cases]) == set()
+
+
+def test_the_dashboard_shows_the_enrolled_program_only(programs, db_session, client):
+    trainee = factories.make_user("trainee", enrol=False)
+    db_session.commit()
+    login(client, trainee.email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "You are not enrolled in a program yet" in page
+    assert "Module a-exam" not in page
+    services.enrol(db_session, None, trainee, programs["beta-prog"])
+    db_session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Beta program" in page and "Module b-exam" in page and "Module a-exam" not in page
