@@ -3,11 +3,18 @@
 A withdrawal closes an enrolment row; enrolling again adds a new one. At most one active
 enrolment per (trainee, program): a partial unique index.
 
+Data: before this revision every active trainee counted as enrolled in every program. So that
+nobody loses their modules on upgrade, each active trainee is enrolled (no cohort, by the system)
+in each existing program; administrators withdraw or move them afterwards. The downgrade drops
+the tables (enrolment history is lost).
+
 Revision ID: b4c8caa016d9
 Revises: 5e1c0a7b2d94
 Create Date: 2026-12-03 14:23:24.133645
 
 """
+from datetime import UTC, datetime
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -68,6 +75,39 @@ def upgrade():
         batch_op.create_index('uq_enrolments_one_active', ['user_id', 'program_id'], unique=True, postgresql_where=sa.text("state = 'active'"), sqlite_where=sa.text("state = 'active'"))
 
     # ### end Alembic commands ###
+    _enrol_existing_trainees()
+
+
+def _enrol_existing_trainees():
+    """Every active trainee in every program, as everyone counted before this revision."""
+    bind = op.get_bind()
+    now = datetime.now(UTC)
+    if bind.dialect.name == "sqlite":
+        now = now.replace(tzinfo=None)  # stored as the app stores it (app.extensions.UTCDateTime)
+    users = sa.table("users", sa.column("id"), sa.column("role"), sa.column("is_active"))
+    programs = sa.table("programs", sa.column("id"))
+    enrolments = sa.table(
+        "enrolments",
+        sa.column("user_id"),
+        sa.column("program_id"),
+        sa.column("state"),
+        sa.column("enrolled_at", sa.DateTime(timezone=True)),
+    )
+    chosen = (
+        sa.select(
+            users.c.id,
+            programs.c.id,
+            sa.literal("active"),
+            sa.literal(now, sa.DateTime(timezone=True)),
+        )
+        .select_from(users.join(programs, sa.true()))
+        .where(users.c.role == "trainee", users.c.is_active == sa.true())
+    )
+    bind.execute(
+        enrolments.insert().from_select(
+            ["user_id", "program_id", "state", "enrolled_at"], chosen
+        )
+    )
 
 
 def downgrade():
