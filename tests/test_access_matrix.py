@@ -122,6 +122,7 @@ EXPECTED.update(
         "enrolment.create_cohort": roles("admin"),  # GET on its URL is enrolment.cohorts
         "enrolment.cohort": row(LOGIN, 403, 403, 404),  # sample id: no such cohort
         "enrolment.add_instructor": NOT_GET,
+        "enrolment.remove_instructor": NOT_GET,
         "enrolment.enrol": NOT_GET,
         "enrolment.enrol_csv": NOT_GET,
         "enrolment.withdraw": NOT_GET,
@@ -133,6 +134,7 @@ SAMPLE_ARGS.update(
         "enrolment.withdraw_myself": {"enrolment_id": 999999},
         "enrolment.cohort": {"cohort_id": 999999},
         "enrolment.add_instructor": {"cohort_id": 999999},
+        "enrolment.remove_instructor": {"cohort_id": 999999, "user_id": 999999},
         "enrolment.withdraw": {"enrolment_id": 999999},
     }
 )

@@ -85,6 +85,23 @@ def add_instructor(cohort_name: str, email: str) -> None:
     click.echo(f"{email} teaches {cohort.name}.")
 
 
+@cohorts_cli.command("remove-instructor")
+@click.option("--cohort", "cohort_name", required=True)
+@click.option("--email", required=True)
+def remove_instructor(cohort_name: str, email: str) -> None:
+    """Stop an instructor seeing a cohort's trainees."""
+    cohort = queries.cohort_by_name(db.session, cohort_name)
+    if cohort is None:
+        _fail(f"no cohort {cohort_name!r}.")
+        return
+    try:
+        services.remove_instructor(db.session, None, cohort, _user(email))
+    except DomainError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"{email} no longer teaches {cohort.name}.")
+
+
 @cohorts_cli.command("enrol")
 @click.option("--cohort", "cohort_name", default=None, help="The cohort's name.")
 @click.option("--email", default=None, help="One trainee (with --cohort).")

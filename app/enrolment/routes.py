@@ -169,6 +169,20 @@ def add_instructor(cohort_id: int):  # type: ignore[no-untyped-def]
     return done(_cohort_page(cohort_id), f"{user.email} teaches {cohort.name}.")
 
 
+@bp.post("/admin/cohorts/<int:cohort_id>/instructors/<int:user_id>/remove")
+@login_required
+@role_required(Role.ADMIN)
+@html_action(_cohort_page)
+def remove_instructor(cohort_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    _checked(ActionForm())
+    cohort = _cohort_or_404(cohort_id)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    services.remove_instructor(db.session, _viewer(), cohort, user)
+    return done(_cohort_page(cohort_id), f"{user.email} no longer teaches {cohort.name}.")
+
+
 @bp.post("/admin/enrolments")
 @login_required
 @role_required(Role.ADMIN)

@@ -134,3 +134,45 @@ def test_only_active_trainees_are_enrolled_and_cohorts_match_their_program(progr
             ends_on=date(2026, 4, 1),
         )
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 0
+
+
+def test_removing_an_instructor_ends_their_view(client, two_cohorts, db_session, runner):
+    from tests.conftest import login
+
+    teacher = two_cohorts["teacher_a"]
+    login(client, teacher.email)
+    assert client.get(f"/progress/{two_cohorts['ann'].id}").status_code == 200
+    result = runner.invoke(
+        args=["cohorts", "remove-instructor", "--cohort", "Intake A", "--email", teacher.email]
+    )
+    assert result.exit_code == 0, result.output
+    assert client.get(f"/progress/{two_cohorts['ann'].id}").status_code == 404
+    again = runner.invoke(
+        args=["cohorts", "remove-instructor", "--cohort", "Intake A", "--email", teacher.email]
+    )
+    assert again.exit_code == 1 and "does not teach" in again.output
+
+
+def test_an_admin_adds_and_removes_an_instructor_on_the_cohort_page(
+    client, login_as, two_cohorts, db_session
+):
+    from tests.conftest import csrf_token_from
+
+    login_as("admin")
+    cohort = two_cohorts["b"]
+    page = client.get(f"/admin/cohorts/{cohort.id}").get_data(as_text=True)
+    token = csrf_token_from(page)
+    teacher = two_cohorts["teacher_a"]
+    added = client.post(
+        f"/admin/cohorts/{cohort.id}/instructors",
+        data={"csrf_token": token, "email": teacher.email},
+    )
+    assert added.status_code == 302
+    db_session.expire_all()
+    assert teacher.id in {u.id for u in db_session.get(type(cohort), cohort.id).instructors}
+    removed = client.post(
+        f"/admin/cohorts/{cohort.id}/instructors/{teacher.id}/remove", data={"csrf_token": token}
+    )
+    assert removed.status_code == 302
+    db_session.expire_all()
+    assert teacher.id not in {u.id for u in db_session.get(type(cohort), cohort.id).instructors}
