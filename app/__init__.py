@@ -111,6 +111,7 @@ MODEL_MODULES = [
     "app.certificates.models",
     "app.studio.models",
     "app.rules.models",
+    "app.enrolment.models",
 ]
 
 
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.banks.routes import bp as banks_bp
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
+    from app.enrolment.routes import bp as enrolment_bp
     from app.extensions import api
     from app.ops.routes import bp as ops_bp
     from app.progress.api import blp as progress_api
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         progress_bp,
         studio_bp,
         ops_bp,
+        enrolment_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -160,6 +163,7 @@ def _register_cli(app: Flask) -> None:
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
+    from app.enrolment.cli import register_cli as register_enrolment_cli
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
@@ -172,18 +176,22 @@ def _register_cli(app: Flask) -> None:
         register_certs_cli,
         register_audit_cli,
         register_ops_cli,
+        register_enrolment_cli,
     ):
         register(app)
 
 
 def _register_hooks() -> None:
     """Work that runs inside the quiz's grading transaction (``after_grading``), in order:
-    mastery and spaced repetition first, then completions and renewals."""
+    mastery and spaced repetition first, then completions and renewals; and the enrolment
+    scope of the quiz's module lists and starts (``module_scope``)."""
     from app.certificates.services import register_hooks as register_certificate_hooks
+    from app.enrolment.queries import register_hooks as register_enrolment_hooks
     from app.progress.services import register_hooks as register_progress_hooks
 
     register_progress_hooks()
     register_certificate_hooks(_running_issuer)
+    register_enrolment_hooks()  # which modules a trainee may see and start
 
 
 def _running_issuer():  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("Practice", "progress.practice", ("trainee",)),
     ("Cohort", "progress.cohort", ("instructor", "admin")),
     ("Modules", "quiz.modules", ("trainee",)),
+    ("Programs", "enrolment.mine", ("trainee",)),
     ("Certificates", "certificates.mine", ("trainee",)),
     ("Studio", "studio.index", ("instructor", "admin")),
     ("Admin", "admin.index", ("admin",)),

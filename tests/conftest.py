@@ -8,6 +8,8 @@
   ``committed_db`` fixture) for real commits, e.g. across threads; tables are truncated after.
 - ``client``: Flask test client (rate-limit counters reset).
 - ``login_as(role, **kw)``: creates a user and logs the client in through the form; returns it.
+  A trainee or instructor joins the default cohort of every program unless ``enrol=False``
+  (tests/factories.py: the default test world of enrolment).
 - ``frozen_clock``: ``frozen_clock.set(dt)`` / ``frozen_clock.advance(minutes=5)``.
 - ``count_queries``: ``with count_queries() as q: ...; assert q.count <= 3``.
 """
@@ -79,6 +81,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _default_world() -> Iterator[None]:
+    """Each test starts with no default cohort members (tests/factories.py, issue 13)."""
+    factories.reset_default_world()
+    yield
+    factories.reset_default_world()
 
 
 @pytest.fixture

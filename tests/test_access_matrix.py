@@ -162,6 +162,23 @@ EXPECTED.update(
     }
 )
 
+# enrolment (issue 13): a trainee's programs; the admin's cohorts and enrolments
+EXPECTED.update(
+    {
+        "enrolment.mine": {"GET": TRAINEE},
+        "enrolment.enrol_myself": {"POST": TRAINEE_404},
+        "enrolment.withdraw_myself": {"POST": TRAINEE_404},
+        "enrolment.cohorts": {"GET": ADMIN_ONLY},
+        "enrolment.create_cohort": {"POST": roles("admin", ok=400)},
+        "enrolment.cohort": {"GET": ADMIN_404},
+        "enrolment.add_instructor": {"POST": roles("admin", ok=400)},  # the form is read first
+        "enrolment.remove_instructor": {"POST": ADMIN_404},
+        "enrolment.enrol": {"POST": roles("admin", ok=400)},
+        "enrolment.enrol_csv": {"POST": roles("admin", ok=400)},
+        "enrolment.withdraw": {"POST": ADMIN_404},
+    }
+)
+
 # certificates (trainee pages, public verification) and admin
 EXPECTED.update(
     {
@@ -226,6 +243,12 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "admin.reissue": {"certificate_id": NO_UUID},
     "admin.set_role": {"user_id": NO_ID},
     "admin.deactivate": {"user_id": NO_ID},
+    "enrolment.enrol_myself": {"program_id": NO_ID},
+    "enrolment.withdraw_myself": {"enrolment_id": NO_ID},
+    "enrolment.cohort": {"cohort_id": NO_ID},
+    "enrolment.add_instructor": {"cohort_id": NO_ID},
+    "enrolment.remove_instructor": {"cohort_id": NO_ID, "user_id": NO_ID},
+    "enrolment.withdraw": {"enrolment_id": NO_ID},
     "admin.apply_rule_change": {"change_id": NO_ID},
     "admin.reject_rule_change": {"change_id": NO_ID},
     "studio.module_rules": {"slug": NO_SLUG},

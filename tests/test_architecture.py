@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The layers, top to bottom (docs/architecture.md has the picture):
 #   admin  api  demo  ops  studio            pages, the JSON API of accounts, tools
 #   progress                                 dashboards and practice (shows certificates)
+#   enrolment                                enrolments, cohorts (who sees what)
 #   analysis  certificates  rules            read attempts against the banks; rule changes
 #   quiz                                     attempts, scoring
 #   banks                                    question banks: content, import/export
@@ -41,12 +42,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
-    "progress": frozenset({"audit", "auth", "banks", "certificates", "quiz", "questions"}),
+    "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
+    "progress": frozenset(
+        {"audit", "auth", "banks", "certificates", "enrolment", "quiz", "questions"}
+    ),
     "rules": frozenset({"audit", "auth", "banks"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
-    "admin": frozenset({"audit", "auth", "certificates", "rules"}),
+    "admin": frozenset({"audit", "auth", "certificates", "enrolment", "rules"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks"}),
+    "demo": frozenset({"auth", "banks", "enrolment"}),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

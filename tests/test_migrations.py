@@ -370,3 +370,41 @@ def test_every_migration_since_certificates_downgrades_and_upgrades_with_them_se
         assert _diff(db.engine) == []
         db.session.remove()
         db.engine.dispose()
+
+
+# ---------------------------------------------------------------- enrolments (issue 13)
+
+BEFORE_ENROLMENTS = "5e1c0a7b2d94"
+
+
+def test_the_enrolment_upgrade_enrols_active_trainees_in_every_program(tmp_path: Path, request):
+    """Before it every active trainee counted as enrolled everywhere: nobody loses modules."""
+    from tests import factories
+    from tests.certificates.helpers import make_program
+
+    fresh = _fresh_app(tmp_path, request)
+    with fresh.app_context():
+        upgrade(revision=BEFORE_ENROLMENTS)
+        session = db.session
+        trainee = factories.make_user("trainee", session=session, enrol=False)
+        factories.make_user("trainee", session=session, enrol=False, is_active=False)
+        factories.make_user("instructor", session=session, enrol=False)
+        first, _, _ = make_program(session, renewal=False)
+        second, _, _ = make_program(session, renewal=False)
+        expected = [(trainee.id, first.id, "active", None), (trainee.id, second.id, "active", None)]
+        session.commit()
+        session.remove()
+        upgrade()
+        rows = db.session.execute(
+            sa.text("SELECT user_id, program_id, state, cohort_id, enrolled_at FROM enrolments")
+        ).all()
+        assert sorted((r[0], r[1], r[2], r[3]) for r in rows) == expected
+        from app.enrolment.models import Enrolment
+
+        loaded = db.session.scalars(sa.select(Enrolment)).all()
+        assert all(e.enrolled_at.tzinfo is not None for e in loaded)
+        db.session.remove()
+        downgrade(revision=BEFORE_ENROLMENTS)
+        assert "enrolments" not in sa.inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -25,7 +26,8 @@ from app.auth.models import User
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
 from app.certificates.models import CompletionStatus
-from app.errors import ValidationFailed
+from app.enrolment import queries as enrolment_queries
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
@@ -72,14 +74,30 @@ def completions():  # type: ignore[no-untyped-def]
         if raw in set(CompletionStatus)
         else (CompletionStatus.PENDING)
     )
-    page = cert_queries.completions_by_status(db.session, status, _page())
+    cohorts = enrolment_queries.all_cohorts(db.session)
+    cohort = _cohort_filter(cohorts)
+    scope = enrolment_queries.trainee_ids_in([cohort.id]) if cohort else None
+    page = cert_queries.completions_by_status(db.session, status, _page(), user_ids=scope)
     return render_template(
         "admin/completions.html",
         page=page,
+        cohorts=cohorts,
+        cohort=cohort,
         status=raw if status is None else status.value,
         approve_form=ApproveForm(),
         reject_form=RejectForm(),
     )
+
+
+def _cohort_filter(cohorts: list) -> Any:
+    """The cohort of ``?cohort=<id>`` among ``cohorts`` (none given: None; unknown: 404)."""
+    raw = request.args.get("cohort", "")
+    if not raw:
+        return None
+    found = next((c for c in cohorts if str(c.id) == raw), None)
+    if found is None:
+        raise NotFound("No such cohort.")
+    return found
 
 
 @bp.post("/completions/<int:completion_id>/approve")

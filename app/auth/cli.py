@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from app.auth import services
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.errors import DomainError
 from app.extensions import db
 
@@ -29,6 +31,12 @@ def _read_password() -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+# Called with (session, user, program slug, cohort name) when ``--enrol``/``--cohort`` is given,
+# before the commit (raising DomainError undoes the account too). Registered by app.enrolment,
+# which sits above auth.
+after_create: list[Callable[[Session, User, str, str], None]] = []
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -36,12 +44,23 @@ def _read_password() -> str:
 @click.option("--profession", default="")
 @click.option("--licence-number", default="")
 @click.option("--jurisdiction", default="")
+@click.option("--enrol", "enrol", default="", help="Trainees: enrol in this program (slug).")
+@click.option("--cohort", "cohort", default="", help="Trainees: enrol in this cohort (name).")
 def create_user(
-    email: str, name: str, role: str, profession: str, licence_number: str, jurisdiction: str
+    email: str,
+    name: str,
+    role: str,
+    profession: str,
+    licence_number: str,
+    jurisdiction: str,
+    enrol: str,
+    cohort: str,
 ) -> None:
     """Create an account; the password is read from stdin (or prompted twice on a terminal)."""
     if role not in ROLE_CHOICES:
         _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLE_CHOICES)}.", 2)
+    if (enrol or cohort) and role != Role.TRAINEE.value:
+        _fail("--enrol and --cohort are for trainees (--role trainee).", 2)
     password = _read_password()
     try:
         user = services.register_user(
@@ -55,6 +74,11 @@ def create_user(
             licence_number=licence_number,
             jurisdiction=jurisdiction,
         )
+        if enrol or cohort:
+            if not after_create:
+                raise DomainError("enrolment is not available in this application.")
+            for hook in after_create:
+                hook(db.session, user, enrol, cohort)
     except DomainError as exc:
         db.session.rollback()
         _fail(exc.message, 1)

@@ -183,13 +183,21 @@ class Page:
 
 
 def completions_by_status(
-    session: Session, status: CompletionStatus | None, page: int = 1, per_page: int = 50
+    session: Session,
+    status: CompletionStatus | None,
+    page: int = 1,
+    per_page: int = 50,
+    user_ids: sa.Select | None = None,
 ) -> Page:
+    """Completions (of the users ``user_ids`` selects, e.g. a cohort's, when given)."""
     query = sa.select(Completion)
     count = sa.select(sa.func.count()).select_from(Completion)
     if status is not None:
         query = query.where(Completion.status == status)
         count = count.where(Completion.status == status)
+    if user_ids is not None:
+        query = query.where(Completion.user_id.in_(user_ids))
+        count = count.where(Completion.user_id.in_(user_ids))
     items = session.scalars(
         query.options(joinedload(Completion.user), joinedload(Completion.program))
         .order_by(Completion.completed_at, Completion.id)

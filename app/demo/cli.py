@@ -1,6 +1,8 @@
 """``flask demo setup``: demo accounts, one per role, and the question banks of the repository.
 
-It sits above ``auth`` and ``banks`` (it uses both), so that ``auth`` need not import ``banks``.
+It sits above ``auth``, ``banks`` and ``enrolment`` (it uses them), so that ``auth`` need not
+import ``banks``. The demo trainee is enrolled in each program, in a demo cohort taught by the
+demo instructor.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from app.auth import services
 from app.auth.models import Role
 from app.banks.loader import BankFileInvalid
 from app.banks.services import import_directory
+from app.enrolment import queries as enrolment_queries
+from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
 
@@ -64,6 +68,31 @@ def load_question_banks(path: Path) -> None:
     click.echo(f"Question banks loaded from {path}: {report.summary()}")
 
 
+DEMO_COHORT = "Demo intake"
+
+
+def enrol_demo_trainee() -> None:
+    """The demo cohort of each program (taught by the demo instructor) with the demo trainee
+    enrolled in it (idempotent; nothing without programs, e.g. with --skip-banks)."""
+    trainee = services.find_user_by_email(db.session, DEMO_ACCOUNTS[0][0])
+    instructor = services.find_user_by_email(db.session, DEMO_ACCOUNTS[1][0])
+    for index, program in enumerate(enrolment_queries.programs(db.session)):
+        name = DEMO_COHORT if index == 0 else f"{DEMO_COHORT} ({program.slug})"
+        cohort = enrolment_queries.cohort_by_name(db.session, name)
+        if cohort is None:
+            cohort = enrolment_services.create_cohort(
+                db.session, None, name=name, program_slug=program.slug
+            )
+        if instructor is not None:
+            enrolment_services.add_instructor(db.session, None, cohort, instructor)
+        if trainee is not None and not enrolment_queries.active_enrolment(
+            db.session, trainee, program
+        ):
+            enrolment_services.enrol(db.session, None, trainee, program, cohort)
+            click.echo(f"Enrolled {trainee.email} in {program.slug} (cohort {name}).")
+    db.session.commit()
+
+
 @demo_cli.command("setup")
 @click.option("--skip-banks", is_flag=True, help="Do not load question_banks/.")
 def setup(skip_banks: bool) -> None:
@@ -95,6 +124,7 @@ def setup(skip_banks: bool) -> None:
     if banks_dir.is_dir() and not skip_banks:
         load_question_banks(banks_dir)
 
+    enrol_demo_trainee()
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")

@@ -34,6 +34,8 @@ class CohortFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a read-only GET form
 
+    # Choices: the cohorts the viewer may see, set by the route (another one: a 404).
+    cohort = SelectField("Cohort", choices=[], default="", validate_choice=True)
     q = SearchField("Name or e-mail contains", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=True)
     sort = SelectField("Sort by", choices=SORT_CHOICES, default="name", validate_choice=True)

@@ -19,6 +19,7 @@ from app import clock
 from app.auth.models import Role, User
 from app.banks import models as bm
 from app.banks.schema import Status, Use
+from app.enrolment.queries import active_programs
 from app.progress import mastery, scheduler
 from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -603,9 +604,10 @@ def cohort(
     status: str = "",
     sort: str = "name",
     descending: bool = False,
+    scope: sa.Select | None = None,
 ) -> list[CohortRow]:
     """Every matching trainee with their progress (the CSV export): ``cohort_page`` unpaged."""
-    return _cohort(session, program, search, status, sort, descending, None, None).rows
+    return _cohort(session, program, search, status, sort, descending, None, None, scope).rows
 
 
 def cohort_page(
@@ -618,14 +620,18 @@ def cohort_page(
     descending: bool = False,
     page: int = 1,
     per_page: int = COHORT_PAGE_SIZES[0],
+    scope: sa.Select | None = None,
 ) -> CohortPage:
     """One page of the cohort; a page past the end shows the last page.
 
-    ``per_page`` must be one of ``COHORT_PAGE_SIZES`` (callers validate it).
+    ``per_page`` must be one of ``COHORT_PAGE_SIZES`` (callers validate it). ``scope``: a
+    select of the user ids to keep (a cohort's trainees, an instructor's), None for all.
     """
     if per_page not in COHORT_PAGE_SIZES:
         raise ValueError(f"unknown page size {per_page!r}")
-    return _cohort(session, program, search, status, sort, descending, max(1, page), per_page)
+    return _cohort(
+        session, program, search, status, sort, descending, max(1, page), per_page, scope
+    )
 
 
 def _cohort(
@@ -637,11 +643,11 @@ def _cohort(
     descending: bool,
     page: int | None,
     per_page: int | None,
+    scope: sa.Select | None = None,
 ) -> CohortPage:
-    """Trainees (every active trainee is in the one program) with their progress.
-
-    There is no enrolment table yet: every active trainee counts as enrolled in the program
-    (docs/instructor.md). ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of
+    """Active trainees with their progress in ``program``: those of ``scope`` (a select of
+    user ids: a cohort's, an instructor's cohorts'; the routes build it from app.enrolment),
+    every active trainee when None. ``sort`` must be a key of ``COHORT_SORTS`` and ``status`` one of
     ``COHORT_STATUSES`` (or empty): callers validate them; nothing here is interpolated into
     SQL.
 
@@ -652,7 +658,7 @@ def _cohort(
     """
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
-    trainee_ids = _matching_trainees(search).scalar_subquery()
+    trainee_ids = _matching_trainees(search, scope).scalar_subquery()
     users = session.execute(
         sa.select(User.id, User.name, User.email).where(User.id.in_(trainee_ids))
     ).all()
@@ -685,9 +691,12 @@ def _cohort(
     return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
 
 
-def _matching_trainees(search: str) -> sa.Select:
-    """The ids of the active trainees whose name or e-mail contains ``search`` (any case)."""
+def _matching_trainees(search: str, scope: sa.Select | None = None) -> sa.Select:
+    """The ids of the active trainees (of ``scope``) whose name or e-mail contains ``search``
+    (any case)."""
     trainees = sa.select(User.id).where(User.role == Role.TRAINEE, User.is_active.is_(True))
+    if scope is not None:
+        trainees = trainees.where(User.id.in_(scope))
     search = search.strip()
     if search:
         pattern = f"%{_escape_like(search.lower())}%"
@@ -796,9 +805,11 @@ class Dashboard:
 def dashboard(
     session: Session, user: User, new_per_day: int, now: datetime | None = None
 ) -> Dashboard:
-    """Everything the trainee dashboard shows, in a constant number of queries."""
+    """Everything the trainee dashboard shows, in a constant number of queries. The program
+    is the first one the trainee is actively enrolled in (none: no module rows)."""
     now = now or clock.utcnow()
-    program = current_program(session)
+    enrolled = active_programs(session, user)  # the first program the trainee is enrolled in
+    program = enrolled[0] if enrolled else None
     rows = program_modules(session, user, program, now) if program else []
     step, step_module = next_step(rows)
     certificates = certificates_of(session, user)

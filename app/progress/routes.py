@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from app import clock, csv_export
 from app.auth.decorators import role_required
 from app.auth.models import Role, User
+from app.enrolment import queries as enrolment_queries
 from app.errors import NotFound
 from app.extensions import db
 from app.progress import charts, mastery, queries, services
@@ -71,13 +72,13 @@ def dashboard():  # type: ignore[no-untyped-def]
 @bp.get("/progress/<int:user_id>")
 @login_required
 def trainee(user_id: int):  # type: ignore[no-untyped-def]
-    """A trainee's dashboard, read-only: the trainee themselves, instructors and admins."""
+    """A trainee's dashboard, read-only: the trainee themself, the instructors of their
+    cohorts and admins."""
     viewer = current_user._get_current_object()
     stmt = db.select(User).where(User.id == user_id, User.role == Role.TRAINEE)
-    if not viewer.has_role(Role.INSTRUCTOR, Role.ADMIN):
-        stmt = stmt.where(User.id == viewer.id)
     user = db.session.scalar(stmt)
-    if user is None:
+    # Another cohort's trainee is a 404, like a missing one (app.enrolment.queries).
+    if user is None or not enrolment_queries.may_see_trainee(db.session, viewer, user.id):
         raise NotFound()
     return _render_dashboard(user, own=user.id == viewer.id)
 
@@ -163,14 +164,31 @@ def answer():  # type: ignore[no-untyped-def]
 
 
 def _cohort_filters() -> tuple[CohortFilterForm, dict]:
+    """The validated filters; the program and the trainees in scope (a cohort the viewer may
+    not see is a 404)."""
+    viewer = current_user._get_current_object()
     form = CohortFilterForm(request.args)
+    everyone = enrolment_queries.sees_every_trainee(viewer)
+    form.cohort.choices = [("", "All trainees" if everyone else "All my trainees")] + [
+        (str(c.id), c.name) for c in enrolment_queries.cohorts_visible_to(db.session, viewer)
+    ]
     if request.args and not form.validate():
+        if form.cohort.errors and not set(form.errors) - {"cohort"}:
+            raise NotFound()
         abort(400)
+    chosen = None
+    if form.cohort.data:
+        chosen = enrolment_queries.visible_cohort(db.session, viewer, int(form.cohort.data))
+        if chosen is None:
+            raise NotFound()
+    program = chosen.program if chosen else queries.current_program(db.session)
     return form, {
         "search": form.q.data or "",
         "status": form.status.data or "",
         "sort": form.sort.data or "name",
         "descending": form.order.data == "desc",
+        "program": program,
+        "scope": enrolment_queries.roster_scope(viewer, program, chosen),
     }
 
 
@@ -178,9 +196,10 @@ def _cohort_filters() -> tuple[CohortFilterForm, dict]:
 @login_required
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def cohort():  # type: ignore[no-untyped-def]
-    """Trainees of the program with progress, last activity and weak topics, a page at a time."""
+    """Trainees of the program with progress, last activity and weak topics, a page at a time:
+    an instructor's own cohorts only (or one of them), any cohort for an admin."""
     form, filters = _cohort_filters()
-    program = queries.current_program(db.session)
+    program = filters.pop("program")
     page = queries.cohort_page(
         db.session,
         program,
@@ -194,6 +213,7 @@ def cohort():  # type: ignore[no-untyped-def]
         "status": form.status.data or None,
         "sort": form.sort.data,
         "order": form.order.data,
+        "cohort": form.cohort.data or None,
     }
     return render_template(
         "progress/cohort.html",
@@ -212,7 +232,8 @@ def cohort():  # type: ignore[no-untyped-def]
 def cohort_csv() -> Response:
     """The filtered cohort as CSV (cells that could run as formulas are quoted)."""
     _, filters = _cohort_filters()
-    rows = queries.cohort(db.session, queries.current_program(db.session), **filters)
+    program = filters.pop("program")
+    rows = queries.cohort(db.session, program, **filters)
     body = csv_export.to_csv(
         [
             "name",

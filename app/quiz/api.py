@@ -224,8 +224,10 @@ def _attempt_payload(attempt_id: int) -> dict[str, Any]:
 @blp.response(200, ModuleSummary(many=True))
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 def list_modules() -> Any:
-    """Every module with what you may do now: attempts left, cooldown, locks, best score."""
-    modules = queries.visible_modules(db.session)
+    """The modules of your enrolled programs (with their practice modules, and the renewal
+    module once you hold a certificate), with what you may do now: attempts left, cooldown,
+    locks, best score. Enrolled nowhere: an empty list."""
+    modules = queries.visible_modules(db.session, _user())
     states = queries.module_states(db.session, _user(), modules)
     out = []
     for module in modules:
@@ -260,7 +262,9 @@ def list_modules() -> Any:
 @blp.response(201, AttemptOut, description="A new attempt was started.")
 @blp.alt_response(200, schema=AttemptOut, description="Your open attempt, resumed.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="module_locked: prerequisites.")
-@blp.alt_response(404, schema=ErrorEnvelope, description="module_not_found.")
+@blp.alt_response(
+    404, schema=ErrorEnvelope, description="module_not_found (also one you are not enrolled for)."
+)
 @blp.alt_response(
     409,
     schema=ErrorEnvelope,
@@ -270,7 +274,7 @@ def start(slug: str) -> Any:
     """Start an attempt, or resume your open one (201 when created, 200 when resumed)."""
 
     def work() -> tuple[int, bool]:
-        module = queries.get_module(db.session, slug)
+        module = queries.visible_module(db.session, _user(), slug)
         if module is None:
             raise ModuleNotFound()
         attempt, created = services.begin_attempt(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -124,8 +125,40 @@ def _module_state(
     )
 
 
-def visible_modules(session: Session) -> list[bm.Module]:
-    return list(session.scalars(sa.select(bm.Module).order_by(bm.Module.position, bm.Module.slug)))
+# Which module slugs a trainee may see and start: registered by app.enrolment from the factory
+# (a hook, since enrolment sits above the quiz). With none registered nobody sees anything.
+module_scope: list[Callable[[Session, User], set[str]]] = []
+
+
+def allowed_slugs(session: Session, user: User) -> set[str]:
+    """The slugs ``user`` may see and start: what every registered scope allows."""
+    if not module_scope:
+        return set()
+    allowed = module_scope[0](session, user)
+    for scope in module_scope[1:]:
+        allowed &= scope(session, user)
+    return allowed
+
+
+def visible_modules(session: Session, user: User) -> list[bm.Module]:
+    """The modules ``user`` may see (their enrolled programs'), in display order."""
+    allowed = allowed_slugs(session, user)
+    if not allowed:
+        return []
+    return list(
+        session.scalars(
+            sa.select(bm.Module)
+            .where(bm.Module.slug.in_(allowed))
+            .order_by(bm.Module.position, bm.Module.slug)
+        )
+    )
+
+
+def visible_module(session: Session, user: User, slug: str) -> bm.Module | None:
+    """The module ``slug`` if ``user`` may see it; None like a missing one (a 404)."""
+    if slug not in allowed_slugs(session, user):
+        return None
+    return get_module(session, slug)
 
 
 def get_module(session: Session, slug: str) -> bm.Module | None:

@@ -83,7 +83,7 @@ def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
 @login_required
 @role_required("trainee")
 def modules():  # type: ignore[no-untyped-def]
-    rows = queries.visible_modules(db.session)
+    rows = queries.visible_modules(db.session, current_user)
     states = queries.module_states(db.session, current_user, rows)
     return render_template("quiz/modules.html", states=[states[m.slug] for m in rows])
 
@@ -119,7 +119,7 @@ def start(slug: str):  # type: ignore[no-untyped-def]
 
 
 def _module(slug: str) -> bm.Module:
-    row = queries.get_module(db.session, slug)
+    row = queries.visible_module(db.session, current_user, slug)
     if row is None:
         raise ModuleNotFound()
     return row

@@ -64,6 +64,13 @@ modules:
     mode: practice
     blueprint: [{{topic: xss-e2e, count: 1}}]
     cases: [{{topic: xss-e2e, count: 1}}]
+# A program, so that the demo trainee (enrolled in every program by `demo setup`) sees it.
+programs:
+  - slug: xss-e2e
+    title: XSS e2e
+    modules: [xss-e2e]
+    validity_months: 12
+    ce_hours: 1
 """
 
 

@@ -52,6 +52,16 @@ BANK = {
             "blueprint": [{"topic": "numbers", "count": 1}],
         }
     ],
+    # Trainees see the modules of their programs (the test trainee is enrolled by default).
+    "programs": [
+        {
+            "slug": "numbers",
+            "title": "Numbers",
+            "modules": ["numbers-exam"],
+            "validity_months": 12,
+            "ce_hours": 1,
+        }
+    ],
 }
 
 

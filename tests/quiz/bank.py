@@ -231,7 +231,20 @@ def write_bank(
     )
     if bulk_qs:
         (root / "bulk.yaml").write_text(yaml.safe_dump({"topic": "bulk", "questions": bulk_qs}))
-    (root / "modules.yaml").write_text(yaml.safe_dump({"modules": all_modules}))
+    # One program over the exam modules: trainees see modules through their enrolment (the
+    # default test world enrols them, tests/factories.py); the practice modules of its topics
+    # come with it.
+    program = {
+        "slug": "quiz-test",
+        "title": "Quiz test program",
+        "modules": [m["slug"] for m in all_modules if m["mode"] == "exam"],
+        "validity_months": 24,
+        "ce_hours": 1,
+        "serial_prefix": "QT",
+    }
+    (root / "modules.yaml").write_text(
+        yaml.safe_dump({"modules": all_modules, "programs": [program]})
+    )
 
 
 def _case(key: str, prefix: str, use: str) -> dict[str, Any]:

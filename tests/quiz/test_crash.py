@@ -134,6 +134,8 @@ def server(tmp_path):
         "C-1",
         "--jurisdiction",
         "Ontario",
+        "--enrol",
+        "quiz-test",
         stdin=PASSWORD + "\n",
     )
     running = Server(env, cwd)

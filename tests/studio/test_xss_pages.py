@@ -70,6 +70,12 @@ def test_trainee_take_page_shows_no_live_payload(payload, client, build, db_sess
     version.content["explanation"] = payload
     module = build.module("xss-module", mode=Mode.EXAM, count=1)
     module.title = NAME
+    # In a program, which the trainee is enrolled in (by default): else the pages are 404.
+    db_session.add(
+        bm.Program(
+            slug="xss", title="XSS", module_slugs=[module.slug], validity_months=12, ce_hours=1
+        )
+    )
     trainee = factories.make_user("trainee", name=NAME)
     db_session.flush()
     attempt = start_attempt(db_session, trainee, module)
