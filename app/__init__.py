@@ -53,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_navigation(app)
     _init_templates(app)
 
+    from app.mail.hooks import init_mail
+
+    init_mail(app)  # what a request queued is sent after its response (or by `flask mail send`)
     _register_cli(app)
     _register_hooks()
     return app
@@ -110,6 +113,8 @@ MODEL_MODULES = [
     "app.progress.models",
     "app.certificates.models",
     "app.studio.models",
+    "app.mail.models",
+    "app.siteconfig.models",
 ]
 
 
@@ -150,13 +155,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|mail …``."""
     from app.analysis.stats_cli import register_cli as register_stats_cli
     from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
+    from app.mail.cli import register_cli as register_mail_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
@@ -167,6 +173,7 @@ def _register_cli(app: Flask) -> None:
         register_quiz_cli,
         register_certs_cli,
         register_audit_cli,
+        register_mail_cli,
     ):
         register(app)
 

@@ -75,6 +75,22 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "STUDIO_MAX_IMAGE_BYTES": int(
             os.environ.get("STUDIO_MAX_IMAGE_BYTES") or str(2 * 1024 * 1024)
         ),
+        # Mail (app/mail; docs/operations.md). No MAIL_SERVER: mail stays in the outbox.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": os.environ.get("MAIL_PORT") or None,
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        "MAIL_TIMEOUT": os.environ.get("MAIL_TIMEOUT") or None,
+        # Accounts by e-mail (app/auth/accounts.py).
+        "PASSWORD_RESET_MAX_AGE": os.environ.get("PASSWORD_RESET_MAX_AGE") or None,
+        "REGISTRATION_LINK_MAX_AGE": os.environ.get("REGISTRATION_LINK_MAX_AGE") or None,
+        "INVITATION_MAX_AGE": os.environ.get("INVITATION_MAX_AGE") or None,
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT") or None,
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT") or None,
+        "TERMS_VERSION": os.environ.get("TERMS_VERSION") or None,
         "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
         "BENCH_MODE": _bool(os.environ.get("BENCH_MODE")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

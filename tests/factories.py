@@ -43,7 +43,7 @@ def _default_hash() -> str:
 
 
 def make_user(role: str | Role = "trainee", *, session: Session | None = None, **kw: Any) -> User:
-    """A user with password ``DEFAULT_PASSWORD`` (or ``password=``)."""
+    """A confirmed user with password ``DEFAULT_PASSWORD`` (or ``password=``)."""
     sess = _get_session(session)
     n = next(_counter)
     password = kw.pop("password", None)
@@ -58,6 +58,8 @@ def make_user(role: str | Role = "trainee", *, session: Session | None = None, *
         is_active=kw.pop("is_active", True),
         session_version=kw.pop("session_version", 1),
         created_at=kw.pop("created_at", clock.utcnow()),
+        # Confirmed unless a test says otherwise (``email_verified_at=None``: cannot log in).
+        email_verified_at=kw.pop("email_verified_at", clock.utcnow()),
         **kw,
     )
     sess.add(user)

@@ -43,6 +43,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "auth.index": row(200, 302, 302, 302),  # logged-in users go to their home page
     "auth.home": row(LOGIN, 302, 302, 302),  # → dashboard / studio / admin dashboard
     "auth.register": row(200, 302, 302, 302),
+    # account links: a forged token is refused with 400 for everyone (tests/auth/test_mail_*)
+    "auth.register_complete": row(400, 400, 400, 400),
+    "auth.forgot_password": PUBLIC,
+    "auth.reset_password": row(400, 400, 400, 400),
+    "auth.accept_invite": row(400, 400, 400, 400),
     "auth.login": row(200, 302, 302, 302),
     "auth.logout": NOT_GET,
     "auth.profile": LOGGED_IN,
@@ -99,6 +104,9 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "api_quiz.save": {"attempt_id": 1, "item_id": 1},
     "api_quiz.submit": {"attempt_id": 1},
     "banks.media": {"sha256": "0" * 64},
+    "auth.register_complete": {"token": "forged"},
+    "auth.reset_password": {"token": "forged"},
+    "auth.accept_invite": {"token": "forged"},
     "progress.trainee": {"user_id": 999999},
     "quiz.module": {"slug": "no-such-module"},
     "quiz.start": {"slug": "no-such-module"},
@@ -210,6 +218,11 @@ EXPECTED.update(
         "admin.set_role": NOT_GET,
         "admin.deactivate": NOT_GET,
         "admin.audit": ADMIN_ONLY,
+        "admin.invite": ADMIN_ONLY,
+        "admin.outbox": ADMIN_ONLY,
+        "admin.outbox_message": row(LOGIN, 403, 403, 404),  # sample id does not exist
+        "admin.outbox_retry": NOT_GET,
+        "admin.site_settings": ADMIN_ONLY,
     }
 )
 SAMPLE_ARGS.update(
@@ -225,6 +238,8 @@ SAMPLE_ARGS.update(
         "admin.reissue": {"certificate_id": "00000000-0000-4000-8000-000000000000"},
         "admin.set_role": {"user_id": 999999},
         "admin.deactivate": {"user_id": 999999},
+        "admin.outbox_message": {"message_id": 999999},
+        "admin.outbox_retry": {"message_id": 999999},
     }
 )
 

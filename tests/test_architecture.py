@@ -36,14 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
     "audit": frozenset(),
-    "auth": frozenset({"audit"}),
+    "mail": frozenset(),
+    "siteconfig": frozenset({"audit"}),
+    "auth": frozenset({"audit", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "questions"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "progress": frozenset({"audit", "auth", "banks", "certificates", "quiz", "questions"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions"}),
-    "admin": frozenset({"audit", "auth", "certificates"}),
+    "admin": frozenset({"audit", "auth", "certificates", "mail", "siteconfig"}),
     "api": frozenset({"auth"}),
     "demo": frozenset({"auth", "banks"}),
 }

@@ -86,14 +86,37 @@ def _fresh_app(tmp_path: Path, request):  # type: ignore[no-untyped-def]
     )
 
 
+def _old_user(session, email: str):  # type: ignore[no-untyped-def]
+    """An instructor inserted with the columns ``users`` had at that revision only (the ORM
+    model has gained columns since: e-mail confirmation, accepted terms)."""
+    from datetime import UTC, datetime
+
+    from tests import factories
+
+    users = sa.table(
+        "users", *(sa.column(c) for c in (
+            "id", "email", "name", "profession", "licence_number", "jurisdiction", "role",
+            "password_hash", "is_active", "session_version", "created_at",
+        ))
+    )  # fmt: skip
+    session.execute(
+        users.insert().values(
+            email=email, name=email, profession="", licence_number="", jurisdiction="",
+            role="instructor", password_hash=factories.DEFAULT_PASSWORD, is_active=True,
+            session_version=1, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    user_id = session.scalar(sa.select(users.c.id).where(users.c.email == email))
+    return type("OldUser", (), {"id": user_id})
+
+
 def _old_shape_content(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Two users, a question with two versions and a case with two versions (ORM: unchanged)."""
     from app.banks import models as bm
     from app.banks.schema import Difficulty, QuestionType, Status
-    from tests import factories
 
-    author = factories.make_user("instructor", session=session)
-    reviewer = factories.make_user("instructor", session=session)
+    author = _old_user(session, "author@example.org")
+    reviewer = _old_user(session, "reviewer@example.org")
     topic = bm.Topic(slug="mig", title="mig")
     session.add(topic)
     session.flush()
