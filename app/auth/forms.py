@@ -39,7 +39,9 @@ class AccountSetupForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     profession = StringField("Profession", validators=[Optional(), Length(max=100)])
     licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
-    jurisdiction = SelectField("Jurisdiction", choices=JURISDICTION_CHOICES, validate_choice=True)
+    jurisdiction = SelectField(
+        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+    )
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
     )
