@@ -76,11 +76,21 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
+    """The list, plus the account's current value when it predates the list (kept as is)."""
+    extra = [SelectChoice(current, current)] if current and current not in JURISDICTIONS else []
+    return [*JURISDICTION_CHOICES, *extra]
+
+
 class ProfileForm(FlaskForm):
+    """The route sets ``jurisdiction.choices`` with :func:`jurisdiction_choices`."""
+
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     profession = StringField("Profession", validators=[Optional(), Length(max=100)])
     licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
-    jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=100)])
+    jurisdiction = SelectField(
+        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+    )
     submit = SubmitField("Save profile")
 
 

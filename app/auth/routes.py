@@ -26,6 +26,7 @@ from app.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
     TokenForm,
+    jurisdiction_choices,
 )
 from app.auth.models import ApiToken
 from app.auth.throttle import (
@@ -273,6 +274,7 @@ def logout():  # type: ignore[no-untyped-def]
 def profile():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
+    form.jurisdiction.choices = jurisdiction_choices(user.jurisdiction)
     if form.validate_on_submit():
         services.update_profile(
             db.session,
@@ -316,9 +318,11 @@ def create_token():  # type: ignore[no-untyped-def]
         db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
     # The secret is shown once, in this response only (never flashed into the cookie session).
+    profile_form = ProfileForm(obj=user)
+    profile_form.jurisdiction.choices = jurisdiction_choices(user.jurisdiction)
     return render_template(
         "auth/profile.html",
-        form=ProfileForm(obj=user),
+        form=profile_form,
         token_form=TokenForm(formdata=None),
         revoke_form=EmptyForm(),
         tokens=tokens,

@@ -86,6 +86,20 @@ def test_duplicate_email_creates_nothing_and_mails_the_owner(client, db_session)
     assert "/password/forgot" in mail.text_body
 
 
+def test_the_profile_offers_the_jurisdiction_list_and_keeps_an_older_value(
+    client, login_as, db_session
+):
+    user = login_as("trainee", jurisdiction="Demo")  # from before the list
+    page = client.get("/profile").get_data(as_text=True)
+    assert '<option value="Utah">Utah</option>' in page
+    assert '<option selected value="Demo">Demo</option>' in page
+    token = csrf_token_from(page)
+    data = {"name": user.name, "jurisdiction": "Atlantis", "csrf_token": token}
+    assert client.post("/profile", data=data).status_code == 400
+    db_session.expire_all()
+    assert db_session.get(User, user.id).jurisdiction == "Demo"
+
+
 def test_login_then_logout(client, db_session):
     user = make_user()
     db_session.commit()
@@ -192,7 +206,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
             "name": "New Name",
             "profession": "Chiropractor",
             "licence_number": "DC-9",
-            "jurisdiction": "Quebec",
+            "jurisdiction": "Québec",
             "role": "admin",
             "is_active": "0",
             "email": "evil@example.org",
@@ -206,7 +220,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
         "New Name",
         "Chiropractor",
         "DC-9",
-        "Quebec",
+        "Québec",
     )
     assert fresh.role == Role.TRAINEE
     assert fresh.is_active is True

@@ -150,3 +150,42 @@ def test_a_message_is_given_up_after_the_last_try(app, db_session, smtp_down, fr
 def test_a_subject_with_a_line_break_is_refused(app, db_session, subject):
     with app.test_request_context(), pytest.raises(ValueError):
         outbox.queue(db.session, "x@example.org", "register_verify", subject, site="S")
+
+
+def test_an_administrator_puts_a_waiting_message_first_in_line(
+    app, client, db_session, login_as, smtp_down, frozen_clock, runner
+):
+    make_user(email="ada@example.org")
+    db_session.commit()
+    ask_reset(client, "ada@example.org").close()  # fails: SMTP is down, next try in a minute
+    [row] = messages_to(db_session, "ada@example.org")
+    smtp_down.start()
+    assert runner.invoke(args=["mail", "send"]).output.startswith("Sent 0")  # not due yet
+    login_as("admin")
+    page = client.get(f"/admin/outbox/{row.id}").get_data(as_text=True)
+    assert "ConnectionRefusedError" in page
+    token = csrf_token_from(page)
+    response = client.post(f"/admin/outbox/{row.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert runner.invoke(args=["mail", "send"]).output.startswith("Sent 1")
+    assert len(smtp_down.received.messages) == 1
+    missing = client.post("/admin/outbox/999999/retry", data={"csrf_token": token})
+    assert missing.status_code == 404
+
+
+def test_the_outbox_pages_are_for_administrators_only(client, db_session, login_as):
+    login_as("instructor")
+    assert client.get("/admin/outbox").status_code == 403
+
+
+def test_users_invite_sends_at_once_when_smtp_is_configured(app, db_session, runner, smtp):
+    result = runner.invoke(
+        args=["users", "invite", "--email", "new@example.org", "--role", "instructor"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "invitation sent" in result.output
+    [received] = smtp.received.messages
+    assert received["Subject"] == "You are invited to Dry Needling Academy"
+    text, html = parts(received)
+    [link] = [u for u in links_in(text) if "/invite/" in u]
+    assert link in html and "as instructor" in text
