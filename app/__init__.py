@@ -115,6 +115,7 @@ MODEL_MODULES = [
     "app.studio.models",
     "app.mail.models",
     "app.siteconfig.models",
+    "app.notify.models",
 ]
 
 
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.api import blp as certificates_api
     from app.certificates.routes import bp as certificates_bp
     from app.extensions import api
+    from app.notify.routes import bp as notify_bp
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
@@ -147,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         progress_bp,
         studio_bp,
+        notify_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -155,7 +158,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|mail …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|mail|notify …``."""
     from app.analysis.stats_cli import register_cli as register_stats_cli
     from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
@@ -163,6 +166,7 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
     from app.mail.cli import register_cli as register_mail_cli
+    from app.notify.cli import register_cli as register_notify_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
     for register in (
@@ -174,6 +178,7 @@ def _register_cli(app: Flask) -> None:
         register_certs_cli,
         register_audit_cli,
         register_mail_cli,
+        register_notify_cli,
     ):
         register(app)
 

@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "auth.forgot_password": PUBLIC,
     "auth.reset_password": row(400, 400, 400, 400),
     "auth.accept_invite": row(400, 400, 400, 400),
+    "notify.unsubscribe": row(400, 400, 400, 400),  # a forged token
     "auth.login": row(200, 302, 302, 302),
     "auth.logout": NOT_GET,
     "auth.profile": LOGGED_IN,
@@ -107,6 +108,7 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "auth.register_complete": {"token": "forged"},
     "auth.reset_password": {"token": "forged"},
     "auth.accept_invite": {"token": "forged"},
+    "notify.unsubscribe": {"token": "forged"},
     "progress.trainee": {"user_id": 999999},
     "quiz.module": {"slug": "no-such-module"},
     "quiz.start": {"slug": "no-such-module"},

@@ -46,6 +46,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "progress": frozenset({"audit", "auth", "banks", "certificates", "quiz", "questions"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions"}),
     "admin": frozenset({"audit", "auth", "certificates", "mail", "siteconfig"}),
+    "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "api": frozenset({"auth"}),
     "demo": frozenset({"auth", "banks"}),
 }

@@ -1,4 +1,5 @@
-"""Accounts by e-mail: the mail outbox, site settings, confirmed addresses and accepted terms
+"""Accounts by e-mail: the mail outbox, site settings, confirmed addresses and accepted terms;
+notifications sent and opt-outs
 
 Existing accounts were created by an operator or the demo (or registered before addresses were
 confirmed): they count as confirmed from their creation, so nobody is locked out.
@@ -66,9 +67,43 @@ def upgrade():
         "users", sa.Column("terms_version", sa.String(length=20), nullable=False, server_default="")
     )
     op.execute("UPDATE users SET email_verified_at = created_at")
+    op.create_table(
+        "notifications_sent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("subject_key", sa.String(length=100), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"],
+            name=op.f("fk_notifications_sent_user_id_users"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications_sent")),
+        sa.UniqueConstraint(
+            "kind", "subject_key", "user_id", name=op.f("uq_notifications_sent_kind")
+        ),
+    )
+    op.create_index(
+        op.f("ix_notifications_sent_user_id"), "notifications_sent", ["user_id"], unique=False
+    )
+    op.create_table(
+        "notification_optouts",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"],
+            name=op.f("fk_notification_optouts_user_id_users"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "category", name=op.f("pk_notification_optouts")),
+    )
 
 
 def downgrade():
+    op.drop_table("notification_optouts")
+    op.drop_index(op.f("ix_notifications_sent_user_id"), table_name="notifications_sent")
+    op.drop_table("notifications_sent")
     for column in ("terms_version", "terms_accepted_at", "email_verified_at"):
         if op.get_bind().dialect.name == "sqlite":
             op.execute(f"ALTER TABLE users DROP COLUMN {column}")
