@@ -189,3 +189,12 @@ def test_users_invite_sends_at_once_when_smtp_is_configured(app, db_session, run
     text, html = parts(received)
     [link] = [u for u in links_in(text) if "/invite/" in u]
     assert link in html and "as instructor" in text
+
+
+def test_the_html_part_escapes_what_users_typed(client, db_session):
+    make_user(email="ada@example.org", name="<b>Ada</b> & co")
+    db_session.commit()
+    ask_reset(client, "ada@example.org")
+    [message] = messages_to(db_session, "ada@example.org")
+    assert "Hello &lt;b&gt;Ada&lt;/b&gt; &amp; co" in message.html_body
+    assert "Hello <b>Ada</b> & co" in message.text_body  # plain text is not HTML
