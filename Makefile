@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install migrate demo clean
+.PHONY: run test test-deps lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# System packages the browser and PDF tests need (chromium, a CJK font): scripts/test-deps.
+test-deps:
+	scripts/test-deps
+
+test: lint test-deps
 	@echo "== tests on SQLite =="
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \

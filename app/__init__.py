@@ -116,6 +116,7 @@ MODEL_MODULES = [
     "app.mail.models",
     "app.siteconfig.models",
     "app.notify.models",
+    "app.rules.models",
 ]
 
 

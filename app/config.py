@@ -97,6 +97,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "STUDIO_MAX_IMAGE_BYTES": int(
             os.environ.get("STUDIO_MAX_IMAGE_BYTES") or str(2 * 1024 * 1024)
         ),
+        "STANDARD_SETTING_MIN_JUDGES": int(os.environ.get("STANDARD_SETTING_MIN_JUDGES") or "3"),
         "TRUST_PROXY": _bool(os.environ.get("TRUST_PROXY")),
         "BENCH_MODE": _bool(os.environ.get("BENCH_MODE")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

@@ -30,6 +30,7 @@ DEFAULT_GRACE_SECONDS = 60
 DEFAULT_PRACTICE_NEW_PER_DAY = 10
 DEFAULT_VERIFY_RATE_LIMIT = "60/minute"
 DEFAULT_STUDIO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+DEFAULT_STANDARD_SETTING_MIN_JUDGES = 3
 DEFAULT_MAIL_SENDER = "Dry Needling Academy <no-reply@localhost>"
 DEFAULT_MAIL_TIMEOUT = 10
 DEFAULT_PASSWORD_RESET_MAX_AGE = 60 * 60
@@ -186,6 +187,9 @@ class Settings:
     ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``MAIL_TIMEOUT``."""
     accounts: AccountSettings
     """Links, limits and terms of the e-mail account flows (registration, reset, invitation)."""
+    standard_setting_min_judges: int
+    """``STANDARD_SETTING_MIN_JUDGES``: the smallest panel whose standard setting may propose a
+    pass mark (judges who rated every item for Angoff, who gave limits for Hofstee)."""
     certificate_fallback_fonts: tuple[str, ...] | None
     """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
     ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
@@ -213,6 +217,10 @@ class Settings:
             ),
             mail=MailSettings.from_config(config),
             accounts=AccountSettings.from_config(config),
+            standard_setting_min_judges=max(
+                1,
+                _int(config, "STANDARD_SETTING_MIN_JUDGES", DEFAULT_STANDARD_SETTING_MIN_JUDGES),
+            ),
             certificate_fallback_fonts=None
             if fonts is None
             else tuple(p for p in str(fonts).split(os.pathsep) if p),
@@ -236,6 +244,7 @@ CONFIG_KEYS = (
     "REGISTER_RATE_LIMIT",
     "VERIFY_RATE_LIMIT",
     "STUDIO_MAX_IMAGE_BYTES",
+    "STANDARD_SETTING_MIN_JUDGES",
     "CERTIFICATE_FALLBACK_FONTS",
     "MAIL_SERVER",
     "MAIL_PORT",

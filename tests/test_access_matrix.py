@@ -147,6 +147,9 @@ EXPECTED.update(
         "studio.delete_question": NOT_GET,
         "studio.confirm_import": NOT_GET,
         "studio.set_pass_mark": NOT_GET,
+        "studio.module_rules": STAFF_404,
+        "studio.program_rules": STAFF_404,
+        "studio.withdraw_rule_change": NOT_GET,
     }
 )
 SAMPLE_ARGS.update(
@@ -164,6 +167,9 @@ SAMPLE_ARGS.update(
         "studio.analysis": {"slug": "no-such-module"},
         "studio.standard_setting": {"slug": "no-such-module"},
         "studio.set_pass_mark": {"slug": "no-such-module"},
+        "studio.module_rules": {"slug": "no-such-module"},
+        "studio.program_rules": {"slug": "no-such-program"},
+        "studio.withdraw_rule_change": {"change_id": 999999},
     }
 )
 # studio case scenarios
@@ -225,6 +231,9 @@ EXPECTED.update(
         "admin.outbox_message": row(LOGIN, 403, 403, 404),  # sample id does not exist
         "admin.outbox_retry": NOT_GET,
         "admin.site_settings": ADMIN_ONLY,
+        "admin.rule_changes": ADMIN_ONLY,
+        "admin.apply_rule_change": NOT_GET,
+        "admin.reject_rule_change": NOT_GET,
     }
 )
 SAMPLE_ARGS.update(
@@ -242,6 +251,8 @@ SAMPLE_ARGS.update(
         "admin.deactivate": {"user_id": 999999},
         "admin.outbox_message": {"message_id": 999999},
         "admin.outbox_retry": {"message_id": 999999},
+        "admin.apply_rule_change": {"change_id": 999999},
+        "admin.reject_rule_change": {"change_id": 999999},
     }
 )
 

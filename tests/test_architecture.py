@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The layers, top to bottom (docs/architecture.md has the picture):
 #   admin  api  demo  studio                 pages, the JSON API of accounts, tools
 #   progress                                 dashboards and practice (shows certificates)
-#   analysis  certificates                   read attempts against the banks
+#   analysis  certificates  rules            read attempts against the banks; rule changes
 #   quiz                                     attempts, scoring
 #   banks                                    question banks: content, import/export
 #   auth                                     accounts, sessions, roles
@@ -44,8 +44,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "progress": frozenset({"audit", "auth", "banks", "certificates", "quiz", "questions"}),
-    "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions"}),
-    "admin": frozenset({"audit", "auth", "certificates", "mail", "siteconfig"}),
+    "rules": frozenset({"audit", "auth", "banks"}),
+    "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
+    "admin": frozenset({"audit", "auth", "certificates", "mail", "rules", "siteconfig"}),
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "api": frozenset({"auth"}),
     "demo": frozenset({"auth", "banks"}),

@@ -19,7 +19,7 @@ MAX_LINES = 60
 ALLOWED: dict[str, int] = {
     # A flat table of the Flask settings, one line per setting read from the environment:
     # splitting it into groups would scatter the one place that lists them all.
-    "app/config.py::load_settings": 62,
+    "app/config.py::load_settings": 63,
     # The length is its keyword-only signature (17 lines) and the docstring that documents
     # those inputs; the body (about 35 lines) already reads as its steps (_issuer_profile,
     # _achievement, _subject, _status_entry, then the document in the order OB 3.0 shows it).

@@ -50,3 +50,19 @@ class InviteForm(FlaskForm):
 class SiteSettingsForm(FlaskForm):
     registration_open = BooleanField("Open registration: anyone may create a trainee account")
     submit = SubmitField("Save settings")
+
+
+class ApplyRuleChangeForm(FlaskForm):
+    """Applying a rule change needs the box ticked: the administrator confirms the diff."""
+
+    confirm = BooleanField(
+        "I have checked each value before and after", validators=[DataRequired()]
+    )
+    submit = SubmitField("Apply the change")
+
+
+class RejectRuleChangeForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (the proposer sees it)", validators=[DataRequired(), Length(max=2000)]
+    )
+    submit = SubmitField("Reject")

@@ -13,9 +13,11 @@ from app import clock, csv_export
 from app.admin import queries as admin_queries
 from app.admin.forms import (
     ActionForm,
+    ApplyRuleChangeForm,
     ApproveForm,
     InviteForm,
     RejectForm,
+    RejectRuleChangeForm,
     RevokeForm,
     RoleForm,
     SiteSettingsForm,
@@ -28,9 +30,12 @@ from app.auth.routes import link_context
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
 from app.certificates.models import CompletionStatus
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
+from app.rules import queries as rule_queries
+from app.rules import services as rule_services
 from app.settings import get_settings
 from app.siteconfig import services as siteconfig
 from app.web import done, form_errors, html_action
@@ -53,7 +58,11 @@ def _actor() -> User:
 @login_required
 @role_required("admin")
 def index():  # type: ignore[no-untyped-def]
-    return render_template("admin/index.html", pending=admin_queries.pending_count(db.session))
+    return render_template(
+        "admin/index.html",
+        pending=admin_queries.pending_count(db.session),
+        rule_changes=rule_queries.pending_count(db.session),
+    )
 
 
 # ---------------------------------------------------------------- completions
@@ -210,6 +219,51 @@ def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
         url_for("admin.certificates"),
         f"Re-issued as {certificate.serial}; the old certificate is revoked.",
     )
+
+
+# ---------------------------------------------------------------- rule changes (four eyes)
+
+
+@bp.get("/rule-changes")
+@login_required
+@role_required("admin")
+def rule_changes():  # type: ignore[no-untyped-def]
+    return render_template(
+        "admin/rule_changes.html",
+        pending=rule_queries.pending(db.session),
+        decided=rule_queries.recent_decided(db.session),
+        apply_form=ApplyRuleChangeForm(),
+        reject_form=RejectRuleChangeForm(),
+    )
+
+
+@bp.post("/rule-changes/<int:change_id>/apply")
+@login_required
+@role_required("admin")
+@html_action()
+def apply_rule_change(change_id: int):  # type: ignore[no-untyped-def]
+    """Apply a pending change proposed by someone else; errors are pages with their status
+    (403 own proposal, 409 stale or decided, 400 not confirmed)."""
+    form = ApplyRuleChangeForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed("Tick the box to confirm you checked the change; nothing changed.")
+    change = rule_services.apply(db.session, _actor(), change_id)
+    return done(
+        url_for("admin.rule_changes"),
+        f"Applied to the {change.target_kind} {change.target_slug}.",
+    )
+
+
+@bp.post("/rule-changes/<int:change_id>/reject")
+@login_required
+@role_required("admin")
+@html_action()
+def reject_rule_change(change_id: int):  # type: ignore[no-untyped-def]
+    form = RejectRuleChangeForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed("Say why the change is rejected: the proposer sees it.")
+    change = rule_services.reject(db.session, _actor(), change_id, form.reason.data or "")
+    return done(url_for("admin.rule_changes"), f"Rejected the change to {change.target_slug}.")
 
 
 # ---------------------------------------------------------------- users and audit

@@ -87,9 +87,19 @@ def import_command(path: str, fmt: str | None, topic: str, dry_run: bool) -> Non
         click.echo(f"note: {warning}")
     for label in report.created:
         click.echo(f"created: {label}")
-    for label in report.updated:
-        click.echo(f"updated: {label}")
+    for row in report.rows:
+        if row["change"] == "updated":
+            click.echo(f"updated: {row['row']}{_changes(row)}")
     click.echo(report.summary())
+
+
+def _changes(row: dict) -> str:
+    """`` (field: before → after, …)`` of an updated row, as its audit event records them."""
+    parts = [f"{name}: {c['before']} → {c['after']}" for name, c in row.get("fields", {}).items()]
+    for name in ("version", "hash"):
+        if name in row:
+            parts.append(f"{name}: {row[name]['before']} → {row[name]['after']}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 @banks_cli.command("export")

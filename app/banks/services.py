@@ -2,13 +2,21 @@
 
 Services take the session and the acting user, flush and never commit; the caller (a route or a
 CLI command) commits once, or rolls back on a dry run.
+
+One importer, two policies (``ImportPolicy``). The operator's (``OPERATOR``: the command line,
+``make run``'s load of ``question_banks/``) writes what the files say, statuses and module and
+program rules included. The studio's (``app.studio.imports.StudioImport``) only creates and
+updates its user's own drafts. Either way one audit event lists every row created, updated or
+skipped, with its changes (the row-level diff).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,6 +31,7 @@ from app.banks.schema import (
     Case,
     CaseStep,
     QuestionBase,
+    Status,
     case_hash,
     content_hash,
     question_image,
@@ -35,6 +44,27 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
+MAX_SHOWN_CHARS = 120  # longer values are shown in the audit log by their hash and first chars
+MAX_AUDIT_ROWS = 2000  # rows listed in one import's audit event; the rest are counted
+
+
+def shown(value: Any) -> Any:
+    """``value`` as the audit log shows it: as is when short, else its SHA-256, length and
+    first characters (lists and mappings are measured as sorted JSON)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return value if isinstance(value, str | list | dict) else text
+    return {
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "length": len(text),
+        "start": text[:60],
+    }
+
+
+def change(before: Any, after: Any) -> dict[str, Any]:
+    return {"before": shown(before), "after": shown(after)}
 
 
 @dataclass
@@ -45,6 +75,25 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, reason)
     warnings: list[str] = field(default_factory=list)  # imported, but something was left out
     dry_run: bool = False
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the row-level diff (audit)
+
+    def add(self, outcome: str, label: str, **detail: Any) -> None:
+        """Count ``label`` as created, updated or unchanged; list the first two in the diff."""
+        getattr(self, outcome).append(label)
+        if outcome != "unchanged":
+            kept = {k: v for k, v in detail.items() if v != {}}
+            self.rows.append({"row": label, "change": outcome, **kept})
+
+    def skip(self, label: str, reason: str) -> None:
+        self.skipped.append((label, reason))
+        self.rows.append({"row": label, "change": "skipped", "reason": reason})
+
+    def annotate(self, label: str, **detail: Any) -> None:
+        """Add to the diff row of ``label`` (the last one written)."""
+        for row in reversed(self.rows):
+            if row["row"] == label:
+                row.update(detail)
+                return
 
     def summary(self) -> str:
         head = "dry run: nothing was saved. " if self.dry_run else ""
@@ -53,66 +102,196 @@ class ImportReport:
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
         )
 
+    def audit_details(self, policy: str) -> dict[str, Any]:
+        """One import's audit event: counts and the rows (bounded by ``MAX_AUDIT_ROWS``)."""
+        details: dict[str, Any] = {
+            "policy": policy,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "skipped": len(self.skipped),
+            "rows": self.rows[:MAX_AUDIT_ROWS],
+        }
+        if len(self.rows) > MAX_AUDIT_ROWS:
+            details["rows_omitted"] = len(self.rows) - MAX_AUDIT_ROWS
+        return details
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an import policy says of one question or case of the file that may be written."""
+
+    skip: str | None = None  # why it is left alone (None: write it)
+    revision: Any = None  # the importer's own draft revision it updates (studio policy)
+
+
+class ImportPolicy:
+    """The operator's policy: the files are the truth (they are reviewed in the repository).
+
+    Statuses are written as the files say (so a file may publish), existing questions, cases,
+    topics, modules and programs are updated. A subclass (the studio's) narrows this.
+    """
+
+    name = "operator"
+    audit_action = "banks.import"
+    audit_always = False  # an event even when nothing was written (to show what was skipped)
+    publishes = True  # statuses as the files say; otherwise everything is a draft
+    rules_skipped: str | None = None  # why modules and programs are left alone (None: written)
+    topics_skipped: str | None = None  # why existing topics are left alone (None: updated)
+    reads_images = True  # images named by a question are read beside its file
+
+    def decide(self, session: Session, kind: str, row: Any, steps: list[m.Question]) -> Decision:
+        """May the question or case ``row`` (None: a new key) be written? ``steps``: the
+        existing questions a case's steps name."""
+        return Decision()
+
+    def written(
+        self, session: Session, kind: str, row: Any, version: Any, decision: Decision
+    ) -> dict[str, Any]:
+        """Called once ``row`` was created or got a new version; extra details for its row."""
+        return {}
+
+
+OPERATOR = ImportPolicy()
+
 
 def import_directory(
-    session: Session, path: str | Path, actor: User | None = None, dry_run: bool = False
+    session: Session,
+    path: str | Path,
+    actor: User | None = None,
+    dry_run: bool = False,
+    policy: ImportPolicy = OPERATOR,
 ) -> ImportReport:
     """Load and import a folder of native bank files; raises ``BankFileInvalid`` on errors."""
     bank = load_bank(path)
-    return import_bank(session, bank, actor, dry_run=dry_run)
+    return import_bank(session, bank, actor, dry_run=dry_run, policy=policy)
 
 
 def import_bank(
-    session: Session, bank: Bank, actor: User | None = None, dry_run: bool = False
+    session: Session,
+    bank: Bank,
+    actor: User | None = None,
+    dry_run: bool = False,
+    policy: ImportPolicy = OPERATOR,
 ) -> ImportReport:
-    """Create or update everything in ``bank`` keyed by key/slug; content changes make versions.
+    """Create or update everything in ``bank`` keyed by key/slug, as ``policy`` allows; content
+    changes make versions. One audit event (unless a dry run) lists the rows and their changes.
 
     Refuses (``BankFileInvalid``) when the bank has errors, before writing anything. Topics the
     bank refers to must exist in the bank or the database.
     """
-    media = _check_importable(session, bank)
+    media = _check_importable(session, bank, policy)
     report = ImportReport(dry_run=dry_run)
-    topics = _upsert_topics(session, bank, report)
+    said = {} if policy.publishes else _as_drafts(bank)
+    topics = _upsert_topics(session, bank, report, policy)
     existing = {
         q.key: q
         for q in session.scalars(
             sa.select(m.Question).where(m.Question.key.in_(list(bank.questions)))
         )
     }
+    _import_questions(session, bank, topics, existing, media, actor, report, policy)
+    _import_cases(session, bank, topics, existing, media, actor, report, policy)
+    _import_rules(session, bank, report, policy)
+    session.flush()
+    written = {*report.created, *report.updated}
+    report.warnings.extend(
+        f"{label}: the file says '{status}': imported as a draft"
+        for label, status in said.items()
+        if label in written
+    )
+    if not dry_run and (policy.audit_always or report.created or report.updated):
+        record(session, actor, policy.audit_action, "bank", None, report.audit_details(policy.name))
+    return report
+
+
+def _as_drafts(bank: Bank) -> dict[str, str]:
+    """Make every question and case of ``bank`` a draft (a draft is published by a second
+    instructor's approval, never by a file); the status each file said otherwise, by label."""
+    said = {}
     for lq in bank.questions.values():
-        if lq.case_key is None:
-            _upsert_question(
-                session,
-                lq,
-                topics[lq.topic],
-                existing.get(lq.question.key),
-                media,
-                actor,
-                report,
-                None,
-            )
+        if lq.case_key is None and lq.question.status != Status.DRAFT:
+            said[f"question {lq.question.key}"] = lq.question.status.value
+        lq.question.status = Status.DRAFT
     for lc in bank.cases.values():
-        upsert_case(
-            session, lc.case, topics[lc.topic], bank, topics, existing, media, actor, report
+        if lc.case.status != Status.DRAFT:
+            said[f"case {lc.case.key}"] = lc.case.status.value
+        lc.case.status = Status.DRAFT
+    return said
+
+
+def _import_questions(
+    session: Session,
+    bank: Bank,
+    topics: dict[str, m.Topic],
+    existing: dict[str, m.Question],
+    media: dict,
+    actor: User | None,
+    report: ImportReport,
+    policy: ImportPolicy,
+) -> None:
+    """The standalone questions, as the policy decides (the steps of cases come with them)."""
+    for lq in bank.questions.values():
+        if lq.case_key is not None:
+            continue
+        label = f"question {lq.question.key}"
+        row = existing.get(lq.question.key)
+        decision = policy.decide(session, "question", row, [])
+        if decision.skip is not None:
+            report.skip(label, decision.skip)
+            continue
+        before = row.current_version_id if row is not None else None
+        version = _upsert_question(session, lq, topics[lq.topic], row, media, actor, report, None)
+        if version.id != before:
+            row = version.question if row is None else row
+            report.annotate(label, **policy.written(session, "question", row, version, decision))
+
+
+def _import_cases(
+    session: Session,
+    bank: Bank,
+    topics: dict[str, m.Topic],
+    existing: dict[str, m.Question],
+    media: dict,
+    actor: User | None,
+    report: ImportReport,
+    policy: ImportPolicy,
+) -> None:
+    for lc in bank.cases.values():
+        case = lc.case
+        label = f"case {case.key}"
+        row = session.scalar(sa.select(m.Case).where(m.Case.key == case.key))
+        steps = [existing[s.question.key] for s in case.steps if s.question.key in existing]
+        decision = policy.decide(session, "case", row, steps)
+        if decision.skip is not None:
+            report.skip(label, decision.skip)
+            continue
+        before = row.current_version_id if row is not None else None
+        row = upsert_case(
+            session, case, topics[lc.topic], bank, topics, existing, media, actor, report
         )
+        if row.current_version_id != before:
+            version = session.get(m.CaseVersion, row.current_version_id)
+            report.annotate(label, **policy.written(session, "case", row, version, decision))
+
+
+def _import_rules(session: Session, bank: Bank, report: ImportReport, policy: ImportPolicy) -> None:
+    """Modules and programs: upserted, or all skipped when the policy says why."""
+    if policy.rules_skipped is not None:
+        for slug in bank.modules:
+            report.skip(f"module {slug}", policy.rules_skipped)
+        for slug in bank.programs:
+            report.skip(f"program {slug}", policy.rules_skipped)
+        return
     for position, module in enumerate(bank.modules.values()):
         _upsert_module(session, module, position, report)
     for program in bank.programs.values():
         _upsert_program(session, program, report)
-    session.flush()
-    if not dry_run and (report.created or report.updated):
-        record(
-            session,
-            actor,
-            "banks.import",
-            "bank",
-            None,
-            {"created": len(report.created), "updated": len(report.updated)},
-        )
-    return report
 
 
-def _check_importable(session: Session, bank: Bank) -> dict[str, tuple[bytes, str, str]]:
+def _check_importable(
+    session: Session, bank: Bank, policy: ImportPolicy = OPERATOR
+) -> dict[str, tuple[bytes, str, str]]:
     """The questions' images read from disk, keyed by question key, once the bank is known to
     import: raises ``BankFileInvalid`` with its errors, unknown topics and unreadable images."""
     known = set(session.scalars(sa.select(m.Topic.slug)))
@@ -127,33 +306,47 @@ def _check_importable(session: Session, bank: Bank) -> dict[str, tuple[bytes, st
     media = {}
     for lq in bank.questions.values():
         image = question_image(lq.question)
-        if image is not None:
-            try:
-                media[lq.question.key] = _read_image(lq.base_dir / image)
-            except (OSError, ValueError) as exc:
-                problems.append(
-                    BankProblem(lq.path, str(exc), "question", lq.question.key, "image")
-                )
+        if image is None:
+            continue
+        if not policy.reads_images:
+            message = f"image '{Path(image).name}': upload images in the studio, then choose them"
+            problems.append(BankProblem(lq.path, message, "question", lq.question.key, "image"))
+            continue
+        try:
+            media[lq.question.key] = _read_image(lq.base_dir / image)
+        except (OSError, ValueError) as exc:
+            problems.append(BankProblem(lq.path, str(exc), "question", lq.question.key, "image"))
     if problems:
         raise BankFileInvalid(problems)
     return media
 
 
-def _upsert_topics(session: Session, bank: Bank, report: ImportReport) -> dict[str, m.Topic]:
+def _upsert_topics(
+    session: Session, bank: Bank, report: ImportReport, policy: ImportPolicy = OPERATOR
+) -> dict[str, m.Topic]:
     """Create or update the bank's topics; returns every topic row by slug."""
     topics = {t.slug: t for t in session.scalars(sa.select(m.Topic))}
     for topic in bank.topics.values():
+        label = f"topic {topic.id}"
         row = topics.get(topic.id)
         if row is None:
             row = m.Topic(slug=topic.id, title=topic.title, description=topic.description)
             session.add(row)
             topics[topic.id] = row
-            report.created.append(f"topic {topic.id}")
-        elif (row.title, row.description) != (topic.title, topic.description):
-            row.title, row.description = topic.title, topic.description
-            report.updated.append(f"topic {topic.id}")
+            report.add("created", label, title=shown(topic.title))
+            continue
+        fields = {
+            name: change(getattr(row, name), getattr(topic, name))
+            for name in ("title", "description")
+            if getattr(row, name) != getattr(topic, name)
+        }
+        if not fields:
+            report.add("unchanged", label)
+        elif policy.topics_skipped is not None:
+            report.skip(label, policy.topics_skipped)
         else:
-            report.unchanged.append(f"topic {topic.id}")
+            row.title, row.description = topic.title, topic.description
+            report.add("updated", label, fields=fields)
     session.flush()
     return topics
 
@@ -195,30 +388,51 @@ def _upsert_question(
     report: ImportReport,
     case: m.Case | None,
 ) -> m.QuestionVersion:
+    """Write one question; standalone ones go in the report with their changes (a case's steps
+    are reported as part of their case)."""
     q = lq.question
     media_sha = _media(session, media[q.key]) if q.key in media else None
     digest = _version_hash(q, media_sha)
+    # A case's steps are reported with their case, so they go to a report nobody reads.
+    shown_in = report if case is None else ImportReport()
     label = f"question {q.key}"
     if row is None:
         row = m.Question(key=q.key, topic=topic, status=q.status, case_id=case.id if case else None)
         session.add(row)
         session.flush()
         version = _new_version(session, row, q, 1, digest, media_sha, actor)
-        if case is None:
-            report.created.append(label)
+        shown_in.add("created", label, version=1, hash=digest, status=q.status.value)
         return version
     current = row.current_version
-    changed_meta = (row.status, row.topic_id) != (q.status, topic.id)
+    fields = _meta_changes(row, q.status, topic)
     row.status, row.topic_id = q.status, topic.id
     if current is not None and current.content_hash == digest:
-        if case is None:
-            (report.updated if changed_meta else report.unchanged).append(label)
+        shown_in.add("updated" if fields else "unchanged", label, fields=fields)
         return current
     number = queries.next_question_version_no(session, row.id)
     version = _new_version(session, row, q, number, digest, media_sha, actor)
-    if case is None:
-        report.updated.append(label)
+    shown_in.add(
+        "updated",
+        label,
+        version=change(current.version_no if current else None, number),
+        hash=change(current.content_hash if current else None, digest),
+        fields=fields,
+    )
     return version
+
+
+def _meta_changes(row: m.Question | m.Case, status: Status, topic: m.Topic) -> dict[str, Any]:
+    """The status and topic changes of a question or case row, before → after."""
+    fields = {}
+    if row.status != status:
+        fields["status"] = change(_value(row.status), status.value)
+    if row.topic_id != topic.id:
+        fields["topic"] = change(row.topic.slug if row.topic else None, topic.slug)
+    return fields
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
 
 
 def _new_version(
@@ -258,11 +472,11 @@ def upsert_case(
     media: dict,
     actor: User | None,
     report: ImportReport,
-) -> None:
+) -> m.Case:
     """Write a case and its steps' questions as the import does; a new version only on change.
 
     Also the studio's way to save a case, so a case saved there has the same rows and content
-    hash as its YAML twin.
+    hash as its YAML twin. Returns the case row.
     """
     row = session.scalar(sa.select(m.Case).where(m.Case.key == case.key))
     label = f"case {case.key}"
@@ -280,14 +494,24 @@ def upsert_case(
     digest = hashlib.sha256(
         (case_hash(case) + ":" + ",".join(v.content_hash for v in step_versions)).encode()
     ).hexdigest()
-    changed_meta = (row.status, row.topic_id) != (case.status, topic.id)
+    fields = {} if is_new else _meta_changes(row, case.status, topic)
     row.status, row.topic_id = case.status, topic.id
     current = row.current_version
     if current is not None and current.content_hash == digest:
-        (report.updated if changed_meta else report.unchanged).append(label)
-        return
-    _add_case_version(session, row, case, digest, step_versions)
-    (report.created if is_new else report.updated).append(label)
+        report.add("updated" if fields else "unchanged", label, fields=fields)
+        return row
+    number = _add_case_version(session, row, case, digest, step_versions)
+    if is_new:
+        report.add("created", label, version=number, hash=digest, status=case.status.value)
+    else:
+        report.add(
+            "updated",
+            label,
+            version=change(current.version_no if current else None, number),
+            hash=change(current.content_hash if current else None, digest),
+            fields=fields,
+        )
+    return row
 
 
 def _upsert_case_step(
@@ -324,8 +548,8 @@ def _add_case_version(
     case: Case,
     digest: str,
     step_versions: list[m.QuestionVersion],
-) -> None:
-    """Add the case's next version with its steps and make it the current one."""
+) -> int:
+    """Add the case's next version with its steps, make it the current one; its number."""
     number = queries.next_case_version_no(session, row.id)
     version = m.CaseVersion(
         case_id=row.id,
@@ -343,6 +567,7 @@ def _add_case_version(
     session.add(version)
     session.flush()
     row.current_version_id = version.id
+    return number
 
 
 def _upsert_module(session: Session, module, position: int, report: ImportReport) -> None:
@@ -383,21 +608,26 @@ def _upsert_program(session: Session, program, report: ImportReport) -> None:
 def _upsert_row(
     session: Session, model: type, slug: str, values: dict, label: str, report: ImportReport
 ) -> None:
+    """Create or update a module or program; the diff lists each field before → after."""
     row = session.scalar(sa.select(model).where(model.slug == slug))
     if row is None:
         session.add(model(slug=slug, **values))
-        report.created.append(label)
+        shown_values = {k: shown(_value(v)) for k, v in values.items() if k != "position"}
+        report.add("created", label, values=shown_values)
         return
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if not changed or set(changed) == {"position"}:
         if changed:
             row.position = values["position"]
-        report.unchanged.append(label)
+        report.add("unchanged", label)
         return
+    fields = {
+        k: change(_value(getattr(row, k)), _value(v)) for k, v in changed.items() if k != "position"
+    }
     for k, v in changed.items():
         setattr(row, k, v)
     row.updated_at = clock.utcnow()
-    report.updated.append(label)
+    report.add("updated", label, fields=fields)
 
 
 def bank_from_questions(questions: list[QuestionBase], topic: str, source: str) -> Bank:
@@ -427,21 +657,28 @@ def import_foreign(
     topic: str,
     actor: User | None = None,
     dry_run: bool = False,
+    policy: ImportPolicy = OPERATOR,
+    name: str | None = None,
 ) -> ImportReport:
-    """Import a GIFT, Moodle XML or QTI file; what does not map is reported as skipped."""
+    """Import a GIFT, Moodle XML or QTI file; what does not map is reported as skipped.
+
+    ``name`` is what messages and "Imported from" references call the file (default: the path
+    given; the studio gives the uploader's file name, never the server's temporary path).
+    """
     from app.banks.formats import FORMATS, detect_format
 
     file = Path(path)
+    source = name or str(file)
     raw = file.read_bytes()
-    name = fmt or detect_format(file.name, raw)
-    if name is None or name not in FORMATS:
-        raise BankFileInvalid([BankProblem(str(file), "unknown format: give --format")])
-    result = FORMATS[name].parse(raw, str(file))
+    fmt_name = fmt or detect_format(Path(source).name, raw)
+    if fmt_name is None or fmt_name not in FORMATS:
+        raise BankFileInvalid([BankProblem(source, "unknown format: give --format")])
+    result = FORMATS[fmt_name].parse(raw, source)
     if result.errors:
-        raise BankFileInvalid([BankProblem(str(file), p) for p in result.errors])
+        raise BankFileInvalid([BankProblem(source, p) for p in result.errors])
     ensure_topic(session, topic)
-    bank = bank_from_questions(result.questions, topic, str(file))
-    report = import_bank(session, bank, actor, dry_run=dry_run)
+    bank = bank_from_questions(result.questions, topic, source)
+    report = import_bank(session, bank, actor, dry_run=dry_run, policy=policy)
     report.skipped.extend((f"{s.source_id} {s.title}".strip(), s.reason) for s in result.skipped)
     report.warnings.extend(result.warnings)
     return report

@@ -47,6 +47,12 @@ def no_choices(question: Any) -> list[Any]:
     return []
 
 
+def no_chance(question: Any) -> float:
+    """The default guessing score: a blind answer to an open question (a number, a text)
+    practically never earns credit, so 0."""
+    return 0.0
+
+
 @dataclass(frozen=True)
 class ContentFacet:
     """What a type's bank content is.
@@ -111,6 +117,9 @@ class QuizFacet:
       cached) since previews, results and case steps can show any type.
     - ``analysis``: hooks for distractor analysis, or None when the type has no options to
       count.
+    - ``chance_score(question)``: the expected score (0..1) of a uniformly random response,
+      given the type's scoring (1/options for single choice); the guessing rate standard
+      setting must beat. Default ``no_chance``: 0, for open answers (numeric, free text).
     - ``api_fields``: marshmallow fields documenting what ``item_view`` adds, for the JSON
       API's output schema (``app/questions/schemas.py``); built when the API is imported.
     """
@@ -130,6 +139,7 @@ class QuizFacet:
     scripts: tuple[str, ...] = field(default_factory=tuple)
     styles: tuple[str, ...] = field(default_factory=tuple)
     analysis: AnalysisHooks | None = None
+    chance_score: Callable[[Any], float] = no_chance
     api_fields: Mapping[str, Any] = field(default_factory=dict)
 
 

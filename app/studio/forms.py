@@ -546,4 +546,15 @@ class PassMarkForm(FlaskForm):
         ),
         validators=[InputRequired()],
     )
-    submit = SubmitField("Set the pass mark")
+    submit = SubmitField("Propose this pass mark")
+
+
+class RulesForm(FlaskForm):
+    """A rule-change proposal: the rule fields are read by name (``app.rules.fields``), the
+    reason is shown to the administrator who decides."""
+
+    reason = TextAreaField(
+        "Why (the administrator who decides sees it)",
+        validators=[InputRequired(), Length(max=2000)],
+    )
+    submit = SubmitField("Propose the change")

@@ -154,7 +154,8 @@ class StandardSettingJudgement(Base):
 
 
 class PassMarkDecision(Base):
-    """A recorded decision setting a module's pass mark from a standard-setting exercise."""
+    """A pass mark set from a standard-setting exercise before issue 12 (kept as history).
+    Standard setting now proposes a rule change (``app.rules``) an administrator applies."""
 
     __tablename__ = "studio_pass_mark_decisions"
 

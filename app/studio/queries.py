@@ -14,7 +14,9 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import PRACTICE_ONLY, Case, Mode, Status
 from app.errors import NotFound
+from app.questions import registry
 from app.quiz.models import AttemptItem
+from app.rules import fields as rule_fields
 from app.studio.models import (
     OPEN_STATES,
     PassMarkDecision,
@@ -139,6 +141,10 @@ def modules(session: Session) -> list[bm.Module]:
     return list(session.scalars(sa.select(bm.Module).order_by(bm.Module.position, bm.Module.slug)))
 
 
+def programs(session: Session) -> list[bm.Program]:
+    return list(session.scalars(sa.select(bm.Program).order_by(bm.Program.slug)))
+
+
 def module(session: Session, slug: str) -> bm.Module:
     row = session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
     if row is None:
@@ -172,6 +178,16 @@ def module_pool(session: Session, mod: bm.Module) -> list[tuple[str, bm.Question
         for key, v in rows
         if mod.mode != Mode.EXAM or PRACTICE_ONLY not in v.content.get("tags", [])
     ]
+
+
+def guessing_rate(session: Session, mod: bm.Module) -> float:
+    """The expected percentage score of a candidate guessing on every item of the exam's pool
+    (each type's ``chance_score``, equal weights, as the Angoff cut weighs the items)."""
+    scores = [
+        registry.get(v.type).quiz.chance_score(v.as_question())
+        for _, v in module_pool(session, mod)
+    ]
+    return rule_fields.guessing_rate(scores)
 
 
 @dataclass

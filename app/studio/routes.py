@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,11 @@ from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.questions import studio_facet
+from app.rules import fields as rule_fields
+from app.rules import queries as rule_queries
+from app.rules import services as rule_services
 from app.settings import get_settings
-from app.studio import authoring, queries, question_types, services, workflow
+from app.studio import authoring, imports, queries, question_types, services, workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
     CaseForm,
@@ -40,6 +42,7 @@ from app.studio.forms import (
     NewQuestionForm,
     PassMarkForm,
     QuestionForm,
+    RulesForm,
     UploadImageForm,
     add_starter_rows,
     choices,
@@ -56,6 +59,7 @@ question_types.register_template_globals(bp)
 
 STAFF = ("instructor", "admin")
 MAX_PREVIEW_CHARS = 20_000
+MAX_SKIPS_FLASHED = 5
 
 
 # ---------------------------------------------------------------- helpers
@@ -91,6 +95,7 @@ def index():  # type: ignore[no-untyped-def]
         cases=queries.cases(db.session),
         case_queue=queries.review_queue(db.session, CASE.name),
         modules=queries.modules(db.session),
+        programs=queries.programs(db.session),
         topics=queries.topics(db.session),
         topic=topic,
         status=status,
@@ -513,47 +518,56 @@ def _import_dir() -> Path:
     return path
 
 
-def _run_import(path: Path, fmt: str, topic: str, dry_run: bool):  # type: ignore[no-untyped-def]
-    from app.banks.loader import load_text
-    from app.banks.services import import_bank, import_foreign
+def _import_format(form: ImportForm, raw: bytes) -> str | None:
+    from app.banks.formats import detect_format
 
-    if fmt == "yaml":
-        bank = load_text(path.read_text(encoding="utf-8"), name="upload.yaml", base_dir=path.parent)
-        return import_bank(db.session, bank, current_user, dry_run=dry_run)
-    return import_foreign(db.session, path, fmt or None, topic, current_user, dry_run=dry_run)
+    filename = form.file.data.filename or ""
+    fmt = form.format.data or detect_format(filename, raw)
+    if fmt is None and filename.lower().endswith((".yaml", ".yml")):
+        fmt = "yaml"
+    return fmt
+
+
+def _dry_run(upload: imports.Upload):  # type: ignore[no-untyped-def]
+    """(report, problems) of importing ``upload``, with nothing saved."""
+    report = problems = None
+    nested = db.session.begin_nested()
+    try:
+        report = imports.run(db.session, upload, current_user, dry_run=True)
+    except BankFileInvalid as exc:
+        problems = [str(p) for p in exc.problems]
+    finally:
+        nested.rollback()
+        db.session.rollback()
+    return report, problems
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
 def import_bank():  # type: ignore[no-untyped-def]
-    from app.banks.formats import detect_format
-
+    """Upload a bank file: a dry run with the studio's policy (drafts of the importer only)."""
     form = ImportForm()
-    report = problems = None
-    confirm = None
+    report = problems = confirm = None
     if form.validate_on_submit():
+        folder = _import_dir()
+        imports.sweep(folder)
         raw = form.file.data.read()
-        fmt = form.format.data or detect_format(form.file.data.filename or "", raw)
-        if fmt is None and (form.file.data.filename or "").lower().endswith((".yaml", ".yml")):
-            fmt = "yaml"
+        fmt = _import_format(form, raw)
         if fmt is None:
             problems = ["Unknown format: choose one."]
         else:
-            token = secrets.token_hex(16)
-            path = _import_dir() / f"{token}.upload"
-            path.write_bytes(raw)
-            (path.with_suffix(".meta")).write_text(f"{fmt}\n{form.topic.data or 'imported'}\n")
-            nested = db.session.begin_nested()
+            topic = form.topic.data or "imported"
+            upload = imports.save_upload(
+                folder, current_user, raw, fmt, topic, form.file.data.filename
+            )
             try:
-                report = _run_import(path, fmt, form.topic.data or "imported", dry_run=True)
-            except BankFileInvalid as exc:
-                problems = [str(p) for p in exc.problems]
+                report, problems = _dry_run(upload)
             finally:
-                nested.rollback()
-            db.session.rollback()
+                if report is None:
+                    imports.discard_upload(upload)
             if report is not None:
-                confirm = ConfirmImportForm(token=token)
+                confirm = ConfirmImportForm(token=upload.token)
     elif request.method == "POST":
         return render_template("studio/import.html", form=form), 400
     return render_template(
@@ -565,25 +579,27 @@ def import_bank():  # type: ignore[no-untyped-def]
 @login_required
 @role_required(*STAFF)
 def confirm_import():  # type: ignore[no-untyped-def]
+    """Import a checked upload of the user's own (another user's token is a 404)."""
     form = ConfirmImportForm()
-    if not form.validate_on_submit() or not form.token.data.isalnum():
+    if not form.validate_on_submit():
         abort(400)
-    path = _import_dir() / f"{form.token.data}.upload"
-    meta = path.with_suffix(".meta")
-    if not path.is_file() or not meta.is_file():
-        abort(404)
-    fmt, topic = meta.read_text().splitlines()[:2]
-    with form_errors(catch=BankFileInvalid) as outcome:
-        report = _run_import(path, fmt, topic, dry_run=False)
+    upload = imports.load_upload(_import_dir(), form.token.data, current_user)
+    try:
+        with form_errors(catch=BankFileInvalid) as outcome:
+            report = imports.run(db.session, upload, current_user, dry_run=False)
+    finally:
+        imports.discard_upload(upload)
     if isinstance(outcome.error, BankFileInvalid):
         return render_template(
             "studio/import.html",
             form=ImportForm(),
             problems=[str(p) for p in outcome.error.problems],
         ), 400
-    path.unlink(missing_ok=True)
-    meta.unlink(missing_ok=True)
-    flash(report.summary(), "success")
+    flash(f"Imported as your drafts: {report.summary()}.", "success")
+    for what, why in report.skipped[:MAX_SKIPS_FLASHED]:
+        flash(f"Skipped {what}: {why}", "error")
+    if len(report.skipped) > MAX_SKIPS_FLASHED:
+        flash(f"… and {len(report.skipped) - MAX_SKIPS_FLASHED} more skipped.", "error")
     return redirect(url_for("studio.index"))
 
 
@@ -665,6 +681,9 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
             form=form,
             state=state,
             pass_form=PassMarkForm(),
+            guessing_rate=queries.guessing_rate(db.session, module),
+            min_judges=get_settings().standard_setting_min_judges,
+            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, slug),
         ),
         status,
     )
@@ -675,44 +694,89 @@ def standard_setting(slug: str):  # type: ignore[no-untyped-def]
 @role_required(*STAFF)
 @html_action()
 def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
+    """Propose the panel's cut as the pass mark: an administrator other than the proposer
+    applies it (``/admin/rule-changes``); until then the pass mark is unchanged."""
     module = queries.exam_module(db.session, slug)
     form = PassMarkForm()
     if not form.validate_on_submit():
         abort(400)
-    state = queries.standard_setting(db.session, module, current_user.id)
-    method = form.method.data
-    values: dict[str, Any] = {"judges": state.complete_judges, "items": len(state.items)}
-    if method in ("angoff", "angoff_plus_sem"):
-        if state.angoff is None:
-            raise ValidationFailed("No judge has rated every item yet.")
-        a = state.angoff
-        mark = a.cut_percent
-        values.update(cut_score=a.cut_score, cut_percent=a.cut_percent, se=a.standard_error)
-        if method == "angoff_plus_sem":
-            test = item_analysis.analyse(db.session, module).result.test
-            if test.sem is None or test.n == 0:
-                raise ValidationFailed("The SEM needs first exam attempts.")
-            sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
-            mark = min(100.0, mark + sem_percent)
-            values.update(sem=test.sem, sem_percent=sem_percent)
-    else:
-        if state.hofstee is None or state.hofstee.cut is None:
-            raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
-        h = state.hofstee
-        mark = float(h.cut)
-        values.update(
-            c_min=h.c_min,
-            c_max=h.c_max,
-            f_min=h.f_min,
-            f_max=h.f_max,
-            cut=h.cut,
-            pass_rate=h.pass_rate,
-            candidates=len(state.scores),
-        )
-    services.set_pass_mark(db.session, current_user, module, method, round(mark, 2), values)
-    return done(
-        url_for("studio.standard_setting", slug=slug), f"Pass mark set to {round(mark, 2)} %."
+    change = services.propose_pass_mark(
+        db.session,
+        current_user,
+        module,
+        form.method.data,
+        min_judges=get_settings().standard_setting_min_judges,
     )
+    return done(
+        url_for("studio.standard_setting", slug=slug),
+        f"Pass mark {change.changes['pass_mark']:.2f} % proposed: it applies once another "
+        "administrator confirms it.",
+    )
+
+
+# ---------------------------------------------------------------- rule changes
+
+
+def _rules_page(kind: str, slug: str):  # type: ignore[no-untyped-def]
+    row = rule_services.target(db.session, kind, slug)
+    current = rule_services.current_values(kind, row)
+    form = RulesForm()
+    values = rule_fields.show(kind, current)
+    status = 200
+    if request.method == "POST":
+        values = {f.name: request.form.get(f.name, "") for f in rule_fields.fields_of(kind)}
+        status = 400
+        if form.validate_on_submit():
+            with form_errors(form, catch=DomainError) as outcome:
+                services.propose_rules(
+                    db.session, current_user, row, request.form, form.reason.data or ""
+                )
+            if outcome.ok:
+                flash(
+                    "Change proposed: nothing changes until an administrator applies it.", "success"
+                )
+                return redirect(request.path)
+            status = outcome.status
+    return (
+        render_template(
+            "studio/rules.html",
+            kind=kind,
+            target=row,
+            fields=rule_fields.fields_of(kind),
+            values=values,
+            current=rule_fields.show(kind, current),
+            history=rule_queries.for_target(db.session, kind, slug),
+            form=form,
+            withdraw_form=EmptyForm(),
+        ),
+        status,
+    )
+
+
+@bp.route("/modules/<string:slug>/rules", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def module_rules(slug: str):  # type: ignore[no-untyped-def]
+    return _rules_page(rule_fields.MODULE, slug)
+
+
+@bp.route("/programs/<string:slug>/rules", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def program_rules(slug: str):  # type: ignore[no-untyped-def]
+    return _rules_page(rule_fields.PROGRAM, slug)
+
+
+@bp.post("/rule-changes/<int:change_id>/withdraw")
+@login_required
+@role_required(*STAFF)
+@html_action()
+def withdraw_rule_change(change_id: int):  # type: ignore[no-untyped-def]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    change = rule_services.withdraw(db.session, current_user, change_id)
+    endpoint = "studio.module_rules" if change.target_kind == "module" else "studio.program_rules"
+    return done(url_for(endpoint, slug=change.target_slug), "Proposal withdrawn.")
 
 
 @bp.app_template_global("error_summary")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,12 @@ from app.banks.schema import (
     version_content,
 )
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.rules import fields as rule_fields
+from app.rules import services as rule_services
+from app.rules.models import RuleChange
 from app.studio import queries, workflow
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import (
-    PassMarkDecision,
     Revision,
     RevisionState,
     StandardSettingJudgement,
@@ -332,39 +335,100 @@ def save_judgement(
     return row
 
 
-def set_pass_mark(
+METHODS = {
+    "angoff": "Modified Angoff",
+    "angoff_plus_sem": "Modified Angoff + 1 SEM",
+    "hofstee": "Hofstee",
+}
+
+
+def _panel(judges: int, min_judges: int, what: str) -> None:
+    if judges < min_judges:
+        raise ValidationFailed(
+            f"Standard setting needs a panel of at least {min_judges} judges who {what}; "
+            f"there {'is' if judges == 1 else 'are'} {judges}. The pass mark is unchanged."
+        )
+
+
+def _angoff_cut(
+    session: Session, module: bm.Module, state: queries.StandardSetting, method: str
+) -> tuple[float, dict[str, Any]]:
+    if state.angoff is None:
+        raise ValidationFailed("No judge has rated every item yet.")
+    a = state.angoff
+    mark = a.cut_percent
+    values: dict[str, Any] = {"cut_score": a.cut_score, "cut_percent": a.cut_percent}
+    values["se"] = a.standard_error
+    if method == "angoff_plus_sem":
+        from app.analysis import item_analysis
+
+        test = item_analysis.analyse(session, module).result.test
+        if test.sem is None or test.n == 0:
+            raise ValidationFailed("The SEM needs first exam attempts.")
+        sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
+        mark = min(100.0, mark + sem_percent)
+        values.update(sem=test.sem, sem_percent=sem_percent)
+    return mark, values
+
+
+def _hofstee_cut(state: queries.StandardSetting) -> tuple[float, dict[str, Any]]:
+    if state.hofstee is None or state.hofstee.cut is None:
+        raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
+    h = state.hofstee
+    values = {"c_min": h.c_min, "c_max": h.c_max, "f_min": h.f_min, "f_max": h.f_max}
+    values.update(cut=h.cut, pass_rate=h.pass_rate, candidates=len(state.scores))
+    return float(h.cut), values
+
+
+def propose_rules(
     session: Session,
     user: User,
-    module: bm.Module,
-    method: str,
-    pass_mark: float,
-    values: dict[str, Any],
-) -> PassMarkDecision:
-    """Set the module's pass mark (computed by the caller from the exercise) and record it."""
-    if not 0 <= pass_mark <= 100:
-        raise ValidationFailed("The pass mark is a percentage.")
-    decision = PassMarkDecision(
-        module_id=module.id,
-        decided_by=user.id,
-        decided_at=clock.utcnow(),
-        method=method,
-        values=values,
-        pass_mark_before=module.pass_mark,
-        pass_mark_after=pass_mark,
-    )
-    session.add(decision)
-    module.pass_mark = pass_mark
-    module.updated_at = clock.utcnow()
-    session.flush()
-    record(
+    row: bm.Module | bm.Program,
+    form: Mapping[str, str],
+    reason: str,
+) -> RuleChange:
+    """Propose the rules page's changes (only the fields whose text changed); an exam's pass
+    mark must also be above the guessing rate of its items, as in standard setting."""
+    kind = rule_fields.MODULE if isinstance(row, bm.Module) else rule_fields.PROGRAM
+    proposed = rule_fields.parse(kind, form, rule_services.current_values(kind, row))
+    if isinstance(row, bm.Module) and row.mode == Mode.EXAM and "pass_mark" in proposed:
+        rule_fields.above_chance(proposed["pass_mark"], queries.guessing_rate(session, row))
+    return rule_services.propose(session, user, kind, row.slug, proposed, reason)
+
+
+def propose_pass_mark(
+    session: Session, user: User, module: bm.Module, method: str, *, min_judges: int
+) -> RuleChange:
+    """Propose the panel's cut as the module's pass mark (a rule change an administrator
+    other than the proposer applies): refused with fewer than ``min_judges`` judges, or
+    when the cut is not above the guessing rate of the exam's items."""
+    if method not in METHODS:
+        raise ValidationFailed("method: one of " + ", ".join(METHODS))
+    if module.mode != Mode.EXAM:
+        raise Conflict("Standard setting is for exam modules.")
+    state = queries.standard_setting(session, module, user.id)
+    if method == "hofstee":
+        _panel(sum(1 for j in state.judgements if j.hofstee), min_judges, "gave Hofstee limits")
+        mark, values = _hofstee_cut(state)
+    else:
+        _panel(state.complete_judges, min_judges, "rated every item")
+        mark, values = _angoff_cut(session, module, state, method)
+    mark = round(mark, 2)
+    rate = queries.guessing_rate(session, module)
+    rule_fields.above_chance(mark, rate)
+    figures = {"method": method, "judges": state.complete_judges, "items": len(state.items)}
+    figures.update(values, guessing_rate=round(rate, 4), min_judges=min_judges)
+    reason = f"Standard setting ({METHODS[method]}): cut {mark:.2f} %."
+    return rule_services.propose(
         session,
         user,
-        "studio.standard.pass_mark",
-        "module",
+        rule_fields.MODULE,
         module.slug,
-        {"method": method, "before": decision.pass_mark_before, "after": pass_mark, **values},
+        {"pass_mark": mark},
+        reason,
+        source="standard_setting",
+        figures=figures,
     )
-    return decision
 
 
 # ---------------------------------------------------------------- case scenarios

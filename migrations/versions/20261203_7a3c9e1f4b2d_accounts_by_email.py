@@ -5,7 +5,7 @@ Existing accounts were created by an operator or the demo (or registered before 
 confirmed): they count as confirmed from their creation, so nobody is locked out.
 
 Revision ID: 7a3c9e1f4b2d
-Revises: 5e1c0a7b2d94
+Revises: 7a3c9e1f5b20
 Create Date: 2026-12-03 15:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7a3c9e1f4b2d"
-down_revision = "5e1c0a7b2d94"
+down_revision = "7a3c9e1f5b20"
 branch_labels = None
 depends_on = None
 

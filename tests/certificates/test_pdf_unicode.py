@@ -1,6 +1,6 @@
 """Learner names in any script: Latin, Greek and Cyrillic from DejaVu Sans; Chinese, Japanese
-and Korean from a fallback font when one is installed (fonts-wqy-microhei; .ci/run installs
-it)."""
+and Korean from a fallback font when one is installed (fonts-wqy-microhei; `make test`
+installs it through scripts/test-deps)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ def test_without_a_fallback_font_cjk_glyphs_are_reported_missing(monkeypatch, ca
     assert missing_glyph_logs(caplog)  # the check below can fail
 
 
-@pytest.mark.skipif(not pdf.fallback_fonts(), reason="no CJK fallback font installed")
+@pytest.mark.skipif(
+    not pdf.fallback_fonts(),
+    reason="no CJK fallback font installed (Debian fonts-wqy-microhei; scripts/test-deps)",
+)
 def test_with_the_fallback_font_every_glyph_of_the_name_is_printed(monkeypatch, caplog) -> None:
     monkeypatch.delenv("CERTIFICATE_FALLBACK_FONTS", raising=False)
     with caplog.at_level(logging.WARNING):

@@ -55,7 +55,7 @@ def flask_cli(env: dict[str, str], *args: str) -> None:
 def app_server(instance: Path, extra_banks: tuple[Path, ...] = ()) -> Iterator[str]:
     """The demo app (curriculum, demo accounts with PASSWORD) under gunicorn; yields its URL."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("/usr/bin/chromium is not installed")
+        pytest.skip("/usr/bin/chromium is not installed (Debian chromium; scripts/test-deps)")
     env = {
         **os.environ,
         "INSTANCE_PATH": str(instance),
@@ -103,7 +103,7 @@ def browser_page(timeout_ms: int = 10_000) -> Iterator[Any]:
     """A fresh page in Debian's Chromium (Playwright drives it; nothing is downloaded)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip("/usr/bin/chromium is not installed")
+        pytest.skip("/usr/bin/chromium is not installed (Debian chromium; scripts/test-deps)")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
 from app.banks import models as bm
-from app.studio.models import PassMarkDecision
+from app.rules.models import RuleChange
 from tests import factories
 from tests.conftest import csrf_token_from, login
 from tests.studio.conftest import single_choice
@@ -68,7 +68,29 @@ def test_export_downloads_a_bank(instructor, client, build, db_session):
     assert r.headers["Content-Disposition"].startswith("attachment")
 
 
-def test_angoff_and_hofstee_set_the_pass_mark_with_a_record(instructor, client, build, db_session):
+def _switch(client, user, url):
+    client.post(
+        "/logout", data={"csrf_token": csrf_token_from(client.get(url).get_data(as_text=True))}
+    )
+    assert login(client, user.email).status_code == 302
+
+
+def _apply_latest(client, db_session, admin, url):
+    """An administrator other than the proposer applies the pending rule change."""
+    _switch(client, admin, url)
+    change = db_session.scalar(sa.select(RuleChange).order_by(RuleChange.id.desc()))
+    page = client.get("/admin/rule-changes").get_data(as_text=True)
+    r = client.post(
+        f"/admin/rule-changes/{change.id}/apply",
+        data={"csrf_token": csrf_token_from(page), "confirm": "y"},
+    )
+    assert r.status_code == 302
+    return change
+
+
+def test_angoff_and_hofstee_propose_the_pass_mark_an_admin_applies(
+    instructor, client, build, db_session, app, monkeypatch
+):
     versions = [build.question(single_choice(f"ss-q{i}")) for i in range(2)]
     module = build.module(slug="ss-exam", count=2)
     for marks in ([1, 1], [1, 0], [0, 0], [1, 1]):
@@ -76,7 +98,8 @@ def test_angoff_and_hofstee_set_the_pass_mark_with_a_record(instructor, client, 
         build.attempt(
             user, module, [(v, float(m), None) for v, m in zip(versions, marks, strict=False)]
         )
-    other = factories.make_user("instructor")
+    others = [factories.make_user("instructor") for _ in range(2)]
+    admin = factories.make_user("admin")
     db_session.commit()
     url = "/studio/modules/ss-exam/standard-setting"
     page = client.get(url).get_data(as_text=True)
@@ -93,35 +116,46 @@ def test_angoff_and_hofstee_set_the_pass_mark_with_a_record(instructor, client, 
         },
     )
     assert r.status_code == 302
-    client.post(
-        "/logout", data={"csrf_token": csrf_token_from(client.get(url).get_data(as_text=True))}
-    )
-    login(client, other.email)
+    for other, ratings in zip(others, (("0.6", "0.6"), ("0.7", "0.6")), strict=True):
+        _switch(client, other, url)
+        page = client.get(url).get_data(as_text=True)
+        r = client.post(
+            url,
+            data={
+                "csrf_token": csrf_token_from(page),
+                "r_ss-q0": ratings[0],
+                "r_ss-q1": ratings[1],
+            },
+        )
+        assert r.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    client.post(
-        url,
-        data={"csrf_token": csrf_token_from(page), "r_ss-q0": "0.6", "r_ss-q1": "0.6"},
-    )
-    page = client.get(url).get_data(as_text=True)
-    assert "65.00 %" in page  # judges' sums 1.4 and 1.2 → C = 1.3 of 2 marks
+    assert "65.00 %" in page  # judges' sums 1.4, 1.2 and 1.3 → C = 1.3 of 2 marks
+    assert "25.00 %" in page  # the guessing rate: four options each
     r = client.post(
         "/studio/modules/ss-exam/pass-mark",
         data={"csrf_token": csrf_token_from(page), "method": "angoff"},
     )
     assert r.status_code == 302
     db_session.refresh(module)
+    assert module.pass_mark == 70.0  # a proposal: unchanged until an administrator applies it
+    change = _apply_latest(client, db_session, admin, url)
+    db_session.refresh(module)
     assert module.pass_mark == pytest.approx(65.0)
-    decision = db_session.scalar(sa.select(PassMarkDecision))
-    assert decision.method == "angoff" and decision.pass_mark_before == 70.0
-    assert decision.values["se"] == pytest.approx(0.1)
-    assert db_session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "studio.standard.pass_mark")
-    )
+    db_session.refresh(change)
+    assert change.source == "standard_setting" and change.before == {"pass_mark": 70.0}
+    assert change.figures["method"] == "angoff"
+    assert change.figures["se"] == pytest.approx(0.057735, abs=1e-6)
+    assert db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rules.apply"))
+
+    monkeypatch.setitem(app.config, "STANDARD_SETTING_MIN_JUDGES", "1")  # one gave limits
+    _switch(client, instructor, url)
+    page = client.get(url).get_data(as_text=True)
     r = client.post(
         "/studio/modules/ss-exam/pass-mark",
         data={"csrf_token": csrf_token_from(page), "method": "hofstee"},
     )
     assert r.status_code == 302
+    _apply_latest(client, db_session, admin, url)
     db_session.refresh(module)
     # Scores 100, 50, 0, 100 %; F_line(c) = 50 - (c - 40). F(50) = 25 < 40; F(51) = 50 ≥ 39.
     assert module.pass_mark == 51.0

@@ -141,6 +141,11 @@ def _chosen_region(q: Hotspot, display: Any, response: Any) -> str | None:
     return None
 
 
+def chance_score(q: Hotspot) -> float:
+    """One of the listed regions picked at random (the keyboard alternative to clicking)."""
+    return sum(1 for g in q.regions if g.correct) / len(q.regions)
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -148,6 +153,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         to_canonical=to_canonical,
         item_view=item_view,
         feedback_view=feedback_view,

@@ -79,6 +79,11 @@ def feedback_view(q: Matching, display: Any, response: Any) -> dict[str, Any]:
     return {"key_text": [[p.premise, p.answer] for p in q.pairs]}
 
 
+def chance_score(q: Matching) -> float:
+    """Each premise given one of the answers at random: right once in as many answers."""
+    return 1.0 / len(q.answer_choices())
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -87,6 +92,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         to_canonical=to_canonical,
         to_display=to_display,
         item_view=item_view,

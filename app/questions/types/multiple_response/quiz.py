@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import comb
 from typing import Any
 
 from app.questions import registry
@@ -42,6 +43,19 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
 to_canonical, to_display = id_list_converters("choices")
 
 
+def chance_score(q: MultipleResponse) -> float:
+    """A non-empty subset of the options chosen uniformly at random, scored as ``score``
+    (right minus wrong over the number of correct options, not below 0)."""
+    k = sum(1 for o in q.options if o.correct)
+    m = len(q.options) - k
+    total = sum(
+        comb(k, right) * comb(m, wrong) * max(0.0, (right - wrong) / k)
+        for right in range(k + 1)
+        for wrong in range(m + 1)
+    )
+    return total / (2 ** len(q.options) - 1)
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -49,6 +63,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         to_canonical=to_canonical,
         to_display=to_display,
         item_view=option_view,

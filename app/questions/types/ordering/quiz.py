@@ -69,6 +69,11 @@ def feedback_view(q: Ordering, display: Any, response: Any) -> dict[str, Any]:
     return {"key_text": list(q.items)}
 
 
+def chance_score(q: Ordering) -> float:
+    """A random order: each item lands in its place once in n (expected fixed points / n)."""
+    return 1.0 / len(q.items)
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -76,6 +81,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         to_canonical=to_canonical,
         to_display=to_display,
         item_view=item_view,

@@ -62,6 +62,11 @@ def feedback_view(q: ScriptConcordance, display: Any, response: Any) -> dict[str
     return {"credits": sct_credits(q.panel), "panel": list(q.panel)}
 
 
+def chance_score(q: ScriptConcordance) -> float:
+    """A point of the five-point scale at random: the mean of the five credits."""
+    return sum(sct_credits(q.panel)) / len(q.panel)
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -70,6 +75,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         item_view=item_view,
         feedback_view=feedback_view,
         api_fields={

@@ -53,6 +53,11 @@ def _analysis_choice(response: Any) -> str | None:
     return choice if isinstance(choice, str) else None
 
 
+def chance_score(q: SingleChoice) -> float:
+    """One option picked at random: right once in as many options."""
+    return 1.0 / len(q.options)
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -60,6 +65,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         to_canonical=to_canonical,
         to_display=to_display,
         item_view=option_view,

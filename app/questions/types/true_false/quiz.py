@@ -56,6 +56,11 @@ def _analysis_choice(response: Any) -> str | None:
     return None if not isinstance(value, bool) else ("true" if value else "false")
 
 
+def chance_score(q: TrueFalse) -> float:
+    """True or false at random: right half the time."""
+    return 0.5
+
+
 registry.register(
     TYPE,
     quiz=QuizFacet(
@@ -63,6 +68,7 @@ registry.register(
         score=score,
         key=key,
         parse_form=parse_form,
+        chance_score=chance_score,
         item_view=item_view,
         feedback_view=feedback_view,
         analysis=AnalysisHooks(options=_analysis_options, choice=_analysis_choice),

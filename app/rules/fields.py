@@ -1,0 +1,396 @@
+"""The rules a rule change may touch, and their validation: pure (no Flask, no database).
+
+A module's rules and a program's rules are what decides who is certified (issue 12). Each
+field has a typed value (as the model's column holds it, JSON-able), a text form for the
+studio's proposal page, and a check: ``check`` normalises a typed value or raises
+``ValidationFailed`` naming the field; ``parse`` reads the page's text. Whole-rule checks
+(a module draws something, a program's final exam is one of its modules) come last.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.banks.schema import Difficulty, ReviewPolicy
+from app.errors import ValidationFailed
+
+MODULE = "module"
+PROGRAM = "program"
+KINDS = (MODULE, PROGRAM)
+
+KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
+MAX_TEXT = 5000  # characters of one field's text on the proposal page
+MAX_ROWS = 50  # blueprint rows, case draws, a program's modules
+MAX_COUNT = 500  # questions or cases one row draws
+MAX_ATTEMPTS = 100
+MAX_MINUTES = 24 * 60
+MAX_COOLDOWN_HOURS = 365 * 24
+MAX_VALIDITY_MONTHS = 600
+MAX_CE_HOURS = 1000.0
+ANY = "any"
+
+
+def _fail(label: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{label}: {message}")
+
+
+# ---------------------------------------------------------------- typed checks
+
+
+def _number(value: Any, label: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(label, "a number")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _fail(label, f"a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def _integer(value: Any, label: str, low: int, high: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(label, f"a whole number from {low} to {high}")
+    return value
+
+
+def _optional_integer(low: int, high: int) -> Callable[[Any, str], int | None]:
+    def check(value: Any, label: str) -> int | None:
+        return None if value is None else _integer(value, label, low, high)
+
+    return check
+
+
+def _key(value: Any, label: str) -> str:
+    if not isinstance(value, str) or not KEY.fullmatch(value):
+        raise _fail(label, f"{str(value)[:80]!r} is not a key (a-z, 0-9, - and _)")
+    return value
+
+
+def _optional_key(value: Any, label: str) -> str | None:
+    return None if value is None else _key(value, label)
+
+
+def _rows(value: Any, label: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _fail(label, "one row a line, its parts separated by commas, as shown")
+    if len(value) > MAX_ROWS:
+        raise _fail(label, f"at most {MAX_ROWS} rows")
+    return value
+
+
+def _blueprint(value: Any, label: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in _rows(value, label):
+        if not isinstance(row, Mapping) or set(row) - {"topic", "difficulty", "count"}:
+            raise _fail(label, "each row has a topic, a difficulty (or none) and a count")
+        difficulty = row.get("difficulty")
+        if difficulty is not None and difficulty not in {d.value for d in Difficulty}:
+            raise _fail(
+                label, f"difficulty {str(difficulty)[:20]!r} is not one of easy, medium, hard"
+            )
+        rows.append(
+            {
+                "topic": _key(row.get("topic"), label),
+                "difficulty": difficulty,
+                "count": _integer(row.get("count"), label, 1, MAX_COUNT),
+            }
+        )
+    return rows
+
+
+def _case_draws(value: Any, label: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in _rows(value, label):
+        if not isinstance(row, Mapping) or set(row) - {"topic", "count"}:
+            raise _fail(label, "each row has a topic (or none) and a count")
+        rows.append(
+            {
+                "topic": _optional_key(row.get("topic"), label),
+                "count": _integer(row.get("count"), label, 1, MAX_COUNT),
+            }
+        )
+    return rows
+
+
+def _review_policy(value: Any, label: str) -> str:
+    if value not in {p.value for p in ReviewPolicy}:
+        raise _fail(label, "one of " + ", ".join(p.value for p in ReviewPolicy))
+    return str(value)
+
+
+def _bool(value: Any, label: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(label, "yes or no")
+    return value
+
+
+def _module_list(value: Any, label: str) -> list[str]:
+    slugs = [_key(v, label) for v in _rows(value, label)]
+    if not slugs:
+        raise _fail(label, "at least one module")
+    if len(set(slugs)) != len(slugs):
+        raise _fail(label, "a module is listed twice")
+    return slugs
+
+
+# ---------------------------------------------------------------- text of the page
+
+
+def _text_number(text: str) -> Any:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return text
+
+
+def _text_integer(text: str) -> Any:
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"[+-]?\d{1,12}", text) else text
+
+
+def _text_lines(text: str) -> list[list[str]]:
+    return [
+        [part.strip() for part in line.split(",")]
+        for line in text.replace("\r", "").split("\n")
+        if line.strip()
+    ]
+
+
+def _parse_blueprint(text: str) -> Any:
+    rows: list[Any] = []
+    for parts in _text_lines(text):
+        if len(parts) != 3:
+            return "bad"
+        topic, difficulty, count = parts
+        rows.append(
+            {
+                "topic": topic,
+                "difficulty": None if difficulty == ANY else difficulty,
+                "count": _text_integer(count),
+            }
+        )
+    return rows
+
+
+def _parse_case_draws(text: str) -> Any:
+    rows: list[Any] = []
+    for parts in _text_lines(text):
+        if len(parts) != 2:
+            return "bad"
+        rows.append(
+            {"topic": None if parts[0] == ANY else parts[0], "count": _text_integer(parts[1])}
+        )
+    return rows
+
+
+def _show_blueprint(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{r['topic']}, {r.get('difficulty') or ANY}, {r['count']}" for r in rows)
+
+
+def _show_case_draws(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{r.get('topic') or ANY}, {r['count']}" for r in rows)
+
+
+def _show_plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_yes_no(text: str) -> Any:
+    return {"yes": True, "no": False}.get(text.strip().lower(), text)
+
+
+def _parse_slugs(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"[,\n]", text) if s.strip()]
+
+
+def _parse_optional(text: str) -> str | None:
+    return text.strip() or None
+
+
+# ---------------------------------------------------------------- the fields
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    check: Callable[[Any, str], Any]
+    parse: Callable[[str], Any] = _text_number
+    show: Callable[[Any], str] = _show_plain
+    multiline: bool = False
+    hint: str = ""
+
+
+MODULE_FIELDS: tuple[Field, ...] = (
+    Field("pass_mark", "Pass mark (%)", lambda v, lb: _number(v, lb, 0, 100)),
+    Field(
+        "blueprint",
+        "Blueprint",
+        _blueprint,
+        _parse_blueprint,
+        _show_blueprint,
+        True,
+        "one row a line: topic, difficulty (easy, medium, hard or any), count",
+    ),
+    Field(
+        "case_draws",
+        "Case draws",
+        _case_draws,
+        _parse_case_draws,
+        _show_case_draws,
+        True,
+        "one row a line: topic (or any), count",
+    ),
+    Field(
+        "attempt_limit",
+        "Attempt limit",
+        _optional_integer(1, MAX_ATTEMPTS),
+        _text_integer,
+        hint="empty: unlimited",
+    ),
+    Field(
+        "cooldown_hours",
+        "Cooldown between attempts (hours)",
+        lambda v, lb: _number(v, lb, 0, MAX_COOLDOWN_HOURS),
+    ),
+    Field(
+        "review_policy",
+        "Review policy",
+        _review_policy,
+        str.strip,
+        hint="score, correctness or full",
+    ),
+    Field(
+        "time_limit_minutes",
+        "Time limit (minutes)",
+        _optional_integer(1, MAX_MINUTES),
+        _text_integer,
+        hint="empty: untimed",
+    ),
+)
+
+PROGRAM_FIELDS: tuple[Field, ...] = (
+    Field(
+        "module_slugs",
+        "Required modules",
+        _module_list,
+        _parse_slugs,
+        lambda v: "\n".join(v),
+        True,
+        "one module slug a line, in order",
+    ),
+    Field(
+        "final_exam_slug",
+        "Final exam",
+        _optional_key,
+        _parse_optional,
+        hint="one of the required modules; empty: none",
+    ),
+    Field("requires_review", "Completions need an administrator's review", _bool, _parse_yes_no),
+    Field(
+        "validity_months",
+        "Validity (months)",
+        lambda v, lb: _integer(v, lb, 1, MAX_VALIDITY_MONTHS),
+        _text_integer,
+    ),
+    Field("ce_hours", "CE hours", lambda v, lb: _number(v, lb, 0, MAX_CE_HOURS)),
+    Field(
+        "renewal_module_slug",
+        "Renewal module",
+        _optional_key,
+        _parse_optional,
+        hint="empty: none",
+    ),
+)
+
+FIELDS = {MODULE: MODULE_FIELDS, PROGRAM: PROGRAM_FIELDS}
+
+
+def fields_of(kind: str) -> tuple[Field, ...]:
+    if kind not in FIELDS:
+        raise ValidationFailed(f"kind: one of {', '.join(KINDS)}")
+    return FIELDS[kind]
+
+
+def check(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed values, normalised (``ValidationFailed`` naming the first bad field)."""
+    known = {f.name: f for f in fields_of(kind)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValidationFailed(f"{sorted(unknown)[0][:40]}: not a rule of a {kind}")
+    return {name: known[name].check(value, known[name].label) for name, value in values.items()}
+
+
+def _same_text(a: str, b: str) -> bool:
+    def lines(text: str) -> list[str]:
+        return [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
+
+    return lines(a) == lines(b)
+
+
+def parse(kind: str, form: Mapping[str, str], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields whose text on the page differs from the current values', checked and typed
+    (a field left as shown is not re-checked: only what the proposal changes is)."""
+    shown = show(kind, current)
+    raw: dict[str, Any] = {}
+    for f in fields_of(kind):
+        text = form.get(f.name)
+        if text is None or _same_text(text, shown.get(f.name, "")):
+            continue
+        if len(text) > MAX_TEXT:
+            raise _fail(f.label, f"at most {MAX_TEXT} characters")
+        raw[f.name] = f.parse(text)
+    return changed(current, check(kind, raw))
+
+
+def show(kind: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """Each field's text for the page."""
+    return {f.name: f.show(values[f.name]) for f in fields_of(kind) if f.name in values}
+
+
+def check_whole(kind: str, values: Mapping[str, Any]) -> None:
+    """Rules that tie fields together, on the target's values once the change is made."""
+    if kind == MODULE and not values["blueprint"] and not values["case_draws"]:
+        raise ValidationFailed("Blueprint: a module must draw at least one question or case.")
+    if kind == PROGRAM:
+        final = values["final_exam_slug"]
+        if final is not None and final not in values["module_slugs"]:
+            raise ValidationFailed("Final exam: must be one of the required modules.")
+
+
+def changed(current: Mapping[str, Any], proposed: Mapping[str, Any]) -> dict[str, Any]:
+    """The proposed values that differ from the current ones."""
+    return {name: value for name, value in proposed.items() if current.get(name) != value}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Field-level diff for the audit log: ``{field: {"before": …, "after": …}}``."""
+    return {name: {"before": before.get(name), "after": after[name]} for name in sorted(after)}
+
+
+def above_chance(pass_mark: float, guessing_rate: float) -> None:
+    """A pass mark must be above the score of a candidate guessing on every item."""
+    if pass_mark <= guessing_rate:
+        raise ValidationFailed(
+            f"A pass mark of {pass_mark:.2f} % is not above the guessing rate of this exam's "
+            f"items ({guessing_rate:.2f} %): a candidate answering at random would pass."
+        )
+
+
+def guessing_rate(chance_scores: list[float]) -> float:
+    """The expected percentage score of a candidate guessing on every item (equal weights)."""
+    if not chance_scores:
+        return 0.0
+    return 100.0 * sum(chance_scores) / len(chance_scores)
