@@ -53,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_navigation(app)
     _init_templates(app)
 
+    from app.mail.hooks import init_mail
+
+    init_mail(app)  # what a request queued is sent after its response (or by `flask mail send`)
     _register_cli(app)
     _register_hooks()
     return app
@@ -110,6 +113,9 @@ MODEL_MODULES = [
     "app.progress.models",
     "app.certificates.models",
     "app.studio.models",
+    "app.mail.models",
+    "app.siteconfig.models",
+    "app.notify.models",
     "app.rules.models",
     "app.enrolment.models",
 ]
@@ -131,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.enrolment.routes import bp as enrolment_bp
     from app.extensions import api
+    from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
@@ -148,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
         studio_bp,
         ops_bp,
         enrolment_bp,
+        notify_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -156,7 +164,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|backup …``."""
+    """``flask --app wsgi users|demo|banks|stats|attempts|certs|audit|backup|cohorts|mail|…``."""
     from app.analysis.stats_cli import register_cli as register_stats_cli
     from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
@@ -164,6 +172,8 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
     from app.enrolment.cli import register_cli as register_enrolment_cli
+    from app.mail.cli import register_cli as register_mail_cli
+    from app.notify.cli import register_cli as register_notify_cli
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
 
@@ -177,6 +187,8 @@ def _register_cli(app: Flask) -> None:
         register_audit_cli,
         register_ops_cli,
         register_enrolment_cli,
+        register_mail_cli,
+        register_notify_cli,
     ):
         register(app)
 

@@ -58,6 +58,29 @@ FIXED_SETTINGS: dict[str, Any] = {
 }
 
 
+def _mail_and_account_settings() -> dict[str, Any]:
+    """Mail (``app/mail``) and the e-mail account flows (``app/auth/accounts.py``); converted
+    and defaulted in ``app/settings.py``."""
+    return {
+        # Mail (app/mail; docs/operations.md). No MAIL_SERVER: mail stays in the outbox.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": os.environ.get("MAIL_PORT") or None,
+        "MAIL_USE_TLS": _bool(os.environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(os.environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        "MAIL_TIMEOUT": os.environ.get("MAIL_TIMEOUT") or None,
+        # Accounts by e-mail (app/auth/accounts.py).
+        "PASSWORD_RESET_MAX_AGE": os.environ.get("PASSWORD_RESET_MAX_AGE") or None,
+        "REGISTRATION_LINK_MAX_AGE": os.environ.get("REGISTRATION_LINK_MAX_AGE") or None,
+        "INVITATION_MAX_AGE": os.environ.get("INVITATION_MAX_AGE") or None,
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT") or None,
+        "ACCOUNT_MAIL_RATE_LIMIT": os.environ.get("ACCOUNT_MAIL_RATE_LIMIT") or None,
+        "TERMS_VERSION": os.environ.get("TERMS_VERSION") or None,
+    }
+
+
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -82,8 +105,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "10/hour"),
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("ATTEMPT_GRACE_SECONDS", "60")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        # Certificates (see app/settings.py and docs/operations.md).
-        "ISSUER_NAME": os.environ.get("ISSUER_NAME") or None,
+        "ISSUER_NAME": os.environ.get("ISSUER_NAME") or None,  # certificates: app/settings.py
         "ISSUER_EMAIL": os.environ.get("ISSUER_EMAIL") or None,
         "CERT_SIGNATORY": os.environ.get("CERT_SIGNATORY") or None,
         "SIGNING_KEY": os.environ.get("SIGNING_KEY") or None,
@@ -99,6 +121,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         **FIXED_SETTINGS,
     }
+    settings.update(_mail_and_account_settings())
     if production:
         settings.update(
             SESSION_COOKIE_NAME="__Host-session",

@@ -31,6 +31,87 @@ DEFAULT_PRACTICE_NEW_PER_DAY = 10
 DEFAULT_VERIFY_RATE_LIMIT = "60/minute"
 DEFAULT_STUDIO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
 DEFAULT_STANDARD_SETTING_MIN_JUDGES = 3
+DEFAULT_MAIL_SENDER = "Dry Needling Academy <no-reply@localhost>"
+DEFAULT_MAIL_TIMEOUT = 10
+DEFAULT_PASSWORD_RESET_MAX_AGE = 60 * 60
+DEFAULT_REGISTRATION_LINK_MAX_AGE = 24 * 60 * 60
+DEFAULT_INVITATION_MAX_AGE = 7 * 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """How mail leaves the outbox (``app/mail``); no ``server``: it stays there."""
+
+    server: str | None
+    """``MAIL_SERVER``: the SMTP host, or None (mail stays in the outbox, read at /admin/outbox)."""
+    port: int
+    """``MAIL_PORT``: default 465 with ``MAIL_USE_SSL``, 587 with ``MAIL_USE_TLS``, else 25."""
+    use_tls: bool
+    """``MAIL_USE_TLS``: STARTTLS after connecting."""
+    use_ssl: bool
+    """``MAIL_USE_SSL``: TLS from the first byte (SMTPS)."""
+    username: str | None
+    """``MAIL_USERNAME``: log in with these credentials when set."""
+    password: str | None = field(repr=False)
+    """``MAIL_PASSWORD`` (never logged)."""
+    default_sender: str
+    """``MAIL_DEFAULT_SENDER``: the From header."""
+    timeout: int
+    """``MAIL_TIMEOUT``: seconds before an SMTP connection or command gives up (default 10)."""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.server)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        use_ssl = bool(config.get("MAIL_USE_SSL"))
+        use_tls = bool(config.get("MAIL_USE_TLS"))
+        default_port = 465 if use_ssl else 587 if use_tls else 25
+        return cls(
+            server=config.get("MAIL_SERVER") or None,
+            port=_int(config, "MAIL_PORT", default_port),
+            use_tls=use_tls,
+            use_ssl=use_ssl,
+            username=config.get("MAIL_USERNAME") or None,
+            password=config.get("MAIL_PASSWORD") or None,
+            default_sender=config.get("MAIL_DEFAULT_SENDER") or DEFAULT_MAIL_SENDER,
+            timeout=_int(config, "MAIL_TIMEOUT", DEFAULT_MAIL_TIMEOUT),
+        )
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """Accounts by e-mail: link lifetimes, limits, the terms version (``app/auth/accounts.py``)."""
+
+    password_reset_max_age: int
+    """``PASSWORD_RESET_MAX_AGE``: seconds a password reset link stays valid (default 3600)."""
+    registration_link_max_age: int
+    """``REGISTRATION_LINK_MAX_AGE``: seconds a registration link stays valid (default 1 day)."""
+    invitation_max_age: int
+    """``INVITATION_MAX_AGE``: seconds an invitation link stays valid (default 7 days)."""
+    password_reset_rate_limit: str
+    """``PASSWORD_RESET_RATE_LIMIT``: reset requests per client IP (default 10/hour)."""
+    account_mail_rate_limit: str
+    """``ACCOUNT_MAIL_RATE_LIMIT``: registration and reset requests per e-mail address
+    (default 3/hour), so that nobody can flood a mailbox."""
+    terms_version: str
+    """``TERMS_VERSION``: the version of the terms a registering user accepts (stored)."""
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AccountSettings:
+        return cls(
+            password_reset_max_age=_int(
+                config, "PASSWORD_RESET_MAX_AGE", DEFAULT_PASSWORD_RESET_MAX_AGE
+            ),
+            registration_link_max_age=_int(
+                config, "REGISTRATION_LINK_MAX_AGE", DEFAULT_REGISTRATION_LINK_MAX_AGE
+            ),
+            invitation_max_age=_int(config, "INVITATION_MAX_AGE", DEFAULT_INVITATION_MAX_AGE),
+            password_reset_rate_limit=str(config.get("PASSWORD_RESET_RATE_LIMIT") or "10/hour"),
+            account_mail_rate_limit=str(config.get("ACCOUNT_MAIL_RATE_LIMIT") or "3/hour"),
+            terms_version=str(config.get("TERMS_VERSION") or "1"),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +182,11 @@ class Settings:
     """``VERIFY_RATE_LIMIT``: public verification requests per client IP."""
     studio_max_image_bytes: int
     """``STUDIO_MAX_IMAGE_BYTES``: the largest image the studio accepts (larger: 413)."""
+    mail: MailSettings
+    """SMTP: ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``,
+    ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``MAIL_TIMEOUT``."""
+    accounts: AccountSettings
+    """Links, limits and terms of the e-mail account flows (registration, reset, invitation)."""
     standard_setting_min_judges: int
     """``STANDARD_SETTING_MIN_JUDGES``: the smallest panel whose standard setting may propose a
     pass mark (judges who rated every item for Angoff, who gave limits for Hofstee)."""
@@ -129,6 +215,8 @@ class Settings:
             studio_max_image_bytes=_int(
                 config, "STUDIO_MAX_IMAGE_BYTES", DEFAULT_STUDIO_MAX_IMAGE_BYTES
             ),
+            mail=MailSettings.from_config(config),
+            accounts=AccountSettings.from_config(config),
             standard_setting_min_judges=max(
                 1,
                 _int(config, "STANDARD_SETTING_MIN_JUDGES", DEFAULT_STANDARD_SETTING_MIN_JUDGES),
@@ -158,6 +246,20 @@ CONFIG_KEYS = (
     "STUDIO_MAX_IMAGE_BYTES",
     "STANDARD_SETTING_MIN_JUDGES",
     "CERTIFICATE_FALLBACK_FONTS",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "MAIL_TIMEOUT",
+    "PASSWORD_RESET_MAX_AGE",
+    "REGISTRATION_LINK_MAX_AGE",
+    "INVITATION_MAX_AGE",
+    "PASSWORD_RESET_RATE_LIMIT",
+    "ACCOUNT_MAIL_RATE_LIMIT",
+    "TERMS_VERSION",
 )
 
 

@@ -64,8 +64,8 @@ def _default_hash() -> str:
 def make_user(
     role: str | Role = "trainee", *, session: Session | None = None, enrol: bool = True, **kw: Any
 ) -> User:
-    """A user with password ``DEFAULT_PASSWORD`` (or ``password=``). A trainee or instructor
-    joins the default cohorts of every program unless ``enrol=False`` (module doc)."""
+    """A confirmed user with password ``DEFAULT_PASSWORD`` (or ``password=``). A trainee or
+    instructor joins the default cohorts of every program unless ``enrol=False`` (module doc)."""
     sess = _get_session(session)
     n = next(_counter)
     password = kw.pop("password", None)
@@ -80,6 +80,8 @@ def make_user(
         is_active=kw.pop("is_active", True),
         session_version=kw.pop("session_version", 1),
         created_at=kw.pop("created_at", clock.utcnow()),
+        # Confirmed unless a test says otherwise (``email_verified_at=None``: cannot log in).
+        email_verified_at=kw.pop("email_verified_at", clock.utcnow()),
         **kw,
     )
     sess.add(user)

@@ -84,6 +84,12 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "auth.password": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
     "auth.create_token": {"POST": row(LOGIN, 302, 302, 302)},  # an empty name: flashed
     "auth.revoke_token": {"POST": row(LOGIN, 404, 404, 404)},
+    # account links (issue 13): a forged token is refused with 400 for everyone
+    "auth.register_complete": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
+    "auth.forgot_password": {"GET": PUBLIC, "POST": row(400, 400, 400, 400)},
+    "auth.reset_password": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
+    "auth.accept_invite": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
+    "notify.unsubscribe": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
     # api: accounts (tokens are made from credentials in the body, no session needed)
     "api-docs.openapi_json": {"GET": PUBLIC},
     "api_auth.create_token": {"POST": row(400, 400, 400, 400)},
@@ -203,6 +209,14 @@ EXPECTED.update(
         "admin.deactivate": {"POST": ADMIN_404},
         "admin.audit": {"GET": ADMIN_ONLY},
         "admin.rule_changes": {"GET": ADMIN_ONLY},
+        "admin.invite": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
+        "admin.outbox": {"GET": ADMIN_ONLY},
+        "admin.outbox_message": {"GET": ADMIN_404},
+        "admin.outbox_retry": {"POST": ADMIN_404},
+        "admin.site_settings": {
+            "GET": ADMIN_ONLY,
+            "POST": roles("admin", ok=302),
+        },  # unchecked: off
         "admin.apply_rule_change": {"POST": roles("admin", ok=400)},  # the form is read first
         "admin.reject_rule_change": {"POST": roles("admin", ok=400)},
     }
@@ -243,6 +257,12 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "admin.reissue": {"certificate_id": NO_UUID},
     "admin.set_role": {"user_id": NO_ID},
     "admin.deactivate": {"user_id": NO_ID},
+    "admin.outbox_message": {"message_id": NO_ID},
+    "admin.outbox_retry": {"message_id": NO_ID},
+    "auth.register_complete": {"token": "forged"},
+    "auth.reset_password": {"token": "forged"},
+    "auth.accept_invite": {"token": "forged"},
+    "notify.unsubscribe": {"token": "forged"},
     "enrolment.enrol_myself": {"program_id": NO_ID},
     "enrolment.withdraw_myself": {"enrolment_id": NO_ID},
     "enrolment.cohort": {"cohort_id": NO_ID},

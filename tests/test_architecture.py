@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
     "audit": frozenset(),
-    "auth": frozenset({"audit"}),
+    "mail": frozenset(),
+    "siteconfig": frozenset({"audit"}),
+    "auth": frozenset({"audit", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "questions"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
@@ -48,7 +50,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     "rules": frozenset({"audit", "auth", "banks"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
-    "admin": frozenset({"audit", "auth", "certificates", "enrolment", "rules"}),
+    "admin": frozenset(
+        {"audit", "auth", "certificates", "enrolment", "mail", "rules", "siteconfig"}
+    ),
+    "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "api": frozenset({"auth"}),
     "demo": frozenset({"auth", "banks", "enrolment"}),
     "ops": frozenset({"certificates", "quiz"}),

@@ -87,14 +87,37 @@ def _fresh_app(tmp_path: Path, request):  # type: ignore[no-untyped-def]
     )
 
 
+def _old_user(session, email: str, role: str = "instructor", active: bool = True):  # type: ignore[no-untyped-def]
+    """A user (an instructor by default) inserted with the columns ``users`` had at that
+    revision only (the ORM model has gained columns since: e-mail confirmation, terms)."""
+    from datetime import UTC, datetime
+
+    from tests import factories
+
+    users = sa.table(
+        "users", *(sa.column(c) for c in (
+            "id", "email", "name", "profession", "licence_number", "jurisdiction", "role",
+            "password_hash", "is_active", "session_version", "created_at",
+        ))
+    )  # fmt: skip
+    session.execute(
+        users.insert().values(
+            email=email, name=email, profession="", licence_number="", jurisdiction="",
+            role=role, password_hash=factories.DEFAULT_PASSWORD, is_active=active,
+            session_version=1, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    user_id = session.scalar(sa.select(users.c.id).where(users.c.email == email))
+    return type("OldUser", (), {"id": user_id})
+
+
 def _old_shape_content(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Two users, a question with two versions and a case with two versions (ORM: unchanged)."""
     from app.banks import models as bm
     from app.banks.schema import Difficulty, QuestionType, Status
-    from tests import factories
 
-    author = factories.make_user("instructor", session=session)
-    reviewer = factories.make_user("instructor", session=session)
+    author = _old_user(session, "author@example.org")
+    reviewer = _old_user(session, "reviewer@example.org")
     topic = bm.Topic(slug="mig", title="mig")
     session.add(topic)
     session.flush()
@@ -374,21 +397,20 @@ def test_every_migration_since_certificates_downgrades_and_upgrades_with_them_se
 
 # ---------------------------------------------------------------- enrolments (issue 13)
 
-BEFORE_ENROLMENTS = "5e1c0a7b2d94"
+BEFORE_ENROLMENTS = "7a3c9e51d2b8"
 
 
 def test_the_enrolment_upgrade_enrols_active_trainees_in_every_program(tmp_path: Path, request):
     """Before it every active trainee counted as enrolled everywhere: nobody loses modules."""
-    from tests import factories
     from tests.certificates.helpers import make_program
 
     fresh = _fresh_app(tmp_path, request)
     with fresh.app_context():
         upgrade(revision=BEFORE_ENROLMENTS)
         session = db.session
-        trainee = factories.make_user("trainee", session=session, enrol=False)
-        factories.make_user("trainee", session=session, enrol=False, is_active=False)
-        factories.make_user("instructor", session=session, enrol=False)
+        trainee = _old_user(session, "t1@example.org", role="trainee")
+        _old_user(session, "t2@example.org", role="trainee", active=False)
+        _old_user(session, "i1@example.org")
         first, _, _ = make_program(session, renewal=False)
         second, _, _ = make_program(session, renewal=False)
         expected = [(trainee.id, first.id, "active", None), (trainee.id, second.id, "active", None)]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from app.auth.models import Role
 
@@ -39,6 +39,17 @@ class RevokeForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
     submit = SubmitField("Change role")
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+    submit = SubmitField("Send invitation")
+
+
+class SiteSettingsForm(FlaskForm):
+    registration_open = BooleanField("Open registration: anyone may create a trainee account")
+    submit = SubmitField("Save settings")
 
 
 class ApplyRuleChangeForm(FlaskForm):

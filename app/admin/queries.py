@@ -9,6 +9,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.certificates.models import Completion, CompletionStatus
 from app.certificates.queries import Page
+from app.mail.models import OutboxMessage, OutboxStatus
 
 
 def users(session: Session, search: str = "", page: int = 1, per_page: int = 50) -> Page:
@@ -47,3 +48,16 @@ def pending_count(session: Session) -> int:
         )
         or 0
     )
+
+
+def outbox(session: Session, status: str = "", page: int = 1, per_page: int = 50) -> Page:
+    """The mail outbox, newest first, optionally of one status."""
+    query = sa.select(OutboxMessage)
+    count = sa.select(sa.func.count()).select_from(OutboxMessage)
+    if status in set(OutboxStatus):
+        query = query.where(OutboxMessage.status == OutboxStatus(status))
+        count = count.where(OutboxMessage.status == OutboxStatus(status))
+    items = session.scalars(
+        query.order_by(OutboxMessage.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(items), page, per_page, int(session.scalar(count) or 0))

@@ -1,5 +1,6 @@
 """Admin pages: completions review queue, certificates (revoke, re-issue), CSV export, users
-(role, deactivate) and the audit log. Every route is admin-only; every change is a POST."""
+(role, deactivate, invite), the mail outbox, site settings and the audit log. Every route is
+admin-only; every change is a POST."""
 
 from __future__ import annotations
 
@@ -15,24 +16,31 @@ from app.admin.forms import (
     ActionForm,
     ApplyRuleChangeForm,
     ApproveForm,
+    InviteForm,
     RejectForm,
     RejectRuleChangeForm,
     RevokeForm,
     RoleForm,
+    SiteSettingsForm,
 )
+from app.auth import accounts
 from app.auth import services as auth_services
 from app.auth.decorators import role_required
 from app.auth.models import User
+from app.auth.routes import link_context
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
 from app.certificates.models import CompletionStatus
 from app.enrolment import queries as enrolment_queries
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.mail import outbox as mail_outbox
+from app.mail.models import OutboxMessage, OutboxStatus
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
-from app.web import done, html_action
+from app.siteconfig import services as siteconfig
+from app.web import done, form_errors, html_action
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -337,3 +345,91 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 @role_required("admin")
 def audit():  # type: ignore[no-untyped-def]
     return render_template("admin/audit.html", page=admin_queries.audit_events(db.session, _page()))
+
+
+# ---------------------------------------------------------------- invitations, mail, settings
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def invite():  # type: ignore[no-untyped-def]
+    """Invite someone by e-mail with a role: they set their own password through the link."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        with form_errors(
+            form, email=(auth_services.EmailTaken, auth_services.InvalidEmail)
+        ) as outcome:
+            user = accounts.invite_user(
+                db.session, _actor(), link_context(), form.email.data or "", form.role.data or ""
+            )
+        if outcome.ok:
+            flash(f"Invitation sent to {user.email} ({user.role.value}).", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.get("/outbox")
+@login_required
+@role_required("admin")
+def outbox():  # type: ignore[no-untyped-def]
+    """Every message the platform wrote, with its delivery state (all of them stay here when
+    no MAIL_SERVER is configured)."""
+    status = request.args.get("status", "")[:20]
+    return render_template(
+        "admin/outbox.html",
+        page=admin_queries.outbox(db.session, status, _page()),
+        status=status,
+        statuses=[s.value for s in OutboxStatus],
+        mail_configured=get_settings().mail.configured,
+        action_form=ActionForm(),
+    )
+
+
+@bp.get("/outbox/<int:message_id>")
+@login_required
+@role_required("admin")
+def outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    return render_template("admin/outbox_message.html", message=message, action_form=ActionForm())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@login_required
+@role_required("admin")
+@html_action()
+def outbox_retry(message_id: int):  # type: ignore[no-untyped-def]
+    """Put a waiting or failed message first in line for the next sender."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if mail_outbox.retry_now(db.session, message_id) is None:
+        abort(404)
+    return done(url_for("admin.outbox_message", message_id=message_id), "Queued for sending.")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def site_settings():  # type: ignore[no-untyped-def]
+    """Settings kept in the database (today: registration on or off); changes are audited."""
+    if request.method == "GET":
+        form = SiteSettingsForm(data=siteconfig.all_values(db.session))
+    else:
+        form = SiteSettingsForm()
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            siteconfig.set_value(
+                db.session,
+                _actor(),
+                siteconfig.REGISTRATION_OPEN,
+                bool(form.registration_open.data),
+            )
+        if outcome.ok:
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.site_settings"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/settings.html", form=form), status

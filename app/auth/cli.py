@@ -1,4 +1,4 @@
-"""``flask users …``: create accounts, change roles, deactivate."""
+"""``flask users …``: create accounts, invite, change roles, deactivate."""
 
 from __future__ import annotations
 
@@ -115,6 +115,53 @@ def deactivate(email: str) -> None:
     services.deactivate(db.session, None, user)
     db.session.commit()
     click.echo(f"{user.email} is deactivated.")
+
+
+@users_cli.command("invite")
+@click.option("--email", required=True)
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLE_CHOICES)}")
+def invite(email: str, role: str) -> None:
+    """Invite someone: the account is created and its owner mailed a single-use link to set
+    a password (sent now when MAIL_SERVER is set, else left in the outbox)."""
+    from app.auth import accounts
+    from app.mail.sender import send_batch
+    from app.settings import get_settings
+
+    if role not in ROLE_CHOICES:
+        _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLE_CHOICES)}.", 2)
+    settings = get_settings()
+    base = settings.public_base_url
+    ctx = accounts.LinkContext(
+        secret=settings.practice_secret,  # SECRET_KEY
+        settings=settings.accounts,
+        url=lambda endpoint, **values: base + _path(endpoint, **values),
+        site_name=settings.issuer.name,
+    )
+    try:
+        user = accounts.invite_user(db.session, None, ctx, email, role)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message, 1)
+        return
+    queued = _queued_ids()
+    db.session.commit()
+    report = send_batch(db.session, settings.mail, queued)
+    state = "sent" if report.sent else "left in the outbox (flask mail send retries)"
+    click.echo(f"Invited {user.email} as {user.role.value}: invitation {state}.")
+
+
+def _path(endpoint: str, **values: object) -> str:
+    """A URL path outside any request (the command line has no host: PUBLIC_BASE_URL is)."""
+    from flask import current_app, url_for
+
+    with current_app.test_request_context("/"):
+        return url_for(endpoint, **values)
+
+
+def _queued_ids() -> list[int]:
+    from app.mail.outbox import take_queued_ids
+
+    return take_queued_ids(db.session)
 
 
 def register_cli(app: Flask) -> None:

@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from app.auth.jurisdictions import JURISDICTIONS
 
 PASSWORD_HELP = "At least 12 characters. A few unrelated words make a strong, memorable password."
 
 
+JURISDICTION_CHOICES = [SelectChoice("", "Choose your jurisdiction")] + [
+    SelectChoice(j, j) for j in JURISDICTIONS
+]
+
+
 class RegisterForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    """Step 1: the address only; the link mailed to it leads to :class:`AccountSetupForm`."""
+
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    profession = StringField("Profession", validators=[DataRequired(), Length(max=100)])
-    licence_number = StringField("Licence number", validators=[DataRequired(), Length(max=100)])
-    jurisdiction = StringField("Jurisdiction", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Send me a link")
+
+
+class AccountSetupForm(FlaskForm):
+    """Step 2 of registration, and accepting an invitation: name, password, profile, terms.
+    (The profile is required of trainees: ``app/auth/accounts.py`` checks it.)"""
+
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    profession = StringField("Profession", validators=[Optional(), Length(max=100)])
+    licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
+    jurisdiction = SelectField(
+        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+    )
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
     )
@@ -22,7 +49,24 @@ class RegisterForm(FlaskForm):
         "Repeat password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
+    accept_terms = BooleanField("I accept the terms of use")
     submit = SubmitField("Create account")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("new", message="The passwords do not match.")],
+    )
+    submit = SubmitField("Set password")
 
 
 class LoginForm(FlaskForm):
@@ -32,11 +76,21 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
+    """The list, plus the account's current value when it predates the list (kept as is)."""
+    extra = [SelectChoice(current, current)] if current and current not in JURISDICTIONS else []
+    return [*JURISDICTION_CHOICES, *extra]
+
+
 class ProfileForm(FlaskForm):
+    """The route sets ``jurisdiction.choices`` with :func:`jurisdiction_choices`."""
+
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     profession = StringField("Profession", validators=[Optional(), Length(max=100)])
     licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
-    jurisdiction = StringField("Jurisdiction", validators=[Optional(), Length(max=100)])
+    jurisdiction = SelectField(
+        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+    )
     submit = SubmitField("Save profile")
 
 

@@ -43,6 +43,11 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # type: ignore[assignment]
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the owner proved the address (registration link, invitation, reset), or when an
+    operator created the account; None: the account cannot log in yet."""
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    terms_version: Mapped[str] = mapped_column(sa.String(20), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")

@@ -1,4 +1,5 @@
-"""Account pages: home, register, log in/out, profile, password, personal access tokens."""
+"""Account pages: home, register (by e-mailed link), log in/out, profile, password (change and
+reset by e-mail), invitations, personal access tokens."""
 
 from __future__ import annotations
 
@@ -14,17 +15,22 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import services
+from app.auth import accounts, links, services
 from app.auth.forms import (
+    AccountSetupForm,
     EmptyForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
     RegisterForm,
+    ResetPasswordForm,
     TokenForm,
+    jurisdiction_choices,
 )
 from app.auth.models import ApiToken
 from app.auth.throttle import (
+    account_mail_limit,
     authenticate_throttled,
     login_ip_limit,
     login_pair_limit,
@@ -34,6 +40,7 @@ from app.errors import DomainError
 from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
 from app.settings import get_settings
+from app.siteconfig import services as siteconfig
 from app.web import done, form_errors, html_action
 
 bp = Blueprint("auth", __name__)
@@ -65,37 +72,164 @@ def home():  # type: ignore[no-untyped-def]
     return render_template("auth/home.html")
 
 
+def link_context() -> accounts.LinkContext:
+    """The account flows' context for this request (admin invitations use it too)."""
+    settings = get_settings()
+    base = settings.public_base_url
+    return accounts.LinkContext(
+        secret=settings.practice_secret,  # SECRET_KEY
+        settings=settings.accounts,
+        url=lambda endpoint, **values: base + url_for(endpoint, **values),
+        site_name=settings.issuer.name,
+    )
+
+
+def _profile(form: AccountSetupForm) -> accounts.Profile:
+    return accounts.Profile(
+        name=form.name.data or "",
+        password=form.password.data or "",
+        profession=form.profession.data or "",
+        licence_number=form.licence_number.data or "",
+        jurisdiction=form.jurisdiction.data or "",
+        accepted_terms=bool(form.accept_terms.data),
+    )
+
+
+def _link_refused(error: DomainError):  # type: ignore[no-untyped-def]
+    return render_template("auth/link_invalid.html", message=error.message), error.status
+
+
+def _registration_closed():  # type: ignore[no-untyped-def]
+    status = 403 if request.method == "POST" else 200
+    return render_template("auth/register_closed.html"), status
+
+
+SETUP_FIELDS = {
+    "password": services.WeakPassword,
+    "accept_terms": accounts.TermsRequired,
+    "jurisdiction": accounts.UnknownJurisdiction,
+}
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="register")
+@account_mail_limit
 def register():  # type: ignore[no-untyped-def]
+    """Step 1: an address. The same answer whether or not it has an account (the e-mail says
+    which); the link leads to ``register_complete``."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
+    if not siteconfig.registration_open(db.session):
+        return _registration_closed()
     form = RegisterForm()
     if form.validate_on_submit():
+        with form_errors(form, email=services.InvalidEmail) as outcome:
+            accounts.request_registration(db.session, link_context(), form.email.data or "")
+        if outcome.ok:
+            return render_template("auth/check_mail.html", purpose="registration")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/register/complete/<string:token>", methods=["GET", "POST"])
+@limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="register")
+def register_complete(token: str):  # type: ignore[no-untyped-def]
+    """Step 2, from the mailed link: name, password, profile, terms; then logged in."""
+    if not siteconfig.registration_open(db.session):
+        return _registration_closed()
+    ctx = link_context()
+    try:
+        email = accounts.registration_email(db.session, ctx, token)
+    except links.LinkInvalid as error:
+        return _link_refused(error)
+    form = AccountSetupForm()
+    if form.validate_on_submit():
         with form_errors(
-            form,
-            catch=DomainError,
-            flash=True,
-            email=(services.EmailTaken, services.InvalidEmail),
-            password=services.WeakPassword,
+            form, catch=DomainError, profession=accounts.ProfileIncomplete, **SETUP_FIELDS
         ) as outcome:
-            user = services.register_user(
-                db.session,
-                None,
-                email=form.email.data or "",
-                name=form.name.data or "",
-                password=form.password.data or "",
-                profession=form.profession.data or "",
-                licence_number=form.licence_number.data or "",
-                jurisdiction=form.jurisdiction.data or "",
-            )
+            user = accounts.complete_registration(db.session, ctx, token, _profile(form))
         if outcome.ok:
             session.clear()
             login_user(user)
             flash("Welcome! Your account has been created.", "success")
             return redirect(url_for("auth.home"))
-    status = 400 if form.errors or request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    status = 400 if request.method == "POST" else 200
+    page = render_template("auth/account_setup.html", form=form, email=email, invitation=False)
+    return page, status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: get_settings().accounts.password_reset_rate_limit,
+    methods=["POST"],
+    scope="password-reset",
+)
+@account_mail_limit
+def forgot_password():  # type: ignore[no-untyped-def]
+    """The same answer for every address; only an active account's owner gets a link."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        with form_errors(form, email=services.InvalidEmail) as outcome:
+            accounts.request_password_reset(db.session, link_context(), form.email.data or "")
+        if outcome.ok:
+            return render_template("auth/check_mail.html", purpose="reset")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<string:token>", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: get_settings().accounts.password_reset_rate_limit,
+    methods=["POST"],
+    scope="password-reset-use",
+)
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    """Set a new password through a reset link (once); every session and token ends."""
+    ctx = link_context()
+    max_age = ctx.settings.password_reset_max_age
+    try:
+        accounts.user_for_link(db.session, ctx, links.PASSWORD_RESET, token, max_age)
+    except links.LinkInvalid as error:
+        return _link_refused(error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with form_errors(form, catch=links.LinkInvalid, new=services.WeakPassword) as outcome:
+            accounts.reset_password(db.session, ctx, token, form.new.data or "")
+        if outcome.ok:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Your password has been changed. Log in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form), status
+
+
+@bp.route("/invite/<string:token>", methods=["GET", "POST"])
+@limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="invite")
+def accept_invite(token: str):  # type: ignore[no-untyped-def]
+    """An invited person sets their name, password and profile (once), then is logged in."""
+    ctx = link_context()
+    try:
+        invited = accounts.invited_user(db.session, ctx, token)
+    except links.LinkInvalid as error:
+        return _link_refused(error)
+    form = AccountSetupForm()
+    if form.validate_on_submit():
+        with form_errors(
+            form, catch=DomainError, profession=accounts.ProfileIncomplete, **SETUP_FIELDS
+        ) as outcome:
+            user = accounts.accept_invitation(db.session, ctx, token, _profile(form))
+        if outcome.ok:
+            session.clear()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("auth.home"))
+    status = 400 if request.method == "POST" else 200
+    page = render_template(
+        "auth/account_setup.html", form=form, email=invited.email, invitation=True
+    )
+    return page, status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -140,6 +274,7 @@ def logout():  # type: ignore[no-untyped-def]
 def profile():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
+    form.jurisdiction.choices = jurisdiction_choices(user.jurisdiction)
     if form.validate_on_submit():
         services.update_profile(
             db.session,
@@ -183,9 +318,11 @@ def create_token():  # type: ignore[no-untyped-def]
         db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     ).all()
     # The secret is shown once, in this response only (never flashed into the cookie session).
+    profile_form = ProfileForm(obj=user)
+    profile_form.jurisdiction.choices = jurisdiction_choices(user.jurisdiction)
     return render_template(
         "auth/profile.html",
-        form=ProfileForm(obj=user),
+        form=profile_form,
         token_form=TokenForm(formdata=None),
         revoke_form=EmptyForm(),
         tokens=tokens,

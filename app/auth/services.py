@@ -42,6 +42,13 @@ class InvalidCredentials(DomainError):
     message = "Invalid e-mail or password."
 
 
+class EmailNotVerified(InvalidCredentials):
+    """Right password, but the address was never confirmed (an invitation not yet accepted)."""
+
+    code = "email_not_verified"
+    message = "Confirm your e-mail address first: follow the link in the message we sent you."
+
+
 class UnknownRole(DomainError):
     code = "unknown_role"
     status = 400
@@ -79,8 +86,12 @@ def register_user(
     profession: str = "",
     licence_number: str = "",
     jurisdiction: str = "",
+    verified: bool = True,
 ) -> User:
-    """Create an account. Refuses an invalid or taken e-mail, a weak password, an unknown role."""
+    """Create an account. Refuses an invalid or taken e-mail, a weak password, an unknown role.
+
+    ``verified``: the address is taken as confirmed (an operator's ``users create``, the demo
+    accounts, or a registration completed through its e-mailed link)."""
     role = parse_role(role)
     email = normalise_email(email)
     name = name.strip()
@@ -102,6 +113,7 @@ def register_user(
         is_active=True,
         session_version=1,
         created_at=clock.utcnow(),
+        email_verified_at=clock.utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -127,6 +139,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
             {"email": email.strip().lower()[:254]},
         )
         raise InvalidCredentials()
+    if user.email_verified_at is None:
+        record(session, None, "auth.login_failed", "user", user.id, {"reason": "unverified"})
+        raise EmailNotVerified()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     record(session, user, "auth.login", "user", user.id)

@@ -148,3 +148,19 @@ login_pair_limit = limiter.shared_limit(
     key_func=login_pair_key,
     methods=["POST"],
 )
+
+
+def address_key() -> str:
+    """Rate-limit key of a registration or reset request: the address named (hashed)."""
+    digest = hashlib.sha256(submitted_email().encode("utf-8", "replace")).hexdigest()[:32]
+    return f"address:{digest}"
+
+
+# Registration and reset requests share one budget per e-mail address (nobody can flood a
+# mailbox from many IPs), on top of each endpoint's own limit per client IP.
+account_mail_limit = limiter.shared_limit(
+    lambda: get_settings().accounts.account_mail_rate_limit,
+    scope="account-mail",
+    key_func=address_key,
+    methods=["POST"],
+)

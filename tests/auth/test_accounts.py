@@ -7,24 +7,31 @@ from app.audit.models import AuditEvent
 from app.auth.models import Role, User
 from tests.conftest import csrf_token_from, login
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.mailbox import latest_link, messages_to
 
 STRONG = "lantern orchard velvet compass 7"
 
 
-def register(client, **overrides):
+def register(client, db_session, **overrides):
+    """Registration as a person does it: the address, the mailed link, then the profile."""
+    email = overrides.pop("email", "Ada@Example.org")
     token = csrf_token_from(client.get("/register").get_data(as_text=True))
+    answer = client.post("/register", data={"email": email, "csrf_token": token})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    link = latest_link(db_session, email.lower(), "/register/complete/")
+    token = csrf_token_from(client.get(link).get_data(as_text=True))
     data = {
         "name": "Ada Clinician",
-        "email": "Ada@Example.org",
         "profession": "Physiotherapist",
         "licence_number": "PT-1234",
         "jurisdiction": "Ontario",
         "password": STRONG,
         "confirm": STRONG,
+        "accept_terms": "y",
         "csrf_token": token,
     }
     data.update(overrides)
-    return client.post("/register", data=data)
+    return client.post(link, data=data)
 
 
 def user_count(db_session):
@@ -32,44 +39,65 @@ def user_count(db_session):
 
 
 def test_registration_creates_a_trainee_and_logs_in(client, db_session):
-    response = register(client)
+    response = register(client, db_session)
     assert response.status_code == 302
     user = db_session.scalar(sa.select(User).where(User.email == "ada@example.org"))
     assert user is not None
     assert user.role == Role.TRAINEE
     assert user.licence_number == "PT-1234"
+    assert user.jurisdiction == "Ontario"
     assert user.password_hash.startswith("$argon2id$")
+    assert user.email_verified_at is not None
+    assert user.terms_version == "1" and user.terms_accepted_at is not None
     assert client.get("/home", follow_redirects=True).status_code == 200  # → /dashboard
 
 
 def test_registration_ignores_a_posted_role(client, db_session):
-    register(client, role="admin", is_active="1")
+    register(client, db_session, role="admin", is_active="1")
     user = db_session.scalar(sa.select(User).where(User.email == "ada@example.org"))
     assert user.role == Role.TRAINEE
 
 
 def test_weak_password_is_refused_with_a_clear_message(client, db_session):
     before = user_count(db_session)
-    response = register(client, password="password1234", confirm="password1234")
+    response = register(client, db_session, password="password1234", confirm="password1234")
     assert response.status_code == 400
     assert "too easy to guess" in response.get_data(as_text=True)
     assert user_count(db_session) == before
 
 
 def test_short_password_is_refused(client, db_session):
-    response = register(client, password="short pass", confirm="short pass")
+    response = register(client, db_session, password="short pass", confirm="short pass")
     assert response.status_code == 400
     assert "at least 12 characters" in response.get_data(as_text=True)
 
 
-def test_duplicate_email_is_refused_and_adds_no_row(client, db_session):
+def test_duplicate_email_creates_nothing_and_mails_the_owner(client, db_session):
     make_user(email="ada@example.org")
     db_session.commit()
     before = user_count(db_session)
-    response = register(client, email="ADA@example.org")
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    token = csrf_token_from(client.get("/register").get_data(as_text=True))
+    response = client.post("/register", data={"email": "ADA@example.org", "csrf_token": token})
+    assert response.status_code == 200
+    assert "already exists" not in response.get_data(as_text=True)
     assert user_count(db_session) == before
+    [mail] = messages_to(db_session, "ada@example.org")
+    assert "You already have an account" in mail.text_body
+    assert "/password/forgot" in mail.text_body
+
+
+def test_the_profile_offers_the_jurisdiction_list_and_keeps_an_older_value(
+    client, login_as, db_session
+):
+    user = login_as("trainee", jurisdiction="Demo")  # from before the list
+    page = client.get("/profile").get_data(as_text=True)
+    assert '<option value="Utah">Utah</option>' in page
+    assert '<option selected value="Demo">Demo</option>' in page
+    token = csrf_token_from(page)
+    data = {"name": user.name, "jurisdiction": "Atlantis", "csrf_token": token}
+    assert client.post("/profile", data=data).status_code == 400
+    db_session.expire_all()
+    assert db_session.get(User, user.id).jurisdiction == "Demo"
 
 
 def test_login_then_logout(client, db_session):
@@ -178,7 +206,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
             "name": "New Name",
             "profession": "Chiropractor",
             "licence_number": "DC-9",
-            "jurisdiction": "Quebec",
+            "jurisdiction": "Québec",
             "role": "admin",
             "is_active": "0",
             "email": "evil@example.org",
@@ -192,7 +220,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
         "New Name",
         "Chiropractor",
         "DC-9",
-        "Quebec",
+        "Québec",
     )
     assert fresh.role == Role.TRAINEE
     assert fresh.is_active is True

@@ -95,3 +95,6 @@ def test_demo_setup_is_idempotent(runner, db_session, monkeypatch):
     assert count(db_session) == n
     assert "admin@demo.example" in second.output
     assert PASSWORD in second.output
+    db_session.expire_all()
+    demo = db_session.scalars(sa.select(User).where(User.email.like("%@demo.example"))).all()
+    assert demo and all(u.email_verified_at is not None for u in demo)  # they can log in

@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import limiter
 from tests.e2e.support import browser_page
+from tests.mailbox import latest_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.committed_db]
 
@@ -37,19 +38,23 @@ def page():  # type: ignore[no-untyped-def]
         yield tab
 
 
-def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page):
+def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page, db_session):
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(f"{live_server}/register")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
-    page.get_by_label("Full name").fill("Browser Trainee")
     page.get_by_label("E-mail").fill("browser@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    assert page.get_by_role("heading", name="Check your mailbox").is_visible()
+    page.goto(live_server + latest_link(db_session, "browser@example.org", "/register/complete/"))
+    page.get_by_label("Full name").fill("Browser Trainee")
     page.get_by_label("Profession").fill("Physiotherapist")
     page.get_by_label("Licence number").fill("PT-42")
-    page.get_by_label("Jurisdiction").fill("Ontario")
+    page.get_by_label("Jurisdiction").select_option("Ontario")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
+    page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(f"{live_server}/dashboard")  # /home → trainee dashboard
     assert "Welcome, Browser Trainee" in page.content()

@@ -1,0 +1,1 @@
+"""Instance settings kept in the database and changed by administrators (audited)."""
