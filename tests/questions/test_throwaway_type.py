@@ -57,7 +57,7 @@ BANK = {
         {
             "slug": "numbers",
             "title": "Numbers",
-            "modules": ["numbers-exam"],
+            "modules": ["numbers-practice"],
             "validity_months": 12,
             "ce_hours": 1,
         }
