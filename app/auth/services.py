@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from app import clock
@@ -115,8 +116,14 @@ def register_user(
         created_at=clock.utcnow(),
         email_verified_at=clock.utcnow() if verified else None,
     )
-    session.add(user)
-    session.flush()
+    try:
+        # A concurrent registration of the same address (two followed links at once) passes
+        # the check above; the unique index decides, and the loser gets the same refusal.
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise EmailTaken() from exc
     record(session, actor or user, "user.registered", "user", user.id, {"role": role.value})
     return user
 

@@ -296,3 +296,30 @@ def test_unsafe_next_is_ignored(client, db_session):
         )
         assert response.status_code == 302, target
         assert response.headers["Location"] == "/home", target
+
+
+def test_a_registration_losing_a_race_for_its_address_gets_email_taken(db_session, monkeypatch):
+    """Two followed links for one address at once: both pass the "is it taken?" check, the
+    unique index decides, and the loser gets the same clear refusal (not a 500), with the
+    session still usable and nothing of the loser written."""
+    from app.auth import services
+
+    winner = make_user("trainee", email="race@example.org")
+
+    def registered() -> int:
+        query = sa.select(sa.func.count()).where(AuditEvent.action == "user.registered")
+        return db_session.scalar(query.select_from(AuditEvent))
+
+    before = registered()
+    monkeypatch.setattr(services, "find_user_by_email", lambda session, email: None)
+    with pytest.raises(services.EmailTaken):
+        services.register_user(
+            db_session,
+            None,
+            email="race@example.org",
+            name="Second Comer",
+            password="a long enough passphrase 42",
+        )
+    users = db_session.scalars(sa.select(User).where(User.email == "race@example.org")).all()
+    assert [(u.id, u.name) for u in users] == [(winner.id, winner.name)]
+    assert registered() == before
