@@ -185,6 +185,11 @@ def test_start_up_says_when_limits_are_per_worker(tmp_path, caplog, monkeypatch)
         create_app({**config, "RATELIMIT_STORAGE_URI": "memory://"})
     assert any("per worker process" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    with caplog.at_level("WARNING"):
-        create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
-    assert not any("per worker process" in r.getMessage() for r in caplog.records)
+    try:
+        with caplog.at_level("WARNING"):
+            create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
+        assert not any("per worker process" in r.getMessage() for r in caplog.records)
+    finally:
+        # The limiter is one shared object: put it back on memory storage, or every later test
+        # of this session would count its logins in Redis.
+        create_app({**config, "RATELIMIT_STORAGE_URI": "memory://"})

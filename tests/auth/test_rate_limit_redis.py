@@ -26,8 +26,12 @@ from app.extensions import db
 from flask_migrate import upgrade
 from tests.conftest import csrf_token_from
 
+# Hourly windows, so a run that crosses a minute boundary still sees one window; a key prefix of
+# this test run's own, so other runs' counters (the IP limit) do not count.
 app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": sys.argv[1],
-                  "INSTANCE_PATH": sys.argv[2], "RATELIMIT_STORAGE_URI": sys.argv[3]})
+                  "INSTANCE_PATH": sys.argv[2], "RATELIMIT_STORAGE_URI": sys.argv[3],
+                  "RATELIMIT_KEY_PREFIX": sys.argv[6], "LOGIN_RATE_LIMIT_ACCOUNT": "10/hour",
+                  "LOGIN_RATE_LIMIT_IP": "1000/hour"})
 with app.app_context():
     upgrade()
 client = app.test_client()
@@ -52,6 +56,7 @@ def redis_up() -> bool:
 @pytest.mark.skipif(not redis_up(), reason="Redis is not running on 127.0.0.1:6379")
 def test_login_limits_are_shared_across_processes_through_redis(tmp_path) -> None:
     email = f"shared-{uuid.uuid4().hex[:8]}@example.org"
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
     db_url = f"sqlite:///{tmp_path / 'app.db'}"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
 
@@ -66,6 +71,7 @@ def test_login_limits_are_shared_across_processes_through_redis(tmp_path) -> Non
                 "redis://127.0.0.1:6379/0",
                 email,
                 str(count),
+                prefix,
             ],
             cwd=ROOT,
             env=env,
