@@ -30,6 +30,7 @@ DEFAULT_GRACE_SECONDS = 60
 DEFAULT_PRACTICE_NEW_PER_DAY = 10
 DEFAULT_VERIFY_RATE_LIMIT = "60/minute"
 DEFAULT_STUDIO_MAX_IMAGE_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 DEFAULT_STANDARD_SETTING_MIN_JUDGES = 3
 DEFAULT_MAIL_SENDER = "Dry Needling Academy <no-reply@localhost>"
 DEFAULT_MAIL_TIMEOUT = 10
@@ -182,6 +183,9 @@ class Settings:
     """``VERIFY_RATE_LIMIT``: public verification requests per client IP."""
     studio_max_image_bytes: int
     """``STUDIO_MAX_IMAGE_BYTES``: the largest image the studio accepts (larger: 413)."""
+    max_upload_bytes: int
+    """``MAX_CONTENT_LENGTH``: the largest request (larger: 413), hence the largest bank file
+    the studio's import keeps for its confirmation."""
     mail: MailSettings
     """SMTP: ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``,
     ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``MAIL_TIMEOUT``."""
@@ -215,6 +219,7 @@ class Settings:
             studio_max_image_bytes=_int(
                 config, "STUDIO_MAX_IMAGE_BYTES", DEFAULT_STUDIO_MAX_IMAGE_BYTES
             ),
+            max_upload_bytes=_int(config, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH),
             mail=MailSettings.from_config(config),
             accounts=AccountSettings.from_config(config),
             standard_setting_min_judges=max(
@@ -244,6 +249,7 @@ CONFIG_KEYS = (
     "REGISTER_RATE_LIMIT",
     "VERIFY_RATE_LIMIT",
     "STUDIO_MAX_IMAGE_BYTES",
+    "MAX_CONTENT_LENGTH",
     "STANDARD_SETTING_MIN_JUDGES",
     "CERTIFICATE_FALLBACK_FONTS",
     "MAIL_SERVER",

@@ -498,7 +498,11 @@ class ImportForm(FlaskForm):
             ]
         ),
     )
-    topic = StringField("Topic for GIFT, Moodle XML and QTI questions", default="imported")
+    topic = StringField(
+        "Topic for GIFT, Moodle XML and QTI questions",
+        default="imported",
+        validators=[Length(max=80)],  # a topic's slug
+    )
     submit = SubmitField("Check (dry run)")
 
 

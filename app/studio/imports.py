@@ -17,22 +17,26 @@ studio's policy, ``StudioImport``:
 
 One audit event, ``studio.import``, lists each row created, updated or skipped.
 
-A trial upload (the dry run before the confirmation) is kept as ``<token>.upload`` and
-``<token>.meta`` in the instance folder's ``studio-imports/``, bound to the user who uploaded
-it: another user's token is a 404. It is deleted once confirmed, when the upload cannot be
-imported, and by the sweep at each upload once older than ``UPLOAD_MAX_AGE``.
+A trial upload (the dry run before the confirmation) is kept in the database
+(``StudioUpload``, table ``studio_uploads``: bytes, format, topic, shown file name, uploader,
+time) under a random 128-bit token, so the confirmation may reach any app server. It is bound
+to the user who uploaded it: another user's token is a 404. It is kept only when its dry run
+could import it, deleted in the transaction of its confirmation, and swept at each upload once
+older than ``UPLOAD_MAX_AGE``. Nothing is written to the instance folder: a foreign format's
+importer reads the bytes from a temporary folder that lives for one run.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import time
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -47,11 +51,11 @@ from app.banks.services import (
     import_bank,
     import_foreign,
 )
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.studio import workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.kinds import CASE, QUESTION
-from app.studio.models import Revision, RevisionState
+from app.studio.models import Revision, RevisionState, StudioUpload
 
 EXISTS = "exists: start a revision in the studio"
 RULES = "modules and programs change through a reviewed rule change"
@@ -142,20 +146,21 @@ def _replace_draft_version(session: Session, revision: Revision, version: Any) -
 # ---------------------------------------------------------------- trial uploads
 
 
+class UploadTooLarge(ValidationFailed):
+    code = "upload_too_large"
+    status = 413
+
+
 @dataclass(frozen=True)
 class Upload:
-    """A trial upload waiting for its confirmation."""
+    """A trial upload: checked by a dry run, then kept (``save_upload``) for its confirmation."""
 
     token: str
-    path: Path
     fmt: str
     topic: str
     name: str  # the uploader's file name (what messages call the file)
     user_id: int
-
-    @property
-    def meta(self) -> Path:
-        return self.path.with_suffix(".meta")
+    data: bytes = field(repr=False)
 
 
 def shown_name(filename: str | None) -> str:
@@ -164,61 +169,96 @@ def shown_name(filename: str | None) -> str:
     return name[:MAX_NAME_CHARS] or "upload"
 
 
-def save_upload(
-    folder: Path, user: User, raw: bytes, fmt: str, topic: str, filename: str | None
+def new_upload(
+    user: User, raw: bytes, fmt: str, topic: str, filename: str | None, max_bytes: int
 ) -> Upload:
-    """Keep an uploaded file for its confirmation, bound to ``user``."""
-    token = secrets.token_hex(16)
-    upload = Upload(token, folder / f"{token}.upload", fmt, topic, shown_name(filename), user.id)
-    upload.path.write_bytes(raw)
-    meta = {"user": user.id, "format": fmt, "topic": topic, "name": upload.name}
-    upload.meta.write_text(json.dumps(meta), encoding="utf-8")
-    return upload
+    """An upload of ``user`` with a fresh random token (not saved yet); larger than
+    ``max_bytes`` (the request limit) → ``UploadTooLarge``."""
+    if len(raw) > max_bytes:
+        raise UploadTooLarge(f"The file is larger than {max_bytes} bytes.")
+    return Upload(secrets.token_hex(16), fmt, topic, shown_name(filename), user.id, raw)
 
 
-def load_upload(folder: Path, token: str, user: User) -> Upload:
-    """The user's trial upload ``token``; a missing, malformed or another user's one → 404."""
+def save_upload(session: Session, upload: Upload, now: datetime | None = None) -> StudioUpload:
+    """Keep ``upload`` in the database for its confirmation (flushed, not committed)."""
+    row = StudioUpload(
+        token=upload.token,
+        user_id=upload.user_id,
+        fmt=upload.fmt,
+        topic=upload.topic,
+        name=upload.name,
+        data=upload.data,
+        created_at=now or clock.utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _bound(token: str, user: User) -> Any:
     if not TOKEN.fullmatch(token or ""):
         raise NotFound()
-    path = folder / f"{token}.upload"
-    try:
-        meta = json.loads(path.with_suffix(".meta").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise NotFound() from None
-    if not path.is_file() or meta.get("user") != user.id:
+    return (StudioUpload.token == token) & (StudioUpload.user_id == user.id)
+
+
+def take_upload(session: Session, token: str, user: User) -> Upload:
+    """Delete the user's trial upload ``token`` and return it (one statement: of two
+    confirmations of one token, the second finds nothing); else 404. The deletion belongs to
+    the caller's transaction: it stands with the import it is committed with."""
+    columns = [getattr(StudioUpload, c) for c in ("token", "fmt", "topic", "name", "user_id")]
+    row = session.execute(
+        sa.delete(StudioUpload)
+        .where(_bound(token, user))
+        .returning(*columns, StudioUpload.data)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
         raise NotFound()
-    return Upload(token, path, meta["format"], meta["topic"], meta["name"], user.id)
+    return Upload(*row)
 
 
-def discard_upload(upload: Upload) -> None:
-    upload.path.unlink(missing_ok=True)
-    upload.meta.unlink(missing_ok=True)
+def discard_upload(session: Session, token: str) -> None:
+    """Delete the trial upload ``token``, if still there (flushed, not committed)."""
+    session.execute(
+        sa.delete(StudioUpload)
+        .where(StudioUpload.token == token)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def sweep(folder: Path, max_age: float = UPLOAD_MAX_AGE, now: float | None = None) -> int:
-    """Delete trial uploads older than ``max_age`` seconds; how many files went."""
-    limit = (time.time() if now is None else now) - max_age
-    removed = 0
-    for file in folder.iterdir():
-        if file.suffix not in (".upload", ".meta"):
-            continue
-        try:
-            if file.stat().st_mtime < limit:
-                file.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue  # another request swept it
-    return removed
+def sweep(session: Session, max_age: float = UPLOAD_MAX_AGE, now: datetime | None = None) -> int:
+    """Delete trial uploads older than ``max_age`` seconds (not committed); how many went."""
+    limit = (now or clock.utcnow()) - timedelta(seconds=max_age)
+    result = session.execute(
+        sa.delete(StudioUpload)
+        .where(StudioUpload.created_at < limit)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def run(session: Session, upload: Upload, user: User, dry_run: bool) -> ImportReport:
     """Import ``upload`` with the studio's policy; ``BankFileInvalid`` names the file by the
-    uploader's name only, never by a path of the server."""
+    uploader's name only, never by a path of the server.
+
+    The importers of foreign formats read a file: the bytes are written to a temporary folder
+    for this run only (deleted afterwards, whatever happens); a YAML bank is decoded from
+    memory, with that folder (holding nothing else) as the one its image paths start from.
+    """
+    with tempfile.TemporaryDirectory(prefix="studio-import-") as folder:
+        path = Path(folder) / "upload"
+        path.write_bytes(upload.data)
+        return _run_file(session, upload, path, user, dry_run)
+
+
+def _run_file(
+    session: Session, upload: Upload, path: Path, user: User, dry_run: bool
+) -> ImportReport:
     policy = StudioImport(user)
     if upload.fmt != "yaml":
         return import_foreign(
             session,
-            upload.path,
+            path,
             upload.fmt,
             upload.topic,
             user,
@@ -227,10 +267,10 @@ def run(session: Session, upload: Upload, user: User, dry_run: bool) -> ImportRe
             name=upload.name,
         )
     try:
-        text = upload.path.read_bytes().decode("utf-8")
+        text = upload.data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BankFileInvalid(
             [BankProblem(upload.name, f"not UTF-8 text ({exc.reason})")]
         ) from None
-    bank = load_text(text, name=upload.name, base_dir=upload.path.parent)
+    bank = load_text(text, name=upload.name, base_dir=path.parent)
     return import_bank(session, bank, user, dry_run=dry_run, policy=policy)

@@ -171,3 +171,23 @@ class PassMarkDecision(Base):
     pass_mark_after: Mapped[float] = mapped_column(sa.Float)
 
     module: Mapped[Module] = relationship()
+
+
+class StudioUpload(Base):
+    """A trial upload of the studio's bank import, waiting for its confirmation.
+
+    Kept in the database (not a file of the server that received it), so the confirmation may
+    reach any app server. Bound to its uploader; deleted when confirmed, at once when it cannot
+    be imported, and by the sweep at each upload once older than ``UPLOAD_MAX_AGE``
+    (``app/studio/imports.py``).
+    """
+
+    __tablename__ = "studio_uploads"
+
+    token: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    fmt: Mapped[str] = mapped_column(sa.String(20))
+    topic: Mapped[str] = mapped_column(sa.String(80))
+    name: Mapped[str] = mapped_column(sa.String(100))  # the uploader's file name, as shown
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow, index=True)

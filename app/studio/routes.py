@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -516,12 +515,6 @@ def media():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- import and export
 
 
-def _import_dir() -> Path:
-    path = Path(get_settings().instance_path) / "studio-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _import_format(form: ImportForm, raw: bytes) -> str | None:
     from app.banks.formats import detect_format
 
@@ -546,6 +539,29 @@ def _dry_run(upload: imports.Upload):  # type: ignore[no-untyped-def]
     return report, problems
 
 
+def _check_upload(form: ImportForm):  # type: ignore[no-untyped-def]
+    """(report, problems, confirm form, status) of a posted bank file: its dry run, and the
+    upload kept in the database for its confirmation when it can be imported. Each upload
+    sweeps the trial uploads that waited too long."""
+    limit = get_settings().max_upload_bytes
+    raw = form.file.data.read(limit + 1)
+    fmt = _import_format(form, raw)
+    if fmt is None:
+        return None, ["Unknown format: choose one."], None, 200
+    topic = form.topic.data or "imported"
+    try:
+        upload = imports.new_upload(current_user, raw, fmt, topic, form.file.data.filename, limit)
+    except imports.UploadTooLarge as exc:
+        return None, [exc.message], None, exc.status
+    report, problems = _dry_run(upload)
+    imports.sweep(db.session)
+    if report is not None:
+        imports.save_upload(db.session, upload)
+    db.session.commit()
+    confirm = ConfirmImportForm(token=upload.token) if report is not None else None
+    return report, problems, confirm, 200
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 @role_required(*STAFF)
@@ -553,47 +569,31 @@ def import_bank():  # type: ignore[no-untyped-def]
     """Upload a bank file: a dry run with the studio's policy (drafts of the importer only)."""
     form = ImportForm()
     report = problems = confirm = None
+    status = 200
     if form.validate_on_submit():
-        folder = _import_dir()
-        imports.sweep(folder)
-        raw = form.file.data.read()
-        fmt = _import_format(form, raw)
-        if fmt is None:
-            problems = ["Unknown format: choose one."]
-        else:
-            topic = form.topic.data or "imported"
-            upload = imports.save_upload(
-                folder, current_user, raw, fmt, topic, form.file.data.filename
-            )
-            try:
-                report, problems = _dry_run(upload)
-            finally:
-                if report is None:
-                    imports.discard_upload(upload)
-            if report is not None:
-                confirm = ConfirmImportForm(token=upload.token)
+        report, problems, confirm, status = _check_upload(form)
     elif request.method == "POST":
         return render_template("studio/import.html", form=form), 400
     return render_template(
         "studio/import.html", form=form, report=report, problems=problems, confirm=confirm
-    )
+    ), status
 
 
 @bp.post("/import/confirm")
 @login_required
 @role_required(*STAFF)
 def confirm_import():  # type: ignore[no-untyped-def]
-    """Import a checked upload of the user's own (another user's token is a 404)."""
+    """Import a checked upload of the user's own (another user's token is a 404). The upload's
+    row is deleted in the import's transaction; when the file cannot be imported, at once."""
     form = ConfirmImportForm()
     if not form.validate_on_submit():
         abort(400)
-    upload = imports.load_upload(_import_dir(), form.token.data, current_user)
-    try:
-        with form_errors(catch=BankFileInvalid) as outcome:
-            report = imports.run(db.session, upload, current_user, dry_run=False)
-    finally:
-        imports.discard_upload(upload)
+    upload = imports.take_upload(db.session, form.token.data, current_user)
+    with form_errors(catch=BankFileInvalid) as outcome:
+        report = imports.run(db.session, upload, current_user, dry_run=False)
     if isinstance(outcome.error, BankFileInvalid):
+        imports.discard_upload(db.session, upload.token)
+        db.session.commit()
         return render_template(
             "studio/import.html",
             form=ImportForm(),

@@ -3,28 +3,30 @@
 The attacks of issue 12: an instructor's studio import of a published question with a changed
 key, of a module with pass mark 0 and review off, of a program without review, changes none of
 them and publishes nothing; the audit log shows what was skipped. Also: another instructor's
-draft is untouched, the importer's own never-published draft is updated, trial uploads are
-bound to their user and cleaned up, and errors never show a server path.
+draft is untouched, the importer's own never-published draft is updated, trial uploads (rows
+of ``studio_uploads``, never files) are bound to their user, confirm once and are cleaned up,
+and errors never show a server path.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import time
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.audit.models import AuditEvent
 from app.banks import models as bm
-from app.banks.loader import load_text
+from app.banks.loader import BankFileInvalid, BankProblem, load_text
 from app.banks.schema import QUESTION_ADAPTER, Status
 from app.banks.services import import_bank
 from app.studio import imports, services, workflow
 from app.studio.kinds import QUESTION
-from app.studio.models import CaseRevision, QuestionRevision, RevisionState
+from app.studio.models import CaseRevision, QuestionRevision, RevisionState, StudioUpload
 from tests import factories
 from tests.conftest import csrf_token_from, login
 from tests.studio.conftest import single_choice
@@ -285,44 +287,108 @@ def test_only_the_importers_own_never_published_draft_is_updated(
     assert rows["question their-draft"]["change"] == "skipped"
 
 
+def uploads(session) -> set[str]:
+    """The tokens of the trial uploads kept in the database."""
+    session.expire_all()
+    return set(session.scalars(sa.select(StudioUpload.token)))
+
+
+def _files(app) -> set[str]:
+    """Every file under the instance folder (a trial upload never lands there)."""
+    folder = Path(app.config["INSTANCE_PATH"])
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
 def test_a_confirmation_token_is_bound_to_its_uploader(instructor, client, build, db_session, app):
     page = upload(client, _yaml("bound-q", stem="Bound?")).get_data(as_text=True)
     token = confirm_token(page)
-    folder = Path(app.config["INSTANCE_PATH"]) / "studio-imports"
-    assert (folder / f"{token}.upload").is_file()
+    assert uploads(db_session) == {token}
+    row = db_session.get(StudioUpload, token)
+    assert row.user_id == instructor.id and row.name == "bank.yaml" and row.fmt == "yaml"
+    assert b"bound-q" in row.data and row.topic == "imported"
     other = factories.make_user("instructor")
     db_session.commit()
     stranger = app.test_client()
     login(stranger, other.email)
     form_page = stranger.get("/studio/import").get_data(as_text=True)
     assert confirm(stranger, form_page, token).status_code == 404
-    assert (folder / f"{token}.upload").is_file()
+    assert uploads(db_session) == {token}
     assert db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "bound-q")) is None
     assert confirm(client, page).status_code == 302
-    assert not (folder / f"{token}.upload").exists() and not (folder / f"{token}.meta").exists()
+    assert uploads(db_session) == set()
+    assert db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "bound-q"))
 
 
-def _files(app) -> set[str]:
-    folder = Path(app.config["INSTANCE_PATH"]) / "studio-imports"
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+def test_a_token_confirms_once(instructor, client, build, db_session):
+    page = upload(client, _yaml("once-q", stem="Once?")).get_data(as_text=True)
+    assert confirm(client, page).status_code == 302
+    assert confirm(client, page).status_code == 404
+    count = sa.select(sa.func.count()).where(bm.Question.key == "once-q")
+    assert db_session.scalar(count) == 1
+    versions = sa.select(sa.func.count()).where(
+        bm.QuestionVersion.question_id
+        == sa.select(bm.Question.id).where(bm.Question.key == "once-q").scalar_subquery()
+    )
+    assert db_session.scalar(versions) == 1
 
 
-def test_a_failed_upload_leaves_no_file_and_old_ones_are_swept(instructor, client, build, app):
-    before = _files(app)
+def test_a_failed_upload_keeps_nothing_and_old_ones_are_swept(
+    instructor, client, build, app, db_session
+):
+    files = _files(app)
     r = upload(client, "questions: [unclosed", "broken.yaml")
     assert "Nothing can be imported" in r.get_data(as_text=True)
-    assert _files(app) == before
+    assert uploads(db_session) == set()
 
-    folder = Path(app.config["INSTANCE_PATH"]) / "studio-imports"
-    folder.mkdir(exist_ok=True)
-    stale = [folder / ("f" * 32 + ".upload"), folder / ("f" * 32 + ".meta")]
-    for path in stale:
-        path.write_text("old")
-        old = time.time() - imports.UPLOAD_MAX_AGE - 60
-        os.utime(path, (old, old))
+    old = clock.utcnow() - timedelta(seconds=imports.UPLOAD_MAX_AGE + 60)
+    recent = clock.utcnow() - timedelta(seconds=imports.UPLOAD_MAX_AGE - 60)
+    for token, when in (("f" * 32, old), ("e" * 32, recent)):
+        stale = imports.Upload(token, "yaml", "imported", "old.yaml", instructor.id, b"old")
+        imports.save_upload(db_session, stale, now=when)
+    db_session.commit()
+    assert uploads(db_session) == {"f" * 32, "e" * 32}
     fresh = confirm_token(upload(client, _yaml("fresh-q", stem="Fresh?")).get_data(as_text=True))
-    assert not any(path.exists() for path in stale)
-    assert (folder / f"{fresh}.upload").is_file() and (folder / f"{fresh}.meta").is_file()
+    assert uploads(db_session) == {"e" * 32, fresh}
+    assert _files(app) == files
+
+
+def test_a_confirmation_that_cannot_import_deletes_its_upload(
+    instructor, client, build, db_session, monkeypatch
+):
+    page = upload(client, _yaml("late-q", stem="Late?")).get_data(as_text=True)
+    assert uploads(db_session) == {confirm_token(page)}
+
+    def invalid(*args, **kwargs):
+        raise BankFileInvalid([BankProblem("bank.yaml", "changed since its check")])
+
+    monkeypatch.setattr(imports, "run", invalid)
+    r = confirm(client, page)
+    assert r.status_code == 400
+    assert "bank.yaml: changed since its check" in r.get_data(as_text=True)
+    assert uploads(db_session) == set()
+    assert db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "late-q")) is None
+
+
+def test_an_upload_larger_than_the_request_limit_is_refused(
+    instructor, client, build, app, db_session
+):
+    body = _yaml("big-q", stem="Big?").encode()
+    old = app.config["MAX_CONTENT_LENGTH"]
+    try:
+        app.config["MAX_CONTENT_LENGTH"] = len(body) + 4096  # the form's fields fit, not more
+        assert upload(client, body + b"#" * 4096).status_code == 413
+        assert uploads(db_session) == set()
+        assert upload(client, body).status_code == 200
+        assert len(uploads(db_session)) == 1
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+
+
+def test_a_new_upload_is_capped_by_the_limit_given(instructor):
+    """The request limit answers first (above); the upload checks it again before keeping it."""
+    with pytest.raises(imports.UploadTooLarge):
+        imports.new_upload(instructor, b"x" * 11, "yaml", "t", "a.yaml", max_bytes=10)
+    assert imports.new_upload(instructor, b"x" * 10, "yaml", "t", "a.yaml", 10).data == b"x" * 10
 
 
 BAD_UPLOADS = [
@@ -336,7 +402,7 @@ BAD_UPLOADS = [
 
 @pytest.mark.parametrize(("filename", "fmt", "data"), BAD_UPLOADS)
 def test_import_errors_name_the_users_file_never_a_server_path(
-    instructor, client, app, filename, fmt, data
+    instructor, client, app, db_session, filename, fmt, data
 ):
     before = _files(app)
     r = upload(client, data, filename, fmt)
@@ -344,9 +410,10 @@ def test_import_errors_name_the_users_file_never_a_server_path(
     assert "Nothing can be imported" in page
     assert filename in page
     instance = str(Path(app.config["INSTANCE_PATH"]))
-    for leak in (instance, "studio-imports", ".upload", "/tmp", str(Path.cwd())):
+    for leak in (instance, "studio-import", "/tmp", tempfile.gettempdir(), str(Path.cwd())):
         assert leak not in page
     assert _files(app) == before
+    assert uploads(db_session) == set()
 
 
 def test_the_importers_own_draft_case_is_updated_in_place(instructor, client, build, db_session):
