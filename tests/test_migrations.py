@@ -77,7 +77,7 @@ def _fresh_app(tmp_path: Path, request):  # type: ignore[no-untyped-def]
         url = f"{url}{sep}options=-csearch_path%3D{schema}"
     else:
         url = f"sqlite:///{tmp_path / 'workflow.db'}"
-    return create_app(
+    fresh = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
@@ -85,6 +85,14 @@ def _fresh_app(tmp_path: Path, request):  # type: ignore[no-untyped-def]
             "INSTANCE_PATH": str(tmp_path),
         }
     )
+
+    def close() -> None:  # also when the test failed half-way: no connection left to the GC
+        with fresh.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    request.addfinalizer(close)
+    return fresh
 
 
 def _old_user(session, email: str, role: str = "instructor", active: bool = True):  # type: ignore[no-untyped-def]
