@@ -39,6 +39,7 @@ questions:
     topic: xss-e2e
     type: single_choice
     status: published
+    use: practice
     stem: {stem}
     references: [Ref]
     options:
@@ -48,6 +49,7 @@ cases:
   - key: xss-e2e-case
     topic: xss-e2e
     status: published
+    use: practice
     title: {title}
     vignette: {stem}
     steps:
