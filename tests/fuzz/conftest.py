@@ -23,6 +23,7 @@ from app.quiz.models import Attempt, AttemptItem
 from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
+from tests.progress import bank as progress_bank
 from tests.quiz.bank import build_bank
 
 #: Examples per fuzzed target; raise it for a longer hunt: ``FUZZ_EXAMPLES=500 pytest tests/fuzz``.
@@ -77,6 +78,7 @@ def seeded(app: Flask, db_session: Session, tmp_path) -> Seeded:
     with app.app_context():
         limiter.reset()
         build_bank(db_session, tmp_path / "bank")
+        progress_bank.build(db_session, tmp_path / "objectives")  # objectives, for practice
         trainee = factories.make_user("trainee")
         instructor = factories.make_user("instructor")
         admin = factories.make_user("admin")
@@ -90,6 +92,10 @@ def seeded(app: Flask, db_session: Session, tmp_path) -> Seeded:
         certificate = certificates.approve_completion(
             db_session, admin, completion.id, settings=issuer
         )
+        pending = factories.make_user("trainee")  # a completion waiting for review
+        for module in modules:
+            make_attempt(db_session, pending, module)
+        waiting = certificates.record_completion(db_session, pending, program, settings=issuer)
         db_session.commit()
     client = app.test_client()
     started = client.post(
@@ -110,8 +116,8 @@ def seeded(app: Flask, db_session: Session, tmp_path) -> Seeded:
         spare_token_id=spare.token.id,
         attempt_id=attempt_id,
         item_ids=list(items),
-        module_slugs=["types-practice", "types-exam", "beta-practice", "locked-exam"],
+        module_slugs=["types-practice", "types-exam", "anatomy-practice", "locked-exam"],
         certificate_code=certificate.code,
         certificate_id=str(certificate.id),
-        completion_id=completion.id,
+        completion_id=waiting.id,
     )
