@@ -95,7 +95,7 @@ def _start_urls(app: Flask, values: dict[str, list[Any]]) -> list[str]:
         if any(arg not in values for arg in rule.arguments):
             continue
         names = sorted(rule.arguments)
-        for combo in itertools.islice(itertools.product(*(values[n] for n in names)), 4):
+        for combo in itertools.islice(itertools.product(*(values[n] for n in names)), 10):
             urls.append(adapter.build(rule.endpoint, dict(zip(names, combo, strict=True))))
     return urls
 
@@ -117,10 +117,11 @@ def crawl(
     values: dict[str, list[Any]],
     extra_urls: Iterable[str] = (),
     max_pages: int = 400,
+    per_endpoint: int = 10,
     skip: Callable[[str], bool] = lambda endpoint: False,
-) -> dict[tuple[str, str], FormSpec]:
-    """Every form found, by (endpoint, METHOD); the first role that showed it wins."""
-    found: dict[tuple[str, str], FormSpec] = {}
+) -> dict[tuple[str, str, tuple[str, ...]], FormSpec]:
+    """Every form found, by (endpoint, METHOD, field names); the first role showing it wins."""
+    found: dict[tuple[str, str, tuple[str, ...]], FormSpec] = {}
     for role, client in clients.items():
         queue = [*extra_urls, *_start_urls(app, values)]
         seen_endpoints: dict[str, int] = {}
@@ -131,7 +132,7 @@ def crawl(
             matched = _match(app, url, "GET")
             if matched is None or url in seen_urls or skip(matched[0]):
                 continue
-            if seen_endpoints.get(matched[0], 0) >= 4:  # a few pages per endpoint and role
+            if seen_endpoints.get(matched[0], 0) >= per_endpoint:  # a few pages per endpoint
                 continue
             seen_urls.add(url)
             seen_endpoints[matched[0]] = seen_endpoints.get(matched[0], 0) + 1
@@ -148,13 +149,18 @@ def crawl(
 
 
 def _record(
-    app: Flask, found: dict[tuple[str, str], FormSpec], form: dict[str, Any], page: str, role: str
+    app: Flask,
+    found: dict[tuple[str, str, tuple[str, ...]], FormSpec],
+    form: dict[str, Any],
+    page: str,
+    role: str,
 ) -> None:
     method = form["method"].upper() or "GET"
     action = urljoin(page, form["action"] or page)
     matched = _match(app, action, method)
     if matched is None:
         return
-    key = (matched[0], method)
+    # One target per distinct set of fields: each question type's answer form is its own.
+    key = (matched[0], method, tuple(sorted(form["fields"])))
     if key not in found:
         found[key] = FormSpec(matched[0], method, action, role, page, form["fields"])

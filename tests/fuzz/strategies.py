@@ -72,24 +72,29 @@ def _with_bad_character() -> st.SearchStrategy[str]:
     return st.tuples(plain, st.sampled_from(BAD_CHARACTERS), plain).map("".join)
 
 
-def hostile_text() -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.sampled_from(SPECIAL_TEXT),
-        st.text(max_size=40),
-        _with_bad_character(),
-        st.tuples(st.sampled_from(HUGE_SIZES), st.sampled_from("xé")).map(
-            lambda t: Huge(t[1] * t[0])
-        ),
-        st.sampled_from(SPECIAL_NUMBERS),
+def huge_text() -> st.SearchStrategy[str]:
+    return st.tuples(st.sampled_from(HUGE_SIZES), st.sampled_from("xé")).map(
+        lambda t: Huge(t[1] * t[0])
     )
 
 
-def hostile_number() -> st.SearchStrategy[str]:
+def hostile_text(huge: bool = True) -> st.SearchStrategy[str]:
+    """Hostile text; ``huge=False`` leaves out the huge values (a form draws one on its own)."""
+    options = [
+        st.sampled_from(SPECIAL_TEXT),
+        st.text(max_size=40),
+        _with_bad_character(),
+        st.sampled_from(SPECIAL_NUMBERS),
+    ]
+    return st.one_of(*options, *([huge_text()] if huge else []))
+
+
+def hostile_number(huge: bool = True) -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(SPECIAL_NUMBERS),
         st.integers().map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
-        hostile_text(),
+        hostile_text(huge),
     )
 
 
