@@ -274,7 +274,8 @@ def _targets(app, db_session, seeded) -> tuple[dict[str, FlaskClient], list[Form
     return clients, forms
 
 
-@pytest.mark.timeout(900)  # one test for every form: the crawl is done once
+# One test for every form (the crawl is done once): its time grows with FUZZ_EXAMPLES.
+@pytest.mark.timeout(int(900 * max(1.0, EXAMPLES / 25)))
 def test_every_form_refuses_hostile_input_without_5xx_or_partial_write(app, db_session, seeded):
     clients, forms = _targets(app, db_session, seeded)
     failures = []

@@ -8,7 +8,8 @@ response must:
 - not be a 5xx (``not_a_server_error``);
 - have a status the operation documents (``status_code_conformance``; there is no catch-all
   ``default`` response, see ``app/api/error_docs.py``);
-- have the documented content type and match the documented schema (error envelopes included).
+- have the documented content type and match the documented schema (error envelopes included);
+- when it is an error, leave the row count of every table but ``audit_events`` unchanged.
 
 Hypothesis is derandomized (the same examples every run, so CI is reproducible) with no
 example database and no deadline. Operations are discovered from the document at collection,
@@ -34,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from app.extensions import limiter
-from tests.fuzz.conftest import EXAMPLES
+from tests.fuzz.conftest import EXAMPLES, table_counts
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -114,7 +115,11 @@ def test_operation_conforms_to_the_document(app, db_session, seeded, method, pat
     def send(case: Any, anonymous: bool) -> None:
         with app.app_context():
             limiter.reset()
+        before = table_counts(db_session)
         response = case.call(headers=None if anonymous else seeded.headers)
         case.validate_response(response, checks=CHECKS)
+        if response.status_code >= 400:
+            changed = {k for k, v in table_counts(db_session).items() if before.get(k) != v}
+            assert changed <= {"audit_events"}, f"refused ({response.status_code}), wrote {changed}"
 
     send()
