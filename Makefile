@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-deps lint format install migrate demo clean
+.PHONY: run serve test test-deps fuzz lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ test: lint test-deps
 	else \
 		echo "== PostgreSQL not reachable: PostgreSQL run skipped =="; \
 	fi
+
+# A longer hunt than `make test` runs: FUZZ_EXAMPLES examples per form and API operation,
+# on SQLite (or on the database TEST_DATABASE_URL names).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -o timeout=0 tests/fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -101,7 +101,9 @@ def _init_extensions(app: Flask) -> None:
             "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "
             "budget. Set RATELIMIT_STORAGE_URI=redis://… to share them (docs/operations.md)."
         )
-    api.init_app(app)
+    from app.api.error_docs import ErrorResponsesPlugin
+
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
 
 
 # Every domain's models module: add yours so metadata (and Alembic autogenerate) sees it.

@@ -110,7 +110,21 @@ def _validation_message(exc: HTTPException) -> tuple[str, dict[str, Any]]:
             parts.append(f"{prefix}: {value}" if prefix else str(value))
 
     walk("", messages)
-    return "; ".join(parts) or "The input is not valid.", {"fields": messages}
+    return "; ".join(parts) or "The input is not valid.", {"fields": _fields_by_location(messages)}
+
+
+def _fields_by_location(messages: Any) -> dict[str, Any]:
+    """``error.fields``: always location → field → messages (OpenAPI ``ErrorBody.fields``).
+
+    webargs gives a list, not a mapping, when the whole body is refused (``{"json": ["Invalid
+    JSON body."]}``); marshmallow's name for such whole-schema messages is ``_schema``.
+    """
+    if not isinstance(messages, dict):
+        return {"json": {"_schema": [str(messages)]}}
+    return {
+        str(location): value if isinstance(value, dict) else {"_schema": value}
+        for location, value in messages.items()
+    }
 
 
 def _render(status: int, code: str, message: str, **extra: Any) -> Response | tuple[str, int]:

@@ -82,18 +82,28 @@ limiter = Limiter(key_func=rate_limit_key, default_limits=[], headers_enabled=Tr
 class ErrorBody(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "Stable snake_case code."})
     message = ma.fields.String(required=True)
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Dict(),
+        metadata={
+            "description": "validation_error only: per location (json, query, path), each "
+            "field's messages (a list of strings, or an object for a nested field)."
+        },
+    )
 
 
 class ErrorEnvelope(ma.Schema):
-    """Every API error: ``{"error": {"code": ..., "message": ...}}``."""
+    """Every API error: ``{"error": {"code": ..., "message": ..., "fields"?: ...}}``."""
 
     error = ma.fields.Nested(ErrorBody, required=True)
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest Api documenting our error envelope as the default error response."""
+    """flask-smorest Api with our error envelope; no catch-all ``default`` response: every
+    status an operation can give is listed (``app/api/error_docs.py`` adds the common ones)."""
 
     ERROR_SCHEMA = ErrorEnvelope
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 api = Api()

@@ -11,7 +11,8 @@ One ``before_request`` guard refuses, with a 400 naming the field:
 
 A JSON body over ``JSON_MAX_BYTES`` is refused with 413. Integer path segments (``<int:id>``) are
 bounded to the 32-bit column type by :class:`BoundedIntConverter`: a larger id matches no route,
-so it is a 404 like any other unknown id.
+so it is a 404 like any other unknown id. Form numbers use :class:`NumberRange`, which refuses
+an integer too large for a float instead of failing on it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
+from wtforms import validators
 
 from app.errors import DomainError
 
@@ -61,6 +63,22 @@ class BoundedIntConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' ``NumberRange`` for any number a form field parsed, however large.
+
+    WTForms calls ``math.isnan`` on the value, which raises ``OverflowError`` for an integer
+    beyond a float's range (an ``IntegerField`` given 400 digits): that was a 500. An integer
+    beyond ±(2⁵³ − 1) is refused here like one outside the range, whatever the bounds: nothing
+    a form stores is that large (the same rule as for JSON).
+    """
+
+    def __call__(self, form: Any, field: Any) -> None:
+        data = field.data
+        if isinstance(data, int) and not isinstance(data, bool) and abs(data) > JSON_SAFE_INTEGER:
+            raise validators.ValidationError(self.message or field.gettext("Number is too large."))
+        super().__call__(form, field)
 
 
 def bad_character(text: str) -> str | None:

@@ -55,6 +55,9 @@ class Me(Schema):
 @blp.arguments(TokenRequest)
 @blp.response(201, TokenCreated)
 @blp.alt_response(401, schema=ErrorEnvelope, description="Invalid e-mail or password.")
+@blp.alt_response(
+    429, schema=ErrorEnvelope, description="Too many logins from this address or for this account."
+)
 def create_token(body: dict[str, Any]) -> Any:
     """Exchange e-mail and password for a personal access token."""
     try:

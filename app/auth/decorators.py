@@ -30,6 +30,7 @@ def role_required(*roles: Role | str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_roles = frozenset(allowed)  # type: ignore[attr-defined]  # OpenAPI docs
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.progress.queries import COHORT_PAGE_SIZES, COHORT_SORTS, COHORT_STATUSES
 
 

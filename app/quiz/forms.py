@@ -12,9 +12,12 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Optional
 
-from app.input_guard import INT32_MAX
+from app.input_guard import (
+    INT32_MAX,
+    NumberRange,  # refuses a huge integer (WTForms fails on it)
+)
 from app.questions import registry
 from app.questions.base import AnswerInvalid
 

@@ -28,9 +28,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.form import FormMeta
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.banks.schema import DEFAULT_USE, QUESTION_ADAPTER, Case, Difficulty, QuestionBase, Use
+from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from wtforms import IntegerField, TextAreaField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional
 
+from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet
 
