@@ -51,7 +51,12 @@ def _question(key: str, correct: str) -> dict[str, Any]:
     }
 
 
-def write_bank(root: Path, q1_correct: str, q1_options: tuple[str, ...] | None = None) -> None:
+def write_bank(
+    root: Path,
+    q1_correct: str,
+    q1_options: tuple[str, ...] | None = None,
+    renewal: bool = False,
+) -> None:
     root.mkdir(parents=True, exist_ok=True)
     q1 = _question("reg-q1", q1_correct)
     if q1_options is not None:
@@ -76,12 +81,22 @@ def write_bank(root: Path, q1_correct: str, q1_options: tuple[str, ...] | None =
         "serial_prefix": "RG",
         "requires_review": True,
     }
-    (root / "modules.yaml").write_text(yaml.safe_dump({"modules": [module], "programs": [program]}))
+    modules = [module]
+    if renewal:
+        modules.append({**module, "slug": "reg-renewal", "title": "Regrade renewal"})
+        program["renewal_module"] = "reg-renewal"
+    (root / "modules.yaml").write_text(yaml.safe_dump({"modules": modules, "programs": [program]}))
 
 
-def take(session: Session, user: User, answers: dict[str, str | None], submit: bool = True):
-    """An attempt at reg-exam answering ``answers`` (question key -> option id)."""
-    module = session.scalar(sa.select(Module).where(Module.slug == "reg-exam"))
+def take(
+    session: Session,
+    user: User,
+    answers: dict[str, str | None],
+    submit: bool = True,
+    slug: str = "reg-exam",
+):
+    """An attempt at ``slug`` answering ``answers`` (question key -> option id)."""
+    module = session.scalar(sa.select(Module).where(Module.slug == slug))
     attempt = quiz.start_attempt(session, user, module, random.Random(7))
     for item in attempt.items:
         choice = answers[item.question_version.question.key]

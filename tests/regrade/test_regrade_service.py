@@ -214,3 +214,37 @@ def test_an_unpublished_question_is_refused(app, world, db_session):
     db_session.flush()
     with app.app_context(), pytest.raises(ValidationFailed, match="no published version"):
         services.plan_regrade(db_session, "reg-q2")
+
+
+def test_a_renewal_no_longer_earned_is_flagged_too(app, world, db_session):
+    """The certified trainee renewed under a wrong key: after the correction both the first
+    completion and the renewal are flagged; neither certificate is revoked."""
+    from app.banks.services import import_directory
+    from tests.regrade.conftest import RIGHT, WRONG, take, write_bank
+
+    with app.app_context():
+        write_bank(world.root, WRONG, renewal=True)  # version 3: the wrong key again
+        import_directory(db_session, world.root)
+        db_session.flush()
+        renewal = take(
+            db_session, world.certified, {"reg-q1": WRONG, "reg-q2": "opt-a"}, slug="reg-renewal"
+        )
+        assert renewal.passed is True
+        pending = db_session.scalar(
+            sa.select(Completion).where(
+                Completion.user_id == world.certified.id, Completion.cycle == 2
+            )
+        )
+        assert pending is not None and pending.status == CompletionStatus.PENDING
+        write_bank(world.root, RIGHT, renewal=True)  # version 4: corrected
+        import_directory(db_session, world.root)
+        db_session.commit()
+        plan = services.plan_regrade(db_session, "reg-q1")
+    mine = {(c.renewal, c.completion_id, c.action) for c in plan.completions
+            if c.user_id == world.certified.id}  # fmt: skip
+    assert mine == {(False, world.completion.id, p.FLAG), (True, pending.id, p.FLAG)}
+    _apply(app, db_session)
+    db_session.expire_all()
+    assert db_session.get(Completion, pending.id).regrade_flag
+    assert db_session.get(Completion, world.completion.id).regrade_flag
+    assert db_session.get(Certificate, world.certificate.id).revoked_at is None
