@@ -362,6 +362,11 @@ def apply_regrade(
     review when a trainee now completes it. ``mail``: tell each trainee whose result changed
     (None: no mail). An empty plan writes nothing (applying twice is harmless).
     """
+    # Concurrent regrades of one question queue on its row (PostgreSQL; SQLite has one
+    # writer): the second one's plan then sees the first one's results and finds nothing.
+    session.execute(
+        sa.select(Question.id).where(Question.key == check_key(raw_key)).with_for_update()
+    )
     plan = plan_regrade(session, raw_key)
     if expected_digest is not None and plan.digest() != expected_digest:
         raise PlanChanged()
