@@ -145,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
     from app.quiz.routes import bp as quiz_bp
+    from app.regrade.routes import bp as regrade_bp
     from app.studio.routes import bp as studio_bp
 
     for blueprint in (
@@ -158,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
         ops_bp,
         enrolment_bp,
         notify_bp,
+        regrade_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -178,6 +180,7 @@ def _register_cli(app: Flask) -> None:
     from app.notify.cli import register_cli as register_notify_cli
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
+    from app.regrade.cli import register_cli as register_regrade_cli
 
     for register in (
         register_auth_cli,
@@ -191,6 +194,7 @@ def _register_cli(app: Flask) -> None:
         register_enrolment_cli,
         register_mail_cli,
         register_notify_cli,
+        register_regrade_cli,
     ):
         register(app)
 

@@ -219,6 +219,9 @@ EXPECTED.update(
         },  # unchecked: off
         "admin.apply_rule_change": {"POST": roles("admin", ok=400)},  # the form is read first
         "admin.reject_rule_change": {"POST": roles("admin", ok=400)},
+        "regrade.index": {"GET": ADMIN_ONLY},
+        "regrade.apply": {"POST": roles("admin", ok=400)},  # the form is read first
+        "regrade.clear_flag": {"POST": roles("admin", ok=400)},  # the form is read first
     }
 )
 
@@ -271,6 +274,7 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "enrolment.withdraw": {"enrolment_id": NO_ID},
     "admin.apply_rule_change": {"change_id": NO_ID},
     "admin.reject_rule_change": {"change_id": NO_ID},
+    "regrade.clear_flag": {"completion_id": NO_ID},
     "studio.module_rules": {"slug": NO_SLUG},
     "studio.program_rules": {"slug": "no-such-program"},
     "studio.withdraw_rule_change": {"change_id": NO_ID},

@@ -50,6 +50,18 @@ def pending_count(session: Session) -> int:
     )
 
 
+def regrade_flagged_count(session: Session) -> int:
+    """Completions a regrade flagged for review (decided on /admin/regrade)."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Completion)
+            .where(Completion.regrade_flag.is_not(None))
+        )
+        or 0
+    )
+
+
 def outbox(session: Session, status: str = "", page: int = 1, per_page: int = 50) -> Page:
     """The mail outbox, newest first, optionally of one status."""
     query = sa.select(OutboxMessage)

@@ -63,6 +63,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "admin/index.html",
         pending=admin_queries.pending_count(db.session),
+        flagged=admin_queries.regrade_flagged_count(db.session),
         rule_changes=rule_queries.pending_count(db.session),
     )
 

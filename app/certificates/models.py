@@ -64,6 +64,9 @@ class Completion(Base):
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set by a regrade that no longer supports this completion (why and when): flagged for a
+    # person to decide, never revoked by the regrade itself. None: not flagged.
+    regrade_flag: Mapped[str | None] = mapped_column(sa.Text)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     program: Mapped[Program] = relationship()

@@ -21,7 +21,15 @@ from app.questions import registry
 from app.questions.base import ResponseInvalid
 from app.questions.facets import QuizFacet
 
-__all__ = ["MAX_SCORE", "RULES", "ResponseInvalid", "Score", "key_response", "score"]
+__all__ = [
+    "MAX_SCORE",
+    "RULES",
+    "ResponseInvalid",
+    "Score",
+    "attempt_result",
+    "key_response",
+    "score",
+]
 
 MAX_SCORE = 1.0
 
@@ -66,6 +74,14 @@ def score(question: QuestionBase, response: dict[str, Any] | None) -> Score:
         return Score(0.0)
     value = RULES[question.type].score(question, response)
     return Score(min(MAX_SCORE, max(0.0, value)))
+
+
+def attempt_result(total: float, max_score: float, pass_mark: float) -> tuple[float, float, bool]:
+    """An attempt's (score, percent, passed) from the sum of its items' scores: what grading
+    stores, and what a regrade recomputes."""
+    value = round(min(total, max_score), 6)
+    percent = round(100.0 * value / max_score, 2) if max_score else 0.0
+    return value, percent, percent >= pass_mark
 
 
 def key_response(question: QuestionBase) -> dict[str, Any]:

@@ -536,11 +536,10 @@ def _grade(
         result = scoring.score(item.question_version.as_question(), item.response)
         item.score = result.score
         total += result.score
-    max_score = attempt.max_score
     session.refresh(attempt, ["status", "submitted_at"])
-    attempt.score = round(min(total, max_score), 6)
-    attempt.percent = round(100.0 * attempt.score / max_score, 2) if max_score else 0.0
-    attempt.passed = attempt.percent >= attempt.pass_mark
+    attempt.score, attempt.percent, attempt.passed = scoring.attempt_result(
+        total, attempt.max_score, attempt.pass_mark
+    )
     session.flush()
     for hook in after_grading:
         hook(session, attempt)

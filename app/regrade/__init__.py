@@ -1,0 +1,1 @@
+"""Regrading: rescoring attempts after a question's key or scoring rule is corrected."""
