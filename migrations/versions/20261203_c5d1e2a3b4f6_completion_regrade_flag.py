@@ -5,7 +5,7 @@ behind it is no longer earned, the completion is flagged (why and when, as text)
 the admin queue for a person to decide. NULL: not flagged.
 
 Revision ID: c5d1e2a3b4f6
-Revises: 7a3c9e1f4b2d
+Revises: c51d0a7e93f2
 Create Date: 2026-12-03 16:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c5d1e2a3b4f6"
-down_revision = "7a3c9e1f4b2d"
+down_revision = "c51d0a7e93f2"
 branch_labels = None
 depends_on = None
 
