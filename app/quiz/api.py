@@ -240,7 +240,9 @@ def list_modules() -> Any:
                 "length": module.length,
                 "time_limit_minutes": module.time_limit_minutes,
                 "pass_mark": module.pass_mark,
-                "attempt_limit": module.attempt_limit,
+                "attempt_limit": (
+                    module.attempt_limit if state.attempt_limit is None else state.attempt_limit
+                ),
                 "attempts_used": state.attempts_used,
                 "attempts_left": state.attempts_left,
                 "cooldown_until": state.next_allowed_at,
