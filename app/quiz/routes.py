@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import clock
+from app.auth import accommodations
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.banks import models as bm
@@ -96,7 +97,12 @@ def module(slug: str):  # type: ignore[no-untyped-def]
     state = queries.module_state(db.session, current_user, row)
     attempts = queries.attempts_of(db.session, current_user, row)
     return render_template(
-        "quiz/module.html", state=state, module=row, attempts=attempts, form=EmptyForm()
+        "quiz/module.html",
+        state=state,
+        module=row,
+        attempts=attempts,
+        form=EmptyForm(),
+        time_factor=accommodations.terms_for(db.session, current_user.id).time_factor,
     )
 
 
