@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.audit.models import AuditEvent
 from app.auth.models import Accommodation
 from app.mail.models import OutboxMessage
-from app.quiz.models import Attempt, AttemptExtension
+from app.quiz.models import Attempt, AttemptExtension, AttemptItem
 from tests import factories
 from tests.conftest import csrf_token_from, login
 
@@ -187,3 +187,34 @@ def test_a_trainee_cannot_grant_or_extend(trainee_client, db_session):
     )  # fmt: skip
     assert (grant_try.status_code, extend_try.status_code) == (403, 403)
     assert (n(db_session, Accommodation), n(db_session, AttemptExtension)) == (0, 0)
+
+
+def test_an_autosave_after_an_extension_tells_the_open_page_the_new_deadline(
+    admin_client, trainee_client, db_session, frozen_clock
+):
+    """quiz.js moves the countdown to the deadline an autosave returns."""
+    attempt_id = start_html(trainee_client, "timed-exam")
+    item = next(
+        i
+        for i in db_session.scalars(
+            sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt_id)
+        )
+        if i.question_version.type.value == "numeric"
+    )
+    token = csrf_token_from(
+        trainee_client.get(f"/attempts/{attempt_id}/items/{item.position}").get_data(as_text=True)
+    )
+    assert (
+        extend(
+            admin_client, trainee_client.user.id, attempt_id, minutes="15", reason="r", confirm="y"
+        ).status_code
+        == 302
+    )
+    saved = trainee_client.post(
+        f"/attempts/{attempt_id}/items/{item.position}/autosave",
+        data={"csrf_token": token, "seq": "0", "value": "19"},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    expected = frozen_clock.now + timedelta(minutes=30 + 15)
+    assert saved.get_json()["deadline"] == expected.isoformat()
