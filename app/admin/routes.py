@@ -38,7 +38,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
-from app.quiz import extensions as quiz_extensions
+from app.quiz import deadlines
 from app.quiz.models import Attempt
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
@@ -452,7 +452,7 @@ def _current_terms_form(user: User) -> AccommodationForm:
 
 
 def _accommodation_page(user: User, form: AccommodationForm, status: int = 200) -> Any:
-    open_attempts = quiz_extensions.open_timed_attempts(db.session, user.id)
+    open_attempts = deadlines.open_timed_attempts(db.session, user.id)
     return (
         render_template(
             "admin/accommodation.html",
@@ -460,7 +460,7 @@ def _accommodation_page(user: User, form: AccommodationForm, status: int = 200) 
             form=form,
             history=accommodations.history(db.session, user.id),
             open_attempts=open_attempts,
-            extensions={a.id: quiz_extensions.for_attempt(db.session, a.id) for a in open_attempts},
+            extensions={a.id: deadlines.for_attempt(db.session, a.id) for a in open_attempts},
             extend_forms={a.id: ExtendForm(prefix=f"a{a.id}") for a in open_attempts},
         ),
         status,
@@ -511,7 +511,7 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     form = ExtendForm(prefix=f"a{attempt.id}")
     if form.validate_on_submit():
         with form_errors(form, flash=True) as outcome:
-            row = quiz_extensions.extend(
+            row = deadlines.extend(
                 db.session,
                 _actor(),
                 attempt.id,

@@ -6,7 +6,7 @@ stay as history), writes an audit event with the values before and after, and wr
 trainee's "accommodation granted" mail to the outbox in the same transaction. The quiz engine
 reads ``current_for`` when a trainee starts an attempt: a timed attempt gets factor × time
 limit, and each exam module's attempt limit is raised by the extra attempts. Attempts already
-started keep their deadline (an administrator extends one with ``app.quiz.extensions``).
+started keep their deadline (an administrator extends one with ``app.quiz.deadlines``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from app.errors import DomainError
 from app.extensions import db
-from app.quiz import extensions
+from app.quiz import deadlines
 from app.quiz.services import close_expired
 from app.settings import get_settings
 
@@ -30,7 +30,7 @@ def close_expired_command() -> None:
 def extend_command(attempt_id: int, minutes: int, reason: str) -> None:
     """Move the deadline of one open timed attempt by MINUTES (audited)."""
     try:
-        row = extensions.extend(
+        row = deadlines.extend(
             db.session, None, attempt_id, minutes, reason, get_settings().attempt_grace_seconds
         )
     except DomainError as exc:
