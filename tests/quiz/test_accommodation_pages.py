@@ -218,3 +218,16 @@ def test_an_autosave_after_an_extension_tells_the_open_page_the_new_deadline(
     assert saved.status_code == 200, saved.get_data(as_text=True)
     expected = frozen_clock.now + timedelta(minutes=30 + 15)
     assert saved.get_json()["deadline"] == expected.isoformat()
+
+
+def test_the_page_shows_a_grant_made_on_the_command_line(
+    admin_client, trainee_client, runner, db_session
+):
+    user = trainee_client.user
+    result = runner.invoke(
+        args=["users", "accommodate", "--email", user.email, "--time-factor", "2", "--reason", "Q"]
+    )
+    assert result.exit_code == 0, result.output
+    html = page_of(admin_client, user.id)
+    assert "× 2" in html and "the command line" in html
+    assert 'value="2.0"' in html or 'value="2"' in html  # the form starts from what is in force
