@@ -207,6 +207,8 @@ EXPECTED.update(
         "admin.users": {"GET": ADMIN_ONLY},
         "admin.set_role": {"POST": roles("admin", ok=400)},  # the form is read first
         "admin.deactivate": {"POST": ADMIN_404},
+        "admin.accommodation": {"GET": ADMIN_404, "POST": ADMIN_404},
+        "admin.extend_attempt": {"POST": ADMIN_404},
         "admin.audit": {"GET": ADMIN_ONLY},
         "admin.rule_changes": {"GET": ADMIN_ONLY},
         "admin.invite": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
@@ -260,6 +262,8 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "admin.reissue": {"certificate_id": NO_UUID},
     "admin.set_role": {"user_id": NO_ID},
     "admin.deactivate": {"user_id": NO_ID},
+    "admin.accommodation": {"user_id": NO_ID},
+    "admin.extend_attempt": {"attempt_id": NO_ID},
     "admin.outbox_message": {"message_id": NO_ID},
     "admin.outbox_retry": {"message_id": NO_ID},
     "auth.register_complete": {"token": "forged"},

@@ -13,9 +13,11 @@ from flask_login import current_user, login_required
 from app import clock, csv_export
 from app.admin import queries as admin_queries
 from app.admin.forms import (
+    AccommodationForm,
     ActionForm,
     ApplyRuleChangeForm,
     ApproveForm,
+    ExtendForm,
     InviteForm,
     RejectForm,
     RejectRuleChangeForm,
@@ -23,7 +25,7 @@ from app.admin.forms import (
     RoleForm,
     SiteSettingsForm,
 )
-from app.auth import accounts
+from app.auth import accommodations, accounts
 from app.auth import services as auth_services
 from app.auth.decorators import role_required
 from app.auth.models import User
@@ -36,6 +38,8 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
+from app.quiz import deadlines
+from app.quiz.models import Attempt
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
@@ -434,3 +438,96 @@ def site_settings():  # type: ignore[no-untyped-def]
             return redirect(url_for("admin.site_settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/settings.html", form=form), status
+
+
+# ---------------------------------------------------------------- accommodations, extensions
+
+
+def _current_terms_form(user: User) -> AccommodationForm:
+    """The grant form, filled with what is in force (not from the request)."""
+    terms = accommodations.terms_for(db.session, user.id)
+    return AccommodationForm(
+        formdata=None,
+        data={"time_factor": terms.time_factor, "extra_attempts": terms.extra_attempts},
+    )
+
+
+def _accommodation_page(user: User, form: AccommodationForm, status: int = 200) -> Any:
+    open_attempts = deadlines.open_timed_attempts(db.session, user.id)
+    return (
+        render_template(
+            "admin/accommodation.html",
+            user=user,
+            form=form,
+            history=accommodations.history(db.session, user.id),
+            open_attempts=open_attempts,
+            extensions={a.id: deadlines.for_attempt(db.session, a.id) for a in open_attempts},
+            extend_forms={a.id: ExtendForm(prefix=f"a{a.id}") for a in open_attempts},
+        ),
+        status,
+    )
+
+
+@bp.route("/users/<int:user_id>/accommodation", methods=["GET", "POST"])
+@login_required
+@role_required("admin")
+def accommodation(user_id: int):  # type: ignore[no-untyped-def]
+    """A trainee's accommodation (time factor, extra attempts) with its history, and their open
+    timed attempts with a form to extend each. Granting needs the confirmation box."""
+    user = _user_or_404(user_id)
+    if request.method == "GET":
+        return _accommodation_page(user, _current_terms_form(user))
+    form = AccommodationForm()
+    if not form.validate_on_submit():
+        return _accommodation_page(user, form, 400)
+    settings = get_settings()
+    with form_errors(form) as outcome:
+        accommodations.grant(
+            db.session,
+            _actor(),
+            user,
+            time_factor=form.time_factor.data,  # type: ignore[arg-type]
+            extra_attempts=form.extra_attempts.data,  # type: ignore[arg-type]
+            reason=form.reason.data or "",
+            mail=accommodations.MailContext(
+                site_name=settings.issuer.name,
+                modules_url=url_for("quiz.modules", _external=True),
+            ),
+        )
+    if outcome.ok:
+        flash(f"Accommodation granted to {user.email}; they are mailed.", "success")
+        return redirect(url_for("admin.accommodation", user_id=user.id))
+    return _accommodation_page(user, form, outcome.status)
+
+
+@bp.post("/attempts/<int:attempt_id>/extend")
+@login_required
+@role_required("admin")
+def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+    """Move the deadline of one open timed attempt (audited); errors show on the user's page."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    user = _user_or_404(attempt.user_id)
+    form = ExtendForm(prefix=f"a{attempt.id}")
+    if form.validate_on_submit():
+        with form_errors(form, flash=True) as outcome:
+            row = deadlines.extend(
+                db.session,
+                _actor(),
+                attempt.id,
+                form.minutes.data,  # type: ignore[arg-type]
+                form.reason.data or "",
+                get_settings().attempt_grace_seconds,
+            )
+        if outcome.ok:
+            flash(
+                f"Attempt {attempt_id}: the deadline is now {row.deadline_after:%Y-%m-%d %H:%M} "
+                "UTC.",
+                "success",
+            )
+            return redirect(url_for("admin.accommodation", user_id=user.id))
+        return _accommodation_page(user, _current_terms_form(user), outcome.status)
+    message = " ".join(e for errors in form.errors.values() for e in errors)
+    flash(f"Attempt {attempt_id} not extended: {message}", "error")
+    return _accommodation_page(user, _current_terms_form(user), 400)

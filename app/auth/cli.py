@@ -150,6 +150,51 @@ def invite(email: str, role: str) -> None:
     click.echo(f"Invited {user.email} as {user.role.value}: invitation {state}.")
 
 
+@users_cli.command("accommodate")
+@click.option("--email", required=True)
+@click.option("--time-factor", type=float, default=None, help="Timed exams: × the time limit.")
+@click.option("--extra-attempts", type=int, default=None, help="More attempts per exam module.")
+@click.option("--reason", required=True, help="Why (kept in the record and the audit log).")
+def accommodate(
+    email: str, time_factor: float | None, extra_attempts: int | None, reason: str
+) -> None:
+    """Grant a trainee an accommodation (from their next attempt): a time factor (1-4) and/or
+    extra attempts (0-10); an option left out keeps its current value. The trainee is mailed."""
+    from app.auth import accommodations
+    from app.mail.sender import send_batch
+    from app.settings import get_settings
+
+    if time_factor is None and extra_attempts is None:
+        _fail("give --time-factor and/or --extra-attempts.", 2)
+    user = _user_or_fail(email)
+    settings = get_settings()
+    kept = accommodations.terms_for(db.session, user.id)
+    try:
+        row = accommodations.grant(
+            db.session,
+            None,
+            user,
+            time_factor=kept.time_factor if time_factor is None else time_factor,
+            extra_attempts=kept.extra_attempts if extra_attempts is None else extra_attempts,
+            reason=reason,
+            mail=accommodations.MailContext(
+                site_name=settings.issuer.name,
+                modules_url=settings.public_base_url + _path("quiz.modules"),
+            ),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc.message, 1)
+        return
+    queued = _queued_ids()
+    db.session.commit()
+    send_batch(db.session, settings.mail, queued)
+    click.echo(
+        f"{user.email}: time factor {row.time_factor:g}, {row.extra_attempts} extra attempt(s) "
+        "from the next attempt; the trainee is mailed."
+    )
+
+
 def _path(endpoint: str, **values: object) -> str:
     """A URL path outside any request (the command line has no host: PUBLIC_BASE_URL is)."""
     from flask import current_app, url_for

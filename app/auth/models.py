@@ -79,3 +79,32 @@ class ApiToken(Base):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Accommodation(Base):
+    """A trainee's exam accommodation: a time factor on timed attempts and extra attempts per
+    exam module. Never updated: a grant adds a row, and the newest row (highest id) of a user
+    is the one in force, so the history stays."""
+
+    __tablename__ = "accommodations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    time_factor: Mapped[float] = mapped_column(sa.Float)
+    extra_attempts: Mapped[int] = mapped_column(sa.Integer)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "time_factor >= 1.0 AND time_factor <= 4.0", name="time_factor_in_range"
+        ),
+        sa.CheckConstraint(
+            "extra_attempts >= 0 AND extra_attempts <= 10", name="extra_attempts_in_range"
+        ),
+    )

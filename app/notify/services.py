@@ -13,7 +13,8 @@ row per kind, subject and recipient, inserted in the same transaction as the out
   are about the recipient's own results and certificates).
 
 Events older than ``lookback`` are not notified, so switching notifications on does not mail
-the history. Not built: logbook entries and accommodations (their records do not exist yet).
+the history. Not built here: logbook entries (their records do not exist yet). An accommodation
+granted is mailed by ``app.auth.accommodations.grant``, in the grant's own transaction.
 """
 
 from __future__ import annotations

@@ -47,7 +47,9 @@ class ModuleSummary(_Out):
     length = fields.Integer(required=True, metadata={"description": "Questions per attempt."})
     time_limit_minutes = fields.Integer(allow_none=True)
     pass_mark = fields.Float(required=True)
-    attempt_limit = fields.Integer(allow_none=True)
+    attempt_limit = fields.Integer(
+        allow_none=True, metadata={"description": "Exams: yours, with any extra attempts granted."}
+    )
     attempts_used = fields.Integer(required=True)
     attempts_left = fields.Integer(allow_none=True, metadata={"description": "null: unlimited"})
     cooldown_until = fields.DateTime(allow_none=True)
@@ -148,7 +150,13 @@ class AttemptOut(_Out):
     )
     attempt_no = fields.Integer(required=True)
     started_at = fields.DateTime(required=True)
-    deadline = fields.DateTime(allow_none=True)
+    deadline = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Timed exams: the server's deadline, with your accommodation's time "
+            "factor and any extension an administrator granted (it can move while open)."
+        },
+    )
     grace_seconds = fields.Integer(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     review_policy = fields.String(required=True)
@@ -240,7 +248,9 @@ def list_modules() -> Any:
                 "length": module.length,
                 "time_limit_minutes": module.time_limit_minutes,
                 "pass_mark": module.pass_mark,
-                "attempt_limit": module.attempt_limit,
+                "attempt_limit": (
+                    module.attempt_limit if state.attempt_limit is None else state.attempt_limit
+                ),
                 "attempts_used": state.attempts_used,
                 "attempts_left": state.attempts_left,
                 "cooldown_until": state.next_allowed_at,

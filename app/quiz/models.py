@@ -127,3 +127,28 @@ class AttemptItem(Base):
     case_version: Mapped[CaseVersion | None] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
+
+
+class AttemptExtension(Base):
+    """Extra minutes granted to one open timed attempt by an administrator: the attempt's
+    ``deadline`` is moved (so every server-side check and the timer use it), and this row
+    records by whom, why, and the deadline before and after."""
+
+    __tablename__ = "attempt_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
+    minutes: Mapped[int] = mapped_column(sa.Integer)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    deadline_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    granted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.CheckConstraint("minutes >= 1 AND minutes <= 480", name="minutes_in_range"),
+    )

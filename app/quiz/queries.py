@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
+from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode
@@ -30,6 +31,7 @@ class ModuleState:
     next_allowed_at: datetime | None  # set while a cooldown runs
     locked_reason: str | None  # unmet prerequisites
     last_passed: bool | None
+    attempt_limit: int | None = None  # the module's, plus the trainee's extra attempts
 
 
 def module_state(
@@ -41,15 +43,17 @@ def module_state(
 def module_states(
     session: Session, user: User, modules: list[bm.Module], now: datetime | None = None
 ) -> dict[str, ModuleState]:
-    """The state of each module for ``user``, in a constant number of queries."""
+    """The state of each module for ``user``, in a constant number of queries (an exam's
+    attempt limit includes the trainee's extra attempts, ``app.auth.accommodations``)."""
     now = now or clock.utcnow()
+    extra = accommodations.terms_for(session, user.id).extra_attempts
     prereq_slugs = {p for m in modules for p in m.prerequisites}
     all_slugs = {m.slug for m in modules} | prereq_slugs
     by_slug = _attempts_by_module(session, user, all_slugs)
     passed = {slug for slug, rs in by_slug.items() if any(r.passed for r in rs)}
     titles = _module_titles(session, prereq_slugs) if prereq_slugs else {}
     return {
-        module.slug: _module_state(module, by_slug.get(module.slug, []), passed, titles, now)
+        module.slug: _module_state(module, by_slug.get(module.slug, []), passed, titles, now, extra)
         for module in modules
     }
 
@@ -85,7 +89,12 @@ def _module_titles(session: Session, slugs: set[str]) -> dict[str, str]:
 
 
 def _module_state(
-    module: bm.Module, rs: list, passed: set[str], titles: dict[str, str], now: datetime
+    module: bm.Module,
+    rs: list,
+    passed: set[str],
+    titles: dict[str, str],
+    now: datetime,
+    extra_attempts: int = 0,
 ) -> ModuleState:
     """The state of one module from the user's attempts at it (``rs``, in attempt order)."""
     used = len(rs)
@@ -93,6 +102,8 @@ def _module_state(
     open_id = next((r.id for r in rs if r.status == AttemptStatus.IN_PROGRESS), None)
     last = closed[-1] if closed else None
     limit = module.attempt_limit if module.mode == Mode.EXAM else None
+    if limit is not None:
+        limit += extra_attempts
     left = None if limit is None else max(0, limit - used)
     next_allowed = None
     if (
@@ -122,6 +133,7 @@ def _module_state(
         next_allowed_at=next_allowed,
         locked_reason=locked,
         last_passed=last.passed if last else None,
+        attempt_limit=limit,
     )
 
 

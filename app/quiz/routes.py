@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import clock
+from app.auth import accommodations
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.banks import models as bm
@@ -96,7 +97,12 @@ def module(slug: str):  # type: ignore[no-untyped-def]
     state = queries.module_state(db.session, current_user, row)
     attempts = queries.attempts_of(db.session, current_user, row)
     return render_template(
-        "quiz/module.html", state=state, module=row, attempts=attempts, form=EmptyForm()
+        "quiz/module.html",
+        state=state,
+        module=row,
+        attempts=attempts,
+        form=EmptyForm(),
+        time_factor=accommodations.terms_for(db.session, current_user.id).time_factor,
     )
 
 
@@ -345,8 +351,10 @@ def _after(attempt: Attempt, position: int, action: str) -> str:
 def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
     """The background save of quiz.js: the same form fields, answered in JSON.
 
-    200 ``{"seq", "saved_at", "flagged"}``; 409 ``{"error": {"code", "message", "result_url"}}``
-    when stale, closed or late; 400 when the answer cannot be read; 404 for others' attempts.
+    200 ``{"seq", "saved_at", "flagged", "deadline"}`` (the deadline as it is now: an
+    administrator may have extended it since the page was shown); 409
+    ``{"error": {"code", "message", "result_url"}}`` when stale, closed or late; 400 when the
+    answer cannot be read; 404 for others' attempts.
     """
     found = queries.attempt_for(db.session, current_user, attempt_id)
     if found is None or not 1 <= position <= len(found.items):
@@ -376,6 +384,7 @@ def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
             "seq": item.seq,
             "flagged": item.flagged,
             "saved_at": item.saved_at.isoformat() if item.saved_at else None,
+            "deadline": found.deadline.isoformat() if found.deadline else None,
         }
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import clock
+from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
@@ -92,7 +93,8 @@ def begin_attempt(
     drawn = draw_questions(session, user, module, rng)
     if not drawn:
         raise NothingToDraw()
-    attempt = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng)
+    factor = accommodations.terms_for(session, user.id).time_factor
+    attempt = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng, factor)
     try:
         with session.begin_nested():
             session.add(attempt)
@@ -131,7 +133,7 @@ def _check_may_start(state: ModuleState, module: bm.Module) -> None:
     if state.locked_reason:
         raise ModuleLocked(state.locked_reason)
     if state.attempts_left == 0:
-        raise AttemptLimitReached(f"You have used all {module.attempt_limit} attempts.")
+        raise AttemptLimitReached(f"You have used all {state.attempt_limit} attempts.")
     if state.next_allowed_at is not None:
         raise CooldownActive(
             f"Your next attempt is allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC."
@@ -145,10 +147,13 @@ def _new_attempt(
     drawn: list[Drawn],
     now: datetime,
     rng: random.Random,
+    time_factor: float = 1.0,
 ) -> Attempt:
-    """The attempt (not yet added) with its drawn items, each with its shuffled display."""
+    """The attempt (not yet added) with its drawn items, each with its shuffled display; a
+    timed exam's deadline is ``time_factor`` × the time limit (the trainee's accommodation),
+    to the whole second."""
     deadline = (
-        now + timedelta(minutes=module.time_limit_minutes)
+        now + timedelta(seconds=round(60 * module.time_limit_minutes * time_factor))
         if (module.time_limit_minutes and module.mode == Mode.EXAM)
         else None
     )

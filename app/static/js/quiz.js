@@ -130,6 +130,7 @@
       var time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       setStatus("Saved at " + time, "saved");
       updateNavigator(this.form, data);
+      updateDeadline(data.deadline);
       return;
     }
     if (res.status === 401 || res.type === "opaqueredirect" ||
@@ -184,6 +185,23 @@
 
   /* ------------------------------------------------------------ countdown */
 
+  // A save's answer carries the deadline as it is now (an administrator may have extended it).
+  function updateDeadline(iso) {
+    var el = document.getElementById("countdown");
+    if (!el || !iso || el.getAttribute("data-deadline") === iso) return;
+    el.setAttribute("data-deadline", iso);
+    el.classList.remove("is-over", "is-urgent");
+    var time = el.querySelector("time");
+    if (time) {
+      time.setAttribute("datetime", iso);
+      var d = new Date(Date.parse(iso));
+      if (!isNaN(d)) {
+        var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+        time.textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
+      }
+    }
+  }
+
   function initCountdown(el) {
     var deadline = Date.parse(el.getAttribute("data-deadline"));
     var serverNow = Date.parse(el.getAttribute("data-now"));
@@ -195,6 +213,8 @@
     var alertEl = document.querySelector(".countdown-alert");
     var warned = {};
     function tick() {
+      var current = Date.parse(el.getAttribute("data-deadline"));
+      if (!isNaN(current) && current !== deadline) { deadline = current; warned = {}; }
       var remaining = deadline - (Date.now() + skew);
       if (remaining <= 0) {
         left.textContent = "· time is up";
