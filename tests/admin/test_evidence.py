@@ -185,3 +185,18 @@ def test_bulk_approve_with_a_bad_selection_changes_nothing(
     assert _bulk(client, ids, confirm="y").status_code == 302
     assert _statuses(db_session, honest) == [CompletionStatus.PENDING]
     assert "nothing has changed" in client.get("/admin/completions").get_data(as_text=True)
+
+
+def test_the_queue_queries_do_not_grow_with_completions(
+    client, db_session, login_as, world, count_queries
+):
+    """PERFORMANCE.md: the review list's query count is the same for few and many rows."""
+    login_as("admin")
+    counts = []
+    for trainees in (2, 6):
+        for _ in range(trainees):
+            world(factories.make_user("trainee"), seconds=6)
+        with count_queries() as q:
+            assert client.get("/admin/completions").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1]
