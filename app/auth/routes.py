@@ -152,6 +152,7 @@ def register_complete(token: str):  # type: ignore[no-untyped-def]
         if outcome.ok:
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()  # the password was just chosen
             flash("Welcome! Your account has been created.", "success")
             return redirect(url_for("auth.home"))
     status = 400 if request.method == "POST" else 200
@@ -224,6 +225,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
         if outcome.ok:
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()  # the password was just chosen
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("auth.home"))
     status = 400 if request.method == "POST" else 200
