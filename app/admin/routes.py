@@ -606,7 +606,8 @@ def bulk_approve():  # type: ignore[no-untyped-def]
             ) from error
         approved += 1
     message = f"Approved {approved}; skipped {skipped} flagged"
-    message += (
-        f", {len(ids) - len(pending)} not waiting for review." if len(ids) > len(pending) else "."
-    )
-    return done(url_for("admin.completions"), message)
+    if skipped:
+        message += ' (tick "Approve flagged ones too" to approve them)'
+    if len(ids) > len(pending):
+        message += f"; {len(ids) - len(pending)} not waiting for review"
+    return done(url_for("admin.completions"), message + ".")
