@@ -81,6 +81,18 @@ def _mail_and_account_settings() -> dict[str, Any]:
     }
 
 
+def _review_settings() -> dict[str, Any]:
+    """Reviewers' evidence flags and admin re-authentication; converted in app/settings.py."""
+    names = (
+        "REVIEW_MIN_SECONDS_PER_QUESTION",
+        "REVIEW_IDENTICAL_MIN_ITEMS",
+        "REVIEW_BURST_ATTEMPTS",
+        "REVIEW_BURST_MINUTES",
+        "REAUTH_MAX_AGE_MINUTES",
+    )
+    return {name: os.environ.get(name) or None for name in names}
+
+
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -122,6 +134,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         **FIXED_SETTINGS,
     }
     settings.update(_mail_and_account_settings())
+    settings.update(_review_settings())
     if production:
         settings.update(
             SESSION_COOKIE_NAME="__Host-session",

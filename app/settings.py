@@ -158,6 +158,36 @@ class IssuerSettings:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """Evidence for reviewers and the re-authentication of destructive admin actions."""
+
+    min_seconds_per_question: float
+    """``REVIEW_MIN_SECONDS_PER_QUESTION``: an attempt averaging less is flagged (default 10)."""
+    identical_min_items: int
+    """``REVIEW_IDENTICAL_MIN_ITEMS``: shared questions needed to flag identical responses
+    between trainees of a cohort (default 5)."""
+    burst_attempts: int
+    """``REVIEW_BURST_ATTEMPTS``: attempts of one module within the window that are flagged
+    (default 3)."""
+    burst_minutes: int
+    """``REVIEW_BURST_MINUTES``: that window, in minutes (default 60)."""
+    reauth_minutes: int
+    """``REAUTH_MAX_AGE_MINUTES``: how recent the password must be for revoke, deactivate and
+    role changes (default 10)."""
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ReviewSettings:
+        seconds = config.get("REVIEW_MIN_SECONDS_PER_QUESTION")
+        return cls(
+            min_seconds_per_question=10.0 if seconds in (None, "") else float(seconds),
+            identical_min_items=max(1, _int(config, "REVIEW_IDENTICAL_MIN_ITEMS", 5)),
+            burst_attempts=max(2, _int(config, "REVIEW_BURST_ATTEMPTS", 3)),
+            burst_minutes=max(1, _int(config, "REVIEW_BURST_MINUTES", 60)),
+            reauth_minutes=max(1, _int(config, "REAUTH_MAX_AGE_MINUTES", 10)),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything an instance configures that the domains need (built from ``app.config``)."""
 
@@ -197,6 +227,8 @@ class Settings:
     certificate_fallback_fonts: tuple[str, ...] | None
     """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
     ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
+    review: ReviewSettings
+    """Reviewers' evidence flags and admin re-authentication (``REVIEW_*``, ``REAUTH_*``)."""
 
     @property
     def public_base_url(self) -> str:
@@ -229,6 +261,7 @@ class Settings:
             certificate_fallback_fonts=None
             if fonts is None
             else tuple(p for p in str(fonts).split(os.pathsep) if p),
+            review=ReviewSettings.from_config(config),
         )
 
 
@@ -266,6 +299,11 @@ CONFIG_KEYS = (
     "PASSWORD_RESET_RATE_LIMIT",
     "ACCOUNT_MAIL_RATE_LIMIT",
     "TERMS_VERSION",
+    "REVIEW_MIN_SECONDS_PER_QUESTION",
+    "REVIEW_IDENTICAL_MIN_ITEMS",
+    "REVIEW_BURST_ATTEMPTS",
+    "REVIEW_BURST_MINUTES",
+    "REAUTH_MAX_AGE_MINUTES",
 )
 
 

@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "auth.password": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
     "auth.create_token": {"POST": row(LOGIN, 302, 302, 302)},  # an empty name: flashed
     "auth.revoke_token": {"POST": row(LOGIN, 404, 404, 404)},
+    "auth.reauth": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},  # no password: 400
     # account links (issue 13): a forged token is refused with 400 for everyone
     "auth.register_complete": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
     "auth.forgot_password": {"GET": PUBLIC, "POST": row(400, 400, 400, 400)},
@@ -210,6 +211,11 @@ EXPECTED.update(
         "admin.accommodation": {"GET": ADMIN_404, "POST": ADMIN_404},
         "admin.extend_attempt": {"POST": ADMIN_404},
         "admin.audit": {"GET": ADMIN_ONLY},
+        # issue 13: evidence for reviewers, bulk approve, reactivate, audit export
+        "admin.completion_detail": {"GET": ADMIN_404},
+        "admin.bulk_approve": {"POST": roles("admin", ok=302)},  # flashed: not confirmed
+        "admin.reactivate": {"POST": ADMIN_404},
+        "admin.audit_csv": {"GET": ADMIN_ONLY},
         "admin.rule_changes": {"GET": ADMIN_ONLY},
         "admin.invite": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
         "admin.outbox": {"GET": ADMIN_ONLY},
@@ -264,6 +270,8 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "admin.deactivate": {"user_id": NO_ID},
     "admin.accommodation": {"user_id": NO_ID},
     "admin.extend_attempt": {"attempt_id": NO_ID},
+    "admin.reactivate": {"user_id": NO_ID},
+    "admin.completion_detail": {"completion_id": NO_ID},
     "admin.outbox_message": {"message_id": NO_ID},
     "admin.outbox_retry": {"message_id": NO_ID},
     "auth.register_complete": {"token": "forged"},

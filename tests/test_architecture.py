@@ -51,7 +51,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "rules": frozenset({"audit", "auth", "banks"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
     "admin": frozenset(
-        {"audit", "auth", "certificates", "enrolment", "mail", "quiz", "rules", "siteconfig"}
+        {
+            "audit",
+            "auth",
+            "banks",
+            "certificates",
+            "enrolment",
+            "mail",
+            "quiz",
+            "rules",
+            "siteconfig",
+        }
     ),
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),

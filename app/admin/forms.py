@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FloatField,
     IntegerField,
@@ -14,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from app.auth.models import Role
 
@@ -25,8 +26,21 @@ class ActionForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
+def _confirm(label: str = "I confirm") -> BooleanField:
+    """The box every consequential admin action needs ticked (unticked: nothing changes)."""
+    return BooleanField(label, validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button with a required confirmation box (re-issue, deactivate, reactivate)."""
+
+    confirm = _confirm()
+    submit = SubmitField("Confirm")
+
+
 class ApproveForm(FlaskForm):
     note = StringField("Note (optional)", validators=[Length(max=2000)])
+    confirm = _confirm("I confirm the approval")
     submit = SubmitField("Approve and issue")
 
 
@@ -34,6 +48,7 @@ class RejectForm(FlaskForm):
     note = TextAreaField(
         "Reason (the trainee sees it)", validators=[DataRequired(), Length(max=2000)]
     )
+    confirm = _confirm("I confirm the rejection")
     submit = SubmitField("Reject")
 
 
@@ -42,11 +57,13 @@ class RevokeForm(FlaskForm):
         "Reason (shown on the public verification page)",
         validators=[DataRequired(), Length(max=500)],
     )
+    confirm = _confirm("I confirm the revocation")
     submit = SubmitField("Revoke")
 
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+    confirm = _confirm("I confirm the role change")
     submit = SubmitField("Change role")
 
 
@@ -116,3 +133,27 @@ class ExtendForm(FlaskForm):
         validators=[DataRequired(message="Tick the box to confirm.")],
     )
     submit = SubmitField("Extend the deadline")
+
+
+class BulkApproveForm(FlaskForm):
+    """Approve the ticked completions (``completion_ids``, read from the request); flagged ones
+    are skipped unless ``include_flagged`` is ticked."""
+
+    include_flagged = BooleanField("Approve flagged ones too")
+    confirm = _confirm("I confirm the approval of the selected completions")
+    submit = SubmitField("Approve selected")
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField("Actor e-mail contains", validators=[Optional(), Length(max=254)])
+    action = StringField("Action starts with", validators=[Optional(), Length(max=100)])
+    subject_type = StringField("Subject type", validators=[Optional(), Length(max=50)])
+    subject_id = StringField("Subject id", validators=[Optional(), Length(max=64)])
+    since = DateField("From (UTC date)", validators=[Optional()])
+    until = DateField("Until (UTC date, inclusive)", validators=[Optional()])
+    submit = SubmitField("Filter")

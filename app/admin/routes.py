@@ -4,6 +4,7 @@ admin-only; every change is a POST."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -11,12 +12,16 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from app import clock, csv_export
+from app.admin import evidence, evidence_queries
 from app.admin import queries as admin_queries
 from app.admin.forms import (
     AccommodationForm,
     ActionForm,
     ApplyRuleChangeForm,
     ApproveForm,
+    AuditFilterForm,
+    BulkApproveForm,
+    ConfirmForm,
     ExtendForm,
     InviteForm,
     RejectForm,
@@ -29,12 +34,13 @@ from app.auth import accommodations, accounts
 from app.auth import services as auth_services
 from app.auth.decorators import role_required
 from app.auth.models import User
+from app.auth.reauth import recent_auth_required
 from app.auth.routes import link_context
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
-from app.certificates.models import CompletionStatus
+from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.enrolment import queries as enrolment_queries
-from app.errors import NotFound, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
@@ -58,6 +64,28 @@ def _page() -> int:
 
 def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+NOT_CONFIRMED = "Tick the confirmation box to go ahead; nothing has changed."
+
+
+def _confirmed(form: Any, message: str = NOT_CONFIRMED) -> None:
+    """Raise ValidationFailed (nothing changes) unless ``form`` validates, box ticked."""
+    if not form.validate_on_submit():
+        if "confirm" in form.errors:
+            raise ValidationFailed(message)
+        first = next(iter(form.errors.values()), ["The form is not valid."])
+        raise ValidationFailed(f"{first[0]} Nothing has changed.")
+
+
+def _thresholds() -> evidence.Thresholds:
+    review = get_settings().review
+    return evidence.Thresholds(
+        min_seconds_per_question=review.min_seconds_per_question,
+        identical_min_items=review.identical_min_items,
+        burst_attempts=review.burst_attempts,
+        burst_minutes=review.burst_minutes,
+    )
 
 
 @bp.get("/")
@@ -99,6 +127,8 @@ def completions():  # type: ignore[no-untyped-def]
         status=raw if status is None else status.value,
         approve_form=ApproveForm(),
         reject_form=RejectForm(),
+        bulk_form=BulkApproveForm(),
+        evidence=evidence_queries.evidence_for(db.session, page.items, _thresholds()),
     )
 
 
@@ -118,9 +148,10 @@ def _cohort_filter(cohorts: list) -> Any:
 @role_required("admin")
 @html_action("admin.completions")
 def approve(completion_id: int):  # type: ignore[no-untyped-def]
+    if db.session.get(Completion, completion_id) is None:
+        abort(404)
     form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    _confirmed(form)
     certificate = cert_services.approve_completion(
         db.session,
         _actor(),
@@ -138,7 +169,10 @@ def approve(completion_id: int):  # type: ignore[no-untyped-def]
 def reject(completion_id: int):  # type: ignore[no-untyped-def]
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("Say why the completion is rejected: the trainee will see it.", "error")
+        if "note" in form.errors:
+            flash("Say why the completion is rejected: the trainee will see it.", "error")
+        else:
+            flash(NOT_CONFIRMED, "error")
         return redirect(url_for("admin.completions"))
     cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
     return done(url_for("admin.completions"), "Completion rejected; the trainee sees your note.")
@@ -197,7 +231,7 @@ def certificates():  # type: ignore[no-untyped-def]
         q=search,
         statuses={c.id: cert_queries.status_of(c, now).value for c in page.items},
         revoke_form=RevokeForm(),
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -211,11 +245,15 @@ def _certificate_id(value: str) -> uuid.UUID:
 @bp.post("/certificates/<string:certificate_id>/revoke")
 @login_required
 @role_required("admin")
+@recent_auth_required
 @html_action("admin.certificates")
 def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("A reason is required to revoke a certificate.", "error")
+        if "reason" in form.errors:
+            flash("A reason is required to revoke a certificate.", "error")
+        else:
+            flash(NOT_CONFIRMED, "error")
         return redirect(url_for("admin.certificates"))
     certificate = cert_services.revoke_certificate(
         db.session,
@@ -232,9 +270,9 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
 @role_required("admin")
 @html_action("admin.certificates")
 def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if db.session.get(Certificate, _certificate_id(certificate_id)) is None:
+        abort(404)
+    _confirmed(ConfirmForm())
     certificate = cert_services.reissue_certificate(
         db.session, _actor(), _certificate_id(certificate_id), settings=get_settings().issuer
     )
@@ -302,7 +340,7 @@ def users():  # type: ignore[no-untyped-def]
         page=admin_queries.users(db.session, search, _page()),
         q=search,
         role_form=RoleForm(),
-        action_form=ActionForm(),
+        action_form=ConfirmForm(),
     )
 
 
@@ -316,12 +354,14 @@ def _user_or_404(user_id: int) -> User:
 @bp.post("/users/<int:user_id>/role")
 @login_required
 @role_required("admin")
-@html_action()
+@recent_auth_required
+@html_action("admin.users")
 def set_role(user_id: int):  # type: ignore[no-untyped-def]
     form = RoleForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit() and set(form.errors) - {"confirm"}:
+        abort(400)  # no valid role: the form is read before the user
     user = _user_or_404(user_id)
+    _confirmed(form)
     if user.id == current_user.id:
         flash("You cannot change your own role.", "error")
         return redirect(url_for("admin.users"))
@@ -332,12 +372,11 @@ def set_role(user_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/users/<int:user_id>/deactivate")
 @login_required
 @role_required("admin")
-@html_action()
+@recent_auth_required
+@html_action("admin.users")
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
     user = _user_or_404(user_id)
+    _confirmed(ConfirmForm())
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("admin.users"))
@@ -345,11 +384,77 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     return done(url_for("admin.users"), f"{user.email} is deactivated and signed out everywhere.")
 
 
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+@role_required("admin")
+@html_action("admin.users")
+def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+    """Let a deactivated account log in again (confirmed, audited)."""
+    user = _user_or_404(user_id)
+    _confirmed(ConfirmForm())
+    auth_services.reactivate(db.session, _actor(), user)
+    return done(url_for("admin.users"), f"{user.email} is active again and can log in.")
+
+
+def _audit_filters() -> tuple[AuditFilterForm, admin_queries.AuditFilter | None]:
+    """The filter form read from the query string, and its filter (None when invalid)."""
+    form = AuditFilterForm(request.args)
+    if request.args and not form.validate():
+        return form, None
+    return form, admin_queries.AuditFilter(
+        actor=form.actor.data or "",
+        action=form.action.data or "",
+        subject_type=form.subject_type.data or "",
+        subject_id=form.subject_id.data or "",
+        since=form.since.data,
+        until=form.until.data,
+    )
+
+
+def _audit_args(form: AuditFilterForm) -> dict[str, str]:
+    names = ("actor", "action", "subject_type", "subject_id", "since", "until")
+    return {n: request.args[n] for n in names if request.args.get(n)}
+
+
 @bp.get("/audit")
 @login_required
 @role_required("admin")
 def audit():  # type: ignore[no-untyped-def]
-    return render_template("admin/audit.html", page=admin_queries.audit_events(db.session, _page()))
+    """The audit log, newest first, filtered by actor, action, subject and dates; a bad filter
+    (a malformed date) is a 400 with the form's errors and no rows."""
+    form, filters = _audit_filters()
+    if filters is None:
+        return render_template("admin/audit.html", form=form, page=None, args={}), 400
+    page = admin_queries.audit_events(db.session, _page(), filters=filters)
+    return render_template("admin/audit.html", form=form, page=page, args=_audit_args(form))
+
+
+@bp.get("/audit.csv")
+@login_required
+@role_required("admin")
+def audit_csv() -> Response:
+    """The filtered audit log as CSV, oldest first; formula-like cells are escaped."""
+    form, filters = _audit_filters()
+    if filters is None:
+        raise ValidationFailed("A filter is not valid (dates are YYYY-MM-DD).")
+    header = ["id", "at", "actor_email", "action", "subject_type", "subject_id", "details"]
+    rows = (
+        [
+            e.id,
+            e.at.isoformat(),
+            email or "",
+            e.action,
+            e.subject_type or "",
+            e.subject_id or "",
+            json.dumps(e.details, sort_keys=True, default=str),
+        ]
+        for e, email in admin_queries.audit_rows(db.session, filters)
+    )
+    now = clock.utcnow()
+    response = Response(csv_export.to_csv(header, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{now:%Y%m%d}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---------------------------------------------------------------- invitations, mail, settings
@@ -531,3 +636,76 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     message = " ".join(e for errors in form.errors.values() for e in errors)
     flash(f"Attempt {attempt_id} not extended: {message}", "error")
     return _accommodation_page(user, _current_terms_form(user), 400)
+
+
+# ---------------------------------------------------------------- evidence for reviewers
+
+
+@bp.get("/completions/<int:completion_id>")
+@login_required
+@role_required("admin")
+def completion_detail(completion_id: int):  # type: ignore[no-untyped-def]
+    """One completion with its evidence: attempts, time per question, flags."""
+    completion = db.session.get(Completion, completion_id)
+    if completion is None:
+        abort(404)
+    found = evidence_queries.evidence_for(db.session, [completion], _thresholds())
+    return render_template(
+        "admin/completion.html",
+        c=completion,
+        evidence=found[completion.id],
+        thresholds=_thresholds(),
+        approve_form=ApproveForm(),
+        reject_form=RejectForm(),
+    )
+
+
+def _selected_ids() -> list[int]:
+    raw = request.form.getlist("completion_ids")
+    try:
+        ids = sorted({int(v) for v in raw})
+    except ValueError:
+        raise ValidationFailed("A selected completion is not valid; nothing has changed.") from None
+    if not ids or len(ids) > 500:
+        raise ValidationFailed("Select between 1 and 500 completions; nothing has changed.")
+    return ids
+
+
+@bp.post("/completions/bulk-approve")
+@login_required
+@role_required("admin")
+@html_action("admin.completions")
+def bulk_approve():  # type: ignore[no-untyped-def]
+    """Approve the selected pending completions; flagged ones are skipped unless the reviewer
+    ticked "approve flagged ones too". All or nothing: one failure approves none."""
+    form = BulkApproveForm()
+    _confirmed(form)
+    ids = _selected_ids()
+    pending = list(
+        db.session.scalars(
+            db.select(Completion)
+            .where(Completion.id.in_(ids), Completion.status == CompletionStatus.PENDING)
+            .order_by(Completion.id)
+        )
+    )
+    found = evidence_queries.evidence_for(db.session, pending, _thresholds())
+    approved, skipped = 0, 0
+    for c in pending:
+        if found[c.id].flagged and not form.include_flagged.data:
+            skipped += 1
+            continue
+        try:
+            cert_services.approve_completion(
+                db.session, _actor(), c.id, settings=get_settings().issuer
+            )
+        except DomainError as error:
+            raise DomainError(
+                f"Completion {c.id}: {error.message} Nothing was approved.", status=error.status
+            ) from error
+        approved += 1
+    message = f"Approved {approved}; skipped {skipped} flagged"
+    if skipped:
+        message += ' (tick "Approve flagged ones too" to approve them)'
+    if len(ids) > len(pending):
+        message += f"; {len(ids) - len(pending)} not waiting for review"
+    return done(url_for("admin.completions"), message + ".")

@@ -76,6 +76,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class ReauthForm(FlaskForm):
+    """The password again, before a destructive admin action (``app/auth/reauth.py``)."""
+
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    next = HiddenField()
+    submit = SubmitField("Continue")
+
+
 def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
     """The list, plus the account's current value when it predates the list (kept as is)."""
     extra = [SelectChoice(current, current)] if current and current not in JURISDICTIONS else []

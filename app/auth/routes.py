@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import accounts, links, services
+from app.auth import accounts, links, reauth, services
 from app.auth.forms import (
     AccountSetupForm,
     EmptyForm,
@@ -23,6 +23,7 @@ from app.auth.forms import (
     LoginForm,
     PasswordForm,
     ProfileForm,
+    ReauthForm,
     RegisterForm,
     ResetPasswordForm,
     TokenForm,
@@ -151,6 +152,7 @@ def register_complete(token: str):  # type: ignore[no-untyped-def]
         if outcome.ok:
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()  # the password was just chosen
             flash("Welcome! Your account has been created.", "success")
             return redirect(url_for("auth.home"))
     status = 400 if request.method == "POST" else 200
@@ -223,6 +225,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
         if outcome.ok:
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()  # the password was just chosen
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("auth.home"))
     status = 400 if request.method == "POST" else 200
@@ -254,6 +257,7 @@ def login():  # type: ignore[no-untyped-def]
         if outcome.ok:
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()
             return redirect(safe_next(form.next.data, url_for("auth.home")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -355,7 +359,29 @@ def password():  # type: ignore[no-untyped-def]
             # Other sessions are now invalid; keep this one by logging in again.
             session.clear()
             login_user(user)
+            reauth.mark_password_entered()
             flash("Password changed. Other sessions have been logged out.", "success")
             return redirect(url_for("auth.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/reauth", methods=["GET", "POST"], endpoint="reauth")
+@login_required
+@login_ip_limit
+def reauth_page():  # type: ignore[no-untyped-def]
+    """Type the password again before a destructive action; then back to ``next`` (same site)."""
+    form = ReauthForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        # keep=True: a wrong password commits its audit row too.
+        with form_errors(form, keep=True, password=services.InvalidCredentials) as outcome:
+            services.confirm_password(db.session, user, form.password.data or "")
+        if outcome.ok:
+            reauth.mark_password_entered()
+            flash("Thank you. You can go on for the next few minutes.", "success")
+            return redirect(safe_next(form.next.data, url_for("auth.home")))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reauth.html", form=form), status

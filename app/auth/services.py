@@ -233,6 +233,25 @@ def deactivate(session: Session, actor: User | None, user: User) -> None:
     record(session, actor, "user.deactivated", "user", user.id)
 
 
+def reactivate(session: Session, actor: User | None, user: User) -> None:
+    """Let a deactivated ``user`` log in again (their old sessions and tokens stay ended)."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise Forbidden()
+    if user.is_active:
+        raise DomainError("This account is already active.", code="already_active", status=409)
+    user.is_active = True
+    session.flush()
+    record(session, actor, "user.reactivated", "user", user.id)
+
+
+def confirm_password(session: Session, user: User, password: str) -> None:
+    """Check ``user``'s password again (re-authentication); audited either way."""
+    if not passwords.verify_password(user.password_hash, password):
+        record(session, user, "auth.reauth_failed", "user", user.id)
+        raise InvalidCredentials("The password is not correct.")
+    record(session, user, "auth.reauthenticated", "user", user.id)
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: ApiToken

@@ -68,7 +68,13 @@ def test_admin_approves_from_the_queue_and_the_certificate_is_issued(
     page = client.get("/admin/completions")
     assert pending.user.email in page.get_data(as_text=True)
     token = csrf_token_from(page.get_data(as_text=True))
-    response = client.post(f"/admin/completions/{pending.id}/approve", data={"csrf_token": token})
+    url = f"/admin/completions/{pending.id}/approve"
+    unconfirmed = client.post(url, data={"csrf_token": token})
+    assert unconfirmed.status_code == 302
+    db_session.expire_all()
+    assert pending.status == CompletionStatus.PENDING  # no box ticked: nothing changed
+    assert queries.certificates_for_user(db_session, pending.user) == []
+    response = client.post(url, data={"csrf_token": token, "confirm": "y"})
     assert response.status_code == 302
     db_session.expire_all()
     (summary,) = queries.certificates_for_user(db_session, pending.user)
@@ -78,10 +84,11 @@ def test_admin_approves_from_the_queue_and_the_certificate_is_issued(
 def test_admin_rejects_with_a_note_the_trainee_sees(client, db_session, login_as, pending):
     login_as("admin")
     token = _token(client, "/admin/completions")
-    client.post(
-        f"/admin/completions/{pending.id}/reject",
-        data={"csrf_token": token, "note": "Licence number does not match the register"},
-    )
+    data = {"csrf_token": token, "note": "Licence number does not match the register"}
+    client.post(f"/admin/completions/{pending.id}/reject", data=data)
+    db_session.expire_all()
+    assert pending.status == CompletionStatus.PENDING  # not confirmed: nothing changed
+    client.post(f"/admin/completions/{pending.id}/reject", data={**data, "confirm": "y"})
     db_session.expire_all()
     assert pending.status == CompletionStatus.REJECTED
     client.post("/logout", data={"csrf_token": _token(client, "/admin/")})
@@ -102,13 +109,14 @@ def test_admin_revokes_with_a_reason_and_reissues(client, db_session, login_as, 
     cert = services.approve_completion(db_session, admin, pending.id, settings=settings)
     db_session.commit()
     token = _token(client, "/admin/certificates")
-    client.post(f"/admin/certificates/{cert.id}/revoke", data={"csrf_token": token, "reason": ""})
+    url = f"/admin/certificates/{cert.id}/revoke"
+    client.post(url, data={"csrf_token": token, "reason": "", "confirm": "y"})
     db_session.expire_all()
     assert cert.revoked_at is None  # a reason is required
-    client.post(
-        f"/admin/certificates/{cert.id}/revoke",
-        data={"csrf_token": token, "reason": "Issued in error"},
-    )
+    client.post(url, data={"csrf_token": token, "reason": "Issued in error"})
+    db_session.expire_all()
+    assert cert.revoked_at is None  # and the box ticked
+    client.post(url, data={"csrf_token": token, "reason": "Issued in error", "confirm": "y"})
     body = client.get(f"/verify/{cert.code}").get_data(as_text=True)
     assert "Status: Revoked" in body and "Issued in error" in body
     actions = set(db_session.scalars(sa.select(AuditEvent.action)))
@@ -120,9 +128,11 @@ def test_reissue_from_the_admin_page(client, db_session, login_as, pending, sett
     cert = services.approve_completion(db_session, admin, pending.id, settings=settings)
     db_session.commit()
     token = _token(client, "/admin/certificates")
-    assert (
-        client.post(f"/admin/certificates/{cert.id}/reissue", data={"csrf_token": token})
-    ).status_code == 302
+    url = f"/admin/certificates/{cert.id}/reissue"
+    assert client.post(url, data={"csrf_token": token}).status_code == 302
+    db_session.expire_all()
+    assert len(queries.certificates_for_user(db_session, pending.user)) == 1  # not confirmed
+    assert client.post(url, data={"csrf_token": token, "confirm": "y"}).status_code == 302
     db_session.expire_all()
     summaries = queries.certificates_for_user(db_session, pending.user)
     assert sorted(s.status.value for s in summaries) == ["revoked", "valid"]
@@ -151,6 +161,11 @@ def test_admin_changes_a_role_and_deactivates(client, db_session, login_as):
     token = _token(client, "/admin/users")
     client.post(f"/admin/users/{user.id}/role", data={"csrf_token": token, "role": "instructor"})
     client.post(f"/admin/users/{user.id}/deactivate", data={"csrf_token": token})
+    db_session.expire_all()
+    assert user.role.value == "trainee" and user.is_active  # not confirmed: nothing changed
+    confirmed = {"csrf_token": token, "confirm": "y"}
+    client.post(f"/admin/users/{user.id}/role", data={**confirmed, "role": "instructor"})
+    client.post(f"/admin/users/{user.id}/deactivate", data=confirmed)
     db_session.expire_all()
     assert user.role.value == "instructor" and not user.is_active
     audit = client.get("/admin/audit").get_data(as_text=True)

@@ -45,7 +45,7 @@ def test_trainee_finishes_admin_approves_trainee_downloads_and_anyone_verifies(
     (completion,) = queries.completions_for_user(db_session, trainee)
     response = client.post(
         f"/admin/completions/{completion.id}/approve",
-        data={"csrf_token": csrf_token_from(queue)},
+        data={"csrf_token": csrf_token_from(queue), "confirm": "y"},
     )
     assert response.status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/admin/").text)})

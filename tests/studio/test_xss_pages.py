@@ -201,7 +201,9 @@ def test_user_display_name_is_escaped_on_the_admin_pages(app, client, db_session
         assert_inert(html)
         _csp(page)
     token = csrf_token_from(client.get("/admin/completions").get_data(as_text=True))
-    r = client.post(f"/admin/completions/{completion.id}/approve", data={"csrf_token": token})
+    r = client.post(
+        f"/admin/completions/{completion.id}/approve", data={"csrf_token": token, "confirm": "y"}
+    )
     assert r.status_code == 302
     for path in ("/admin/certificates", "/admin/audit", "/admin/completions?status=all"):
         page = client.get(path)

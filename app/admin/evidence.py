@@ -1,0 +1,202 @@
+"""Evidence for reviewers (pure): time per question and the flags a reviewer should look at.
+
+Three flags, each computed from plain facts the query layer reads (``app/admin/evidence_queries``):
+
+- ``speed``: an attempt whose average time per question is under ``min_seconds_per_question``
+  (submitted minus started, divided by its number of questions);
+- ``identical``: an attempt whose responses equal, item for item, those of another trainee of
+  the same cohort on the same module, over at least ``identical_min_items`` shared questions
+  (every shared question answered by both, and all of them the same);
+- ``burst``: ``burst_attempts`` or more attempts of one module started within
+  ``burst_minutes``.
+
+The thresholds are instance settings (``ReviewSettings`` in app/settings.py); the defaults
+below are the documented ones.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+MIN_SECONDS_PER_QUESTION = 10.0
+IDENTICAL_MIN_ITEMS = 5
+BURST_ATTEMPTS = 3
+BURST_MINUTES = 60
+
+SPEED = "speed"
+IDENTICAL = "identical"
+BURST = "burst"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_seconds_per_question: float = MIN_SECONDS_PER_QUESTION
+    identical_min_items: int = IDENTICAL_MIN_ITEMS
+    burst_attempts: int = BURST_ATTEMPTS
+    burst_minutes: int = BURST_MINUTES
+
+
+@dataclass(frozen=True)
+class AttemptFacts:
+    """One finished attempt as the evidence needs it."""
+
+    attempt_id: int
+    user_id: int
+    module_id: int
+    module_title: str
+    attempt_no: int
+    started_at: datetime
+    submitted_at: datetime | None
+    questions: int
+    percent: float | None
+    saved_at: tuple[datetime, ...] = ()
+    responses: Mapping[int, Any] = field(default_factory=dict)  # question version id → response
+
+    @property
+    def seconds(self) -> float | None:
+        if self.submitted_at is None:
+            return None
+        return max(0.0, (self.submitted_at - self.started_at).total_seconds())
+
+    @property
+    def seconds_per_question(self) -> float | None:
+        if self.seconds is None or self.questions <= 0:
+            return None
+        return self.seconds / self.questions
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    message: str
+    attempt_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Seconds per question: how many gaps, and the quartiles (None when there are none)."""
+
+    count: int
+    minimum: float | None = None
+    q1: float | None = None
+    median: float | None = None
+    q3: float | None = None
+    maximum: float | None = None
+
+
+def question_times(started_at: datetime, saved_at: Iterable[datetime]) -> list[float]:
+    """Seconds between successive saves, the first from the start (a proxy for the time spent on
+    each question: the platform records when each answer was saved, not when it was shown)."""
+    times: list[float] = []
+    previous = started_at
+    for moment in sorted(saved_at):
+        times.append(max(0.0, (moment - previous).total_seconds()))
+        previous = moment
+    return times
+
+
+def distribution(seconds: Sequence[float]) -> Distribution:
+    """Minimum, quartiles (inclusive method) and maximum of ``seconds``."""
+    values = sorted(seconds)
+    if not values:
+        return Distribution(0)
+    if len(values) == 1:
+        v = values[0]
+        return Distribution(1, v, v, v, v, v)
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Distribution(len(values), values[0], q1, median, q3, values[-1])
+
+
+def speed_flags(attempts: Iterable[AttemptFacts], min_seconds: float) -> list[Flag]:
+    """One flag per attempt averaging under ``min_seconds`` per question."""
+    flags = []
+    for a in attempts:
+        per_question = a.seconds_per_question
+        if per_question is not None and per_question < min_seconds:
+            flags.append(
+                Flag(
+                    SPEED,
+                    f"{a.module_title}, attempt {a.attempt_no}: {per_question:.1f} s per question"
+                    f" on average (under {min_seconds:g} s).",
+                    (a.attempt_id,),
+                )
+            )
+    return flags
+
+
+def _canonical(response: Any) -> str:
+    return json.dumps(response, sort_keys=True, default=str)
+
+
+def same_pattern(a: Mapping[int, Any], b: Mapping[int, Any], min_items: int) -> bool:
+    """True when ``a`` and ``b`` answer at least ``min_items`` shared questions, all alike.
+
+    Unanswered questions (None) do not count as shared."""
+    shared = [q for q in a if q in b and a[q] is not None and b[q] is not None]
+    if len(shared) < max(1, min_items):
+        return False
+    return all(_canonical(a[q]) == _canonical(b[q]) for q in shared)
+
+
+def identical_flags(
+    own: Iterable[AttemptFacts], peers: Iterable[AttemptFacts], min_items: int
+) -> list[Flag]:
+    """Flags for the trainee's attempts whose answers match a peer's on the same module."""
+    by_module: dict[int, list[AttemptFacts]] = {}
+    for p in peers:
+        by_module.setdefault(p.module_id, []).append(p)
+    flags = []
+    for a in own:
+        matches = [
+            p
+            for p in by_module.get(a.module_id, [])
+            if p.user_id != a.user_id and same_pattern(a.responses, p.responses, min_items)
+        ]
+        if matches:
+            flags.append(
+                Flag(
+                    IDENTICAL,
+                    f"{a.module_title}, attempt {a.attempt_no}: the same responses as"
+                    f" {len({p.user_id for p in matches})} other trainee(s) of the cohort.",
+                    (a.attempt_id, *(p.attempt_id for p in matches)),
+                )
+            )
+    return flags
+
+
+def burst_flags(attempts: Iterable[AttemptFacts], count: int, minutes: int) -> list[Flag]:
+    """A flag per module with ``count`` or more attempts started within ``minutes``."""
+    window = timedelta(minutes=minutes)
+    by_module: dict[int, list[AttemptFacts]] = {}
+    for a in attempts:
+        by_module.setdefault(a.module_id, []).append(a)
+    flags = []
+    for group in by_module.values():
+        group.sort(key=lambda a: a.started_at)
+        for i in range(len(group) - count + 1):
+            run = group[i : i + count]
+            if count > 0 and run[-1].started_at - run[0].started_at <= window:
+                flags.append(
+                    Flag(
+                        BURST,
+                        f"{run[0].module_title}: {count} attempts within {minutes} minutes.",
+                        tuple(a.attempt_id for a in run),
+                    )
+                )
+                break
+    return flags
+
+
+def all_flags(
+    own: Sequence[AttemptFacts], peers: Sequence[AttemptFacts], thresholds: Thresholds
+) -> list[Flag]:
+    return [
+        *speed_flags(own, thresholds.min_seconds_per_question),
+        *identical_flags(own, peers, thresholds.identical_min_items),
+        *burst_flags(own, thresholds.burst_attempts, thresholds.burst_minutes),
+    ]
