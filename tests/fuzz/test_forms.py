@@ -227,6 +227,13 @@ def _flashed_error(client: FlaskClient) -> bool:
         return any(category == "error" for category, _ in session.get("_flashes", []))
 
 
+def _forget_flashes(client: FlaskClient) -> None:
+    """A refused submission's redirect is not followed, so its flashed error stays in the
+    session: drop it, or the next (accepted) submission would be read as refused."""
+    with client.session_transaction() as session:
+        session.pop("_flashes", None)
+
+
 def _changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
     return {name for name in after if after[name] != before.get(name)}
 
@@ -247,6 +254,7 @@ def _check_target(app, db_session, client: FlaskClient, form: FormSpec) -> None:
     def submit(drawn: dict[str, Any]) -> None:
         with app.app_context():
             limiter.reset()
+        _forget_flashes(client)
         before = table_counts(db_session)
         response = _send(form, client, csrf, drawn)
         after = table_counts(db_session)
