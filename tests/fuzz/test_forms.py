@@ -83,7 +83,7 @@ ISSUING = ISSUING | {"status_lists"}
 EXPECTED_WRITES: dict[str, set[str]] = {
     "auth.login": set(),
     "auth.logout": set(),
-    "auth.register": {"users"},
+    "auth.register": {"mail_outbox"},  # the account is made when the mailed link is followed
     "auth.profile": set(),
     "auth.password": set(),
     "auth.create_token": {"api_tokens"},
@@ -109,6 +109,30 @@ EXPECTED_WRITES: dict[str, set[str]] = {
     "admin.revoke": set(),
     "admin.set_role": set(),
     "admin.deactivate": {"api_tokens"},
+    # issue 12: rules are proposed (an admin applies them); the module preview records nothing
+    "studio.module_rules": {"rule_changes"},
+    "studio.program_rules": {"rule_changes"},
+    "studio.draw_preview": set(),
+    "studio.submit_revision": AUTHORING,
+    "studio.submit_case_revision": AUTHORING,
+    "studio.discard_revision": AUTHORING,
+    "studio.discard_case_revision": AUTHORING,
+    "studio.retire_question": AUTHORING,
+    "studio.retire_case": AUTHORING,
+    # issue 13: accounts by e-mail, enrolment, accommodations, the review queue
+    "auth.forgot_password": {"mail_outbox"},
+    "auth.reauth": set(),
+    "admin.invite": {"users", "mail_outbox"},
+    "admin.site_settings": {"site_settings"},
+    "admin.accommodation": {"accommodations", "mail_outbox"},
+    "admin.bulk_approve": ISSUING,
+    "enrolment.create_cohort": {"cohorts", "cohort_instructors"},
+    "enrolment.add_instructor": {"cohort_instructors"},
+    "enrolment.remove_instructor": {"cohort_instructors"},
+    "enrolment.enrol": {"enrolments"},
+    "enrolment.enrol_csv": {"enrolments"},
+    "enrolment.withdraw": set(),  # the enrolment is closed, not removed
+    "enrolment.withdraw_myself": set(),
 }
 
 # Run last: they close the attempt, log out or take rows away from the forms after them.
