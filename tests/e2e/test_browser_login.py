@@ -46,7 +46,8 @@ def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page, db_
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.get_by_label("E-mail").fill("browser@example.org")
     page.get_by_role("button", name="Send me a link").click()
-    assert page.get_by_role("heading", name="Check your mailbox").is_visible()
+    # is_visible() does not wait: wait for the page the form posts to, then check it.
+    page.get_by_role("heading", name="Check your mailbox").wait_for(state="visible")
     page.goto(live_server + latest_link(db_session, "browser@example.org", "/register/complete/"))
     page.get_by_label("Full name").fill("Browser Trainee")
     page.get_by_label("Profession").fill("Physiotherapist")
