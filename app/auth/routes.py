@@ -3,6 +3,9 @@ reset by e-mail), invitations, personal access tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -29,7 +32,7 @@ from app.auth.forms import (
     TokenForm,
     jurisdiction_choices,
 )
-from app.auth.models import ApiToken
+from app.auth.models import ApiToken, User
 from app.auth.throttle import (
     account_mail_limit,
     authenticate_throttled,
@@ -132,6 +135,26 @@ def register():  # type: ignore[no-untyped-def]
     return render_template("auth/register.html", form=form), status
 
 
+def _account_setup(email: str, *, invitation: bool, create: Callable[[Any], User], welcome: str):  # type: ignore[no-untyped-def]
+    """The account setup form of a followed registration or invitation link: ``create`` makes
+    the account from the profile; then the person is logged in."""
+    form = AccountSetupForm()
+    if form.validate_on_submit():
+        with form_errors(
+            form, catch=DomainError, profession=accounts.ProfileIncomplete, **SETUP_FIELDS
+        ) as outcome:
+            user = create(_profile(form))
+        if outcome.ok:
+            session.clear()
+            login_user(user)
+            reauth.mark_password_entered()  # the password was just chosen
+            flash(welcome, "success")
+            return redirect(url_for("auth.home"))
+    status = 400 if request.method == "POST" else 200
+    page = render_template("auth/account_setup.html", form=form, email=email, invitation=invitation)
+    return page, status
+
+
 @bp.route("/register/complete/<string:token>", methods=["GET", "POST"])
 @limiter.limit(lambda: get_settings().register_rate_limit, methods=["POST"], scope="register")
 def register_complete(token: str):  # type: ignore[no-untyped-def]
@@ -143,21 +166,12 @@ def register_complete(token: str):  # type: ignore[no-untyped-def]
         email = accounts.registration_email(db.session, ctx, token)
     except links.LinkInvalid as error:
         return _link_refused(error)
-    form = AccountSetupForm()
-    if form.validate_on_submit():
-        with form_errors(
-            form, catch=DomainError, profession=accounts.ProfileIncomplete, **SETUP_FIELDS
-        ) as outcome:
-            user = accounts.complete_registration(db.session, ctx, token, _profile(form))
-        if outcome.ok:
-            session.clear()
-            login_user(user)
-            reauth.mark_password_entered()  # the password was just chosen
-            flash("Welcome! Your account has been created.", "success")
-            return redirect(url_for("auth.home"))
-    status = 400 if request.method == "POST" else 200
-    page = render_template("auth/account_setup.html", form=form, email=email, invitation=False)
-    return page, status
+    return _account_setup(
+        email,
+        invitation=False,
+        create=lambda profile: accounts.complete_registration(db.session, ctx, token, profile),
+        welcome="Welcome! Your account has been created.",
+    )
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -216,23 +230,12 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
         invited = accounts.invited_user(db.session, ctx, token)
     except links.LinkInvalid as error:
         return _link_refused(error)
-    form = AccountSetupForm()
-    if form.validate_on_submit():
-        with form_errors(
-            form, catch=DomainError, profession=accounts.ProfileIncomplete, **SETUP_FIELDS
-        ) as outcome:
-            user = accounts.accept_invitation(db.session, ctx, token, _profile(form))
-        if outcome.ok:
-            session.clear()
-            login_user(user)
-            reauth.mark_password_entered()  # the password was just chosen
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("auth.home"))
-    status = 400 if request.method == "POST" else 200
-    page = render_template(
-        "auth/account_setup.html", form=form, email=invited.email, invitation=True
+    return _account_setup(
+        invited.email,
+        invitation=True,
+        create=lambda profile: accounts.accept_invitation(db.session, ctx, token, profile),
+        welcome="Welcome! Your account is ready.",
     )
-    return page, status
 
 
 @bp.route("/login", methods=["GET", "POST"])

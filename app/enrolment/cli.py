@@ -73,16 +73,7 @@ def create(
 @click.option("--email", required=True)
 def add_instructor(cohort_name: str, email: str) -> None:
     """Let an instructor see and report on a cohort's trainees."""
-    cohort = queries.cohort_by_name(db.session, cohort_name)
-    if cohort is None:
-        _fail(f"no cohort {cohort_name!r}.")
-        return
-    try:
-        services.add_instructor(db.session, None, cohort, _user(email))
-    except DomainError as exc:
-        _fail(exc.message)
-    db.session.commit()
-    click.echo(f"{email} teaches {cohort.name}.")
+    _change_instructor(cohort_name, email, services.add_instructor, "teaches")
 
 
 @cohorts_cli.command("remove-instructor")
@@ -90,16 +81,21 @@ def add_instructor(cohort_name: str, email: str) -> None:
 @click.option("--email", required=True)
 def remove_instructor(cohort_name: str, email: str) -> None:
     """Stop an instructor seeing a cohort's trainees."""
+    _change_instructor(cohort_name, email, services.remove_instructor, "no longer teaches")
+
+
+def _change_instructor(cohort_name: str, email: str, change, verb: str) -> None:  # type: ignore[no-untyped-def]
+    """Add or remove (``change``) an instructor of a cohort; an error exits, changing nothing."""
     cohort = queries.cohort_by_name(db.session, cohort_name)
     if cohort is None:
         _fail(f"no cohort {cohort_name!r}.")
         return
     try:
-        services.remove_instructor(db.session, None, cohort, _user(email))
+        change(db.session, None, cohort, _user(email))
     except DomainError as exc:
         _fail(exc.message)
     db.session.commit()
-    click.echo(f"{email} no longer teaches {cohort.name}.")
+    click.echo(f"{email} {verb} {cohort.name}.")
 
 
 @cohorts_cli.command("enrol")
