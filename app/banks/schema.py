@@ -21,6 +21,7 @@ from app.questions.base import (
     DEFAULT_USE,
     KEY_PATTERN,
     ChoiceOption,
+    CognitiveLevel,
     Difficulty,
     Key,
     NonEmpty,
@@ -28,6 +29,7 @@ from app.questions.base import (
     QuestionType,
     Status,
     Use,
+    drop_empty_review_metadata,
 )
 from app.questions.base import Strict as _Strict
 
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT_USE",
     "KEY_PATTERN",
     "ChoiceOption",
+    "CognitiveLevel",
     "Difficulty",
     "Key",
     "NonEmpty",
@@ -173,7 +176,9 @@ def version_content(question: QuestionBase) -> dict[str, Any]:
 
 def content_hash(question: QuestionBase) -> str:
     """A stable hash of what a trainee would see and be scored on (not key, status, topic)."""
-    data = question.model_dump(mode="json", exclude=set(NON_VERSION_FIELDS))
+    data = drop_empty_review_metadata(
+        question.model_dump(mode="json", exclude=set(NON_VERSION_FIELDS))
+    )
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -184,6 +189,7 @@ def content_hash(question: QuestionBase) -> str:
 class CaseStep(_Strict):
     disclosure: str = ""  # shown when this step opens (after the previous one is answered)
     question: Question
+    reviewer_notes: str = ""  # never shown to a trainee
 
 
 class Case(_Strict):
@@ -198,6 +204,7 @@ class Case(_Strict):
     tags: list[Key] = Field(default_factory=list)
     vignette: NonEmpty
     steps: list[CaseStep] = Field(min_length=1)
+    reviewer_notes: str = ""  # never shown to a trainee
 
     @model_validator(mode="after")
     def _step_keys(self) -> Case:
@@ -216,7 +223,9 @@ class Case(_Strict):
 
 
 def case_hash(case: Case) -> str:
-    data = case.model_dump(mode="json", exclude={"key", "status", "topic"})
+    data = drop_empty_review_metadata(
+        case.model_dump(mode="json", exclude={"key", "status", "topic"})
+    )
     for step in data["steps"]:
         step["question"].pop("status", None)
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -32,6 +33,15 @@ class Difficulty(StrEnum):
     EASY = "easy"
     MEDIUM = "medium"
     HARD = "hard"
+
+
+class CognitiveLevel(StrEnum):
+    """What an item asks of the trainee (issue 14): remember a fact, apply it to a patient and a
+    setting, or analyse a situation with several findings to weigh."""
+
+    RECALL = "recall"
+    APPLICATION = "application"
+    ANALYSIS = "analysis"
 
 
 class Use(StrEnum):
@@ -66,11 +76,15 @@ class QuestionBase(Strict):
     difficulty: Difficulty = Difficulty.MEDIUM
     use: Use = DEFAULT_USE  # a case's steps take the case's use
     objective: Key | None = None
+    cognitive_level: CognitiveLevel | None = None
     tags: list[Key] = Field(default_factory=list)
     title: str = ""
     stem: NonEmpty
     explanation: str = ""
     references: list[NonEmpty] = Field(min_length=1)
+    reviewer_notes: str = ""  # authoring notes for reviewers; never shown to a trainee
+    as_of: date | None = None  # a rule-dependent item: the date its rule was checked
+    review_by: date | None = None  # ... and when it must be checked again (lint warns after)
 
     @model_validator(mode="after")
     def _type_id(self) -> QuestionBase:
@@ -86,6 +100,25 @@ class ChoiceOption(Strict):
     text: NonEmpty
     correct: bool = False
     feedback: str = ""
+    reviewer_notes: str = ""  # never shown to a trainee
+
+
+#: Reviewer-facing metadata (issue 14). When empty they are left out of content hashes, so adding
+#: the fields did not give every existing question a new version.
+REVIEW_METADATA_FIELDS = frozenset({"reviewer_notes", "cognitive_level", "as_of", "review_by"})
+
+
+def drop_empty_review_metadata(data: Any) -> Any:
+    """``data`` (a model dump) without empty reviewer metadata, at any depth."""
+    if isinstance(data, dict):
+        return {
+            k: drop_empty_review_metadata(v)
+            for k, v in data.items()
+            if not (k in REVIEW_METADATA_FIELDS and v in ("", None))
+        }
+    if isinstance(data, list):
+        return [drop_empty_review_metadata(v) for v in data]
+    return data
 
 
 def unique_ids(items: list[Any], field: str) -> None:
