@@ -120,6 +120,7 @@ MODEL_MODULES = [
     "app.notify.models",
     "app.rules.models",
     "app.enrolment.models",
+    "app.practical.models",
 ]
 
 

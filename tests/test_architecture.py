@@ -36,19 +36,33 @@ ROOT = Path(__file__).resolve().parent.parent
 #   core: app/*.py                           clock, config, errors, extensions, text, ...
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
+    "requirements": frozenset(),
     "audit": frozenset(),
     "mail": frozenset(),
     "siteconfig": frozenset({"audit"}),
     "auth": frozenset({"audit", "mail", "siteconfig"}),
-    "banks": frozenset({"audit", "auth", "questions"}),
+    "banks": frozenset({"audit", "auth", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
-    "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
+    "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
-    "progress": frozenset(
-        {"audit", "auth", "banks", "certificates", "enrolment", "quiz", "questions"}
+    "practical": frozenset(
+        {"audit", "auth", "banks", "certificates", "enrolment", "mail", "requirements"}
     ),
-    "rules": frozenset({"audit", "auth", "banks"}),
+    "progress": frozenset(
+        {
+            "audit",
+            "auth",
+            "banks",
+            "certificates",
+            "enrolment",
+            "practical",
+            "quiz",
+            "questions",
+            "requirements",
+        }
+    ),
+    "rules": frozenset({"audit", "auth", "banks", "requirements"}),
     "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
     "admin": frozenset(
         {
@@ -66,7 +80,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks", "enrolment"}),
+    "demo": frozenset({"auth", "banks", "enrolment", "practical"}),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

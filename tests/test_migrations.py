@@ -119,6 +119,30 @@ def _old_user(session, email: str, role: str = "instructor", active: bool = True
     return type("OldUser", (), {"id": user_id})
 
 
+def _old_program(session, slug: str):  # type: ignore[no-untyped-def]
+    """A program inserted with the columns ``programs`` had before the requirements of
+    issue 15 (the ORM model has gained columns since)."""
+    from datetime import UTC, datetime
+
+    programs = sa.table(
+        "programs", *(sa.column(c) for c in (
+            "id", "slug", "title", "description", "module_slugs", "final_exam_slug",
+            "validity_months", "ce_hours", "requires_review", "renewal_module_slug",
+            "serial_prefix", "updated_at",
+        ))
+    )  # fmt: skip
+    session.execute(
+        programs.insert().values(
+            slug=slug, title=slug, description="", module_slugs=sa.literal("[]"),
+            final_exam_slug=None, validity_months=24, ce_hours=1.0, requires_review=True,
+            renewal_module_slug=None, serial_prefix="DNF",
+            updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    )  # fmt: skip
+    program_id = session.scalar(sa.select(programs.c.id).where(programs.c.slug == slug))
+    return type("OldProgram", (), {"id": program_id})
+
+
 def _old_shape_content(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Two users, a question with two versions and a case with two versions (ORM: unchanged)."""
     from app.banks import models as bm
@@ -410,8 +434,6 @@ BEFORE_ENROLMENTS = "7a3c9e51d2b8"
 
 def test_the_enrolment_upgrade_enrols_active_trainees_in_every_program(tmp_path: Path, request):
     """Before it every active trainee counted as enrolled everywhere: nobody loses modules."""
-    from tests.certificates.helpers import make_program
-
     fresh = _fresh_app(tmp_path, request)
     with fresh.app_context():
         upgrade(revision=BEFORE_ENROLMENTS)
@@ -419,8 +441,8 @@ def test_the_enrolment_upgrade_enrols_active_trainees_in_every_program(tmp_path:
         trainee = _old_user(session, "t1@example.org", role="trainee")
         _old_user(session, "t2@example.org", role="trainee", active=False)
         _old_user(session, "i1@example.org")
-        first, _, _ = make_program(session, renewal=False)
-        second, _, _ = make_program(session, renewal=False)
+        first = _old_program(session, "program-a")
+        second = _old_program(session, "program-b")
         expected = [(trainee.id, first.id, "active", None), (trainee.id, second.id, "active", None)]
         session.commit()
         session.remove()

@@ -230,4 +230,10 @@ class Program(Base):
     requires_review: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     renewal_module_slug: Mapped[str | None] = mapped_column(sa.String(80))
     serial_prefix: Mapped[str] = mapped_column(sa.String(6), default="DNA")
+    # Issue 15 (app/requirements): hours, logbook and practical requirements as checked specs;
+    # the experience a logbook supervisor needs; the body regions of the credential's scope.
+    requirements: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    supervisor_min_months: Mapped[int] = mapped_column(sa.Integer, default=12)
+    supervisor_min_sessions: Mapped[int] = mapped_column(sa.Integer, default=25)
+    scope_regions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)

@@ -13,7 +13,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import core_schema
 
 from app.questions import registry
@@ -32,6 +32,8 @@ from app.questions.base import (
     drop_empty_review_metadata,
 )
 from app.questions.base import Strict as _Strict
+from app.requirements import kinds as requirement_kinds
+from app.requirements.evidence import REGIONS
 
 __all__ = [
     "DEFAULT_USE",
@@ -292,6 +294,25 @@ class Program(_Strict):
     requires_review: bool = True
     renewal_module: Key | None = None
     serial_prefix: str = Field(default="DNA", pattern=r"^[A-Z]{2,6}$")
+    # Issue 15: hours, logbook and practical requirements (app/requirements checks them), the
+    # supervisor a logbook session needs, and the body regions the credential's scope names.
+    requirements: list[dict[str, Any]] = Field(default_factory=list)
+    supervisor_min_months: int = Field(default=12, ge=0, le=600)
+    supervisor_min_sessions: int = Field(default=25, ge=0, le=100000)
+    scope_regions: list[str] = Field(default_factory=list)
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return requirement_kinds.check_listed(value)
+
+    @field_validator("scope_regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        for region in value:
+            if region not in REGIONS:
+                raise ValueError(f"{region!r} is not one of {', '.join(REGIONS)}")
+        return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
     def _final_in_modules(self) -> Program:

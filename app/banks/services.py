@@ -604,6 +604,10 @@ def _upsert_program(session: Session, program, report: ImportReport) -> None:
         "requires_review": program.requires_review,
         "renewal_module_slug": program.renewal_module,
         "serial_prefix": program.serial_prefix,
+        "requirements": [dict(r) for r in program.requirements],
+        "supervisor_min_months": program.supervisor_min_months,
+        "supervisor_min_sessions": program.supervisor_min_sessions,
+        "scope_regions": list(program.scope_regions),
     }
     _upsert_row(session, m.Program, program.slug, values, f"program {program.slug}", report)
 

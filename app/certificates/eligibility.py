@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Eligibility:
-    """``eligible`` once nothing is ``missing`` (module slugs, in the program's order)."""
+    """``eligible`` once nothing is ``missing`` (module slugs, in the program's order) and
+    every other requirement is met (``unmet``: what each still needs, issue 15)."""
 
     eligible: bool
     missing: list[str] = field(default_factory=list)
+    unmet: list[str] = field(default_factory=list)
 
 
 def required_modules(module_slugs: Sequence[str], final_exam_slug: str | None) -> list[str]:

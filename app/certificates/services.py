@@ -36,6 +36,8 @@ from app.certificates.models import (
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.quiz.models import Attempt
+from app.requirements.evidence import Evidence
+from app.requirements.judge import Judgement, judge, requirements_of
 from app.settings import IssuerSettings
 
 log = logging.getLogger(__name__)
@@ -95,9 +97,54 @@ def passed_module_slugs(session: Session, user: User, slugs: list[str]) -> set[s
     return set(rows)
 
 
-def program_eligibility(session: Session, user: User, program: Program) -> eligibility.Eligibility:
+# Where a trainee's evidence beyond passed modules comes from (hours, logbook sessions,
+# practical stations: app/practical registers its source from the factory). Each source takes
+# (session, user id) and returns keyword values of ``Evidence``.
+EvidenceSource = Callable[[Session, int], dict[str, Any]]
+evidence_sources: list[EvidenceSource] = []
+
+
+def trainee_evidence(session: Session, user: User, program: Program) -> Evidence:
+    """What ``user`` has done towards ``program``, as of today (UTC)."""
     required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
-    return eligibility.check_eligibility(required, passed_module_slugs(session, user, required))
+    titles = session.execute(sa.select(Module.slug, Module.title).where(Module.slug.in_(required)))
+    values: dict[str, Any] = {
+        "as_of": clock.utcnow().date(),
+        "modules_passed": frozenset(passed_module_slugs(session, user, required)),
+        "module_titles": tuple((slug, title) for slug, title in titles),
+    }
+    for source in evidence_sources:
+        values.update(source(session, user.id))
+    return Evidence(**values)
+
+
+def program_judgement(session: Session, user: User, program: Program) -> Judgement:
+    """Each of the program's requirements judged on the trainee's evidence."""
+    specs = requirements_of(program.module_slugs, program.final_exam_slug, program.requirements)
+    return judge(specs, trainee_evidence(session, user, program))
+
+
+def program_eligibility(session: Session, user: User, program: Program) -> eligibility.Eligibility:
+    """Eligible once every requirement is met; ``missing`` the modules still to pass."""
+    evidence = trainee_evidence(session, user, program)
+    specs = requirements_of(program.module_slugs, program.final_exam_slug, program.requirements)
+    verdict = judge(specs, evidence)
+    required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
+    missing = [s for s in required if s not in evidence.modules_passed]
+    unmet = [f"{r.title}: {r.missing}" for r in verdict.unmet]
+    return eligibility.Eligibility(verdict.eligible, missing, unmet)
+
+
+def complete_if_eligible(
+    session: Session, user: User, program: Program, *, settings: IssuerSettings | None = None
+) -> Completion | None:
+    """Record the first completion once new evidence (an approved logbook session, verified
+    hours, a station passed) makes ``user`` eligible; None while not eligible."""
+    if _active_completion(session, user.id, program.id, 1) is not None:
+        return None
+    if not program_eligibility(session, user, program).eligible:
+        return None
+    return record_completion(session, user, program, settings=settings)
 
 
 def _active_completion(session: Session, user_id: int, program_id: int, cycle: int):
@@ -154,7 +201,8 @@ def _completion_cycle(
         if existing is None:
             result = program_eligibility(session, user, program)
             if not result.eligible:
-                raise NotEligible("Still to pass: " + ", ".join(result.missing) + ".")
+                modules = f" (modules: {', '.join(result.missing)})" if result.missing else ""
+                raise NotEligible("Still to do: " + "; ".join(result.unmet) + modules + ".")
     return cycle, existing
 
 

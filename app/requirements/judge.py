@@ -19,6 +19,7 @@ from app.requirements.evidence import Evidence
 class Judgement:
     eligible: bool
     results: tuple[kinds.Result, ...]
+    evidence: Evidence | None = None
 
     @property
     def unmet(self) -> list[kinds.Result]:
@@ -55,4 +56,4 @@ def requirements_of(
 def judge(specs: Sequence[Mapping[str, Any]], evidence: Evidence) -> Judgement:
     results = tuple(kinds.evaluate(spec, evidence) for spec in specs)
     has_modules = any(r.kind == "module" for r in results)
-    return Judgement(has_modules and all(r.met for r in results), results)
+    return Judgement(has_modules and all(r.met for r in results), results, evidence)

@@ -289,7 +289,14 @@ def _evaluate_practical(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     missing = f"stations still to pass: {', '.join(left)}" if left else ""
     step = f"Pass practical station {left[0]}" if left else ""
     return Result(
-        "practical", spec["id"], spec["title"], required, required - len(left), not left, missing, step
+        "practical",
+        spec["id"],
+        spec["title"],
+        required,
+        required - len(left),
+        not left,
+        missing,
+        step,
     )
 
 
@@ -313,7 +320,14 @@ KINDS: dict[str, Kind] = {
             ("region", "within_months", "title"),
             "sessions",
         ),
-        Kind("practical", "practical stations", _check_practical, _evaluate_practical, ("title",), "stations"),
+        Kind(
+            "practical",
+            "practical stations",
+            _check_practical,
+            _evaluate_practical,
+            ("title",),
+            "stations",
+        ),
     )
 }
 

@@ -17,6 +17,9 @@ from typing import Any
 
 from app.banks.schema import Difficulty, ReviewPolicy
 from app.errors import ValidationFailed
+from app.requirements import kinds as requirement_kinds
+from app.requirements import text as requirement_text
+from app.requirements.evidence import REGIONS
 
 MODULE = "module"
 PROGRAM = "program"
@@ -135,6 +138,30 @@ def _module_list(value: Any, label: str) -> list[str]:
     if len(set(slugs)) != len(slugs):
         raise _fail(label, "a module is listed twice")
     return slugs
+
+
+def _requirements(value: Any, label: str) -> list[dict[str, Any]]:
+    if isinstance(value, str):  # the page's text did not parse: say why
+        raise _fail(label, value[:300])
+    try:
+        return requirement_kinds.check_listed(value)
+    except requirement_kinds.RequirementInvalid as exc:
+        raise _fail(label, str(exc)) from None
+
+
+def _regions(value: Any, label: str) -> list[str]:
+    regions = _rows(value, label)
+    for region in regions:
+        if region not in REGIONS:
+            raise _fail(label, f"{str(region)[:40]!r} is not one of {', '.join(REGIONS)}")
+    return list(dict.fromkeys(regions))
+
+
+def _parse_requirements(text: str) -> Any:
+    try:
+        return requirement_text.parse_lines(text)
+    except requirement_kinds.RequirementInvalid as exc:
+        return str(exc)  # not a list: the check names the field and shows the message
 
 
 # ---------------------------------------------------------------- text of the page
@@ -312,6 +339,37 @@ PROGRAM_FIELDS: tuple[Field, ...] = (
         _optional_key,
         _parse_optional,
         hint="empty: none",
+    ),
+    Field(
+        "requirements",
+        "Hours, logbook and practical requirements",
+        _requirements,
+        _parse_requirements,
+        requirement_text.show_lines,
+        True,
+        "one a line: kind, id, amount, option=value … (docs/practical.md), e.g. "
+        "hours, psychomotor, 10, area=psychomotor, modes=in_person",
+    ),
+    Field(
+        "supervisor_min_months",
+        "Supervisor's dry-needling experience (months)",
+        lambda v, lb: _integer(v, lb, 0, MAX_VALIDITY_MONTHS),
+        _text_integer,
+    ),
+    Field(
+        "supervisor_min_sessions",
+        "Supervisor's dry-needling sessions",
+        lambda v, lb: _integer(v, lb, 0, 100_000),
+        _text_integer,
+    ),
+    Field(
+        "scope_regions",
+        "Credential scope (body regions)",
+        _regions,
+        _parse_slugs,
+        lambda v: "\n".join(v),
+        True,
+        "one region a line: " + ", ".join(REGIONS) + "; empty: no scope",
     ),
 )
 

@@ -55,7 +55,7 @@ def current_values(kind: str, row: bm.Module | bm.Program) -> dict[str, Any]:
         value = getattr(row, f.name)
         if kind == MODULE and f.name == "review_policy":
             value = getattr(value, "value", value)
-        elif f.name in ("blueprint", "case_draws", "module_slugs"):
+        elif f.name in ("blueprint", "case_draws", "module_slugs", "requirements", "scope_regions"):
             value = [dict(v) if isinstance(v, dict) else v for v in (value or [])]
         elif f.name in ("pass_mark", "cooldown_hours", "ce_hours") and value is not None:
             value = float(value)

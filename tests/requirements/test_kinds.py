@@ -39,8 +39,13 @@ def test_modules_say_which_are_left():
 
 def test_hours_count_only_verified_hours_of_the_mode_and_area():
     spec = kinds.check(
-        {"kind": "hours", "id": "psychomotor", "hours": 10, "area": "psychomotor",
-         "modes": ["in_person"]}
+        {
+            "kind": "hours",
+            "id": "psychomotor",
+            "hours": 10,
+            "area": "psychomotor",
+            "modes": ["in_person"],
+        }
     )
     ev = Evidence(
         TODAY,
@@ -97,10 +102,23 @@ def test_eligible_only_when_every_kind_is_met():
         ["a"],
         "final",
         [
-            {"kind": "hours", "id": "h", "title": "Hours", "hours": 2.0, "modes": [],
-             "area": None, "within_months": None},
-            {"kind": "logbook", "id": "l", "title": "Logbook", "sessions": 1, "region": None,
-             "within_months": None},
+            {
+                "kind": "hours",
+                "id": "h",
+                "title": "Hours",
+                "hours": 2.0,
+                "modes": [],
+                "area": None,
+                "within_months": None,
+            },
+            {
+                "kind": "logbook",
+                "id": "l",
+                "title": "Logbook",
+                "sessions": 1,
+                "region": None,
+                "within_months": None,
+            },
             {"kind": "practical", "id": "p", "title": "OSCE", "stations": ["s"]},
         ],
     )
@@ -112,7 +130,9 @@ def test_eligible_only_when_every_kind_is_met():
         stations_passed=frozenset({"s"}),
     )
     assert judge(specs, full).eligible
-    partial = Evidence(TODAY, modules_passed=frozenset({"a", "final"}), hours=(hours("in_person", 2),))
+    partial = Evidence(
+        TODAY, modules_passed=frozenset({"a", "final"}), hours=(hours("in_person", 2),)
+    )
     verdict = judge(specs, partial)
     assert not verdict.eligible
     assert [r.id for r in verdict.unmet] == ["l", "p"]
@@ -151,7 +171,10 @@ def test_listed_requirements_refuse_modules_and_duplicate_ids():
 
 
 def test_text_round_trip():
-    line = "hours, psychomotor, 10, modes=in_person+supervised_clinical, area=psychomotor, title=Psychomotor"
+    line = (
+        "hours, psychomotor, 10, modes=in_person+supervised_clinical, area=psychomotor, "
+        "title=Psychomotor"
+    )
     spec = kinds.check(text.parse_line(line))
     assert spec["modes"] == ["in_person", "supervised_clinical"] and spec["hours"] == 10.0
     assert kinds.check(text.parse_line(text.show_line(spec))) == spec
