@@ -14,15 +14,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.input_guard import NumberRange
 from app.practical import hours, logbook
 from app.requirements.evidence import AREA_LABELS, MODE_LABELS, REGIONS
 
-MODE_CHOICES = [(m.value, label) for m, label in MODE_LABELS.items()]
-AREA_CHOICES = [("", "(none)")] + [(a.value, label) for a, label in AREA_LABELS.items()]
-REGION_CHOICES = [(r, r.replace("_", " ")) for r in REGIONS]
+MODE_CHOICES = [SelectChoice(m.value, label) for m, label in MODE_LABELS.items()]
+AREA_CHOICES = [SelectChoice("", "(none)")] + [
+    SelectChoice(a.value, label) for a, label in AREA_LABELS.items()
+]
+REGION_CHOICES = [SelectChoice(r, r.replace("_", " ")) for r in REGIONS]
 
 
 class ActionForm(FlaskForm):
@@ -58,7 +61,9 @@ class LogbookForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decision = SelectField(
-        "Decision", choices=[("approve", "Sign off"), ("return", "Return")], validate_choice=True
+        "Decision",
+        choices=[SelectChoice("approve", "Sign off"), SelectChoice("return", "Return")],
+        validate_choice=True,
     )
     comment = TextAreaField("Comment", validators=[Length(max=logbook.MAX_COMMENT)])
     submit = SubmitField("Decide")
@@ -76,7 +81,9 @@ class ActivityForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     verdict = SelectField(
-        "Verdict", choices=[("verify", "Verify"), ("reject", "Reject")], validate_choice=True
+        "Verdict",
+        choices=[SelectChoice("verify", "Verify"), SelectChoice("reject", "Reject")],
+        validate_choice=True,
     )
     note = TextAreaField("Note", validators=[Length(max=hours.MAX_NOTE)])
     submit = SubmitField("Save")

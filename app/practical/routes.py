@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import role_required
 from app.auth.models import Role, User
@@ -204,7 +205,9 @@ def new_session():  # type: ignore[no-untyped-def]
     """Record a session I ran and who attended: each attendee is credited its hours."""
     viewer, form = _viewer(), forms.SessionForm()
     cohorts = cohorts_visible_to(db.session, viewer)
-    form.cohort.choices = [("", "(no cohort)")] + [(str(c.id), c.name) for c in cohorts]
+    form.cohort.choices = [SelectChoice("", "(no cohort)")] + [
+        SelectChoice(str(c.id), c.name) for c in cohorts
+    ]
     status = 200
     if form.validate_on_submit():
         with form_errors(form, catch=ValidationFailed, flash=True) as outcome:
