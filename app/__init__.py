@@ -143,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
     from app.practical.api import blp as practical_api
+    from app.practical.osce_routes import bp as osce_bp
     from app.practical.routes import bp as practical_bp
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
@@ -164,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         regrade_bp,
         practical_bp,
+        osce_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").

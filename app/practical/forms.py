@@ -109,3 +109,43 @@ class ExperienceForm(FlaskForm):
         "Dry-needling sessions performed", validators=[InputRequired(), NumberRange(0, 100_000)]
     )
     submit = SubmitField("Record experience")
+
+
+class StationForm(FlaskForm):
+    slug = StringField("Slug", validators=[DataRequired(), Length(max=80)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    task = TextAreaField("Task for the candidate", validators=[Length(max=5000)])
+    region = SelectField(
+        "Body region", choices=[SelectChoice("", "(none)")] + REGION_CHOICES, validate_choice=True
+    )
+    checklist = TextAreaField(
+        "Checklist",
+        validators=[DataRequired(), Length(max=20000)],
+        description="One observable step a line: id | step | weight",
+    )
+    critical_errors = TextAreaField(
+        "Critical errors",
+        validators=[Length(max=20000)],
+        description="One a line: id | error (each fails the station whatever the score)",
+    )
+    global_scale = IntegerField(
+        "Global rating scale (1 to …)", default=5, validators=[InputRequired(), NumberRange(2, 10)]
+    )
+    min_global = IntegerField(
+        "Minimum global rating to pass", default=3, validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    pass_percent = FloatField(
+        "Checklist pass mark (%)", default=70, validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    submit = SubmitField("Save the draft")
+
+
+class PerformanceForm(FlaskForm):
+    station = SelectField("Station", choices=[], validate_choice=True)
+    candidate = EmailField(
+        "Candidate's e-mail", validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    examiners = SelectField(
+        "Examiners", choices=[SelectChoice("2", "2"), SelectChoice("1", "1")], validate_choice=True
+    )
+    submit = SubmitField("Start the examination")
