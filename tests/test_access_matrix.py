@@ -247,6 +247,14 @@ EXPECTED.update(
         "practical.new_session": {"GET": STAFF_ONLY, "POST": STAFF_400},
         "practical.supervisors": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
         "practical.adverse_events": {"GET": ADMIN_ONLY},
+        "osce.index": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "osce.new_station": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "osce.submit_station": {"POST": STAFF_404},
+        "osce.approve_station": {"POST": STAFF_404},
+        "osce.station": {"GET": STAFF_404},
+        "osce.mark": {"GET": STAFF_404},
+        "osce.save_marks": {"POST": STAFF_400},  # the JSON body is read first
+        "osce.submit_marks": {"POST": STAFF_400},
         "api_practical.my_requirements": {"GET": TRAINEE_API},
         "api_practical.my_hours": {"GET": TRAINEE_API},
         "api_practical.log_session": {"POST": roles("trainee", ok=400, anonymous=401)},
@@ -317,6 +325,12 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "practical.decide": {"entry_id": NO_ID},
     "practical.review": {"entry_id": NO_ID},
     "api_practical.decide": {"entry_id": NO_ID},
+    "osce.submit_station": {"station_id": NO_ID},
+    "osce.approve_station": {"station_id": NO_ID},
+    "osce.station": {"station_id": NO_ID},
+    "osce.mark": {"performance_id": NO_ID},
+    "osce.save_marks": {"performance_id": NO_ID},
+    "osce.submit_marks": {"performance_id": NO_ID},
 }
 for _endpoint in (
     "studio.edit_revision",

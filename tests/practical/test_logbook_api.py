@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -144,7 +146,7 @@ def test_requirements_report_every_kind_and_approval_completes_the_program(
         make_attempt(db_session, trainee, module)
     db_session.add(
         HoursEntry(user_id=trainee.id, title="Lab day", mode="in_person",
-                   content_area="psychomotor", hours=2, held_on=__import__("datetime").date(2026, 1, 1),
+                   content_area="psychomotor", hours=2, held_on=date(2026, 1, 1),
                    status="verified")
     )  # fmt: skip
     db_session.flush()
