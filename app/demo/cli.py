@@ -20,6 +20,7 @@ from app.auth import services
 from app.auth.models import Role
 from app.banks.loader import BankFileInvalid
 from app.banks.services import import_directory
+from app.demo.practical import setup_practical
 from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
@@ -31,6 +32,7 @@ DEMO_ACCOUNTS = [
     ("trainee@demo.example", "Demo Trainee", Role.TRAINEE),
     ("instructor@demo.example", "Demo Instructor", Role.INSTRUCTOR),
     ("admin@demo.example", "Demo Admin", Role.ADMIN),
+    ("supervisor@demo.example", "Demo Supervisor", Role.INSTRUCTOR),
 ]
 
 
@@ -125,6 +127,15 @@ def setup(skip_banks: bool) -> None:
         load_question_banks(banks_dir)
 
     enrol_demo_trainee()
+    programs = enrolment_queries.programs(db.session)
+    if programs:
+        setup_practical(
+            db.session,
+            programs[0],
+            {"trainee": "trainee@demo.example", "instructor": "instructor@demo.example",
+             "supervisor": "supervisor@demo.example"},
+        )  # fmt: skip
+        db.session.commit()
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")
