@@ -14,6 +14,7 @@ from app.practical import hours
 from app.practical.models import EntryStatus, HoursEntry
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.practical.helpers import practical_program
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 LAB = hours.Activity("Lab day", "in_person", "psychomotor", 6.0, date(2026, 1, 10))
@@ -54,11 +55,15 @@ def test_evidence_is_type_checked_and_size_limited(db_session, data, why):
 
 
 def test_an_activity_waits_for_review_and_the_trainee_cannot_verify_it(db_session):
+    practical_program(db_session)  # its default cohort: the trainee's, taught by the reviewer
     trainee = factories.make_user("trainee")
     entry = hours.record_activity(db_session, trainee, LAB, PDF, "../../etc/cert ificate.pdf")
     assert entry.status == EntryStatus.PENDING and entry.evidence_name == "cert_ificate.pdf"
     with pytest.raises(Forbidden):
         hours.review_activity(db_session, trainee, entry.id, True, "")
+    outsider = factories.make_user("instructor", enrol=False)  # teaches no cohort of theirs
+    with pytest.raises(NotFound):
+        hours.review_activity(db_session, outsider, entry.id, True, "")
     reviewer = factories.make_user("instructor")
     with pytest.raises(ValidationFailed, match="note"):
         hours.review_activity(db_session, reviewer, entry.id, False, "")
