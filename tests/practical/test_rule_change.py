@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from app.errors import Forbidden, ValidationFailed
 from app.rules import fields, services
@@ -54,3 +55,29 @@ def test_a_thorax_scope_without_a_practical_requirement_is_refused(db_session):
         services.propose(
             db_session, proposer, PROGRAM, program.slug, {"scope_regions": ["thoracic"]}, "Scope"
         )
+
+
+def test_the_studio_program_rules_page_shows_and_proposes_requirements(
+    client, login_as, db_session
+):
+    program, _ = practical_program(db_session)
+    db_session.commit()
+    login_as("instructor")
+    url = f"/studio/programs/{program.slug}/rules"
+    page = client.get(url).get_data(as_text=True)
+    assert "hours, psychomotor, 2, area=psychomotor, title=Psychomotor" in page
+    assert 'name="supervisor_min_sessions"' in page and 'name="scope_regions"' in page
+    from app.rules.models import RuleChange
+    from tests.conftest import csrf_token_from
+
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "supervisor_min_sessions": "50",
+            "reason": "Illinois asks for more experienced supervisors.",
+        },
+    )
+    assert response.status_code in (200, 302), response.get_data(as_text=True)[-2000:]
+    change = db_session.scalars(sa.select(RuleChange)).one()
+    assert change.changes == {"supervisor_min_sessions": 50}
