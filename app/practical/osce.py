@@ -288,12 +288,13 @@ def submit_marking(
     """Submit the examiner's marks (saving ``raw`` first when given); final once all are in."""
     if raw is not None:
         save_marks(session, examiner, performance_id, raw)
-    performance = session.scalar(
-        sa.select(OscePerformance).where(OscePerformance.id == performance_id).with_for_update()
+    # Lock the performance (PostgreSQL): the second of two concurrent submits sees the first,
+    # so exactly one of them finalises the result.
+    session.execute(
+        sa.select(OscePerformance.id).where(OscePerformance.id == performance_id).with_for_update()
     )
-    performance = _performance_for(session, examiner, performance_id) if performance else None
-    if performance is None:
-        raise NotFound()
+    performance = _performance_for(session, examiner, performance_id)
+    session.refresh(performance)  # as committed by the other examiner, if they came first
     row = _marking(session, performance, examiner)
     if row.submitted_at is not None:
         return row  # submitted twice: the same result
