@@ -203,7 +203,7 @@ def test_with_public_base_url_set_nothing_says_127_0_0_1(
     loopback = {"base_url": LOOPBACK}
     pages = [
         client.get("/certificates", **loopback).get_data(as_text=True),
-        client.get("/", **loopback).get_data(as_text=True),
+        client.get("/dashboard", **loopback).get_data(as_text=True),
         client.get(f"/verify/{certificate.code}", **loopback).get_data(as_text=True),
         client.get("/issuer", **loopback).get_data(as_text=True),
         client.get("/.well-known/did.json", **loopback).get_data(as_text=True),
