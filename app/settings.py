@@ -260,7 +260,8 @@ class Settings:
     pass mark (judges who rated every item for Angoff, who gave limits for Hofstee)."""
     certificate_fallback_fonts: tuple[str, ...] | None
     """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
-    ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
+    ``os.pathsep``); None (unset) uses the CJK fonts shipped in ``app/certificates/fonts``,
+    empty uses none."""
     review: ReviewSettings
     """Reviewers' evidence flags and admin re-authentication (``REVIEW_*``, ``REAUTH_*``)."""
 
