@@ -108,8 +108,9 @@ def _init_extensions(app: Flask) -> None:
     ):
         app.logger.warning(
             "PUBLIC_BASE_URL is not set: links and certificates use the address each request "
-            "came to, and the CLI uses http://127.0.0.1:5000. Set it to the public address "
-            "before issuing certificates (it is signed into them; docs/operations.md)."
+            "came to (its Host header), and the CLI uses "
+            "http://127.0.0.1:5000. Set it to the public address before issuing certificates "
+            "(it is signed into them; docs/operations.md)."
         )
     from app.api.error_docs import ErrorResponsesPlugin
 
