@@ -16,11 +16,16 @@ branch_labels = None
 depends_on = None
 
 
+# Certificates point at signing keys: a batch (copy and drop) of the table would break their
+# foreign keys on SQLite, so both directions alter the table in place (SQLite >= 3.35).
+
+
 def upgrade():
-    with op.batch_alter_table("signing_keys") as batch:
-        batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("signing_keys", sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("signing_keys") as batch:
-        batch.drop_column("revoked_at")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE signing_keys DROP COLUMN revoked_at")
+    else:
+        op.drop_column("signing_keys", "revoked_at")
