@@ -42,7 +42,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "auth": frozenset({"audit", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "questions"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
-    "certificates": frozenset({"audit", "auth", "banks", "quiz"}),
+    "certificates": frozenset({"audit", "auth", "banks", "quiz", "siteconfig"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
     "progress": frozenset(
@@ -66,7 +66,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks", "enrolment"}),
+    "demo": frozenset({"auth", "banks", "certificates", "enrolment", "quiz"}),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

@@ -20,10 +20,12 @@ from app.auth import services
 from app.auth.models import Role
 from app.banks.loader import BankFileInvalid
 from app.banks.services import import_directory
+from app.demo.graduate import ensure_graduate
 from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
+from app.settings import get_settings
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -125,9 +127,22 @@ def setup(skip_banks: bool) -> None:
         load_question_banks(banks_dir)
 
     enrol_demo_trainee()
+    try:
+        graduate = ensure_graduate(db.session, password, get_settings().issuer, DEMO_COHORT)
+        db.session.commit()
+    except DomainError as exc:  # e.g. a program whose modules are not loaded
+        db.session.rollback()
+        graduate = None
+        click.echo(f"No demo graduate: {exc.message}", err=True)
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")
+    if graduate is not None:
+        user, certificate = graduate
+        verify_url = get_settings().issuer.verify_url(certificate.code)
+        click.echo(
+            f"  {'graduate':<10} {user.email} (certificate {certificate.serial}: {verify_url})"
+        )
 
 
 def register_cli(app: Flask) -> None:
