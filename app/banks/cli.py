@@ -10,7 +10,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app import clock
 from app.banks import queries
+from app.banks.content_lint import cue_report
 from app.banks.lint import lint_bank
 from app.banks.loader import BankFileInvalid, load_bank
 from app.extensions import db
@@ -24,13 +26,15 @@ FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
 def lint_command(path: str) -> None:
     """Validate bank files and check item writing. Exit 1 on errors, 0 with warnings."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank)
+    problems = bank.problems + lint_bank(bank, clock.utcnow().date())
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:
         click.echo(f"error: {p}", err=True)
     for p in warnings:
         click.echo(f"warning: {p}", err=True)
+    for line in cue_report(bank):
+        click.echo(line)
     click.echo(
         f"{len(bank.files)} file(s), {len(bank.questions)} question(s), {len(bank.cases)} "
         f"case(s): {len(errors)} error(s), {len(warnings)} warning(s)"

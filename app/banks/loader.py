@@ -75,6 +75,7 @@ class Bank:
     programs: dict[str, Program] = field(default_factory=dict)
     problems: list[BankProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # each file's text, comments and all
 
     @property
     def errors(self) -> list[BankProblem]:
@@ -119,7 +120,7 @@ def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
 
 def load_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> Bank:
     """Load one bank document given as text (uploads, tests)."""
-    bank = Bank(files=[name])
+    bank = Bank(files=[name], texts={name: text})
     _parse_document(bank, text, name, base_dir or Path("."))
     check_references(bank)
     return bank
@@ -140,6 +141,7 @@ def _load_file(bank: Bank, file: Path, shown: str) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         bank.problems.append(BankProblem(shown, f"cannot read the file: {exc}"))
         return
+    bank.texts[shown] = text
     _parse_document(bank, text, shown, file.parent)
 
 
@@ -365,11 +367,34 @@ def _validate_question(
             )
         )
         return None
+    if isinstance(raw, dict) and _old_panel(bank, raw, shown, kind, key, prefix):
+        return None
     try:
         return _QUESTION.validate_python(raw)
     except ValidationError as exc:
         _report(bank, exc, shown, kind, key, prefix)
         return None
+
+
+def _old_panel(
+    bank: Bank, raw: dict[str, Any], shown: str, kind: str, key: str, prefix: str
+) -> bool:
+    """True (and the problem recorded) when a script concordance question gives its panel as
+    a bare list of counts: stored versions may (they load as a provisional panel), a bank file
+    says where the counts come from."""
+    if raw.get("type") != "script_concordance" or not isinstance(raw.get("panel"), list):
+        return False
+    bank.problems.append(
+        BankProblem(
+            shown,
+            "write the panel as a mapping: {counts: [c-2, c-1, c0, c+1, c+2], source: "
+            "provisional | recorded, size: <number of panellists>}",
+            kind,
+            key,
+            f"{prefix}.panel" if prefix else "panel",
+        )
+    )
+    return True
 
 
 def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
