@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -128,8 +129,18 @@ def export_command(fmt: str, topic: str | None, out: str) -> None:
 @banks_cli.command("stats")
 @click.option("--json", "as_json", is_flag=True)
 def stats_command(as_json: bool) -> None:
-    """Counts of questions by topic, type, difficulty and status; cases, modules, programs."""
-    stats = queries.bank_stats(db.session)
+    """Counts of questions by topic, type, difficulty and status; cases, modules, programs;
+    with --json also cognitive levels, exam and practice pools and answer-key cues."""
+    try:
+        stats = queries.bank_stats(db.session)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        db.session.rollback()
+        click.echo(
+            "error: the database has no bank tables (or cannot be reached): run "
+            "`flask --app wsgi db upgrade` and import the banks first",
+            err=True,
+        )
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(stats, indent=2, sort_keys=True))
         return
