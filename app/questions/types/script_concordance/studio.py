@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
 
@@ -36,8 +37,8 @@ def fields() -> dict[str, UnboundField]:
         "panel_source": SelectField(
             "Panel",
             choices=[
-                (PanelSource.PROVISIONAL.value, "provisional (authoring panel: practice only)"),
-                (PanelSource.RECORDED.value, "recorded (a reference panel's recorded answers)"),
+                SelectChoice(PanelSource.PROVISIONAL.value, "provisional (an authoring panel)"),
+                SelectChoice(PanelSource.RECORDED.value, "recorded (a reference panel)"),
             ],
             default=PanelSource.PROVISIONAL.value,
         ),
