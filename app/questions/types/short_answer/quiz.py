@@ -1,9 +1,13 @@
 """Short answer in the quiz: a text field ``text``; right when any accepted pattern matches
-(``*`` a wildcard; case-insensitive unless the question says otherwise; spaces normalised)."""
+(``*`` a wildcard; case-insensitive unless the question says otherwise). Answer and patterns
+are normalised alike: Unicode compatibility forms, hyphens and dashes read as spaces, runs of
+spaces as one, and punctuation around a word dropped ("Syncope." = "syncope",
+"vasovagal-syncope" = "vasovagal syncope"); punctuation inside a word or number stays ("0.5")."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from app.questions import registry
@@ -14,8 +18,14 @@ from app.questions.types.short_answer.content import TYPE, ShortAnswer
 MAX_TEXT_LENGTH = 1000
 
 
+_DASHES = re.compile(r"[-\u2010-\u2015\u2212]")
+_AROUND = ".,;:!?\"'()[]{}\u2018\u2019\u201c\u201d\u00ab\u00bb"
+
+
 def _normalise_text(text: str) -> str:
-    return " ".join(text.split())
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    words = _DASHES.sub(" ", text).split()
+    return " ".join(w for w in (word.strip(_AROUND) for word in words) if w)
 
 
 def pattern_matches(pattern: str, text: str, case_sensitive: bool = False) -> bool:
