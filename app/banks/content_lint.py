@@ -27,16 +27,16 @@ Warnings:
   unique shortest option in more than 30 % of single-answer questions; multiple-response items
   that all have the same number of correct options, or whose correct options are mostly the
   shorter ones;
-- script concordance scenarios that repeat (same hypothesis and new information) with
-  different panels;
+- script concordance scenarios that repeat (the same or nearly the same hypothesis and new
+  information) with different panels;
 - a short-answer key in British or American spelling without the other spelling accepted.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
 from app.banks import pools
@@ -317,7 +317,7 @@ def cue_problems(inv: pools.Inventory) -> list[BankProblem]:
         if share is not None and share > pools.KEY_LENGTH_SHARE:
             out.append(
                 _bank_warning(
-                    f"cue: the key is the unique {label} option in {share:.0%} of published "
+                    f"cue: the key is the unique {label} option in {share:.1%} of published "
                     f"single-answer questions (at most {pools.KEY_LENGTH_SHARE:.0%}): balance "
                     f"option lengths"
                 )
@@ -378,13 +378,18 @@ def cue_report(bank: Bank) -> list[str]:
 # ---------------------------------------------------------------- script concordance
 
 
+#: Two script concordance questions present the same scenario when their new information is
+#: this similar (``difflib`` ratio of the normalised texts) and their hypotheses at least
+#: ``SAME_HYPOTHESIS`` similar (identical texts are 1.0).
+SAME_NEW_INFORMATION = 0.7
+SAME_HYPOTHESIS = 0.25
+
+
 def script_concordance_problems(bank: Bank) -> list[BankProblem]:
     out = []
-    scenarios: dict[tuple[str, str], list[LoadedQuestion]] = defaultdict(list)
-    for lq in bank.questions.values():
+    scts = [lq for lq in bank.questions.values() if lq.question.type == "script_concordance"]
+    for lq in scts:
         q = lq.question
-        if q.type != "script_concordance":
-            continue
         kind, key = _where(lq)
         if q.use == Use.EXAM and q.panel.source == "provisional":
             out.append(
@@ -397,21 +402,30 @@ def script_concordance_problems(bank: Bank) -> list[BankProblem]:
                     "panel.source",
                 )
             )
-        scenario = (_plain(q.hypothesis), _plain(q.new_information))
-        scenarios[scenario].append(lq)
-    for same in scenarios.values():
-        panels = {(tuple(lq.question.panel.counts), lq.question.panel.source) for lq in same}
-        if len(panels) > 1:
-            keys = ", ".join(lq.question.key for lq in same)
-            out.append(
-                _warn(
-                    same[0],
-                    "panel",
-                    f"the same scenario (hypothesis and new information) has different "
-                    f"panels in {keys}: reconcile them",
+    for i, first in enumerate(scts):
+        for second in scts[i + 1 :]:
+            a, b = first.question, second.question
+            if (a.panel.counts, a.panel.source) != (b.panel.counts, b.panel.source) and (
+                _same_scenario(a, b)
+            ):
+                out.append(
+                    _warn(
+                        first,
+                        "panel",
+                        f"the same scenario (hypothesis and new information) has different "
+                        f"panels in {a.key} and {b.key}: reconcile them",
+                    )
                 )
-            )
     return out
+
+
+def _same_scenario(a: Any, b: Any) -> bool:
+    new = SequenceMatcher(None, _plain(a.new_information), _plain(b.new_information)).ratio()
+    if new < SAME_NEW_INFORMATION:
+        return False
+    return SequenceMatcher(None, _plain(a.hypothesis), _plain(b.hypothesis)).ratio() >= (
+        SAME_HYPOTHESIS
+    )
 
 
 def _plain(text: str) -> str:

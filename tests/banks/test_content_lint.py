@@ -337,7 +337,7 @@ def test_key_length_cues(tmp_path) -> None:
 
     questions = [shortest("s1"), shortest("s2"), q("ok1"), q("ok2")]  # the key is shortest in 2
     found = problems(write(tmp_path, questions))
-    assert any("unique shortest option in 50%" in p for p in found), found
+    assert any("unique shortest option in 50.0%" in p for p in found), found
     inv = pools.inventory_of_bank(load_bank(tmp_path / "bank"))
     assert pools.cues(inv)["key_unique_shortest_share"] == 0.5
     assert pools.cues(inv)["key_unique_longest_share"] == 0.0
@@ -403,10 +403,13 @@ def test_duplicate_scenarios_with_different_panels_are_warned(tmp_path) -> None:
         *deep_pool(),
         sct("a", use="practice"),
         sct("b", [0, 0, 1, 4, 9], use="practice"),
-        sct("c", use="practice", hypothesis="Something else"),
+        sct("c", [1, 1, 1, 1, 1], use="practice", new_information="Pain on deep breathing"),
+        sct("d", use="practice", new_information="A taut band here"),
     ]
     found = problems(write(tmp_path, questions))
-    assert any("different panels in a, b" in p for p in found), found
+    assert any("different panels in a and b" in p for p in found), found
+    assert any("different panels in b and d" in p for p in found), found  # nearly the same
+    assert not any(" c:" in p or "in a and c" in p or "in a and d" in p for p in found), found
 
 
 # ---------------------------------------------------------------- short-answer spellings
