@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from app import clock
 from app.banks import queries
 from app.banks.content_lint import cue_report
-from app.banks.lint import lint_bank
+from app.banks.lint import lint_bank, sources_beside
 from app.banks.loader import BankFileInvalid, load_bank
 from app.extensions import db
 
@@ -27,7 +27,7 @@ FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
 def lint_command(path: str) -> None:
     """Validate bank files and check item writing. Exit 1 on errors, 0 with warnings."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank, clock.utcnow().date())
+    problems = bank.problems + lint_bank(bank, clock.utcnow().date(), sources_beside(path))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:

@@ -29,7 +29,10 @@ Warnings:
   shorter ones;
 - script concordance scenarios that repeat (the same or nearly the same hypothesis and new
   information) with different panels;
-- a short-answer key in British or American spelling without the other spelling accepted.
+- a short-answer key in British or American spelling without the other spelling accepted;
+- a reference whose first author (or body, or web site) and year name no entry of
+  ``docs/sources.md`` (checked when the page is given: ``banks lint`` reads the one beside the
+  bank folder, ``<repository>/docs/sources.md``).
 """
 
 from __future__ import annotations
@@ -493,12 +496,65 @@ def spelling_problems(bank: Bank) -> list[BankProblem]:
     return out
 
 
+# ---------------------------------------------------------------- references and docs/sources.md
+
+_LEAD = re.compile(r"[^\W\d][\w'\u2019&-]*(?:\.[\w-]+)*")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _lead(text: str) -> str:
+    found = _LEAD.search(text)
+    return found.group(0).lower().rstrip(".") if found else ""
+
+
+def source_entries(sources: str) -> list[tuple[str, str]]:
+    """(first name, whole line) of each entry ("- ...") of docs/sources.md, lower-cased."""
+    return [
+        (_lead(line[2:]), line.lower()) for line in sources.splitlines() if line.startswith("- ")
+    ]
+
+
+def names_a_source(reference: str, entries: list[tuple[str, str]]) -> bool:
+    """Whether a reference's first author (or body, or web site) and year name an entry:
+    the entry starts with the same name (a web site may appear anywhere in it), and the
+    reference's year, if any, appears in the entry when the entry gives a year."""
+    lead = _lead(reference)
+    year = _YEAR.search(reference)
+    for first, line in entries:
+        if lead != first and not ("." in lead and lead in line):
+            continue
+        if year is None or year.group(0) in line or not _YEAR.search(line):
+            return True
+    return False
+
+
+def reference_problems(bank: Bank, sources: str | None) -> list[BankProblem]:
+    """A reference that names no source of docs/sources.md (checked when the page is given)."""
+    if sources is None:
+        return []
+    entries = source_entries(sources)
+    out = []
+    for lq in bank.questions.values():
+        for i, reference in enumerate(lq.question.references):
+            if not names_a_source(reference, entries):
+                out.append(
+                    _warn(
+                        lq,
+                        f"references.{i + 1}",
+                        "names no source listed in docs/sources.md (first author and year): "
+                        "add the source there",
+                    )
+                )
+    return out
+
+
 # ---------------------------------------------------------------- all of them
 
 
-def lint_content(bank: Bank, today: date | None) -> list[BankProblem]:
+def lint_content(bank: Bank, today: date | None, sources: str | None = None) -> list[BankProblem]:
     inv = pools.inventory_of_bank(bank)
     return [
+        *reference_problems(bank, sources),
         *authoring_note_problems(bank),
         *outside_path_problems(bank),
         *level_and_date_problems(bank, today),

@@ -16,6 +16,7 @@ import sys
 from collections import Counter, defaultdict
 from datetime import date
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from app.banks import content_lint
 from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
@@ -34,15 +35,18 @@ _EMPHASISED_NEGATIVE = re.compile(
 NEAR_DUPLICATE_RATIO = 0.9
 
 
-def lint_bank(bank: Bank, today: date | None = None) -> list[BankProblem]:
+def lint_bank(
+    bank: Bank, today: date | None = None, sources: str | None = None
+) -> list[BankProblem]:
     """Item-writing problems for every question, plus whole-bank checks. ``today``: the date
-    ``review_by`` is compared with (None: that check is skipped)."""
+    ``review_by`` is compared with (None: that check is skipped); ``sources``: the text of
+    docs/sources.md that references must name (None: that check is skipped)."""
     problems: list[BankProblem] = []
     for lq in bank.questions.values():
         problems.extend(_lint_question(lq))
     problems.extend(_blueprints(bank))
     problems.extend(_objectives(bank))
-    problems.extend(content_lint.lint_content(bank, today))
+    problems.extend(content_lint.lint_content(bank, today, sources))
     return problems
 
 
@@ -182,11 +186,18 @@ def lint_path(path: str, today: date | None = None) -> tuple[list[BankProblem], 
     """(errors, warnings) for the bank at ``path``: structural problems and item writing;
     ``review_by`` dates are compared with ``today`` (default: the date today)."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank, today or date.today())
+    problems = bank.problems + lint_bank(bank, today or date.today(), sources_beside(path))
     return (
         [p for p in problems if p.severity == "error"],
         [p for p in problems if p.severity == "warning"],
     )
+
+
+def sources_beside(path: str | Path) -> str | None:
+    """The text of ``docs/sources.md`` of the repository holding the bank folder ``path``
+    (its parent's ``docs/``), or None when there is none (a bank elsewhere)."""
+    page = Path(path).resolve().parent / "docs" / "sources.md"
+    return page.read_text(encoding="utf-8") if page.is_file() else None
 
 
 def main(argv: list[str]) -> int:

@@ -456,3 +456,50 @@ def test_a_clean_bank_has_no_issue_14_problems(tmp_path) -> None:
         q("tf2", "true_false", answer=False),
     ]
     assert problems(write(tmp_path, questions)) == []
+
+
+# ---------------------------------------------------------------- references and docs/sources.md
+
+SOURCES = """# Sources
+
+## Safety
+
+- Brady S, McEvoy J, Dommerholt J, Doody C 2014. Adverse events. J Man Manip Ther. Abstract.
+- Chartered Society of Physiotherapy 2024. Insurance FAQ (csp.org.uk). Where it says it: the FAQ.
+- Physiotherapy Alberta (year not recorded). FAQ. Where it says it: the FAQ.
+"""
+
+
+@pytest.mark.parametrize(
+    "reference,listed",
+    [
+        ("Brady S, et al. 2014. Adverse events following trigger point dry needling.", True),
+        ("Brady 2014. J Man Manip Ther.", True),
+        ("Brady S, et al. 2015. Another paper.", False),  # not the year listed
+        ("Boyce D, et al. 2020. Adverse events.", False),
+        ("Chartered Society of Physiotherapy 2024. Insurance FAQ.", True),
+        ("csp.org.uk. Insurance FAQ.", True),  # a web site named in an entry
+        ("Physiotherapy Alberta. FAQ Dry Needling Adverse Events.", True),
+    ],
+)
+def test_references_name_a_listed_source(reference: str, listed: bool) -> None:
+    from app.banks.content_lint import names_a_source, source_entries
+
+    assert names_a_source(reference, source_entries(SOURCES)) is listed
+
+
+def test_lint_checks_references_against_docs_sources_beside_the_bank(tmp_path) -> None:
+    from app.banks.lint import lint_path
+
+    questions = [*deep_pool(), q("unlisted", references=["Nobody X 2001. Unknown. Nowhere."])]
+    folder = write(tmp_path, questions)
+    _, warnings = lint_path(str(folder), TODAY)
+    assert not [w for w in warnings if "docs/sources.md" in str(w)]  # no docs/ beside: skipped
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "sources.md").write_text(SOURCES + "- Author 2020. Title.\n")
+    _, warnings = lint_path(str(folder), TODAY)
+    found = [str(w) for w in warnings if "docs/sources.md" in str(w)]
+    assert found == [
+        f"{folder / 'bank.yaml'}: question 'unlisted': references.1: names no source listed in "
+        "docs/sources.md (first author and year): add the source there"
+    ]
