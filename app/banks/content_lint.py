@@ -44,8 +44,8 @@ from typing import Any
 
 from app.banks import pools
 from app.banks.loader import Bank, BankProblem, LoadedQuestion
+from app.questions import registry
 from app.questions.base import Use
-from app.questions.types.short_answer.quiz import pattern_matches
 
 # ---------------------------------------------------------------- authoring notes
 
@@ -390,11 +390,14 @@ SAME_HYPOTHESIS = 0.25
 
 def script_concordance_problems(bank: Bank) -> list[BankProblem]:
     out = []
-    scts = [lq for lq in bank.questions.values() if lq.question.type == "script_concordance"]
-    for lq in scts:
-        q = lq.question
+    scts = [
+        (lq, panel)
+        for lq in bank.questions.values()
+        if (panel := registry.get(lq.question.type).content.panel(lq.question)) is not None
+    ]
+    for lq, panel in scts:
         kind, key = _where(lq)
-        if q.use == Use.EXAM and q.panel.source == "provisional":
+        if lq.question.use == Use.EXAM and panel.source == "provisional":
             out.append(
                 BankProblem(
                     lq.path,
@@ -405,12 +408,10 @@ def script_concordance_problems(bank: Bank) -> list[BankProblem]:
                     "panel.source",
                 )
             )
-    for i, first in enumerate(scts):
-        for second in scts[i + 1 :]:
+    for i, (first, one) in enumerate(scts):
+        for second, other in scts[i + 1 :]:
             a, b = first.question, second.question
-            if (a.panel.counts, a.panel.source) != (b.panel.counts, b.panel.source) and (
-                _same_scenario(a, b)
-            ):
+            if (one.counts, one.source) != (other.counts, other.source) and _same_scenario(a, b):
                 out.append(
                     _warn(
                         first,
@@ -473,17 +474,16 @@ def spelling_variant(word: str) -> str | None:
 def spelling_problems(bank: Bank) -> list[BankProblem]:
     out = []
     for lq in bank.questions.values():
-        q = lq.question
-        if q.type != "short_answer":
-            continue
+        content = registry.get(lq.question.type).content
+        answers = content.answers(lq.question)
         missing = set()
-        for answer in q.answers:
+        for answer in answers:
             for word in re.findall(r"[A-Za-z]+", answer):
                 variant = spelling_variant(word)
                 if variant is None:
                     continue
                 spelt = re.sub(rf"\b{re.escape(word)}\b", variant, answer, flags=re.IGNORECASE)
-                if not any(pattern_matches(p, spelt.replace("*", "")) for p in q.answers):
+                if not content.accepts(lq.question, spelt.replace("*", "")):
                     missing.add(variant)
         if missing:
             out.append(

@@ -27,6 +27,7 @@ from app.banks.schema import (
     question_image,
     question_models,
 )
+from app.questions import registry
 
 _QUESTION = QUESTION_ADAPTER
 SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
@@ -367,7 +368,7 @@ def _validate_question(
             )
         )
         return None
-    if isinstance(raw, dict) and _old_panel(bank, raw, shown, kind, key, prefix):
+    if isinstance(raw, dict) and _file_check(bank, raw, shown, kind, key, prefix):
         return None
     try:
         return _QUESTION.validate_python(raw)
@@ -376,25 +377,16 @@ def _validate_question(
         return None
 
 
-def _old_panel(
+def _file_check(
     bank: Bank, raw: dict[str, Any], shown: str, kind: str, key: str, prefix: str
 ) -> bool:
-    """True (and the problem recorded) when a script concordance question gives its panel as
-    a bare list of counts: stored versions may (they load as a provisional panel), a bank file
-    says where the counts come from."""
-    if raw.get("type") != "script_concordance" or not isinstance(raw.get("panel"), list):
-        return False
-    bank.problems.append(
-        BankProblem(
-            shown,
-            "write the panel as a mapping: {counts: [c-2, c-1, c0, c+1, c+2], source: "
-            "provisional | recorded, size: <number of panellists>}",
-            kind,
-            key,
-            f"{prefix}.panel" if prefix else "panel",
-        )
-    )
-    return True
+    """True (and the problems recorded) when the type's ``file_check`` refuses the question as
+    written (a form stored versions may hold but a bank file no longer uses)."""
+    problems = registry.get(raw["type"]).content.file_check(raw)
+    for fld, message in problems:
+        where = f"{prefix}.{fld}" if prefix else fld
+        bank.problems.append(BankProblem(shown, message, kind, key, where))
+    return bool(problems)
 
 
 def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:

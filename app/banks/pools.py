@@ -225,11 +225,12 @@ def key_length_flags(question: QuestionBase) -> tuple[bool, bool] | None:
 
 def cues(inv: Inventory) -> dict[str, Any]:
     """Answer-key cues over the published items of both uses (what trainees see)."""
-    tf = [q for q in inv.questions if q.question.type == "true_false"]
+    keys = [(q, registry.get(q.question.type).content.true_key(q.question)) for q in inv.questions]
+    tf = [(q, key) for q, key in keys if key is not None]
     lengths = [f for f in (key_length_flags(q.question) for q in inv.questions) if f]
     return {
-        "true_false_true_share": _share([bool(q.question.answer) for q in tf if not q.case_key]),
-        "case_true_false_true_share": _share([bool(q.question.answer) for q in tf if q.case_key]),
+        "true_false_true_share": _share([key for q, key in tf if not q.case_key]),
+        "case_true_false_true_share": _share([key for q, key in tf if q.case_key]),
         "key_unique_longest_share": _share([f[0] for f in lengths]),
         "key_unique_shortest_share": _share([f[1] for f in lengths]),
     }
@@ -241,9 +242,10 @@ def multiple_response_spread(inv: Inventory) -> dict[str, Any]:
     spread: Counter[int] = Counter()
     shorter = 0
     for q in inv.questions:
-        if q.question.type != "multiple_response":
+        content = registry.get(q.question.type).content
+        options = content.choices(q.question)
+        if content.one_key or not options:
             continue
-        options = registry.get(q.question.type).content.choices(q.question)
         right = [len(o.text) for o in options if o.correct]
         wrong = [len(o.text) for o in options if not o.correct]
         spread[len(right)] += 1

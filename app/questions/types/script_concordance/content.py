@@ -10,6 +10,7 @@ provisional panel of ``sum(counts)`` panellists; the bank loader refuses that fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -87,6 +88,27 @@ class ScriptConcordance(QuestionBase):
         return panel_from_list(value)
 
 
+def file_check(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A bank file gives the panel as a mapping: the bare list of counts (which stored
+    versions may hold) does not say where the counts come from."""
+    if isinstance(raw.get("panel"), list):
+        return [
+            (
+                "panel",
+                "write the panel as a mapping: {counts: [c-2, c-1, c0, c+1, c+2], source: "
+                "provisional | recorded, size: <number of panellists>}",
+            )
+        ]
+    return []
+
+
 registry.register(
-    TYPE, content=ContentFacet(model=ScriptConcordance, label="script concordance", order=90)
+    TYPE,
+    content=ContentFacet(
+        model=ScriptConcordance,
+        label="script concordance",
+        order=90,
+        panel=lambda q: q.panel,
+        file_check=file_check,
+    ),
 )
