@@ -9,7 +9,9 @@ HOST ?= 127.0.0.1
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-deps fuzz lint format install migrate demo clean
+INTEROP := tests/interop/vc-js
+
+.PHONY: run serve test test-deps test-interop-deps fuzz lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +28,17 @@ migrate: $(STAMP)
 	mkdir -p instance
 	$(FLASK) db upgrade
 
+# The address `make run` serves is the public base URL of its links and certificates
+# (override PUBLIC_BASE_URL when a proxy serves it elsewhere).
+RUN_BASE_URL = $${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
+
 demo: migrate
-	$(FLASK) demo setup
+	PUBLIC_BASE_URL=$(RUN_BASE_URL) $(FLASK) demo setup
 
 # gunicorn.conf.py reads HOST, PORT and WEB_CONCURRENCY (the demo keeps 2 workers by default).
 run: demo
 	@echo "== serving on http://$(HOST):$(PORT) (Ctrl-C to stop) =="
-	HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
+	PUBLIC_BASE_URL=$(RUN_BASE_URL) HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} \
 		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 # Production: no demo content; APP_ENV defaults to production (SECRET_KEY required, secure
@@ -57,7 +63,16 @@ format: $(STAMP)
 test-deps:
 	scripts/test-deps
 
-test: lint test-deps
+# The interop test's verifier (Digital Bazaar's vc-js), pinned by its package-lock.json.
+# Without Node.js the interop test skips, saying so.
+test-interop-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "== npm not found: the interop test (tests/interop) will skip =="; \
+	fi
+
+test: lint test-deps test-interop-deps
 	@echo "== tests on SQLite =="
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \

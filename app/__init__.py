@@ -101,6 +101,17 @@ def _init_extensions(app: Flask) -> None:
             "(RATELIMIT_STORAGE_URI=memory://): with N workers an address gets N times the "
             "budget. Set RATELIMIT_STORAGE_URI=redis://… to share them (docs/operations.md)."
         )
+    if (
+        served
+        and app.config.get("APP_ENV") == "production"
+        and not app.config.get("PUBLIC_BASE_URL")
+    ):
+        app.logger.warning(
+            "PUBLIC_BASE_URL is not set: links and certificates use the address each request "
+            "came to (its Host header), and the CLI uses "
+            "http://127.0.0.1:5000. Set it to the public address before issuing certificates "
+            "(it is signed into them; docs/operations.md)."
+        )
     from app.api.error_docs import ErrorResponsesPlugin
 
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(app)]})
@@ -225,6 +236,6 @@ def _running_issuer():  # type: ignore[no-untyped-def]
     certificates' grading hook asks for them when a completion is approved at once."""
     from flask import has_app_context
 
-    from app.settings import get_settings
+    from app.settings import issuer_settings
 
-    return get_settings().issuer if has_app_context() else None
+    return issuer_settings() if has_app_context() else None

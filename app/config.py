@@ -116,7 +116,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT_IP": os.environ.get("LOGIN_RATE_LIMIT_IP", "30/minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "10/hour"),
         "ATTEMPT_GRACE_SECONDS": int(os.environ.get("ATTEMPT_GRACE_SECONDS", "60")),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Unset: pages use the address of the request, the CLI http://127.0.0.1:5000.
+        "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
         "ISSUER_NAME": os.environ.get("ISSUER_NAME") or None,  # certificates: app/settings.py
         "ISSUER_EMAIL": os.environ.get("ISSUER_EMAIL") or None,
         "CERT_SIGNATORY": os.environ.get("CERT_SIGNATORY") or None,

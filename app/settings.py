@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 EXTENSION_KEY = "settings"
 
@@ -120,7 +121,9 @@ class IssuerSettings:
     """Who issues certificates, where it lives and how it signs."""
 
     base_url: str
-    """``PUBLIC_BASE_URL`` without a trailing slash: issuer id, verify links, QR codes."""
+    """``PUBLIC_BASE_URL`` without a trailing slash: issuer id, verify links, QR codes. Unset:
+    ``http://127.0.0.1:5000`` outside a request, the request's address inside one
+    (:func:`issuer_settings`)."""
     name: str
     """``ISSUER_NAME``: printed on certificates and signed into credentials."""
     signatory: str
@@ -131,10 +134,40 @@ class IssuerSettings:
     """``SIGNING_KEY``: the Ed25519 seed or PEM (the same on every app server), or None."""
     email: str | None = None
     """``ISSUER_EMAIL``: the issuer's contact address in credentials, or None."""
+    base_url_configured: bool = False
+    """True when ``PUBLIC_BASE_URL`` is set: then the issuer is ``did:web`` and signs with it."""
+
+    @property
+    def did(self) -> str | None:
+        """``did:web:<host>[%3A<port>][:<path>]`` of the configured base URL, else None."""
+        if not self.base_url_configured:
+            return None
+        parts = urlsplit(self.base_url)
+        host = (parts.hostname or "").lower()
+        if parts.port is not None:
+            host += f"%3A{parts.port}"
+        path = ":".join(p for p in parts.path.split("/") if p)
+        return f"did:web:{host}" + (f":{path}" if path else "")
+
+    @property
+    def did_document_url(self) -> str:
+        """Where the ``did:web`` document lives (``/.well-known/did.json`` at the root)."""
+        parts = urlsplit(self.base_url)
+        if parts.path.strip("/"):
+            return f"{self.base_url}/did.json"
+        return f"{self.base_url}/.well-known/did.json"
 
     @property
     def issuer_id(self) -> str:
+        """The issuer's id: its ``did:web`` with a configured base URL, else the profile URL."""
+        return self.did or self.profile_url
+
+    @property
+    def profile_url(self) -> str:
         return f"{self.base_url}/issuer"
+
+    def achievement_url(self, slug: str) -> str:
+        return f"{self.base_url}/achievements/{slug}"
 
     def verify_url(self, code: str) -> str:
         return f"{self.base_url}/verify/{code}"
@@ -149,6 +182,7 @@ class IssuerSettings:
     def from_config(cls, config: Mapping[str, Any]) -> IssuerSettings:
         return cls(
             base_url=str(config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            base_url_configured=bool(str(config.get("PUBLIC_BASE_URL") or "").strip()),
             name=config.get("ISSUER_NAME") or DEFAULT_ISSUER_NAME,
             signatory=config.get("CERT_SIGNATORY") or DEFAULT_SIGNATORY,
             instance_path=str(config["INSTANCE_PATH"]),
@@ -226,7 +260,8 @@ class Settings:
     pass mark (judges who rated every item for Angoff, who gave limits for Hofstee)."""
     certificate_fallback_fonts: tuple[str, ...] | None
     """``CERTIFICATE_FALLBACK_FONTS``: font files for scripts DejaVu Sans lacks (separated by
-    ``os.pathsep``); None (unset) uses the system's CJK fonts, empty uses none."""
+    ``os.pathsep``); None (unset) uses the CJK fonts shipped in ``app/certificates/fonts``,
+    empty uses none."""
     review: ReviewSettings
     """Reviewers' evidence flags and admin re-authentication (``REVIEW_*``, ``REAUTH_*``)."""
 
@@ -330,3 +365,16 @@ def get_settings(app: Flask | None = None) -> Settings:
     if stored is None or stored[0] != _snapshot(app.config):
         return init_settings(app)
     return stored[1]
+
+
+def issuer_settings(app: Flask | None = None) -> IssuerSettings:
+    """The issuer settings for links and signatures made now.
+
+    With ``PUBLIC_BASE_URL`` set: as configured. Unset, inside a request: the address the
+    request came to (so links work whatever address serves the app); outside one (the CLI,
+    the demo): ``http://127.0.0.1:5000``.
+    """
+    issuer = get_settings(app).issuer
+    if issuer.base_url_configured or not has_request_context():
+        return issuer
+    return replace(issuer, base_url=request.host_url.rstrip("/"))

@@ -192,6 +192,10 @@ EXPECTED.update(
         "certificates.mine": {"GET": LOGGED_IN},
         "certificates.download_pdf": {"GET": row(LOGIN, 404, 404, 404)},  # not yours / none
         "certificates.download_json": {"GET": row(LOGIN, 404, 404, 404)},
+        "certificates.download_badge": {"GET": row(LOGIN, 404, 404, 404)},
+        "certificates.did_document": {"GET": row(404, 404, 404, 404)},  # no PUBLIC_BASE_URL
+        "certificates.achievement": {"GET": row(404, 404, 404, 404)},  # no such program
+        "certificates.achievement_badge": {"GET": row(404, 404, 404, 404)},
         "certificates.verify_form": {"GET": PUBLIC},
         "certificates.verify": {"GET": row(404, 404, 404, 404)},  # unknown code: uniform 404
         "certificates.issuer": {"GET": PUBLIC},
@@ -290,6 +294,9 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "quiz.result": {"attempt_id": NO_ID},
     "certificates.download_pdf": {"certificate_id": NO_UUID},
     "certificates.download_json": {"certificate_id": NO_UUID},
+    "certificates.download_badge": {"certificate_id": NO_UUID},
+    "certificates.achievement": {"slug": "no-such-program"},
+    "certificates.achievement_badge": {"slug": "no-such-program"},
     "certificates.verify": {"code": NO_CODE},
     "certificates.status_list": {"list_id": NO_ID},
     "api_certificates.get_certificate": {"code": NO_CODE},

@@ -43,7 +43,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "auth": frozenset({"audit", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
-    "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements"}),
+    "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements", "siteconfig"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
     "practical": frozenset(
@@ -80,7 +80,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks", "enrolment", "practical"}),
+    "demo": frozenset({"auth", "banks", "certificates", "enrolment", "practical", "quiz"}),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

@@ -48,7 +48,7 @@ from app.quiz import deadlines
 from app.quiz.models import Attempt
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
-from app.settings import get_settings
+from app.settings import get_settings, issuer_settings
 from app.siteconfig import services as siteconfig
 from app.web import done, form_errors, html_action
 
@@ -157,7 +157,7 @@ def approve(completion_id: int):  # type: ignore[no-untyped-def]
         _actor(),
         completion_id,
         note=form.note.data or "",
-        settings=get_settings().issuer,
+        settings=issuer_settings(),
     )
     return done(url_for("admin.completions"), f"Approved; certificate {certificate.serial} issued.")
 
@@ -260,7 +260,7 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
         _actor(),
         _certificate_id(certificate_id),
         form.reason.data or "",
-        settings=get_settings().issuer,
+        settings=issuer_settings(),
     )
     return done(url_for("admin.certificates"), f"Certificate {certificate.serial} revoked.")
 
@@ -274,7 +274,7 @@ def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     _confirmed(ConfirmForm())
     certificate = cert_services.reissue_certificate(
-        db.session, _actor(), _certificate_id(certificate_id), settings=get_settings().issuer
+        db.session, _actor(), _certificate_id(certificate_id), settings=issuer_settings()
     )
     return done(
         url_for("admin.certificates"),
@@ -695,9 +695,7 @@ def bulk_approve():  # type: ignore[no-untyped-def]
             skipped += 1
             continue
         try:
-            cert_services.approve_completion(
-                db.session, _actor(), c.id, settings=get_settings().issuer
-            )
+            cert_services.approve_completion(db.session, _actor(), c.id, settings=issuer_settings())
         except DomainError as error:
             raise DomainError(
                 f"Completion {c.id}: {error.message} Nothing was approved.", status=error.status

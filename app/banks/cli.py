@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from app import clock
 from app.banks import queries
-from app.banks.lint import lint_bank
+from app.banks.content_lint import cue_report
+from app.banks.lint import lint_bank, sources_beside
 from app.banks.loader import BankFileInvalid, load_bank
 from app.extensions import db
 
@@ -24,13 +27,15 @@ FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
 def lint_command(path: str) -> None:
     """Validate bank files and check item writing. Exit 1 on errors, 0 with warnings."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank)
+    problems = bank.problems + lint_bank(bank, clock.utcnow().date(), sources_beside(path))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:
         click.echo(f"error: {p}", err=True)
     for p in warnings:
         click.echo(f"warning: {p}", err=True)
+    for line in cue_report(bank):
+        click.echo(line)
     click.echo(
         f"{len(bank.files)} file(s), {len(bank.questions)} question(s), {len(bank.cases)} "
         f"case(s): {len(errors)} error(s), {len(warnings)} warning(s)"
@@ -124,8 +129,18 @@ def export_command(fmt: str, topic: str | None, out: str) -> None:
 @banks_cli.command("stats")
 @click.option("--json", "as_json", is_flag=True)
 def stats_command(as_json: bool) -> None:
-    """Counts of questions by topic, type, difficulty and status; cases, modules, programs."""
-    stats = queries.bank_stats(db.session)
+    """Counts of questions by topic, type, difficulty and status; cases, modules, programs;
+    with --json also cognitive levels, exam and practice pools and answer-key cues."""
+    try:
+        stats = queries.bank_stats(db.session)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        db.session.rollback()
+        click.echo(
+            "error: the database has no bank tables (or cannot be reached): run "
+            "`flask --app wsgi db upgrade` and import the banks first",
+            err=True,
+        )
+        sys.exit(1)
     if as_json:
         click.echo(json.dumps(stats, indent=2, sort_keys=True))
         return

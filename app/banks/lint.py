@@ -1,8 +1,12 @@
 """Item-writing checks on a loaded bank (NBME item-writing guidance), on top of validation.
 
-Pure: no Flask, no SQLAlchemy. ``lint_bank`` returns problems (errors and warnings); the CLI
+Pure: no Flask, no SQLAlchemy, no clock (the date that ``review_by`` is compared with is
+passed in). ``lint_bank`` returns problems (errors and warnings); the CLI
 ``flask --app wsgi banks lint`` prints them, and ``python -m app.banks.lint PATH`` does the
-same without an app.
+same without an app. The checks of issue 14 (authoring notes in learner text, paths outside
+the repository, cognitive levels, review dates, pool depths and answer-key cues) are in
+``app/banks/content_lint.py``; the pools and cues are computed by ``app/banks/pools.py``,
+which ``banks stats --json`` shares.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter, defaultdict
+from datetime import date
 from difflib import SequenceMatcher
+from pathlib import Path
 
+from app.banks import content_lint
 from app.banks.loader import Bank, BankProblem, LoadedQuestion, load_bank, published_counts
 from app.banks.schema import ChoiceOption, Mode, Module, Status, Use
 from app.questions import registry
@@ -26,20 +33,20 @@ _EMPHASISED_NEGATIVE = re.compile(
     r"(\*\*|__|<strong>|<b>)\s*(NOT|EXCEPT|LEAST|FALSE|INCORRECT)\s*(\*\*|__|</strong>|</b>)"
 )
 NEAR_DUPLICATE_RATIO = 0.9
-# Share of a file's choice questions whose key is strictly the longest option, above which
-# the key is "systematically" the longest (chance with 4 options is 25 %).
-LONGEST_KEY_SHARE = 0.4
-LONGEST_KEY_MIN_QUESTIONS = 5
 
 
-def lint_bank(bank: Bank) -> list[BankProblem]:
-    """Item-writing problems for every question, plus whole-bank checks."""
+def lint_bank(
+    bank: Bank, today: date | None = None, sources: str | None = None
+) -> list[BankProblem]:
+    """Item-writing problems for every question, plus whole-bank checks. ``today``: the date
+    ``review_by`` is compared with (None: that check is skipped); ``sources``: the text of
+    docs/sources.md that references must name (None: that check is skipped)."""
     problems: list[BankProblem] = []
     for lq in bank.questions.values():
         problems.extend(_lint_question(lq))
-    problems.extend(_longest_key(bank))
     problems.extend(_blueprints(bank))
     problems.extend(_objectives(bank))
+    problems.extend(content_lint.lint_content(bank, today, sources))
     return problems
 
 
@@ -92,30 +99,6 @@ def _option_problems(options: list[ChoiceOption]) -> list[str]:
                 out.append(f"options '{options[i].id}' and '{options[j].id}' are duplicates")
             elif SequenceMatcher(None, a, b).ratio() >= NEAR_DUPLICATE_RATIO:
                 out.append(f"options '{options[i].id}' and '{options[j].id}' are near-duplicates")
-    return out
-
-
-def _longest_key(bank: Bank) -> list[BankProblem]:
-    by_file: dict[str, list[bool]] = defaultdict(list)
-    for lq in bank.questions.values():
-        q = lq.question
-        content = registry.get(q.type).content
-        options = content.choices(q)
-        if content.one_key and len(options) >= 3:
-            key = next(o for o in options if o.correct)
-            others = [len(o.text) for o in options if not o.correct]
-            by_file[lq.path].append(len(key.text) > max(others))
-    out = []
-    for path, flags in by_file.items():
-        if len(flags) >= LONGEST_KEY_MIN_QUESTIONS and sum(flags) / len(flags) > LONGEST_KEY_SHARE:
-            out.append(
-                BankProblem(
-                    path,
-                    f"the correct option is the longest in {sum(flags)} of {len(flags)} "
-                    f"single-answer questions: make distractors as long and specific as the key",
-                    severity="warning",
-                )
-            )
     return out
 
 
@@ -199,14 +182,22 @@ def _objectives(bank: Bank) -> list[BankProblem]:
     return out
 
 
-def lint_path(path: str) -> tuple[list[BankProblem], list[BankProblem]]:
-    """(errors, warnings) for the bank at ``path``: structural problems and item writing."""
+def lint_path(path: str, today: date | None = None) -> tuple[list[BankProblem], list[BankProblem]]:
+    """(errors, warnings) for the bank at ``path``: structural problems and item writing;
+    ``review_by`` dates are compared with ``today`` (default: the date today)."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank)
+    problems = bank.problems + lint_bank(bank, today or date.today(), sources_beside(path))
     return (
         [p for p in problems if p.severity == "error"],
         [p for p in problems if p.severity == "warning"],
     )
+
+
+def sources_beside(path: str | Path) -> str | None:
+    """The text of ``docs/sources.md`` of the repository holding the bank folder ``path``
+    (its parent's ``docs/``), or None when there is none (a bank elsewhere)."""
+    page = Path(path).resolve().parent / "docs" / "sources.md"
+    return page.read_text(encoding="utf-8") if page.is_file() else None
 
 
 def main(argv: list[str]) -> int:
@@ -216,6 +207,8 @@ def main(argv: list[str]) -> int:
         print(f"error: {p}")
     for p in warnings:
         print(f"warning: {p}")
+    for line in content_lint.cue_report(load_bank(path)):
+        print(line)
     print(f"{len(errors)} error(s), {len(warnings)} warning(s)")
     return 1 if errors else 0
 

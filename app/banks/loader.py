@@ -27,6 +27,7 @@ from app.banks.schema import (
     question_image,
     question_models,
 )
+from app.questions import registry
 
 _QUESTION = QUESTION_ADAPTER
 SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
@@ -75,6 +76,7 @@ class Bank:
     programs: dict[str, Program] = field(default_factory=dict)
     problems: list[BankProblem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # each file's text, comments and all
 
     @property
     def errors(self) -> list[BankProblem]:
@@ -119,7 +121,7 @@ def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
 
 def load_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> Bank:
     """Load one bank document given as text (uploads, tests)."""
-    bank = Bank(files=[name])
+    bank = Bank(files=[name], texts={name: text})
     _parse_document(bank, text, name, base_dir or Path("."))
     check_references(bank)
     return bank
@@ -140,6 +142,7 @@ def _load_file(bank: Bank, file: Path, shown: str) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         bank.problems.append(BankProblem(shown, f"cannot read the file: {exc}"))
         return
+    bank.texts[shown] = text
     _parse_document(bank, text, shown, file.parent)
 
 
@@ -365,11 +368,25 @@ def _validate_question(
             )
         )
         return None
+    if isinstance(raw, dict) and _file_check(bank, raw, shown, kind, key, prefix):
+        return None
     try:
         return _QUESTION.validate_python(raw)
     except ValidationError as exc:
         _report(bank, exc, shown, kind, key, prefix)
         return None
+
+
+def _file_check(
+    bank: Bank, raw: dict[str, Any], shown: str, kind: str, key: str, prefix: str
+) -> bool:
+    """True (and the problems recorded) when the type's ``file_check`` refuses the question as
+    written (a form stored versions may hold but a bank file no longer uses)."""
+    problems = registry.get(raw["type"]).content.file_check(raw)
+    for fld, message in problems:
+        where = f"{prefix}.{fld}" if prefix else fld
+        bank.problems.append(BankProblem(shown, message, kind, key, where))
+    return bool(problems)
 
 
 def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:

@@ -161,6 +161,8 @@ class CaseVersion(Base):
     difficulty: Mapped[Difficulty] = mapped_column(_enum(Difficulty, "difficulty"))
     use: Mapped[Use] = mapped_column(USE, default=Use.EXAM, server_default=Use.EXAM.value)
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # For reviewers only (issue 14): shown in the studio, never to a trainee.
+    reviewer_notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
 
@@ -181,6 +183,7 @@ class CaseStep(Base):
     )
     position: Mapped[int] = mapped_column(sa.Integer)
     disclosure: Mapped[str] = mapped_column(sa.Text, default="")
+    reviewer_notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     question_version_id: Mapped[int] = mapped_column(
         sa.ForeignKey("question_versions.id", ondelete="RESTRICT")
     )

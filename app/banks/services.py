@@ -561,10 +561,16 @@ def _add_case_version(
         difficulty=case.difficulty,
         use=case.use,
         tags=list(case.tags),
+        reviewer_notes=case.reviewer_notes,
         content_hash=digest,
     )
     version.steps = [
-        m.CaseStep(position=i + 1, disclosure=step.disclosure, question_version_id=v.id)
+        m.CaseStep(
+            position=i + 1,
+            disclosure=step.disclosure,
+            reviewer_notes=step.reviewer_notes,
+            question_version_id=v.id,
+        )
         for i, (step, v) in enumerate(zip(case.steps, step_versions, strict=True))
     ]
     session.add(version)

@@ -37,13 +37,17 @@ def _resolver(
 ) -> Callable[[str], Ed25519PublicKey | None]:
     if profile is not None:
         return cred.key_resolver_from_controller(profile)
+    # Our keys by kid: whatever address the credential was signed under (the profile URL of
+    # the request's address, or the configured did:web), the signature proves the key.
     known = {
-        settings.verification_method(row.kid): keys.public_key_of(row)
+        row.kid: keys.public_key_of(row)
         for row in keys.published_keys(db.session)
+        if row.revoked_at is None  # compromised: nothing it signed verifies
     }
 
     def resolve(method: str) -> Ed25519PublicKey | None:
-        return known.get(method) or cred.resolve_did_key(method)
+        _, _, fragment = method.partition("#key-")
+        return known.get(fragment) or cred.resolve_did_key(method)
 
     return resolve
 
@@ -161,6 +165,52 @@ def rotate_key_command() -> None:
     record(db.session, None, "signing_key.rotated", "signing_key", row.kid)
     db.session.commit()
     click.echo(f"new signing key {settings.verification_method(row.kid)}")
+
+
+@certs_cli.command("revoke-key")
+@click.argument("kid")
+def revoke_key_command(kid: str) -> None:
+    """Mark the key KID compromised: published as revoked; what it signed no longer verifies."""
+    from app.audit.services import record
+
+    try:
+        row = keys.revoke_key(db.session, kid.strip())
+    except keys.SigningKeyError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    record(db.session, None, "signing_key.revoked", "signing_key", row.kid)
+    db.session.commit()
+    click.echo(f"signing key {row.kid} revoked")
+
+
+@certs_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+def list_command(as_json: bool) -> None:
+    """List certificates, newest first: serial, verification code, learner, status."""
+    from app.certificates import queries
+
+    rows = [
+        {
+            "serial": c.serial,
+            "code": c.code,
+            "learner": c.learner_name,
+            "email": c.user.email if c.user is not None else None,
+            "program": c.program_title,
+            "status": queries.status_of(c).value,
+            "issued_at": cred.format_datetime(c.issued_at),
+            "valid_until": cred.format_datetime(c.valid_until),
+            "verify_url": get_settings().issuer.verify_url(c.code),
+        }
+        for c in queries.all_certificate_rows(db.session)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No certificates.")
+        return
+    for row in rows:
+        click.echo(f"{row['serial']}  {row['code']}  {row['status']:<10}  {row['learner']}")
 
 
 @certs_cli.command("generate-key")

@@ -49,6 +49,8 @@ __all__ = [
     "ACHIEVEMENT_CREDENTIAL_SCHEMA_URL",
     "CONTEXT_DIR",
     "CREDENTIALS_V2_CONTEXT",
+    "DID_CONTEXT",
+    "MULTIKEY_CONTEXT",
     "OB_CONTEXT",
     "OB_EXTENSIONS_CONTEXT",
     "STATUS_LIST_MIN_BITS",
@@ -81,6 +83,8 @@ __all__ = [
 CREDENTIALS_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ACHIEVEMENT_CREDENTIAL_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
@@ -390,7 +394,8 @@ def key_resolver_from_controller(
     """Resolver over a controller (DID-style) document, e.g. our issuer profile.
 
     Only ``Multikey`` methods listed in ``assertionMethod`` resolve. Rotated-out keys stay
-    resolvable as long as they remain listed, so old credentials still verify.
+    resolvable as long as they remain listed (with ``expires``), so old credentials still
+    verify; a ``revoked`` (compromised) key does not resolve.
     """
     allowed = set()
     for item in controller.get("assertionMethod", []):
@@ -399,6 +404,8 @@ def key_resolver_from_controller(
     methods = list(controller.get("verificationMethod", []))
     methods += [m for m in controller.get("assertionMethod", []) if isinstance(m, Mapping)]
     for method in methods:
+        if method.get("revoked") is not None:
+            continue
         if method.get("type") == "Multikey" and method.get("id") in allowed:
             try:
                 keys[method["id"]] = decode_multikey(method.get("publicKeyMultibase", ""))

@@ -154,6 +154,8 @@ def active_key(session: Session, instance_path: str | Path, env_value: str | Non
     """The key to sign with now, its public half registered in the database."""
     private = load_private_key(instance_path, env_value)
     row = register_public_key(session, private.public_key())
+    if row.revoked_at is not None:
+        raise SigningKeyError("The configured signing key was revoked; configure a new key.")
     if row.retired_at is not None:
         raise SigningKeyError(
             "The configured signing key was retired by a rotation; configure the new key."
@@ -193,6 +195,21 @@ def rotate_key(session: Session, instance_path: str | Path, env_value: str | Non
     session.flush()
     # Replace the file last: if the database work failed, the old key is still in place.
     os.replace(tmp, path)
+    return row
+
+
+def revoke_key(session: Session, kid: str) -> SigningKey:
+    """Mark a (compromised) key revoked: it stays published, with ``revoked``, and nothing it
+    signed verifies any more. Rotate first when it is the active key."""
+    row = session.scalar(sa.select(SigningKey).where(SigningKey.kid == kid))
+    if row is None:
+        raise SigningKeyError(f"No signing key {kid!r}.")
+    now = clock.utcnow()
+    if row.revoked_at is None:
+        row.revoked_at = now
+    if row.retired_at is None:
+        row.retired_at = now
+    session.flush()
     return row
 
 

@@ -174,6 +174,9 @@ class SigningKey(Base):
     public_key_multibase: Mapped[str] = mapped_column(sa.String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Rotated out: still published (with ``expires``) so old certificates verify."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Compromised: published with ``revoked``; nothing it signed verifies any more."""
 
 
 class CertificatePdf(Base):

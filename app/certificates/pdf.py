@@ -2,8 +2,14 @@
 the signed credential embedded as a file attachment. A4 landscape or US Letter landscape.
 
 Rendering is pure (no Flask, no database): ``render_certificate_pdf(CertificatePrint)``.
-The font is DejaVu Sans, vendored in ``fonts/`` (licence beside it), so output does not depend
-on the fonts installed on the host.
+The fonts are vendored in ``fonts/`` (licences beside them), so output does not depend on the
+fonts installed on the host: DejaVu Sans (Latin, Greek, Cyrillic, ...) and subsets of Noto Sans
+KR (Hangul) and Noto Sans SC (the ideographs of GB 2312, JIS X 0208, KS X 1001; kana) as
+fallbacks (``scripts/subset-cjk-fonts`` rebuilds them).
+
+A revoked or superseded certificate is printed with a large diagonal REVOKED / SUPERSEDED mark
+and the reason. The issuer's logo and the signatory's signature image (site settings) are
+printed when set.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 import segno
 from fpdf import FPDF
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2
 PAPERS = {"a4": "A4", "letter": "Letter"}
 FONT_DIR = Path(__file__).resolve().with_name("fonts")
 
@@ -39,6 +45,13 @@ class CertificatePrint:
     signatory: str
     verify_url: str
     credential: dict[str, Any]
+    status: str = "valid"
+    """valid, expired, revoked or superseded: revoked and superseded get the diagonal mark."""
+    status_reason: str = ""
+    logo: bytes | None = None
+    """The issuer's logo (PNG or JPEG bytes), top left."""
+    signature: bytes | None = None
+    """The signatory's signature image (PNG or JPEG bytes), above the signature line."""
 
 
 def _hours(value: float) -> str:
@@ -49,17 +62,17 @@ def _date(value: datetime) -> str:
     return f"{value:%d %B %Y}"
 
 
-# Scripts DejaVu Sans lacks (Chinese, Japanese, Korean): a system font is used as a fallback
-# when one is installed (Debian: fonts-wqy-microhei, fonts-droid-fallback), or the files of the
-# CERTIFICATE_FALLBACK_FONTS setting, passed in. Without one those glyphs are missing.
+# Scripts DejaVu Sans lacks (Chinese, Japanese, Korean): the fonts shipped beside it, or the
+# files of the CERTIFICATE_FALLBACK_FONTS setting, passed in (empty: none).
 DEFAULT_FALLBACK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Chinese, Japanese kana, Korean
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    str(FONT_DIR / "NotoSansKR-Hangul-Subset.ttf"),
+    str(FONT_DIR / "NotoSansSC-CJK-Subset.ttf"),
 )
+MARKS = {"revoked": "REVOKED", "superseded": "SUPERSEDED"}
 
 
 def fallback_fonts(configured: Sequence[str] | None = None) -> list[str]:
-    """The fallback font files that exist: ``configured`` (the setting; None: the system's)."""
+    """The fallback font files that exist: ``configured`` (the setting; None: the shipped)."""
     candidates = DEFAULT_FALLBACK_FONTS if configured is None else configured
     return [path for path in candidates if path and Path(path).is_file()]
 
@@ -68,7 +81,7 @@ def render_certificate_pdf(
     data: CertificatePrint, paper: str = "a4", fonts: Sequence[str] | None = None
 ) -> bytes:
     """The PDF bytes. ``paper``: "a4" or "letter" (both landscape). ``fonts``: the
-    ``certificate_fallback_fonts`` setting (None: the system's CJK fonts)."""
+    ``certificate_fallback_fonts`` setting (None: the shipped CJK fonts)."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {sorted(PAPERS)}")
     pdf = FPDF(orientation="landscape", unit="mm", format=PAPERS[paper])
@@ -89,6 +102,8 @@ def render_certificate_pdf(
     pdf.add_page()
     _draw_front(pdf, data)
     _draw_signatory_and_verification(pdf, data)
+    if data.status in MARKS:
+        _draw_status_mark(pdf, MARKS[data.status], data.status_reason)
 
     pdf.embed_file(
         basename=f"{data.serial}.credential.json",
@@ -110,6 +125,8 @@ def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.set_line_width(0.3)
     pdf.rect(11, 11, w - 22, h - 22)
 
+    if data.logo:
+        pdf.image(io.BytesIO(data.logo), x=18, y=16, h=22, keep_aspect_ratio=True)
     pdf.set_text_color(8, 68, 102)
     pdf.set_font("DejaVu", "B", 14)
     pdf.set_xy(20, 22)
@@ -159,6 +176,8 @@ def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
     """The signatory (left) and the QR code and link to verify the certificate (right)."""
     w, h = pdf.w, pdf.h
     base = h - 52
+    if data.signature:
+        pdf.image(io.BytesIO(data.signature), x=28, y=base - 8, w=82, h=19, keep_aspect_ratio=True)
     pdf.set_draw_color(27, 31, 36)
     pdf.line(28, base + 12, 110, base + 12)
     pdf.set_font("DejaVu", "", 11)
@@ -187,3 +206,21 @@ def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.set_text_color(74, 85, 96)
     pdf.set_xy(qr_x - text_w - 4, base + 19)
     pdf.cell(text_w, 5, "The signed Open Badges 3.0 credential is attached to this PDF", align="R")
+
+
+def _draw_status_mark(pdf: FPDF, mark: str, reason: str) -> None:
+    """A large diagonal mark across the page and the reason under the title."""
+    w, h = pdf.w, pdf.h
+    pdf.set_text_color(178, 34, 34)
+    with (
+        pdf.local_context(fill_opacity=0.35, text_color=(178, 34, 34)),
+        pdf.rotation(angle=28, x=w / 2, y=h / 2),
+    ):
+        pdf.set_font("DejaVu", "B", 88)
+        pdf.set_xy(0, h / 2 - 18)
+        pdf.cell(w, 36, mark, align="C")
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.set_xy(20, 51)
+    text = f"{mark}: {reason}" if reason else mark
+    pdf.multi_cell(w - 40, 6, text, align="C")
+    pdf.set_text_color(27, 31, 36)

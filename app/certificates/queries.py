@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from app import clock
 from app.auth.models import User
 from app.banks.models import Program
+from app.certificates import codes
 from app.certificates.models import Certificate, Completion, CompletionStatus
 
 
@@ -112,13 +114,27 @@ def certificate_of_user(
 
 
 def certificate_by_code(session: Session, code: str) -> Certificate | None:
-    if not code or len(code) > 64:
+    """By verification code: a grouped code however typed (case, spaces, dashes, I/L/O), or
+    an older code exactly as printed."""
+    if not code or len(code) > 80:
         return None
+    canonical = codes.normalise(code)
     return session.scalar(
         sa.select(Certificate)
-        .where(Certificate.code == code)
+        .where(Certificate.code == (canonical or code))
         .options(joinedload(Certificate.program))
     )
+
+
+_SERIAL = re.compile(r"^[A-Z0-9]{1,20}-\d{4}-\d{6}$")
+
+
+def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
+    """By the serial printed on the certificate (``PREFIX-YEAR-000123``, any case)."""
+    text = (serial or "").strip().upper()
+    if not _SERIAL.match(text):
+        return None
+    return session.scalar(sa.select(Certificate).where(Certificate.serial == text))
 
 
 def successor_of(session: Session, certificate: Certificate) -> Certificate | None:
@@ -157,6 +173,22 @@ def linkedin_url(certificate: Certificate, organization: str, verify_url: str) -
         "certId": certificate.serial,
     }
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def mail_share_url(certificate: Certificate, organization: str, verify_url: str) -> str:
+    """A ``mailto:`` link with a subject and the verify link in the body."""
+    subject = f"My certificate: {certificate.program_title}"
+    body = (
+        f"My certificate {certificate.serial} ({certificate.program_title}, issued by "
+        f"{organization}) can be verified at {verify_url}"
+    )
+    return "mailto:?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
+
+
+def program_by_slug(session: Session, slug: str) -> Program | None:
+    if not slug or len(slug) > 200:
+        return None
+    return session.scalar(sa.select(Program).where(Program.slug == slug))
 
 
 # ---------------------------------------------------------------- admin
@@ -230,6 +262,17 @@ def all_certificates(session: Session, search: str = "", page: int = 1, per_page
         .offset((page - 1) * per_page)
     ).all()
     return Page(list(items), page, per_page, int(session.scalar(count) or 0))
+
+
+def all_certificate_rows(session: Session) -> list[Certificate]:
+    """Every certificate, newest first, with its learner (for ``certs list``)."""
+    return list(
+        session.scalars(
+            sa.select(Certificate)
+            .options(joinedload(Certificate.user))
+            .order_by(Certificate.issued_at.desc(), Certificate.serial.desc())
+        )
+    )
 
 
 def completions_export_rows(session: Session) -> list[tuple[Completion, Certificate | None]]:

@@ -1,16 +1,23 @@
-"""Certificate pages: "My certificates" (PDF, JSON, share, LinkedIn), public verification, the
-issuer profile with its public keys, and the signed status list credential.
+"""Certificate pages: "My certificates" (PDF, JSON, badge, share), public verification (by code
+or serial), the issuer profile and ``did:web`` document with the public keys, the achievements,
+and the signed status list credential.
+
+Absolute links use :func:`app.settings.issuer_settings`: ``PUBLIC_BASE_URL``, or the request's
+address when it is unset.
 
 Public pages render only database data: query parameters are never echoed.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -21,18 +28,24 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.certificates import keys, pdf, queries
-from app.certificates.credential import CREDENTIALS_V2_CONTEXT, OB_CONTEXT
+from app.certificates import badge, keys, pdf, publishing, queries
 from app.certificates.models import Certificate, CertificatePdf, StatusList
 from app.extensions import db, limiter
-from app.settings import IssuerSettings, get_settings
+from app.settings import IssuerSettings, get_settings, issuer_settings
+from app.siteconfig.services import Branding, branding
 
 bp = Blueprint("certificates", __name__)
 
 JSON_LD = "application/ld+json"
-MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+
+
+@bp.app_template_filter("b64encode")
+def b64encode_filter(data: bytes) -> str:
+    """Image bytes for a ``data:`` URL (the logo and signature on the verify page)."""
+    return base64.b64encode(data).decode("ascii")
 
 
 def verify_rate_limit() -> str:
@@ -56,22 +69,22 @@ def _json_response(data: Any, mimetype: str = "application/json", **headers: str
 # ---------------------------------------------------------------- trainee
 
 
+def _share_links(certificate: Certificate, settings: IssuerSettings) -> dict[str, str]:
+    verify_url = settings.verify_url(certificate.code)
+    return {
+        "verify_url": verify_url,
+        "linkedin_url": queries.linkedin_url(certificate, settings.name, verify_url),
+        "mail_url": queries.mail_share_url(certificate, settings.name, verify_url),
+    }
+
+
 @bp.get("/certificates")
 @login_required
 def mine():  # type: ignore[no-untyped-def]
     """The trainee's certificates and completions (with review notes)."""
-    settings = get_settings().issuer
+    settings = issuer_settings()
     certificates = queries.certificates_for_user(db.session, current_user)
-    rows = [
-        {
-            "summary": s,
-            "verify_url": settings.verify_url(s.code),
-            "linkedin_url": queries.linkedin_url(
-                s.certificate, settings.name, settings.verify_url(s.code)
-            ),
-        }
-        for s in certificates
-    ]
+    rows = [{"summary": s, **_share_links(s.certificate, settings)} for s in certificates]
     completions = queries.completions_for_user(db.session, current_user)
     return render_template(
         "certificates/mine.html",
@@ -81,7 +94,10 @@ def mine():  # type: ignore[no-untyped-def]
     )
 
 
-def _print_data(certificate: Certificate, settings: IssuerSettings) -> pdf.CertificatePrint:
+def print_data(
+    certificate: Certificate, settings: IssuerSettings, brand: Branding
+) -> pdf.CertificatePrint:
+    """What the PDF prints (the CLI and the demo use it too)."""
     return pdf.CertificatePrint(
         serial=certificate.serial,
         learner_name=certificate.learner_name,
@@ -90,11 +106,32 @@ def _print_data(certificate: Certificate, settings: IssuerSettings) -> pdf.Certi
         ce_hours=certificate.ce_hours,
         issued_at=certificate.issued_at,
         valid_until=certificate.valid_until,
-        issuer_name=settings.name,
-        signatory=settings.signatory,
+        issuer_name=brand.organisation,
+        signatory=brand.signatory,
         verify_url=settings.verify_url(certificate.code),
         credential=certificate.credential,
+        status=queries.status_of(certificate).value,
+        status_reason=certificate.revocation_reason or "",
+        logo=brand.logo.data if brand.logo else None,
+        signature=brand.signature.data if brand.signature else None,
     )
+
+
+def _render_key(data: pdf.CertificatePrint) -> int:
+    """Which rendering a cached PDF is: template version, status, links and images. A change
+    of any (a revocation, a new logo, another address) renders anew."""
+    parts = [
+        str(pdf.TEMPLATE_VERSION),
+        data.status,
+        data.status_reason,
+        data.verify_url,
+        data.issuer_name,
+        data.signatory,
+        hashlib.sha256(data.logo or b"").hexdigest(),
+        hashlib.sha256(data.signature or b"").hexdigest(),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def cached_pdf(
@@ -102,74 +139,97 @@ def cached_pdf(
     paper: str,
     settings: IssuerSettings,
     fonts: Sequence[str] | None = None,
+    brand: Branding | None = None,
 ) -> bytes:
-    """The PDF, rendered once per certificate, paper and template version (kept in the DB,
-    so every app server shares it). ``fonts``: the certificate fallback fonts setting."""
-    import sqlalchemy as sa
-    from sqlalchemy.exc import IntegrityError
-
+    """The PDF, rendered once per certificate, paper and rendering (kept in the DB, so every
+    app server shares it); older renderings of the certificate are dropped.
+    ``fonts``: the certificate fallback fonts setting."""
+    brand = brand or Branding(settings.name, settings.signatory, None, None)
+    data = print_data(certificate, settings, brand)
+    key = _render_key(data)
     lookup = sa.select(CertificatePdf.data).where(
         CertificatePdf.certificate_id == certificate.id,
         CertificatePdf.paper == paper,
-        CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+        CertificatePdf.template_version == key,
     )
-    data = db.session.scalar(lookup)
-    if data is not None:
-        return data
-    data = pdf.render_certificate_pdf(_print_data(certificate, settings), paper, fonts)
+    cached = db.session.scalar(lookup)
+    if cached is not None:
+        return cached
+    rendered = pdf.render_certificate_pdf(data, paper, fonts)
     try:
         with db.session.begin_nested():
+            db.session.execute(
+                sa.delete(CertificatePdf).where(
+                    CertificatePdf.certificate_id == certificate.id,
+                    CertificatePdf.paper == paper,
+                )
+            )
             db.session.add(
                 CertificatePdf(
                     certificate_id=certificate.id,
                     paper=paper,
-                    template_version=pdf.TEMPLATE_VERSION,
-                    data=data,
+                    template_version=key,
+                    data=rendered,
                     created_at=clock.utcnow(),
                 )
             )
         db.session.commit()
     except IntegrityError:  # another request cached it first: serve theirs
         db.session.rollback()
-        return db.session.scalar(lookup) or data
-    return data
+        return db.session.scalar(lookup) or rendered
+    return rendered
+
+
+def _own_certificate(certificate_id: str) -> Certificate:
+    certificate = queries.certificate_of_user(
+        db.session, current_user, _uuid_or_404(certificate_id)
+    )
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/certificates/<string:certificate_id>/certificate.pdf")
 @login_required
 def download_pdf(certificate_id: str) -> Response:
-    certificate = queries.certificate_of_user(
-        db.session, current_user, _uuid_or_404(certificate_id)
-    )
-    if certificate is None:
-        abort(404)
+    certificate = _own_certificate(certificate_id)
     paper = request.args.get("paper", "a4")
     if paper not in pdf.PAPERS:
         paper = "a4"
     settings = get_settings()
-    data = cached_pdf(certificate, paper, settings.issuer, settings.certificate_fallback_fonts)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{certificate.serial}-{paper}.pdf"'
+    issuer = issuer_settings()
+    data = cached_pdf(
+        certificate,
+        paper,
+        issuer,
+        settings.certificate_fallback_fonts,
+        branding(db.session, issuer),
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _attachment(data, "application/pdf", f"{certificate.serial}-{paper}.pdf")
 
 
 @bp.get("/certificates/<string:certificate_id>/credential.json")
 @login_required
 def download_json(certificate_id: str) -> Response:
-    certificate = queries.certificate_of_user(
-        db.session, current_user, _uuid_or_404(certificate_id)
-    )
-    if certificate is None:
-        abort(404)
-    response = _json_response(certificate.credential, JSON_LD)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{certificate.serial}.credential.json"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    certificate = _own_certificate(certificate_id)
+    body = json.dumps(certificate.credential, indent=2, ensure_ascii=False)
+    return _attachment(body, JSON_LD, f"{certificate.serial}.credential.json")
+
+
+@bp.get("/certificates/<string:certificate_id>/badge.svg")
+@login_required
+def download_badge(certificate_id: str) -> Response:
+    """The badge image with the signed credential baked in (Open Badges 3.0 SVG baking)."""
+    certificate = _own_certificate(certificate_id)
+    svg = badge.bake(badge.badge_svg(certificate.program_title), certificate.credential)
+    return _attachment(svg, "image/svg+xml", f"{certificate.serial}.badge.svg")
 
 
 # ---------------------------------------------------------------- public
@@ -178,10 +238,13 @@ def download_json(certificate_id: str) -> Response:
 @bp.get("/verify")
 @limiter.limit(verify_rate_limit, scope="verify")
 def verify_form():  # type: ignore[no-untyped-def]
-    """Enter a code; a submitted code goes to its verification page."""
+    """Enter a code or the printed serial; either goes to the certificate's page."""
     code = (request.args.get("code") or "").strip()
     if code:
         code = code.rsplit("/", 1)[-1]  # a pasted verify URL works too
+        by_serial = queries.certificate_by_serial(db.session, code)
+        if by_serial is not None:
+            return redirect(url_for("certificates.verify", code=by_serial.code))
         return redirect(url_for("certificates.verify", code=code))
     return render_template("certificates/verify_form.html")
 
@@ -189,11 +252,15 @@ def verify_form():  # type: ignore[no-untyped-def]
 @bp.get("/verify/<string:code>")
 @limiter.limit(verify_rate_limit, scope="verify")
 def verify(code: str):  # type: ignore[no-untyped-def]
-    """Learner, program, CE hours, dates, status and issuer: from the database only."""
+    """Status first, then learner, program, CE hours, dates and issuer: from the database.
+    A code typed in any case resolves; the printed serial redirects to the code's page."""
     certificate = queries.certificate_by_code(db.session, code)
     if certificate is None:
+        by_serial = queries.certificate_by_serial(db.session, code)
+        if by_serial is not None:
+            return redirect(url_for("certificates.verify", code=by_serial.code))
         return render_template("certificates/verify_unknown.html"), 404
-    settings = get_settings().issuer
+    settings = issuer_settings()
     response = Response(
         render_template(
             "certificates/verify.html",
@@ -203,6 +270,9 @@ def verify(code: str):  # type: ignore[no-untyped-def]
             issuer_name=settings.name,
             issuer_url=settings.base_url,
             settings=settings,
+            brand=branding(db.session, settings),
+            verify_url=settings.verify_url(certificate.code),
+            badge_url=settings.achievement_url(certificate.program.slug) + "/badge.svg",
         )
     )
     response.headers["Cache-Control"] = "no-store"
@@ -212,35 +282,66 @@ def verify(code: str):  # type: ignore[no-untyped-def]
 
 def issuer_profile(settings: IssuerSettings) -> dict[str, Any]:
     """The issuer's Profile, listing every public key as a Multikey verification method."""
-    methods = [
-        {
-            "id": settings.verification_method(row.kid),
-            "type": "Multikey",
-            "controller": settings.issuer_id,
-            "publicKeyMultibase": row.public_key_multibase,
-        }
-        for row in keys.published_keys(db.session)
-    ]
-    profile: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2_CONTEXT, OB_CONTEXT, MULTIKEY_CONTEXT],
-        "id": settings.issuer_id,
-        "type": "Profile",
-        "name": settings.name,
-        "url": settings.base_url,
-        "verificationMethod": methods,
-        "assertionMethod": [m["id"] for m in methods],
-    }
-    if settings.email:
-        profile["email"] = settings.email
-    return profile
+    return publishing.issuer_profile(settings, keys.published_keys(db.session))
 
 
 @bp.get("/issuer")
 def issuer():  # type: ignore[no-untyped-def]
     """JSON-LD issuer profile (also the controller document of the signing keys)."""
     return _json_response(
-        issuer_profile(get_settings().issuer), JSON_LD, Cache_Control="public, max-age=300"
+        issuer_profile(issuer_settings()), JSON_LD, Cache_Control="public, max-age=300"
     )
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")
+def did_document():  # type: ignore[no-untyped-def]
+    """The issuer's ``did:web`` document (404 while no PUBLIC_BASE_URL is configured)."""
+    document = publishing.did_document(issuer_settings(), keys.published_keys(db.session))
+    if document is None:
+        abort(404)
+    return _json_response(document, "application/did+ld+json", Cache_Control="public, max-age=300")
+
+
+def _program_or_404(slug: str):  # type: ignore[no-untyped-def]
+    program = queries.program_by_slug(db.session, slug)
+    if program is None:
+        abort(404)
+    return program
+
+
+@bp.get("/achievements/<string:slug>")
+def achievement(slug: str):  # type: ignore[no-untyped-def]
+    """What a certificate of the program certifies: a page, or JSON-LD when asked for."""
+    program = _program_or_404(slug)
+    settings = issuer_settings()
+    document = publishing.achievement_document(
+        settings,
+        program.slug,
+        program.title,
+        program.description.strip() or program.title,
+        publishing.CRITERIA,
+        program.ce_hours,
+    )
+    wanted = request.accept_mimetypes.best_match([JSON_LD, "application/json", "text/html"])
+    if wanted in (JSON_LD, "application/json"):
+        return _json_response(document, JSON_LD, Cache_Control="public, max-age=300", Vary="Accept")
+    response = Response(
+        render_template(
+            "certificates/achievement.html", program=program, document=document, settings=settings
+        )
+    )
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/achievements/<string:slug>/badge.svg")
+def achievement_badge(slug: str) -> Response:
+    """The program's badge image (without a credential: that is baked per certificate)."""
+    program = _program_or_404(slug)
+    response = Response(badge.badge_svg(program.title), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/status/<int:list_id>")

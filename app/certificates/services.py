@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -24,11 +23,12 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.banks.models import Module, Program
+from app.certificates import codes, eligibility, keys, publishing
 from app.certificates import credential as cred
-from app.certificates import eligibility, keys
 from app.certificates.models import (
     Certificate,
     CertificateKind,
+    CertificatePdf,
     Completion,
     CompletionStatus,
     SerialCounter,
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 # power-of-two size, so each index is used once, yet neighbours in time are far apart in the
 # list (the Bitstring Status List spec advises against sequential allocation).
 STATUS_INDEX_STRIDE = 40_503
-CODE_BYTES = 18  # 144 random bits
 
 
 def _required(settings: IssuerSettings | None) -> IssuerSettings:
@@ -560,13 +559,16 @@ def _build_signed(
         issuer={"id": settings.issuer_id, "name": settings.name, "url": settings.base_url}
         | ({"email": settings.email} if settings.email else {}),
         achievement={
-            "id": f"{settings.base_url}/achievements/{program.slug}",
+            "id": settings.achievement_url(program.slug),
             "name": program.title,
             "description": program.description.strip() or program.title,
-            "criteria": "Passed every required module exam and the final certification exam"
-            " of the program.",
+            "criteria": publishing.CRITERIA,
             "ce_hours": program.ce_hours,
             "human_code": program.serial_prefix,
+            "image": {
+                "id": settings.achievement_url(program.slug) + "/badge.svg",
+                "caption": f"Badge: {program.title}",
+            },
         },
         learner=learner,
         valid_from=certificate.issued_at,
@@ -662,7 +664,7 @@ def _new_certificate(
     return Certificate(
         id=uuid.uuid4(),
         serial=_next_serial(session, program.serial_prefix, now.year),
-        code=secrets.token_urlsafe(CODE_BYTES),
+        code=codes.new_code(),
         user_id=user.id,
         program_id=program.id,
         completion_id=completion.id,
@@ -725,6 +727,8 @@ def _store(
                 previous.revocation_reason = (
                     f"Replaced by the corrected certificate {certificate.serial}."
                 )
+            if previous is not None and kind != CertificateKind.INITIAL:
+                drop_cached_pdfs(session, previous.id)
             session.flush()  # free the "one current certificate" slot before the insert
             session.add(certificate)
             session.flush()
@@ -763,6 +767,13 @@ def _record_issued(
     )
 
 
+def drop_cached_pdfs(session: Session, certificate_id: uuid.UUID) -> None:
+    """Forget the rendered PDFs of a certificate whose status changed (they say "valid")."""
+    session.execute(
+        sa.delete(CertificatePdf).where(CertificatePdf.certificate_id == certificate_id)
+    )
+
+
 def revoke_certificate(
     session: Session,
     actor: User | None,
@@ -793,6 +804,7 @@ def revoke_certificate(
     session.refresh(certificate)
     if claimed.rowcount != 1:
         raise CertificateRevoked()
+    drop_cached_pdfs(session, certificate.id)
     resign_status_list(session, certificate.status_list_id, settings)
     record(
         session,

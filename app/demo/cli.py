@@ -20,11 +20,13 @@ from app.auth import services
 from app.auth.models import Role
 from app.banks.loader import BankFileInvalid
 from app.banks.services import import_directory
-from app.demo.practical import setup_practical
+from app.demo.graduate import ensure_graduate
+from app.demo.practical import DEMO_EMAILS, graduate_practical, setup_practical
 from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
+from app.settings import get_settings
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -129,16 +131,30 @@ def setup(skip_banks: bool) -> None:
     enrol_demo_trainee()
     programs = enrolment_queries.programs(db.session)
     if programs:
-        setup_practical(
-            db.session,
-            programs[0],
-            {"trainee": "trainee@demo.example", "instructor": "instructor@demo.example",
-             "supervisor": "supervisor@demo.example"},
-        )  # fmt: skip
+        setup_practical(db.session, programs[0], DEMO_EMAILS)
         db.session.commit()
+    try:
+        graduate = ensure_graduate(
+            db.session,
+            password,
+            get_settings().issuer,
+            DEMO_COHORT,
+            before_completion=graduate_practical,
+        )
+        db.session.commit()
+    except DomainError as exc:  # e.g. a program whose modules are not loaded
+        db.session.rollback()
+        graduate = None
+        click.echo(f"No demo graduate: {exc.message}", err=True)
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")
+    if graduate is not None:
+        user, certificate = graduate
+        verify_url = get_settings().issuer.verify_url(certificate.code)
+        click.echo(
+            f"  {'graduate':<10} {user.email} (certificate {certificate.serial}: {verify_url})"
+        )
 
 
 def register_cli(app: Flask) -> None:

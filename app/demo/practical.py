@@ -16,6 +16,12 @@ from app.auth.services import find_user_by_email
 from app.practical import hours, logbook, osce
 from app.practical.models import HoursEntry, OsceStation
 
+DEMO_EMAILS = {
+    "trainee": "trainee@demo.example",
+    "instructor": "instructor@demo.example",
+    "supervisor": "supervisor@demo.example",
+}
+
 # A minimal PDF: the pending activity's evidence file.
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -134,3 +140,38 @@ def setup_practical(session: Session, program, emails: dict[str, str]) -> None:
         f"Practical: {trainee.email} has 16 h, 13 signed-off sessions and 1 of 2 stations; "
         f"{supervisor.email} supervises."
     )
+
+
+def graduate_practical(session: Session, graduate: User, program) -> None:
+    """Everything beyond the exams for the demo graduate: 28 h in person (10 psychomotor),
+    25 signed-off sessions, both stations passed (called before their completion)."""
+    instructor = find_user_by_email(session, DEMO_EMAILS["instructor"])
+    supervisor = find_user_by_email(session, DEMO_EMAILS["supervisor"])
+    if instructor is None or supervisor is None:
+        return
+    if session.scalar(sa.select(HoursEntry.id).where(HoursEntry.user_id == graduate.id).limit(1)):
+        return
+    today = clock.utcnow().date()
+    for title, area, amount, days in (
+        ("Lab weekend 1", "psychomotor", 10.0, 200),
+        ("Lab weekend 2", "needles_biohazard", 10.0, 180),
+        ("Lab day 3", "indications", 8.0, 160),
+    ):
+        activity = hours.Activity(title, "in_person", area, amount, today - timedelta(days=days))
+        hours.run_session(session, instructor, activity, [graduate.id])
+    for n in range(25):
+        entry = logbook.log_session(
+            session,
+            graduate,
+            program,
+            logbook.LogbookInput(
+                today - timedelta(days=150 - 5 * n), f"GRAD-{n + 1:03d}", "lumbar",
+                ["quadratus lumborum"], 2, 2, "none", supervisor.email, "Count reconciled.",
+            ),
+        )  # fmt: skip
+        logbook.decide(session, supervisor, entry.id, "approve", "")
+    full = {"seq": 1, "critical": [], "global_rating": 5}
+    for station in session.scalars(sa.select(OsceStation).order_by(OsceStation.slug)):
+        done = dict.fromkeys((str(i["id"]) for i in station.checklist), True)
+        performance = osce.start_performance(session, instructor, station, graduate, 1)
+        osce.submit_marking(session, supervisor, performance.id, full | {"marks": done})

@@ -300,6 +300,42 @@ def certificates_of(session: Session, user: User) -> list[CertificateRow] | None
 
 
 @dataclass(frozen=True)
+class CompletionRow:
+    """Where a completed program stands: passed, waiting for review; rejected; issued."""
+
+    program: str
+    state: str  # pending | rejected | issued
+    completed_at: datetime
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.state == "pending":
+            return "passed, waiting for review"
+        if self.state == "rejected":
+            return f"rejected: {self.note}" if self.note else "rejected"
+        return "issued"
+
+
+def completions_of(session: Session, user: User) -> list[CompletionRow]:
+    """The trainee's completions, newest first (empty while certificates are not installed)."""
+    try:
+        from app.certificates.queries import completions_for_user
+    except ImportError:
+        return []
+    states = {"pending": "pending", "rejected": "rejected", "approved": "issued"}
+    return [
+        CompletionRow(
+            program=c.program.title + (" (renewal)" if c.cycle > 1 else ""),
+            state=states.get(c.status.value, c.status.value),
+            completed_at=c.completed_at,
+            note=c.note or "",
+        )
+        for c in completions_for_user(session, user)
+    ]
+
+
+@dataclass(frozen=True)
 class ExpiryReminder:
     """A certificate that expires within ``REMINDER_DAYS`` days, or has expired."""
 
@@ -799,6 +835,7 @@ class Dashboard:
     mastery: Mastery
     history: list[HistoryRow]
     practice: PracticeSummary
+    completions: list[CompletionRow] = field(default_factory=list)
     # Issue 15: every requirement of the program judged (hours, logbook, practical too).
     requirements: Judgement | None = None
 
@@ -839,5 +876,6 @@ def dashboard(
         mastery=mastery_of(session, user),
         history=attempt_history(session, user),
         practice=practice_summary(session, user, new_per_day, now),
+        completions=completions_of(session, user),
         requirements=verdict,
     )

@@ -47,6 +47,18 @@ def no_choices(question: Any) -> list[Any]:
     return []
 
 
+def no_value(question: Any) -> Any:
+    return None
+
+
+def no_answers(question: Any) -> list[str]:
+    return []
+
+
+def no_file_problems(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return []
+
+
 def no_chance(question: Any) -> float:
     """The default guessing score: a blind answer to an open question (a number, a text)
     practically never earns credit, so 0."""
@@ -66,7 +78,16 @@ class ContentFacet:
       bank file; in the studio ``<sha256>.<ext>`` of a Media row), or None.
     - ``choices(question)``: the options a trainee chooses among (``ChoiceOption``s), for the
       item-writing checks of ``app/banks/lint.py`` (duplicates, "all of the above");
-      ``one_key``: exactly one of them is the key (the "key is the longest" check).
+      ``one_key``: exactly one of them is the key (the "key is the longest" check); a type with
+      choices and not ``one_key`` is a multiple-response type (the spread of correct options).
+    - For the bank checks of issue 14 (``app/banks/pools.py``, ``app/banks/content_lint.py``):
+      ``true_key(question)``: the key of a true/false statement (None for other types);
+      ``answers(question)``: accepted short answers, patterns with ``*``, and
+      ``accepts(question, text)``: whether a typed answer is accepted (the spelling check);
+      ``panel(question)``: an expert panel with ``counts`` and ``source`` (script
+      concordance; None for others); ``file_check(raw)``: (field, message) problems of a
+      question's mapping as written in a bank file, before validation (a form the model
+      still loads from stored versions but a file must no longer use).
     """
 
     model: type[QuestionBase]
@@ -76,6 +97,11 @@ class ContentFacet:
     image: Callable[[Any], str | None] = no_image
     choices: Callable[[Any], list[Any]] = no_choices
     one_key: bool = False
+    true_key: Callable[[Any], bool | None] = no_value
+    answers: Callable[[Any], list[str]] = no_answers
+    accepts: Callable[[Any, str], bool] = lambda question, text: False
+    panel: Callable[[Any], Any] = no_value
+    file_check: Callable[[Mapping[str, Any]], list[tuple[str, str]]] = no_file_problems
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.audit.services import record
 from app.errors import DomainError
+from app.settings import IssuerSettings
 from app.siteconfig.models import SiteSetting
 
 
@@ -87,3 +88,27 @@ def set_value(session: Session, actor: Any, key: str, value: Any) -> bool:
 
 def registration_open(session: Session) -> bool:
     return bool(get_value(session, REGISTRATION_OPEN))
+
+
+# ---------------------------------------------------------------- branding (minimal version:
+# issue 13 adds the logo and signature images to the settings; until then, no images)
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    mime: str  # image/png | image/jpeg
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Branding:
+    organisation: str
+    signatory: str
+    logo: Image | None
+    signature: Image | None
+
+
+def branding(session: Session, issuer: IssuerSettings) -> Branding:
+    """What certificates and the verify page show of the issuer: names and images."""
+    return Branding(organisation=issuer.name, signatory=issuer.signatory, logo=None, signature=None)

@@ -30,7 +30,15 @@ from wtforms.fields.core import UnboundField
 from wtforms.form import FormMeta
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.banks.schema import DEFAULT_USE, QUESTION_ADAPTER, Case, Difficulty, QuestionBase, Use
+from app.banks.schema import (
+    DEFAULT_USE,
+    QUESTION_ADAPTER,
+    Case,
+    CognitiveLevel,
+    Difficulty,
+    QuestionBase,
+    Use,
+)
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
@@ -46,6 +54,15 @@ def type_choices() -> list[SelectChoice]:
 
 
 DIFFICULTY_CHOICES = choices([(d.value, d.value) for d in Difficulty])
+COGNITIVE_LEVEL_CHOICES = choices(
+    [
+        ("", "not set"),
+        (CognitiveLevel.RECALL.value, "recall: remember a fact"),
+        (CognitiveLevel.APPLICATION.value, "application: a patient, a setting and a decision"),
+        (CognitiveLevel.ANALYSIS.value, "analysis: several findings to weigh"),
+    ]
+)
+REVIEWER_NOTES_LABEL = "Reviewer notes (for reviewers only; never shown to a trainee)"
 USE_CHOICES = choices(
     [
         (Use.PRACTICE.value, "practice: served in practice, key shown once answered"),
@@ -92,6 +109,13 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
     # Practice or exam (a case step's is its case's: set by the case form).
     use = SelectField("Use", choices=USE_CHOICES, default=DEFAULT_USE.value)
     tags = StringField("Tags (comma-separated)")
+    cognitive_level = SelectField("Cognitive level", choices=COGNITIVE_LEVEL_CHOICES, default="")
+    # A rule-dependent item (a jurisdiction's rule): when it was checked, when to check again.
+    as_of = StringField("Rule checked on (as_of, YYYY-MM-DD)", validators=[Length(max=10)])
+    review_by = StringField(
+        "Check the rule again by (review_by, YYYY-MM-DD)", validators=[Length(max=10)]
+    )
+    reviewer_notes = TextAreaField(REVIEWER_NOTES_LABEL, render_kw={"rows": 3})
 
     # ------------------------------------------------------------ form <-> model
 
@@ -115,9 +139,19 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         }
         if (self.objective.data or "").strip():
             data["objective"] = self.objective.data.strip()
+        data.update(self._review_data())
         facet = self.facet()
         if facet is not None:
             data.update(facet.to_data(self))
+        return data
+
+    def _review_data(self) -> dict[str, Any]:
+        """The reviewer metadata of the form (left out when empty, as in bank files)."""
+        data: dict[str, Any] = {"reviewer_notes": self.reviewer_notes.data or ""}
+        for name in ("cognitive_level", "as_of", "review_by"):
+            value = (getattr(self, name).data or "").strip()
+            if value:
+                data[name] = value
         return data
 
     def to_question(self) -> QuestionBase | None:
@@ -177,6 +211,10 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         self.difficulty.data = d.get("difficulty", "medium")
         self.use.data = d.get("use", DEFAULT_USE.value)
         self.tags.data = ", ".join(d.get("tags", []))
+        self.cognitive_level.data = d.get("cognitive_level") or ""
+        self.as_of.data = d.get("as_of") or ""
+        self.review_by.data = d.get("review_by") or ""
+        self.reviewer_notes.data = d.get("reviewer_notes", "")
         facet = self.facet()
         if facet is not None:
             facet.fill(self, d)
@@ -342,6 +380,9 @@ class StepForm(Form):
         "Disclosure (Markdown, shown when this step opens; optional)", render_kw={"rows": 3}
     )
     question = FormField(QuestionFields, label="Question")
+    reviewer_notes = TextAreaField(
+        "Reviewer notes on this step (never shown to a trainee)", render_kw={"rows": 2}
+    )
 
 
 class CaseForm(FlaskForm):
@@ -356,6 +397,7 @@ class CaseForm(FlaskForm):
     vignette = TextAreaField(
         "Vignette (Markdown)", render_kw={"rows": 6, "data-preview": "vignette"}
     )
+    reviewer_notes = TextAreaField(REVIEWER_NOTES_LABEL, render_kw={"rows": 3})
     steps = FieldList(FormField(StepForm), min_entries=0)
     new_step_type = SelectField("Type of the new step's question", choices=type_choices)
     save = SubmitField("Save draft")
@@ -369,7 +411,13 @@ class CaseForm(FlaskForm):
             question = {**entry.form.question.form.to_data(), "use": use}
             if not question["key"] and key:
                 question["key"] = f"{key}-s{i + 1}"
-            steps.append({"disclosure": entry.form.disclosure.data or "", "question": question})
+            steps.append(
+                {
+                    "disclosure": entry.form.disclosure.data or "",
+                    "reviewer_notes": entry.form.reviewer_notes.data or "",
+                    "question": question,
+                }
+            )
         return {
             "key": key,
             "title": self.title.data or "",
@@ -377,6 +425,7 @@ class CaseForm(FlaskForm):
             "use": use,
             "tags": [t.strip() for t in (self.tags.data or "").split(",") if t.strip()],
             "vignette": self.vignette.data or "",
+            "reviewer_notes": self.reviewer_notes.data or "",
             "steps": steps,
         }
 
@@ -400,13 +449,14 @@ class CaseForm(FlaskForm):
                 and loc[1] < len(self.steps.entries)
             ):
                 step = self.steps.entries[loc[1]].form
-                if len(loc) >= 3 and loc[2] == "disclosure":
-                    step.disclosure.errors = [*list(step.disclosure.errors), message]
+                if len(loc) >= 3 and loc[2] in ("disclosure", "reviewer_notes"):
+                    target = step[loc[2]]
+                    target.errors = [*list(target.errors), message]
                 else:
                     step.question.form.add_error(loc[3:], message)
                 continue
             head = str(loc[0]) if loc else message.split(":", 1)[0]
-            named = ("title", "vignette", "tags", "key", "use")
+            named = ("title", "vignette", "tags", "key", "use", "reviewer_notes")
             field = self._fields.get(head) if head in named else None
             if field is not None:
                 field.errors = [*list(field.errors), message]
@@ -421,11 +471,13 @@ class CaseForm(FlaskForm):
         self.use.data = case.use.value
         self.tags.data = ", ".join(case.tags)
         self.vignette.data = case.vignette
+        self.reviewer_notes.data = case.reviewer_notes
         while self.steps.entries:
             self.steps.pop_entry()
         for step in case.steps:
             entry = self.steps.append_entry()
             entry.form.disclosure.data = step.disclosure
+            entry.form.reviewer_notes.data = step.reviewer_notes
             entry.form.question.form.fill(step.question)
 
     def apply_row_action(self, action: str) -> bool:

@@ -95,11 +95,15 @@ def _copy_case_version(session: Session, row: bm.Case, user: User) -> bm.CaseVer
         difficulty=current.difficulty,
         use=current.use,
         tags=list(current.tags or []),
+        reviewer_notes=current.reviewer_notes,
         content_hash=current.content_hash,
     )
     version.steps = [
         bm.CaseStep(
-            position=s.position, disclosure=s.disclosure, question_version_id=s.question_version_id
+            position=s.position,
+            disclosure=s.disclosure,
+            reviewer_notes=s.reviewer_notes,
+            question_version_id=s.question_version_id,
         )
         for s in current.steps
     ]

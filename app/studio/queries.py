@@ -262,9 +262,11 @@ def case_model(version: bm.CaseVersion) -> Case:
             "use": version.use,
             "tags": list(version.tags or []),
             "vignette": version.vignette,
+            "reviewer_notes": version.reviewer_notes or "",
             "steps": [
                 {
                     "disclosure": s.disclosure,
+                    "reviewer_notes": s.reviewer_notes or "",
                     "question": {**s.question_version.content, "use": version.use},
                 }
                 for s in version.steps

@@ -118,7 +118,7 @@ def test_admin_revokes_with_a_reason_and_reissues(client, db_session, login_as, 
     assert cert.revoked_at is None  # and the box ticked
     client.post(url, data={"csrf_token": token, "reason": "Issued in error", "confirm": "y"})
     body = client.get(f"/verify/{cert.code}").get_data(as_text=True)
-    assert "Status: Revoked" in body and "Issued in error" in body
+    assert "Status: REVOKED" in body and "Issued in error" in body
     actions = set(db_session.scalars(sa.select(AuditEvent.action)))
     assert "certificate.revoked" in actions
 

@@ -97,7 +97,7 @@ def type_questions() -> list[dict[str, Any]]:
             "script_concordance",
             hypothesis="Hypothesis text",
             new_information="New information text",
-            panel=[0, 1, 2, 6, 1],
+            panel={"counts": [0, 1, 2, 6, 1], "source": "recorded", "size": 10},
         ),
     ]
 

@@ -34,11 +34,12 @@ def validate(q: ScriptConcordance, r: Any) -> dict[str, Any]:
 
 
 def score(q: ScriptConcordance, r: dict[str, Any]) -> float:
-    return sct_credits(q.panel)[r["value"] + 2]
+    return sct_credits(q.panel.counts)[r["value"] + 2]
 
 
 def key(q: ScriptConcordance) -> dict[str, Any]:
-    return {"value": q.panel.index(max(q.panel)) - 2}
+    counts = q.panel.counts
+    return {"value": counts.index(max(counts)) - 2}
 
 
 def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
@@ -59,12 +60,12 @@ def item_view(q: ScriptConcordance, display: Any, media_url: str | None = None) 
 
 
 def feedback_view(q: ScriptConcordance, display: Any, response: Any) -> dict[str, Any]:
-    return {"credits": sct_credits(q.panel), "panel": list(q.panel)}
+    return {"credits": sct_credits(q.panel.counts), "panel": list(q.panel.counts)}
 
 
 def chance_score(q: ScriptConcordance) -> float:
     """A point of the five-point scale at random: the mean of the five credits."""
-    return sum(sct_credits(q.panel)) / len(q.panel)
+    return sum(sct_credits(q.panel.counts)) / len(q.panel.counts)
 
 
 registry.register(

@@ -1,4 +1,5 @@
-"""Script concordance in the studio: hypothesis, new information and the expert panel's counts.
+"""Script concordance in the studio: hypothesis, new information and the expert panel (its
+counts and whether it is a provisional or a recorded panel; its size is the sum of the counts).
 
 The five-point scale keeps its default wording (the studio does not edit it).
 """
@@ -8,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wtforms import IntegerField, TextAreaField
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
 
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet
+from app.questions.types.script_concordance.content import PanelSource
 
 #: The panel's count fields, for the answers -2, -1, 0, +1, +2.
 PANEL = ("panel_m2", "panel_m1", "panel_0", "panel_p1", "panel_p2")
@@ -31,22 +34,37 @@ def fields() -> dict[str, UnboundField]:
             )
             for name, text in zip(PANEL, PANEL_LABELS, strict=True)
         },
+        "panel_source": SelectField(
+            "Panel",
+            choices=[
+                SelectChoice(PanelSource.PROVISIONAL.value, "provisional (an authoring panel)"),
+                SelectChoice(PanelSource.RECORDED.value, "recorded (a reference panel)"),
+            ],
+            default=PanelSource.PROVISIONAL.value,
+        ),
     }
 
 
 def to_data(form: Any) -> dict[str, Any]:
+    counts = [getattr(form, name).data or 0 for name in PANEL]
     return {
         "hypothesis": form.hypothesis.data or "",
         "new_information": form.new_information.data or "",
-        "panel": [getattr(form, name).data or 0 for name in PANEL],
+        "panel": {
+            "counts": counts,
+            "source": form.panel_source.data or PanelSource.PROVISIONAL.value,
+            "size": max(sum(counts), 1),  # each panellist gives one answer
+        },
     }
 
 
 def fill(form: Any, data: Mapping[str, Any]) -> None:
     form.hypothesis.data = data.get("hypothesis", "")
     form.new_information.data = data.get("new_information", "")
-    for name, value in zip(PANEL, data.get("panel") or [0] * 5, strict=True):
+    panel = data.get("panel") or {}
+    for name, value in zip(PANEL, panel.get("counts") or [0] * 5, strict=True):
         getattr(form, name).data = value
+    form.panel_source.data = panel.get("source") or PanelSource.PROVISIONAL.value
 
 
 registry.register(

@@ -1,27 +1,17 @@
 """Short answer in the quiz: a text field ``text``; right when any accepted pattern matches
-(``*`` a wildcard; case-insensitive unless the question says otherwise; spaces normalised)."""
+(``pattern_matches`` of the content model: ``*`` a wildcard, case-insensitive unless the
+question says otherwise, spaces, dashes and punctuation around words normalised)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import QuizFacet
-from app.questions.types.short_answer.content import TYPE, ShortAnswer
+from app.questions.types.short_answer.content import TYPE, ShortAnswer, pattern_matches
 
 MAX_TEXT_LENGTH = 1000
-
-
-def _normalise_text(text: str) -> str:
-    return " ".join(text.split())
-
-
-def pattern_matches(pattern: str, text: str, case_sensitive: bool = False) -> bool:
-    regex = ".*".join(re.escape(part) for part in _normalise_text(pattern).split("*"))
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.fullmatch(regex, _normalise_text(text), flags) is not None
 
 
 def validate(q: ShortAnswer, r: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class OptionForm(Form):
     text = StringField("Text")
     correct = BooleanField("Correct")
     feedback = StringField("Feedback")
+    reviewer_notes = StringField("Reviewer notes (never shown to a trainee)")
 
 
 def choice_fields() -> dict[str, UnboundField]:
@@ -38,6 +39,7 @@ def choice_to_data(form: Any) -> dict[str, Any]:
                 "text": e.form.text.data or "",
                 "correct": bool(e.form.correct.data),
                 "feedback": e.form.feedback.data or "",
+                "reviewer_notes": e.form.reviewer_notes.data or "",
             }
             for i, e in enumerate(form.options.entries)
         ],

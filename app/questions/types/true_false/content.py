@@ -18,4 +18,9 @@ class TrueFalse(QuestionBase):
     feedback_false: str = ""
 
 
-registry.register(TYPE, content=ContentFacet(model=TrueFalse, label="true false", order=30))
+registry.register(
+    TYPE,
+    content=ContentFacet(
+        model=TrueFalse, label="true false", order=30, true_key=lambda q: bool(q.answer)
+    ),
+)
