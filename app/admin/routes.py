@@ -48,7 +48,7 @@ from app.quiz import deadlines
 from app.quiz.models import Attempt
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 from app.siteconfig import services as siteconfig
 from app.web import done, form_errors, html_action
 
@@ -157,7 +157,7 @@ def approve(completion_id: int):  # type: ignore[no-untyped-def]
         _actor(),
         completion_id,
         note=form.note.data or "",
-        settings=get_settings().issuer,
+        settings=effective_settings().issuer,
     )
     return done(url_for("admin.completions"), f"Approved; certificate {certificate.serial} issued.")
 
@@ -260,7 +260,7 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
         _actor(),
         _certificate_id(certificate_id),
         form.reason.data or "",
-        settings=get_settings().issuer,
+        settings=effective_settings().issuer,
     )
     return done(url_for("admin.certificates"), f"Certificate {certificate.serial} revoked.")
 
@@ -274,7 +274,7 @@ def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     _confirmed(ConfirmForm())
     certificate = cert_services.reissue_certificate(
-        db.session, _actor(), _certificate_id(certificate_id), settings=get_settings().issuer
+        db.session, _actor(), _certificate_id(certificate_id), settings=effective_settings().issuer
     )
     return done(
         url_for("admin.certificates"),
@@ -585,7 +585,7 @@ def accommodation(user_id: int):  # type: ignore[no-untyped-def]
     form = AccommodationForm()
     if not form.validate_on_submit():
         return _accommodation_page(user, form, 400)
-    settings = get_settings()
+    settings = effective_settings()
     with form_errors(form) as outcome:
         accommodations.grant(
             db.session,
@@ -623,7 +623,7 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
                 attempt.id,
                 form.minutes.data,  # type: ignore[arg-type]
                 form.reason.data or "",
-                get_settings().attempt_grace_seconds,
+                effective_settings().attempt_grace_seconds,
             )
         if outcome.ok:
             flash(
@@ -696,7 +696,7 @@ def bulk_approve():  # type: ignore[no-untyped-def]
             continue
         try:
             cert_services.approve_completion(
-                db.session, _actor(), c.id, settings=get_settings().issuer
+                db.session, _actor(), c.id, settings=effective_settings().issuer
             )
         except DomainError as error:
             raise DomainError(

@@ -11,7 +11,7 @@ from app.certificates import queries
 from app.certificates.routes import verify_rate_limit
 from app.errors import json_error
 from app.extensions import ErrorEnvelope, db, limiter
-from app.settings import get_settings
+from app.settings import effective_settings
 
 blp = Blueprint(
     "api_certificates",
@@ -53,7 +53,7 @@ def get_certificate(code: str) -> Any:
     certificate = queries.certificate_by_code(db.session, code)
     if certificate is None:
         return json_error(404, "not_found", "No certificate has this code.")
-    settings = get_settings().issuer
+    settings = effective_settings().issuer
     successor = queries.successor_of(db.session, certificate)
     return {
         "status": queries.status_of(certificate).value,

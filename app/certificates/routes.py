@@ -27,7 +27,7 @@ from app.certificates import keys, pdf, queries
 from app.certificates.credential import CREDENTIALS_V2_CONTEXT, OB_CONTEXT
 from app.certificates.models import Certificate, CertificatePdf, StatusList
 from app.extensions import db, limiter
-from app.settings import IssuerSettings, get_settings
+from app.settings import IssuerSettings, effective_settings, get_settings
 
 bp = Blueprint("certificates", __name__)
 
@@ -60,7 +60,7 @@ def _json_response(data: Any, mimetype: str = "application/json", **headers: str
 @login_required
 def mine():  # type: ignore[no-untyped-def]
     """The trainee's certificates and completions (with review notes)."""
-    settings = get_settings().issuer
+    settings = effective_settings().issuer
     certificates = queries.certificates_for_user(db.session, current_user)
     rows = [
         {
@@ -146,7 +146,7 @@ def download_pdf(certificate_id: str) -> Response:
     paper = request.args.get("paper", "a4")
     if paper not in pdf.PAPERS:
         paper = "a4"
-    settings = get_settings()
+    settings = effective_settings()
     data = cached_pdf(certificate, paper, settings.issuer, settings.certificate_fallback_fonts)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -193,7 +193,7 @@ def verify(code: str):  # type: ignore[no-untyped-def]
     certificate = queries.certificate_by_code(db.session, code)
     if certificate is None:
         return render_template("certificates/verify_unknown.html"), 404
-    settings = get_settings().issuer
+    settings = effective_settings().issuer
     response = Response(
         render_template(
             "certificates/verify.html",
@@ -239,7 +239,7 @@ def issuer_profile(settings: IssuerSettings) -> dict[str, Any]:
 def issuer():  # type: ignore[no-untyped-def]
     """JSON-LD issuer profile (also the controller document of the signing keys)."""
     return _json_response(
-        issuer_profile(get_settings().issuer), JSON_LD, Cache_Control="public, max-age=300"
+        issuer_profile(effective_settings().issuer), JSON_LD, Cache_Control="public, max-age=300"
     )
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.regrade import queries, services
 from app.regrade.cli import mail_context
 from app.regrade.forms import ApplyRegradeForm, ClearFlagForm
-from app.settings import get_settings
+from app.settings import effective_settings
 from app.web import done, html_action
 
 bp = Blueprint("regrade", __name__, url_prefix="/admin/regrade")
@@ -62,7 +62,7 @@ def apply():  # type: ignore[no-untyped-def]
         current_user._get_current_object(),
         form.question.data,
         expected_digest=form.digest.data,
-        settings=get_settings().issuer,
+        settings=effective_settings().issuer,
         mail=mail_context(),
     )
     if plan.empty:
