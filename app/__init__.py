@@ -217,14 +217,16 @@ def _register_hooks() -> None:
     register_enrolment_hooks()  # which modules a trainee may see and start
 
 
-def _running_issuer():  # type: ignore[no-untyped-def]
-    """The issuer settings of the app that is grading (None outside an app context): the
-    certificates' grading hook asks for them when a completion is approved at once."""
+def _running_issuer(session):  # type: ignore[no-untyped-def]
+    """The effective issuer settings of the app that is grading, read through the grading
+    ``session`` (None outside an app context): the certificates' grading hook asks for them
+    when a completion is approved at once."""
     from flask import has_app_context
 
-    from app.settings import effective_settings
+    from app.settings import get_settings
+    from app.siteconfig.services import apply_overrides
 
-    return effective_settings().issuer if has_app_context() else None
+    return apply_overrides(session, get_settings()).issuer if has_app_context() else None
 
 
 def _site_overrides(settings):  # type: ignore[no-untyped-def]
