@@ -25,7 +25,7 @@ from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
-from app.settings import get_settings
+from app.settings import effective_settings
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -128,7 +128,7 @@ def setup(skip_banks: bool) -> None:
 
     enrol_demo_trainee()
     try:
-        graduate = ensure_graduate(db.session, password, get_settings().issuer, DEMO_COHORT)
+        graduate = ensure_graduate(db.session, password, effective_settings().issuer, DEMO_COHORT)
         db.session.commit()
     except DomainError as exc:  # e.g. a program whose modules are not loaded
         db.session.rollback()
@@ -139,7 +139,7 @@ def setup(skip_banks: bool) -> None:
         click.echo(f"  {role.value:<10} {email}")
     if graduate is not None:
         user, certificate = graduate
-        verify_url = get_settings().issuer.verify_url(certificate.code)
+        verify_url = effective_settings().issuer.verify_url(certificate.code)
         click.echo(
             f"  {'graduate':<10} {user.email} (certificate {certificate.serial}: {verify_url})"
         )
