@@ -22,9 +22,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from app.settings import init_settings
+    from app.settings import init_settings, set_overrides
 
     init_settings(app)  # the typed settings the routes, CLI and hooks pass into the domains
+    set_overrides(app, _site_overrides)  # what administrators keep in the database wins
 
     if app.config.get("TRUST_PROXY"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.quiz.api import blp as quiz_api
     from app.quiz.routes import bp as quiz_bp
     from app.regrade.routes import bp as regrade_bp
+    from app.siteconfig.routes import bp as siteconfig_bp
     from app.studio.routes import bp as studio_bp
 
     for blueprint in (
@@ -177,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
         regrade_bp,
         practical_bp,
         osce_bp,
+        siteconfig_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -198,6 +201,7 @@ def _register_cli(app: Flask) -> None:
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
     from app.regrade.cli import register_cli as register_regrade_cli
+    from app.siteconfig.cli import register_cli as register_siteconfig_cli
 
     for register in (
         register_auth_cli,
@@ -212,6 +216,7 @@ def _register_cli(app: Flask) -> None:
         register_mail_cli,
         register_notify_cli,
         register_regrade_cli,
+        register_siteconfig_cli,
     ):
         register(app)
 
@@ -231,11 +236,23 @@ def _register_hooks() -> None:
     register_practical_hooks()  # hours, logbook and stations as evidence for eligibility
 
 
-def _running_issuer():  # type: ignore[no-untyped-def]
-    """The issuer settings of the app that is grading (None outside an app context): the
-    certificates' grading hook asks for them when a completion is approved at once."""
+def _running_issuer(session):  # type: ignore[no-untyped-def]
+    """The effective issuer settings of the app that is grading, read through the grading
+    ``session`` (None outside an app context): the certificates' grading hook asks for them
+    when a completion is approved at once."""
     from flask import has_app_context
 
-    from app.settings import issuer_settings
+    from app.settings import at_request_address, get_settings
+    from app.siteconfig.services import apply_overrides
 
-    return issuer_settings() if has_app_context() else None
+    if not has_app_context():
+        return None
+    return at_request_address(apply_overrides(session, get_settings()).issuer)
+
+
+def _site_overrides(settings):  # type: ignore[no-untyped-def]
+    """The settings with the values administrators stored (``app/siteconfig``) put in."""
+    from app.extensions import db
+    from app.siteconfig.services import apply_overrides
+
+    return apply_overrides(db.session, settings)

@@ -7,6 +7,13 @@ stores it on the app. Routes, API handlers, CLI commands and the grading hook re
 pure modules, which never read ``current_app`` or ``os.environ`` themselves
 (``tests/unit/test_settings.py`` fails when one does).
 
+Four of them can also be set by administrators, in the database (``app/siteconfig``): the
+organisation (``ISSUER_NAME``), the signatory (``CERT_SIGNATORY``), the attempt grace
+(``ATTEMPT_GRACE_SECONDS``) and the mail sender (``MAIL_DEFAULT_SENDER``). The environment gives
+the default; a stored value wins. ``effective_settings()`` returns the settings with the stored
+values in (it reads the database, through the override the factory registers): routes, CLI
+commands and hooks that print, sign, time or mail call it instead of ``get_settings()``.
+
 A program's rules (validity, review, required modules) are not instance settings: they live in
 the bank files. Every setting is listed, with its environment variable and default, in
 docs/operations.md.
@@ -15,7 +22,7 @@ docs/operations.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +30,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, has_request_context, request
 
 EXTENSION_KEY = "settings"
+OVERRIDES_KEY = "settings.overrides"
+REQUEST_ATTR = "_effective_settings"
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_ISSUER_NAME = "Dry Needling Academy"
@@ -367,6 +376,28 @@ def get_settings(app: Flask | None = None) -> Settings:
     return stored[1]
 
 
+def set_overrides(app: Flask, overrides: Callable[[Settings], Settings]) -> None:
+    """Register how ``effective_settings`` puts the database's values in (the factory does)."""
+    app.extensions[OVERRIDES_KEY] = overrides
+
+
+def effective_settings(app: Flask | None = None) -> Settings:
+    """``get_settings()`` with the values administrators keep in the database put in (the
+    organisation, signatory, attempt grace and mail sender; ``app/siteconfig``). One query,
+    once per request (kept on the request; a change shows from the next request on) and once
+    per call elsewhere (CLI commands, hooks after the response)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cached = getattr(request, REQUEST_ATTR, None) if has_request_context() else None
+    if cached is not None and cached[0] is app:
+        return cached[1]  # type: ignore[no-any-return]
+    settings = get_settings(app)
+    overrides = app.extensions.get(OVERRIDES_KEY)
+    effective = settings if overrides is None else overrides(settings)
+    if has_request_context():
+        setattr(request, REQUEST_ATTR, (app, effective))
+    return effective
+
+
 def issuer_settings(app: Flask | None = None) -> IssuerSettings:
     """The issuer settings for links and signatures made now.
 
@@ -374,7 +405,11 @@ def issuer_settings(app: Flask | None = None) -> IssuerSettings:
     request came to (so links work whatever address serves the app); outside one (the CLI,
     the demo): ``http://127.0.0.1:5000``.
     """
-    issuer = get_settings(app).issuer
+    return at_request_address(effective_settings(app).issuer)
+
+
+def at_request_address(issuer: IssuerSettings) -> IssuerSettings:
+    """``issuer`` with the request's address as its base URL when none is configured."""
     if issuer.base_url_configured or not has_request_context():
         return issuer
     return replace(issuer, base_url=request.host_url.rstrip("/"))

@@ -91,6 +91,9 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "auth.reset_password": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
     "auth.accept_invite": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
     "notify.unsubscribe": {"GET": row(400, 400, 400, 400), "POST": row(400, 400, 400, 400)},
+    # the branding images are public (certificates, the verify page); none set: 404
+    "siteconfig.logo": {"GET": row(404, 404, 404, 404)},
+    "siteconfig.signature": {"GET": row(404, 404, 404, 404)},
     # api: accounts (tokens are made from credentials in the body, no session needed)
     "api-docs.openapi_json": {"GET": PUBLIC},
     "api_auth.create_token": {"POST": row(400, 400, 400, 400)},
@@ -229,6 +232,12 @@ EXPECTED.update(
             "GET": ADMIN_ONLY,
             "POST": roles("admin", ok=302),
         },  # unchecked: off
+        # issue 13: settings in the database (an empty form: the confirmation is missing)
+        "admin.settings_certificates": {"POST": roles("admin", ok=400)},
+        "admin.settings_exams": {"POST": roles("admin", ok=400)},
+        "admin.settings_mail": {"POST": roles("admin", ok=400)},
+        "admin.settings_image": {"POST": ADMIN_404},  # no such image kind
+        "admin.settings_image_remove": {"POST": ADMIN_404},
         "admin.apply_rule_change": {"POST": roles("admin", ok=400)},  # the form is read first
         "admin.reject_rule_change": {"POST": roles("admin", ok=400)},
         "regrade.index": {"GET": ADMIN_ONLY},
@@ -316,6 +325,8 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "auth.reset_password": {"token": "forged"},
     "auth.accept_invite": {"token": "forged"},
     "notify.unsubscribe": {"token": "forged"},
+    "admin.settings_image": {"kind": "no-such-image"},
+    "admin.settings_image_remove": {"kind": "no-such-image"},
     "enrolment.enrol_myself": {"program_id": NO_ID},
     "enrolment.withdraw_myself": {"enrolment_id": NO_ID},
     "enrolment.cohort": {"cohort_id": NO_ID},

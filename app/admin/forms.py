@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from app.auth.models import Role
+from app.input_guard import NumberRange
 
 
 class ActionForm(FlaskForm):
@@ -76,6 +78,49 @@ class InviteForm(FlaskForm):
 class SiteSettingsForm(FlaskForm):
     registration_open = BooleanField("Open registration: anyone may create a trainee account")
     submit = SubmitField("Save settings")
+
+
+# The other groups of /admin/settings, one form each (a prefix keeps their fields apart on the
+# page). An empty text field means "the environment's value"; the service checks the values.
+EMPTY_USES_ENVIRONMENT = "Leave empty to use the environment's value ({env})."
+
+
+class CertificateSettingsForm(FlaskForm):
+    organisation = StringField(
+        "Organisation (printed on certificates, signed into new credentials)",
+        validators=[Length(max=200)],
+    )
+    signatory = StringField(
+        "Signatory (name and title printed on certificates)", validators=[Length(max=200)]
+    )
+    confirm = _confirm("I confirm: certificates issued from now on carry these")
+    submit = SubmitField("Save organisation and signatory")
+
+
+class ExamSettingsForm(FlaskForm):
+    grace_seconds = IntegerField(
+        "Grace after a timed attempt's deadline, in seconds (0 to 3600)",
+        validators=[Optional(), NumberRange(min=0, max=3600)],
+    )
+    confirm = _confirm("I confirm: open attempts use this grace from now on")
+    submit = SubmitField("Save the grace")
+
+
+class MailSettingsForm(FlaskForm):
+    sender = StringField("Sender (From), as Name <address@domain>", validators=[Length(max=300)])
+    confirm = _confirm("I confirm: every mail is sent from this address from now on")
+    submit = SubmitField("Save the sender")
+
+
+class BrandingImageForm(FlaskForm):
+    image = FileField("PNG or JPEG image", validators=[FileRequired("Choose an image file.")])
+    confirm = _confirm("I confirm the new image")
+    submit = SubmitField("Upload")
+
+
+class RemoveImageForm(FlaskForm):
+    confirm = _confirm("I confirm the removal")
+    submit = SubmitField("Remove")
 
 
 class ApplyRuleChangeForm(FlaskForm):

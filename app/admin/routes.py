@@ -20,12 +20,17 @@ from app.admin.forms import (
     ApplyRuleChangeForm,
     ApproveForm,
     AuditFilterForm,
+    BrandingImageForm,
     BulkApproveForm,
+    CertificateSettingsForm,
     ConfirmForm,
+    ExamSettingsForm,
     ExtendForm,
     InviteForm,
+    MailSettingsForm,
     RejectForm,
     RejectRuleChangeForm,
+    RemoveImageForm,
     RevokeForm,
     RoleForm,
     SiteSettingsForm,
@@ -48,8 +53,9 @@ from app.quiz import deadlines
 from app.quiz.models import Attempt
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
-from app.settings import get_settings, issuer_settings
+from app.settings import effective_settings, get_settings, issuer_settings
 from app.siteconfig import services as siteconfig
+from app.siteconfig.images import ImageRejected
 from app.web import done, form_errors, html_action
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -525,11 +531,11 @@ def outbox_retry(message_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @role_required("admin")
 def site_settings():  # type: ignore[no-untyped-def]
-    """Settings kept in the database (today: registration on or off); changes are audited."""
+    """Settings kept in the database, a form per group (this one: registration on or off;
+    the others post to their own addresses below). Every change is audited."""
     if request.method == "GET":
-        form = SiteSettingsForm(data=siteconfig.all_values(db.session))
-    else:
-        form = SiteSettingsForm()
+        return _settings_page()
+    form = SiteSettingsForm()
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             siteconfig.set_value(
@@ -541,8 +547,182 @@ def site_settings():  # type: ignore[no-untyped-def]
         if outcome.ok:
             flash("Settings saved.", "success")
             return redirect(url_for("admin.site_settings"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/settings.html", form=form), status
+    return _settings_page(400, form=form)
+
+
+def _settings_forms() -> dict[str, Any]:
+    """Every form of the settings page, filled with what is stored (not from the request)."""
+    stored = siteconfig.stored_values(db.session)
+    registration = siteconfig.all_values(db.session)
+    forms: dict[str, Any] = {
+        "form": SiteSettingsForm(formdata=None, data=registration),
+        "certificate_form": CertificateSettingsForm(
+            formdata=None,
+            prefix="certificate",
+            data={
+                "organisation": stored.get(siteconfig.ORGANISATION, ""),
+                "signatory": stored.get(siteconfig.SIGNATORY, ""),
+            },
+        ),
+        "exam_form": ExamSettingsForm(
+            formdata=None,
+            prefix="exam",
+            data={"grace_seconds": stored.get(siteconfig.ATTEMPT_GRACE_SECONDS)},
+        ),
+        "mail_form": MailSettingsForm(
+            formdata=None, prefix="mail", data={"sender": stored.get(siteconfig.MAIL_SENDER, "")}
+        ),
+    }
+    for kind in siteconfig.IMAGES:
+        forms[f"{kind}_form"] = BrandingImageForm(formdata=None, prefix=kind)
+        forms[f"{kind}_remove_form"] = RemoveImageForm(formdata=None, prefix=f"{kind}-remove")
+    return forms
+
+
+def _settings_rows() -> list[dict[str, Any]]:
+    """Each setting: its label, the value in force and where it comes from."""
+    effective = effective_settings()
+    stored = siteconfig.stored_values(db.session)
+    in_force = {
+        siteconfig.REGISTRATION_OPEN: siteconfig.registration_open(db.session),
+        siteconfig.ORGANISATION: effective.issuer.name,
+        siteconfig.SIGNATORY: effective.issuer.signatory,
+        siteconfig.ATTEMPT_GRACE_SECONDS: effective.attempt_grace_seconds,
+        siteconfig.MAIL_SENDER: effective.mail.default_sender,
+    }
+    return [
+        {
+            "key": key,
+            "label": known.label,
+            "value": in_force[key],
+            "source": "set here" if key in stored else (known.env or "default"),
+        }
+        for key, known in siteconfig.KNOWN.items()
+    ]
+
+
+def _settings_page(status: int = 200, **posted: Any) -> Any:
+    """The settings page; ``posted`` replaces the form that was submitted (with its errors)."""
+    forms = _settings_forms() | posted
+    hashes = siteconfig.image_hashes(db.session)
+    images = [
+        {
+            "kind": kind,
+            "label": label,
+            "sha256": hashes.get(kind),
+            "form": forms[f"{kind}_form"],
+            "remove_form": forms[f"{kind}_remove_form"],
+        }
+        for kind, label in siteconfig.IMAGES.items()
+    ]
+    return render_template(
+        "admin/settings.html",
+        rows=_settings_rows(),
+        images=images,
+        max_image_kb=get_settings().studio_max_image_bytes // 1024,
+        **forms,
+    ), status
+
+
+def _store_settings(form: Any, fields: dict[str, str]) -> bool:
+    """Store each ``setting key -> form field`` (empty: back to the environment's value), all
+    or nothing: every value is checked first, and a refused one goes on its field."""
+    values = {key: getattr(form, name).data for key, name in fields.items()}
+    values = {key: None if value in (None, "") else value for key, value in values.items()}
+    refused = False
+    for key, value in values.items():
+        if value is None:
+            continue
+        try:
+            siteconfig.check_value(key, value)
+        except siteconfig.InvalidSetting as exc:
+            getattr(form, fields[key]).errors = [f"{exc.message} Nothing has changed."]
+            refused = True
+    if refused:
+        return False
+    for key, value in values.items():
+        if value is None:
+            siteconfig.reset_value(db.session, _actor(), key)
+        else:
+            siteconfig.set_value(db.session, _actor(), key, value)
+    db.session.commit()
+    return True
+
+
+def _settings_group(form: Any, name: str, fields: dict[str, str]) -> Any:
+    if form.validate_on_submit() and _store_settings(form, fields):
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.site_settings"))
+    return _settings_page(400, **{name: form})
+
+
+@bp.post("/settings/certificates")
+@login_required
+@role_required("admin")
+def settings_certificates():  # type: ignore[no-untyped-def]
+    """The organisation and signatory that certificates carry (empty: the environment's)."""
+    form = CertificateSettingsForm(prefix="certificate")
+    fields = {siteconfig.ORGANISATION: "organisation", siteconfig.SIGNATORY: "signatory"}
+    return _settings_group(form, "certificate_form", fields)
+
+
+@bp.post("/settings/exams")
+@login_required
+@role_required("admin")
+def settings_exams():  # type: ignore[no-untyped-def]
+    """The grace after a timed attempt's deadline (empty: the environment's)."""
+    form = ExamSettingsForm(prefix="exam")
+    fields = {siteconfig.ATTEMPT_GRACE_SECONDS: "grace_seconds"}
+    return _settings_group(form, "exam_form", fields)
+
+
+@bp.post("/settings/mail")
+@login_required
+@role_required("admin")
+def settings_mail():  # type: ignore[no-untyped-def]
+    """The From of every mail (empty: the environment's)."""
+    form = MailSettingsForm(prefix="mail")
+    return _settings_group(form, "mail_form", {siteconfig.MAIL_SENDER: "sender"})
+
+
+def _image_kind(kind: str) -> str:
+    if kind not in siteconfig.IMAGES:
+        abort(404)
+    return kind
+
+
+@bp.post("/settings/images/<string:kind>")
+@login_required
+@role_required("admin")
+def settings_image(kind: str):  # type: ignore[no-untyped-def]
+    """Upload (or replace) the logo or the signature: PNG or JPEG, checked and re-encoded."""
+    form = BrandingImageForm(prefix=_image_kind(kind))
+    status = 400
+    if form.validate_on_submit():
+        limit = get_settings().studio_max_image_bytes
+        upload = form.image.data
+        try:
+            data = upload.read(limit + 1)
+        finally:
+            upload.close()
+        with form_errors(form, image=ImageRejected) as outcome:
+            siteconfig.set_image(db.session, _actor(), kind, data, limit)
+        if outcome.ok:
+            flash(f"The {kind} is saved.", "success")
+            return redirect(url_for("admin.site_settings"))
+        status = outcome.status
+    return _settings_page(status, **{f"{kind}_form": form})
+
+
+@bp.post("/settings/images/<string:kind>/remove")
+@login_required
+@role_required("admin")
+@html_action("admin.site_settings")
+def settings_image_remove(kind: str):  # type: ignore[no-untyped-def]
+    _confirmed(RemoveImageForm(prefix=f"{_image_kind(kind)}-remove"))
+    if not siteconfig.remove_image(db.session, _actor(), kind):
+        raise ValidationFailed(f"There is no {kind} to remove.")
+    return done(url_for("admin.site_settings"), f"The {kind} is removed.")
 
 
 # ---------------------------------------------------------------- accommodations, extensions
@@ -585,7 +765,7 @@ def accommodation(user_id: int):  # type: ignore[no-untyped-def]
     form = AccommodationForm()
     if not form.validate_on_submit():
         return _accommodation_page(user, form, 400)
-    settings = get_settings()
+    settings = effective_settings()
     with form_errors(form) as outcome:
         accommodations.grant(
             db.session,
@@ -623,7 +803,7 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
                 attempt.id,
                 form.minutes.data,  # type: ignore[arg-type]
                 form.reason.data or "",
-                get_settings().attempt_grace_seconds,
+                effective_settings().attempt_grace_seconds,
             )
         if outcome.ok:
             flash(

@@ -125,11 +125,11 @@ def invite(email: str, role: str) -> None:
     a password (sent now when MAIL_SERVER is set, else left in the outbox)."""
     from app.auth import accounts
     from app.mail.sender import send_batch
-    from app.settings import get_settings
+    from app.settings import effective_settings
 
     if role not in ROLE_CHOICES:
         _fail(f"unknown role {role!r}; choose one of: {', '.join(ROLE_CHOICES)}.", 2)
-    settings = get_settings()
+    settings = effective_settings()
     base = settings.public_base_url
     ctx = accounts.LinkContext(
         secret=settings.practice_secret,  # SECRET_KEY
@@ -162,12 +162,12 @@ def accommodate(
     extra attempts (0-10); an option left out keeps its current value. The trainee is mailed."""
     from app.auth import accommodations
     from app.mail.sender import send_batch
-    from app.settings import get_settings
+    from app.settings import effective_settings
 
     if time_factor is None and extra_attempts is None:
         _fail("give --time-factor and/or --extra-attempts.", 2)
     user = _user_or_fail(email)
-    settings = get_settings()
+    settings = effective_settings()
     kept = accommodations.terms_for(db.session, user.id)
     try:
         row = accommodations.grant(

@@ -43,7 +43,7 @@ from app.auth.throttle import (
 from app.errors import DomainError
 from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 from app.siteconfig import services as siteconfig
 from app.web import done, form_errors, html_action
 
@@ -78,7 +78,7 @@ def home():  # type: ignore[no-untyped-def]
 
 def link_context() -> accounts.LinkContext:
     """The account flows' context for this request (admin invitations use it too)."""
-    settings = get_settings()
+    settings = effective_settings()
     base = settings.public_base_url
     return accounts.LinkContext(
         secret=settings.practice_secret,  # SECRET_KEY

@@ -45,7 +45,7 @@ from typing import Any
 from app.banks import pools
 from app.banks.loader import Bank, BankProblem, LoadedQuestion
 from app.questions import registry
-from app.questions.base import Use
+from app.questions.base import Status, Use
 
 # ---------------------------------------------------------------- authoring notes
 
@@ -408,8 +408,11 @@ def script_concordance_problems(bank: Bank) -> list[BankProblem]:
                     "panel.source",
                 )
             )
-    for i, (first, one) in enumerate(scts):
-        for second, other in scts[i + 1 :]:
+    # A retired item is never shown, so its panel contradicts nothing a trainee sees: retiring
+    # one of two items that present the same scenario reconciles them.
+    shown = [(lq, panel) for lq, panel in scts if lq.question.status != Status.RETIRED]
+    for i, (first, one) in enumerate(shown):
+        for second, other in shown[i + 1 :]:
             a, b = first.question, second.question
             if (one.counts, one.source) != (other.counts, other.source) and _same_scenario(a, b):
                 out.append(

@@ -24,7 +24,7 @@ from app import clock
 from app.certificates import credential as cred
 from app.certificates import keys
 from app.extensions import db
-from app.settings import IssuerSettings, get_settings
+from app.settings import IssuerSettings, effective_settings
 
 certs_cli = AppGroup("certs", help="Certificates: verify credentials, manage the signing key.")
 
@@ -141,7 +141,7 @@ def verify_command(file: Path, issuer_profile: Path | None) -> None:
         click.echo(f"INVALID: {file} is not a JSON file: {exc}")
         sys.exit(1)
     profile = json.loads(issuer_profile.read_text(encoding="utf-8")) if issuer_profile else None
-    checks = verify_document(doc, get_settings().issuer, profile)
+    checks = verify_document(doc, effective_settings().issuer, profile)
     for check in checks:
         click.echo(f"{'ok  ' if check.passed else 'FAIL'} {check.name}: {check.message}")
     failures = [c for c in checks if not c.passed]
@@ -156,7 +156,7 @@ def rotate_key_command() -> None:
     """Generate a new signing key; old public keys stay published so old certificates verify."""
     from app.audit.services import record
 
-    settings = get_settings().issuer
+    settings = effective_settings().issuer
     try:
         row = keys.rotate_key(db.session, settings.instance_path, settings.signing_key)
     except keys.SigningKeyError as exc:
@@ -199,7 +199,7 @@ def list_command(as_json: bool) -> None:
             "status": queries.status_of(c).value,
             "issued_at": cred.format_datetime(c.issued_at),
             "valid_until": cred.format_datetime(c.valid_until),
-            "verify_url": get_settings().issuer.verify_url(c.code),
+            "verify_url": effective_settings().issuer.verify_url(c.code),
         }
         for c in queries.all_certificate_rows(db.session)
     ]

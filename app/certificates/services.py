@@ -341,21 +341,23 @@ def on_attempt_graded(
 
 
 def _completion_hook(session: Session, attempt: Attempt) -> None:
-    on_attempt_graded(session, attempt, settings=_issuer_source())
+    on_attempt_graded(session, attempt, settings=_issuer_source(session))
 
 
-def _no_issuer() -> IssuerSettings | None:
+def _no_issuer(session: Session) -> IssuerSettings | None:
     return None
 
 
-_issuer_source: Callable[[], IssuerSettings | None] = _no_issuer
+_issuer_source: Callable[[Session], IssuerSettings | None] = _no_issuer
 
 
-def register_hooks(issuer: Callable[[], IssuerSettings | None]) -> None:
+def register_hooks(issuer: Callable[[Session], IssuerSettings | None]) -> None:
     """Add the completion hook to the quiz engine (once per process).
 
-    ``issuer`` gives the issuer settings at grading time: create_app passes a function that
-    reads the running app's settings, so the hook gets them passed in like any other caller.
+    ``issuer(session)`` gives the issuer settings at grading time, read through the grading
+    session (the organisation and signatory administrators store are in the database):
+    create_app passes a function that reads the running app's settings, so the hook gets them
+    passed in like any other caller.
     """
     from app.quiz.services import after_grading
 

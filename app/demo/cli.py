@@ -26,7 +26,7 @@ from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
-from app.settings import get_settings
+from app.settings import effective_settings
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -137,7 +137,7 @@ def setup(skip_banks: bool) -> None:
         graduate = ensure_graduate(
             db.session,
             password,
-            get_settings().issuer,
+            effective_settings().issuer,
             DEMO_COHORT,
             before_completion=graduate_practical,
         )
@@ -151,7 +151,7 @@ def setup(skip_banks: bool) -> None:
         click.echo(f"  {role.value:<10} {email}")
     if graduate is not None:
         user, certificate = graduate
-        verify_url = get_settings().issuer.verify_url(certificate.code)
+        verify_url = effective_settings().issuer.verify_url(certificate.code)
         click.echo(
             f"  {'graduate':<10} {user.email} (certificate {certificate.serial}: {verify_url})"
         )

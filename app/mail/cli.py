@@ -10,7 +10,7 @@ from app import clock
 from app.extensions import db
 from app.mail import outbox
 from app.mail.sender import send_batch
-from app.settings import get_settings
+from app.settings import effective_settings
 
 mail_cli = AppGroup("mail", help="The mail outbox.")
 
@@ -20,7 +20,7 @@ mail_cli = AppGroup("mail", help="The mail outbox.")
 def send(limit: int) -> None:
     """Send every due message (new ones and retries whose backoff has passed). Idempotent:
     a message is claimed before it is sent, so two runs at once never send it twice."""
-    settings = get_settings().mail
+    settings = effective_settings().mail
     if not settings.configured:
         waiting = len(outbox.due_ids(db.session, clock.utcnow(), limit))
         click.echo(f"MAIL_SERVER is not set: {waiting} message(s) wait in the outbox.")

@@ -16,7 +16,7 @@ from flask import Flask, Response
 from app.extensions import db
 from app.mail import outbox
 from app.mail.sender import send_batch
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def send_after_response(app: Flask, ids: list[int]) -> None:
     with app.app_context():
         try:
-            report = send_batch(db.session, get_settings(app).mail, ids)
+            report = send_batch(db.session, effective_settings(app).mail, ids)
         except Exception:  # never let mail break the server; cron retries what is left
             log.exception("sending mail %s after the response failed", ids)
             db.session.rollback()

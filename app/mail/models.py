@@ -48,3 +48,6 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The one-click unsubscribe URL (RFC 8058) of an optional mail, sent as List-Unsubscribe
+    # with List-Unsubscribe-Post; None for transactional mail.
+    list_unsubscribe: Mapped[str | None] = mapped_column(sa.String(1000))

@@ -37,10 +37,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 def queue(
-    session: Session, to: str, template: str, subject: str, **context: object
+    session: Session,
+    to: str,
+    template: str,
+    subject: str,
+    *,
+    list_unsubscribe: str | None = None,
+    **context: object,
 ) -> OutboxMessage:
     """Render ``mail/<template>.txt`` and ``.html`` and add the message to the outbox (flushed,
-    not committed). Both bodies get ``subject`` and ``context``."""
+    not committed). Both bodies get ``subject`` and ``context``. ``list_unsubscribe``: the
+    one-click unsubscribe URL of a mail that is not strictly transactional (sent as the
+    ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers, RFC 8058)."""
     if "\n" in subject or "\r" in subject:
         raise ValueError("a subject is one line")
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
@@ -57,6 +65,7 @@ def queue(
         next_attempt_at=now,
         created_at=now,
         last_error="",
+        list_unsubscribe=list_unsubscribe,
     )
     session.add(message)
     session.flush()

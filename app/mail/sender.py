@@ -33,8 +33,9 @@ def sender_domain(sender: str) -> str:
 
 
 def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
-    """The e-mail of one outbox row: plain text with an HTML alternative. The Message-ID is
-    the same on every try of the row."""
+    """The e-mail of one outbox row: plain text with an HTML alternative, and the one-click
+    unsubscribe headers when the row has an unsubscribe URL. The Message-ID is the same on
+    every try of the row."""
     email = EmailMessage()
     email["From"] = sender
     email["To"] = Address(addr_spec=message.to_addr)
@@ -43,6 +44,11 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     stamp = int(message.created_at.timestamp())
     email["Message-ID"] = f"<outbox-{message.id}-{stamp}@{sender_domain(sender)}>"
     email["Auto-Submitted"] = "auto-generated"
+    if message.list_unsubscribe:
+        # RFC 2369 and RFC 8058: mail clients offer "unsubscribe", and POST
+        # ``List-Unsubscribe=One-Click`` to the URL without asking the user anything more.
+        email["List-Unsubscribe"] = f"<{message.list_unsubscribe}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
     return email

@@ -14,13 +14,13 @@ from app.extensions import db
 from app.mail.outbox import take_queued_ids
 from app.mail.sender import send_batch
 from app.notify import services
-from app.settings import get_settings
+from app.settings import effective_settings
 
 notify_cli = AppGroup("notify", help="Notifications by e-mail.")
 
 
 def _context() -> services.NotifyContext:
-    settings = get_settings()
+    settings = effective_settings()
     base = settings.public_base_url
 
     def url(endpoint: str, **values: object) -> str:
@@ -53,7 +53,7 @@ def due(dry_run: bool, lookback_days: int) -> None:
     )
     queued = take_queued_ids(db.session)
     db.session.commit()
-    report = send_batch(db.session, get_settings().mail, queued)
+    report = send_batch(db.session, effective_settings().mail, queued)
     summary = ", ".join(f"{kind} {n}" for kind, n in sorted(written.items())) or "nothing due"
     click.echo(f"Notified: {summary}. Sent now: {len(report.sent)}.")
 

@@ -10,7 +10,9 @@ row per kind, subject and recipient, inserted in the same transaction as the out
 - ``certificate.expiring.60`` and ``.14``: to the holder of a current certificate 60 and 14
   days before it expires (only the 14-day one when the first run is already inside 14 days),
   unless they unsubscribed from reminders (the only kind with an unsubscribe link: the others
-  are about the recipient's own results and certificates).
+  are about the recipient's own results and certificates). A reminder also carries the
+  one-click ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` headers (RFC 8058): a mail
+  client POSTs ``List-Unsubscribe=One-Click`` to the same token URL.
 
 Events older than ``lookback`` are not notified, so switching notifications on does not mail
 the history. Not built here: logbook entries (their records do not exist yet). An accommodation
@@ -57,6 +59,9 @@ class Due:
     template: str
     subject: str
     context: dict[str, Any] = field(default_factory=dict)
+    unsubscribe_url: str | None = None
+    """Set for a mail the recipient may opt out of (the expiry reminders): sent as the one-click
+    ``List-Unsubscribe`` header (RFC 8058) as well as the link in the body."""
 
 
 class UnsubscribeInvalid(DomainError):
@@ -189,7 +194,9 @@ def _expiring(session: Session, now: datetime, ctx: NotifyContext) -> Iterator[D
         context["unsubscribe_url"] = ctx.url("notify.unsubscribe", token=token)
         subject = f"Your certificate expires on {context['valid_until']}"
         kind, template = f"certificate.expiring.{days}", "notify_certificate_expiring"
-        yield Due(kind, str(cert.id), cert.user, template, subject, context)
+        yield Due(
+            kind, str(cert.id), cert.user, template, subject, context, context["unsubscribe_url"]
+        )
 
 
 def due(session: Session, now: datetime, lookback: timedelta, ctx: NotifyContext) -> list[Due]:
@@ -217,6 +224,7 @@ def send(session: Session, item: Due, site_name: str) -> bool:
                 item.user.email,
                 item.template,
                 item.subject,
+                list_unsubscribe=item.unsubscribe_url,
                 name=item.user.name,
                 site=site_name,
                 **item.context,

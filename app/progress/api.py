@@ -18,7 +18,7 @@ from app.extensions import ErrorEnvelope, db
 from app.progress import queries, services
 from app.progress.presenters import answered_view, served_view
 from app.quiz.services import ensure_no_open_exam
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 
 blp = Blueprint(
     "api_progress",
@@ -255,7 +255,7 @@ def practice_items(args: dict[str, Any]) -> Any:
     Serving items changes nothing; each carries a token to send back with the answer.
     """
     user = current_user._get_current_object()
-    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
     slots = queries.practice_queue(db.session, user, _new_per_day(), limit=args["limit"])
     texts = queries.objective_texts(db.session)
     items = []
@@ -290,7 +290,7 @@ def answer_practice(body: dict[str, Any]) -> Any:
     Answering the same item again returns the first result (``replayed``) and changes nothing.
     """
     user = current_user._get_current_object()
-    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
     result = services.answer_practice(
         db.session, user, body["token"], body["response"], secret=_secret()
     )

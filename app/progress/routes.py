@@ -21,7 +21,7 @@ from app.progress.presenters import answered_view, served_view
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
 from app.quiz.services import ensure_no_open_exam
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 from app.web import form_errors
 
 bp = Blueprint("progress", __name__)
@@ -102,7 +102,7 @@ def _next_item(user: User):  # type: ignore[no-untyped-def]
 def practice():  # type: ignore[no-untyped-def]
     """The next practice item (serving it changes nothing; the answer POST does)."""
     user = current_user._get_current_object()
-    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
     item = _next_item(user)
     form = PracticeAnswerForm(formdata=None, token=item["token"] if item else "")
     summary = queries.practice_summary(db.session, user, new_per_day())
@@ -122,7 +122,7 @@ def practice():  # type: ignore[no-untyped-def]
 def answer():  # type: ignore[no-untyped-def]
     """Score the answer, review the objective's card, show the feedback at once."""
     user = current_user._get_current_object()
-    ensure_no_open_exam(db.session, user, grace_seconds=get_settings().attempt_grace_seconds)
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
     form = PracticeAnswerForm()
     if not form.validate_on_submit():
         abort(400)

@@ -21,7 +21,7 @@ from app.input_guard import INT32_MAX
 from app.questions import registry
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
-from app.settings import get_settings
+from app.settings import effective_settings
 from app.transactions import commit_with_retry
 
 blp = Blueprint(
@@ -200,7 +200,7 @@ def _user() -> Any:
 
 
 def _grace() -> int:
-    return get_settings().attempt_grace_seconds
+    return effective_settings().attempt_grace_seconds
 
 
 def _media_url(sha256: str) -> str:

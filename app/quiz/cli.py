@@ -10,7 +10,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.quiz import deadlines
 from app.quiz.services import close_expired
-from app.settings import get_settings
+from app.settings import effective_settings
 
 attempts_cli = AppGroup("attempts", help="Quiz attempts: housekeeping, deadline extensions.")
 
@@ -18,7 +18,7 @@ attempts_cli = AppGroup("attempts", help="Quiz attempts: housekeeping, deadline 
 @attempts_cli.command("close-expired")
 def close_expired_command() -> None:
     """Grade every attempt past its deadline + grace, with submitted_at = the deadline."""
-    closed = close_expired(db.session, get_settings().attempt_grace_seconds)
+    closed = close_expired(db.session, effective_settings().attempt_grace_seconds)
     db.session.commit()
     click.echo(f"closed {closed} expired attempt(s)")
 
@@ -31,7 +31,12 @@ def extend_command(attempt_id: int, minutes: int, reason: str) -> None:
     """Move the deadline of one open timed attempt by MINUTES (audited)."""
     try:
         row = deadlines.extend(
-            db.session, None, attempt_id, minutes, reason, get_settings().attempt_grace_seconds
+            db.session,
+            None,
+            attempt_id,
+            minutes,
+            reason,
+            effective_settings().attempt_grace_seconds,
         )
     except DomainError as exc:
         db.session.rollback()

@@ -43,7 +43,7 @@ from app.quiz.errors import (
 )
 from app.quiz.forms import AnswerForm, AnswerInvalid, EmptyForm, SubmitForm, parse_response
 from app.quiz.models import Attempt, AttemptItem
-from app.settings import get_settings
+from app.settings import effective_settings
 from app.transactions import commit_with_retry
 from app.web import done, html_action
 
@@ -60,7 +60,7 @@ def inline_md(html: str) -> Markup:
 
 
 def _grace() -> int:
-    return get_settings().attempt_grace_seconds
+    return effective_settings().attempt_grace_seconds
 
 
 def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -228,7 +228,7 @@ def _render_take(
             case=_case_context(attempt, item) if disclosed else None,
             message=message,
             now=clock.utcnow(),
-            grace=_grace() if _grace() is not None else services.DEFAULT_GRACE_SECONDS,
+            grace=_grace(),
             is_practice=attempt.mode == Mode.PRACTICE,
         ),
         status,
@@ -413,7 +413,7 @@ def _render_summary(attempt: Attempt, form: SubmitForm, status: int = 200) -> tu
             unanswered=[n for n in nav if not n["answered"]],
             flagged=[n for n in nav if n["flagged"]],
             now=clock.utcnow(),
-            grace=_grace() if _grace() is not None else services.DEFAULT_GRACE_SECONDS,
+            grace=_grace(),
         ),
         status,
     )

@@ -13,12 +13,12 @@ from app.mail.sender import send_batch
 from app.quiz.cli import attempts_cli
 from app.regrade import plan as p
 from app.regrade import services
-from app.settings import get_settings
+from app.settings import effective_settings, get_settings
 
 
 def mail_context() -> services.MailContext:
     """The trainees' link to their results, outside a request (PUBLIC_BASE_URL)."""
-    settings = get_settings()
+    settings = effective_settings()
     with current_app.test_request_context("/"):
         path = url_for("progress.dashboard")
     return services.MailContext(settings.issuer.name, settings.public_base_url + path)
@@ -62,7 +62,7 @@ def regrade_command(key: str, dry_run: bool) -> None:
             plan = services.plan_regrade(db.session, key)
         else:
             plan = services.apply_regrade(
-                db.session, None, key, settings=get_settings().issuer, mail=mail_context()
+                db.session, None, key, settings=effective_settings().issuer, mail=mail_context()
             )
     except DomainError as exc:
         db.session.rollback()
@@ -76,7 +76,7 @@ def regrade_command(key: str, dry_run: bool) -> None:
     queued = take_queued_ids(db.session)
     db.session.commit()
     if queued and get_settings().mail.configured:
-        send_batch(db.session, get_settings().mail, queued)
+        send_batch(db.session, effective_settings().mail, queued)
     click.echo("Nothing to change." if plan.empty else "Applied.")
 
 

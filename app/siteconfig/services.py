@@ -1,37 +1,46 @@
-"""Read and change the settings kept in ``site_settings``; each change is audited.
+"""Read and change the settings kept in the database; each change is audited.
 
-Only keys declared in :data:`KNOWN` exist, each with its kind and default, so a typo cannot
-create a setting nobody reads. A key never set reads as its default. Values are stored as JSON.
+Two kinds of setting live here:
+
+- **values** in ``site_settings``: only keys declared in :data:`KNOWN` exist, each with its kind,
+  default, limits and label, so a typo cannot create a setting nobody reads. Values are stored
+  as JSON. Four of them override an environment setting (``ENV_OVERRIDES``): their default is
+  None, meaning "what the environment says" (``ISSUER_NAME``, ``CERT_SIGNATORY``,
+  ``ATTEMPT_GRACE_SECONDS``, ``MAIL_DEFAULT_SENDER``); once an administrator stores one, it wins.
+  :func:`apply_overrides` turns the environment's :class:`~app.settings.Settings` into the
+  effective ones (``app.settings.effective_settings`` calls it for routes, CLI and hooks).
+- **images** in ``site_images`` (``logo``, ``signature``): PNG or JPEG, checked and re-encoded
+  by :mod:`app.siteconfig.images`, kept in the database so every app server has them, served
+  publicly by ``app/siteconfig/routes.py``. The audit log records their sha256, never bytes.
+
+Read interface for the certificate and verify pages: :func:`branding` returns the effective
+organisation and signatory text and the two images (None when not set). Their public URLs are
+``url_for("siteconfig.logo")`` and ``url_for("siteconfig.signature")`` (``GET /branding/logo``,
+``GET /branding/signature``: 404 when none, ``ETag`` = the image's sha256); add ``v=<sha256>``
+(``branding_url`` in the routes module does) for a URL that changes with the image.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.headerregistry import Address, HeaderRegistry
 from typing import Any
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.services import record
 from app.errors import DomainError
-from app.settings import IssuerSettings
-from app.siteconfig.models import SiteSetting
-
-
-@dataclass(frozen=True)
-class Known:
-    kind: type
-    default: Any
-    label: str
-
-
-REGISTRATION_OPEN = "registration_open"
-
-KNOWN: dict[str, Known] = {
-    REGISTRATION_OPEN: Known(bool, True, "Anyone may register a trainee account at /register"),
-}
+from app.settings import IssuerSettings, Settings
+from app.siteconfig.images import CheckedImage, check_image
+from app.siteconfig.models import SiteImage, SiteSetting
 
 
 class UnknownSetting(DomainError):
@@ -39,39 +48,166 @@ class UnknownSetting(DomainError):
     status = 400
 
 
-def _known(key: str) -> Known:
+class InvalidSetting(DomainError):
+    """A value a setting does not take; names the setting (``key``), nothing is stored."""
+
+    code = "invalid_setting"
+    status = 400
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+# ---------------------------------------------------------------- checks of values
+
+TEXT_MAX = 200
+GRACE_MAX_SECONDS = 3600
+SENDER_MAX = 300
+# Bidirectional overrides and isolates could make a printed name read differently from what
+# was typed (U+202A-U+202E, U+2066-U+2069); zero-width characters hide in plain sight.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _text(key: str, value: Any) -> str:
+    """One line of printable text, 1 to TEXT_MAX characters, spaces trimmed."""
+    if not isinstance(value, str):
+        raise InvalidSetting(key, f"{key} takes text.")
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise InvalidSetting(key, f"{key} contains an unpaired surrogate.")
+        if category == "Cc":
+            what = "a NUL byte" if char == "\x00" else "a control character (such as a new line)"
+            raise InvalidSetting(key, f"{key} contains {what}.")
+    if _INVISIBLE.search(value):
+        raise InvalidSetting(key, f"{key} contains an invisible or direction-changing character.")
+    text = unicodedata.normalize("NFC", value.strip())
+    if not text:
+        raise InvalidSetting(key, f"{key} cannot be empty.")
+    if len(text) > TEXT_MAX:
+        raise InvalidSetting(key, f"{key} takes at most {TEXT_MAX} characters.")
+    return text
+
+
+def _grace(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSetting(key, f"{key} takes a whole number of seconds.")
+    if not 0 <= value <= GRACE_MAX_SECONDS:
+        raise InvalidSetting(key, f"{key} takes 0 to {GRACE_MAX_SECONDS} seconds.")
+    return value
+
+
+def _sender(key: str, value: Any) -> str:
+    """``Name <address>`` or ``address``: one address, valid (no deliverability check)."""
+    text = _text(key, value)
+    if len(text) > SENDER_MAX:
+        raise InvalidSetting(key, f"{key} takes at most {SENDER_MAX} characters.")
+    header = HeaderRegistry()("From", text)
+    if len(header.addresses) != 1 or header.defects:
+        raise InvalidSetting(key, f"{key} takes one e-mail address, as Name <address@domain>.")
+    [parsed] = header.addresses
+    try:
+        valid = validate_email(parsed.addr_spec, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidSetting(key, f"{key}: {exc}") from None
+    local, _, domain = valid.normalized.rpartition("@")
+    return str(Address(display_name=parsed.display_name, username=local, domain=domain))
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidSetting(key, f"{key} takes true or false.")
+    return value
+
+
+@dataclass(frozen=True)
+class Known:
+    kind: type
+    default: Any
+    label: str
+    check: Callable[[str, Any], Any] = _bool
+    env: str | None = None
+    """The environment variable whose value is the default (when ``default`` is None)."""
+
+
+REGISTRATION_OPEN = "registration_open"
+ORGANISATION = "organisation"
+SIGNATORY = "signatory"
+ATTEMPT_GRACE_SECONDS = "attempt_grace_seconds"
+MAIL_SENDER = "mail_sender"
+
+KNOWN: dict[str, Known] = {
+    REGISTRATION_OPEN: Known(bool, True, "Anyone may register a trainee account at /register"),
+    ORGANISATION: Known(
+        str, None, "The organisation issuing certificates (printed and signed into credentials)",
+        _text, "ISSUER_NAME",
+    ),
+    SIGNATORY: Known(
+        str, None, "The signatory printed on certificates (name, title)", _text, "CERT_SIGNATORY"
+    ),
+    ATTEMPT_GRACE_SECONDS: Known(
+        int, None, "Seconds a timed attempt still accepts saves after its deadline",
+        _grace, "ATTEMPT_GRACE_SECONDS",
+    ),
+    MAIL_SENDER: Known(
+        str, None, "The From of every mail (Name <address>)", _sender, "MAIL_DEFAULT_SENDER"
+    ),
+}  # fmt: skip
+
+# The images: key -> what it is (its URL endpoint is ``siteconfig.<key>``).
+IMAGES: dict[str, str] = {
+    "logo": "The organisation's logo",
+    "signature": "The signatory's signature",
+}
+
+
+def known_setting(key: str) -> Known:
     try:
         return KNOWN[key]
     except KeyError:
         raise UnknownSetting(f"There is no setting {key!r}.") from None
 
 
-def get_value(session: Session, key: str) -> Any:
-    """The stored value of ``key``, or its default when never set."""
-    known = _known(key)
-    row = session.get(SiteSetting, key)
-    if row is None:
+def check_value(key: str, value: Any) -> Any:
+    """``value`` as ``key`` stores it (trimmed, normalised), or InvalidSetting/UnknownSetting."""
+    return known_setting(key).check(key, value)
+
+
+def _decoded(known: Known, raw: str) -> Any:
+    value = json.loads(raw)
+    if isinstance(value, bool) and known.kind is not bool:
         return known.default
-    value = json.loads(row.value)
     return value if isinstance(value, known.kind) else known.default
 
 
+def stored_values(session: Session) -> dict[str, Any]:
+    """Every known key that is stored, with its value (one query); unset keys are absent."""
+    rows = session.scalars(sa.select(SiteSetting).where(SiteSetting.key.in_(KNOWN)))
+    return {row.key: _decoded(KNOWN[row.key], row.value) for row in rows}
+
+
+def get_value(session: Session, key: str) -> Any:
+    """The stored value of ``key``, or its default when never set (None: the environment's)."""
+    known = known_setting(key)
+    row = session.get(SiteSetting, key)
+    return known.default if row is None else _decoded(known, row.value)
+
+
 def all_values(session: Session) -> dict[str, Any]:
-    stored = {row.key: row for row in session.scalars(sa.select(SiteSetting))}
-    return {
-        key: get_value(session, key) if key in stored else k.default for key, k in KNOWN.items()
-    }
+    stored = stored_values(session)
+    return {key: stored.get(key, known.default) for key, known in KNOWN.items()}
 
 
 def set_value(session: Session, actor: Any, key: str, value: Any) -> bool:
-    """Store ``value`` for ``key`` (audited with before and after); False when unchanged."""
-    known = _known(key)
-    if not isinstance(value, known.kind):
-        raise DomainError(f"{key} takes a {known.kind.__name__}.", code="invalid_setting")
-    before = get_value(session, key)
-    if before == value and session.get(SiteSetting, key) is not None:
-        return False
+    """Store ``value`` for ``key`` (checked, audited with before and after); False when
+    unchanged. Refuses an unknown key (UnknownSetting) and a bad value (InvalidSetting),
+    storing nothing."""
+    value = check_value(key, value)
     row = session.get(SiteSetting, key)
+    before = get_value(session, key)
+    if row is not None and before == value:
+        return False
     if row is None:
         row = SiteSetting(key=key, value="null")
         session.add(row)
@@ -86,18 +222,55 @@ def set_value(session: Session, actor: Any, key: str, value: Any) -> bool:
     return True
 
 
+def reset_value(session: Session, actor: Any, key: str) -> bool:
+    """Forget the stored value of ``key`` (back to its default; audited); False when unset."""
+    known_setting(key)
+    row = session.get(SiteSetting, key)
+    if row is None:
+        return False
+    before = get_value(session, key)
+    session.delete(row)
+    session.flush()
+    record(
+        session, actor, "site.setting_reset", "site_setting", key,
+        {"before": before, "after": None},
+    )  # fmt: skip
+    return True
+
+
 def registration_open(session: Session) -> bool:
     return bool(get_value(session, REGISTRATION_OPEN))
 
 
-# ---------------------------------------------------------------- branding (minimal version:
-# issue 13 adds the logo and signature images to the settings; until then, no images)
+def apply_overrides(session: Session, settings: Settings) -> Settings:
+    """``settings`` (from the environment) with the values stored here put in (one query)."""
+    stored = stored_values(session)
+    if not stored.keys() & {ORGANISATION, SIGNATORY, ATTEMPT_GRACE_SECONDS, MAIL_SENDER}:
+        return settings
+    issuer = dataclasses.replace(
+        settings.issuer,
+        name=stored.get(ORGANISATION) or settings.issuer.name,
+        signatory=stored.get(SIGNATORY) or settings.issuer.signatory,
+    )
+    mail = dataclasses.replace(
+        settings.mail, default_sender=stored.get(MAIL_SENDER) or settings.mail.default_sender
+    )
+    grace = stored.get(ATTEMPT_GRACE_SECONDS)
+    return dataclasses.replace(
+        settings,
+        issuer=issuer,
+        mail=mail,
+        attempt_grace_seconds=settings.attempt_grace_seconds if grace is None else grace,
+    )
+
+
+# ---------------------------------------------------------------- images
 
 
 @dataclass(frozen=True)
 class Image:
     data: bytes
-    mime: str  # image/png | image/jpeg
+    mime: str  # "image/png" | "image/jpeg"
     sha256: str
 
 
@@ -109,6 +282,66 @@ class Branding:
     signature: Image | None
 
 
+def _image_key(key: str) -> str:
+    if key not in IMAGES:
+        raise UnknownSetting(f"There is no image {key!r} (only {', '.join(IMAGES)}).")
+    return key
+
+
+def get_image(session: Session, key: str) -> Image | None:
+    row = session.get(SiteImage, _image_key(key))
+    return None if row is None else Image(data=row.data, mime=row.mime, sha256=row.sha256)
+
+
+def image_hashes(session: Session) -> dict[str, str]:
+    """The sha256 of each stored image (no bytes loaded): for links and the settings page."""
+    rows = session.execute(sa.select(SiteImage.key, SiteImage.sha256)).tuples()
+    return dict(rows.all())
+
+
 def branding(session: Session, issuer: IssuerSettings) -> Branding:
-    """What certificates and the verify page show of the issuer: names and images."""
-    return Branding(organisation=issuer.name, signatory=issuer.signatory, logo=None, signature=None)
+    """What certificates and the verify page show of the issuer: the effective organisation
+    and signatory (stored value, else ``issuer``'s from the environment) and the logo and
+    signature images (None when not set)."""
+    stored = stored_values(session)
+    return Branding(
+        organisation=stored.get(ORGANISATION) or issuer.name,
+        signatory=stored.get(SIGNATORY) or issuer.signatory,
+        logo=get_image(session, "logo"),
+        signature=get_image(session, "signature"),
+    )
+
+
+def set_image(session: Session, actor: Any, key: str, data: bytes, max_bytes: int) -> Image:
+    """Check, re-encode and store ``data`` as image ``key`` (audited: sha256 before and after).
+    Refuses (ImageRejected, ImageTooLarge, UnknownSetting) storing nothing."""
+    key = _image_key(key)
+    checked: CheckedImage = check_image(data, max_bytes)
+    row = session.get(SiteImage, key)
+    before = None if row is None else row.sha256
+    if row is None:
+        row = SiteImage(key=key)
+        session.add(row)
+    row.data, row.mime, row.sha256 = checked.data, checked.mime, checked.sha256
+    row.width, row.height = checked.width, checked.height
+    row.updated_at = clock.utcnow()
+    row.updated_by_id = getattr(actor, "id", None)
+    session.flush()
+    details = {"before": before, "after": checked.sha256, "mime": checked.mime}
+    details |= {"width": checked.width, "height": checked.height}
+    record(session, actor, "site.image_changed", "site_image", key, details)
+    return Image(data=checked.data, mime=checked.mime, sha256=checked.sha256)
+
+
+def remove_image(session: Session, actor: Any, key: str) -> bool:
+    """Remove image ``key`` (audited with the sha256 it had); False when there is none."""
+    row = session.get(SiteImage, _image_key(key))
+    if row is None:
+        return False
+    before = row.sha256
+    session.delete(row)
+    session.flush()
+    record(
+        session, actor, "site.image_removed", "site_image", key, {"before": before, "after": None}
+    )
+    return True

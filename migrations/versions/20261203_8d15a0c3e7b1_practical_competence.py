@@ -2,7 +2,7 @@
 experience, OSCE stations, performances and markings; program requirements
 
 Revision ID: 8d15a0c3e7b1
-Revises: d14e0a7c3b51
+Revises: 9d2e4b7c1a05
 Create Date: 2026-12-03 17:26:23.636052
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8d15a0c3e7b1'
-down_revision = 'd14e0a7c3b51'
+down_revision = '9d2e4b7c1a05'
 branch_labels = None
 depends_on = None
 

@@ -412,6 +412,19 @@ def test_duplicate_scenarios_with_different_panels_are_warned(tmp_path) -> None:
     assert not any(" c:" in p or "in a and c" in p or "in a and d" in p for p in found), found
 
 
+def test_retiring_one_of_two_same_scenarios_reconciles_them(tmp_path) -> None:
+    questions = [
+        *deep_pool(),
+        sct("kept", use="practice"),
+        sct("old", [0, 0, 1, 4, 9], use="practice", status="retired"),
+    ]
+    found = problems(write(tmp_path, questions))
+    assert not any("different panels" in p for p in found), found
+    questions[-1]["status"] = "published"
+    found = problems(write(tmp_path, questions))
+    assert any("different panels in kept and old" in p for p in found), found
+
+
 # ---------------------------------------------------------------- short-answer spellings
 
 

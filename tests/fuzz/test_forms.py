@@ -124,6 +124,11 @@ EXPECTED_WRITES: dict[str, set[str]] = {
     "auth.reauth": set(),
     "admin.invite": {"users", "mail_outbox"},
     "admin.site_settings": {"site_settings"},
+    "admin.settings_certificates": {"site_settings"},  # an empty field deletes its row
+    "admin.settings_exams": {"site_settings"},
+    "admin.settings_mail": {"site_settings"},
+    "admin.settings_image": {"site_images"},
+    "admin.settings_image_remove": {"site_images"},
     "admin.accommodation": {"accommodations", "mail_outbox"},
     "admin.bulk_approve": ISSUING,
     "enrolment.create_cohort": {"cohorts", "cohort_instructors"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.quiz.models import Attempt, AttemptStatus
+from app.siteconfig import services as siteconfig
 from tests.quiz.helpers import key_of
 
 
@@ -112,3 +113,22 @@ def test_close_expired_command_grades_overdue_attempts_only(
     assert _row(db_session, running["id"]).status == AttemptStatus.IN_PROGRESS
     again = runner.invoke(args=["attempts", "close-expired"])
     assert "closed 0 expired attempt" in again.output
+
+
+def test_the_grace_an_administrator_stores_sets_the_server_side_deadline(
+    bank, trainee, db_session, frozen_clock
+):
+    attempt, item, deadline = _start_timed(trainee, db_session, frozen_clock)
+    siteconfig.set_value(db_session, None, "attempt_grace_seconds", 300)  # the environment: 60
+    db_session.commit()
+    frozen_clock.set(deadline + timedelta(seconds=240))
+    accepted = trainee.save(attempt["id"], item["id"], {"value": 19}, 1)
+    assert accepted.status_code == 200
+    assert trainee.attempt(attempt["id"]).json["grace_seconds"] == 300
+    siteconfig.set_value(db_session, None, "attempt_grace_seconds", 5)
+    db_session.commit()
+    frozen_clock.set(deadline + timedelta(seconds=6))  # inside the environment's 60 s
+    refused = trainee.save(attempt["id"], item["id"], {"value": 20}, 2)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "deadline_passed"
+    assert _row(db_session, attempt["id"]).status == AttemptStatus.EXPIRED
