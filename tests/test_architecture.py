@@ -37,11 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
     "requirements": frozenset(),
+    "jurisdictions": frozenset({"requirements"}),
     "audit": frozenset(),
     "mail": frozenset(),
     "siteconfig": frozenset({"audit"}),
     "auth": frozenset({"audit", "mail", "siteconfig"}),
-    "banks": frozenset({"audit", "auth", "questions", "requirements"}),
+    "banks": frozenset({"audit", "auth", "jurisdictions", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),

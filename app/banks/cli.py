@@ -10,10 +10,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app import clock
 from app.banks import queries
 from app.banks.lint import lint_bank
 from app.banks.loader import BankFileInvalid, load_bank
 from app.extensions import db
+from app.jurisdictions.loader import load_rules
 
 banks_cli = AppGroup("banks", help="Question banks: lint, import, export, stats.")
 FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
@@ -24,7 +26,8 @@ FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
 def lint_command(path: str) -> None:
     """Validate bank files and check item writing. Exit 1 on errors, 0 with warnings."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank)
+    rules = load_rules(path, today=clock.utcnow().date())
+    problems = bank.problems + lint_bank(bank) + rules.problems
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:
@@ -33,7 +36,8 @@ def lint_command(path: str) -> None:
         click.echo(f"warning: {p}", err=True)
     click.echo(
         f"{len(bank.files)} file(s), {len(bank.questions)} question(s), {len(bank.cases)} "
-        f"case(s): {len(errors)} error(s), {len(warnings)} warning(s)"
+        f"case(s), {len(rules.rules)} jurisdiction rule(s): {len(errors)} error(s), "
+        f"{len(warnings)} warning(s)"
     )
     sys.exit(1 if errors else 0)
 
