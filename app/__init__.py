@@ -142,6 +142,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
+    from app.practical.api import blp as practical_api
+    from app.practical.osce_routes import bp as osce_bp
+    from app.practical.routes import bp as practical_bp
     from app.progress.api import blp as progress_api
     from app.progress.routes import bp as progress_bp
     from app.quiz.api import blp as quiz_api
@@ -161,10 +164,12 @@ def _register_blueprints(app: Flask) -> None:
         enrolment_bp,
         notify_bp,
         regrade_bp,
+        practical_bp,
+        osce_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
-    for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api):
+    for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api, practical_api):
         api.register_blueprint(api_blueprint)
 
 
@@ -206,11 +211,13 @@ def _register_hooks() -> None:
     scope of the quiz's module lists and starts (``module_scope``)."""
     from app.certificates.services import register_hooks as register_certificate_hooks
     from app.enrolment.queries import register_hooks as register_enrolment_hooks
+    from app.practical.services import register_hooks as register_practical_hooks
     from app.progress.services import register_hooks as register_progress_hooks
 
     register_progress_hooks()
     register_certificate_hooks(_running_issuer)
     register_enrolment_hooks()  # which modules a trainee may see and start
+    register_practical_hooks()  # hours, logbook and stations as evidence for eligibility
 
 
 def _running_issuer():  # type: ignore[no-untyped-def]

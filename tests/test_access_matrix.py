@@ -233,6 +233,37 @@ EXPECTED.update(
     }
 )
 
+# practical competence (issue 15): requirements, hours, logbook, sign-off, review, supervisors
+EXPECTED.update(
+    {
+        "practical.requirements": {"GET": TRAINEE},
+        "practical.logbook_page": {"GET": TRAINEE, "POST": roles("trainee", ok=400)},
+        "practical.hours_page": {"GET": TRAINEE, "POST": roles("trainee", ok=400)},
+        "practical.evidence": {"GET": row(LOGIN, 404, 404, 404)},  # own, or staff
+        "practical.to_sign": {"GET": STAFF_ONLY},
+        "practical.decide": {"POST": STAFF_400},  # the form is read first
+        "practical.review_queue": {"GET": STAFF_ONLY},
+        "practical.review": {"POST": STAFF_400},  # the form is read first
+        "practical.new_session": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "practical.supervisors": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
+        "practical.adverse_events": {"GET": ADMIN_ONLY},
+        "osce.index": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "osce.new_station": {"GET": STAFF_ONLY, "POST": STAFF_400},
+        "osce.submit_station": {"POST": STAFF_404},
+        "osce.approve_station": {"POST": STAFF_404},
+        "osce.station": {"GET": STAFF_404},
+        "osce.mark": {"GET": STAFF_404},
+        "osce.save_marks": {"POST": STAFF_400},  # the JSON body is read first
+        "osce.submit_marks": {"POST": STAFF_400},
+        "api_practical.my_requirements": {"GET": TRAINEE_API},
+        "api_practical.my_hours": {"GET": TRAINEE_API},
+        "api_practical.log_session": {"POST": roles("trainee", ok=400, anonymous=401)},
+        "api_practical.decide": {
+            "POST": roles("instructor", "admin", ok=400, anonymous=401)
+        },  # the body is read first
+    }
+)
+
 # Sample URL arguments for routes with parameters: things that do not exist.
 NO_ID = 999999
 NO_UUID = "00000000-0000-4000-8000-000000000000"
@@ -290,6 +321,16 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "studio.module_rules": {"slug": NO_SLUG},
     "studio.program_rules": {"slug": "no-such-program"},
     "studio.withdraw_rule_change": {"change_id": NO_ID},
+    "practical.evidence": {"entry_id": NO_ID},
+    "practical.decide": {"entry_id": NO_ID},
+    "practical.review": {"entry_id": NO_ID},
+    "api_practical.decide": {"entry_id": NO_ID},
+    "osce.submit_station": {"station_id": NO_ID},
+    "osce.approve_station": {"station_id": NO_ID},
+    "osce.station": {"station_id": NO_ID},
+    "osce.mark": {"performance_id": NO_ID},
+    "osce.save_marks": {"performance_id": NO_ID},
+    "osce.submit_marks": {"performance_id": NO_ID},
 }
 for _endpoint in (
     "studio.edit_revision",

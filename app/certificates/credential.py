@@ -954,6 +954,35 @@ def build_credential(
     return doc
 
 
+def add_evidence(
+    doc: Mapping[str, Any], entries: Iterable[Mapping[str, str]], scope_regions: Iterable[str]
+) -> dict[str, Any]:
+    """The unsigned credential with its practical evidence (issue 15), checked again.
+
+    ``entries``: name, description and genre of each OB 3.0 ``Evidence`` entry (hours by mode,
+    supervised sessions, stations passed). ``scope_regions``: the body regions the credential
+    covers, as the achievement's tags ``region:<id>``.
+    """
+    out = copy.deepcopy(dict(doc))
+    evidence = [
+        {
+            "type": ["Evidence"],
+            "name": _require_str("evidence name", e["name"]),
+            "description": _require_str("evidence description", e["description"]),
+            "genre": _require_str("evidence genre", e["genre"]),
+        }
+        for e in entries
+    ]
+    if evidence:
+        out["evidence"] = evidence
+    tags = [f"region:{_require_str('scope region', r)}" for r in scope_regions]
+    if tags:
+        out["credentialSubject"]["achievement"]["tag"] = tags
+    check_no_dropped_terms(out)
+    validate_schema(out)
+    return out
+
+
 # --------------------------------------------------------------------------- status lists
 
 

@@ -36,7 +36,7 @@ from app.certificates.models import (
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.quiz.models import Attempt
-from app.requirements.evidence import Evidence
+from app.requirements.evidence import MODE_LABELS, Evidence, Mode, SessionStatus
 from app.requirements.judge import Judgement, judge, requirements_of
 from app.settings import IssuerSettings
 
@@ -133,6 +133,44 @@ def program_eligibility(session: Session, user: User, program: Program) -> eligi
     missing = [s for s in required if s not in evidence.modules_passed]
     unmet = [f"{r.title}: {r.missing}" for r in verdict.unmet]
     return eligibility.Eligibility(verdict.eligible, missing, unmet)
+
+
+def practical_evidence(session: Session, user: User, program: Program) -> list[dict[str, str]]:
+    """The credential's evidence entries: verified hours by delivery mode, signed-off
+    supervised sessions, practical stations passed (none of a kind: no entry)."""
+    evidence = trainee_evidence(session, user, program)
+    by_mode: dict[str, float] = {}
+    for entry in evidence.hours:
+        if entry.verified:
+            by_mode[entry.mode.value] = by_mode.get(entry.mode.value, 0.0) + entry.hours
+    entries = [
+        {
+            "name": f"{MODE_LABELS[Mode(mode)].capitalize()} hours",
+            "description": f"{hours:g} verified hours delivered {MODE_LABELS[Mode(mode)]}.",
+            "genre": "Hours",
+        }
+        for mode, hours in sorted(by_mode.items())
+    ]
+    signed = [s for s in evidence.sessions if s.status == SessionStatus.APPROVED]
+    if signed:
+        regions = ", ".join(sorted({s.region.replace("_", " ") for s in signed}))
+        entries.append(
+            {
+                "name": "Supervised patient sessions",
+                "description": f"{len(signed)} supervised sessions signed off ({regions}).",
+                "genre": "Logbook",
+            }
+        )
+    if evidence.stations_passed:
+        stations = ", ".join(sorted(evidence.stations_passed))
+        entries.append(
+            {
+                "name": "Practical skills examination",
+                "description": f"Stations passed: {stations}.",
+                "genre": "Practical examination",
+            }
+        )
+    return entries
 
 
 def complete_if_eligible(
@@ -512,6 +550,7 @@ def _build_signed(
     program: Program,
     user: User,
     activity_start: datetime | None,
+    evidence: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     learner: dict[str, Any] = {"name": certificate.learner_name, "email": user.email}
     if certificate.licence_number:
@@ -539,6 +578,7 @@ def _build_signed(
         activity_start=activity_start,
         activity_end=certificate.completion.completed_at if certificate.completion else None,
     )
+    doc = cred.add_evidence(doc, evidence or [], program.scope_regions or [])
     return cred.sign_credential(
         doc, key.private_key, settings.verification_method(key.row.kid), certificate.issued_at
     )
@@ -587,7 +627,13 @@ def issue_certificate(
     )
     certificate.completion = completion
     certificate.credential = _build_signed(
-        settings, key, certificate, program, user, _first_attempt_at(session, user.id, program)
+        settings,
+        key,
+        certificate,
+        program,
+        user,
+        _first_attempt_at(session, user.id, program),
+        practical_evidence(session, user, program),
     )
     stored = _store(session, certificate, kind, previous, now)
     if stored is not certificate:

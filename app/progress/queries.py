@@ -19,11 +19,14 @@ from app import clock
 from app.auth.models import Role, User
 from app.banks import models as bm
 from app.banks.schema import Status, Use
+from app.certificates.services import program_judgement
 from app.enrolment.queries import active_programs
 from app.progress import mastery, scheduler
 from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 from app.quiz.queries import ModuleState, module_states
+from app.requirements.judge import Judgement
+from app.requirements.kinds import Result
 
 HISTORY_LIMIT = 50
 
@@ -796,6 +799,15 @@ class Dashboard:
     mastery: Mastery
     history: list[HistoryRow]
     practice: PracticeSummary
+    # Issue 15: every requirement of the program judged (hours, logbook, practical too).
+    requirements: Judgement | None = None
+
+    @property
+    def other_unmet(self) -> list[Result]:
+        """The unmet requirements beyond the modules (what else to do, in parallel)."""
+        if self.requirements is None:
+            return []
+        return [r for r in self.requirements.unmet if r.kind != "module"]
 
     @property
     def modules_passed(self) -> int:
@@ -812,6 +824,9 @@ def dashboard(
     program = enrolled[0] if enrolled else None
     rows = program_modules(session, user, program, now) if program else []
     step, step_module = next_step(rows)
+    verdict = program_judgement(session, user, program) if program else None
+    if verdict is not None and step_module is None and rows and verdict.next_step:
+        step = f"You have passed every module. Next: {verdict.next_step}."
     certificates = certificates_of(session, user)
     return Dashboard(
         user=user,
@@ -824,4 +839,5 @@ def dashboard(
         mastery=mastery_of(session, user),
         history=attempt_history(session, user),
         practice=practice_summary(session, user, new_per_day, now),
+        requirements=verdict,
     )
