@@ -121,6 +121,7 @@ MODEL_MODULES = [
     "app.rules.models",
     "app.enrolment.models",
     "app.practical.models",
+    "app.licensing.models",
 ]
 
 

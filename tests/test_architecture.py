@@ -41,7 +41,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "audit": frozenset(),
     "mail": frozenset(),
     "siteconfig": frozenset({"audit"}),
-    "auth": frozenset({"audit", "mail", "siteconfig"}),
+    "auth": frozenset({"audit", "jurisdictions", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "jurisdictions", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements"}),
@@ -50,6 +50,19 @@ ALLOWED: dict[str, frozenset[str]] = {
     "practical": frozenset(
         {"audit", "auth", "banks", "certificates", "enrolment", "mail", "requirements"}
     ),
+    "licensing": frozenset(
+        {
+            "audit",
+            "auth",
+            "banks",
+            "certificates",
+            "enrolment",
+            "jurisdictions",
+            "mail",
+            "practical",
+            "requirements",
+        }
+    ),
     "progress": frozenset(
         {
             "audit",
@@ -57,6 +70,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "banks",
             "certificates",
             "enrolment",
+            "licensing",
             "practical",
             "quiz",
             "questions",
@@ -72,6 +86,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "banks",
             "certificates",
             "enrolment",
+            "licensing",
             "mail",
             "quiz",
             "rules",
@@ -81,7 +96,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks", "enrolment", "practical"}),
+    "demo": frozenset({"auth", "banks", "enrolment", "licensing", "practical"}),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

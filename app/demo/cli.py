@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -69,6 +70,8 @@ def load_question_banks(path: Path) -> None:
 
 
 DEMO_COHORT = "Demo intake"
+# The demo trainee is a physical therapist licensed a little over two years ago.
+DEMO_LICENSED_SINCE = date(2024, 6, 1)
 
 
 def enrol_demo_trainee() -> None:
@@ -111,7 +114,8 @@ def setup(skip_banks: bool) -> None:
                 name=name,
                 password=password,
                 role=role,
-                profession="Physiotherapist",
+                profession="physical_therapist",
+                licensed_since=DEMO_LICENSED_SINCE,
                 licence_number=f"DEMO-{role.value.upper()}",
                 jurisdiction="Demo",
             )
