@@ -60,6 +60,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "jurisdictions",
             "mail",
             "practical",
+            "quiz",
             "requirements",
         }
     ),

@@ -25,6 +25,7 @@ from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
+from app.licensing import services as licensing_services
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -67,6 +68,17 @@ def load_question_banks(path: Path) -> None:
             click.echo(f"error: {problem}", err=True)
         _fail(f"question banks in {path} are invalid: nothing was loaded", 1)
     click.echo(f"Question banks loaded from {path}: {report.summary()}")
+
+
+def load_jurisdiction_rules(path: Path) -> None:
+    """The shipped jurisdiction rules (new versions of changed ones, audited)."""
+    try:
+        counts = licensing_services.import_rules(db.session, path)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(f"jurisdiction rules in {path} are invalid: {exc.message}", 1)
+    db.session.commit()
+    click.echo(f"Jurisdiction rules: {counts['added']} added, {counts['changed']} changed.")
 
 
 DEMO_COHORT = "Demo intake"
@@ -129,6 +141,9 @@ def setup(skip_banks: bool) -> None:
         load_question_banks(banks_dir)
 
     enrol_demo_trainee()
+    rules_dir = banks_dir / "jurisdictions"
+    if rules_dir.is_dir() and not skip_banks:
+        load_jurisdiction_rules(rules_dir)
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")
