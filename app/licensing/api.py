@@ -43,8 +43,13 @@ class JurisdictionOut(Schema):
         required=True, validate=validate.OneOf(["met", "not_met", "unconfirmed"])
     )
     missing = fields.List(fields.Nested(GapOut), required=True)
-    as_of = fields.Date(required=True)
-    review_by = fields.Date(required=True)
+    as_of = fields.String(
+        required=True, metadata={"format": "date", "description": "When the rule was read."}
+    )
+    review_by = fields.String(
+        required=True,
+        metadata={"format": "date", "description": "By when the rule must be read again."},
+    )
 
 
 @blp.route("/me/jurisdictions", methods=["GET"])
