@@ -161,3 +161,29 @@ def test_an_output_folder_that_does_not_exist_is_refused(runner, completed, tmp_
     )  # fmt: skip
     assert result.exit_code == 2 and "does not exist" in result.output
     assert not out.parent.exists()
+
+
+def test_the_adverse_event_summary_lists_the_programs_events(runner, db_session, tmp_path):
+    from app.practical import logbook
+    from tests.practical.helpers import eligible_supervisor, practical_program
+
+    program, _ = practical_program(db_session)
+    trainee = factories.make_user("trainee")
+    supervisor = eligible_supervisor(db_session)
+    for day, event in ((10, "=cmd|' /C calc'!A0 syncope"), (11, "none")):
+        logbook.log_session(
+            db_session, trainee, program,
+            logbook.LogbookInput(
+                date(2026, 1, day), f"P-00{day}", "lumbar", ["multifidus"], 2, 2, event,
+                supervisor.email, "",
+            ),
+        )  # fmt: skip
+    out = tmp_path / "adverse.csv"
+    result = runner.invoke(
+        args=["reports", "adverse-events", "--program", program.slug, "--from", "2026-01-01",
+              "--to", "2026-01-31", "--out", str(out)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[1][1:4] == [trainee.email, "lumbar", "'=cmd|' /C calc'!A0 syncope"]
+    assert rows[-1] == ["summary", "", "lumbar", "1 of 2 sessions", ""]
