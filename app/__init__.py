@@ -65,6 +65,9 @@ def _init_templates(app: Flask) -> None:
     from app.questions.templating import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    from app.jurisdictions.professions import label as profession_label
+
+    app.add_template_filter(profession_label, "profession_label")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -65,3 +65,12 @@ def test_the_migration_maps_old_free_text_to_ids():
         "": "",
     }
     assert {text: module.profession_id(text) for text in cases} == cases
+
+
+def test_the_admin_user_page_shows_the_profession_label(client, login_as):
+    from tests.factories import make_user
+
+    make_user("trainee", profession="occupational_therapist", licensed_since=date(2019, 1, 2))
+    login_as("admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "Occupational therapist" in page and "licensed since 2019-01-02" in page
