@@ -321,6 +321,9 @@ class Program(_Strict):
             raise ValueError("final_exam: must be one of the program's modules")
         if len(set(self.modules)) != len(self.modules):
             raise ValueError("modules: a module is listed twice")
+        problem = requirement_kinds.scope_problem(self.scope_regions, self.requirements)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

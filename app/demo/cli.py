@@ -21,13 +21,12 @@ from app.auth import services
 from app.auth.models import Role
 from app.banks.loader import BankFileInvalid
 from app.banks.services import import_directory
+from app.demo.practical import setup_practical
 from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
 from app.licensing import services as licensing_services
-from app.practical import hours as practical_hours
-from app.practical import queries as practical_queries
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
 
@@ -35,6 +34,7 @@ DEMO_ACCOUNTS = [
     ("trainee@demo.example", "Demo Trainee", Role.TRAINEE),
     ("instructor@demo.example", "Demo Instructor", Role.INSTRUCTOR),
     ("admin@demo.example", "Demo Admin", Role.ADMIN),
+    ("supervisor@demo.example", "Demo Supervisor", Role.INSTRUCTOR),
 ]
 
 
@@ -81,33 +81,6 @@ def load_jurisdiction_rules(path: Path) -> None:
         _fail(f"jurisdiction rules in {path} are invalid: {exc.message}", 1)
     db.session.commit()
     click.echo(f"Jurisdiction rules: {counts['added']} added, {counts['changed']} changed.")
-
-
-# The demo trainee is part-way through (issue 16): some hours in person, some online, so that
-# "Where can I practise?" shows quantified gaps (and online hours that do not count).
-DEMO_HOURS = [
-    ("Dry needling lab: lumbar and pelvis", "in_person", "psychomotor", 8.0, date(2026, 9, 12)),
-    ("Dry needling lab: shoulder", "in_person", "psychomotor", 8.0, date(2026, 9, 13)),
-    ("Safety, needles and biohazard", "in_person", "needles_biohazard", 4.0, date(2026, 9, 14)),
-    ("Theory webinar", "live_online", "theory", 6.0, date(2026, 8, 20)),
-    ("Indications and contraindications", "self_paced_online", "indications", 6.0,
-     date(2026, 8, 25)),
-]  # fmt: skip
-
-
-def give_demo_hours() -> None:
-    """Credit the demo hours to the demo trainee through instructor-run sessions, once."""
-    trainee = services.find_user_by_email(db.session, DEMO_ACCOUNTS[0][0])
-    instructor = services.find_user_by_email(db.session, DEMO_ACCOUNTS[1][0])
-    if trainee is None or instructor is None or practical_queries.ledger(db.session, trainee.id):
-        return
-    for title, mode, area, hours, held_on in DEMO_HOURS:
-        practical_hours.run_session(
-            db.session, instructor, practical_hours.Activity(title, mode, area, hours, held_on),
-            [trainee.id],
-        )  # fmt: skip
-    db.session.commit()
-    click.echo(f"Gave {trainee.email} {sum(h[3] for h in DEMO_HOURS):g} verified hours.")
 
 
 DEMO_COHORT = "Demo intake"
@@ -170,10 +143,18 @@ def setup(skip_banks: bool) -> None:
         load_question_banks(banks_dir)
 
     enrol_demo_trainee()
+    programs = enrolment_queries.programs(db.session)
+    if programs:
+        setup_practical(
+            db.session,
+            programs[0],
+            {"trainee": "trainee@demo.example", "instructor": "instructor@demo.example",
+             "supervisor": "supervisor@demo.example"},
+        )  # fmt: skip
+        db.session.commit()
     rules_dir = banks_dir / "jurisdictions"
     if rules_dir.is_dir() and not skip_banks:
         load_jurisdiction_rules(rules_dir)
-    give_demo_hours()
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")

@@ -21,7 +21,7 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.enrolment.models import Cohort
-from app.enrolment.queries import trainee_ids_in
+from app.enrolment.queries import may_see_trainee, trainee_ids_in
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.practical.models import EntryStatus, HoursEntry, PracticeSession
 from app.requirements.evidence import ContentArea, Mode
@@ -177,12 +177,15 @@ def record_activity(
 def review_activity(
     session: Session, reviewer: User, entry_id: int, verify: bool, note: str
 ) -> HoursEntry:
-    """Verify or reject a pending activity (instructor or admin, not the trainee)."""
+    """Verify or reject a pending activity (an admin, or an instructor of the trainee's
+    cohort; never the trainee)."""
     if reviewer.role not in (Role.INSTRUCTOR, Role.ADMIN):
         raise Forbidden()
     entry = session.get(HoursEntry, entry_id)
     if entry is None or entry.user_id == reviewer.id:
         raise NotFound()
+    if not may_see_trainee(session, reviewer, entry.user_id):
+        raise NotFound()  # another cohort's trainee: as if there were no such entry
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed(f"note: at most {MAX_NOTE} characters.")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.enrolment.queries import sees_every_trainee, taught_cohort_ids, trainee_ids_in
 from app.practical.models import (
     EntryStatus,
     HoursEntry,
@@ -89,14 +90,16 @@ def to_sign(session: Session, supervisor_id: int) -> list[LogbookEntry]:
     )
 
 
-def activities_to_review(session: Session, reviewer_id: int) -> list[HoursEntry]:
-    return list(
-        session.scalars(
-            sa.select(HoursEntry)
-            .where(HoursEntry.status == EntryStatus.PENDING, HoursEntry.user_id != reviewer_id)
-            .order_by(HoursEntry.created_at)
-        )
+def activities_to_review(session: Session, reviewer: User) -> list[HoursEntry]:
+    """Pending activities: every trainee's for an admin, their cohorts' for an instructor."""
+    stmt = (
+        sa.select(HoursEntry)
+        .where(HoursEntry.status == EntryStatus.PENDING, HoursEntry.user_id != reviewer.id)
+        .order_by(HoursEntry.created_at)
     )
+    if not sees_every_trainee(reviewer):
+        stmt = stmt.where(HoursEntry.user_id.in_(trainee_ids_in(taught_cohort_ids(reviewer))))
+    return list(session.scalars(stmt))
 
 
 def adverse_events(session: Session) -> list[LogbookEntry]:

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from app.auth.decorators import role_required
 from app.auth.models import Role, User
 from app.auth.services import find_user_by_email
-from app.enrolment.queries import cohorts_visible_to, visible_cohort
+from app.enrolment.queries import cohorts_visible_to, may_see_trainee, visible_cohort
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.practical import forms, hours, logbook, queries, services
@@ -127,7 +127,9 @@ def evidence(entry_id: int):  # type: ignore[no-untyped-def]
     entry = db.session.get(HoursEntry, entry_id)
     if entry is None or entry.evidence_data is None:
         raise NotFound()
-    if entry.user_id != viewer.id and viewer.role not in STAFF:
+    if entry.user_id != viewer.id and (
+        viewer.role not in STAFF or not may_see_trainee(db.session, viewer, entry.user_id)
+    ):
         raise NotFound()
     return Response(
         entry.evidence_data,
@@ -178,7 +180,7 @@ def decide(entry_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @role_required(*STAFF)
 def review_queue():  # type: ignore[no-untyped-def]
-    entries = queries.activities_to_review(db.session, _viewer().id)
+    entries = queries.activities_to_review(db.session, _viewer())
     return render_template("practical/review.html", entries=entries, form=forms.ReviewForm())
 
 

@@ -368,3 +368,14 @@ def check_listed(specs: Any) -> list[dict[str, Any]]:
 
 def evaluate(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     return KINDS[spec["kind"]].evaluate(spec, evidence)
+
+
+def scope_problem(scope_regions: Sequence[str], listed: Sequence[Mapping[str, Any]]) -> str | None:
+    """A credential scoped to the thorax needs a practical examination among the requirements
+    (a thorax station in it: the UK's insurers exclude thoracic needling without one)."""
+    if "thoracic" in scope_regions and not any(s.get("kind") == "practical" for s in listed):
+        return (
+            "scope: a credential covering the thoracic region needs a practical requirement "
+            "(with a thorax station)"
+        )
+    return None

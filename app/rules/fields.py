@@ -432,6 +432,11 @@ def check_whole(kind: str, values: Mapping[str, Any]) -> None:
         final = values["final_exam_slug"]
         if final is not None and final not in values["module_slugs"]:
             raise ValidationFailed("Final exam: must be one of the required modules.")
+        problem = requirement_kinds.scope_problem(
+            values.get("scope_regions") or [], values.get("requirements") or []
+        )
+        if problem:
+            raise ValidationFailed(problem[0].upper() + problem[1:] + ".")
 
 
 def changed(current: Mapping[str, Any], proposed: Mapping[str, Any]) -> dict[str, Any]:

@@ -133,6 +133,17 @@ EXPECTED_WRITES: dict[str, set[str]] = {
     "enrolment.enrol_csv": {"enrolments"},
     "enrolment.withdraw": set(),  # the enrolment is closed, not removed
     "enrolment.withdraw_myself": set(),
+    # practical competence (issue 15): new evidence may complete a program (ISSUING)
+    "practical.logbook_page": {"logbook_entries"},
+    "practical.hours_page": {"hours_entries"},
+    "practical.decide": {"mail_outbox"} | ISSUING,  # a returned entry is mailed
+    "practical.review": ISSUING,
+    "practical.new_session": {"practice_sessions", "hours_entries"} | ISSUING,
+    "practical.supervisors": {"supervisor_experience"},
+    "osce.index": {"osce_performances"},
+    "osce.new_station": {"osce_stations"},
+    "osce.submit_station": set(),
+    "osce.approve_station": set(),
     # issue 16: jurisdictions chosen; rule changes proposed, applied by another admin
     "licensing.choose": {"chosen_jurisdictions"},
     "licensing.propose": {"jurisdiction_rule_proposals"},

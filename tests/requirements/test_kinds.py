@@ -180,3 +180,9 @@ def test_text_round_trip():
     assert kinds.check(text.parse_line(text.show_line(spec))) == spec
     with pytest.raises(kinds.RequirementInvalid, match="options of hours"):
         text.parse_line("hours, h, 10, colour=red")
+
+
+def test_a_thorax_scope_needs_a_practical_requirement():
+    assert kinds.scope_problem(["thoracic"], []) is not None
+    assert kinds.scope_problem(["thoracic"], [{"kind": "practical"}]) is None
+    assert kinds.scope_problem(["lumbar"], []) is None
