@@ -86,3 +86,18 @@ def test_a_rule_of_another_profession_cannot_be_chosen(client, login_as, db_sess
     assert not db_session.scalars(
         sa.select(ChosenJurisdiction).where(ChosenJurisdiction.user_id == user.id)
     ).all()
+
+
+def test_the_demo_trainee_sees_several_jurisdictions_with_quantified_gaps(app, runner, db_session):
+    from app.auth.services import find_user_by_email
+    from app.licensing import queries
+
+    result = runner.invoke(args=["demo", "setup"])
+    assert result.exit_code == 0, result.output
+    trainee = find_user_by_email(db_session, "trainee@demo.example")
+    assert (trainee.profession, trainee.licensed_since) == ("physical_therapist", date(2024, 6, 1))
+    standings = queries.standings(db_session, trainee)
+    assert len(standings) >= 15
+    gaps = [g for s in standings for g in s.result.missing if g.kind in ("hours", "sessions")]
+    assert len({s.rule.id for s in standings if s.result.missing}) >= 5
+    assert any(0 < g.have < g.needed for g in gaps)  # part-way through, not at zero
