@@ -66,6 +66,9 @@ def _init_templates(app: Flask) -> None:
     from app.questions.templating import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    from app.jurisdictions.professions import label as profession_label
+
+    app.add_template_filter(profession_label, "profession_label")
 
 
 def _init_extensions(app: Flask) -> None:
@@ -133,6 +136,7 @@ MODEL_MODULES = [
     "app.rules.models",
     "app.enrolment.models",
     "app.practical.models",
+    "app.licensing.models",
 ]
 
 
@@ -152,6 +156,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.enrolment.routes import bp as enrolment_bp
     from app.extensions import api
+    from app.licensing.api import blp as licensing_api
+    from app.licensing.routes import bp as licensing_bp
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
     from app.practical.api import blp as practical_api
@@ -178,12 +184,20 @@ def _register_blueprints(app: Flask) -> None:
         notify_bp,
         regrade_bp,
         practical_bp,
+        licensing_bp,
         osce_bp,
         siteconfig_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
-    for api_blueprint in (auth_api, quiz_api, certificates_api, progress_api, practical_api):
+    for api_blueprint in (
+        auth_api,
+        quiz_api,
+        certificates_api,
+        progress_api,
+        practical_api,
+        licensing_api,
+    ):
         api.register_blueprint(api_blueprint)
 
 
@@ -196,6 +210,7 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
     from app.enrolment.cli import register_cli as register_enrolment_cli
+    from app.licensing.cli import register_cli as register_licensing_cli
     from app.mail.cli import register_cli as register_mail_cli
     from app.notify.cli import register_cli as register_notify_cli
     from app.ops.cli import register_cli as register_ops_cli
@@ -213,6 +228,7 @@ def _register_cli(app: Flask) -> None:
         register_audit_cli,
         register_ops_cli,
         register_enrolment_cli,
+        register_licensing_cli,
         register_mail_cli,
         register_notify_cli,
         register_regrade_cli,

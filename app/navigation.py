@@ -20,6 +20,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("Requirements", "practical.requirements", ("trainee",)),
     ("Logbook", "practical.logbook_page", ("trainee",)),
     ("Hours", "practical.hours_page", ("trainee",)),
+    ("Jurisdictions", "licensing.where", ("trainee",)),
     ("Practical", "osce.index", ("instructor", "admin")),
     ("Certificates", "certificates.mine", ("trainee",)),
     ("Studio", "studio.index", ("instructor", "admin")),

@@ -73,7 +73,7 @@ def make_user(
         email=kw.pop("email", f"user{n}@example.org").lower(),
         name=kw.pop("name", f"Test User {n}"),
         role=Role(role),
-        profession=kw.pop("profession", "Physiotherapist"),
+        profession=kw.pop("profession", "physical_therapist"),
         licence_number=kw.pop("licence_number", f"LIC-{n:05d}"),
         jurisdiction=kw.pop("jurisdiction", "Ontario"),
         password_hash=passwords.hash_password(password) if password else _default_hash(),

@@ -260,6 +260,14 @@ EXPECTED.update(
         "practical.new_session": {"GET": STAFF_ONLY, "POST": STAFF_400},
         "practical.supervisors": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
         "practical.adverse_events": {"GET": ADMIN_ONLY},
+        "licensing.where": {"GET": TRAINEE},
+        "licensing.choose": {"POST": roles("trainee", ok=302)},  # no box ticked: none chosen
+        "licensing.admin_rules": {"GET": ADMIN_ONLY},
+        "licensing.admin_rule": {"GET": roles("admin", ok=404)},
+        "licensing.propose": {"POST": roles("admin", ok=400)},  # the form is read first
+        "licensing.apply": {"POST": roles("admin", ok=404)},
+        "licensing.reject": {"POST": roles("admin", ok=404)},
+        "licensing.roster": {"GET": roles("admin", ok=400)},
         "osce.index": {"GET": STAFF_ONLY, "POST": STAFF_400},
         "osce.new_station": {"GET": STAFF_ONLY, "POST": STAFF_400},
         "osce.submit_station": {"POST": STAFF_404},
@@ -270,6 +278,7 @@ EXPECTED.update(
         "osce.submit_marks": {"POST": STAFF_400},
         "api_practical.my_requirements": {"GET": TRAINEE_API},
         "api_practical.my_hours": {"GET": TRAINEE_API},
+        "api_licensing.my_jurisdictions": {"GET": TRAINEE_API},
         "api_practical.log_session": {"POST": roles("trainee", ok=400, anonymous=401)},
         "api_practical.decide": {
             "POST": roles("instructor", "admin", ok=400, anonymous=401)
@@ -341,6 +350,10 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "studio.withdraw_rule_change": {"change_id": NO_ID},
     "practical.evidence": {"entry_id": NO_ID},
     "practical.decide": {"entry_id": NO_ID},
+    "licensing.admin_rule": {"rule_id": "no-such-rule"},
+    "licensing.propose": {"rule_id": "no-such-rule"},
+    "licensing.apply": {"proposal_id": NO_ID},
+    "licensing.reject": {"proposal_id": NO_ID},
     "practical.review": {"entry_id": NO_ID},
     "api_practical.decide": {"entry_id": NO_ID},
     "osce.submit_station": {"station_id": NO_ID},

@@ -37,17 +37,32 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
     "requirements": frozenset(),
+    "jurisdictions": frozenset({"requirements"}),
     "audit": frozenset(),
     "mail": frozenset(),
     "siteconfig": frozenset({"audit"}),
-    "auth": frozenset({"audit", "mail", "siteconfig"}),
-    "banks": frozenset({"audit", "auth", "questions", "requirements"}),
+    "auth": frozenset({"audit", "jurisdictions", "mail", "siteconfig"}),
+    "banks": frozenset({"audit", "auth", "jurisdictions", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements", "siteconfig"}),
     "analysis": frozenset({"banks", "quiz", "questions"}),
     "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
     "practical": frozenset(
         {"audit", "auth", "banks", "certificates", "enrolment", "mail", "requirements"}
+    ),
+    "licensing": frozenset(
+        {
+            "audit",
+            "auth",
+            "banks",
+            "certificates",
+            "enrolment",
+            "jurisdictions",
+            "mail",
+            "practical",
+            "quiz",
+            "requirements",
+        }
     ),
     "progress": frozenset(
         {
@@ -56,6 +71,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "banks",
             "certificates",
             "enrolment",
+            "licensing",
             "practical",
             "quiz",
             "questions",
@@ -71,6 +87,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "banks",
             "certificates",
             "enrolment",
+            "licensing",
             "mail",
             "quiz",
             "rules",
@@ -80,7 +97,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
     "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
     "api": frozenset({"auth"}),
-    "demo": frozenset({"auth", "banks", "certificates", "enrolment", "practical", "quiz"}),
+    "demo": frozenset(
+        {"auth", "banks", "certificates", "enrolment", "licensing", "practical", "quiz"}
+    ),
     "ops": frozenset({"certificates", "quiz"}),
 }
 

@@ -47,6 +47,7 @@ from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.enrolment import queries as enrolment_queries
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
+from app.licensing import queries as licensing_queries
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.quiz import deadlines
@@ -103,6 +104,8 @@ def index():  # type: ignore[no-untyped-def]
         pending=admin_queries.pending_count(db.session),
         flagged=admin_queries.regrade_flagged_count(db.session),
         rule_changes=rule_queries.pending_count(db.session),
+        past_review=licensing_queries.past_review(db.session),
+        rule_proposals=len(licensing_queries.pending_proposals(db.session)),
     )
 
 

@@ -43,7 +43,12 @@ class Me(Schema):
     email = fields.String(required=True)
     name = fields.String(required=True)
     role = fields.String(required=True)
-    profession = fields.String()
+    profession = fields.String(
+        metadata={
+            "description": "A profession id (physical_therapist, chiropractor, ...) or empty."
+        }
+    )
+    licensed_since = fields.Date(allow_none=True)
     licence_number = fields.String()
     jurisdiction = fields.String()
 
@@ -95,6 +100,7 @@ def me() -> Any:
         "name": user.name,
         "role": user.role.value,
         "profession": user.profession,
+        "licensed_since": user.licensed_since,
         "licence_number": user.licence_number,
         "jurisdiction": user.jurisdiction,
     }

@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,8 +35,10 @@ from app.auth.models import Role, User
 from app.auth.services import (
     EmailTaken,
     WeakPassword,
+    check_licensed_since,
     find_user_by_email,
     normalise_email,
+    parse_profession,
     parse_role,
     register_user,
 )
@@ -63,6 +66,7 @@ class Profile:
     licence_number: str = ""
     jurisdiction: str = ""
     accepted_terms: bool = False
+    licensed_since: date | None = None
 
 
 class TermsRequired(DomainError):
@@ -86,6 +90,8 @@ def _check_profile(profile: Profile, *, trainee: bool) -> None:
     fields = (profile.profession, profile.licence_number, profile.jurisdiction)
     if trainee and not all(f.strip() for f in fields):
         raise ProfileIncomplete()
+    parse_profession(profile.profession)
+    check_licensed_since(profile.licensed_since)
     if profile.jurisdiction.strip() and not is_known(profile.jurisdiction.strip()):
         raise UnknownJurisdiction()
     if not profile.accepted_terms:
@@ -148,6 +154,7 @@ def complete_registration(session: Session, ctx: LinkContext, token: str, profil
         licence_number=profile.licence_number,
         jurisdiction=profile.jurisdiction,
         verified=True,
+        licensed_since=profile.licensed_since,
     )
     _accept_terms(user, ctx.settings.terms_version)
     session.flush()
@@ -274,7 +281,8 @@ def accept_invitation(session: Session, ctx: LinkContext, token: str, profile: P
     if problems:
         raise WeakPassword(" ".join(problems))
     user.name = profile.name.strip()[:200]
-    user.profession = profile.profession.strip()[:100]
+    user.profession = parse_profession(profile.profession)
+    user.licensed_since = profile.licensed_since
     user.licence_number = profile.licence_number.strip()[:100]
     user.jurisdiction = profile.jurisdiction.strip()[:100]
     user.password_hash = passwords.hash_password(profile.password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -14,6 +15,7 @@ from app.auth import services
 from app.auth.models import Role, User
 from app.errors import DomainError
 from app.extensions import db
+from app.jurisdictions.professions import PROFESSIONS
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -41,7 +43,18 @@ after_create: list[Callable[[Session, User, str, str], None]] = []
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", required=True, help=f"One of: {', '.join(ROLE_CHOICES)}")
-@click.option("--profession", default="")
+@click.option(
+    "--profession",
+    default="",
+    type=click.Choice(["", *PROFESSIONS]),
+    help="A profession id: " + ", ".join(PROFESSIONS),
+)
+@click.option(
+    "--licensed-since",
+    default=None,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First licensed on (YYYY-MM-DD).",
+)
 @click.option("--licence-number", default="")
 @click.option("--jurisdiction", default="")
 @click.option("--enrol", "enrol", default="", help="Trainees: enrol in this program (slug).")
@@ -51,6 +64,7 @@ def create_user(
     name: str,
     role: str,
     profession: str,
+    licensed_since: datetime | None,
     licence_number: str,
     jurisdiction: str,
     enrol: str,
@@ -73,6 +87,7 @@ def create_user(
             profession=profession,
             licence_number=licence_number,
             jurisdiction=jurisdiction,
+            licensed_since=licensed_since.date() if licensed_since else None,
         )
         if enrol or cohort:
             if not after_create:

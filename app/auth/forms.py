@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -16,9 +17,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.auth.jurisdictions import JURISDICTIONS
+from app.jurisdictions.professions import PROFESSIONS
 
 PASSWORD_HELP = "At least 12 characters. A few unrelated words make a strong, memorable password."
 
+
+PROFESSION_CHOICES = [SelectChoice("", "Choose your profession")] + [
+    SelectChoice(pid, label) for pid, label in PROFESSIONS.items()
+]
 
 JURISDICTION_CHOICES = [SelectChoice("", "Choose your jurisdiction")] + [
     SelectChoice(j, j) for j in JURISDICTIONS
@@ -37,7 +43,14 @@ class AccountSetupForm(FlaskForm):
     (The profile is required of trainees: ``app/auth/accounts.py`` checks it.)"""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    profession = StringField("Profession", validators=[Optional(), Length(max=100)])
+    profession = SelectField(
+        "Profession", choices=PROFESSION_CHOICES, default="", validate_choice=True
+    )
+    licensed_since = DateField(
+        "First licensed on",
+        validators=[Optional()],
+        description="Optional: some jurisdictions ask for years of practice.",
+    )
     licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
     jurisdiction = SelectField(
         "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
@@ -94,7 +107,14 @@ class ProfileForm(FlaskForm):
     """The route sets ``jurisdiction.choices`` with :func:`jurisdiction_choices`."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    profession = StringField("Profession", validators=[Optional(), Length(max=100)])
+    profession = SelectField(
+        "Profession", choices=PROFESSION_CHOICES, default="", validate_choice=True
+    )
+    licensed_since = DateField(
+        "First licensed on",
+        validators=[Optional()],
+        description="Optional: some jurisdictions ask for years of practice.",
+    )
     licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
     jurisdiction = SelectField(
         "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True

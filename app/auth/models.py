@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -39,6 +39,10 @@ class User(UserMixin, Base):
     profession: Mapped[str] = mapped_column(sa.String(100), default="")
     licence_number: Mapped[str] = mapped_column(sa.String(100), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(100), default="")
+    profession_text: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    """The free text the account gave before professions were ids (kept when it was mapped)."""
+    licensed_since: Mapped[date | None] = mapped_column(sa.Date)
+    """When the holder was first licensed in their profession (years-licensed rules)."""
     role: Mapped[Role] = mapped_column(ROLE_ENUM, default=Role.TRAINEE)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # type: ignore[assignment]

@@ -96,6 +96,7 @@ def _profile(form: AccountSetupForm) -> accounts.Profile:
         licence_number=form.licence_number.data or "",
         jurisdiction=form.jurisdiction.data or "",
         accepted_terms=bool(form.accept_terms.data),
+        licensed_since=form.licensed_since.data,
     )
 
 
@@ -290,6 +291,7 @@ def profile():  # type: ignore[no-untyped-def]
             profession=form.profession.data or "",
             licence_number=form.licence_number.data or "",
             jurisdiction=form.jurisdiction.data or "",
+            licensed_since=form.licensed_since.data,
         )
         db.session.commit()
         flash("Profile saved.", "success")

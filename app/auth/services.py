@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -20,6 +20,7 @@ from app.audit.services import record
 from app.auth import passwords
 from app.auth.models import ApiToken, Role, User
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.jurisdictions.professions import PROFESSIONS
 
 
 class WeakPassword(DomainError):
@@ -76,6 +77,28 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
+class UnknownProfession(DomainError):
+    code = "unknown_profession"
+    message = f"Choose a profession from the list ({', '.join(PROFESSIONS)})."
+
+
+def parse_profession(value: str) -> str:
+    """A profession id from the one list (or empty): anything else is refused."""
+    value = (value or "").strip()
+    if value and value not in PROFESSIONS:
+        raise UnknownProfession()
+    return value
+
+
+def check_licensed_since(value: date | None) -> date | None:
+    """A licence date is not in the future, nor before 1940."""
+    if value is not None and not date(1940, 1, 1) <= value <= clock.utcnow().date():
+        raise DomainError(
+            "The licence date is between 1940 and today.", code="licensed_since_invalid"
+        )
+    return value
+
+
 def register_user(
     session: Session,
     actor: User | None,
@@ -88,12 +111,14 @@ def register_user(
     licence_number: str = "",
     jurisdiction: str = "",
     verified: bool = True,
+    licensed_since: date | None = None,
 ) -> User:
     """Create an account. Refuses an invalid or taken e-mail, a weak password, an unknown role.
 
     ``verified``: the address is taken as confirmed (an operator's ``users create``, the demo
     accounts, or a registration completed through its e-mailed link)."""
     role = parse_role(role)
+    profession = parse_profession(profession)
     email = normalise_email(email)
     name = name.strip()
     if not name:
@@ -107,9 +132,10 @@ def register_user(
         email=email,
         name=name,
         role=role,
-        profession=profession.strip(),
+        profession=profession,
         licence_number=licence_number.strip(),
         jurisdiction=jurisdiction.strip(),
+        licensed_since=check_licensed_since(licensed_since),
         password_hash=passwords.hash_password(password),
         is_active=True,
         session_version=1,
@@ -183,6 +209,7 @@ def update_profile(
     profession: str,
     licence_number: str,
     jurisdiction: str,
+    licensed_since: date | None = None,
 ) -> None:
     """Update the editable profile fields only (never role, e-mail or activity); the audit
     event names each changed field with its value before and after (none when nothing did)."""
@@ -190,9 +217,10 @@ def update_profile(
         raise DomainError("Name is required.", code="name_required")
     wanted = {
         "name": name.strip(),
-        "profession": profession.strip(),
+        "profession": parse_profession(profession),
         "licence_number": licence_number.strip(),
         "jurisdiction": jurisdiction.strip(),
+        "licensed_since": check_licensed_since(licensed_since),
     }
     changes = {
         field: {"before": getattr(user, field), "after": value}

@@ -17,6 +17,7 @@ from app.banks.content_lint import cue_report
 from app.banks.lint import lint_bank, sources_beside
 from app.banks.loader import BankFileInvalid, load_bank
 from app.extensions import db
+from app.jurisdictions.loader import load_rules
 
 banks_cli = AppGroup("banks", help="Question banks: lint, import, export, stats.")
 FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
@@ -27,7 +28,12 @@ FORMAT_NAMES = ["yaml", "gift", "moodle-xml", "qti"]
 def lint_command(path: str) -> None:
     """Validate bank files and check item writing. Exit 1 on errors, 0 with warnings."""
     bank = load_bank(path)
-    problems = bank.problems + lint_bank(bank, clock.utcnow().date(), sources_beside(path))
+    rules = load_rules(path, today=clock.utcnow().date())
+    problems = (
+        bank.problems
+        + lint_bank(bank, clock.utcnow().date(), sources_beside(path))
+        + rules.problems
+    )
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in errors:
@@ -38,7 +44,8 @@ def lint_command(path: str) -> None:
         click.echo(line)
     click.echo(
         f"{len(bank.files)} file(s), {len(bank.questions)} question(s), {len(bank.cases)} "
-        f"case(s): {len(errors)} error(s), {len(warnings)} warning(s)"
+        f"case(s), {len(rules.rules)} jurisdiction rule(s): {len(errors)} error(s), "
+        f"{len(warnings)} warning(s)"
     )
     sys.exit(1 if errors else 0)
 

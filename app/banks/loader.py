@@ -98,10 +98,20 @@ class BankFileInvalid(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+#: Folders under a bank that hold other kinds of file (jurisdiction rules: app/jurisdictions).
+NOT_BANK_FOLDERS = frozenset({"jurisdictions"})
+
+
 def bank_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.suffix in (".yaml", ".yml")
+        and p.is_file()
+        and not NOT_BANK_FOLDERS & set(p.relative_to(path).parts[:-1])
+    )
 
 
 def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:

@@ -232,6 +232,9 @@ class Program(Base):
     ce_hours: Mapped[float] = mapped_column(sa.Float)
     requires_review: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     renewal_module_slug: Mapped[str | None] = mapped_column(sa.String(80))
+    # Issue 16: verified CPD hours (hours ledger entries after the certificate's issue) that a
+    # renewal needs besides the renewal module; 0: none.
+    renewal_cpd_hours: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
     serial_prefix: Mapped[str] = mapped_column(sa.String(6), default="DNA")
     # Issue 15 (app/requirements): hours, logbook and practical requirements as checked specs;
     # the experience a logbook supervisor needs; the body regions of the credential's scope.

@@ -293,6 +293,7 @@ class Program(_Strict):
     ce_hours: float = Field(ge=0)
     requires_review: bool = True
     renewal_module: Key | None = None
+    renewal_cpd_hours: float = Field(default=0, ge=0, le=1000)  # CPD hours a renewal needs
     serial_prefix: str = Field(default="DNA", pattern=r"^[A-Z]{2,6}$")
     # Issue 15: hours, logbook and practical requirements (app/requirements checks them), the
     # supervisor a logbook session needs, and the body regions the credential's scope names.

@@ -609,6 +609,7 @@ def _upsert_program(session: Session, program, report: ImportReport) -> None:
         "ce_hours": program.ce_hours,
         "requires_review": program.requires_review,
         "renewal_module_slug": program.renewal_module,
+        "renewal_cpd_hours": program.renewal_cpd_hours,
         "serial_prefix": program.serial_prefix,
         "requirements": [dict(r) for r in program.requirements],
         "supervisor_min_months": program.supervisor_min_months,

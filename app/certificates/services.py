@@ -207,6 +207,14 @@ def current_certificate(session: Session, user_id: int, program_id: int) -> Cert
     )
 
 
+def cpd_hours(session: Session, user: User, program: Program, certificate: Certificate) -> float:
+    """The trainee's verified hours held on or after the certificate's issue: what counts
+    toward its renewal (``program.renewal_cpd_hours``)."""
+    since = certificate.issued_at.date()
+    evidence = trainee_evidence(session, user, program)
+    return sum(h.hours for h in evidence.hours if h.verified and h.on >= since)
+
+
 def _latest_cycle(session: Session, user_id: int, program_id: int) -> int:
     value = session.scalar(
         sa.select(sa.func.max(Completion.cycle)).where(
@@ -227,8 +235,14 @@ def _completion_cycle(
     (none recorded yet) of a program whose modules are not all passed.
     """
     if renewal:
-        if current_certificate(session, user.id, program.id) is None:
+        current = current_certificate(session, user.id, program.id)
+        if current is None:
             raise NotEligible("There is no current certificate to renew.")
+        have = cpd_hours(session, user, program, current)
+        if have < program.renewal_cpd_hours:
+            raise NotEligible(
+                f"CPD hours since your certificate: {have:g} of {program.renewal_cpd_hours:g}."
+            )
         cycle = _latest_cycle(session, user.id, program.id) + 1
         # A renewal already recorded for the current certificate is the one to return.
         existing = _active_completion(session, user.id, program.id, cycle)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import DomainError
 from app.extensions import db
+from app.licensing import services as licensing_services
 from app.settings import effective_settings
 
 demo_cli = AppGroup("demo", help="Demo data for local use.")
@@ -72,7 +74,20 @@ def load_question_banks(path: Path) -> None:
     click.echo(f"Question banks loaded from {path}: {report.summary()}")
 
 
+def load_jurisdiction_rules(path: Path) -> None:
+    """The shipped jurisdiction rules (new versions of changed ones, audited)."""
+    try:
+        counts = licensing_services.import_rules(db.session, path)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(f"jurisdiction rules in {path} are invalid: {exc.message}", 1)
+    db.session.commit()
+    click.echo(f"Jurisdiction rules: {counts['added']} added, {counts['changed']} changed.")
+
+
 DEMO_COHORT = "Demo intake"
+# The demo trainee is a physical therapist licensed a little over two years ago.
+DEMO_LICENSED_SINCE = date(2024, 6, 1)
 
 
 def enrol_demo_trainee() -> None:
@@ -115,7 +130,8 @@ def setup(skip_banks: bool) -> None:
                 name=name,
                 password=password,
                 role=role,
-                profession="Physiotherapist",
+                profession="physical_therapist",
+                licensed_since=DEMO_LICENSED_SINCE,
                 licence_number=f"DEMO-{role.value.upper()}",
                 jurisdiction="Demo",
             )
@@ -146,6 +162,9 @@ def setup(skip_banks: bool) -> None:
         db.session.rollback()
         graduate = None
         click.echo(f"No demo graduate: {exc.message}", err=True)
+    rules_dir = banks_dir / "jurisdictions"
+    if rules_dir.is_dir() and not skip_banks:
+        load_jurisdiction_rules(rules_dir)
     click.echo(f"Demo accounts (password for all: {password})")
     for email, _name, role in DEMO_ACCOUNTS:
         click.echo(f"  {role.value:<10} {email}")

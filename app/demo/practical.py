@@ -128,7 +128,7 @@ def setup_practical(session: Session, program, emails: dict[str, str]) -> None:
     safety, _thorax = _stations(session, instructor, supervisor)
     if session.scalar(sa.select(HoursEntry.id).where(HoursEntry.user_id == trainee.id).limit(1)):
         return
-    trainee.profession = "Physical therapist"
+    trainee.profession = "physical_therapist"  # an id of app/jurisdictions/professions.py
     _hours(session, instructor, trainee, today)
     _logbook(session, trainee, supervisor, program, today)
     performance = osce.start_performance(session, instructor, safety, trainee, 2)

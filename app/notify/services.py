@@ -35,6 +35,7 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.certificates.models import Certificate, Completion, CompletionStatus
+from app.certificates.services import cpd_hours
 from app.errors import DomainError
 from app.mail.outbox import queue
 from app.notify.models import NotificationOptOut, NotificationSent
@@ -190,6 +191,8 @@ def _expiring(session: Session, now: datetime, ctx: NotifyContext) -> Iterator[D
         days = min(d for d in REMINDER_DAYS if cert.valid_until <= now + timedelta(days=d))
         context = _certificate_context(cert, ctx)
         context["days"] = days
+        context["cpd_needed"] = cert.program.renewal_cpd_hours or 0
+        context["cpd_have"] = cpd_hours(session, cert.user, cert.program, cert)
         token = unsubscribe_token(ctx.secret, cert.user_id)
         context["unsubscribe_url"] = ctx.url("notify.unsubscribe", token=token)
         subject = f"Your certificate expires on {context['valid_until']}"

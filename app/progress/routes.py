@@ -15,6 +15,7 @@ from app.auth.models import Role, User
 from app.enrolment import queries as enrolment_queries
 from app.errors import NotFound
 from app.extensions import db
+from app.licensing import queries as licensing_queries
 from app.progress import charts, mastery, queries, services
 from app.progress.forms import CohortFilterForm, PracticeAnswerForm
 from app.progress.presenters import answered_view, served_view
@@ -58,6 +59,7 @@ def _render_dashboard(user: User, *, own: bool):  # type: ignore[no-untyped-def]
         weak_below=round(100 * mastery.WEAK_BELOW),
         quiz_links="quiz.module" in current_app.view_functions,
         min_evidence=mastery.MIN_EVIDENCE,
+        jurisdictions=licensing_queries.standings(db.session, user, only_chosen=True),
     )
 
 

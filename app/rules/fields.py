@@ -341,6 +341,12 @@ PROGRAM_FIELDS: tuple[Field, ...] = (
         hint="empty: none",
     ),
     Field(
+        "renewal_cpd_hours",
+        "CPD hours to renew",
+        lambda v, lb: _number(v, lb, 0, MAX_CE_HOURS),
+        hint="verified hours after the certificate's issue; 0: none",
+    ),
+    Field(
         "requirements",
         "Hours, logbook and practical requirements",
         _requirements,

@@ -57,7 +57,10 @@ def current_values(kind: str, row: bm.Module | bm.Program) -> dict[str, Any]:
             value = getattr(value, "value", value)
         elif f.name in ("blueprint", "case_draws", "module_slugs", "requirements", "scope_regions"):
             value = [dict(v) if isinstance(v, dict) else v for v in (value or [])]
-        elif f.name in ("pass_mark", "cooldown_hours", "ce_hours") and value is not None:
+        elif (
+            f.name in ("pass_mark", "cooldown_hours", "ce_hours", "renewal_cpd_hours")
+            and value is not None
+        ):
             value = float(value)
         values[f.name] = value
     return values

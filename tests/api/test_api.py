@@ -23,7 +23,7 @@ def test_cli_user_then_token_then_me(runner, client, db_session):
             "--role",
             "instructor",
             "--profession",
-            "Physician",
+            "physician",
             "--licence-number",
             "MD-1",
             "--jurisdiction",
@@ -49,7 +49,8 @@ def test_cli_user_then_token_then_me(runner, client, db_session):
         "email": "api@example.org",
         "name": "Api User",
         "role": "instructor",
-        "profession": "Physician",
+        "profession": "physician",
+        "licensed_since": None,
         "licence_number": "MD-1",
         "jurisdiction": "Quebec",
     }

@@ -22,7 +22,7 @@ def register(client, db_session, **overrides):
     token = csrf_token_from(client.get(link).get_data(as_text=True))
     data = {
         "name": "Ada Clinician",
-        "profession": "Physiotherapist",
+        "profession": "physical_therapist",
         "licence_number": "PT-1234",
         "jurisdiction": "Ontario",
         "password": STRONG,
@@ -204,7 +204,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
         "/profile",
         data={
             "name": "New Name",
-            "profession": "Chiropractor",
+            "profession": "chiropractor",
             "licence_number": "DC-9",
             "jurisdiction": "Québec",
             "role": "admin",
@@ -218,7 +218,7 @@ def test_profile_updates_only_declared_fields(client, login_as, db_session):
     fresh = db_session.get(User, user.id)
     assert (fresh.name, fresh.profession, fresh.licence_number, fresh.jurisdiction) == (
         "New Name",
-        "Chiropractor",
+        "chiropractor",
         "DC-9",
         "Québec",
     )

@@ -33,10 +33,10 @@ def test_a_logout_is_audited(client, login_as, db_session):
 
 
 def test_a_profile_change_is_audited_field_by_field(client, login_as, db_session):
-    user = login_as("trainee", name="Old Name", profession="Physiotherapist")
+    user = login_as("trainee", name="Old Name", profession="physical_therapist")
     form = {
         "name": "New Name",
-        "profession": "Physiotherapist",
+        "profession": "physical_therapist",
         "licence_number": user.licence_number or "",
         "jurisdiction": user.jurisdiction or "",
     }

@@ -276,7 +276,7 @@ def test_an_invitation_sets_the_password_once(client, db_session, login_as, role
     if role == "trainee":
         incomplete = post_form(client, link, **form)
         assert incomplete.status_code == 400 and "licence number" in incomplete.text
-        form.update(profession="Physiotherapist", licence_number="PT-9", jurisdiction="Utah")
+        form.update(profession="physical_therapist", licence_number="PT-9", jurisdiction="Utah")
     accepted = post_form(client, link, **form)
     assert accepted.status_code == 302
     db_session.expire_all()

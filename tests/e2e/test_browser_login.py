@@ -50,7 +50,7 @@ def test_register_logout_login_keyboard_and_no_csp_errors(live_server, page, db_
     page.get_by_role("heading", name="Check your mailbox").wait_for(state="visible")
     page.goto(live_server + latest_link(db_session, "browser@example.org", "/register/complete/"))
     page.get_by_label("Full name").fill("Browser Trainee")
-    page.get_by_label("Profession").fill("Physiotherapist")
+    page.get_by_label("Profession").select_option("physical_therapist")
     page.get_by_label("Licence number").fill("PT-42")
     page.get_by_label("Jurisdiction").select_option("Ontario")
     page.get_by_label("Password", exact=True).fill(PASSWORD)

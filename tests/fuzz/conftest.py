@@ -23,6 +23,7 @@ from app.quiz.models import Attempt, AttemptItem
 from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
+from tests.licensing.helpers import import_shipped
 from tests.progress import bank as progress_bank
 from tests.quiz.bank import build_bank
 
@@ -99,6 +100,7 @@ def seeded(app: Flask, db_session: Session, tmp_path) -> Seeded:
         for module in modules:
             make_attempt(db_session, pending, module)
         waiting = certificates.record_completion(db_session, pending, program, settings=issuer)
+        import_shipped(db_session)  # the jurisdiction rules (issue 16): their pages and forms
         db_session.commit()
     client = app.test_client()
     started = client.post(

@@ -149,6 +149,11 @@ EXPECTED_WRITES: dict[str, set[str]] = {
     "osce.new_station": {"osce_stations"},
     "osce.submit_station": set(),
     "osce.approve_station": set(),
+    # issue 16: jurisdictions chosen; rule changes proposed, applied by another admin
+    "licensing.choose": {"chosen_jurisdictions"},
+    "licensing.propose": {"jurisdiction_rule_proposals"},
+    "licensing.apply": {"jurisdiction_rules", "jurisdiction_rule_versions"},
+    "licensing.reject": set(),
 }
 
 # Run last: they close the attempt, log out or take rows away from the forms after them.

@@ -129,7 +129,7 @@ def server(tmp_path):
         "--role",
         "trainee",
         "--profession",
-        "Physiotherapist",
+        "physical_therapist",
         "--licence-number",
         "C-1",
         "--jurisdiction",
