@@ -80,7 +80,7 @@ def ensure_graduate(
             name="Demo Graduate",
             password=password,
             role=Role.TRAINEE,
-            profession="Physiotherapist",
+            profession="physical_therapist",
             licence_number="DEMO-GRADUATE",
             jurisdiction="Demo",
         )
