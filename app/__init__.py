@@ -56,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.mail.hooks import init_mail
 
     init_mail(app)  # what a request queued is sent after its response (or by `flask mail send`)
+    from app.xapi.hooks import init_xapi
+
+    init_xapi(app)  # the same for xAPI statements (or `flask xapi send`)
     _register_cli(app)
     _register_hooks()
     return app
@@ -120,6 +123,7 @@ MODEL_MODULES = [
     "app.notify.models",
     "app.rules.models",
     "app.enrolment.models",
+    "app.xapi.models",
 ]
 
 
@@ -181,6 +185,7 @@ def _register_cli(app: Flask) -> None:
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
     from app.regrade.cli import register_cli as register_regrade_cli
+    from app.xapi.cli import register_cli as register_xapi_cli
 
     for register in (
         register_auth_cli,
@@ -195,6 +200,7 @@ def _register_cli(app: Flask) -> None:
         register_mail_cli,
         register_notify_cli,
         register_regrade_cli,
+        register_xapi_cli,
     ):
         register(app)
 
@@ -206,10 +212,13 @@ def _register_hooks() -> None:
     from app.certificates.services import register_hooks as register_certificate_hooks
     from app.enrolment.queries import register_hooks as register_enrolment_hooks
     from app.progress.services import register_hooks as register_progress_hooks
+    from app.xapi.hooks import running_context
+    from app.xapi.services import register_hooks as register_xapi_hooks
 
     register_progress_hooks()
     register_certificate_hooks(_running_issuer)
     register_enrolment_hooks()  # which modules a trainee may see and start
+    register_xapi_hooks(running_context)  # statements for the LRS, last: after the grade is final
 
 
 def _running_issuer():  # type: ignore[no-untyped-def]

@@ -68,6 +68,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "api": frozenset({"auth"}),
     "demo": frozenset({"auth", "banks", "enrolment"}),
     "ops": frozenset({"certificates", "quiz"}),
+    "xapi": frozenset({"auth", "banks", "certificates", "mail", "quiz"}),
 }
 
 FACTORY = "app/__init__.py"
