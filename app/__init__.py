@@ -124,6 +124,7 @@ MODEL_MODULES = [
     "app.rules.models",
     "app.enrolment.models",
     "app.xapi.models",
+    "app.lti.models",
 ]
 
 
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.certificates.routes import bp as certificates_bp
     from app.enrolment.routes import bp as enrolment_bp
     from app.extensions import api
+    from app.lti.routes import bp as lti_bp
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
     from app.progress.api import blp as progress_api
@@ -164,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         enrolment_bp,
         notify_bp,
         regrade_bp,
+        lti_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -180,6 +183,7 @@ def _register_cli(app: Flask) -> None:
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
     from app.enrolment.cli import register_cli as register_enrolment_cli
+    from app.lti.cli import register_cli as register_lti_cli
     from app.mail.cli import register_cli as register_mail_cli
     from app.notify.cli import register_cli as register_notify_cli
     from app.ops.cli import register_cli as register_ops_cli
@@ -201,6 +205,7 @@ def _register_cli(app: Flask) -> None:
         register_notify_cli,
         register_regrade_cli,
         register_xapi_cli,
+        register_lti_cli,
     ):
         register(app)
 

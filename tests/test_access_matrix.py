@@ -195,6 +195,9 @@ EXPECTED.update(
         "certificates.verify_form": {"GET": PUBLIC},
         "certificates.verify": {"GET": row(404, 404, 404, 404)},  # unknown code: uniform 404
         "certificates.issuer": {"GET": PUBLIC},
+        # LTI: public, and what it serves is public keys only (the launch routes, when they
+        # come, are public-but-signed: the platform's id_token is the credential).
+        "lti.jwks": {"GET": PUBLIC},
         "certificates.status_list": {"GET": row(404, 404, 404, 404)},  # no such list
         "api_certificates.get_certificate": {"GET": row(404, 404, 404, 404)},
         "admin.index": {"GET": ADMIN_ONLY},

@@ -1,0 +1,47 @@
+"""Registered LTI platforms and the tool's signing keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app import clock
+from app.extensions import Base, UTCDateTime
+
+
+class LtiPlatform(Base):
+    """A learning platform (Moodle, Canvas, ...) registered by an administrator: what the
+    tool needs to check its launches and call its services. One per (issuer, client id)."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (sa.UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    client_id: Mapped[str] = mapped_column(sa.String(200))
+    deployment_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    keyset_url: Mapped[str] = mapped_column(sa.String(1000))
+    auth_login_url: Mapped[str] = mapped_column(sa.String(1000))
+    auth_token_url: Mapped[str] = mapped_column(sa.String(1000))
+    frame_ancestors: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LtiToolKey(Base):
+    """An RSA key the tool signs with (client assertions, deep-linking responses). The newest
+    unretired one signs; retired ones stay published for ``keys.RETIRED_PUBLISHED`` so that
+    platforms caching the keyset still verify what was signed just before a rotation."""
+
+    __tablename__ = "lti_tool_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    private_pem: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
