@@ -86,3 +86,7 @@ def published(session: Session) -> dict[str, list[dict[str, Any]]]:
 
 def private_jwk(key: LtiToolKey) -> jwk.JWK:
     return jwk.JWK.from_pem(key.private_pem.encode())
+
+
+def public_pem(key: LtiToolKey) -> str:
+    return jwk.JWK(**key.public_jwk).export_to_pem().decode()

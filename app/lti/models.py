@@ -45,3 +45,41 @@ class LtiToolKey(Base):
     private_pem: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LtiAccount(Base):
+    """The local account of a person a platform launched: (issuer, subject) is theirs."""
+
+    __tablename__ = "lti_accounts"
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LtiUsedNonce(Base):
+    """Every id_token nonce the tool accepted: a second launch with one is a replay."""
+
+    __tablename__ = "lti_used_nonces"
+    __table_args__ = (sa.UniqueConstraint("issuer", "nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    nonce: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+
+
+class LtiLaunchCache(Base):
+    """pylti1p3's launch data (issued nonces, state, launches) shared by every app server;
+    the OIDC login writes, the launch reads. Rows expire (``expires_at``)."""
+
+    __tablename__ = "lti_launch_cache"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

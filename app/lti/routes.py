@@ -1,14 +1,26 @@
-"""LTI endpoints. ``/lti/jwks.json`` is public: platforms fetch it to check what the tool
-signs (it holds public keys only)."""
+"""LTI endpoints, all public: ``/lti/jwks.json`` serves public keys only; ``/lti/login`` and
+``/lti/launch`` are public-but-signed (the platform's signed id_token, checked against its
+registered keyset, is the credential; CSRF tokens cannot apply to a platform's form post)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from typing import Any
 
-from app.extensions import db
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template_string, url_for
+from flask_login import login_user
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.exception import LtiException, OIDCException
+
+from app.errors import DomainError
+from app.extensions import csrf, db
 from app.lti import keys
+from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
+from app.lti.services import enrol_for_module, link_account
+from app.settings import get_settings
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+REFUSED_PAGE = "<!doctype html><title>Launch refused</title><h1>Launch refused</h1><p>{{ m }}</p>"
 
 
 @bp.get("/jwks.json")
@@ -18,3 +30,55 @@ def jwks() -> Response:
     response = jsonify(keyset)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _refused(message: str) -> Any:
+    db.session.rollback()
+    return render_template_string(REFUSED_PAGE, m=message), 403
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Any:
+    """OIDC login initiation: the platform names itself; we answer with the redirect to its
+    authentication endpoint, carrying a fresh state (cookie) and nonce (stored)."""
+    launch_url = get_settings().public_base_url.rstrip("/") + url_for("lti.launch")
+    oidc = FlaskOIDCLogin(
+        FlaskRequest(), ToolConf(db.session), launch_data_storage=DbLaunchDataStorage(db.session)
+    )
+    try:
+        response = oidc.redirect(launch_url)
+    except (OIDCException, LtiException) as exc:
+        return _refused(str(exc))
+    db.session.commit()
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch() -> Any:
+    """The resource-link launch: every check of the id_token (pylti1p3next: state, signature,
+    nonce issued by us, registration, deployment, message; here: audience and a nonce used
+    once), then the person's account, logged in, lands on the module the link names."""
+    tool_conf = ToolConf(db.session)
+    message = FlaskMessageLaunch(
+        FlaskRequest(), tool_conf, launch_data_storage=DbLaunchDataStorage(db.session)
+    )
+    try:
+        claims = message.get_launch_data()
+        platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
+        if platform is None:
+            raise LaunchRefused("Unknown platform.")
+        check_audience(claims, platform.client_id)
+        use_nonce(db.session, platform.issuer, str(claims["nonce"]))
+        user, _created = link_account(db.session, platform, claims)
+        slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
+        if slug:
+            enrol_for_module(db.session, user, slug)
+    except (LtiException, DomainError, KeyError) as exc:
+        return _refused(str(exc) or "Invalid launch.")
+    db.session.commit()
+    login_user(user)
+    if not slug:
+        abort(404)
+    return redirect(url_for("quiz.module", slug=slug))

@@ -1,7 +1,10 @@
-"""Writes for LTI: registering a platform (administrators; audited)."""
+"""Writes for LTI: registering a platform (administrators; audited); linking a launched
+person to a local account."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -9,9 +12,15 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.audit.services import record
+from app.auth import passwords
+from app.auth.models import Role, User
+from app.banks.models import Program
+from app.enrolment import queries as enrolment_queries
+from app.enrolment import services as enrolment_services
 from app.errors import Conflict, ValidationFailed
-from app.lti.models import LtiPlatform
+from app.lti.models import LtiAccount, LtiPlatform
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -84,3 +93,90 @@ def register_platform(session: Session, actor: Any, fields: PlatformFields) -> L
     session.flush()
     record(session, actor, "lti.platform_registered", "lti_platform", platform.id, fields.__dict__)
     return platform
+
+
+INSTRUCTOR_ROLES = {
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+    "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper",
+    "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+    "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor",
+}
+ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+
+
+def mapped_role(claims: dict[str, Any]) -> Role:
+    """Instructor (or teaching assistant, content developer) → instructor; anyone else →
+    trainee. Never admin: a platform cannot make an administrator here."""
+    roles = claims.get(ROLES_CLAIM) or []
+    if isinstance(roles, list) and INSTRUCTOR_ROLES.intersection(map(str, roles)):
+        return Role.INSTRUCTOR
+    return Role.TRAINEE
+
+
+def link_account(
+    session: Session, platform: LtiPlatform, claims: dict[str, Any]
+) -> tuple[User, bool]:
+    """The local account of the launching person, by (issuer, subject); created on the first
+    launch with the mapped role. Returns (user, created). Never links to an existing account
+    by e-mail: a platform's word on an address is not proof of owning that local account."""
+    subject = str(claims.get("sub") or "")
+    if not subject or len(subject) > 255:
+        raise ValidationFailed("sub: the launch names no person")
+    link = session.scalar(
+        sa.select(LtiAccount).where(
+            LtiAccount.issuer == platform.issuer, LtiAccount.subject == subject
+        )
+    )
+    now = clock.utcnow()
+    if link is not None:
+        link.last_launch_at = now
+        user = session.get(User, link.user_id)
+        assert user is not None
+        return user, False
+    digest = hashlib.sha256(f"{platform.issuer}|{subject}".encode()).hexdigest()[:24]
+    name = " ".join(str(claims.get("name") or "").split())[:200] or f"LTI learner {digest[:8]}"
+    user = User(
+        email=f"lti-{digest}@lti.invalid",  # not an address: such accounts log in by launch
+        name=name,
+        role=mapped_role(claims),
+        password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
+        is_active=True,
+        session_version=1,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add(
+        LtiAccount(
+            platform_id=platform.id,
+            issuer=platform.issuer,
+            subject=subject,
+            user_id=user.id,
+            created_at=now,
+            last_launch_at=now,
+        )
+    )
+    session.flush()
+    record(
+        session,
+        user,
+        "lti.account_created",
+        "user",
+        user.id,
+        {"issuer": platform.issuer, "role": user.role.value},
+    )
+    return user, True
+
+
+def enrol_for_module(session: Session, user: User, slug: str) -> list[str]:
+    """A launched trainee is enrolled in every program that holds the module the link names
+    (unless enrolled already), so the module is theirs to take. Returns the programs' slugs."""
+    if user.role != Role.TRAINEE:
+        return []
+    enrolled = []
+    for program in session.scalars(sa.select(Program).order_by(Program.id)):
+        holds = slug in (program.module_slugs or []) or slug == program.renewal_module_slug
+        if holds and enrolment_queries.active_enrolment(session, user, program) is None:
+            enrolment_services.enrol(session, None, user, program)
+            enrolled.append(program.slug)
+    return enrolled
