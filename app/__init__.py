@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.xapi.hooks import init_xapi
 
     init_xapi(app)  # the same for xAPI statements (or `flask xapi send`)
+    from app.lti.scores import init_lti
+
+    init_lti(app)  # and for LTI score posts (or `flask lti scores send`)
     _register_cli(app)
     _register_hooks()
     return app
@@ -224,6 +227,9 @@ def _register_hooks() -> None:
     register_certificate_hooks(_running_issuer)
     register_enrolment_hooks()  # which modules a trainee may see and start
     register_xapi_hooks(running_context)  # statements for the LRS, last: after the grade is final
+    from app.lti.scores import register_hooks as register_lti_hooks
+
+    register_lti_hooks()  # scores for the LMS line items of launched trainees
 
 
 def _running_issuer():  # type: ignore[no-untyped-def]

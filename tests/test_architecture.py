@@ -69,7 +69,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "demo": frozenset({"auth", "banks", "enrolment"}),
     "ops": frozenset({"certificates", "quiz"}),
     "xapi": frozenset({"auth", "banks", "certificates", "mail", "quiz"}),
-    "lti": frozenset({"audit", "auth", "banks", "enrolment"}),
+    "lti": frozenset({"audit", "auth", "banks", "enrolment", "quiz"}),
 }
 
 FACTORY = "app/__init__.py"

@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 
 from app.errors import DomainError
 from app.extensions import db
-from app.lti import keys
-from app.lti.models import LtiPlatform
+from app.lti import keys, scores
+from app.lti.models import LtiPlatform, LtiScorePost
 from app.lti.services import PlatformFields, register_platform
 
 lti_cli = AppGroup("lti", help="LTI 1.3: platforms and the tool's keys.")
@@ -72,6 +72,41 @@ def show() -> None:
     keyset = keys.published(db.session)
     db.session.commit()
     click.echo(json.dumps(keyset, indent=2))
+
+
+scores_cli = AppGroup("scores", help="Scores posted to the platforms' line items (AGS).")
+lti_cli.add_command(scores_cli)
+
+
+@scores_cli.command("send")
+def send_scores() -> None:
+    """Post every due score (new ones and retries whose backoff has passed); for cron."""
+    sent, failed = scores.send_due(db.session)
+    click.echo(f"Sent {sent}, failed {failed}.")
+
+
+@scores_cli.command("list")
+@click.option("--failed", "only_failed", is_flag=True, help="Only those given up on.")
+def list_scores(only_failed: bool) -> None:
+    query = sa.select(LtiScorePost).order_by(LtiScorePost.id)
+    if only_failed:
+        query = query.where(LtiScorePost.status == "failed")
+    for p in db.session.scalars(query):
+        click.echo(
+            f"{p.id}\t{p.status}\tattempt {p.attempt_id}\ttries {p.attempts}\t{p.last_error}"
+        )
+
+
+@scores_cli.command("resend")
+@click.argument("post_id", type=int)
+def resend_score(post_id: int) -> None:
+    """Put a failed score post back in line and post it now (audited)."""
+    post = scores.resend(db.session, None, post_id)
+    if post is None:
+        raise click.ClickException(f"No score post {post_id}.")
+    db.session.commit()
+    sent, failed = scores.send_due(db.session, [post_id])
+    click.echo(f"Sent {sent}, failed {failed}.")
 
 
 def register_cli(app: Flask) -> None:

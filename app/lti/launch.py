@@ -55,9 +55,19 @@ class DbLaunchDataStorage(CacheDataStorage[Any]):
         self._cache = DbCache(session)
 
 
-def _registration(session: Session, platform: LtiPlatform) -> Registration:
+class ToolRegistration(Registration):
+    """A registration that signs with the tool's key under its published ``kid``."""
+
+    kid: str | None = None
+
+    def get_kid(self) -> str | None:
+        return self.kid
+
+
+def tool_registration(session: Session, platform: LtiPlatform) -> Registration:
     key = keys.active_key(session)
-    registration = Registration()
+    registration = ToolRegistration()
+    registration.kid = key.kid
     registration.set_issuer(platform.issuer).set_client_id(platform.client_id)
     registration.set_key_set_url(platform.keyset_url).set_auth_login_url(platform.auth_login_url)
     registration.set_auth_token_url(platform.auth_token_url)
@@ -89,13 +99,13 @@ class ToolConf(ToolConfAbstract[Any]):
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Any:
         platforms = self._platforms(iss)
-        return _registration(self.session, platforms[0]) if len(platforms) == 1 else None
+        return tool_registration(self.session, platforms[0]) if len(platforms) == 1 else None
 
     def find_registration_by_params(
         self, iss: str, client_id: str, *args: Any, **kwargs: Any
     ) -> Any:
         platforms = self._platforms(iss, client_id)
-        return _registration(self.session, platforms[0]) if platforms else None
+        return tool_registration(self.session, platforms[0]) if platforms else None
 
     def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
         platforms = self._platforms(iss)

@@ -83,3 +83,41 @@ class LtiLaunchCache(Base):
     key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     value: Mapped[Any] = mapped_column(sa.JSON)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LtiGradeLink(Base):
+    """Where a launched person's grade for a module goes: the line item of the launch's
+    Assignment and Grade Services claim (one per platform, person and line item)."""
+
+    __tablename__ = "lti_grade_links"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "user_id", "lineitem"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    module_slug: Mapped[str] = mapped_column(sa.String(80))
+    lineitem: Mapped[str] = mapped_column(sa.String(1000))
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+
+class LtiScorePost(Base):
+    """A score to post to a line item: written in the grading transaction, sent after the
+    response or by ``flask lti scores send``, retried with backoff; after ``MAX_TRIES`` it is
+    ``failed`` and an administrator resends it (``flask lti scores resend``)."""
+
+    __tablename__ = "lti_score_posts"
+    __table_args__ = (sa.Index("ix_lti_score_posts_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_link_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lti_grade_links.id", ondelete="CASCADE")
+    )
+    attempt_id: Mapped[int] = mapped_column(sa.Integer)
+    score: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)

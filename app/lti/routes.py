@@ -13,7 +13,7 @@ from pylti1p3.exception import LtiException, OIDCException
 
 from app.errors import DomainError
 from app.extensions import csrf, db
-from app.lti import keys
+from app.lti import keys, scores
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
 from app.lti.services import enrol_for_module, link_account
 from app.settings import get_settings
@@ -75,6 +75,7 @@ def launch() -> Any:
         slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
         if slug:
             enrol_for_module(db.session, user, slug)
+            scores.remember_line_item(db.session, platform, user.id, claims, slug)
     except (LtiException, DomainError, KeyError) as exc:
         return _refused(str(exc) or "Invalid launch.")
     db.session.commit()

@@ -18,6 +18,8 @@ from jwcrypto import jwk
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 @dataclass
@@ -28,6 +30,11 @@ class Platform:
         default_factory=lambda: jwk.JWK.generate(kty="RSA", size=2048, kid="platform-key-1")
     )
     server: ThreadingHTTPServer | None = None
+    tool_keyset: dict[str, Any] = field(default_factory=dict)  # what /lti/jwks.json served
+    tokens: set[str] = field(default_factory=set)
+    scores: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    down: bool = False  # the score endpoint answers 503
 
     @property
     def issuer(self) -> str:
@@ -52,6 +59,25 @@ class Platform:
             def log_message(self, *args: Any) -> None:
                 pass
 
+        platform = self
+
+        def do_POST(handler: BaseHTTPRequestHandler) -> None:
+            length = int(handler.headers.get("Content-Length") or 0)
+            body = handler.rfile.read(length).decode()
+            if handler.path == "/token":
+                status, answer = platform.token(parse_qs(body))
+            elif handler.path == "/lineitems/1/scores":
+                status, answer = platform.score(handler.headers, body)
+            else:
+                status, answer = 404, {}
+            data = json.dumps(answer).encode()
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        Handler.do_POST = do_POST  # type: ignore[attr-defined]
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -59,6 +85,42 @@ class Platform:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+    def token(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        """OAuth2 client credentials with a JWT client assertion (RFC 7523), as LTI requires:
+        signed by a key of the tool's published keyset, iss = sub = client id, aud = us."""
+        try:
+            assert form["grant_type"] == ["client_credentials"]
+            assert form["client_assertion_type"] == [
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            ]
+            assertion = form["client_assertion"][0]
+            kid = jwt.get_unverified_header(assertion)["kid"]
+            [public] = [k for k in self.tool_keyset["keys"] if k["kid"] == kid]
+            key = jwt.PyJWK.from_json(json.dumps(public)).key
+            claims = jwt.decode(
+                assertion, key, algorithms=["RS256"], audience=f"{self.issuer}/token"
+            )
+            assert claims["iss"] == claims["sub"] == self.client_id
+            assert SCORE_SCOPE in form["scope"][0].split()
+        except (AssertionError, KeyError, ValueError, jwt.PyJWTError) as exc:
+            self.refused.append(f"token: {type(exc).__name__} {exc}")
+            return 400, {"error": "invalid_client"}
+        token = uuid.uuid4().hex
+        self.tokens.add(token)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+
+    def score(self, headers: Any, body: str) -> tuple[int, dict[str, Any]]:
+        if self.down:
+            return 503, {}
+        bearer = (headers.get("Authorization") or "").removeprefix("Bearer ")
+        if bearer not in self.tokens:
+            self.refused.append("score: bad token")
+            return 401, {}
+        if headers.get("Content-Type") != "application/vnd.ims.lis.v1.score+json":
+            return 415, {}
+        self.scores.append(json.loads(body))
+        return 200, {}
 
     def registration(self) -> dict[str, Any]:
         return {
