@@ -62,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.lti.scores import init_lti
 
     init_lti(app)  # and for LTI score posts (or `flask lti scores send`)
+    from app.lti.framing import init_framing
+
+    init_framing(app)  # an LTI session's pages may be framed by its platform only
     _register_cli(app)
     _register_hooks()
     return app

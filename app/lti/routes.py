@@ -14,6 +14,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from app.errors import DomainError
 from app.extensions import csrf, db
 from app.lti import keys, scores
+from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
 from app.lti.services import enrol_for_module, link_account
 from app.settings import get_settings
@@ -80,6 +81,7 @@ def launch() -> Any:
         return _refused(str(exc) or "Invalid launch.")
     db.session.commit()
     login_user(user)
+    allow_framing_by(platform.frame_ancestors)
     if not slug:
         abort(404)
     return redirect(url_for("quiz.module", slug=slug))

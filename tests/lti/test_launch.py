@@ -65,7 +65,11 @@ def test_a_learner_launch_makes_a_trainee_and_lands_on_the_module(client, db_ses
     user = db_session.get(User, link.user_id)
     assert (link.issuer, link.subject) == (platform.issuer, "platform-user-42")
     assert user.role == Role.TRAINEE and user.name == "Ada Clinician"
-    assert client.get("/modules/score-exam").status_code == 200  # logged in
+    page = client.get("/modules/score-exam")
+    assert page.status_code == 200  # logged in
+    # Framed by the launching platform only (its registered frame ancestors).
+    assert f"frame-ancestors {platform.issuer};" in page.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in page.headers
 
     # The second launch of the same person: the same account, no new one.
     auth = login_initiation(client, platform)
@@ -157,3 +161,9 @@ def test_an_unregistered_platform_cannot_start_a_login(client, db_session):
         "/lti/login", data={"iss": "https://unknown.example.org", "login_hint": "x"}
     )
     assert response.status_code == 403
+
+
+def test_pages_outside_an_lti_session_cannot_be_framed(client):
+    page = client.get("/login")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
