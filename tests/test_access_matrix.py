@@ -202,6 +202,7 @@ EXPECTED.update(
         "lti.jwks": {"GET": PUBLIC},
         "lti.login": {"GET": row(403, 403, 403, 403), "POST": row(403, 403, 403, 403)},
         "lti.launch": {"POST": row(403, 403, 403, 403)},
+        "lti.deep_link": {"POST": row(403, 403, 403, 403)},  # the launch id is the credential
         "certificates.status_list": {"GET": row(404, 404, 404, 404)},  # no such list
         "api_certificates.get_certificate": {"GET": row(404, 404, 404, 404)},
         "admin.index": {"GET": ADMIN_ONLY},

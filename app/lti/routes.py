@@ -6,21 +6,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template_string, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
 from flask_login import login_user
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 
+from app.banks.models import Module
 from app.errors import DomainError
 from app.extensions import csrf, db
 from app.lti import keys, scores
 from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
-from app.lti.services import enrol_for_module, link_account
+from app.lti.services import enrol_for_module, instructor_of_launch, link_account
 from app.settings import get_settings
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 REFUSED_PAGE = "<!doctype html><title>Launch refused</title><h1>Launch refused</h1><p>{{ m }}</p>"
 
 
@@ -73,6 +86,8 @@ def launch() -> Any:
         check_audience(claims, platform.client_id)
         use_nonce(db.session, platform.issuer, str(claims["nonce"]))
         user, _created = link_account(db.session, platform, claims)
+        if message.is_deep_link_launch():
+            return _deep_link_picker(message, user)
         slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
         if slug:
             enrol_for_module(db.session, user, slug)
@@ -85,3 +100,70 @@ def launch() -> Any:
     if not slug:
         abort(404)
     return redirect(url_for("quiz.module", slug=slug))
+
+
+PICKER_PAGE = """<!doctype html><html lang="en"><title>Place a module</title>
+<h1>Place a Dry Needling Academy module in your course</h1>
+<form method="post" action="{{ url_for('lti.deep_link') }}">
+<input type="hidden" name="launch_id" value="{{ launch_id }}">
+<fieldset><legend>Module</legend>
+{% for m in modules %}<label><input type="radio" name="module" value="{{ m.slug }}" required>
+{{ m.title }}</label><br>{% endfor %}</fieldset>
+<button type="submit">Place it</button></form></html>"""
+RETURN_PAGE = """<!doctype html><html lang="en"><title>Return to your course</title>
+<form method="post" action="{{ return_url }}">
+<input type="hidden" name="JWT" value="{{ jwt }}">
+<p>{{ title }} is ready to be placed.</p><button type="submit">Return to your course</button>
+</form></html>"""
+
+
+def _deep_link_picker(message: FlaskMessageLaunch, user: Any) -> Any:
+    """A Deep Linking request: an instructor picks a module (the launch id, kept with the
+    launch data for the next step, is the credential of the pick)."""
+    if user.role.value != "instructor":
+        raise LaunchRefused("Only an instructor can place modules in a course.")
+    db.session.commit()
+    modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.title))
+    html = render_template_string(
+        PICKER_PAGE, launch_id=message.get_launch_id(), modules=list(modules)
+    )
+    return html
+
+
+@bp.post("/deep-link")
+@csrf.exempt
+def deep_link() -> Any:
+    """The pick: the signed Deep Linking response (an ``ltiResourceLink`` to the module,
+    launching ``/lti/launch`` with ``custom.module``) posted back to the platform."""
+    tool_conf = ToolConf(db.session)
+    try:
+        message = FlaskMessageLaunch.from_cache(
+            str(request.form.get("launch_id", ""))[:200],
+            FlaskRequest(),
+            tool_conf,
+            launch_data_storage=DbLaunchDataStorage(db.session),
+        )
+        if not message.is_deep_link_launch():
+            raise LaunchRefused("This launch is not a Deep Linking request.")
+        claims = message.get_launch_data()
+        instructor_of_launch(db.session, claims)
+        module = db.session.scalar(
+            sa.select(Module).where(Module.slug == str(request.form.get("module", ""))[:80])
+        )
+        if module is None:
+            raise LaunchRefused("No such module.")
+        base = get_settings().public_base_url.rstrip("/")
+        resource = (
+            DeepLinkResource()
+            .set_url(base + url_for("lti.launch"))
+            .set_title(module.title)
+            .set_custom_params({"module": module.slug})
+        )
+        link = message.get_deep_link()
+        jwt_value = link.get_response_jwt([resource])
+        settings = claims[DEEP_LINKING_SETTINGS]
+    except (LtiException, DomainError, KeyError) as exc:
+        return _refused(str(exc) or "Invalid launch.")
+    return render_template_string(
+        RETURN_PAGE, return_url=settings["deep_link_return_url"], jwt=jwt_value, title=module.title
+    )

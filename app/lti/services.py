@@ -180,3 +180,17 @@ def enrol_for_module(session: Session, user: User, slug: str) -> list[str]:
             enrolment_services.enrol(session, None, user, program)
             enrolled.append(program.slug)
     return enrolled
+
+
+def instructor_of_launch(session: Session, claims: dict[str, Any]) -> User:
+    """The linked instructor account of a stored launch, or LaunchRefused-like ValidationFailed."""
+    link = session.scalar(
+        sa.select(LtiAccount).where(
+            LtiAccount.issuer == str(claims.get("iss")),
+            LtiAccount.subject == str(claims.get("sub")),
+        )
+    )
+    user = session.get(User, link.user_id) if link is not None else None
+    if user is None or user.role != Role.INSTRUCTOR:
+        raise ValidationFailed("Only an instructor can place modules in a course.")
+    return user

@@ -11,19 +11,8 @@ from jwcrypto import jwk
 
 from app.auth.models import Role, User
 from app.lti.models import LtiAccount
-from app.lti.services import PlatformFields, register_platform
 from tests.lti.platform import INSTRUCTOR, LTI, Platform, auth_request
 from tests.quiz.conftest import bank  # noqa: F401 (fixture, by name)
-
-
-@pytest.fixture
-def platform(db_session):
-    test_platform = Platform()
-    test_platform.start()
-    register_platform(db_session, None, PlatformFields(**test_platform.registration()))
-    db_session.commit()
-    yield test_platform
-    test_platform.stop()
 
 
 def login_initiation(client, platform: Platform) -> dict[str, str]:
