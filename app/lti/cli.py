@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.enrolment.models import Cohort
 from app.errors import DomainError
 from app.extensions import db
-from app.lti import keys, scores
-from app.lti.models import LtiPlatform, LtiScorePost
+from app.lti import keys, roster, scores
+from app.lti.models import LtiContext, LtiPlatform, LtiScorePost
 from app.lti.services import PlatformFields, register_platform
 
 lti_cli = AppGroup("lti", help="LTI 1.3: platforms and the tool's keys.")
@@ -107,6 +108,24 @@ def resend_score(post_id: int) -> None:
     db.session.commit()
     sent, failed = scores.send_due(db.session, [post_id])
     click.echo(f"Sent {sent}, failed {failed}.")
+
+
+@lti_cli.command("roster-pull")
+@click.option("--context", "context_row", type=int, required=True, help="lti_contexts id.")
+@click.option("--cohort", "cohort_id", type=int, required=True, help="The cohort's id.")
+def roster_pull(context_row: int, cohort_id: int) -> None:
+    """Enrol the course's active learners (NRPS) in the cohort (audited, as the system)."""
+    context = db.session.get(LtiContext, context_row)
+    cohort = db.session.get(Cohort, cohort_id)
+    if context is None or cohort is None:
+        raise click.ClickException("No such course context or cohort.")
+    try:
+        enrolled = roster.pull_roster(db.session, None, context, cohort)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Enrolled {len(enrolled)} learner(s) in {cohort.name}.")
 
 
 def register_cli(app: Flask) -> None:

@@ -121,3 +121,16 @@ class LtiScorePost(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+
+
+class LtiContext(Base):
+    """A platform course an instructor launched from, with its roster (NRPS) URL."""
+
+    __tablename__ = "lti_contexts"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    memberships_url: Mapped[str] = mapped_column(sa.String(1000))

@@ -28,6 +28,7 @@ from app.extensions import csrf, db
 from app.lti import keys, scores
 from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
+from app.lti.roster import remember_context
 from app.lti.services import enrol_for_module, instructor_of_launch, link_account
 from app.settings import get_settings
 
@@ -86,6 +87,8 @@ def launch() -> Any:
         check_audience(claims, platform.client_id)
         use_nonce(db.session, platform.issuer, str(claims["nonce"]))
         user, _created = link_account(db.session, platform, claims)
+        if user.role.value == "instructor":
+            remember_context(db.session, platform, claims)
         if message.is_deep_link_launch():
             return _deep_link_picker(message, user)
         slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")

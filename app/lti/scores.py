@@ -101,7 +101,7 @@ def register_hooks() -> None:
         quiz_services.after_grading.append(queue_scores)
 
 
-class _TimeoutSession(requests.Session):
+class TimeoutSession(requests.Session):
     """Every call to a platform gives up after ``TIMEOUT_SECONDS``."""
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
@@ -129,7 +129,7 @@ def _post(session: Session, post: LtiScorePost) -> None:
     platform = session.get(LtiPlatform, link.platform_id)
     assert platform is not None
     connector = ToolServiceConnector(
-        tool_registration(session, platform), requests_session=_TimeoutSession()
+        tool_registration(session, platform), requests_session=TimeoutSession()
     )
     service = AssignmentsGradesService(connector, {"scope": link.scopes, "lineitem": link.lineitem})
     grade = (

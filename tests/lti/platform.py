@@ -19,6 +19,8 @@ LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
@@ -44,8 +46,19 @@ class Platform:
     def start(self) -> None:
         keyset = {"keys": [{**self.key.export_public(as_dict=True), "alg": "RS256", "use": "sig"}]}
 
+        platform = self
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path == "/memberships":
+                    status, answer = platform.memberships(self.headers)
+                    data = json.dumps(answer).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 if self.path != "/keyset":
                     self.send_error(404)
                     return
@@ -58,8 +71,6 @@ class Platform:
 
             def log_message(self, *args: Any) -> None:
                 pass
-
-        platform = self
 
         def do_POST(handler: BaseHTTPRequestHandler) -> None:
             length = int(handler.headers.get("Content-Length") or 0)
@@ -102,7 +113,7 @@ class Platform:
                 assertion, key, algorithms=["RS256"], audience=f"{self.issuer}/token"
             )
             assert claims["iss"] == claims["sub"] == self.client_id
-            assert SCORE_SCOPE in form["scope"][0].split()
+            assert set(form["scope"][0].split()) & {SCORE_SCOPE, NRPS_SCOPE}
         except (AssertionError, KeyError, ValueError, jwt.PyJWTError) as exc:
             self.refused.append(f"token: {type(exc).__name__} {exc}")
             return 400, {"error": "invalid_client"}
@@ -121,6 +132,16 @@ class Platform:
             return 415, {}
         self.scores.append(json.loads(body))
         return 200, {}
+
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+    def memberships(self, headers: Any) -> tuple[int, dict[str, Any]]:
+        bearer = (headers.get("Authorization") or "").removeprefix("Bearer ")
+        if bearer not in self.tokens:
+            self.refused.append("memberships: bad token")
+            return 401, {}
+        return 200, {"id": f"{self.issuer}/memberships", "context": {"id": "course-1"},
+                     "members": self.members}  # fmt: skip
 
     def registration(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,8 @@
-"""lti platforms, keys, accounts, nonces, launch cache, grade links, score posts
+"""lti platforms, keys, accounts, nonces, launch cache, grades, contexts
 
-Revision ID: 3146ca90de36
+Revision ID: 6ba11cea8104
 Revises: 5f3eda8adb52
-Create Date: 2026-12-03 18:39:26.376071
+Create Date: 2026-12-03 18:47:55.390717
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3146ca90de36'
+revision = '6ba11cea8104'
 down_revision = '5f3eda8adb52'
 branch_labels = None
 depends_on = None
@@ -76,6 +76,16 @@ def upgrade():
     with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lti_accounts_user_id'), ['user_id'], unique=False)
 
+    op.create_table('lti_contexts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform_id', sa.Integer(), nullable=False),
+    sa.Column('context_id', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('memberships_url', sa.String(length=1000), nullable=False),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platforms.id'], name=op.f('fk_lti_contexts_platform_id_lti_platforms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_contexts')),
+    sa.UniqueConstraint('platform_id', 'context_id', name=op.f('uq_lti_contexts_platform_id'))
+    )
     op.create_table('lti_grade_links',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform_id', sa.Integer(), nullable=False),
@@ -122,6 +132,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_lti_grade_links_user_id'))
 
     op.drop_table('lti_grade_links')
+    op.drop_table('lti_contexts')
     with op.batch_alter_table('lti_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lti_accounts_user_id'))
 
