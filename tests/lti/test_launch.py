@@ -156,3 +156,30 @@ def test_pages_outside_an_lti_session_cannot_be_framed(client):
     page = client.get("/login")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.usefixtures("bank")
+def test_over_https_an_lti_session_cookie_is_samesite_none_and_others_stay_lax(
+    app, db_session, platform
+):
+    browser = app.test_client()
+    https = {"base_url": "https://localhost"}
+    response = browser.post(
+        "/lti/login",
+        data={"iss": platform.issuer, "client_id": platform.client_id, "login_hint": "h"},
+        **https,
+    )
+    assert response.status_code == 302
+    state_cookie = response.headers["Set-Cookie"]
+    assert "SameSite=None" in state_cookie and "Secure" in state_cookie
+    auth = auth_request(response.headers["Location"])
+    token = platform.id_token(auth["nonce"])
+    landed = browser.post("/lti/launch", data={"state": auth["state"], "id_token": token}, **https)
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+    [session_cookie] = [c for c in landed.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert "SameSite=None" in session_cookie and "Secure" in session_cookie
+    assert "Partitioned" in session_cookie
+
+    other = app.test_client().get("/login", **https)
+    [plain] = [c for c in other.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert "SameSite=Lax" in plain
