@@ -11,7 +11,7 @@ FLASK := $(BIN)/flask --app wsgi
 
 INTEROP := tests/interop/vc-js
 
-.PHONY: run serve test test-deps test-interop-deps fuzz lint format install migrate demo clean
+.PHONY: run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,7 +72,17 @@ test-interop-deps:
 		echo "== npm not found: the interop test (tests/interop) will skip =="; \
 	fi
 
-test: lint test-deps test-interop-deps
+# Ralph's learning record store for the xAPI tests (tests/xapi), in its own virtualenv: its
+# server extras pin click<8.2.1, older than Flask needs. `requests` is missing from its extras.
+LRS_VENV := .venv-lrs
+$(LRS_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/python -m pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' 'requests>=2.32,<3'
+	touch $@
+
+lrs: $(LRS_VENV)/.installed-stamp
+
+test: lint test-deps test-interop-deps lrs
 	@echo "== tests on SQLite =="
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
@@ -89,4 +99,4 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -o timeout=0 tests/fuzz
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LRS_VENV) .pytest_cache .ruff_cache

@@ -57,6 +57,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from app.mail.hooks import init_mail
 
     init_mail(app)  # what a request queued is sent after its response (or by `flask mail send`)
+    from app.xapi.hooks import init_xapi
+
+    init_xapi(app)  # the same for xAPI statements (or `flask xapi send`)
+    from app.lti.scores import init_lti
+
+    init_lti(app)  # and for LTI score posts (or `flask lti scores send`)
+    from app.lti.framing import init_framing
+
+    init_framing(app)  # an LTI session's pages may be framed by its platform only
     _register_cli(app)
     _register_hooks()
     return app
@@ -137,6 +146,8 @@ MODEL_MODULES = [
     "app.enrolment.models",
     "app.practical.models",
     "app.licensing.models",
+    "app.xapi.models",
+    "app.lti.models",
 ]
 
 
@@ -158,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.licensing.api import blp as licensing_api
     from app.licensing.routes import bp as licensing_bp
+    from app.lti.routes import bp as lti_bp
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
     from app.practical.api import blp as practical_api
@@ -187,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
         licensing_bp,
         osce_bp,
         siteconfig_bp,
+        lti_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").
@@ -211,12 +224,14 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import register_cli as register_demo_cli
     from app.enrolment.cli import register_cli as register_enrolment_cli
     from app.licensing.cli import register_cli as register_licensing_cli
+    from app.lti.cli import register_cli as register_lti_cli
     from app.mail.cli import register_cli as register_mail_cli
     from app.notify.cli import register_cli as register_notify_cli
     from app.ops.cli import register_cli as register_ops_cli
     from app.quiz.cli import register_cli as register_quiz_cli
     from app.regrade.cli import register_cli as register_regrade_cli
     from app.siteconfig.cli import register_cli as register_siteconfig_cli
+    from app.xapi.cli import register_cli as register_xapi_cli
 
     for register in (
         register_auth_cli,
@@ -233,6 +248,8 @@ def _register_cli(app: Flask) -> None:
         register_notify_cli,
         register_regrade_cli,
         register_siteconfig_cli,
+        register_xapi_cli,
+        register_lti_cli,
     ):
         register(app)
 
@@ -245,11 +262,17 @@ def _register_hooks() -> None:
     from app.enrolment.queries import register_hooks as register_enrolment_hooks
     from app.practical.services import register_hooks as register_practical_hooks
     from app.progress.services import register_hooks as register_progress_hooks
+    from app.xapi.hooks import running_context
+    from app.xapi.services import register_hooks as register_xapi_hooks
 
     register_progress_hooks()
     register_certificate_hooks(_running_issuer)
     register_enrolment_hooks()  # which modules a trainee may see and start
     register_practical_hooks()  # hours, logbook and stations as evidence for eligibility
+    register_xapi_hooks(running_context)  # statements for the LRS, last: after the grade is final
+    from app.lti.scores import register_hooks as register_lti_hooks
+
+    register_lti_hooks()  # scores for the LMS line items of launched trainees
 
 
 def _running_issuer(session):  # type: ignore[no-untyped-def]

@@ -71,6 +71,11 @@ def _mail_and_account_settings() -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
         "MAIL_TIMEOUT": os.environ.get("MAIL_TIMEOUT") or None,
+        # xAPI statements (app/xapi; docs/xapi.md). No XAPI_ENDPOINT: xAPI is off.
+        "XAPI_ENDPOINT": os.environ.get("XAPI_ENDPOINT") or None,
+        "XAPI_USERNAME": os.environ.get("XAPI_USERNAME") or None,
+        "XAPI_PASSWORD": os.environ.get("XAPI_PASSWORD") or None,
+        "XAPI_TIMEOUT": os.environ.get("XAPI_TIMEOUT") or None,
         # Accounts by e-mail (app/auth/accounts.py).
         "PASSWORD_RESET_MAX_AGE": os.environ.get("PASSWORD_RESET_MAX_AGE") or None,
         "REGISTRATION_LINK_MAX_AGE": os.environ.get("REGISTRATION_LINK_MAX_AGE") or None,

@@ -92,6 +92,34 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class XapiSettings:
+    """Where statements go (``app/xapi``); no ``endpoint``: xAPI is off, nothing is queued."""
+
+    endpoint: str | None
+    """``XAPI_ENDPOINT``: the LRS's xAPI base URL (ending in ``/xAPI`` or ``/xapi``), or None."""
+    username: str | None
+    """``XAPI_USERNAME``: HTTP Basic user of the LRS."""
+    password: str | None = field(repr=False)
+    """``XAPI_PASSWORD`` (never logged)."""
+    timeout: int = DEFAULT_MAIL_TIMEOUT
+    """``XAPI_TIMEOUT``: seconds before a request to the LRS gives up (default 10)."""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.endpoint)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> XapiSettings:
+        endpoint = config.get("XAPI_ENDPOINT") or None
+        return cls(
+            endpoint=endpoint.rstrip("/") if endpoint else None,
+            username=config.get("XAPI_USERNAME") or None,
+            password=config.get("XAPI_PASSWORD") or None,
+            timeout=_int(config, "XAPI_TIMEOUT", DEFAULT_MAIL_TIMEOUT),
+        )
+
+
+@dataclass(frozen=True)
 class AccountSettings:
     """Accounts by e-mail: link lifetimes, limits, the terms version (``app/auth/accounts.py``)."""
 
@@ -262,6 +290,9 @@ class Settings:
     mail: MailSettings
     """SMTP: ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``,
     ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_DEFAULT_SENDER``, ``MAIL_TIMEOUT``."""
+    xapi: XapiSettings
+    """The learning record store: ``XAPI_ENDPOINT``, ``XAPI_USERNAME``, ``XAPI_PASSWORD``,
+    ``XAPI_TIMEOUT``."""
     accounts: AccountSettings
     """Links, limits and terms of the e-mail account flows (registration, reset, invitation)."""
     standard_setting_min_judges: int
@@ -297,6 +328,7 @@ class Settings:
             ),
             max_upload_bytes=_int(config, "MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH),
             mail=MailSettings.from_config(config),
+            xapi=XapiSettings.from_config(config),
             accounts=AccountSettings.from_config(config),
             standard_setting_min_judges=max(
                 1,
@@ -337,6 +369,10 @@ CONFIG_KEYS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "MAIL_TIMEOUT",
+    "XAPI_ENDPOINT",
+    "XAPI_USERNAME",
+    "XAPI_PASSWORD",
+    "XAPI_TIMEOUT",
     "PASSWORD_RESET_MAX_AGE",
     "REGISTRATION_LINK_MAX_AGE",
     "INVITATION_MAX_AGE",

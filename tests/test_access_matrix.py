@@ -202,6 +202,14 @@ EXPECTED.update(
         "certificates.verify_form": {"GET": PUBLIC},
         "certificates.verify": {"GET": row(404, 404, 404, 404)},  # unknown code: uniform 404
         "certificates.issuer": {"GET": PUBLIC},
+        # LTI: the keyset is public (public keys only). Login initiation and launch are
+        # public-but-signed: the platform's signed id_token (checked against its registered
+        # keyset, with state and nonce) is the credential, whoever is logged in; without one
+        # (as here: no parameters) every role gets the same 403 "launch refused".
+        "lti.jwks": {"GET": PUBLIC},
+        "lti.login": {"GET": row(403, 403, 403, 403), "POST": row(403, 403, 403, 403)},
+        "lti.launch": {"POST": row(403, 403, 403, 403)},
+        "lti.deep_link": {"POST": row(403, 403, 403, 403)},  # the launch id is the credential
         "certificates.status_list": {"GET": row(404, 404, 404, 404)},  # no such list
         "api_certificates.get_certificate": {"GET": row(404, 404, 404, 404)},
         "admin.index": {"GET": ADMIN_ONLY},

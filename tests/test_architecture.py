@@ -101,6 +101,8 @@ ALLOWED: dict[str, frozenset[str]] = {
         {"auth", "banks", "certificates", "enrolment", "licensing", "practical", "quiz"}
     ),
     "ops": frozenset({"certificates", "quiz"}),
+    "xapi": frozenset({"auth", "banks", "certificates", "mail", "quiz"}),
+    "lti": frozenset({"audit", "auth", "banks", "enrolment", "quiz"}),
 }
 
 FACTORY = "app/__init__.py"

@@ -42,6 +42,10 @@ from app.settings import IssuerSettings
 
 log = logging.getLogger(__name__)
 
+# Hooks run inside the transaction that issued a certificate (first, renewal, re-issue),
+# each with (session, certificate): xAPI's "earned". Registered from app/__init__.py.
+after_issue: list[Callable[[Session, Certificate], None]] = []
+
 # Indices are handed out as (n * STRIDE) mod size: a bijection for an odd stride and a
 # power-of-two size, so each index is used once, yet neighbours in time are far apart in the
 # list (the Bitstring Status List spec advises against sequential allocation).
@@ -764,6 +768,8 @@ def _record_issued(
     previous: Certificate | None,
 ) -> None:
     kind = certificate.kind
+    for hook in after_issue:
+        hook(session, certificate)
     record(
         session,
         actor,

@@ -46,6 +46,8 @@ DEFAULT_GRACE_SECONDS = 60
 # Hooks run inside the submit transaction, after grading (completions, spaced repetition).
 # Each takes (session, attempt). Registered by other domains; see app/__init__.py.
 after_grading: list[Callable[[Session, Attempt], None]] = []
+# Hooks run inside the transaction that created a new attempt (not a resumed one): xAPI.
+after_start: list[Callable[[Session, Attempt], None]] = []
 
 
 # ---------------------------------------------------------------- starting
@@ -105,6 +107,8 @@ def begin_attempt(
         if winner is None:
             raise AttemptLimitReached("Another attempt was just started or finished.") from None
         return winner, False
+    for hook in after_start:
+        hook(session, attempt)
     return attempt, True
 
 

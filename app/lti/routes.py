@@ -1,0 +1,172 @@
+"""LTI endpoints, all public: ``/lti/jwks.json`` serves public keys only; ``/lti/login`` and
+``/lti/launch`` are public-but-signed (the platform's signed id_token, checked against its
+registered keyset, is the credential; CSRF tokens cannot apply to a platform's form post)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
+from flask_login import login_user
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.exception import LtiException, OIDCException
+
+from app.banks.models import Module
+from app.errors import DomainError
+from app.extensions import csrf, db
+from app.lti import keys, scores
+from app.lti.framing import allow_framing_by
+from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
+from app.lti.roster import remember_context
+from app.lti.services import enrol_for_module, instructor_of_launch, link_account
+from app.settings import get_settings
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+REFUSED_PAGE = "<!doctype html><title>Launch refused</title><h1>Launch refused</h1><p>{{ m }}</p>"
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    keyset = keys.published(db.session)
+    db.session.commit()  # the first request of a fresh install made the key
+    response = jsonify(keyset)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _refused(message: str) -> Any:
+    db.session.rollback()
+    return render_template_string(REFUSED_PAGE, m=message), 403
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Any:
+    """OIDC login initiation: the platform names itself; we answer with the redirect to its
+    authentication endpoint, carrying a fresh state (cookie) and nonce (stored)."""
+    launch_url = get_settings().public_base_url.rstrip("/") + url_for("lti.launch")
+    oidc = FlaskOIDCLogin(
+        FlaskRequest(), ToolConf(db.session), launch_data_storage=DbLaunchDataStorage(db.session)
+    )
+    try:
+        response = oidc.redirect(launch_url)
+    except (OIDCException, LtiException) as exc:
+        return _refused(str(exc))
+    db.session.commit()
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch() -> Any:
+    """The resource-link launch: every check of the id_token (pylti1p3next: state, signature,
+    nonce issued by us, registration, deployment, message; here: audience and a nonce used
+    once), then the person's account, logged in, lands on the module the link names."""
+    tool_conf = ToolConf(db.session)
+    message = FlaskMessageLaunch(
+        FlaskRequest(), tool_conf, launch_data_storage=DbLaunchDataStorage(db.session)
+    )
+    try:
+        claims = message.get_launch_data()
+        platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
+        if platform is None:
+            raise LaunchRefused("Unknown platform.")
+        check_audience(claims, platform.client_id)
+        use_nonce(db.session, platform.issuer, str(claims["nonce"]))
+        user, _created = link_account(db.session, platform, claims)
+        if user.role.value == "instructor":
+            remember_context(db.session, platform, claims)
+        if message.is_deep_link_launch():
+            return _deep_link_picker(message, user)
+        slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
+        if slug:
+            enrol_for_module(db.session, user, slug)
+            scores.remember_line_item(db.session, platform, user.id, claims, slug)
+    except (LtiException, DomainError, KeyError) as exc:
+        return _refused(str(exc) or "Invalid launch.")
+    db.session.commit()
+    login_user(user)
+    allow_framing_by(platform.frame_ancestors)
+    if not slug:
+        abort(404)
+    return redirect(url_for("quiz.module", slug=slug))
+
+
+PICKER_PAGE = """<!doctype html><html lang="en"><title>Place a module</title>
+<h1>Place a Dry Needling Academy module in your course</h1>
+<form method="post" action="{{ url_for('lti.deep_link') }}">
+<input type="hidden" name="launch_id" value="{{ launch_id }}">
+<fieldset><legend>Module</legend>
+{% for m in modules %}<label><input type="radio" name="module" value="{{ m.slug }}" required>
+{{ m.title }}</label><br>{% endfor %}</fieldset>
+<button type="submit">Place it</button></form></html>"""
+RETURN_PAGE = """<!doctype html><html lang="en"><title>Return to your course</title>
+<form method="post" action="{{ return_url }}">
+<input type="hidden" name="JWT" value="{{ jwt }}">
+<p>{{ title }} is ready to be placed.</p><button type="submit">Return to your course</button>
+</form></html>"""
+
+
+def _deep_link_picker(message: FlaskMessageLaunch, user: Any) -> Any:
+    """A Deep Linking request: an instructor picks a module (the launch id, kept with the
+    launch data for the next step, is the credential of the pick)."""
+    if user.role.value != "instructor":
+        raise LaunchRefused("Only an instructor can place modules in a course.")
+    db.session.commit()
+    modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.title))
+    html = render_template_string(
+        PICKER_PAGE, launch_id=message.get_launch_id(), modules=list(modules)
+    )
+    return html
+
+
+@bp.post("/deep-link")
+@csrf.exempt
+def deep_link() -> Any:
+    """The pick: the signed Deep Linking response (an ``ltiResourceLink`` to the module,
+    launching ``/lti/launch`` with ``custom.module``) posted back to the platform."""
+    tool_conf = ToolConf(db.session)
+    try:
+        message = FlaskMessageLaunch.from_cache(
+            str(request.form.get("launch_id", ""))[:200],
+            FlaskRequest(),
+            tool_conf,
+            launch_data_storage=DbLaunchDataStorage(db.session),
+        )
+        if not message.is_deep_link_launch():
+            raise LaunchRefused("This launch is not a Deep Linking request.")
+        claims = message.get_launch_data()
+        instructor_of_launch(db.session, claims)
+        module = db.session.scalar(
+            sa.select(Module).where(Module.slug == str(request.form.get("module", ""))[:80])
+        )
+        if module is None:
+            raise LaunchRefused("No such module.")
+        base = get_settings().public_base_url.rstrip("/")
+        resource = (
+            DeepLinkResource()
+            .set_url(base + url_for("lti.launch"))
+            .set_title(module.title)
+            .set_custom_params({"module": module.slug})
+        )
+        link = message.get_deep_link()
+        jwt_value = link.get_response_jwt([resource])
+        settings = claims[DEEP_LINKING_SETTINGS]
+    except (LtiException, DomainError, KeyError) as exc:
+        return _refused(str(exc) or "Invalid launch.")
+    return render_template_string(
+        RETURN_PAGE, return_url=settings["deep_link_return_url"], jwt=jwt_value, title=module.title
+    )
