@@ -158,7 +158,7 @@ def test_reviewer_notes_and_statutes_are_fine(tmp_path) -> None:
 @pytest.mark.parametrize(
     "comment",
     [
-        "# Sources: /work/shared/domain/FACTS.md\n",
+        "# Sources: /srv/someone/shared/domain/FACTS.md\n",
         "# Sources: shared/domain/FACTS.md\n",
         "# Sources: ../shared/domain/FACTS.md\n",
         "# See ~/notes.txt\n",
