@@ -133,7 +133,7 @@ def _old_program(session, slug: str):  # type: ignore[no-untyped-def]
     )  # fmt: skip
     session.execute(
         programs.insert().values(
-            slug=slug, title=slug, description="", module_slugs=sa.literal("[]"),
+            slug=slug, title=slug, description="", module_slugs=sa.literal([], sa.JSON),
             final_exam_slug=None, validity_months=24, ce_hours=1.0, requires_review=True,
             renewal_module_slug=None, serial_prefix="DNF",
             updated_at=datetime(2026, 1, 1, tzinfo=UTC),
