@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
@@ -78,71 +79,79 @@ def take_queued_ids(session: Session) -> list[int]:
     return list(session.info.pop(QUEUED_KEY, []))
 
 
-def due_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+# ---------------------------------------------------------------- leased rows
+# The claim-and-lease mechanism, for any outbox table with the columns of ``OutboxMessage``
+# (id, status, next_attempt_at, claim_token, claimed_until, attempts, sent_at, last_error):
+# the mail outbox below and the xAPI outbox (``app/xapi/outbox.py``) share it.
+
+
+def due(model: Any, now: datetime) -> sa.ColumnElement[bool]:
+    """Rows waiting for their next try, or claimed by a sender whose lease ran out."""
+    return sa.or_(
+        sa.and_(model.status == OutboxStatus.PENDING, model.next_attempt_at <= now),
+        sa.and_(model.status == OutboxStatus.SENDING, model.claimed_until < now),
+    )
+
+
+def due_row_ids(session: Session, model: Any, now: datetime, limit: int) -> list[int]:
     return list(
         session.scalars(
-            sa.select(OutboxMessage.id)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                    ),
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.claimed_until < now,
-                    ),
-                )
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            sa.select(model.id)
+            .where(due(model, now))
+            .order_by(model.next_attempt_at, model.id)
             .limit(limit)
         )
     )
 
 
-def claim(session: Session, ids: list[int], now: datetime) -> tuple[str, list[int]]:
+def claim_rows(
+    session: Session, model: Any, ids: list[int], now: datetime
+) -> tuple[str, list[int]]:
     """Claim those of ``ids`` still due, each with one conditional UPDATE; the caller commits
     before sending. Returns the claim token and the ids this sender owns."""
     token = secrets.token_hex(16)
     owned = []
-    for message_id in ids:
+    for row_id in ids:
         result = session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                sa.or_(
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
-                    ),
-                    sa.and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
-                        OutboxMessage.claimed_until < now,
-                    ),
-                ),
-            )
+            sa.update(model)
+            .where(model.id == row_id, due(model, now))
             .values(status=OutboxStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
-            owned.append(message_id)
+            owned.append(row_id)
     return token, owned
 
 
-def mark_sent(session: Session, message_id: int, token: str, now: datetime) -> None:
+def mark_row_sent(session: Session, model: Any, row_id: int, token: str, now: datetime) -> None:
     session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+        sa.update(model)
+        .where(model.id == row_id, model.claim_token == token)
         .values(
             status=OutboxStatus.SENT,
             sent_at=now,
-            attempts=OutboxMessage.attempts + 1,
+            attempts=model.attempts + 1,
             claim_token=None,
             claimed_until=None,
             last_error="",
         )
         .execution_options(synchronize_session=False)
     )
+
+
+# ---------------------------------------------------------------- the mail outbox
+
+
+def due_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    return due_row_ids(session, OutboxMessage, now, limit)
+
+
+def claim(session: Session, ids: list[int], now: datetime) -> tuple[str, list[int]]:
+    return claim_rows(session, OutboxMessage, ids, now)
+
+
+def mark_sent(session: Session, message_id: int, token: str, now: datetime) -> None:
+    mark_row_sent(session, OutboxMessage, message_id, token, now)
 
 
 def mark_failed(session: Session, message: OutboxMessage, token: str, error: str) -> None:

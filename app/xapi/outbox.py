@@ -10,19 +10,18 @@ answers 204 or 409 for an id it has, so nothing is duplicated.
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.mail import outbox as leased
 from app.mail.models import OutboxStatus
 from app.mail.outbox import backoff
 from app.xapi.models import XapiOutboxStatement
 
-CLAIM_LEASE = timedelta(minutes=5)
 QUEUED_KEY = "xapi_queued"  # session.info: ids queued in this unit of work
 
 
@@ -59,60 +58,17 @@ def take_queued_ids(session: Session) -> list[int]:
     return list(session.info.pop(QUEUED_KEY, []))
 
 
-def _due(now: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(
-        sa.and_(
-            XapiOutboxStatement.status == OutboxStatus.PENDING,
-            XapiOutboxStatement.next_attempt_at <= now,
-        ),
-        sa.and_(
-            XapiOutboxStatement.status == OutboxStatus.SENDING,
-            XapiOutboxStatement.claimed_until < now,
-        ),
-    )
-
-
 def due_ids(session: Session, now: datetime, limit: int = 100) -> list[int]:
-    return list(
-        session.scalars(
-            sa.select(XapiOutboxStatement.id)
-            .where(_due(now))
-            .order_by(XapiOutboxStatement.next_attempt_at, XapiOutboxStatement.id)
-            .limit(limit)
-        )
-    )
+    return leased.due_row_ids(session, XapiOutboxStatement, now, limit)
 
 
 def claim(session: Session, ids: list[int], now: datetime) -> tuple[str, list[int]]:
     """Claim those of ``ids`` still due; the caller commits before sending."""
-    token = secrets.token_hex(16)
-    owned = []
-    for row_id in ids:
-        result = session.execute(
-            sa.update(XapiOutboxStatement)
-            .where(XapiOutboxStatement.id == row_id, _due(now))
-            .values(status=OutboxStatus.SENDING, claim_token=token, claimed_until=now + CLAIM_LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            owned.append(row_id)
-    return token, owned
+    return leased.claim_rows(session, XapiOutboxStatement, ids, now)
 
 
 def mark_sent(session: Session, row_id: int, token: str, now: datetime) -> None:
-    session.execute(
-        sa.update(XapiOutboxStatement)
-        .where(XapiOutboxStatement.id == row_id, XapiOutboxStatement.claim_token == token)
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            attempts=XapiOutboxStatement.attempts + 1,
-            claim_token=None,
-            claimed_until=None,
-            last_error="",
-        )
-        .execution_options(synchronize_session=False)
-    )
+    leased.mark_row_sent(session, XapiOutboxStatement, row_id, token, now)
 
 
 def mark_failed(session: Session, row: XapiOutboxStatement, token: str, error: str) -> None:
