@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     init_input_guard(app)
     _init_extensions(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app)  # the interface's language and time zone (docs/i18n.md)
     _import_models()
     _register_blueprints(app)
 

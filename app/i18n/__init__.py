@@ -1,0 +1,133 @@
+"""The interface's language and time zone (Flask-Babel).
+
+Question content stays in its authored language; only the interface is translated.
+
+- Language: the account's ``locale`` if it has one, then the browser's ``Accept-Language``,
+  then English. ``SUPPORTED_LOCALES`` lists what there is a catalogue for.
+- Time zone: the account's ``time_zone`` if it has one, then the browser's (the ``tz`` cookie
+  the page script sets from ``Intl.DateTimeFormat``), then UTC.
+- Templates: ``_("...")`` / ``ngettext`` (Jinja's i18n extension, new style, so
+  ``_("%(n)s done", n=3)`` formats), and the filters ``datetime``, ``date``, ``time`` and
+  ``number``, which format for the interface's language and show the zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time
+from flask_babel import gettext, lazy_gettext, ngettext  # noqa: F401  (re-exported for callers)
+
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
+"""Interface languages with a catalogue; ``en`` is the source language."""
+
+DEFAULT_LOCALE = "en"
+TZ_COOKIE = "tz"
+
+babel = Babel()
+
+
+def _account_attr(name: str) -> str | None:
+    from flask_login import current_user
+
+    if not has_request_context():
+        return None
+    user = current_user._get_current_object() if current_user else None
+    value = getattr(user, name, None) if user is not None and user.is_authenticated else None
+    return value or None
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """``fr``, ``fr-CA``, ``fr_ca`` → ``fr_CA``; ``en-GB`` → ``en``; unknown → None."""
+    if not value:
+        return None
+    language = value.replace("-", "_").split("_")[0].lower()
+    for supported in SUPPORTED_LOCALES:
+        if supported.split("_")[0] == language:
+            return supported
+    return None
+
+
+def select_locale() -> str:
+    chosen = normalise_locale(_account_attr("locale"))
+    if chosen:
+        return chosen
+    if has_request_context():
+        best = request.accept_languages.best_match(["en", "fr-CA", "fr", "fr-FR"])
+        chosen = normalise_locale(best)
+        if chosen:
+            return chosen
+    return DEFAULT_LOCALE
+
+
+def valid_time_zone(value: str | None) -> str | None:
+    """An IANA zone name this machine knows, or None (hostile or unknown input is ignored)."""
+    if not value or len(value) > 64 or value not in _zones():
+        return None
+    return value
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zones() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def select_time_zone() -> str:
+    chosen = valid_time_zone(_account_attr("time_zone"))
+    if chosen:
+        return chosen
+    if has_request_context():
+        chosen = valid_time_zone(request.cookies.get(TZ_COOKIE))
+        if chosen:
+            return chosen
+    return "UTC"
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A moment in the viewer's zone and language, with the zone shown (``… EST``)."""
+    if value is None:
+        return ""
+    text = format_datetime(value, format)
+    return f"{text} {format_datetime(value, 'zzz')}".strip()
+
+
+def local_date(value: date | datetime | None, format: str = "long") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format)
+
+
+def local_time(value: datetime | None, format: str = "short") -> str:
+    if value is None:
+        return ""
+    return f"{format_time(value, format)} {format_datetime(value, 'zzz')}".strip()
+
+
+def local_number(value: float | int | None, digits: int = 2) -> str:
+    """A number as people write it in the interface's language: at most ``digits`` decimals."""
+    if value is None:
+        return ""
+    return format_decimal(round(float(value), digits), format=None)
+
+
+def zone_info() -> ZoneInfo:
+    return ZoneInfo(select_time_zone())
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(local_time, "time")
+    app.add_template_filter(local_number, "number")
+    app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
