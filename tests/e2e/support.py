@@ -98,16 +98,38 @@ def app_server(instance: Path, extra_banks: tuple[Path, ...] = ()) -> Iterator[s
             proc.kill()
 
 
+VIEWPORTS: dict[str, dict[str, int]] = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+"""The two sizes every page is tried at (issue 18)."""
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+"""Where browser tests keep their screenshots as artifacts (build/ is not committed)."""
+
+
+def screenshot(page: Any, name: str, full_page: bool = False) -> Path:
+    """Keep what the browser shows as ``build/screenshots/<name>.png``; returns the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
 @contextlib.contextmanager
-def browser_page(timeout_ms: int = 10_000) -> Iterator[Any]:
-    """A fresh page in Debian's Chromium (Playwright drives it; nothing is downloaded)."""
+def browser_page(timeout_ms: int = 10_000, viewport: str | None = None) -> Iterator[Any]:
+    """A fresh page in Debian's Chromium (Playwright drives it; nothing is downloaded).
+
+    ``viewport`` is a key of VIEWPORTS ("desktop", "phone"); None keeps Playwright's default.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("/usr/bin/chromium is not installed (Debian chromium; scripts/test-deps)")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context()
+            options = {"viewport": VIEWPORTS[viewport]} if viewport else {}
+            context = browser.new_context(**options)
             context.set_default_timeout(timeout_ms)
             yield context.new_page()
             context.close()

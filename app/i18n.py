@@ -17,8 +17,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, format_decimal, format_time
-from flask_babel import gettext, lazy_gettext, ngettext  # noqa: F401  (re-exported for callers)
+from flask_babel import (  # noqa: F401  (re-exported for callers)
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    gettext,
+    lazy_gettext,
+    ngettext,
+)
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
 """Interface languages with a catalogue; ``en`` is the source language."""
