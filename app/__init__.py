@@ -39,9 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     init_input_guard(app)
     _init_extensions(app)
-    from app.i18n import init_i18n
-
-    init_i18n(app)  # the interface's language and time zone (docs/i18n.md)
     _import_models()
     _register_blueprints(app)
 
@@ -96,6 +93,9 @@ def _init_extensions(app: Flask) -> None:
     )
 
     db.init_app(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app)  # the interface's language and time zone (docs/i18n.md)
     migrate.init_app(
         app,
         db,
