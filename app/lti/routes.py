@@ -4,6 +4,8 @@ registered keyset, is the credential; CSRF tokens cannot apply to a platform's f
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from flask import (
     abort,
     jsonify,
     redirect,
+    render_template,
     render_template_string,
     request,
     url_for,
@@ -25,9 +28,11 @@ from pylti1p3.exception import LtiException, OIDCException
 from app.banks.models import Module
 from app.errors import DomainError
 from app.extensions import csrf, db
+from app.i18n import gettext as _
 from app.lti import keys, scores
 from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
+from app.lti.models import LtiPlatform
 from app.lti.roster import remember_context
 from app.lti.services import enrol_for_module, instructor_of_launch, link_account
 from app.settings import get_settings
@@ -35,7 +40,6 @@ from app.settings import get_settings
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
-REFUSED_PAGE = "<!doctype html><title>Launch refused</title><h1>Launch refused</h1><p>{{ m }}</p>"
 
 
 @bp.get("/jwks.json")
@@ -47,9 +51,24 @@ def jwks() -> Response:
     return response
 
 
-def _refused(message: str) -> Any:
+def _refused(message: str, disabled: bool = False) -> Any:
     db.session.rollback()
-    return render_template_string(REFUSED_PAGE, m=message), 403
+    return render_template("lti/refused.html", message=message, disabled=disabled), 403
+
+
+def _disabled(iss: Any, client_id: Any) -> bool:
+    """The named platform is registered but disabled by an administrator."""
+    query = sa.select(LtiPlatform.id).where(
+        LtiPlatform.issuer == str(iss or "")[:500], LtiPlatform.disabled_at.is_not(None)
+    )
+    if client_id:
+        query = query.where(LtiPlatform.client_id == str(client_id)[:200])
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _disabled_page() -> Any:
+    return _refused(_("An administrator of this site has disabled this platform's registration."),
+                    disabled=True)  # fmt: skip
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,6 +77,9 @@ def login() -> Any:
     """OIDC login initiation: the platform names itself; we answer with the redirect to its
     authentication endpoint, carrying a fresh state (cookie) and nonce (stored)."""
     launch_url = get_settings().public_base_url.rstrip("/") + url_for("lti.launch")
+    params = request.values
+    if _disabled(params.get("iss"), params.get("client_id")):
+        return _disabled_page()
     oidc = FlaskOIDCLogin(
         FlaskRequest(), ToolConf(db.session), launch_data_storage=DbLaunchDataStorage(db.session)
     )
@@ -79,6 +101,8 @@ def launch() -> Any:
     message = FlaskMessageLaunch(
         FlaskRequest(), tool_conf, launch_data_storage=DbLaunchDataStorage(db.session)
     )
+    if _disabled(_unverified_iss(), None):
+        return _disabled_page()
     try:
         claims = message.get_launch_data()
         platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
@@ -87,8 +111,9 @@ def launch() -> Any:
         check_audience(claims, platform.client_id)
         use_nonce(db.session, platform.issuer, str(claims["nonce"]))
         user, _created = link_account(db.session, platform, claims)
+        context = None
         if user.role.value == "instructor":
-            remember_context(db.session, platform, claims)
+            context = remember_context(db.session, platform, claims, user)
         if message.is_deep_link_launch():
             return _deep_link_picker(message, user)
         slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
@@ -99,10 +124,23 @@ def launch() -> Any:
         return _refused(str(exc) or "Invalid launch.")
     db.session.commit()
     login_user(user)
-    allow_framing_by(platform.frame_ancestors)
+    allow_framing_by(platform)
+    if user.role.value == "instructor":  # the course's page: its roster, pulled from there
+        return redirect(url_for("lti_pages.course", context_id=context.id) if context else
+                        url_for("lti_pages.courses"))  # fmt: skip
     if not slug:
         abort(404)
     return redirect(url_for("quiz.module", slug=slug))
+
+
+def _unverified_iss() -> str:
+    """The issuer the id_token names (unverified: only to say a disabled registration)."""
+    parts = str(request.form.get("id_token", ""))[:20000].split(".")
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        return str(payload.get("iss", ""))
+    except (IndexError, ValueError, AttributeError, TypeError):
+        return ""
 
 
 PICKER_PAGE = """<!doctype html><html lang="en"><title>Place a module</title>
