@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
@@ -16,7 +17,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    render_template_string,
     request,
     url_for,
 )
@@ -34,7 +34,8 @@ from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
 from app.lti.models import LtiPlatform
 from app.lti.roster import remember_context
-from app.lti.services import enrol_for_module, instructor_of_launch, link_account
+from app.lti.services import check_url, enrol_for_module, instructor_of_launch, link_account
+from app.security import CSP_TEMPLATE, csp_nonce
 from app.settings import get_settings
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -115,7 +116,7 @@ def launch() -> Any:
         if user.role.value == "instructor":
             context = remember_context(db.session, platform, claims, user)
         if message.is_deep_link_launch():
-            return _deep_link_picker(message, user)
+            return _deep_link_picker(message, user, platform)
         slug = str((claims.get(CUSTOM_CLAIM) or {}).get("module") or "")
         if slug:
             enrol_for_module(db.session, user, slug)
@@ -143,32 +144,34 @@ def _unverified_iss() -> str:
         return ""
 
 
-PICKER_PAGE = """<!doctype html><html lang="en"><title>Place a module</title>
-<h1>Place a Dry Needling Academy module in your course</h1>
-<form method="post" action="{{ url_for('lti.deep_link') }}">
-<input type="hidden" name="launch_id" value="{{ launch_id }}">
-<fieldset><legend>Module</legend>
-{% for m in modules %}<label><input type="radio" name="module" value="{{ m.slug }}" required>
-{{ m.title }}</label><br>{% endfor %}</fieldset>
-<button type="submit">Place it</button></form></html>"""
-RETURN_PAGE = """<!doctype html><html lang="en"><title>Return to your course</title>
-<form method="post" action="{{ return_url }}">
-<input type="hidden" name="JWT" value="{{ jwt }}">
-<p>{{ title }} is ready to be placed.</p><button type="submit">Return to your course</button>
-</form></html>"""
+def _framed(html: str, platform: LtiPlatform, form_to: str | None = None) -> Response:
+    """A Deep Linking page, shown inside the platform's frame outside any session of ours:
+    framed by the registration's origins only, and (the return page) allowed to post its form
+    to the platform's return URL (the site's CSP says ``form-action 'self'``)."""
+    policy = CSP_TEMPLATE.format(nonce=csp_nonce()).replace(
+        "frame-ancestors 'none'", "frame-ancestors " + " ".join(platform.frame_ancestors)
+    )
+    if form_to:
+        parts = urlsplit(form_to)
+        policy = policy.replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+        )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
-def _deep_link_picker(message: FlaskMessageLaunch, user: Any) -> Any:
+def _deep_link_picker(message: FlaskMessageLaunch, user: Any, platform: LtiPlatform) -> Any:
     """A Deep Linking request: an instructor picks a module (the launch id, kept with the
     launch data for the next step, is the credential of the pick)."""
     if user.role.value != "instructor":
         raise LaunchRefused("Only an instructor can place modules in a course.")
     db.session.commit()
     modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.title))
-    html = render_template_string(
-        PICKER_PAGE, launch_id=message.get_launch_id(), modules=list(modules)
+    html = render_template(
+        "lti/picker.html", launch_id=message.get_launch_id(), modules=list(modules)
     )
-    return html
+    return _framed(html, platform)
 
 
 @bp.post("/deep-link")
@@ -203,8 +206,13 @@ def deep_link() -> Any:
         link = message.get_deep_link()
         jwt_value = link.get_response_jwt([resource])
         settings = claims[DEEP_LINKING_SETTINGS]
+        return_url = check_url("deep_link_return_url", str(settings["deep_link_return_url"]))
+        platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
+        if platform is None:
+            raise LaunchRefused("Unknown platform.")
     except (LtiException, DomainError, KeyError) as exc:
         return _refused(str(exc) or "Invalid launch.")
-    return render_template_string(
-        RETURN_PAGE, return_url=settings["deep_link_return_url"], jwt=jwt_value, title=module.title
+    html = render_template(
+        "lti/return.html", return_url=return_url, jwt=jwt_value, title=module.title
     )
+    return _framed(html, platform, form_to=return_url)
