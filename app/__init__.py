@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.licensing.api import blp as licensing_api
     from app.licensing.routes import bp as licensing_bp
+    from app.lti.pages import bp as lti_pages_bp
     from app.lti.routes import bp as lti_bp
     from app.notify.routes import bp as notify_bp
     from app.ops.routes import bp as ops_bp
@@ -203,6 +204,7 @@ def _register_blueprints(app: Flask) -> None:
         osce_bp,
         siteconfig_bp,
         lti_bp,
+        lti_pages_bp,
     ):
         app.register_blueprint(blueprint)
     # JSON API blueprints (flask_smorest.Blueprint, url_prefix="/api/v1/...").

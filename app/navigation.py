@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
     ("Practical", "osce.index", ("instructor", "admin")),
     ("Certificates", "certificates.mine", ("trainee",)),
     ("Studio", "studio.index", ("instructor", "admin")),
+    ("LMS courses", "lti_pages.courses", ("instructor",)),
     ("Admin", "admin.index", ("admin",)),
     ("Profile", "auth.profile", EVERYONE),
 ]

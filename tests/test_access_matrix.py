@@ -210,6 +210,19 @@ EXPECTED.update(
         "lti.login": {"GET": row(403, 403, 403, 403), "POST": row(403, 403, 403, 403)},
         "lti.launch": {"POST": row(403, 403, 403, 403)},
         "lti.deep_link": {"POST": row(403, 403, 403, 403)},  # the launch id is the credential
+        # LTI pages (issue 20): registrations, key, failed score posts (admins); a course's
+        # roster pull (an instructor of that course, or an admin; the sample does not exist)
+        "lti_pages.platforms": {"GET": ADMIN_ONLY},
+        "lti_pages.new_platform": {"GET": ADMIN_ONLY, "POST": roles("admin", ok=400)},
+        "lti_pages.edit_platform": {"GET": ADMIN_404, "POST": ADMIN_404},
+        "lti_pages.disable_platform": {"POST": ADMIN_404},
+        "lti_pages.enable_platform": {"POST": ADMIN_404},
+        "lti_pages.rotate_key": {"POST": roles("admin", ok=302)},  # flashed: not confirmed
+        "lti_pages.failed_scores": {"GET": ADMIN_ONLY},
+        "lti_pages.resend_score": {"POST": ADMIN_404},
+        "lti_pages.resend_failed": {"POST": roles("admin", ok=302)},  # none failed: 0 queued
+        "lti_pages.courses": {"GET": STAFF_ONLY},
+        "lti_pages.course": {"GET": STAFF_404, "POST": STAFF_404},
         "certificates.status_list": {"GET": row(404, 404, 404, 404)},  # no such list
         "api_certificates.get_certificate": {"GET": row(404, 404, 404, 404)},
         "admin.index": {"GET": ADMIN_ONLY},
@@ -327,6 +340,11 @@ SAMPLE_ARGS: dict[str, dict[str, object]] = {
     "certificates.status_list": {"list_id": NO_ID},
     "api_certificates.get_certificate": {"code": NO_CODE},
     "admin.approve": {"completion_id": NO_ID},
+    "lti_pages.edit_platform": {"platform_id": NO_ID},
+    "lti_pages.disable_platform": {"platform_id": NO_ID},
+    "lti_pages.enable_platform": {"platform_id": NO_ID},
+    "lti_pages.resend_score": {"post_id": NO_ID},
+    "lti_pages.course": {"context_id": NO_ID},
     "admin.reject": {"completion_id": NO_ID},
     "admin.revoke": {"certificate_id": NO_UUID},
     "admin.reissue": {"certificate_id": NO_UUID},

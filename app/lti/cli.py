@@ -102,7 +102,11 @@ def list_scores(only_failed: bool) -> None:
 @click.argument("post_id", type=int)
 def resend_score(post_id: int) -> None:
     """Put a failed score post back in line and post it now (audited)."""
-    post = scores.resend(db.session, None, post_id)
+    try:
+        post = scores.resend(db.session, None, post_id)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     if post is None:
         raise click.ClickException(f"No score post {post_id}.")
     db.session.commit()
@@ -120,12 +124,15 @@ def roster_pull(context_row: int, cohort_id: int) -> None:
     if context is None or cohort is None:
         raise click.ClickException("No such course context or cohort.")
     try:
-        enrolled = roster.pull_roster(db.session, None, context, cohort)
+        result = roster.pull_roster(db.session, None, context, cohort)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Enrolled {len(enrolled)} learner(s) in {cohort.name}.")
+    click.echo(f"Enrolled {len(result.added)} learner(s) in {cohort.name}.")
+    click.echo(f"Already there: {len(result.already)}.")
+    for name, why in result.skipped:
+        click.echo(f"Skipped {name}: {why}.")
 
 
 def register_cli(app: Flask) -> None:

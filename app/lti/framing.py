@@ -1,9 +1,11 @@
 """Pages of an LTI session may be framed by the platform that launched it, and only by it.
 
-The launch stores the registration's frame ancestors in the session; every response of that
-session then carries ``Content-Security-Policy`` with ``frame-ancestors <those origins>``
-instead of ``'none'`` (and no ``X-Frame-Options: DENY``, see app/security.py). Any other
-session keeps ``frame-ancestors 'none'``. Its cookie is ``SameSite=None; Secure; Partitioned``
+The launch stores the registration's id in the session; every response of that session then
+carries ``Content-Security-Policy`` with ``frame-ancestors <the registration's origins>``
+(read from the registration at each response, so an edit or a disabling takes effect at once:
+a disabled registration's session gets ``'none'``) instead of ``'none'`` (and no
+``X-Frame-Options: DENY``, see app/security.py). Any other session keeps
+``frame-ancestors 'none'``. Its cookie is ``SameSite=None; Secure; Partitioned``
 over https (``LtiSessionInterface``), so that it reaches the tool inside the iframe.
 """
 
@@ -12,13 +14,27 @@ from __future__ import annotations
 from flask import Flask, Response, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from app.extensions import db
+from app.lti.models import LtiPlatform
 from app.security import CSP_TEMPLATE, csp_nonce
 
-SESSION_KEY = "lti_frame_ancestors"
+SESSION_KEY = "lti_platform"
 
 
-def allow_framing_by(ancestors: list[str]) -> None:
-    session[SESSION_KEY] = list(ancestors)
+def allow_framing_by(platform: LtiPlatform) -> None:
+    session[SESSION_KEY] = platform.id
+
+
+def framing_ancestors() -> list[str]:
+    """The origins that may frame this session's pages: the launching registration's, none
+    when the session is not an LTI one or its registration is disabled or gone."""
+    platform_id = session.get(SESSION_KEY)
+    if not isinstance(platform_id, int):
+        return []
+    platform = db.session.get(LtiPlatform, platform_id)
+    if platform is None or platform.disabled_at is not None:
+        return []
+    return list(platform.frame_ancestors)
 
 
 def _lti_session_over_https() -> bool:
@@ -46,7 +62,7 @@ def init_framing(app: Flask) -> None:
 
     @app.after_request
     def frame_ancestors(response: Response) -> Response:
-        ancestors = session.get(SESSION_KEY)
+        ancestors = framing_ancestors() if SESSION_KEY in session else []
         if ancestors and "Content-Security-Policy" not in response.headers:
             policy = CSP_TEMPLATE.format(nonce=csp_nonce()).replace(
                 "frame-ancestors 'none'", "frame-ancestors " + " ".join(ancestors)

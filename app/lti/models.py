@@ -134,3 +134,18 @@ class LtiContext(Base):
     context_id: Mapped[str] = mapped_column(sa.String(255))
     title: Mapped[str] = mapped_column(sa.String(300), default="")
     memberships_url: Mapped[str] = mapped_column(sa.String(1000))
+
+
+class LtiContextInstructor(Base):
+    """Who launched from a course as its instructor: they (and administrators) may pull that
+    course's roster into a cohort. Written by the instructor's launch."""
+
+    __tablename__ = "lti_context_instructors"
+    __table_args__ = (sa.UniqueConstraint("context_row_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_row_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lti_contexts.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    last_launch_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)

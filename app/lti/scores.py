@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.services import record
+from app.errors import DomainError
 from app.extensions import db
 from app.lti.launch import tool_registration
 from app.lti.models import LtiGradeLink, LtiPlatform, LtiScorePost
@@ -145,10 +146,18 @@ def _post(session: Session, post: LtiScorePost) -> None:
 
 
 def send_due(session: Session, ids: list[int] | None = None) -> tuple[int, int]:
-    """Post the due scores (or ``ids``); commit after each. Returns (sent, failed tries)."""
+    """Post the due scores (or ``ids``); commit after each. Returns (sent, failed tries).
+    Posts to a disabled registration are held (left pending, untried) until it is enabled."""
     now = clock.utcnow()
-    query = sa.select(LtiScorePost).where(
-        LtiScorePost.status == "pending", LtiScorePost.next_attempt_at <= now
+    query = (
+        sa.select(LtiScorePost)
+        .join(LtiGradeLink, LtiGradeLink.id == LtiScorePost.grade_link_id)
+        .join(LtiPlatform, LtiPlatform.id == LtiGradeLink.platform_id)
+        .where(
+            LtiScorePost.status == "pending",
+            LtiScorePost.next_attempt_at <= now,
+            LtiPlatform.disabled_at.is_(None),
+        )
     )
     if ids is not None:
         query = query.where(LtiScorePost.id.in_(ids))
@@ -173,15 +182,82 @@ def send_due(session: Session, ids: list[int] | None = None) -> tuple[int, int]:
     return sent, failed
 
 
+class AlreadyAccepted(DomainError):
+    code = "lti_score_already_accepted"
+    status = 409
+    message = "The platform has accepted this score already: it is not sent again."
+
+
+def _accepted(session: Session, post: LtiScorePost) -> bool:
+    """This post, or another of the same attempt to the same line item, was accepted."""
+    return post.status == "sent" or (
+        session.scalar(
+            sa.select(LtiScorePost.id).where(
+                LtiScorePost.grade_link_id == post.grade_link_id,
+                LtiScorePost.attempt_id == post.attempt_id,
+                LtiScorePost.status == "sent",
+            )
+        )
+        is not None
+    )
+
+
 def resend(session: Session, actor: Any, post_id: int) -> LtiScorePost | None:
-    """Put a failed (or waiting) post back in line now (audited); None if unknown."""
+    """Put a failed (or waiting) post back in line now (audited); None if unknown. Refuses
+    AlreadyAccepted when the platform accepted it (or the same attempt's score) already."""
     post = session.get(LtiScorePost, post_id)
-    if post is None or post.status == "sent":
-        return post
+    if post is None:
+        return None
+    if _accepted(session, post):
+        raise AlreadyAccepted()
     post.status, post.next_attempt_at = "pending", clock.utcnow()
     record(session, actor, "lti.score_resend", "lti_score_post", post.id, {})
     session.flush()
     return post
+
+
+def resend_failed(session: Session, actor: Any) -> list[int]:
+    """Put every failed post back in line (those whose score was accepted meanwhile are left
+    failed); returns their ids. Audited one by one."""
+    ids = []
+    failed = session.scalars(
+        sa.select(LtiScorePost).where(LtiScorePost.status == "failed").order_by(LtiScorePost.id)
+    )
+    for post in failed.all():
+        if not _accepted(session, post):
+            post.status, post.next_attempt_at = "pending", clock.utcnow()
+            record(session, actor, "lti.score_resend", "lti_score_post", post.id, {"all": True})
+            ids.append(post.id)
+    session.flush()
+    return ids
+
+
+def failed_posts(
+    session: Session, limit: int = 500
+) -> list[tuple[LtiScorePost, LtiGradeLink, LtiPlatform]]:
+    """Failed posts, newest first, with their line item and platform (one query)."""
+    rows = session.execute(
+        sa.select(LtiScorePost, LtiGradeLink, LtiPlatform)
+        .join(LtiGradeLink, LtiGradeLink.id == LtiScorePost.grade_link_id)
+        .join(LtiPlatform, LtiPlatform.id == LtiGradeLink.platform_id)
+        .where(LtiScorePost.status == "failed")
+        .order_by(LtiScorePost.next_attempt_at.desc(), LtiScorePost.id.desc())
+        .limit(limit)
+    )
+    return [(p, g, pl) for p, g, pl in rows]
+
+
+def held_count(session: Session) -> int:
+    """Pending posts held because their registration is disabled."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count(LtiScorePost.id))
+            .join(LtiGradeLink, LtiGradeLink.id == LtiScorePost.grade_link_id)
+            .join(LtiPlatform, LtiPlatform.id == LtiGradeLink.platform_id)
+            .where(LtiScorePost.status == "pending", LtiPlatform.disabled_at.is_not(None))
+        )
+        or 0
+    )
 
 
 def init_lti(app: Flask) -> None:

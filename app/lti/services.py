@@ -43,10 +43,25 @@ def check_url(name: str, value: str) -> str:
     """An https URL (http only on loopback, for tests and local platforms) without a fragment,
     or ValidationFailed naming the field."""
     value = value.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (a bad port raises ValueError)
+    except ValueError:
+        parts = urlsplit("")
     secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
-    if not secure or not parts.hostname or parts.fragment or len(value) > 1000:
+    hostile = any(c.isspace() or ord(c) < 32 or c in "\"'<>;,\\" for c in value)
+    if hostile or not secure or not parts.hostname or parts.fragment or len(value) > 1000:
         raise ValidationFailed(f"{name}: an https:// URL is required (got {value[:80]!r})")
+    return value
+
+
+def check_origin(name: str, value: str) -> str:
+    """An origin (``https://host[:port]``, nothing after it): what ``frame-ancestors`` takes.
+    Anything more could smuggle another directive into the Content-Security-Policy."""
+    value = check_url(name, value).rstrip("/")
+    parts = urlsplit(value)
+    if parts.path or parts.query or parts.username or parts.password or "@" in parts.netloc:
+        raise ValidationFailed(f"{name}: an origin such as https://lms.example.org is required")
     return value
 
 
@@ -56,9 +71,9 @@ def _check(fields: PlatformFields) -> PlatformFields:
         if not value.strip() or len(value) > 200 or any(ord(c) < 32 for c in value):
             raise ValidationFailed(f"{key}: one line of 1 to 200 characters")
     deployments = [d.strip() for d in fields.deployment_ids if d.strip()]
-    if not deployments or any(len(d) > 255 for d in deployments):
+    if not deployments or any(len(d) > 255 or _control(d) for d in deployments):
         raise ValidationFailed("deployment_ids: at least one deployment id")
-    ancestors = [check_url("frame_ancestors", a) for a in fields.frame_ancestors]
+    ancestors = [check_origin("frame_ancestors", a) for a in fields.frame_ancestors if a.strip()]
     issuer = check_url("issuer", fields.issuer)
     return PlatformFields(
         name=fields.name.strip(),
@@ -70,6 +85,10 @@ def _check(fields: PlatformFields) -> PlatformFields:
         deployment_ids=sorted(set(deployments)),
         frame_ancestors=ancestors or [_origin(issuer)],
     )
+
+
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 def _origin(url: str) -> str:
@@ -93,6 +112,44 @@ def register_platform(session: Session, actor: Any, fields: PlatformFields) -> L
     session.flush()
     record(session, actor, "lti.platform_registered", "lti_platform", platform.id, fields.__dict__)
     return platform
+
+
+def update_platform(
+    session: Session, actor: Any, platform: LtiPlatform, fields: PlatformFields
+) -> LtiPlatform:
+    """Change a registration. Refuses as ``register_platform`` does (nothing changes).
+    Audited with what changed (before and after). Flushes."""
+    fields = _check(fields)
+    clash = session.scalar(
+        sa.select(LtiPlatform.id).where(
+            LtiPlatform.issuer == fields.issuer,
+            LtiPlatform.client_id == fields.client_id,
+            LtiPlatform.id != platform.id,
+        )
+    )
+    if clash is not None:
+        raise Conflict("This issuer and client id are registered already.")
+    changes = {}
+    for key, value in fields.__dict__.items():
+        if getattr(platform, key) != value:
+            changes[key] = {"from": getattr(platform, key), "to": value}
+            setattr(platform, key, value)
+    session.flush()
+    if changes:
+        record(session, actor, "lti.platform_changed", "lti_platform", platform.id, changes)
+    return platform
+
+
+def set_disabled(session: Session, actor: Any, platform: LtiPlatform, disabled: bool) -> bool:
+    """Disable (launches refused, not framed, score posts held) or re-enable a registration.
+    Returns whether anything changed; audited when it did. Flushes."""
+    if (platform.disabled_at is not None) == disabled:
+        return False
+    platform.disabled_at = clock.utcnow() if disabled else None
+    action = "lti.platform_disabled" if disabled else "lti.platform_enabled"
+    record(session, actor, action, "lti_platform", platform.id, {"issuer": platform.issuer})
+    session.flush()
+    return True
 
 
 INSTRUCTOR_ROLES = {

@@ -44,12 +44,17 @@ def test_an_instructor_places_a_module_and_the_platform_gets_a_signed_link(
     assert picker.status_code == 200, picker.get_data(as_text=True)
     page = picker.get_data(as_text=True)
     assert 'value="score-exam"' in page
+    # Shown inside the platform's frame (outside any session of ours): framed by it only.
+    assert f"frame-ancestors {platform.issuer};" in picker.headers["Content-Security-Policy"]
     launch_id = re.search(r'name="launch_id" value="([^"]+)"', page).group(1)
 
     back = client.post("/lti/deep-link", data={"launch_id": launch_id, "module": "score-exam"})
     assert back.status_code == 200, back.get_data(as_text=True)
     html = back.get_data(as_text=True)
     assert f'action="{platform.issuer}/deep-link-return"' in html
+    policy = back.headers["Content-Security-Policy"]  # its form may post to the platform
+    assert f"form-action 'self' {platform.issuer}" in policy
+    assert f"frame-ancestors {platform.issuer};" in policy
     token = re.search(r'name="JWT" value="([^"]+)"', html).group(1)
     keyset = client.get("/lti/jwks.json").json
     [key] = [k for k in keyset["keys"] if k["kid"] == jwt.get_unverified_header(token)["kid"]]
