@@ -169,7 +169,9 @@ def answer():  # type: ignore[no-untyped-def]
     if not outcome.ok:
         item = {"slot": None, "objective": served.objective, "token": token, "view": view}
         state = _current_set() if in_set else None
-        return _practice_page(user, item, outcome.message, 400, practice_set=state)
+        return _practice_page(
+            user, item, outcome.message, 400, practice_set=state, in_set=state is not None
+        )
     return _feedback_page(user, result, in_set)
 
 

@@ -66,15 +66,34 @@ def rate(session: Session, user: User, token: Any, rating: Any, *, secret: str) 
             .order_by(ReviewLog.reviewed_at, ReviewLog.id)
         )
     )
-    if (
-        not logs
-        or logs[-1].source != "practice"
-        or _aware(logs[-1].reviewed_at) < _aware(answer.answered_at)
-    ):
+    if not logs or logs[-1].source != "practice" or _later_answer(session, answer):
+        # The card's latest review is not this answer's: an attempt or a later practice
+        # answer reviewed the objective since, and its schedule built on this rating.
         raise SelfRatingRefused()
     _apply(card_row, logs, chosen)
     session.flush()
     return card_row
+
+
+def _later_answer(session: Session, answer: PracticeAnswer) -> bool:
+    """Did the trainee answer a practice item of the same objective after ``answer``?"""
+    later = session.scalar(
+        sa.select(PracticeAnswer.id)
+        .where(
+            PracticeAnswer.user_id == answer.user_id,
+            PracticeAnswer.objective == answer.objective,
+            PracticeAnswer.id != answer.id,
+            sa.or_(
+                PracticeAnswer.answered_at > answer.answered_at,
+                sa.and_(
+                    PracticeAnswer.answered_at == answer.answered_at,
+                    PracticeAnswer.id > answer.id,
+                ),
+            ),
+        )
+        .limit(1)
+    )
+    return later is not None
 
 
 def _card(session: Session, user: User, objective: str) -> ReviewCard:
