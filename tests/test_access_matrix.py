@@ -122,6 +122,10 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "progress.trainee": {"GET": row(LOGIN, 404, 404, 404)},  # trainees: only their own
     "progress.practice": {"GET": TRAINEE},
     "progress.answer": {"POST": roles("trainee", ok=400)},
+    # practice of your own choosing (issue 18): an empty form is a 400 with field errors
+    "progress.practice_build": {"GET": TRAINEE, "POST": roles("trainee", ok=400)},
+    "progress.practice_set": {"GET": TRAINEE},  # no set yet: the builder
+    "progress.practice_rate": {"POST": roles("trainee", ok=400)},
     "progress.cohort": {"GET": STAFF_ONLY},
     "progress.cohort_csv": {"GET": STAFF_ONLY},
     "api_progress.progress": {"GET": TRAINEE_API},

@@ -6,8 +6,20 @@ up with the viewer in the query: another trainee's id is a 404, like a missing o
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app import clock, csv_export
 from app.auth.decorators import role_required
@@ -15,9 +27,11 @@ from app.auth.models import Role, User
 from app.enrolment import queries as enrolment_queries
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import gettext as _
 from app.licensing import queries as licensing_queries
-from app.progress import charts, mastery, queries, services
+from app.progress import charts, custom_practice, mastery, queries, self_rating, services
 from app.progress.forms import CohortFilterForm, PracticeAnswerForm
+from app.progress.practice_forms import PracticeBuilderForm, SelfRatingForm
 from app.progress.presenters import answered_view, served_view
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
@@ -93,9 +107,29 @@ def _next_item(user: User):  # type: ignore[no-untyped-def]
     if not slots:
         return None
     slot = slots[0]
-    token, nonce = services.serve(user, slot.version.id, slot.objective, secret=_secret())
-    view = served_view(slot.version, slot.version.as_question(), _secret(), nonce)
-    return {"slot": slot, "token": token, "view": view}
+    return _served(user, slot.version, slot.objective, slot=slot)
+
+
+def _served(user: User, version, objective: str, slot=None):  # type: ignore[no-untyped-def]
+    """A practice item to show: its token and its view (serving changes nothing)."""
+    token, nonce = services.serve(user, version.id, objective, secret=_secret())
+    view = served_view(version, version.as_question(), _secret(), nonce)
+    return {"slot": slot, "objective": objective, "token": token, "view": view}
+
+
+def _practice_page(user: User, item, error: str | None = None, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    """The practice page with ``item`` (queue or set); ``error`` shown inside the question."""
+    return (
+        render_template(
+            "progress/practice.html",
+            item=item,
+            summary=queries.practice_summary(db.session, user, new_per_day()),
+            texts=queries.objective_texts(db.session),
+            error=error,
+            **extra,
+        ),
+        status,
+    )
 
 
 @bp.get("/practice")
@@ -105,24 +139,19 @@ def practice():  # type: ignore[no-untyped-def]
     """The next practice item (serving it changes nothing; the answer POST does)."""
     user = current_user._get_current_object()
     ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
-    item = _next_item(user)
-    form = PracticeAnswerForm(formdata=None, token=item["token"] if item else "")
-    summary = queries.practice_summary(db.session, user, new_per_day())
-    return render_template(
-        "progress/practice.html",
-        item=item,
-        form=form,
-        summary=summary,
-        texts=queries.objective_texts(db.session),
-        error=None,
-    )
+    return _practice_page(user, _next_item(user), practice_set=_current_set())
 
 
 @bp.post("/practice")
 @login_required
 @role_required(Role.TRAINEE)
 def answer():  # type: ignore[no-untyped-def]
-    """Score the answer, review the objective's card, show the feedback at once."""
+    """Score the answer, review the objective's card, show the feedback at once.
+
+    A refused answer (nothing chosen, a value that is not a number...) shows the same served
+    item again (its token, so the same question in the same order) with the message inside
+    that question, directly above its answer fields, and what was posted kept where it can
+    be read."""
     user = current_user._get_current_object()
     ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
     form = PracticeAnswerForm()
@@ -134,32 +163,130 @@ def answer():  # type: ignore[no-untyped-def]
     with form_errors(catch=(AnswerInvalid, ResponseRejected)) as outcome:
         response = parse_response(view, request.form)
         if response is None:
-            raise AnswerInvalid("Choose or enter an answer before checking it.")
+            raise AnswerInvalid(_("Choose or enter an answer before checking it."))
         result = services.answer_practice(db.session, user, token, response, secret=_secret())
-    texts = queries.objective_texts(db.session)
+    in_set = request.form.get("in_set") == "1"
     if not outcome.ok:
-        summary = queries.practice_summary(db.session, user, new_per_day())
         item = {"slot": None, "objective": served.objective, "token": token, "view": view}
-        return (
-            render_template(
-                "progress/practice.html",
-                item=item,
-                form=form,
-                summary=summary,
-                texts=texts,
-                error=outcome.message,
-            ),
-            400,
+        state = _current_set() if in_set else None
+        return _practice_page(
+            user, item, outcome.message, 400, practice_set=state, in_set=state is not None
         )
-    summary = queries.practice_summary(db.session, user, new_per_day())
+    return _feedback_page(user, result, in_set)
+
+
+def _feedback_page(user: User, result, in_set: bool):  # type: ignore[no-untyped-def]
+    state = _current_set() if in_set else None
+    if state is not None and not result.replayed:
+        state = state.advanced(result.version.id)
+        session[custom_practice.SESSION_KEY] = state.to_session()
+    texts = queries.objective_texts(db.session)
+    objective = result.answer.objective
     return render_template(
         "progress/practice_feedback.html",
         view=answered_view(result),
-        objective=result.answer.objective,
-        objective_text=texts.get(result.answer.objective, result.answer.objective),
+        objective=objective,
+        objective_text=texts.get(objective, objective),
         card=result.card,
-        summary=summary,
+        summary=queries.practice_summary(db.session, user, new_per_day()),
+        practice_set=state,
+        rating_form=SelfRatingForm(formdata=None, token=request.form.get("token", "")),
+        in_set=in_set,
     )
+
+
+# ---------------------------------------------------------------- practice of your own choosing
+
+
+def _current_set() -> custom_practice.SetState | None:
+    return custom_practice.from_session(session.get(custom_practice.SESSION_KEY))
+
+
+def _builder_form() -> PracticeBuilderForm:
+    form = PracticeBuilderForm()
+    topics, objectives = custom_practice.choices(db.session, queries.objective_texts(db.session))
+    form.topic.choices = [SelectChoice("", _("Any topic"))] + [
+        SelectChoice(c.value, c.label) for c in topics
+    ]
+    form.objective.choices = [SelectChoice("", _("Any objective"))] + [
+        SelectChoice(c.value, c.label) for c in objectives
+    ]
+    return form
+
+
+@bp.route("/practice/build", methods=["GET", "POST"])
+@login_required
+@role_required(Role.TRAINEE)
+def practice_build():  # type: ignore[no-untyped-def]
+    """Build a practice set: topic, objective, count, only previously wrong or flagged."""
+    user = current_user._get_current_object()
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
+    form = _builder_form()
+    empty = False
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("progress/practice_builder.html", form=form), 400
+        versions = custom_practice.build(
+            db.session,
+            user,
+            topic=form.topic.data or "",
+            objective=form.objective.data or "",
+            count=form.count.data or 0,
+            only_missed=bool(form.only_missed.data),
+        )
+        if versions:
+            state = custom_practice.SetState(versions, 0)
+            session[custom_practice.SESSION_KEY] = state.to_session()
+            return redirect(url_for("progress.practice_set"))
+        empty = True
+    return render_template(
+        "progress/practice_builder.html", form=form, empty=empty, practice_set=_current_set()
+    )
+
+
+@bp.get("/practice/set")
+@login_required
+@role_required(Role.TRAINEE)
+def practice_set():  # type: ignore[no-untyped-def]
+    """The current question of the trainee's own practice set (serving it changes nothing)."""
+    user = current_user._get_current_object()
+    ensure_no_open_exam(db.session, user, grace_seconds=effective_settings().attempt_grace_seconds)
+    state = _current_set()
+    while state is not None and not state.finished:
+        version = custom_practice.version(db.session, state.current)  # type: ignore[arg-type]
+        if version is not None:
+            item = _served(user, version, version.objective or "")
+            return _practice_page(user, item, practice_set=state, in_set=True)
+        state = state.advanced(state.current)  # type: ignore[arg-type]  # withdrawn: skip
+        session[custom_practice.SESSION_KEY] = state.to_session()
+    return render_template(
+        "progress/practice_builder.html",
+        form=_builder_form(),
+        practice_set=state,
+        finished=state is not None,
+    )
+
+
+@bp.post("/practice/rate")
+@login_required
+@role_required(Role.TRAINEE)
+def practice_rate():  # type: ignore[no-untyped-def]
+    """The trainee's own rating of the answer just checked; it replaces the automatic one."""
+    user = current_user._get_current_object()
+    form = SelfRatingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refusals = (
+        self_rating.SelfRatingRefused,
+        self_rating.SelfRatingInvalid,
+        self_rating.SelfRatingNotAllowed,
+    )
+    with form_errors(catch=refusals, flash=True) as outcome:
+        self_rating.rate(db.session, user, form.token.data, form.rating.data, secret=_secret())
+    if outcome.ok:
+        flash(_("Your rating was recorded: your next review follows it."), "success")
+    in_set = request.form.get("in_set") == "1"
+    return redirect(url_for("progress.practice_set" if in_set else "progress.practice"))
 
 
 # ---------------------------------------------------------------- cohort

@@ -1,9 +1,11 @@
 """Spaced repetition with FSRS (py-fsrs 6): one card per trainee and learning objective.
 
 A thin, pure wrapper: the database stores ``Card.to_dict()``; this module turns graded
-answers into reviews and ranks due cards. Ratings come from auto-marked items only:
+answers into reviews and ranks due cards. Ratings come from auto-marked items:
 wrong → ``Rating.Again``, right → ``Rating.Good`` (never ``Hard`` for a wrong answer: FSRS
-counts Hard as a successful recall; PSYCHOMETRICS.md §4.2).
+counts Hard as a successful recall; PSYCHOMETRICS.md §4.2). After a practice answer the
+trainee may rate it themself (again / hard / good / easy, ``SELF_RATINGS``): the review is
+then replayed with that rating (``replay``); a wrong answer can only be rated ``Again``.
 
 Fuzzing is off: intervals are exactly what the FSRS model computes, so schedules are
 reproducible (and testable); with one card per objective, a trainee has a few dozen cards at
@@ -31,8 +33,40 @@ def make_scheduler(desired_retention: float = DESIRED_RETENTION) -> Scheduler:
 SCHEDULER = make_scheduler()
 
 
+#: The trainee's own rating after feedback (issue 18), by its form value.
+SELF_RATINGS: dict[str, Rating] = {
+    "again": Rating.Again,
+    "hard": Rating.Hard,
+    "good": Rating.Good,
+    "easy": Rating.Easy,
+}
+
+
 def rating_for(correct: bool) -> Rating:
     return Rating.Good if correct else Rating.Again
+
+
+def self_rating_allowed(correct: bool, rating: Rating) -> bool:
+    """May a trainee rate an answer ``rating``? A right answer: any rating. A wrong (or partly
+    right) one: ``Again`` only, since FSRS counts Hard, Good and Easy as a successful recall
+    (PSYCHOMETRICS.md §4.2: never map a wrong answer to Hard)."""
+    return correct or rating == Rating.Again
+
+
+def replay(
+    card_id: int,
+    created_at: datetime,
+    logs: list[tuple[Rating, datetime, int | None]],
+    scheduler: Scheduler = SCHEDULER,
+) -> tuple[Card, Card]:
+    """(the card before its last review, the card after all of them), from a new card and its
+    reviews in order (rating, time, duration). Used to change the last review's rating."""
+    card = new_card(card_id, created_at)
+    before = card
+    for rating, at, _duration in logs:
+        before = card
+        card, _ = scheduler.review_card(card, rating, review_datetime=at)
+    return before, card
 
 
 def new_card(card_id: int, now: datetime) -> Card:

@@ -36,9 +36,13 @@ def question_scripts(*views: Any) -> list[str]:
     return out
 
 
+#: The feedback marks every type's answer partial uses (questions/_marks.html).
+FEEDBACK_STYLES = "css/questions/feedback.css"
+
+
 def question_styles() -> list[str]:
-    """The static paths of every registered type's stylesheets (each once, in order)."""
-    out: list[str] = []
+    """The shared feedback stylesheet, then every registered type's stylesheets (each once)."""
+    out: list[str] = [FEEDBACK_STYLES]
     for spec in registry.all_types():
         for href in spec.quiz.styles if spec.quiz else ():
             if href not in out:

@@ -19,6 +19,7 @@ from app.questions.base import (
     number,
     real_id,
     require,
+    reverse,
 )
 from app.questions.facets import QuizFacet
 from app.questions.schemas import Out
@@ -122,7 +123,15 @@ def item_view(q: Hotspot, display: Any, media_url: str | None = None) -> dict[st
 
 
 def feedback_view(q: Hotspot, display: Any, response: Any) -> dict[str, Any]:
-    return {"key_text": ", ".join(r.label for r in q.regions if r.correct)}
+    """The key as text, and the answer regions to draw on the image (fractions of it) with
+    their opaque ids (to mark the region list in place)."""
+    correct = [r for r in q.regions if r.correct]
+    back = reverse(display, "regions")
+    return {
+        "key_text": ", ".join(r.label for r in correct),
+        "key_regions": [{"label": r.label, "points": [list(p) for p in r.points]} for r in correct],
+        "key_region_ids": [back[r.id] for r in correct if r.id in back],
+    }
 
 
 def page_view(q: Hotspot, display: Any, response: Any) -> dict[str, Any]:
