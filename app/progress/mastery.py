@@ -14,6 +14,11 @@ like mastery.
 
 A weak area is one with at least ``MIN_EVIDENCE`` answers whose mastery is below
 ``WEAK_BELOW``, the lowest first.
+
+``level`` names where an area stands, for the dashboard's colour scale (never red: red is for
+real failures, a failed exam): not started (no answers: no bar at all, not the 0.5 prior), in
+progress (answers, but fewer than ``MIN_EVIDENCE``), needs work (enough answers, below
+``WEAK_BELOW``: a weak area) and mastered (enough answers, at or above it).
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ PRIOR_CORRECT = 1.0  # Beta(alpha=1, beta=1): the uniform prior, i.e. Laplace sm
 PRIOR_WRONG = 1.0
 MIN_EVIDENCE = 3
 WEAK_BELOW = 0.75
+NOT_STARTED, IN_PROGRESS, NEEDS_WORK, MASTERED = (
+    "not_started",
+    "in_progress",
+    "needs_work",
+    "mastered",
+)
 
 
 @dataclass(frozen=True)
@@ -84,3 +95,14 @@ def weak_areas(
     ]
     candidates.sort(key=lambda c: (c[0], c[1]))
     return [k for _, _, k in candidates[:limit]]
+
+
+def level(
+    value: float, answered: int, *, minimum: int = MIN_EVIDENCE, below: float = WEAK_BELOW
+) -> str:
+    """not_started | in_progress | needs_work | mastered (see the module docstring)."""
+    if answered <= 0:
+        return NOT_STARTED
+    if answered < minimum:
+        return IN_PROGRESS
+    return NEEDS_WORK if value < below else MASTERED

@@ -1,4 +1,4 @@
-"""Practice items as the trainee sees them: the answerable view, then the feedback.
+"""Practice items as the trainee sees them, and the dashboard's summary cards.
 
 Built on ``app.quiz.presenters`` (the one place that decides what of a key may be shown): a
 served item gets ``item_view`` only (no key, no feedback, no explanation); ``feedback_view``
@@ -7,12 +7,13 @@ is added once the answer is stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
 
 from app.banks import models as bm
-from app.banks.schema import QuestionBase
+from app.banks.schema import Mode, QuestionBase
 from app.progress import practice
 from app.quiz.display import to_display
 from app.quiz.models import AttemptItem
@@ -52,3 +53,49 @@ def answered_view(result: practice.PracticeResult) -> dict[str, Any]:
     view["response"] = to_display(result.question, result.display, result.answer.response)
     view["feedback"] = feedback_view(item, result.question)
     return view
+
+
+# ---------------------------------------------------------------- the dashboard's cards
+
+
+@dataclass(frozen=True)
+class Cards:
+    """The dashboard's first screen: how am I doing, what next (no query of its own)."""
+
+    modules_passed: int
+    modules_total: int
+    requirements_met: int
+    requirements_total: int
+    exams_passed: int
+    exams_total: int
+    next_step: str
+    also: list[tuple[str, str]]  # other unmet requirements (any kind): title, what to do
+    reviews_due: int
+    new_available: int
+
+    @property
+    def progress(self) -> float:
+        """Share of the program done: requirements met (every kind), else modules passed."""
+        if self.requirements_total:
+            return self.requirements_met / self.requirements_total
+        return self.modules_passed / self.modules_total if self.modules_total else 0.0
+
+
+def summary_cards(data: Any) -> Cards:
+    """Cards from a ``queries.Dashboard``: program progress, exams passed, the next step across
+    every kind of requirement (the module step first, then hours, logbook, OSCE...), reviews
+    due."""
+    results = list(data.requirements.results) if data.requirements is not None else []
+    exams = [m for m in data.modules if m.module.mode == Mode.EXAM]
+    return Cards(
+        modules_passed=data.modules_passed,
+        modules_total=len(data.modules),
+        requirements_met=sum(1 for r in results if r.met),
+        requirements_total=len(results),
+        exams_passed=sum(1 for m in exams if m.status == "passed"),
+        exams_total=len(exams),
+        next_step=data.next_step,
+        also=[(r.title, r.next_step or r.missing) for r in data.other_unmet],
+        reviews_due=data.practice.due,
+        new_available=data.practice.new_available,
+    )

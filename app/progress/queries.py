@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.models import Role, User
 from app.banks import models as bm
+from app.banks.labels import objective_label, objective_texts_of
 from app.banks.schema import Status, Use
 from app.certificates.services import program_judgement
 from app.enrolment.queries import active_programs
@@ -141,6 +142,10 @@ class MasteryRow:
     def has_evidence(self) -> bool:
         return self.answered >= mastery.MIN_EVIDENCE
 
+    @property
+    def level(self) -> str:
+        return mastery.level(self.value, self.answered)
+
 
 def _tally(row: TopicMastery | ObjectiveMastery) -> mastery.Tally:
     return mastery.Tally(row.weighted_correct, row.weighted_total, row.answered, row.correct)
@@ -148,11 +153,7 @@ def _tally(row: TopicMastery | ObjectiveMastery) -> mastery.Tally:
 
 def objective_texts(session: Session) -> dict[str, str]:
     """Learning objective id → its text, from the modules that declare it."""
-    texts: dict[str, str] = {}
-    for objectives in session.scalars(sa.select(bm.Module.objectives)):
-        for o in objectives or []:
-            texts.setdefault(o["id"], o["text"])
-    return texts
+    return objective_texts_of(session.scalars(sa.select(bm.Module.objectives)))
 
 
 @dataclass
@@ -192,7 +193,7 @@ def mastery_of(session: Session, user: User, texts: dict[str, str] | None = None
     objective_rows = [
         MasteryRow(
             o.objective,
-            texts.get(o.objective, o.objective),
+            objective_label(o.objective, texts),
             mastery.smoothed(_tally(o)),
             o.answered,
             o.correct,
@@ -230,6 +231,7 @@ class HistoryRow:
     percent: float
     passed: bool
     pass_mark: float
+    module_slug: str = ""
 
 
 def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
@@ -244,6 +246,7 @@ def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) ->
             Attempt.percent,
             Attempt.passed,
             Attempt.pass_mark,
+            bm.Module.slug,
         )
         .join(bm.Module, bm.Module.id == Attempt.module_id)
         .where(Attempt.user_id == user.id, Attempt.status != AttemptStatus.IN_PROGRESS)
@@ -260,6 +263,7 @@ def attempt_history(session: Session, user: User, limit: int = HISTORY_LIMIT) ->
             r.percent or 0.0,
             bool(r.passed),
             r.pass_mark,
+            r.slug,
         )
         for r in reversed(rows)
     ]

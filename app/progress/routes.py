@@ -32,7 +32,7 @@ from app.licensing import queries as licensing_queries
 from app.progress import charts, custom_practice, mastery, queries, self_rating, services
 from app.progress.forms import CohortFilterForm, PracticeAnswerForm
 from app.progress.practice_forms import PracticeBuilderForm, SelfRatingForm
-from app.progress.presenters import answered_view, served_view
+from app.progress.presenters import answered_view, served_view, summary_cards
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
 from app.quiz.services import ensure_no_open_exam
@@ -53,23 +53,28 @@ def _secret() -> str:
 def _render_dashboard(user: User, *, own: bool):  # type: ignore[no-untyped-def]
     data = queries.dashboard(db.session, user, new_per_day())
     topic_chart = charts.bar_chart(
-        [(r.label, r.value, r.answered) for r in data.mastery.topics],
+        [(r.label, r.value, r.answered, r.level) for r in data.mastery.topics],
         threshold=mastery.WEAK_BELOW,
     )
     objective_chart = charts.bar_chart(
-        [(r.key, r.value, r.answered) for r in data.mastery.objectives],
+        [(r.label, r.value, r.answered, r.level) for r in data.mastery.objectives],
         threshold=mastery.WEAK_BELOW,
     )
-    history_chart = charts.line_chart(
-        [(h.submitted_at, h.percent, h.module_title, h.passed) for h in data.history]
+    history_chart = charts.history_chart(
+        [
+            (h.submitted_at, h.percent, h.module_slug, h.module_title, h.passed, h.pass_mark)
+            for h in data.history
+        ]
     )
     return render_template(
         "progress/dashboard.html",
         data=data,
         own=own,
+        cards=summary_cards(data),
         topic_chart=topic_chart,
         objective_chart=objective_chart,
-        history_chart=history_chart,
+        history_plot=history_chart,
+        marker_points=charts.marker_points,
         weak_below=round(100 * mastery.WEAK_BELOW),
         quiz_links="quiz.module" in current_app.view_functions,
         min_evidence=mastery.MIN_EVIDENCE,

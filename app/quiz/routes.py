@@ -33,8 +33,9 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.errors import DomainError, json_error
 from app.extensions import db
+from app.i18n import gettext as _
 from app.questions import registry
-from app.quiz import presenters, queries, services
+from app.quiz import presenters, queries, results, services
 from app.quiz.errors import (
     AttemptClosed,
     AttemptNotFound,
@@ -440,26 +441,42 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @role_required("trainee")
 def result(attempt_id: int):  # type: ignore[no-untyped-def]
+    """The summary (score, pass mark, grid, breakdown), then the review: ``?show=`` all,
+    incorrect or flagged; ``?print=1`` the printable version (everything expanded)."""
     found = _attempt(attempt_id)
     if not _closed(found):
-        flash("Submit the attempt to see its result.", "info")
+        flash(_("Submit the attempt to see its result."), "info")
         return redirect(url_for("quiz.summary", attempt_id=found.id))
+    try:
+        which, status = results.parse_filter(request.args.get("show")), 200
+    except results.FilterInvalid:
+        which, status = "all", 400
     show_items = presenters.may_show_correctness(found)
-    views = [_view(found, i) for i in found.items] if show_items else []
     secure = presenters.has_secure_items(found)
-    breakdown = (
-        presenters.breakdown_view(
-            queries.breakdown_rows(db.session, found.id), presenters.objective_texts(found.module)
-        )
-        if secure
-        else None
+    rows = queries.breakdown_rows(db.session, found.id) if (secure or show_items) else []
+    topics = [r[1] for r in rows] if len(rows) == len(found.items) else [""] * len(found.items)
+    cells = results.grid(
+        (i.position, i.score, i.max_score, i.flagged, i.response is not None, topic)
+        for i, topic in zip(found.items, topics, strict=True)
     )
-    return render_template(
+    page = render_template(
         "quiz/result.html",
         attempt=found,
-        views=views,
+        views=[_view(found, i) for i in found.items] if show_items else [],
         show_items=show_items,
         show_feedback=presenters.may_show_feedback(found),
         secure=secure,
-        breakdown=breakdown,
+        summary=results.score_summary(
+            found.score, found.max_score, found.percent, found.pass_mark, bool(found.passed)
+        ),
+        breakdown=results.breakdown(rows, presenters.objective_texts(found.module), found.pass_mark)
+        if rows
+        else None,
+        cells=cells if show_items else [],
+        counts=results.filter_counts(cells),
+        matches=results.matches,
+        which=which,
+        filter_error=status == 400,
+        print_view=request.args.get("print") == "1",
     )
+    return page, status

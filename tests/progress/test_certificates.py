@@ -78,7 +78,7 @@ def test_no_reminder_61_days_before_expiry_a_reminder_59_days_before(client, iss
     frozen_clock.set(certificate.valid_until - timedelta(days=59))
     html = client.get("/dashboard").get_data(as_text=True)
     assert _reminders(html) == [(certificate.serial, "expiring")]
-    assert "expires on" in html and "15 January 2028" in html
+    assert "expires on" in html and "January 15, 2028" in html
     assert "(in 59 days)" in html
     assert f'href="/modules/{renewal.slug}"' in html  # the program's renewal module
     assert renewal.title in html
@@ -92,7 +92,7 @@ def test_an_expired_certificate_reads_expired_with_a_renewal_link(client, issued
     html = client.get("/dashboard").get_data(as_text=True)
     assert _cert_rows(html) == {certificate.serial: "expired"}
     assert _reminders(html) == [(certificate.serial, "expired")]
-    assert "expired on" in html and "15 January 2028" in html
+    assert "expired on" in html and "January 15, 2028" in html
     assert f'href="/modules/{renewal.slug}"' in html
 
 

@@ -38,7 +38,10 @@ def test_new_trainee_sees_not_started_and_locked_with_the_reason(client, login_a
     }
     assert "Pass Module one exam first." in html
     assert "Start Module one exam." in html  # the next step
-    assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    # Before the first answer: an empty state, not bars at the 50 % prior.
+    assert 'data-testid="mastery-empty"' in html and "chart-bar-" not in html
+    assert 'data-testid="topic-chart"' not in html
+    assert 'role="img"' in html and "<title id=" in html  # the program meter
 
 
 def test_dashboard_states_for_each_module_situation(client, login_as, db_session, frozen_clock):
@@ -237,5 +240,5 @@ def test_history_lists_attempts_with_scores(client, login_as, db_session, frozen
     db_session.commit()
     html = client.get("/dashboard").get_data(as_text=True)
     assert "<polyline" in html
-    assert "0&nbsp;%" in html and "100&nbsp;%" in html
-    assert html.index("2026-01-15 09:00") < html.index("2026-01-17 09:00")
+    assert "<td>0 %</td>" in html and "<td>100 %</td>" in html
+    assert html.index('datetime="2026-01-15T09:00') < html.index('datetime="2026-01-17T09:00')

@@ -436,9 +436,12 @@ def test_exam_result_page_shows_topics_not_items_whatever_the_policy(
         answer_correctly(client, db_session, attempt_id, item)
     submit(client, attempt_id)
     html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "Score" in html and "Percent" in html and "Not passed" in html  # 4 of 9 < 60 %
+    assert "4 / 9" in html and "(44 %)" in html and "Not passed" in html  # 4 of 9 < 60 %
+    assert "Pass mark" in html
     assert "Question 1" not in html and "Correct</p>" not in html
-    assert "By topic" in html and "<td>Alpha</td><td>4 of 9</td>" in html
+    assert 'data-testid="result-grid"' not in html and "data-review" not in html
+    assert "Score by topic" in html and '<th scope="row">Alpha</th>' in html
+    assert "4 / 9 (44 %)" in html
     assert_no_sentinel(html, f"result page of {slug}")
     for item in items:  # nor any page of one of its items, after submission
         page_html = client.get(f"/attempts/{attempt_id}/items/{item.position}").get_data(
@@ -458,7 +461,8 @@ def test_practice_result_page_shows_items_and_keys(app, client, login_as, db_ses
     html = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert "Question 1" in html and "Correct</p>" in html
     assert SENTINEL in html and "Explanation" in html and "References" in html
-    assert "By topic" not in html
+    # Practice shows everything: the grid and the breakdown by topic too.
+    assert 'data-testid="result-grid"' in html and "Score by topic" in html
 
 
 # ---------------------------------------------------------------- case scenarios
