@@ -56,6 +56,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_bench(app)  # baseline endpoints, only when BENCH_MODE=1
     init_navigation(app)
     _init_templates(app)
+    from app.public.landing import init_public
+
+    init_public(app)  # the landing page's programs and sample question (issue 18)
 
     from app.mail.hooks import init_mail
 
