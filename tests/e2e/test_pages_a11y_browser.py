@@ -27,7 +27,9 @@ from tests.e2e.support import (
     screenshot,
 )
 
-pytestmark = pytest.mark.e2e
+# The first test also starts the server (migrate, import the banks, demo data): slow on a busy
+# machine, so more than the default 120 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PHONE_WIDTH = VIEWPORTS["phone"]["width"]
