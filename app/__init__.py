@@ -56,9 +56,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_bench(app)  # baseline endpoints, only when BENCH_MODE=1
     init_navigation(app)
     _init_templates(app)
-    from app.public.landing import init_public
-
-    init_public(app)  # the landing page's programs and sample question (issue 18)
 
     from app.mail.hooks import init_mail
 
@@ -84,6 +81,9 @@ def _init_templates(app: Flask) -> None:
     from app.jurisdictions.professions import label as profession_label
 
     app.add_template_filter(profession_label, "profession_label")
+    from app.public.landing import init_public
+
+    init_public(app)  # the landing page's programs and sample question (issue 18)
 
 
 def _init_extensions(app: Flask) -> None:
