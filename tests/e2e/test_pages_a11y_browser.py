@@ -243,20 +243,19 @@ def test_phone_menu_is_a_drawer_and_desktop_menu_is_open(sessions: Sessions) -> 
         desktop.close()
 
 
-def test_tables_are_keyboard_regions_with_cell_labels(sessions: Sessions) -> None:
-    """app.js wraps each table in a focusable region named after it and labels the cells."""
-    page = sessions.context("admin", "phone").new_page()
+def test_tables_are_keyboard_regions_and_cards_on_the_phone(sessions: Sessions) -> None:
+    """app.js wraps each table in a focusable region named by its caption and labels each cell
+    with its column header; at phone width the rows are cards (the cohort page, unchanged)."""
+    page = sessions.context("instructor", "phone").new_page()
     try:
-        page.goto(f"{sessions.server}/admin/settings")
-        regions = page.locator("main [role=region][tabindex='0']:has(table)")
-        assert regions.count() >= 1
-        for i in range(regions.count()):
-            assert (regions.nth(i).get_attribute("aria-label") or "").strip()
-        stacked = page.locator("main table.table-stack td[data-label]")
-        if stacked.count():
-            label = stacked.first.get_attribute("data-label")
-            assert label is not None
-        regions.first.focus()
+        page.goto(f"{sessions.server}/cohort")
+        region = page.get_by_role("region", name="Trainees with their progress")
+        assert region.get_attribute("tabindex") == "0"
+        region.focus()
         assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+        first = region.locator("tbody tr").first.locator("td, th").first
+        assert first.get_attribute("data-label") == "Name"
+        assert first.evaluate("el => getComputedStyle(el).display") == "grid"
+        assert region.locator("thead").evaluate("el => el.getBoundingClientRect().height") <= 1
     finally:
         page.close()
