@@ -78,6 +78,9 @@ def _init_templates(app: Flask) -> None:
     from app.jurisdictions.professions import label as profession_label
 
     app.add_template_filter(profession_label, "profession_label")
+    from app.public.landing import init_public
+
+    init_public(app)  # the landing page's programs and sample question (issue 18)
 
 
 def _init_extensions(app: Flask) -> None:

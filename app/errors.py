@@ -127,11 +127,44 @@ def _fields_by_location(messages: Any) -> dict[str, Any]:
     }
 
 
-def _render(status: int, code: str, message: str, **extra: Any) -> Response | tuple[str, int]:
+def _render(
+    status: int, code: str, message: str, *, shown: bool = False, **extra: Any
+) -> Response | tuple[str, int]:
+    """JSON under /api/; elsewhere the friendly page for ``status``.
+
+    The page says what happened in plain words; ``message`` is shown on it only when ``shown``
+    (a DomainError's or a form validation's message, written for people), never a server's
+    own description (werkzeug's "The requested URL was not found on the server...").
+    """
     if wants_json():
         return json_error(status, code, message, **extra)
     template = f"errors/{status}.html" if status in HTML_TEMPLATES else "errors/generic.html"
-    return render_template(template, status=status, code=code, message=message), status
+    detail = message if shown else None
+    return render_template(
+        template, status=status, code=code, detail=detail, **_ways_back()
+    ), status
+
+
+def _ways_back() -> dict[str, str | None]:
+    """An error page's ways back: the page the visitor came from (same site only) and the
+    issuer's contact address (``ISSUER_EMAIL``), each None when there is none."""
+    from urllib.parse import urlsplit
+
+    from app.security import is_safe_next
+
+    back = None
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc == request.host:
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        back = path if is_safe_next(path) and path != request.full_path.rstrip("?") else None
+    try:
+        from app.settings import get_settings
+
+        contact = get_settings().issuer.email
+    except Exception:  # an error page must render even if settings cannot load
+        contact = None
+    return {"back_url": back, "contact_email": contact}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -139,7 +172,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-        return _render(exc.status, exc.code, exc.message)
+        return _render(exc.status, exc.code, exc.message, shown=True)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
@@ -157,7 +190,7 @@ def register_error_handlers(app: Flask) -> None:
                 code = "validation_error" if extra else code
         if code == "bad_request" and "CSRF" in message:
             code = "csrf_failed"
-        response = _render(status, code, message, **extra)
+        response = _render(status, code, message, shown=bool(extra), **extra)
         if isinstance(response, Response):
             for key, value in exc.get_headers() if status != 422 else []:
                 if key.lower() not in {"content-type"}:

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #   core: app/*.py                           clock, config, errors, extensions, text, ...
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
+    "public": frozenset({"banks", "questions"}),
     "requirements": frozenset(),
     "jurisdictions": frozenset({"requirements"}),
     "audit": frozenset(),

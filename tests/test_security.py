@@ -60,7 +60,9 @@ def test_production_requires_a_secret_key(monkeypatch, tmp_path):
 def test_missing_csrf_token_is_a_400(client, db_session):
     response = client.post("/login", data={"email": "a@example.org", "password": "whatever x"})
     assert response.status_code == 400
-    assert "CSRF" in response.text
+    # The friendly page (issue 18) says it in plain words; the code names the cause.
+    assert 'data-error-code="csrf_failed"' in response.text
+    assert "The form was open too long" in response.text
 
 
 def test_token_from_another_session_is_refused(app, client, db_session):
