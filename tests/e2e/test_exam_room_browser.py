@@ -62,6 +62,56 @@ def top_of(page, selector: str) -> float:  # type: ignore[no-untyped-def]
     return page.eval_on_selector(selector, "el => el.getBoundingClientRect().top")
 
 
+# The case first: a practice attempt cannot start while an exam is open (the tests below).
+def check_case_page(page, viewport: str) -> None:  # type: ignore[no-untyped-def]
+    earlier = page.locator("details.case-earlier")
+    assert earlier.count() == 2
+    assert all(earlier.nth(i).get_attribute("open") is None for i in range(2))
+    first = earlier.first.locator("summary").inner_text()
+    assert "Step 1" in first and ("✓" in first or "✗" in first), first
+    # The page opened at the current step, with focus on it.
+    assert page.evaluate("() => document.activeElement.id") == "current-step"
+    bar_bottom = page.eval_on_selector("#exam-bar", "el => el.getBoundingClientRect().bottom")
+    at_end = page.evaluate(
+        "() => Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight"
+    )
+    top = top_of(page, "#current-step")
+    assert bar_bottom - 5 <= top and (top < bar_bottom + 120 or at_end), (bar_bottom, top)
+    # The navigator groups the case's steps under its title, with ✓/✗ for checked steps.
+    assert page.locator(".quiz-nav-case").count() >= 1
+    assert page.locator(".quiz-nav-item.is-right, .quiz-nav-item.is-wrong").count() == 2
+    screenshot(page, f"exam-room-case-{viewport}")
+    if viewport == "phone":
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, width
+    assert_axe_clean(page)
+    # An earlier step opens on demand (keyboard).
+    earlier.first.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert earlier.first.get_attribute("open") is not None
+    assert earlier.first.locator(".stem").is_visible()
+
+
+def test_a_case_collapses_its_earlier_steps_and_opens_at_the_current_one(server):
+    with browser_page(WAIT_MS, viewport="phone") as page:
+        log_in(page, server)
+        start(page, server, "cases-practice")
+        position = int(re.search(r"/items/(\d+)$", page.url).group(1))
+        assert position == 1
+        for _ in range(2):  # answer two steps of the first case
+            answer_by_keyboard(page)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Save and next").click()
+            position += 1
+            page.wait_for_url(re.compile(rf".*/items/{position}$"))
+        url = page.url
+        check_case_page(page, "phone")
+    with browser_page(WAIT_MS, viewport="desktop") as page:
+        log_in(page, server)
+        page.goto(url)
+        check_case_page(page, "desktop")
+
+
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_the_exam_room_keeps_the_timer_and_puts_the_question_first(server, viewport):
     with browser_page(WAIT_MS, viewport=viewport) as page:
@@ -149,52 +199,3 @@ def test_warnings_at_five_and_one_minutes_and_inputs_locked_at_time_up(server):
         assert page.locator("#time-up-notice").is_visible()
         assert "Time is up" in alert.inner_text()
         screenshot(page, "exam-room-time-up")
-
-
-def check_case_page(page, viewport: str) -> None:  # type: ignore[no-untyped-def]
-    earlier = page.locator("details.case-earlier")
-    assert earlier.count() == 2
-    assert all(earlier.nth(i).get_attribute("open") is None for i in range(2))
-    first = earlier.first.locator("summary").inner_text()
-    assert "Step 1" in first and ("✓" in first or "✗" in first), first
-    # The page opened at the current step, with focus on it.
-    assert page.evaluate("() => document.activeElement.id") == "current-step"
-    bar_bottom = page.eval_on_selector("#exam-bar", "el => el.getBoundingClientRect().bottom")
-    at_end = page.evaluate(
-        "() => Math.ceil(scrollY + innerHeight) >= document.documentElement.scrollHeight"
-    )
-    top = top_of(page, "#current-step")
-    assert bar_bottom - 5 <= top and (top < bar_bottom + 120 or at_end), (bar_bottom, top)
-    # The navigator groups the case's steps under its title, with ✓/✗ for checked steps.
-    assert page.locator(".quiz-nav-case").count() >= 1
-    assert page.locator(".quiz-nav-item.is-right, .quiz-nav-item.is-wrong").count() == 2
-    screenshot(page, f"exam-room-case-{viewport}")
-    if viewport == "phone":
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390, width
-    assert_axe_clean(page)
-    # An earlier step opens on demand (keyboard).
-    earlier.first.locator("summary").focus()
-    page.keyboard.press("Enter")
-    assert earlier.first.get_attribute("open") is not None
-    assert earlier.first.locator(".stem").is_visible()
-
-
-def test_a_case_collapses_its_earlier_steps_and_opens_at_the_current_one(server):
-    with browser_page(WAIT_MS, viewport="phone") as page:
-        log_in(page, server)
-        start(page, server, "cases-practice")
-        position = int(re.search(r"/items/(\d+)$", page.url).group(1))
-        assert position == 1
-        for _ in range(2):  # answer two steps of the first case
-            answer_by_keyboard(page)
-            with page.expect_navigation():
-                page.get_by_role("button", name="Save and next").click()
-            position += 1
-            page.wait_for_url(re.compile(rf".*/items/{position}$"))
-        url = page.url
-        check_case_page(page, "phone")
-    with browser_page(WAIT_MS, viewport="desktop") as page:
-        log_in(page, server)
-        page.goto(url)
-        check_case_page(page, "desktop")
