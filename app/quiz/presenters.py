@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from app.banks.schema import Mode, QuestionBase, ReviewPolicy, Use
 from app.questions import registry
 from app.quiz import scoring
@@ -229,4 +231,121 @@ def attempt_view(
         "review_policy": attempt.module.review_policy.value,
         "result": result_view(attempt, breakdown),
         "items": items,
+    }
+
+
+# ---------------------------------------------------------------- the exam room
+
+
+def verdict(attempt: Attempt, item: AttemptItem) -> bool | None:
+    """True/False once an answer's correctness may be shown while the attempt is open (a
+    checked practice question, an answered practice case step); None otherwise."""
+    if not (attempt.is_open and item.locked and item.response is not None):
+        return None
+    if not may_show_correctness(attempt, item):
+        return None
+    return scoring.score(item.question_version.as_question(), item.response).is_correct
+
+
+def navigator_view(attempt: Attempt) -> list[dict[str, Any]]:
+    """Each item's state for the exam room's navigator, in order: answered, flagged, open,
+    its case (id, title, step) and its verdict (✓/✗) when correctness may be shown."""
+    visible = visible_item_ids(attempt)
+    out = []
+    for item in attempt.items:
+        case = item.case_version if item.case_step is not None else None
+        out.append(
+            {
+                "position": item.position,
+                "answered": item.response is not None,
+                "flagged": item.flagged,
+                "available": item.id in visible,
+                "case_step": item.case_step,
+                "case_id": case.id if case is not None else None,
+                "case_title": case.title if case is not None else None,
+                "verdict": verdict(attempt, item),
+            }
+        )
+    return out
+
+
+def navigator_groups(navigator: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive navigator entries grouped: one group per case (its title, then its steps),
+    one per run of standalone questions (title None)."""
+    groups: list[dict[str, Any]] = []
+    for entry in navigator:
+        if groups and groups[-1]["case_id"] == entry["case_id"]:
+            groups[-1]["items"].append(entry)
+        else:
+            groups.append(
+                {"case_id": entry["case_id"], "title": entry["case_title"], "items": [entry]}
+            )
+    return groups
+
+
+SUMMARY_LENGTH = 80
+
+
+def _shorten(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _labels(view: dict[str, Any]) -> dict[str, str]:
+    """Opaque id -> plain text of the options (or regions) a view shows."""
+    labels: dict[str, str] = {}
+    for part in ("options", "regions"):
+        for option in view.get(part) or []:
+            text = option.get("label") or option.get("text") or option.get("html") or ""
+            if "id" in option:
+                labels[str(option["id"])] = str(Markup(text).striptags())
+    for point in view.get("scale") or []:
+        labels[str(point["value"])] = str(point["label"])
+    return labels
+
+
+def answer_summary(view: dict[str, Any]) -> str | None:
+    """The trainee's own answer in short plain text (one line of a collapsed case step), or
+    None when it has no short form (matching, ordering, a point...) or there is none."""
+    response = view.get("response")
+    if not isinstance(response, dict):
+        return None
+    labels = _labels(view)
+    if isinstance(response.get("choice"), str):
+        return _shorten(labels.get(response["choice"], "")) or None
+    if isinstance(response.get("choices"), list):
+        texts = [labels.get(c, "") for c in response["choices"]]
+        return _shorten("; ".join(t for t in texts if t)) or None
+    if isinstance(response.get("region"), str):
+        return _shorten(labels.get(response["region"], "")) or None
+    if isinstance(response.get("text"), str):
+        return _shorten(response["text"]) or None
+    value = response.get("value")
+    if isinstance(value, bool):
+        return labels.get("true" if value else "false")
+    if isinstance(value, int | float):
+        return labels.get(str(value), f"{value:g}")
+    return None
+
+
+def module_length(module: Any, step_counts: list[list[int]] | None = None) -> dict[str, Any]:
+    """What a module draws, counted truthfully: its standalone questions, its cases, and the
+    steps those cases hold. ``step_counts`` (``queries.case_step_counts``) gives, per case
+    draw, the step counts of the cases it can take: the fewest and the most steps an attempt
+    can have (several draws may in fact not share a case, so the range is at most that wide).
+    """
+    questions = sum(int(r["count"]) for r in module.blueprint or [])
+    cases = sum(int(c["count"]) for c in module.case_draws or [])
+    least = most = 0
+    for draw, counts in zip(module.case_draws or [], step_counts or [], strict=False):
+        n = min(int(draw["count"]), len(counts))
+        least += sum(counts[:n])
+        most += sum(counts[len(counts) - n :]) if n else 0
+    return {
+        "questions": questions,
+        "cases": cases,
+        "steps_min": least,
+        "steps_max": most,
+        "items_min": questions + least,
+        "items_max": questions + most,
     }

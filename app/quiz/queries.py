@@ -13,7 +13,7 @@ from app import clock
 from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
-from app.banks.schema import Mode
+from app.banks.schema import Mode, Status, use_of
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 
@@ -237,3 +237,33 @@ def exposure_counts(session: Session, question_ids: set[int]) -> dict[int, int]:
         .group_by(bm.QuestionVersion.question_id)
     ).all()
     return {qid: int(n) for qid, n in rows}
+
+
+def case_step_counts(session: Session, modules: list[bm.Module]) -> dict[str, list[list[int]]]:
+    """Per module slug, per case draw: the step counts of the published cases that draw can
+    take (one query for every module), for counting a module's steps truthfully."""
+    if not any(m.case_draws for m in modules):
+        return {}
+    steps = (
+        sa.select(sa.func.count(bm.CaseStep.id))
+        .where(bm.CaseStep.case_version_id == bm.CaseVersion.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(bm.Topic.slug, bm.CaseVersion.use, steps)
+        .join(bm.Case, bm.Case.topic_id == bm.Topic.id)
+        .join(bm.CaseVersion, bm.CaseVersion.id == bm.Case.current_version_id)
+        .where(bm.Case.status == Status.PUBLISHED)
+    ).all()
+    out: dict[str, list[list[int]]] = {}
+    for module in modules:
+        use = use_of(module.mode)
+        out[module.slug] = [
+            sorted(
+                int(n)
+                for slug, case_use, n in rows
+                if case_use == use and draw.get("topic") in (None, slug)
+            )
+            for draw in module.case_draws
+        ]
+    return out

@@ -33,7 +33,8 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.errors import DomainError, json_error
 from app.extensions import db
-from app.i18n import gettext as _
+from app.quiz.presenters import attempt_view, module_counts_label, summary_view
+from app.quiz.results import result_page
 from app.questions import registry
 from app.quiz import presenters, queries, results, services
 from app.quiz.errors import (
@@ -49,6 +50,10 @@ from app.transactions import commit_with_retry
 from app.web import done, html_action
 
 bp = Blueprint("quiz", __name__)
+
+
+bp.add_app_template_global(presenters.navigator_groups, "navigator_groups")
+bp.add_app_template_global(select_time_zone, "current_time_zone")
 
 
 @bp.app_template_filter("inline_md")
@@ -87,7 +92,15 @@ def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
 def modules():  # type: ignore[no-untyped-def]
     rows = queries.visible_modules(db.session, current_user)
     states = queries.module_states(db.session, current_user, rows)
-    return render_template("quiz/modules.html", states=[states[m.slug] for m in rows])
+    return render_template(
+        "quiz/modules.html", states=[states[m.slug] for m in rows], lengths=_lengths(rows)
+    )
+
+
+def _lengths(rows: list[bm.Module]) -> dict[str, dict[str, Any]]:
+    """Each module's questions, cases and case steps, counted truthfully."""
+    counts = queries.case_step_counts(db.session, rows)
+    return {m.slug: presenters.module_length(m, counts.get(m.slug)) for m in rows}
 
 
 @bp.get("/modules/<slug>")
@@ -101,6 +114,7 @@ def module(slug: str):  # type: ignore[no-untyped-def]
         "quiz/module.html",
         state=state,
         module=row,
+        length=_lengths([row])[row.slug],
         attempts=attempts,
         form=EmptyForm(),
         time_factor=accommodations.terms_for(db.session, current_user.id).time_factor,
@@ -181,17 +195,7 @@ def _view(attempt: Attempt, item: AttemptItem, visible: bool = True) -> dict[str
 
 
 def _navigator(attempt: Attempt) -> list[dict[str, Any]]:
-    visible = presenters.visible_item_ids(attempt)
-    return [
-        {
-            "position": i.position,
-            "answered": i.response is not None,
-            "flagged": i.flagged,
-            "available": i.id in visible,
-            "case_step": i.case_step,
-        }
-        for i in attempt.items
-    ]
+    return presenters.navigator_view(attempt)
 
 
 def _case_context(attempt: Attempt, item: AttemptItem) -> dict[str, Any] | None:
@@ -199,11 +203,15 @@ def _case_context(attempt: Attempt, item: AttemptItem) -> dict[str, Any] | None:
     case = presenters.case_view(item, visible=True)
     if case is None:
         return None
-    case["earlier"] = [
+    earlier = [
         {"view": _view(attempt, i), "case": presenters.case_view(i, visible=True)}
         for i in attempt.items
         if i.case_version_id == item.case_version_id and (i.case_step or 0) < case["step"]
     ]
+    for e in earlier:
+        e["summary"] = presenters.answer_summary(e["view"])
+        e["verdict"] = presenters.verdict(attempt, attempt.items[e["view"]["position"] - 1])
+    case["earlier"] = earlier
     return case
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -493,7 +494,9 @@ def test_case_steps_disclose_in_order_and_lock(client, login_as, db_session):
     after = page(client, attempt_id, two.position)
     assert "A patient with neck pain." in after  # the vignette stays visible
     assert after.index("DISCLOSEDLATER") < after.index("STEPTWOSTEM")
-    assert "answered, locked" in after
+    # The earlier step is collapsed to a one-line summary that opens on demand.
+    assert re.search(r'<details class="case-earlier" id="step-1">\s*<summary>', after)
+    assert "Your answer:" in after
     assert_no_sentinel(after, "case step page (exam)")
     locked = page(client, attempt_id, one.position)
     assert "This step is answered and locked." in locked
@@ -601,5 +604,13 @@ def test_timed_exam_prints_the_deadline_for_readers_without_javascript(
     attempt_id = start(client, "timed-exam")
     html = page(client, attempt_id, 1)
     deadline = frozen_clock.now + timedelta(minutes=30)
-    assert f"{deadline:%H:%M} UTC" in html
+    assert f"{deadline:%-I:%M}" in html and "UTC</time>" in html  # no zone known: UTC, said
+    assert f'data-now="{frozen_clock.now.isoformat()}"' in html
+    # The trainee's zone (the browser's cookie here): the end time in local clock time.
+    client.set_cookie("tz", "America/Toronto")
+    html = page(client, attempt_id, 1)
+    local = deadline.astimezone(ZoneInfo("America/Toronto"))
+    shown = re.search(r"<time datetime=[^>]*>([^<]*)</time>", html)
+    assert shown and shown.group(1).startswith(f"{local:%-I:%M}"), shown
+    assert shown.group(1).endswith(local.tzname())
     assert f'data-now="{frozen_clock.now.isoformat()}"' in html

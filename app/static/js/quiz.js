@@ -168,10 +168,19 @@
     current.classList.toggle("is-unanswered", !answered);
     current.classList.toggle("is-flagged", !!data.flagged);
     var state = current.querySelector(".nav-state");
-    if (state) state.textContent = (answered ? "✓" : "○") + (data.flagged ? "⚑" : "");
-    var hidden = current.querySelector(".visually-hidden");
-    if (hidden) hidden.textContent = ": " + (answered ? "answered" : "unanswered") +
-      (data.flagged ? ", flagged" : "");
+    if (state) state.textContent = (answered ? "●" : "○") + (data.flagged ? "⚑" : "");
+    var nav = document.querySelector(".quiz-nav");
+    var said = current.querySelector(".nav-said");
+    if (nav && said) {
+      var step = said.getAttribute("data-step") || "";
+      said.textContent = step + nav.getAttribute(answered ? "data-msg-answered" : "data-msg-unanswered") +
+        (data.flagged ? ", " + nav.getAttribute("data-msg-flagged") : "");
+    }
+    var count = document.querySelector(".exam-nav-count");
+    if (count && nav) {
+      var n = document.querySelectorAll(".quiz-nav-item.is-answered").length;
+      count.textContent = nav.getAttribute("data-msg-count").replace("{n}", String(n));
+    }
   }
 
   function answeredNow(form) {
@@ -185,21 +194,52 @@
 
   /* ------------------------------------------------------------ countdown */
 
+  // The end time as local clock time with its zone, in the interface's language and the
+  // trainee's time zone (the page's data-locale and data-time-zone: the server's choice).
+  function localTime(el, date) {
+    try {
+      return new Intl.DateTimeFormat(el.getAttribute("data-locale") || undefined, {
+        hour: "numeric", minute: "2-digit", timeZoneName: "short",
+        timeZone: el.getAttribute("data-time-zone") || undefined
+      }).format(date);
+    } catch (e) {
+      return date.toLocaleTimeString();
+    }
+  }
+
   // A save's answer carries the deadline as it is now (an administrator may have extended it).
   function updateDeadline(iso) {
     var el = document.getElementById("countdown");
     if (!el || !iso || el.getAttribute("data-deadline") === iso) return;
     el.setAttribute("data-deadline", iso);
-    el.classList.remove("is-over", "is-urgent");
+    el.classList.remove("is-over", "is-urgent", "is-warning");
     var time = el.querySelector("time");
     if (time) {
       time.setAttribute("datetime", iso);
       var d = new Date(Date.parse(iso));
-      if (!isNaN(d)) {
-        var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-        time.textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + " UTC";
-      }
+      if (!isNaN(d)) time.textContent = localTime(el, d);
     }
+  }
+
+  function remainingText(s) {
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return (h ? h + " h " : "") + m + " min " + (sec < 10 ? "0" : "") + sec + " s";
+  }
+
+  // At time-up the answers can no longer change: every control of the form is disabled (the
+  // server refuses late saves anyway) and the trainee is told what happens next.
+  function lockAtTimeUp() {
+    if (saver) { clearTimeout(saver.timer); saver.stopped = true; }
+    timeUp = true;
+    document.body.classList.add("is-time-up");
+    if (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.type !== "hidden") el.disabled = true;
+      });
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+    }
+    var notice = document.getElementById("time-up-notice");
+    if (notice) notice.hidden = false;
   }
 
   function initCountdown(el) {
@@ -211,35 +251,109 @@
     var skew = serverNow - Date.now(); // the server's clock counts, not this computer's
     var left = el.querySelector(".countdown-left");
     var alertEl = document.querySelector(".countdown-alert");
+    var leftMsg = el.getAttribute("data-msg-left") || "{time}";
     var warned = {};
+    function warn(key, kind) {
+      if (warned[key] || !alertEl) return;
+      warned[key] = true;
+      alertEl.textContent = el.getAttribute("data-msg-" + key) || "";
+      alertEl.className = "countdown-alert is-" + kind;
+      document.body.classList.add("has-time-warning");
+    }
     function tick() {
       var current = Date.parse(el.getAttribute("data-deadline"));
-      if (!isNaN(current) && current !== deadline) { deadline = current; warned = {}; }
+      if (!isNaN(current) && current !== deadline) {
+        deadline = current;
+        warned = {};
+        if (alertEl) { alertEl.textContent = ""; alertEl.className = "countdown-alert"; }
+        document.body.classList.remove("has-time-warning");
+      }
       var remaining = deadline - (Date.now() + skew);
       if (remaining <= 0) {
-        left.textContent = "· time is up";
+        left.textContent = "";
         el.classList.add("is-over");
-        if (!warned.over && alertEl) {
-          alertEl.textContent = "Time is up. Your saved answers will be submitted.";
-          warned.over = true;
-        }
+        warn("over", "over");
+        if (!timeUp) lockAtTimeUp();
         if (remaining < -grace - 2000) { window.location.assign(resultUrl); return; }
         setTimeout(tick, 1000);
         return;
       }
       var s = Math.floor(remaining / 1000);
-      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-      left.textContent = "· " + (h ? h + " h " : "") + m + " min " + (sec < 10 ? "0" : "") + sec + " s left";
-      [5, 1].forEach(function (mins) {
-        if (s <= mins * 60 && !warned[mins] && alertEl) {
-          alertEl.textContent = mins + (mins === 1 ? " minute" : " minutes") + " left.";
-          warned[mins] = true;
-        }
-      });
-      if (s <= 60) el.classList.add("is-urgent");
+      left.textContent = leftMsg.replace("{time}", remainingText(s));
+      if (s <= 60) { warn("one", "urgent"); el.classList.add("is-urgent"); }
+      else if (s <= 300) { warn("five", "warning"); el.classList.add("is-warning"); }
       setTimeout(tick, 1000);
     }
     tick();
+  }
+
+  // "Hide timer": remembered in this browser; the 5- and 1-minute warnings still show.
+  function initTimerToggle(button, el) {
+    var key = "dna-timer-hidden";
+    function apply(hidden) {
+      el.classList.toggle("is-hidden", hidden);
+      button.setAttribute("aria-pressed", hidden ? "true" : "false");
+      button.textContent = button.getAttribute(hidden ? "data-show" : "data-hide");
+    }
+    var stored = null;
+    try { stored = localStorage.getItem(key); } catch (e) { /* storage disabled */ }
+    apply(stored === "1");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var hidden = !el.classList.contains("is-hidden");
+      apply(hidden);
+      try { localStorage.setItem(key, hidden ? "1" : "0"); } catch (e) { /* ignore */ }
+    });
+  }
+
+  /* ------------------------------------------------------------ the exam room */
+
+  // The navigator: a column beside the question on wide screens, a drawer on phones.
+  function initNavigator(details) {
+    if (!window.matchMedia) return;
+    var wide = window.matchMedia("(min-width: 60em)");
+    function apply() { details.open = wide.matches; }
+    apply();
+    if (wide.addEventListener) wide.addEventListener("change", apply);
+    details.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && details.open && !wide.matches) {
+        details.open = false;
+        details.querySelector("summary").focus();
+      }
+    });
+  }
+
+  // A case: the page opens at the current step (earlier steps are collapsed above it).
+  function focusCurrentStep() {
+    var step = document.getElementById("current-step");
+    if (!step || !document.querySelector(".case-earlier") || window.location.hash) return;
+    var bar = document.getElementById("exam-bar");
+    step.focus({ preventScroll: true });
+    var top = step.getBoundingClientRect().top + window.pageYOffset - (bar ? bar.offsetHeight : 0) - 8;
+    window.scrollTo(0, Math.max(0, top));
+  }
+
+  // Leaving: a warning while an answer is not saved yet, and (exams) while the attempt is in
+  // progress, unless going to another page of the attempt. Never once time is up.
+  function initLeaveWarning() {
+    var attemptId = document.body.getAttribute("data-attempt");
+    var exam = document.body.getAttribute("data-mode") === "exam";
+    var inside = false;
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (!link) return;
+      inside = link.getAttribute("href").indexOf("/attempts/" + attemptId + "/") !== -1;
+    });
+    if (form) form.addEventListener("submit", function () { inside = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (timeUp) return;
+      var unsaved = saver && !saver.stopped && (saver.pending || saver.inFlight);
+      if (!unsaved && (!exam || inside)) { inside = false; return; }
+      inside = false;
+      event.preventDefault();
+      event.returnValue = (form && form.getAttribute("data-msg-leave")) || "";
+      return event.returnValue;
+    });
   }
 
   /* ------------------------------------------------------------ wiring */
@@ -247,11 +361,16 @@
   var widgets = window.questionWidgets || [];
   var readOnly = widgets.filter(function (w) { return w.readOnly; });
 
+  var saver = null;
+  var timeUp = false;
   var countdown = document.getElementById("countdown");
-  if (countdown) initCountdown(countdown);
+  var timerToggle = document.getElementById("countdown-toggle");
+  if (countdown && timerToggle) initTimerToggle(timerToggle, countdown);
+  var examNav = document.getElementById("exam-nav");
+  if (examNav) initNavigator(examNav);
 
   if (form && !form.hasAttribute("data-locked")) {
-    var saver = new Autosave(form);
+    saver = new Autosave(form);
     var onChange = function () { saver.schedule(); };
     if (saver.restoreDraft()) {
       setStatus("Restored your unsaved answer from this browser; saving…", "saving");
@@ -264,6 +383,9 @@
     form.addEventListener("input", function (event) {
       if (event.target.type === "text") { saver.schedule(1500); }
     });
+    // The flag sits in the exam bar (outside the form, tied to it by its form attribute).
+    var flag = document.getElementById("flagged");
+    if (flag && flag.form === form && !form.contains(flag)) flag.addEventListener("change", onChange);
     widgets.forEach(function (w) {
       Array.prototype.forEach.call(form.querySelectorAll(w.selector), function (root) {
         w.init(root, onChange);
@@ -300,6 +422,11 @@
         w.init(root, function () {});
       });
     });
+  }
+  if (countdown) initCountdown(countdown);
+  if (document.body.classList.contains("exam-room")) {
+    initLeaveWarning();
+    focusCurrentStep();
   }
   readOnly.forEach(function (w) {
     var selector = ".review-list " + w.selector + ", .case-earlier " + w.selector;
