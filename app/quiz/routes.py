@@ -33,8 +33,8 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.errors import DomainError, json_error
 from app.extensions import db
-from app.quiz.presenters import attempt_view, module_counts_label, summary_view
-from app.quiz.results import result_page
+from app.i18n import gettext as _
+from app.i18n import select_time_zone
 from app.questions import registry
 from app.quiz import presenters, queries, results, services
 from app.quiz.errors import (
