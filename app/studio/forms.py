@@ -42,6 +42,7 @@ from app.banks.schema import (
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
+from app.studio.messages import plain
 
 
 def choices(pairs: list[tuple[Any, str]]) -> list[SelectChoice]:
@@ -164,7 +165,7 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
 
     def map_errors(self, exc: ValidationError) -> None:
         for error in exc.errors():
-            self.add_error(list(error["loc"]), error["msg"])
+            self.add_error(list(error["loc"]), plain(error))
 
     def add_error(self, loc: list[Any], msg: str) -> None:
         """Put one pydantic error (location inside the question) on the field it names."""
@@ -327,14 +328,31 @@ def row_lists() -> dict[str, str]:
     return found
 
 
-def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
-    """Readable lines for a form's errors: "Stem: …", "Option 2: text: …", not raw structures.
+class SummaryLine(str):
+    """One line of an error summary; ``anchor`` is the id of the field it is about (the
+    summary links to it)."""
+
+    anchor: str = ""
+
+    @classmethod
+    def of(cls, text: str, anchor: str) -> SummaryLine:
+        line = cls(text)
+        line.anchor = anchor
+        return line
+
+
+def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[SummaryLine]:
+    """Readable lines for a form's errors: "Stem: …", "Option 2: text: …", not raw structures,
+    each with the id of its field (``anchor``; a form-level error has none).
 
     Walks the fields themselves (errors mapped from pydantic after validation are set on the
     sub-fields of row lists, which ``form.errors`` of a ``FieldList`` does not see again). A
     nested form (a case step's question) is prefixed by its own label.
     """
-    lines = [f"{prefix}{e}" if prefix else str(e) for e in getattr(form, "form_errors", [])]
+    lines = [
+        SummaryLine.of(f"{prefix}{e}" if prefix else str(e), "")
+        for e in getattr(form, "form_errors", [])
+    ]
     for name, field in form._fields.items():
         label = f"{prefix}{field.label.text if prefix == '' else field.label.text.lower()}"
         if isinstance(field, FieldList):
@@ -344,12 +362,15 @@ def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
                 if isinstance(entry, FormField):
                     lines.extend(error_summary(entry.form, head))
                 else:
-                    lines.extend(f"{head}{e}" for e in _strings(entry.errors))
-            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+                    lines.extend(
+                        SummaryLine.of(f"{head}{e}", entry.id) for e in _strings(entry.errors)
+                    )
+            anchor = field.entries[0].id if field.entries else field.id
+            lines.extend(SummaryLine.of(f"{label}: {e}", anchor) for e in _strings(field.errors))
         elif isinstance(field, FormField):
             lines.extend(error_summary(field.form, f"{label}: "))
         else:
-            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+            lines.extend(SummaryLine.of(f"{label}: {e}", field.id) for e in _strings(field.errors))
     return lines
 
 
@@ -441,7 +462,7 @@ class CaseForm(FlaskForm):
         self.form_errors = list(self.form_errors)
         for error in exc.errors():
             loc = list(error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
+            message = plain(error)
             if (
                 len(loc) >= 2
                 and loc[0] == "steps"

@@ -25,6 +25,7 @@ from app.banks.loader import BankFileInvalid
 from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
 from app.questions import studio_facet
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
@@ -124,17 +125,19 @@ def new_question():  # type: ignore[no-untyped-def]
     form.type.data = qtype
     if form.apply_row_action(request.form.get("action", "")):
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
+    status = 400
     if form.validate_on_submit():
         question = form.to_question()
         if question is not None:
-            with form_errors(form, catch=ValidationFailed) as outcome:
+            with form_errors(form, catch=ValidationFailed, key=services.KeyTaken) as outcome:
                 revision = services.create_question(
                     db.session, current_user, form.topic_id.data, question
                 )
             if outcome.ok:
-                flash("Draft saved.", "success")
+                flash(_("Draft saved."), "success")
                 return redirect(url_for("studio.edit_revision", revision_id=revision.id))
-    return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), 400
+            status = outcome.status
+    return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), status
 
 
 @bp.route("/revisions/<int:revision_id>/edit", methods=["GET", "POST"])
@@ -210,7 +213,7 @@ def _save_case(form: CaseForm, save):  # type: ignore[no-untyped-def]
     case = form.to_case()
     if case is None:
         return None
-    with form_errors(form, catch=(ValidationFailed, Conflict)) as outcome:
+    with form_errors(form, catch=(ValidationFailed, Conflict), key=services.KeyTaken) as outcome:
         saved = save(case)
     return saved if outcome.ok else None
 

@@ -33,6 +33,7 @@ from app.banks.schema import (
     version_content,
 )
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.rules import fields as rule_fields
 from app.rules import services as rule_services
 from app.rules.models import RuleChange
@@ -45,6 +46,13 @@ from app.studio.models import (
 )
 
 # ---------------------------------------------------------------- authoring
+
+
+class KeyTaken(Conflict):
+    """The key typed for a new question or case belongs to another one (a field error on
+    the key: the form is shown again as typed)."""
+
+    status = 422
 
 
 def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
@@ -85,7 +93,12 @@ def create_question(
     if topic is None:
         raise NotFound("No such topic.")
     if session.scalar(sa.select(bm.Question.id).where(bm.Question.key == question.key)):
-        raise Conflict(f"A question with the key '{question.key}' exists already.")
+        raise KeyTaken(
+            _(
+                "“%(key)s” is already the key of another question: choose another, e.g. %(key)s-2.",
+                key=question.key,
+            )
+        )
     media_sha = _media_for(session, question)
     row = bm.Question(key=question.key, topic_id=topic.id, status=Status.DRAFT)
     session.add(row)
@@ -560,7 +573,12 @@ def create_case(session: Session, user: User, topic_id: int, case: Case) -> Revi
     if topic is None:
         raise NotFound("No such topic.")
     if session.scalar(sa.select(bm.Case.id).where(bm.Case.key == case.key)):
-        raise Conflict(f"A case with the key '{case.key}' exists already.")
+        raise KeyTaken(
+            _(
+                "“%(key)s” is already the key of another case: choose another, e.g. %(key)s-2.",
+                key=case.key,
+            )
+        )
     case = case.model_copy(update={"status": Status.DRAFT})
     version = _write_case(session, user, case, topic, None, None)
     revision = workflow.begin(session, user, CASE, version.case, version)
