@@ -39,6 +39,7 @@ from app.banks.schema import (
     QuestionBase,
     Use,
 )
+from app.i18n import lazy_gettext
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
@@ -625,6 +626,42 @@ def judgement_form(item_keys: list[str]) -> type[FlaskForm]:
             ),
         )
     return JudgementForm
+
+
+class PlainFloatField(FloatField):
+    """A FloatField whose parse error is a sentence ("Not a valid float value" is not)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(lazy_gettext("Enter a number, e.g. 0.6."))) from exc
+
+
+class RatingForm(FlaskForm):
+    """One judge's Angoff rating of one item (saved by its own POST: a judge saves as they go)."""
+
+    rating = PlainFloatField(
+        lazy_gettext(
+            "Probability that a minimally competent candidate answers this item correctly (0 to 1)"
+        ),
+        validators=[
+            InputRequired(message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")),
+            NumberRange(
+                0, 1, message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")
+            ),
+        ],
+        render_kw={"step": "0.05", "min": "0", "max": "1", "inputmode": "decimal"},
+    )
+    save_next = SubmitField(lazy_gettext("Save and go to the next item"))
+    save = SubmitField(lazy_gettext("Save"))
+
+
+class LimitsForm(FlaskForm):
+    """A judge's Hofstee limits on their own (the Angoff ratings are kept)."""
+
+    hofstee = FormField(HofsteeForm)
+    submit = SubmitField(lazy_gettext("Save my limits"))
 
 
 class PassMarkForm(FlaskForm):

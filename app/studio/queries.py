@@ -312,3 +312,23 @@ def case_versions(session: Session, case_id: int) -> list[bm.CaseVersion]:
             .order_by(bm.CaseVersion.version_no)
         )
     )
+
+
+def pass_mark_proposal(session: Session, slug: str, change_id: int) -> tuple[Any, str]:
+    """(the standard-setting proposal ``change_id`` of module ``slug``, its proposer's name);
+    NotFound for any other change."""
+    from app.rules.models import RuleChange
+
+    row = session.execute(
+        sa.select(RuleChange, User.name)
+        .join(User, User.id == RuleChange.proposed_by)
+        .where(
+            RuleChange.id == change_id,
+            RuleChange.target_kind == rule_fields.MODULE,
+            RuleChange.target_slug == slug,
+            RuleChange.source == "standard_setting",
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]

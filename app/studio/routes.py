@@ -34,6 +34,7 @@ from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
 from app.studio import authoring, imports, queries, question_types, services, workflow
+from app.studio import presenters as studio_presenters
 from app.studio import preview as module_preview_logic
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
@@ -43,9 +44,11 @@ from app.studio.forms import (
     EmptyForm,
     ExportForm,
     ImportForm,
+    LimitsForm,
     NewQuestionForm,
     PassMarkForm,
     QuestionForm,
+    RatingForm,
     RulesForm,
     UploadImageForm,
     add_starter_rows,
@@ -650,74 +653,186 @@ def analysis(slug: str):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- standard setting
 
 
-@bp.route("/modules/<string:slug>/standard-setting", methods=["GET", "POST"])
-@login_required
-@role_required(*STAFF)
-def standard_setting(slug: str):  # type: ignore[no-untyped-def]
-    module = queries.exam_module(db.session, slug)
-    items = [key for key, _ in queries.module_pool(db.session, module)]
-    form_class = judgement_form(items)
-    state = queries.standard_setting(db.session, module, current_user.id)
-    form = form_class()
-    if request.method == "GET" and state.mine is not None:
-        for key in items:
-            getattr(form, f"r_{key}").data = state.mine.ratings.get(key)
-        if state.mine.hofstee:
-            for name, value in state.mine.hofstee.items():
-                getattr(form.hofstee, name).data = value
-    status = 200
-    if form.validate_on_submit():
-        ratings = {key: getattr(form, f"r_{key}").data for key in items}
-        h = form.hofstee
-        limits = None
-        if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
-            limits = services.HofsteeInput(h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data)
-        with form_errors(form, catch=DomainError) as outcome:
-            services.save_judgement(db.session, current_user, module, items, ratings, limits)
-        if outcome.ok:
-            flash("Your ratings are saved.", "success")
-            return redirect(url_for("studio.standard_setting", slug=slug))
-        status = outcome.status
-    elif request.method == "POST":
-        status = 400
+def _standard_page(module: Any, state: Any, pool: list[Any], form: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
+    mine = state.mine.ratings if state.mine is not None else {}
+    limits = LimitsForm()
+    if request.method == "GET" and state.mine is not None and state.mine.hofstee:
+        for name, value in state.mine.hofstee.items():
+            getattr(limits.hofstee, name).data = value
     return (
         render_template(
             "studio/standard_setting.html",
             module=module,
-            items=items,
-            form=form,
+            pool=pool,
+            items=[key for key, _v in pool],
+            mine=mine,
+            rated=sum(1 for key, _v in pool if key in mine),
+            next_position=next((i for i, (key, _v) in enumerate(pool, 1) if key not in mine), None),
+            limits_form=form or limits,
             state=state,
             pass_form=PassMarkForm(),
             guessing_rate=queries.guessing_rate(db.session, module),
             min_judges=get_settings().standard_setting_min_judges,
-            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, slug),
+            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, module.slug),
         ),
         status,
     )
 
 
+@bp.route("/modules/<string:slug>/standard-setting", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def standard_setting(slug: str):  # type: ignore[no-untyped-def]
+    """The panel's overview: progress, every item with the judge's rating, the Hofstee limits
+    and the proposal. A POST rates every item at once (``r_<key>`` fields, kept for panels that
+    rate on paper first); judges otherwise rate item by item (``standard_item``)."""
+    module = queries.exam_module(db.session, slug)
+    pool = queries.module_pool(db.session, module)
+    items = [key for key, _v in pool]
+    if request.method == "POST":
+        form = judgement_form(items)()
+        if form.validate_on_submit():
+            ratings = {key: getattr(form, f"r_{key}").data for key in items}
+            h = form.hofstee
+            limits = None
+            if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
+                limits = services.HofsteeInput(
+                    h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data
+                )
+            with form_errors(form, catch=DomainError, flash=True) as outcome:
+                services.save_judgement(db.session, current_user, module, items, ratings, limits)
+            if outcome.ok:
+                flash(_("Your ratings are saved."), "success")
+                return redirect(url_for("studio.standard_setting", slug=slug))
+        else:
+            flash(_("The ratings were not saved: each is a number between 0 and 1."), "error")
+    state = queries.standard_setting(db.session, module, current_user.id)
+    return _standard_page(module, state, pool, status=200 if request.method == "GET" else 400)
+
+
+def _item_page(module: Any, pool: list[Any], position: int, form: Any, status: int = 200):  # type: ignore[no-untyped-def]
+    key, version = pool[position - 1]
+    state = queries.standard_setting(db.session, module, current_user.id)
+    mine = state.mine.ratings if state.mine is not None else {}
+    if request.method == "GET" and key in mine:
+        form.rating.data = mine[key]
+    return (
+        render_template(
+            "studio/standard_item.html",
+            module=module,
+            key=key,
+            version=version,
+            view=studio_presenters.key_view(version.as_question(), version.media_sha256),
+            position=position,
+            total=len(pool),
+            rated=sum(1 for k, _v in pool if k in mine),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/modules/<string:slug>/standard-setting/items/<int:position>", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def standard_item(slug: str, position: int):  # type: ignore[no-untyped-def]
+    """One item as a judge reads it (stem, options, the key marked) and its rating, saved by
+    its own POST; "Save and go to the next item" goes on, the last one back to the overview."""
+    module = queries.exam_module(db.session, slug)
+    pool = queries.module_pool(db.session, module)
+    overview = url_for("studio.standard_setting", slug=slug)
+    if not 1 <= position <= len(pool):
+        flash(
+            _(
+                "There is no item %(n)s: the exam's pool has %(total)s.",
+                n=position,
+                total=len(pool),
+            ),
+            "error",
+        )
+        return redirect(overview)
+    form = RatingForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _item_page(module, pool, position, form, 200 if request.method == "GET" else 400)
+    with form_errors(form, catch=DomainError, rating=ValidationFailed) as outcome:
+        services.save_rating(
+            db.session,
+            current_user,
+            module,
+            [k for k, _v in pool],
+            pool[position - 1][0],
+            form.rating.data,
+        )
+    if not outcome.ok:
+        return _item_page(module, pool, position, form, outcome.status)
+    flash(_("Rating saved for item %(n)s.", n=position), "success")
+    if form.save_next.data and position < len(pool):
+        return redirect(url_for("studio.standard_item", slug=slug, position=position + 1))
+    if form.save_next.data:
+        return redirect(overview + "#decide-heading")
+    return redirect(url_for("studio.standard_item", slug=slug, position=position))
+
+
+@bp.post("/modules/<string:slug>/standard-setting/limits")
+@login_required
+@role_required(*STAFF)
+def standard_limits(slug: str):  # type: ignore[no-untyped-def]
+    """The judge's Hofstee limits (all four, or none to clear them)."""
+    module = queries.exam_module(db.session, slug)
+    form = LimitsForm()
+    if form.validate_on_submit():
+        h = form.hofstee
+        values = [f.data for f in (h.c_min, h.c_max, h.f_min, h.f_max)]
+        if all(v is None for v in values) or all(v is not None for v in values):
+            limits = None if values[0] is None else services.HofsteeInput(*values)
+            with form_errors(form, catch=DomainError) as outcome:
+                services.save_limits(db.session, current_user, module, limits)
+            if outcome.ok:
+                flash(_("Your Hofstee limits are saved."), "success")
+                return redirect(url_for("studio.standard_setting", slug=slug) + "#hofstee-heading")
+        else:
+            form.form_errors = [_("Give all four limits, or none to clear them.")]
+    pool = queries.module_pool(db.session, module)
+    state = queries.standard_setting(db.session, module, current_user.id)
+    return _standard_page(module, state, pool, form=form, status=400)
+
+
 @bp.post("/modules/<string:slug>/pass-mark")
 @login_required
 @role_required(*STAFF)
-@html_action()
 def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
     """Propose the panel's cut as the pass mark: an administrator other than the proposer
-    applies it (``/admin/rule-changes``); until then the pass mark is unchanged."""
+    applies it (``/admin/rule-changes``); until then the pass mark is unchanged. A refusal
+    (too few judges, a cut not above the guessing rate, …) is a message on the standard-setting
+    page, never an error page."""
     module = queries.exam_module(db.session, slug)
+    back = url_for("studio.standard_setting", slug=slug) + "#decide-heading"
     form = PassMarkForm()
     if not form.validate_on_submit():
-        abort(400)
-    change = services.propose_pass_mark(
-        db.session,
-        current_user,
-        module,
-        form.method.data,
-        min_judges=get_settings().standard_setting_min_judges,
-    )
-    return done(
-        url_for("studio.standard_setting", slug=slug),
-        f"Pass mark {change.changes['pass_mark']:.2f} % proposed: it applies once another "
-        "administrator confirms it.",
+        flash(_("Choose a method, then propose the pass mark again."), "error")
+        return redirect(back)
+    with form_errors(catch=DomainError, flash=True) as outcome:
+        change = services.propose_pass_mark(
+            db.session,
+            current_user,
+            module,
+            form.method.data,
+            min_judges=get_settings().standard_setting_min_judges,
+        )
+    if not outcome.ok:
+        return redirect(back)
+    return redirect(url_for("studio.pass_mark_proposal", slug=slug, change_id=change.id))
+
+
+@bp.get("/modules/<string:slug>/pass-mark/<int:change_id>")
+@login_required
+@role_required(*STAFF)
+def pass_mark_proposal(slug: str, change_id: int):  # type: ignore[no-untyped-def]
+    """The proposal recorded: the cut, the method's figures, and who must apply it."""
+    module = queries.exam_module(db.session, slug)
+    change, proposer = queries.pass_mark_proposal(db.session, slug, change_id)
+    return render_template(
+        "studio/pass_mark_proposal.html", module=module, change=change, proposer=proposer
     )
 
 

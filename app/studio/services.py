@@ -410,6 +410,61 @@ def propose_rules(
     return rule_services.propose(session, user, kind, row.slug, proposed, reason)
 
 
+def _my_judgement(session: Session, user: User, module: bm.Module) -> StandardSettingJudgement:
+    if module.mode != Mode.EXAM:
+        raise Conflict(_("Standard setting is for exam modules."))
+    row = session.scalar(
+        sa.select(StandardSettingJudgement).where(
+            StandardSettingJudgement.module_id == module.id,
+            StandardSettingJudgement.judge_id == user.id,
+        )
+    )
+    if row is None:
+        row = StandardSettingJudgement(module_id=module.id, judge_id=user.id, ratings={})
+        session.add(row)
+    return row
+
+
+def save_rating(
+    session: Session, user: User, module: bm.Module, item_keys: list[str], key: str, value: float
+) -> StandardSettingJudgement:
+    """One Angoff rating of the user's (a judge saves as they go, item by item); the other
+    ratings and the Hofstee limits are kept."""
+    if key not in item_keys:
+        raise NotFound(_("This item is not in the exam's pool any more."))
+    if not 0 <= value <= 1:
+        raise ValidationFailed(_("Enter a probability between 0 and 1, e.g. 0.6."))
+    row = _my_judgement(session, user, module)
+    row.ratings = {**(row.ratings or {}), key: float(value)}
+    row.updated_at = clock.utcnow()
+    session.flush()
+    record(session, user, "studio.standard.rate", "module", module.slug, {"item": key})
+    return row
+
+
+def save_limits(
+    session: Session, user: User, module: bm.Module, hofstee: HofsteeInput | None
+) -> StandardSettingJudgement:
+    """The user's Hofstee limits (None clears them); the Angoff ratings are kept."""
+    if hofstee is not None and not (
+        0 <= hofstee.c_min < hofstee.c_max <= 100 and 0 <= hofstee.f_min <= hofstee.f_max <= 100
+    ):
+        raise ValidationFailed(
+            _(
+                "The lowest acceptable cut must be below the highest, and the lowest acceptable "
+                "fail rate at most the highest (all between 0 and 100)."
+            )
+        )
+    row = _my_judgement(session, user, module)
+    row.hofstee = None if hofstee is None else dict(hofstee.__dict__)
+    row.updated_at = clock.utcnow()
+    session.flush()
+    record(
+        session, user, "studio.standard.limits", "module", module.slug, {"set": hofstee is not None}
+    )
+    return row
+
+
 def propose_pass_mark(
     session: Session, user: User, module: bm.Module, method: str, *, min_judges: int
 ) -> RuleChange:
