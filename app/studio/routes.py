@@ -33,7 +33,7 @@ from app.rules import fields as rule_fields
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
-from app.studio import authoring, imports, queries, question_types, services, workflow
+from app.studio import authoring, imports, paging, queries, question_types, services, workflow
 from app.studio import presenters as studio_presenters
 from app.studio import preview as module_preview_logic
 from app.studio.authoring import AuthoredKind
@@ -88,26 +88,54 @@ def _question_form(revision_question: QuestionBase | None = None) -> QuestionFor
 # ---------------------------------------------------------------- overview
 
 
+#: The lists of the overview: (name in the template, search parameter, page parameter).
+INDEX_LISTS = (
+    ("rows", "q", "page"),
+    ("cases", "cq", "cpage"),
+    ("modules", "mq", "mpage"),
+    ("queue", "rq", "rpage"),
+    ("case_queue", "crq", "crpage"),
+    ("drafts", "dq", "dpage"),
+)
+
+
+def _index_lists(topic: str | None, status: str | None) -> dict[str, Any]:
+    args = {name: paging.list_args(request.args, q, p) for name, q, p in INDEX_LISTS}
+    qrev, crev = QUESTION.revision_model, CASE.revision_model
+    return {
+        "rows": queries.questions_page(db.session, args["rows"], topic, status),
+        "cases": queries.cases_page(db.session, args["cases"]),
+        "modules": queries.modules_page(db.session, args["modules"]),
+        "queue": queries.revisions_page(db.session, qrev, args["queue"]),
+        "case_queue": queries.revisions_page(db.session, crev, args["case_queue"]),
+        "drafts": queries.revisions_page(db.session, qrev, args["drafts"], current_user.id),
+    }
+
+
 @bp.get("/")
 @login_required
 @role_required(*STAFF)
 def index():  # type: ignore[no-untyped-def]
+    """The studio's overview: every list searchable and paged by its own query parameters."""
     topic = request.args.get("topic") or None
     status = request.args.get("status") or None
+    lists = _index_lists(topic, status)
+    refused = any(page.args.problem for page in lists.values())
     return render_template(
         "studio/index.html",
-        rows=queries.questions(db.session, topic, status),
-        drafts=queries.my_drafts(db.session, current_user.id, QUESTION.name),
-        queue=queries.review_queue(db.session, QUESTION.name),
-        cases=queries.cases(db.session),
-        case_queue=queries.review_queue(db.session, CASE.name),
-        modules=queries.modules(db.session),
+        **lists,
         programs=queries.programs(db.session),
         topics=queries.topics(db.session),
         topic=topic,
         status=status,
         new_form=NewQuestionForm(meta={"csrf": False}),
-    )
+    ), (400 if refused else 200)
+
+
+@bp.app_template_global("args_without")
+def args_without(args: Any, *names: str) -> dict[str, str]:
+    """The query parameters ``args`` without ``names`` (the pager's links keep the others)."""
+    return {k: v for k, v in args.items() if k not in names}
 
 
 # ---------------------------------------------------------------- authoring

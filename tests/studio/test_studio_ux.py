@@ -195,3 +195,87 @@ def test_limits_are_saved_on_their_own_and_keep_the_ratings(
     row = db_session.scalar(sa.select(StandardSettingJudgement))
     assert row.ratings == {"ux-ss0": 0.6}
     assert row.hofstee == {"c_min": 40.0, "c_max": 80.0, "f_min": 10.0, "f_max": 50.0}
+
+
+# ---------------------------------------------------------------- pagination and search
+
+
+def _many(build, db_session, n=30):
+    for i in range(n):
+        build.question(
+            single_choice(f"ux-pg-{i:02d}", stem=f"Stem number {i:02d} about the trapezius")
+        )
+    build.question(single_choice("ux-pg-other", stem="A 100% unique_stem on the gluteus"))
+    db_session.commit()
+
+
+def _keys(html: str) -> list[str]:
+    return re.findall(r">(ux-pg-[\w-]+)</a>", html)
+
+
+def test_questions_are_paged_and_query_counts_do_not_grow_with_the_page(
+    two,  # noqa: F811
+    client,
+    build,
+    db_session,
+    count_queries,
+):
+    _many(build, db_session)
+    first = client.get("/studio/?q=ux-pg-").get_data(as_text=True)
+    assert len(_keys(first)) == 25 and "1–25 of 31" in first and "Page 1 of 2" in first
+    assert 'rel="next"' in first and "page=2" in first
+    second = client.get("/studio/?q=ux-pg-&page=2").get_data(as_text=True)
+    assert len(_keys(second)) == 6 and not set(_keys(first)) & set(_keys(second))
+    with count_queries() as one:
+        client.get("/studio/?q=ux-pg-&page=1")
+    with count_queries() as two_:
+        client.get("/studio/?q=ux-pg-&page=2")
+    assert one.count == two_.count
+
+
+@pytest.mark.parametrize("page", [str(10**30), "99", "-3", "abc", "２"])
+def test_a_hostile_page_number_is_clamped(
+    page,
+    two,  # noqa: F811
+    client,
+    build,
+    db_session,
+):
+    _many(build, db_session)
+    r = client.get(f"/studio/?q=ux-pg-&page={page}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    expect = "Page 1 of 2" if page in ("-3", "abc", "２") else "Page 2 of 2"
+    assert expect in html
+
+
+def test_search_matches_the_stem_and_treats_wildcards_as_text(
+    two,  # noqa: F811
+    client,
+    build,
+    db_session,
+):
+    _many(build, db_session)
+    html = client.get("/studio/?q=GLUTEUS").get_data(as_text=True)
+    assert _keys(html) == ["ux-pg-other"]
+    assert _keys(client.get("/studio/?q=100%25").get_data(as_text=True)) == ["ux-pg-other"]
+    assert _keys(client.get("/studio/?q=unique_stem").get_data(as_text=True)) == ["ux-pg-other"]
+    assert _keys(client.get("/studio/?q=%25").get_data(as_text=True)) == ["ux-pg-other"]
+
+
+def test_a_nul_in_the_search_is_a_clear_error(two, client, build, db_session):  # noqa: F811
+    _many(build, db_session, n=2)
+    r = client.get("/studio/?q=ux%00pg")  # refused at the door (app.input_guard), naming q
+    assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)
+    r = client.get("/studio/?q=ux%01pg")  # another control character: the studio's message
+    assert r.status_code == 400 and "control character" in r.get_data(as_text=True)
+    r = client.get("/studio/?cq=" + "x" * 101)
+    assert r.status_code == 400 and "too long" in r.get_data(as_text=True)
+
+
+def test_cases_modules_and_queues_are_searchable(two, client, build, db_session):  # noqa: F811
+    build.module(slug="ux-cardio-exam")
+    build.module(slug="ux-neuro-exam")
+    db_session.commit()
+    html = client.get("/studio/?mq=neuro").get_data(as_text=True)
+    assert "ux-neuro-exam" in html and "ux-cardio-exam" not in html
