@@ -240,12 +240,17 @@ def standard_setting(session: Session, mod: bm.Module, user_id: int) -> Standard
     )
 
 
-def media_list(session: Session) -> list[Any]:
+def media_choices(session: Session) -> list[Any]:
+    """(sha256, content type, file name, width, height) of every image, by name."""
     return list(
         session.execute(
-            sa.select(bm.Media.sha256, bm.Media.content_type, bm.Media.created_at).order_by(
-                bm.Media.created_at.desc()
-            )
+            sa.select(
+                bm.Media.sha256,
+                bm.Media.content_type,
+                bm.Media.original_name,
+                bm.Media.width,
+                bm.Media.height,
+            ).order_by(bm.Media.original_name, bm.Media.sha256)
         ).all()
     )
 
@@ -442,6 +447,8 @@ def media_page(session: Session, args: ListArgs, size: int = 24) -> Page:
         bm.Media.content_type,
         bm.Media.created_at,
         bm.Media.original_name,
+        bm.Media.width,
+        bm.Media.height,
         sa.func.length(bm.Media.data).label("size"),
     ).order_by(bm.Media.created_at.desc(), bm.Media.sha256)
     if args.q:

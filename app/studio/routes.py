@@ -75,14 +75,22 @@ MAX_SKIPS_FLASHED = 5
 def _question_form(revision_question: QuestionBase | None = None) -> QuestionForm:
     form = QuestionForm()
     form.topic_id.choices = choices([(t.id, t.slug) for t in queries.topics(db.session)])
-    images = [
-        (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
-        for sha, ct, _ in queries.media_list(db.session)
-    ]
-    form.set_media_choices(choices([("", "— choose an uploaded image —"), *images]))
+    form.set_media_choices(_image_choices())
     if revision_question is not None and request.method == "GET":
         form.fill(revision_question)
     return form
+
+
+def _image_choices() -> list[Any]:
+    """The image chooser of a question form: each uploaded image by its file name (and size
+    in pixels); the value is the image's reference, ``<sha256>.<ext>``."""
+    pairs: list[tuple[str, str]] = [("", str(_("— choose an uploaded image —")))]
+    for sha, ct, name, width, height in queries.media_choices(db.session):
+        label = name or sha[:12]
+        if width and height:
+            label = _("%(name)s (%(w)s × %(h)s px)", name=label, w=width, h=height)
+        pairs.append((f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", label))
+    return choices(pairs)
 
 
 # ---------------------------------------------------------------- overview
@@ -268,13 +276,7 @@ def new_case():  # type: ignore[no-untyped-def]
 
 
 def _case_form_images(form: CaseForm) -> CaseForm:
-    images = choices(
-        [("", "— choose an uploaded image —")]
-        + [
-            (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
-            for sha, ct, _ in queries.media_list(db.session)
-        ]
-    )
+    images = _image_choices()
     for entry in form.steps.entries:
         entry.form.question.form.set_media_choices(images)
     return form
@@ -535,15 +537,15 @@ def media():  # type: ignore[no-untyped-def]
                 db.session, current_user, data, upload.filename or "", limit
             )
         if outcome.ok:
-            flash(f"Uploaded as {row.original_name}.", "success")
+            flash(_("Uploaded: %(name)s.", name=row.original_name), "success")
             return redirect(url_for("studio.media"))
         status = outcome.status
     elif request.method == "POST":
         status = 400
-    return (
-        render_template("studio/media.html", form=form, rows=queries.media_list(db.session)),
-        status,
-    )
+    page = queries.media_page(db.session, paging.list_args(request.args))
+    if page.args.problem and status == 200:
+        status = 400
+    return render_template("studio/media.html", form=form, page=page), status
 
 
 # ---------------------------------------------------------------- import and export

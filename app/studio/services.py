@@ -270,23 +270,54 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 
 
+_SVG_VIEWBOX = re.compile(
+    rb"<svg\b[^>]*?\bviewBox\s*=\s*[\"'][-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)"
+)
+
+
+def image_size(data: bytes, content_type: str) -> tuple[int | None, int | None]:
+    """(width, height) in pixels of a checked image (an SVG's viewBox), or (None, None)."""
+    if content_type == "image/svg+xml":
+        found = _SVG_VIEWBOX.search(data[:4096])
+        return (round(float(found[1])), round(float(found[2]))) if found else (None, None)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None, None
+
+
+def _display_name(filename: str, digest: str, content_type: str) -> str:
+    """The uploaded file's name as the library shows it: its last path segment, characters
+    outside ``A-Za-z0-9._-`` replaced, at most 80; the hash's name when nothing is left.
+    It is a label only: images are stored and served by their hash."""
+    label = re.sub(r"[^A-Za-z0-9._-]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:80]
+    return label if label.strip("._") else f"{digest}.{EXTENSIONS[content_type]}"
+
+
 def upload_image(
     session: Session, user: User, data: bytes, filename: str, max_bytes: int = MAX_IMAGE_BYTES
 ) -> bm.Media:
-    """Store a checked image by the sha256 of its safe bytes; the name is ours, not the client's."""
+    """Store a checked image by the sha256 of its safe bytes, with the uploaded file's name
+    (sanitised, a label only) and its size in pixels. The same bytes again keep their name."""
     safe, content_type = process_image(data, max_bytes)
     digest = hashlib.sha256(safe).hexdigest()
+    label = _display_name(filename, digest, content_type)
     row = session.get(bm.Media, digest)
     if row is None:
+        width, height = image_size(safe, content_type)
         row = bm.Media(
             sha256=digest,
             content_type=content_type,
             data=safe,
-            original_name=f"{digest}.{EXTENSIONS[content_type]}",
+            original_name=label,
+            width=width,
+            height=height,
         )
         session.add(row)
         session.flush()
-    label = re.sub(r"[^A-Za-z0-9._-]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:80]
     record(session, user, "studio.media.upload", "media", digest, {"uploaded_as": label})
     return row
 

@@ -279,3 +279,39 @@ def test_cases_modules_and_queues_are_searchable(two, client, build, db_session)
     db_session.commit()
     html = client.get("/studio/?mq=neuro").get_data(as_text=True)
     assert "ux-neuro-exam" in html and "ux-cardio-exam" not in html
+
+
+# ---------------------------------------------------------------- the image library
+
+
+def _png(size=(20, 10)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (0, 120, 200)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_library_shows_names_sizes_dimensions_and_thumbnails_and_searches(
+    two,  # noqa: F811
+    client,
+    db_session,
+):
+    from app.studio import services
+
+    a, _b = two
+    arm = services.upload_image(db_session, a, _png((64, 48)), "C:\\scans\\arm diagram.png")
+    services.upload_image(db_session, a, _png((30, 20)), "neck.png")
+    db_session.commit()
+    html = client.get("/studio/media").get_data(as_text=True)
+    assert "arm_diagram.png" in html and "neck.png" in html
+    assert "64 × 48 px" in html and "30 × 20 px" in html
+    assert f'<img src="/media/{arm.sha256}"' in html
+    assert arm.sha256[:16] + "…" not in html  # no longer listed by hash
+    found = client.get("/studio/media?q=ARM").get_data(as_text=True)
+    assert "arm_diagram.png" in found and "neck.png" not in found
+    # the question form offers images by name
+    form = client.get("/studio/questions/new?type=hotspot").get_data(as_text=True)
+    assert f'value="{arm.sha256}.png">arm_diagram.png (64 × 48 px)' in form
