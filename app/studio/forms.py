@@ -145,7 +145,37 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         facet = self.facet()
         if facet is not None:
             data.update(facet.to_data(self))
+            self._generate_ids(data)
         return data
+
+    def _generate_ids(self, data: dict[str, Any]) -> None:
+        """Ids of the rows the author added (options, regions…): generated, never typed.
+
+        A row that has an id (loaded from a saved version, posted back in a hidden field) keeps
+        it, so a revision's history and the attempts' responses stay stable; a new row gets the
+        first free ``<letter><n>`` ("o3" for an option) that no other row of the list uses.
+        """
+        for name in row_lists():
+            rows, field = data.get(name), self._fields.get(name)
+            if not isinstance(rows, list) or not isinstance(field, FieldList):
+                continue
+            entries = field.entries
+            typed = [
+                "id" in getattr(e, "form", {}) and bool((e.form.id.data or "").strip())
+                for e in entries
+            ]
+            if len(typed) != len(rows) or all(typed):
+                continue
+            taken = {r.get("id") for r, kept in zip(rows, typed, strict=True) if kept}
+            number = 0
+            for row, kept in zip(rows, typed, strict=True):
+                if kept or not isinstance(row, dict) or "id" not in row:
+                    continue
+                number += 1
+                while f"{name[0]}{number}" in taken:
+                    number += 1
+                row["id"] = f"{name[0]}{number}"
+                taken.add(row["id"])
 
     def _review_data(self) -> dict[str, Any]:
         """The reviewer metadata of the form (left out when empty, as in bank files)."""

@@ -315,3 +315,42 @@ def test_the_library_shows_names_sizes_dimensions_and_thumbnails_and_searches(
     # the question form offers images by name
     form = client.get("/studio/questions/new?type=hotspot").get_data(as_text=True)
     assert f'value="{arm.sha256}.png">arm_diagram.png (64 × 48 px)' in form
+
+
+# ---------------------------------------------------------------- generated option ids
+
+
+def _no_ids(form: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in form.items() if not re.fullmatch(r"options-\d+-id", k)}
+
+
+def test_option_ids_are_generated_and_kept_when_editing(
+    two,  # noqa: F811
+    client,
+    build,
+    db_session,
+):
+    page = client.get("/studio/questions/new?type=single_choice").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="options-0-id"[^>]*type="hidden"', page) or re.search(
+        r'<input[^>]*type="hidden"[^>]*name="options-0-id"', page
+    )
+    assert '<label for="options-0-id"' not in page  # nobody types an id
+    r = post(client, "/studio/questions/new", _no_ids(sc_form("ux-ids", build.topic.id)))
+    assert r.status_code == 302
+    row = db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "ux-ids"))
+    assert [o.id for o in row.current_version.as_question().options] == ["o1", "o2"]
+    rid = int(re.search(r"/revisions/(\d+)/edit", r.headers["Location"]).group(1))
+    # edit: the first option removed, a new one added; the kept one keeps its id
+    edit = {
+        **_no_ids(sc_form("ux-ids", build.topic.id)),
+        "options-0-id": "o2", "options-0-text": "Ulnar", "options-0-correct": "y",
+        "options-1-text": "Radial",
+    }  # fmt: skip
+    r = post(client, f"/studio/revisions/{rid}/edit", edit, page=f"/studio/revisions/{rid}/edit")
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    db_session.expire_all()
+    from app.studio.models import Revision
+
+    rev = db_session.get(Revision, rid)
+    options = rev.version.as_question().options
+    assert [(o.id, o.text) for o in options] == [("o2", "Ulnar"), ("o1", "Radial")]
