@@ -144,9 +144,21 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         data.update(self._review_data())
         facet = self.facet()
         if facet is not None:
+            self._drop_blank_rows()
             data.update(facet.to_data(self))
             self._generate_ids(data)
         return data
+
+    def _drop_blank_rows(self) -> None:
+        """Rows left wholly empty (a starter row not used) are not part of the question: they
+        are dropped, not reported as errors ("Option 4: text is required")."""
+        for name in row_lists():
+            field = self._fields.get(name)
+            if not isinstance(field, FieldList):
+                continue
+            kept = [e for e in field.entries if not _blank(e)]
+            if len(kept) != len(field.entries):
+                field.entries = kept
 
     def _generate_ids(self, data: dict[str, Any]) -> None:
         """Ids of the rows the author added (options, regions…): generated, never typed.
@@ -357,6 +369,18 @@ def row_lists() -> dict[str, str]:
         for name, row_label in facet.row_lists.items():
             found.setdefault(name, row_label)
     return found
+
+
+def _blank(entry: Any) -> bool:
+    """Whether a row of a row list holds nothing the author typed or ticked."""
+    form = getattr(entry, "form", None)
+    if form is None:
+        return False
+    for sub in form:
+        value = sub.data
+        if isinstance(value, str) and value.strip() or value not in (None, "", False):
+            return False
+    return True
 
 
 class SummaryLine(str):

@@ -354,3 +354,12 @@ def test_option_ids_are_generated_and_kept_when_editing(
     rev = db_session.get(Revision, rid)
     options = rev.version.as_question().options
     assert [(o.id, o.text) for o in options] == [("o2", "Ulnar"), ("o1", "Radial")]
+
+
+def test_unused_starter_rows_are_dropped_not_reported(two, client, build, db_session):  # noqa: F811
+    form = {**_no_ids(sc_form("ux-starter", build.topic.id)), "options-2-text": ""}
+    form.update({"options-3-text": "", "options-3-feedback": "", "options-3-id": ""})
+    r = post(client, "/studio/questions/new", form)
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    row = db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "ux-starter"))
+    assert [o.text for o in row.current_version.as_question().options] == ["Median", "Ulnar"]
