@@ -33,7 +33,16 @@ from app.rules import fields as rule_fields
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
-from app.studio import authoring, imports, paging, queries, question_types, services, workflow
+from app.studio import (
+    authoring,
+    diffs,
+    imports,
+    paging,
+    queries,
+    question_types,
+    services,
+    workflow,
+)
 from app.studio import presenters as studio_presenters
 from app.studio import preview as module_preview_logic
 from app.studio.authoring import AuthoredKind
@@ -332,6 +341,7 @@ def show_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
         preview=spec.preview(revision),
         yaml_text=spec.dump(revision.version),
         diff=authoring.yaml_diff(base, revision.version, spec.dump),
+        word_diff=diffs.compare(base, revision.version, spec.dump),
         review_form=CommentForm(),
         action_form=EmptyForm(),
         is_author=revision.author_id == current_user.id,
@@ -455,6 +465,7 @@ def history(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
         old=old,
         new=new,
         diff=authoring.yaml_diff(old, new, spec.dump) if new is not None else [],
+        word_diff=diffs.compare(old, new, spec.dump) if new is not None else [],
         yaml_text=spec.dump(new) if new is not None else "",
         used=spec.is_used(db.session, row.id) if spec.is_used else None,
         form=EmptyForm(),

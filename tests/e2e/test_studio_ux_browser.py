@@ -101,9 +101,12 @@ def test_standard_setting_from_the_first_item_to_an_applied_pass_mark(server):
         assert len(keys) == total
         token = page.locator('input[name="csrf_token"]').first.input_value()
         form = {"csrf_token": token, **{f"r_{k}": "0.7" for k in keys}}
-        assert page.request.post(base, form=form, max_redirects=0).status == 302
+        response = page.request.post(base, form=form, max_redirects=0)
+        assert response.status == 302, response.text()[:2000]
         page.goto(base)
-        assert f"{total} of {total} rated" in page.content()
+        progress = page.locator("#ss-progress-text").inner_text()
+        flashes = page.locator(".flash").all_inner_texts()
+        assert f"{total} of {total} rated" in progress, (progress, flashes)
         page.get_by_label("Method").select_option("angoff")
         page.get_by_role("button", name="Propose this pass mark").click()
         page.wait_for_url(re.compile(r".*/pass-mark/\d+$"))

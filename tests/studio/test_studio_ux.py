@@ -363,3 +363,57 @@ def test_unused_starter_rows_are_dropped_not_reported(two, client, build, db_ses
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     row = db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "ux-starter"))
     assert [o.text for o in row.current_version.as_question().options] == ["Median", "Ulnar"]
+
+
+# ---------------------------------------------------------------- word-level diffs
+
+
+def test_word_diff_marks_removed_and_added_words_with_words_not_colour_only():
+    from app.studio.diffs import word_diff
+
+    left, right = word_diff(
+        "Insert the needle <b>slowly</b> here", "Insert the needle quickly here"
+    )
+    assert str(left) == (
+        'Insert the needle <del><span class="visually-hidden">removed: </span>'
+        "&lt;b&gt;slowly&lt;/b&gt;</del> here"
+    )
+    assert str(right) == (
+        'Insert the needle <ins><span class="visually-hidden">added: </span>quickly</ins> here'
+    )
+
+
+def test_compare_pairs_options_by_their_id_and_names_the_fields():
+    import yaml
+
+    from app.studio.diffs import compare
+
+    class V:
+        def __init__(self, data):
+            self.data = data
+
+    def dump(v):
+        return yaml.safe_dump(v.data)
+
+    old = V(
+        {
+            "stem": "Which nerve?",
+            "options": [{"id": "o1", "text": "Median"}, {"id": "o2", "text": "Ulnar"}],
+        }
+    )
+    new = V(
+        {
+            "stem": "Which nerve is it?",
+            "options": [
+                {"id": "o2", "text": "Ulnar"},
+                {"id": "o1", "text": "Radial"},
+                {"id": "o3", "text": "Axillary"},
+            ],
+        }
+    )
+    rows = {r.field: r for r in compare(old, new, dump)}
+    assert set(rows) == {"stem", "options o1 · text", "options o3 · id", "options o3 · text"}
+    assert "<ins>" in str(rows["stem"].after) and "is it?" in str(rows["stem"].after)
+    assert "Median" in str(rows["options o1 · text"].before)
+    assert rows["options o3 · text"].change == "added"
+    assert compare(new, new, dump) == []
