@@ -106,7 +106,13 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
     stem = TextAreaField("Stem (Markdown)", render_kw={"rows": 6, "data-preview": "stem"})
     explanation = TextAreaField("Explanation (Markdown)", render_kw={"rows": 4})
     references = TextAreaField("References (one per line)", render_kw={"rows": 3})
-    objective = StringField("Objective id", validators=[Optional(), Length(max=80)])
+    objective = StringField(
+        lazy_gettext("Learning objective"),
+        validators=[Optional(), Length(max=80)],
+        description=lazy_gettext(
+            "Pick one of the modules' objectives (type to filter by id or words), or leave empty."
+        ),
+    )
     difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
     # Practice or exam (a case step's is its case's: set by the case form).
     use = SelectField("Use", choices=USE_CHOICES, default=DEFAULT_USE.value)

@@ -454,3 +454,14 @@ def media_page(session: Session, args: ListArgs, size: int = 24) -> Page:
     if args.q:
         stmt = stmt.where(matches(bm.Media.original_name, args.q))
     return paginate(session, stmt, args, size=size)
+
+
+def known_objectives(session: Session) -> list[tuple[str, str]]:
+    """(objective id, its text) of every module's objectives, by id (the first text of an id
+    that several modules share): what an author picks a question's objective from."""
+    found: dict[str, str] = {}
+    for objectives in session.scalars(sa.select(bm.Module.objectives).order_by(bm.Module.slug)):
+        for objective in objectives or []:
+            if isinstance(objective, dict) and objective.get("id"):
+                found.setdefault(str(objective["id"]), str(objective.get("text", "")))
+    return sorted(found.items())

@@ -85,6 +85,7 @@ def _question_form(revision_question: QuestionBase | None = None) -> QuestionFor
     form = QuestionForm()
     form.topic_id.choices = choices([(t.id, t.slug) for t in queries.topics(db.session)])
     form.set_media_choices(_image_choices())
+    form.objective.render_kw = {"list": "objective-options", "autocomplete": "off"}
     if revision_question is not None and request.method == "GET":
         form.fill(revision_question)
     return form
@@ -147,6 +148,12 @@ def index():  # type: ignore[no-untyped-def]
         status=status,
         new_form=NewQuestionForm(meta={"csrf": False}),
     ), (400 if refused else 200)
+
+
+@bp.app_template_global("studio_objectives")
+def studio_objectives() -> list[tuple[str, str]]:
+    """The known learning objectives (id, text) for the objective picker."""
+    return queries.known_objectives(db.session)
 
 
 @bp.app_template_global("args_without")

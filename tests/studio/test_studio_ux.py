@@ -417,3 +417,30 @@ def test_compare_pairs_options_by_their_id_and_names_the_fields():
     assert "Median" in str(rows["options o1 · text"].before)
     assert rows["options o3 · text"].change == "added"
     assert compare(new, new, dump) == []
+
+
+def test_objectives_are_picked_from_the_modules_objectives(two, client, build, db_session):  # noqa: F811
+    module = build.module(slug="ux-obj-exam")
+    module.objectives = [
+        {"id": "saf-pneumothorax", "text": "Avoid the pleura over the thorax", "competency": "x"}
+    ]
+    db_session.commit()
+    html = client.get("/studio/questions/new?type=single_choice").get_data(as_text=True)
+    assert re.search(r'<input[^>]*list="objective-options"', html)
+    assert (
+        '<option value="saf-pneumothorax">saf-pneumothorax: Avoid the pleura over the thorax'
+        in html
+    )
+
+
+def test_the_revision_page_shows_the_key_through_the_trainee_renderer_not_json(
+    two,  # noqa: F811
+    client,
+    build,
+):
+    r = post(client, "/studio/questions/new", sc_form("ux-keyview", build.topic.id))
+    rid = int(re.search(r"/revisions/(\d+)/edit", r.headers["Location"]).group(1))
+    html = client.get(f"/studio/revisions/{rid}").get_data(as_text=True)
+    key = html.split('id="key-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Correct answer" in key and "Median" in key
+    assert '"correct": true' not in html and "&#34;correct&#34;" not in html
