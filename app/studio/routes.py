@@ -103,6 +103,28 @@ def _image_choices() -> list[Any]:
     return choices(pairs)
 
 
+def _preview_draft(form: QuestionForm, context: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The edit page with the posted draft shown through the trainee's own renderer (the
+    question type's templates) and its key; nothing is saved. A draft that does not validate
+    shows its errors instead (status 400)."""
+    if not form.validate_on_submit():
+        return render_template("studio/edit.html", **context), 400
+    question = form.to_question()
+    if question is None:
+        return render_template("studio/edit.html", **context), 400
+    try:
+        media = services.media_for(db.session, question)
+    except ValidationFailed as exc:
+        form.form_errors = [*form.form_errors, exc.message]
+        return render_template("studio/edit.html", **context), 400
+    draft = {
+        "view": studio_presenters.trainee_view(question, media),
+        "key": studio_presenters.key_view(question, media),
+        "question": question,
+    }
+    return render_template("studio/edit.html", **context, draft_preview=draft)
+
+
 # ---------------------------------------------------------------- overview
 
 
@@ -178,6 +200,8 @@ def new_question():  # type: ignore[no-untyped-def]
         add_starter_rows(form)
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
     form.type.data = qtype
+    if request.form.get("action") == "preview":
+        return _preview_draft(form, {"form": form, "revision": None, "qtype": qtype})
     if form.apply_row_action(request.form.get("action", "")):
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
     status = 400
@@ -207,6 +231,8 @@ def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
     context = {"form": form, "revision": revision, "qtype": qtype}
     if request.method == "GET":
         return render_template("studio/edit.html", **context)
+    if request.form.get("action") == "preview":
+        return _preview_draft(form, context)
     if form.apply_row_action(request.form.get("action", "")):
         return render_template("studio/edit.html", **context)
     if form.validate_on_submit():

@@ -73,6 +73,12 @@ def _media_for(session: Session, question: QuestionBase) -> str | None:
     return sha
 
 
+def media_for(session: Session, question: QuestionBase) -> str | None:
+    """The uploaded image a question names (its sha256), or None; ValidationFailed when it
+    names one that was not uploaded (reads only: the draft preview uses it)."""
+    return _media_for(session, question)
+
+
 def _fill_version(
     version: bm.QuestionVersion, question: QuestionBase, media_sha: str | None
 ) -> None:

@@ -444,3 +444,26 @@ def test_the_revision_page_shows_the_key_through_the_trainee_renderer_not_json(
     key = html.split('id="key-heading"', 1)[1].split("</section>", 1)[0]
     assert "Correct answer" in key and "Median" in key
     assert '"correct": true' not in html and "&#34;correct&#34;" not in html
+
+
+def test_preview_renders_the_draft_as_a_trainee_sees_it_and_saves_nothing(
+    two,  # noqa: F811
+    client,
+    build,
+    db_session,
+):
+    form = {**sc_form("ux-preview", build.topic.id, stem="A **bold** stem"), "action": "preview"}
+    form.pop("save")
+    r = post(client, "/studio/questions/new", form)
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    section = html.split('id="draft-preview"', 1)[1]
+    assert "<strong>bold</strong>" in section  # rendered Markdown, not JSON
+    assert 'class="trainee-preview"' in section and "Ulnar" in section  # the type's partial
+    assert "Correct answer" in section
+    assert 'value="Median"' in html  # the form is kept as typed
+    assert db_session.scalar(sa.select(bm.Question).where(bm.Question.key == "ux-preview")) is None
+    bad = {**form, "options-0-correct": ""}
+    bad.pop("options-0-correct")
+    r = post(client, "/studio/questions/new", bad)
+    assert r.status_code == 400 and 'id="draft-preview"' not in r.get_data(as_text=True)
