@@ -241,7 +241,7 @@ def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
             with form_errors(form, catch=ValidationFailed) as outcome:
                 services.save_draft(db.session, current_user, revision.id, question)
             if outcome.ok:
-                flash("Draft saved.", "success")
+                flash(_("Draft saved."), "success")
                 return redirect(url_for("studio.edit_revision", revision_id=revision_id))
     return render_template("studio/edit.html", **context), 400
 
@@ -266,7 +266,7 @@ def delete_question(question_id: int):  # type: ignore[no-untyped-def]
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete_question(db.session, current_user, question_id)
-    return done(url_for("studio.index"), "Draft deleted.")
+    return done(url_for("studio.index"), _("Draft deleted."))
 
 
 # ---------------------------------------------------------------- case scenarios
@@ -313,7 +313,7 @@ def new_case():  # type: ignore[no-untyped-def]
     )
     if revision is None:
         return _case_page(form, None, 400)
-    flash("Draft case saved.", "success")
+    flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
 
 
@@ -340,7 +340,7 @@ def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     )
     if saved is None:
         return _case_page(form, revision, 400)
-    flash("Draft case saved.", "success")
+    flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
 
 
@@ -431,7 +431,7 @@ def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def
         message = spec.say("approved and published.")
     elif form.request_changes.data:
         workflow.request_changes(db.session, current_user, spec, revision_id, comment)
-        message = "Changes requested."
+        message = _("Changes requested.")
     else:
         abort(400)
     return done(url_for(spec.revision_endpoint("show"), revision_id=revision_id), message)
@@ -457,7 +457,7 @@ def retire(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
     workflow.retire(db.session, current_user, spec, content_id)
     return done(
         url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}),
-        f"{spec.noun.capitalize()} retired: it is no longer drawn.",
+        _("%(noun)s retired: it is no longer drawn.", noun=spec.noun.capitalize()),
     )
 
 
@@ -679,11 +679,11 @@ def confirm_import():  # type: ignore[no-untyped-def]
             form=ImportForm(),
             problems=[str(p) for p in outcome.error.problems],
         ), 400
-    flash(f"Imported as your drafts: {report.summary()}.", "success")
+    flash(_("Imported as your drafts: %(summary)s.", summary=report.summary()), "success")
     for what, why in report.skipped[:MAX_SKIPS_FLASHED]:
-        flash(f"Skipped {what}: {why}", "error")
+        flash(_("Skipped %(what)s: %(why)s", what=what, why=why), "error")
     if len(report.skipped) > MAX_SKIPS_FLASHED:
-        flash(f"… and {len(report.skipped) - MAX_SKIPS_FLASHED} more skipped.", "error")
+        flash(_("… and %(n)s more skipped.", n=len(report.skipped) - MAX_SKIPS_FLASHED), "error")
     return redirect(url_for("studio.index"))
 
 
@@ -929,7 +929,8 @@ def _rules_page(kind: str, slug: str):  # type: ignore[no-untyped-def]
                 )
             if outcome.ok:
                 flash(
-                    "Change proposed: nothing changes until an administrator applies it.", "success"
+                    _("Change proposed: nothing changes until an administrator applies it."),
+                    "success",
                 )
                 return redirect(request.path)
             status = outcome.status
@@ -972,7 +973,7 @@ def withdraw_rule_change(change_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     change = rule_services.withdraw(db.session, current_user, change_id)
     endpoint = "studio.module_rules" if change.target_kind == "module" else "studio.program_rules"
-    return done(url_for(endpoint, slug=change.target_slug), "Proposal withdrawn.")
+    return done(url_for(endpoint, slug=change.target_slug), _("Proposal withdrawn."))
 
 
 @bp.app_template_global("error_summary")
@@ -1042,7 +1043,7 @@ def _preview_item_page(
     module = queries.module(db.session, slug)
     form = _kept_preview(slug)
     if form is None:
-        return done(_preview_page(slug), "Draw a form first.", "info")
+        return done(_preview_page(slug), _("Draw a form first."), "info")
     found = module_preview_logic.load_item(db.session, form, position)
     if found is None:
         abort(404)
@@ -1099,5 +1100,5 @@ def check_preview_item(slug: str, position: int):  # type: ignore[no-untyped-def
     view = module_preview_logic.item_view(found, None)
     response = parse_response(view, request.form)
     if response is None:
-        return _preview_item_page(slug, position, message="Choose an answer before checking it.")
+        return _preview_item_page(slug, position, message=_("Choose an answer before checking it."))
     return _preview_item_page(slug, position, response=response)
