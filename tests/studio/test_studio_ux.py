@@ -467,3 +467,9 @@ def test_preview_renders_the_draft_as_a_trainee_sees_it_and_saves_nothing(
     bad.pop("options-0-correct")
     r = post(client, "/studio/questions/new", bad)
     assert r.status_code == 400 and 'id="draft-preview"' not in r.get_data(as_text=True)
+
+
+def test_marked_pages_still_render_their_markup(two, client):  # noqa: F811
+    assert "<code>flask banks export</code>" in client.get("/studio/export").get_data(as_text=True)
+    page = client.get("/studio/import").get_data(as_text=True)
+    assert "Each question or case with a new key becomes your draft" in page
