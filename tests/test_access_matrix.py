@@ -149,6 +149,9 @@ EXPECTED.update(
         "studio.analysis": {"GET": STAFF_404},
         "studio.standard_setting": {"GET": STAFF_404, "POST": STAFF_404},
         "studio.set_pass_mark": {"POST": STAFF_404},
+        "studio.standard_item": {"GET": STAFF_404, "POST": STAFF_404},
+        "studio.standard_limits": {"POST": STAFF_404},
+        "studio.pass_mark_proposal": {"GET": STAFF_404},
         "studio.submit_revision": {"POST": STAFF_404},
         "studio.withdraw_revision": {"POST": STAFF_404},
         "studio.discard_revision": {"POST": STAFF_404},
@@ -421,12 +424,14 @@ for _endpoint in (
     "studio.analysis",
     "studio.standard_setting",
     "studio.set_pass_mark",
+    "studio.standard_limits",
     "studio.module_preview",
     "studio.draw_preview",
 ):
     SAMPLE_ARGS[_endpoint] = {"slug": NO_SLUG}
-for _endpoint in ("studio.preview_item", "studio.check_preview_item"):
+for _endpoint in ("studio.preview_item", "studio.check_preview_item", "studio.standard_item"):
     SAMPLE_ARGS[_endpoint] = {"slug": NO_SLUG, "position": 1}
+SAMPLE_ARGS["studio.pass_mark_proposal"] = {"slug": NO_SLUG, "change_id": NO_ID}
 
 
 # ---------------------------------------------------------------- the tests

@@ -75,6 +75,9 @@ class Media(Base):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     original_name: Mapped[str] = mapped_column(sa.String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    # In pixels (the studio's image library lists them); None when they cannot be told.
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class Question(Base):

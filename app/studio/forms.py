@@ -39,9 +39,11 @@ from app.banks.schema import (
     QuestionBase,
     Use,
 )
+from app.i18n import lazy_gettext
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
+from app.studio.messages import plain
 
 
 def choices(pairs: list[tuple[Any, str]]) -> list[SelectChoice]:
@@ -104,7 +106,13 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
     stem = TextAreaField("Stem (Markdown)", render_kw={"rows": 6, "data-preview": "stem"})
     explanation = TextAreaField("Explanation (Markdown)", render_kw={"rows": 4})
     references = TextAreaField("References (one per line)", render_kw={"rows": 3})
-    objective = StringField("Objective id", validators=[Optional(), Length(max=80)])
+    objective = StringField(
+        lazy_gettext("Learning objective"),
+        validators=[Optional(), Length(max=80)],
+        description=lazy_gettext(
+            "Pick one of the modules' objectives (type to filter by id or words), or leave empty."
+        ),
+    )
     difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
     # Practice or exam (a case step's is its case's: set by the case form).
     use = SelectField("Use", choices=USE_CHOICES, default=DEFAULT_USE.value)
@@ -142,8 +150,50 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         data.update(self._review_data())
         facet = self.facet()
         if facet is not None:
+            self._drop_blank_rows()
             data.update(facet.to_data(self))
+            self._generate_ids(data)
         return data
+
+    def _drop_blank_rows(self) -> None:
+        """Rows left wholly empty (a starter row not used) are not part of the question: they
+        are dropped, not reported as errors ("Option 4: text is required")."""
+        for name in row_lists():
+            field = self._fields.get(name)
+            if not isinstance(field, FieldList):
+                continue
+            kept = [e for e in field.entries if not _blank(e)]
+            if len(kept) != len(field.entries):
+                field.entries = kept
+
+    def _generate_ids(self, data: dict[str, Any]) -> None:
+        """Ids of the rows the author added (options, regions…): generated, never typed.
+
+        A row that has an id (loaded from a saved version, posted back in a hidden field) keeps
+        it, so a revision's history and the attempts' responses stay stable; a new row gets the
+        first free ``<letter><n>`` ("o3" for an option) that no other row of the list uses.
+        """
+        for name in row_lists():
+            rows, field = data.get(name), self._fields.get(name)
+            if not isinstance(rows, list) or not isinstance(field, FieldList):
+                continue
+            entries = field.entries
+            typed = [
+                "id" in getattr(e, "form", {}) and bool((e.form.id.data or "").strip())
+                for e in entries
+            ]
+            if len(typed) != len(rows) or all(typed):
+                continue
+            taken = {r.get("id") for r, kept in zip(rows, typed, strict=True) if kept}
+            number = 0
+            for row, kept in zip(rows, typed, strict=True):
+                if kept or not isinstance(row, dict) or "id" not in row:
+                    continue
+                number += 1
+                while f"{name[0]}{number}" in taken:
+                    number += 1
+                row["id"] = f"{name[0]}{number}"
+                taken.add(row["id"])
 
     def _review_data(self) -> dict[str, Any]:
         """The reviewer metadata of the form (left out when empty, as in bank files)."""
@@ -164,7 +214,7 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
 
     def map_errors(self, exc: ValidationError) -> None:
         for error in exc.errors():
-            self.add_error(list(error["loc"]), error["msg"])
+            self.add_error(list(error["loc"]), plain(error))
 
     def add_error(self, loc: list[Any], msg: str) -> None:
         """Put one pydantic error (location inside the question) on the field it names."""
@@ -327,14 +377,43 @@ def row_lists() -> dict[str, str]:
     return found
 
 
-def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
-    """Readable lines for a form's errors: "Stem: …", "Option 2: text: …", not raw structures.
+def _blank(entry: Any) -> bool:
+    """Whether a row of a row list holds nothing the author typed or ticked."""
+    form = getattr(entry, "form", None)
+    if form is None:
+        return False
+    for sub in form:
+        value = sub.data
+        if isinstance(value, str) and value.strip() or value not in (None, "", False):
+            return False
+    return True
+
+
+class SummaryLine(str):
+    """One line of an error summary; ``anchor`` is the id of the field it is about (the
+    summary links to it)."""
+
+    anchor: str = ""
+
+    @classmethod
+    def of(cls, text: str, anchor: str) -> SummaryLine:
+        line = cls(text)
+        line.anchor = anchor
+        return line
+
+
+def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[SummaryLine]:
+    """Readable lines for a form's errors: "Stem: …", "Option 2: text: …", not raw structures,
+    each with the id of its field (``anchor``; a form-level error has none).
 
     Walks the fields themselves (errors mapped from pydantic after validation are set on the
     sub-fields of row lists, which ``form.errors`` of a ``FieldList`` does not see again). A
     nested form (a case step's question) is prefixed by its own label.
     """
-    lines = [f"{prefix}{e}" if prefix else str(e) for e in getattr(form, "form_errors", [])]
+    lines = [
+        SummaryLine.of(f"{prefix}{e}" if prefix else str(e), "")
+        for e in getattr(form, "form_errors", [])
+    ]
     for name, field in form._fields.items():
         label = f"{prefix}{field.label.text if prefix == '' else field.label.text.lower()}"
         if isinstance(field, FieldList):
@@ -344,12 +423,15 @@ def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[str]:
                 if isinstance(entry, FormField):
                     lines.extend(error_summary(entry.form, head))
                 else:
-                    lines.extend(f"{head}{e}" for e in _strings(entry.errors))
-            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+                    lines.extend(
+                        SummaryLine.of(f"{head}{e}", entry.id) for e in _strings(entry.errors)
+                    )
+            anchor = field.entries[0].id if field.entries else field.id
+            lines.extend(SummaryLine.of(f"{label}: {e}", anchor) for e in _strings(field.errors))
         elif isinstance(field, FormField):
             lines.extend(error_summary(field.form, f"{label}: "))
         else:
-            lines.extend(f"{label}: {e}" for e in _strings(field.errors))
+            lines.extend(SummaryLine.of(f"{label}: {e}", field.id) for e in _strings(field.errors))
     return lines
 
 
@@ -441,7 +523,7 @@ class CaseForm(FlaskForm):
         self.form_errors = list(self.form_errors)
         for error in exc.errors():
             loc = list(error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
+            message = plain(error)
             if (
                 len(loc) >= 2
                 and loc[0] == "steps"
@@ -604,6 +686,42 @@ def judgement_form(item_keys: list[str]) -> type[FlaskForm]:
             ),
         )
     return JudgementForm
+
+
+class PlainFloatField(FloatField):
+    """A FloatField whose parse error is a sentence ("Not a valid float value" is not)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(lazy_gettext("Enter a number, e.g. 0.6."))) from exc
+
+
+class RatingForm(FlaskForm):
+    """One judge's Angoff rating of one item (saved by its own POST: a judge saves as they go)."""
+
+    rating = PlainFloatField(
+        lazy_gettext(
+            "Probability that a minimally competent candidate answers this item correctly (0 to 1)"
+        ),
+        validators=[
+            InputRequired(message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")),
+            NumberRange(
+                0, 1, message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")
+            ),
+        ],
+        render_kw={"step": "0.05", "min": "0", "max": "1", "inputmode": "decimal"},
+    )
+    save_next = SubmitField(lazy_gettext("Save and go to the next item"))
+    save = SubmitField(lazy_gettext("Save"))
+
+
+class LimitsForm(FlaskForm):
+    """A judge's Hofstee limits on their own (the Angoff ratings are kept)."""
+
+    hofstee = FormField(HofsteeForm)
+    submit = SubmitField(lazy_gettext("Save my limits"))
 
 
 class PassMarkForm(FlaskForm):

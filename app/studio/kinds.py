@@ -18,7 +18,7 @@ from app.banks.schema import Status
 from app.studio import authoring, queries
 from app.studio.authoring import AuthoredKind
 from app.studio.models import CaseRevision, QuestionRevision, Revision
-from app.studio.presenters import trainee_view
+from app.studio.presenters import key_view, trainee_view
 
 # ---------------------------------------------------------------- questions
 
@@ -53,7 +53,12 @@ def _publish_question(session: Session, revision: Revision, user: User) -> None:
 
 def _question_preview(revision: Revision) -> dict[str, Any]:
     question = revision.version.as_question()
-    return {"question": question, "view": trainee_view(question, revision.version.media_sha256)}
+    media = revision.version.media_sha256
+    return {
+        "question": question,
+        "view": trainee_view(question, media),
+        "key": key_view(question, media),
+    }
 
 
 QUESTION = authoring.register(

@@ -24,6 +24,7 @@ from app.studio.models import (
     RevisionState,
     StandardSettingJudgement,
 )
+from app.studio.paging import ListArgs, Page, matches, paginate
 
 
 def questions(session: Session, topic: str | None = None, status: str | None = None) -> list:
@@ -239,12 +240,17 @@ def standard_setting(session: Session, mod: bm.Module, user_id: int) -> Standard
     )
 
 
-def media_list(session: Session) -> list[Any]:
+def media_choices(session: Session) -> list[Any]:
+    """(sha256, content type, file name, width, height) of every image, by name."""
     return list(
         session.execute(
-            sa.select(bm.Media.sha256, bm.Media.content_type, bm.Media.created_at).order_by(
-                bm.Media.created_at.desc()
-            )
+            sa.select(
+                bm.Media.sha256,
+                bm.Media.content_type,
+                bm.Media.original_name,
+                bm.Media.width,
+                bm.Media.height,
+            ).order_by(bm.Media.original_name, bm.Media.sha256)
         ).all()
     )
 
@@ -312,3 +318,150 @@ def case_versions(session: Session, case_id: int) -> list[bm.CaseVersion]:
             .order_by(bm.CaseVersion.version_no)
         )
     )
+
+
+def pass_mark_proposal(session: Session, slug: str, change_id: int) -> tuple[Any, str]:
+    """(the standard-setting proposal ``change_id`` of module ``slug``, its proposer's name);
+    NotFound for any other change."""
+    from app.rules.models import RuleChange
+
+    row = session.execute(
+        sa.select(RuleChange, User.name)
+        .join(User, User.id == RuleChange.proposed_by)
+        .where(
+            RuleChange.id == change_id,
+            RuleChange.target_kind == rule_fields.MODULE,
+            RuleChange.target_slug == slug,
+            RuleChange.source == "standard_setting",
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+# ---------------------------------------------------------------- paged, searchable lists
+#
+# Each costs a count, the page's rows, and one query per relation loaded for the page's rows
+# (and the open revisions of those rows): the same number whatever the page number.
+
+
+def _open_revisions_of(session: Session, kind: str, ids: list[int]) -> dict[int, Revision]:
+    if not ids:
+        return {}
+    rows = session.scalars(
+        sa.select(Revision).where(
+            Revision.kind == kind, Revision.state.in_(OPEN_STATES), Revision.content_id.in_(ids)
+        )
+    )
+    return {r.content_id: r for r in rows}
+
+
+def questions_page(
+    session: Session, args: ListArgs, topic: str | None = None, status: str | None = None
+) -> Page:
+    """A page of (question, topic slug, open revision or None) of the standalone questions,
+    searched by key, title or stem."""
+    stmt = (
+        sa.select(bm.Question, bm.Topic.slug)
+        .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
+        .outerjoin(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
+        .where(bm.Question.case_id.is_(None))
+        .options(selectinload(bm.Question.current_version))
+        .order_by(bm.Topic.slug, bm.Question.key)
+    )
+    if topic:
+        stmt = stmt.where(bm.Topic.slug == topic)
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(bm.Question.status == Status(status))
+    if args.q:
+        stmt = stmt.where(
+            sa.or_(
+                matches(bm.Question.key, args.q),
+                matches(bm.QuestionVersion.content["stem"].as_string(), args.q),
+                matches(bm.QuestionVersion.content["title"].as_string(), args.q),
+            )
+        )
+    page = paginate(session, stmt, args)
+    revisions = _open_revisions_of(session, "question", [q.id for q, _slug in page.items])
+    page.items = [(q, slug, revisions.get(q.id)) for q, slug in page.items]
+    return page
+
+
+def cases_page(session: Session, args: ListArgs) -> Page:
+    """A page of (case, topic slug, open revision or None), searched by key or title."""
+    stmt = (
+        sa.select(bm.Case, bm.Topic.slug)
+        .join(bm.Topic, bm.Topic.id == bm.Case.topic_id)
+        .outerjoin(bm.CaseVersion, bm.CaseVersion.id == bm.Case.current_version_id)
+        .options(selectinload(bm.Case.current_version))
+        .order_by(bm.Topic.slug, bm.Case.key)
+    )
+    if args.q:
+        stmt = stmt.where(
+            sa.or_(matches(bm.Case.key, args.q), matches(bm.CaseVersion.title, args.q))
+        )
+    page = paginate(session, stmt, args)
+    revisions = _open_revisions_of(session, "case", [c.id for c, _slug in page.items])
+    page.items = [(c, slug, revisions.get(c.id)) for c, slug in page.items]
+    return page
+
+
+def modules_page(session: Session, args: ListArgs) -> Page:
+    """A page of the modules, searched by slug or title."""
+    stmt = sa.select(bm.Module).order_by(bm.Module.position, bm.Module.slug)
+    if args.q:
+        stmt = stmt.where(sa.or_(matches(bm.Module.slug, args.q), matches(bm.Module.title, args.q)))
+    return paginate(session, stmt, args, scalars=True)
+
+
+def revisions_page(
+    session: Session, model: Any, args: ListArgs, author_id: int | None = None
+) -> Page:
+    """A page of one kind's revisions: waiting for review (oldest submission first), or the
+    open ones of ``author_id`` (newest first); searched by the content's key."""
+    content = model.content.property.mapper.class_
+    stmt = (
+        sa.select(model)
+        .join(content, content.id == model.content_id)
+        .options(selectinload(model.content), selectinload(model.version))
+    )
+    if author_id is None:
+        stmt = stmt.where(model.state == RevisionState.IN_REVIEW).order_by(
+            model.submitted_at, model.id
+        )
+    else:
+        stmt = stmt.where(model.author_id == author_id, model.state.in_(OPEN_STATES)).order_by(
+            model.updated_at.desc(), model.id
+        )
+    if args.q:
+        stmt = stmt.where(matches(content.key, args.q))
+    return paginate(session, stmt, args, scalars=True)
+
+
+def media_page(session: Session, args: ListArgs, size: int = 24) -> Page:
+    """A page of the uploaded images (newest first, without their bytes), searched by the
+    original file name."""
+    stmt = sa.select(
+        bm.Media.sha256,
+        bm.Media.content_type,
+        bm.Media.created_at,
+        bm.Media.original_name,
+        bm.Media.width,
+        bm.Media.height,
+        sa.func.length(bm.Media.data).label("size"),
+    ).order_by(bm.Media.created_at.desc(), bm.Media.sha256)
+    if args.q:
+        stmt = stmt.where(matches(bm.Media.original_name, args.q))
+    return paginate(session, stmt, args, size=size)
+
+
+def known_objectives(session: Session) -> list[tuple[str, str]]:
+    """(objective id, its text) of every module's objectives, by id (the first text of an id
+    that several modules share): what an author picks a question's objective from."""
+    found: dict[str, str] = {}
+    for objectives in session.scalars(sa.select(bm.Module.objectives).order_by(bm.Module.slug)):
+        for objective in objectives or []:
+            if isinstance(objective, dict) and objective.get("id"):
+                found.setdefault(str(objective["id"]), str(objective.get("text", "")))
+    return sorted(found.items())

@@ -25,6 +25,7 @@ from app.banks.loader import BankFileInvalid
 from app.banks.schema import Case, QuestionBase
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
 from app.questions import studio_facet
 from app.quiz.errors import ResponseRejected
 from app.quiz.forms import AnswerInvalid, parse_response
@@ -32,7 +33,17 @@ from app.rules import fields as rule_fields
 from app.rules import queries as rule_queries
 from app.rules import services as rule_services
 from app.settings import get_settings
-from app.studio import authoring, imports, queries, question_types, services, workflow
+from app.studio import (
+    authoring,
+    diffs,
+    imports,
+    paging,
+    queries,
+    question_types,
+    services,
+    workflow,
+)
+from app.studio import presenters as studio_presenters
 from app.studio import preview as module_preview_logic
 from app.studio.authoring import AuthoredKind
 from app.studio.forms import (
@@ -42,9 +53,11 @@ from app.studio.forms import (
     EmptyForm,
     ExportForm,
     ImportForm,
+    LimitsForm,
     NewQuestionForm,
     PassMarkForm,
     QuestionForm,
+    RatingForm,
     RulesForm,
     UploadImageForm,
     add_starter_rows,
@@ -71,39 +84,104 @@ MAX_SKIPS_FLASHED = 5
 def _question_form(revision_question: QuestionBase | None = None) -> QuestionForm:
     form = QuestionForm()
     form.topic_id.choices = choices([(t.id, t.slug) for t in queries.topics(db.session)])
-    images = [
-        (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
-        for sha, ct, _ in queries.media_list(db.session)
-    ]
-    form.set_media_choices(choices([("", "— choose an uploaded image —"), *images]))
+    form.set_media_choices(_image_choices())
+    form.objective.render_kw = {"list": "objective-options", "autocomplete": "off"}
     if revision_question is not None and request.method == "GET":
         form.fill(revision_question)
     return form
 
 
+def _image_choices() -> list[Any]:
+    """The image chooser of a question form: each uploaded image by its file name (and size
+    in pixels); the value is the image's reference, ``<sha256>.<ext>``."""
+    pairs: list[tuple[str, str]] = [("", str(_("— choose an uploaded image —")))]
+    for sha, ct, name, width, height in queries.media_choices(db.session):
+        label = name or sha[:12]
+        if width and height:
+            label = _("%(name)s (%(w)s × %(h)s px)", name=label, w=width, h=height)
+        pairs.append((f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", label))
+    return choices(pairs)
+
+
+def _preview_draft(form: QuestionForm, context: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The edit page with the posted draft shown through the trainee's own renderer (the
+    question type's templates) and its key; nothing is saved. A draft that does not validate
+    shows its errors instead (status 400)."""
+    if not form.validate_on_submit():
+        return render_template("studio/edit.html", **context), 400
+    question = form.to_question()
+    if question is None:
+        return render_template("studio/edit.html", **context), 400
+    try:
+        media = services.media_for(db.session, question)
+    except ValidationFailed as exc:
+        form.form_errors = [*form.form_errors, exc.message]
+        return render_template("studio/edit.html", **context), 400
+    draft = {
+        "view": studio_presenters.trainee_view(question, media),
+        "key": studio_presenters.key_view(question, media),
+        "question": question,
+    }
+    return render_template("studio/edit.html", **context, draft_preview=draft)
+
+
 # ---------------------------------------------------------------- overview
+
+
+#: The lists of the overview: (name in the template, search parameter, page parameter).
+INDEX_LISTS = (
+    ("rows", "q", "page"),
+    ("cases", "cq", "cpage"),
+    ("modules", "mq", "mpage"),
+    ("queue", "rq", "rpage"),
+    ("case_queue", "crq", "crpage"),
+    ("drafts", "dq", "dpage"),
+)
+
+
+def _index_lists(topic: str | None, status: str | None) -> dict[str, Any]:
+    args = {name: paging.list_args(request.args, q, p) for name, q, p in INDEX_LISTS}
+    qrev, crev = QUESTION.revision_model, CASE.revision_model
+    return {
+        "rows": queries.questions_page(db.session, args["rows"], topic, status),
+        "cases": queries.cases_page(db.session, args["cases"]),
+        "modules": queries.modules_page(db.session, args["modules"]),
+        "queue": queries.revisions_page(db.session, qrev, args["queue"]),
+        "case_queue": queries.revisions_page(db.session, crev, args["case_queue"]),
+        "drafts": queries.revisions_page(db.session, qrev, args["drafts"], current_user.id),
+    }
 
 
 @bp.get("/")
 @login_required
 @role_required(*STAFF)
 def index():  # type: ignore[no-untyped-def]
+    """The studio's overview: every list searchable and paged by its own query parameters."""
     topic = request.args.get("topic") or None
     status = request.args.get("status") or None
+    lists = _index_lists(topic, status)
+    refused = any(page.args.problem for page in lists.values())
     return render_template(
         "studio/index.html",
-        rows=queries.questions(db.session, topic, status),
-        drafts=queries.my_drafts(db.session, current_user.id, QUESTION.name),
-        queue=queries.review_queue(db.session, QUESTION.name),
-        cases=queries.cases(db.session),
-        case_queue=queries.review_queue(db.session, CASE.name),
-        modules=queries.modules(db.session),
+        **lists,
         programs=queries.programs(db.session),
         topics=queries.topics(db.session),
         topic=topic,
         status=status,
         new_form=NewQuestionForm(meta={"csrf": False}),
-    )
+    ), (400 if refused else 200)
+
+
+@bp.app_template_global("studio_objectives")
+def studio_objectives() -> list[tuple[str, str]]:
+    """The known learning objectives (id, text) for the objective picker."""
+    return queries.known_objectives(db.session)
+
+
+@bp.app_template_global("args_without")
+def args_without(args: Any, *names: str) -> dict[str, str]:
+    """The query parameters ``args`` without ``names`` (the pager's links keep the others)."""
+    return {k: v for k, v in args.items() if k not in names}
 
 
 # ---------------------------------------------------------------- authoring
@@ -122,19 +200,23 @@ def new_question():  # type: ignore[no-untyped-def]
         add_starter_rows(form)
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
     form.type.data = qtype
+    if request.form.get("action") == "preview":
+        return _preview_draft(form, {"form": form, "revision": None, "qtype": qtype})
     if form.apply_row_action(request.form.get("action", "")):
         return render_template("studio/edit.html", form=form, revision=None, qtype=qtype)
+    status = 400
     if form.validate_on_submit():
         question = form.to_question()
         if question is not None:
-            with form_errors(form, catch=ValidationFailed) as outcome:
+            with form_errors(form, catch=ValidationFailed, key=services.KeyTaken) as outcome:
                 revision = services.create_question(
                     db.session, current_user, form.topic_id.data, question
                 )
             if outcome.ok:
-                flash("Draft saved.", "success")
+                flash(_("Draft saved."), "success")
                 return redirect(url_for("studio.edit_revision", revision_id=revision.id))
-    return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), 400
+            status = outcome.status
+    return render_template("studio/edit.html", form=form, revision=None, qtype=qtype), status
 
 
 @bp.route("/revisions/<int:revision_id>/edit", methods=["GET", "POST"])
@@ -149,6 +231,8 @@ def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
     context = {"form": form, "revision": revision, "qtype": qtype}
     if request.method == "GET":
         return render_template("studio/edit.html", **context)
+    if request.form.get("action") == "preview":
+        return _preview_draft(form, context)
     if form.apply_row_action(request.form.get("action", "")):
         return render_template("studio/edit.html", **context)
     if form.validate_on_submit():
@@ -157,7 +241,7 @@ def edit_revision(revision_id: int):  # type: ignore[no-untyped-def]
             with form_errors(form, catch=ValidationFailed) as outcome:
                 services.save_draft(db.session, current_user, revision.id, question)
             if outcome.ok:
-                flash("Draft saved.", "success")
+                flash(_("Draft saved."), "success")
                 return redirect(url_for("studio.edit_revision", revision_id=revision_id))
     return render_template("studio/edit.html", **context), 400
 
@@ -182,7 +266,7 @@ def delete_question(question_id: int):  # type: ignore[no-untyped-def]
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete_question(db.session, current_user, question_id)
-    return done(url_for("studio.index"), "Draft deleted.")
+    return done(url_for("studio.index"), _("Draft deleted."))
 
 
 # ---------------------------------------------------------------- case scenarios
@@ -210,7 +294,7 @@ def _save_case(form: CaseForm, save):  # type: ignore[no-untyped-def]
     case = form.to_case()
     if case is None:
         return None
-    with form_errors(form, catch=(ValidationFailed, Conflict)) as outcome:
+    with form_errors(form, catch=(ValidationFailed, Conflict), key=services.KeyTaken) as outcome:
         saved = save(case)
     return saved if outcome.ok else None
 
@@ -229,18 +313,12 @@ def new_case():  # type: ignore[no-untyped-def]
     )
     if revision is None:
         return _case_page(form, None, 400)
-    flash("Draft case saved.", "success")
+    flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
 
 
 def _case_form_images(form: CaseForm) -> CaseForm:
-    images = choices(
-        [("", "— choose an uploaded image —")]
-        + [
-            (f"{sha}.{services.EXTENSIONS.get(ct, 'bin')}", f"{sha[:12]}… ({ct})")
-            for sha, ct, _ in queries.media_list(db.session)
-        ]
-    )
+    images = _image_choices()
     for entry in form.steps.entries:
         entry.form.question.form.set_media_choices(images)
     return form
@@ -262,7 +340,7 @@ def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     )
     if saved is None:
         return _case_page(form, revision, 400)
-    flash("Draft case saved.", "success")
+    flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
 
 
@@ -296,6 +374,7 @@ def show_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def]
         preview=spec.preview(revision),
         yaml_text=spec.dump(revision.version),
         diff=authoring.yaml_diff(base, revision.version, spec.dump),
+        word_diff=diffs.compare(base, revision.version, spec.dump),
         review_form=CommentForm(),
         action_form=EmptyForm(),
         is_author=revision.author_id == current_user.id,
@@ -352,7 +431,7 @@ def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def
         message = spec.say("approved and published.")
     elif form.request_changes.data:
         workflow.request_changes(db.session, current_user, spec, revision_id, comment)
-        message = "Changes requested."
+        message = _("Changes requested.")
     else:
         abort(400)
     return done(url_for(spec.revision_endpoint("show"), revision_id=revision_id), message)
@@ -378,7 +457,7 @@ def retire(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
     workflow.retire(db.session, current_user, spec, content_id)
     return done(
         url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}),
-        f"{spec.noun.capitalize()} retired: it is no longer drawn.",
+        _("%(noun)s retired: it is no longer drawn.", noun=spec.noun.capitalize()),
     )
 
 
@@ -419,6 +498,7 @@ def history(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
         old=old,
         new=new,
         diff=authoring.yaml_diff(old, new, spec.dump) if new is not None else [],
+        word_diff=diffs.compare(old, new, spec.dump) if new is not None else [],
         yaml_text=spec.dump(new) if new is not None else "",
         used=spec.is_used(db.session, row.id) if spec.is_used else None,
         form=EmptyForm(),
@@ -501,15 +581,15 @@ def media():  # type: ignore[no-untyped-def]
                 db.session, current_user, data, upload.filename or "", limit
             )
         if outcome.ok:
-            flash(f"Uploaded as {row.original_name}.", "success")
+            flash(_("Uploaded: %(name)s.", name=row.original_name), "success")
             return redirect(url_for("studio.media"))
         status = outcome.status
     elif request.method == "POST":
         status = 400
-    return (
-        render_template("studio/media.html", form=form, rows=queries.media_list(db.session)),
-        status,
-    )
+    page = queries.media_page(db.session, paging.list_args(request.args))
+    if page.args.problem and status == 200:
+        status = 400
+    return render_template("studio/media.html", form=form, page=page), status
 
 
 # ---------------------------------------------------------------- import and export
@@ -599,11 +679,11 @@ def confirm_import():  # type: ignore[no-untyped-def]
             form=ImportForm(),
             problems=[str(p) for p in outcome.error.problems],
         ), 400
-    flash(f"Imported as your drafts: {report.summary()}.", "success")
+    flash(_("Imported as your drafts: %(summary)s.", summary=report.summary()), "success")
     for what, why in report.skipped[:MAX_SKIPS_FLASHED]:
-        flash(f"Skipped {what}: {why}", "error")
+        flash(_("Skipped %(what)s: %(why)s", what=what, why=why), "error")
     if len(report.skipped) > MAX_SKIPS_FLASHED:
-        flash(f"… and {len(report.skipped) - MAX_SKIPS_FLASHED} more skipped.", "error")
+        flash(_("… and %(n)s more skipped.", n=len(report.skipped) - MAX_SKIPS_FLASHED), "error")
     return redirect(url_for("studio.index"))
 
 
@@ -647,74 +727,186 @@ def analysis(slug: str):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- standard setting
 
 
-@bp.route("/modules/<string:slug>/standard-setting", methods=["GET", "POST"])
-@login_required
-@role_required(*STAFF)
-def standard_setting(slug: str):  # type: ignore[no-untyped-def]
-    module = queries.exam_module(db.session, slug)
-    items = [key for key, _ in queries.module_pool(db.session, module)]
-    form_class = judgement_form(items)
-    state = queries.standard_setting(db.session, module, current_user.id)
-    form = form_class()
-    if request.method == "GET" and state.mine is not None:
-        for key in items:
-            getattr(form, f"r_{key}").data = state.mine.ratings.get(key)
-        if state.mine.hofstee:
-            for name, value in state.mine.hofstee.items():
-                getattr(form.hofstee, name).data = value
-    status = 200
-    if form.validate_on_submit():
-        ratings = {key: getattr(form, f"r_{key}").data for key in items}
-        h = form.hofstee
-        limits = None
-        if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
-            limits = services.HofsteeInput(h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data)
-        with form_errors(form, catch=DomainError) as outcome:
-            services.save_judgement(db.session, current_user, module, items, ratings, limits)
-        if outcome.ok:
-            flash("Your ratings are saved.", "success")
-            return redirect(url_for("studio.standard_setting", slug=slug))
-        status = outcome.status
-    elif request.method == "POST":
-        status = 400
+def _standard_page(module: Any, state: Any, pool: list[Any], form: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
+    mine = state.mine.ratings if state.mine is not None else {}
+    limits = LimitsForm()
+    if request.method == "GET" and state.mine is not None and state.mine.hofstee:
+        for name, value in state.mine.hofstee.items():
+            getattr(limits.hofstee, name).data = value
     return (
         render_template(
             "studio/standard_setting.html",
             module=module,
-            items=items,
-            form=form,
+            pool=pool,
+            items=[key for key, _v in pool],
+            mine=mine,
+            rated=sum(1 for key, _v in pool if key in mine),
+            next_position=next((i for i, (key, _v) in enumerate(pool, 1) if key not in mine), None),
+            limits_form=form or limits,
             state=state,
             pass_form=PassMarkForm(),
             guessing_rate=queries.guessing_rate(db.session, module),
             min_judges=get_settings().standard_setting_min_judges,
-            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, slug),
+            proposals=rule_queries.for_target(db.session, rule_fields.MODULE, module.slug),
         ),
         status,
     )
 
 
+@bp.route("/modules/<string:slug>/standard-setting", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def standard_setting(slug: str):  # type: ignore[no-untyped-def]
+    """The panel's overview: progress, every item with the judge's rating, the Hofstee limits
+    and the proposal. A POST rates every item at once (``r_<key>`` fields, kept for panels that
+    rate on paper first); judges otherwise rate item by item (``standard_item``)."""
+    module = queries.exam_module(db.session, slug)
+    pool = queries.module_pool(db.session, module)
+    items = [key for key, _v in pool]
+    if request.method == "POST":
+        form = judgement_form(items)()
+        if form.validate_on_submit():
+            ratings = {key: getattr(form, f"r_{key}").data for key in items}
+            h = form.hofstee
+            limits = None
+            if all(f.data is not None for f in (h.c_min, h.c_max, h.f_min, h.f_max)):
+                limits = services.HofsteeInput(
+                    h.c_min.data, h.c_max.data, h.f_min.data, h.f_max.data
+                )
+            with form_errors(form, catch=DomainError, flash=True) as outcome:
+                services.save_judgement(db.session, current_user, module, items, ratings, limits)
+            if outcome.ok:
+                flash(_("Your ratings are saved."), "success")
+                return redirect(url_for("studio.standard_setting", slug=slug))
+        else:
+            flash(_("The ratings were not saved: each is a number between 0 and 1."), "error")
+    state = queries.standard_setting(db.session, module, current_user.id)
+    return _standard_page(module, state, pool, status=200 if request.method == "GET" else 400)
+
+
+def _item_page(module: Any, pool: list[Any], position: int, form: Any, status: int = 200):  # type: ignore[no-untyped-def]
+    key, version = pool[position - 1]
+    state = queries.standard_setting(db.session, module, current_user.id)
+    mine = state.mine.ratings if state.mine is not None else {}
+    if request.method == "GET" and key in mine:
+        form.rating.data = mine[key]
+    return (
+        render_template(
+            "studio/standard_item.html",
+            module=module,
+            key=key,
+            version=version,
+            view=studio_presenters.key_view(version.as_question(), version.media_sha256),
+            position=position,
+            total=len(pool),
+            rated=sum(1 for k, _v in pool if k in mine),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/modules/<string:slug>/standard-setting/items/<int:position>", methods=["GET", "POST"])
+@login_required
+@role_required(*STAFF)
+def standard_item(slug: str, position: int):  # type: ignore[no-untyped-def]
+    """One item as a judge reads it (stem, options, the key marked) and its rating, saved by
+    its own POST; "Save and go to the next item" goes on, the last one back to the overview."""
+    module = queries.exam_module(db.session, slug)
+    pool = queries.module_pool(db.session, module)
+    overview = url_for("studio.standard_setting", slug=slug)
+    if not 1 <= position <= len(pool):
+        flash(
+            _(
+                "There is no item %(n)s: the exam's pool has %(total)s.",
+                n=position,
+                total=len(pool),
+            ),
+            "error",
+        )
+        return redirect(overview)
+    form = RatingForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _item_page(module, pool, position, form, 200 if request.method == "GET" else 400)
+    with form_errors(form, catch=DomainError, rating=ValidationFailed) as outcome:
+        services.save_rating(
+            db.session,
+            current_user,
+            module,
+            [k for k, _v in pool],
+            pool[position - 1][0],
+            form.rating.data,
+        )
+    if not outcome.ok:
+        return _item_page(module, pool, position, form, outcome.status)
+    flash(_("Rating saved for item %(n)s.", n=position), "success")
+    if form.save_next.data and position < len(pool):
+        return redirect(url_for("studio.standard_item", slug=slug, position=position + 1))
+    if form.save_next.data:
+        return redirect(overview + "#decide-heading")
+    return redirect(url_for("studio.standard_item", slug=slug, position=position))
+
+
+@bp.post("/modules/<string:slug>/standard-setting/limits")
+@login_required
+@role_required(*STAFF)
+def standard_limits(slug: str):  # type: ignore[no-untyped-def]
+    """The judge's Hofstee limits (all four, or none to clear them)."""
+    module = queries.exam_module(db.session, slug)
+    form = LimitsForm()
+    if form.validate_on_submit():
+        h = form.hofstee
+        values = [f.data for f in (h.c_min, h.c_max, h.f_min, h.f_max)]
+        if all(v is None for v in values) or all(v is not None for v in values):
+            limits = None if values[0] is None else services.HofsteeInput(*values)
+            with form_errors(form, catch=DomainError) as outcome:
+                services.save_limits(db.session, current_user, module, limits)
+            if outcome.ok:
+                flash(_("Your Hofstee limits are saved."), "success")
+                return redirect(url_for("studio.standard_setting", slug=slug) + "#hofstee-heading")
+        else:
+            form.form_errors = [_("Give all four limits, or none to clear them.")]
+    pool = queries.module_pool(db.session, module)
+    state = queries.standard_setting(db.session, module, current_user.id)
+    return _standard_page(module, state, pool, form=form, status=400)
+
+
 @bp.post("/modules/<string:slug>/pass-mark")
 @login_required
 @role_required(*STAFF)
-@html_action()
 def set_pass_mark(slug: str):  # type: ignore[no-untyped-def]
     """Propose the panel's cut as the pass mark: an administrator other than the proposer
-    applies it (``/admin/rule-changes``); until then the pass mark is unchanged."""
+    applies it (``/admin/rule-changes``); until then the pass mark is unchanged. A refusal
+    (too few judges, a cut not above the guessing rate, …) is a message on the standard-setting
+    page, never an error page."""
     module = queries.exam_module(db.session, slug)
+    back = url_for("studio.standard_setting", slug=slug) + "#decide-heading"
     form = PassMarkForm()
     if not form.validate_on_submit():
-        abort(400)
-    change = services.propose_pass_mark(
-        db.session,
-        current_user,
-        module,
-        form.method.data,
-        min_judges=get_settings().standard_setting_min_judges,
-    )
-    return done(
-        url_for("studio.standard_setting", slug=slug),
-        f"Pass mark {change.changes['pass_mark']:.2f} % proposed: it applies once another "
-        "administrator confirms it.",
+        flash(_("Choose a method, then propose the pass mark again."), "error")
+        return redirect(back)
+    with form_errors(catch=DomainError, flash=True) as outcome:
+        change = services.propose_pass_mark(
+            db.session,
+            current_user,
+            module,
+            form.method.data,
+            min_judges=get_settings().standard_setting_min_judges,
+        )
+    if not outcome.ok:
+        return redirect(back)
+    return redirect(url_for("studio.pass_mark_proposal", slug=slug, change_id=change.id))
+
+
+@bp.get("/modules/<string:slug>/pass-mark/<int:change_id>")
+@login_required
+@role_required(*STAFF)
+def pass_mark_proposal(slug: str, change_id: int):  # type: ignore[no-untyped-def]
+    """The proposal recorded: the cut, the method's figures, and who must apply it."""
+    module = queries.exam_module(db.session, slug)
+    change, proposer = queries.pass_mark_proposal(db.session, slug, change_id)
+    return render_template(
+        "studio/pass_mark_proposal.html", module=module, change=change, proposer=proposer
     )
 
 
@@ -737,7 +929,8 @@ def _rules_page(kind: str, slug: str):  # type: ignore[no-untyped-def]
                 )
             if outcome.ok:
                 flash(
-                    "Change proposed: nothing changes until an administrator applies it.", "success"
+                    _("Change proposed: nothing changes until an administrator applies it."),
+                    "success",
                 )
                 return redirect(request.path)
             status = outcome.status
@@ -780,7 +973,7 @@ def withdraw_rule_change(change_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     change = rule_services.withdraw(db.session, current_user, change_id)
     endpoint = "studio.module_rules" if change.target_kind == "module" else "studio.program_rules"
-    return done(url_for(endpoint, slug=change.target_slug), "Proposal withdrawn.")
+    return done(url_for(endpoint, slug=change.target_slug), _("Proposal withdrawn."))
 
 
 @bp.app_template_global("error_summary")
@@ -850,7 +1043,7 @@ def _preview_item_page(
     module = queries.module(db.session, slug)
     form = _kept_preview(slug)
     if form is None:
-        return done(_preview_page(slug), "Draw a form first.", "info")
+        return done(_preview_page(slug), _("Draw a form first."), "info")
     found = module_preview_logic.load_item(db.session, form, position)
     if found is None:
         abort(404)
@@ -907,5 +1100,5 @@ def check_preview_item(slug: str, position: int):  # type: ignore[no-untyped-def
     view = module_preview_logic.item_view(found, None)
     response = parse_response(view, request.form)
     if response is None:
-        return _preview_item_page(slug, position, message="Choose an answer before checking it.")
+        return _preview_item_page(slug, position, message=_("Choose an answer before checking it."))
     return _preview_item_page(slug, position, response=response)

@@ -33,6 +33,7 @@ from app.banks.schema import (
     version_content,
 )
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.rules import fields as rule_fields
 from app.rules import services as rule_services
 from app.rules.models import RuleChange
@@ -45,6 +46,13 @@ from app.studio.models import (
 )
 
 # ---------------------------------------------------------------- authoring
+
+
+class KeyTaken(Conflict):
+    """The key typed for a new question or case belongs to another one (a field error on
+    the key: the form is shown again as typed)."""
+
+    status = 422
 
 
 def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
@@ -63,6 +71,12 @@ def _media_for(session: Session, question: QuestionBase) -> str | None:
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or session.get(bm.Media, sha) is None:
         raise ValidationFailed("image: upload the image in the studio first, then choose it")
     return sha
+
+
+def media_for(session: Session, question: QuestionBase) -> str | None:
+    """The uploaded image a question names (its sha256), or None; ValidationFailed when it
+    names one that was not uploaded (reads only: the draft preview uses it)."""
+    return _media_for(session, question)
 
 
 def _fill_version(
@@ -85,7 +99,12 @@ def create_question(
     if topic is None:
         raise NotFound("No such topic.")
     if session.scalar(sa.select(bm.Question.id).where(bm.Question.key == question.key)):
-        raise Conflict(f"A question with the key '{question.key}' exists already.")
+        raise KeyTaken(
+            _(
+                "“%(key)s” is already the key of another question: choose another, e.g. %(key)s-2.",
+                key=question.key,
+            )
+        )
     media_sha = _media_for(session, question)
     row = bm.Question(key=question.key, topic_id=topic.id, status=Status.DRAFT)
     session.add(row)
@@ -257,23 +276,54 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 
 
+_SVG_VIEWBOX = re.compile(
+    rb"<svg\b[^>]*?\bviewBox\s*=\s*[\"'][-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)"
+)
+
+
+def image_size(data: bytes, content_type: str) -> tuple[int | None, int | None]:
+    """(width, height) in pixels of a checked image (an SVG's viewBox), or (None, None)."""
+    if content_type == "image/svg+xml":
+        found = _SVG_VIEWBOX.search(data[:4096])
+        return (round(float(found[1])), round(float(found[2]))) if found else (None, None)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None, None
+
+
+def _display_name(filename: str, digest: str, content_type: str) -> str:
+    """The uploaded file's name as the library shows it: its last path segment, characters
+    outside ``A-Za-z0-9._-`` replaced, at most 80; the hash's name when nothing is left.
+    It is a label only: images are stored and served by their hash."""
+    label = re.sub(r"[^A-Za-z0-9._-]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:80]
+    return label if label.strip("._") else f"{digest}.{EXTENSIONS[content_type]}"
+
+
 def upload_image(
     session: Session, user: User, data: bytes, filename: str, max_bytes: int = MAX_IMAGE_BYTES
 ) -> bm.Media:
-    """Store a checked image by the sha256 of its safe bytes; the name is ours, not the client's."""
+    """Store a checked image by the sha256 of its safe bytes, with the uploaded file's name
+    (sanitised, a label only) and its size in pixels. The same bytes again keep their name."""
     safe, content_type = process_image(data, max_bytes)
     digest = hashlib.sha256(safe).hexdigest()
+    label = _display_name(filename, digest, content_type)
     row = session.get(bm.Media, digest)
     if row is None:
+        width, height = image_size(safe, content_type)
         row = bm.Media(
             sha256=digest,
             content_type=content_type,
             data=safe,
-            original_name=f"{digest}.{EXTENSIONS[content_type]}",
+            original_name=label,
+            width=width,
+            height=height,
         )
         session.add(row)
         session.flush()
-    label = re.sub(r"[^A-Za-z0-9._-]", "_", filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])[:80]
     record(session, user, "studio.media.upload", "media", digest, {"uploaded_as": label})
     return row
 
@@ -395,6 +445,61 @@ def propose_rules(
     if isinstance(row, bm.Module) and row.mode == Mode.EXAM and "pass_mark" in proposed:
         rule_fields.above_chance(proposed["pass_mark"], queries.guessing_rate(session, row))
     return rule_services.propose(session, user, kind, row.slug, proposed, reason)
+
+
+def _my_judgement(session: Session, user: User, module: bm.Module) -> StandardSettingJudgement:
+    if module.mode != Mode.EXAM:
+        raise Conflict(_("Standard setting is for exam modules."))
+    row = session.scalar(
+        sa.select(StandardSettingJudgement).where(
+            StandardSettingJudgement.module_id == module.id,
+            StandardSettingJudgement.judge_id == user.id,
+        )
+    )
+    if row is None:
+        row = StandardSettingJudgement(module_id=module.id, judge_id=user.id, ratings={})
+        session.add(row)
+    return row
+
+
+def save_rating(
+    session: Session, user: User, module: bm.Module, item_keys: list[str], key: str, value: float
+) -> StandardSettingJudgement:
+    """One Angoff rating of the user's (a judge saves as they go, item by item); the other
+    ratings and the Hofstee limits are kept."""
+    if key not in item_keys:
+        raise NotFound(_("This item is not in the exam's pool any more."))
+    if not 0 <= value <= 1:
+        raise ValidationFailed(_("Enter a probability between 0 and 1, e.g. 0.6."))
+    row = _my_judgement(session, user, module)
+    row.ratings = {**(row.ratings or {}), key: float(value)}
+    row.updated_at = clock.utcnow()
+    session.flush()
+    record(session, user, "studio.standard.rate", "module", module.slug, {"item": key})
+    return row
+
+
+def save_limits(
+    session: Session, user: User, module: bm.Module, hofstee: HofsteeInput | None
+) -> StandardSettingJudgement:
+    """The user's Hofstee limits (None clears them); the Angoff ratings are kept."""
+    if hofstee is not None and not (
+        0 <= hofstee.c_min < hofstee.c_max <= 100 and 0 <= hofstee.f_min <= hofstee.f_max <= 100
+    ):
+        raise ValidationFailed(
+            _(
+                "The lowest acceptable cut must be below the highest, and the lowest acceptable "
+                "fail rate at most the highest (all between 0 and 100)."
+            )
+        )
+    row = _my_judgement(session, user, module)
+    row.hofstee = None if hofstee is None else dict(hofstee.__dict__)
+    row.updated_at = clock.utcnow()
+    session.flush()
+    record(
+        session, user, "studio.standard.limits", "module", module.slug, {"set": hofstee is not None}
+    )
+    return row
 
 
 def propose_pass_mark(
@@ -560,7 +665,12 @@ def create_case(session: Session, user: User, topic_id: int, case: Case) -> Revi
     if topic is None:
         raise NotFound("No such topic.")
     if session.scalar(sa.select(bm.Case.id).where(bm.Case.key == case.key)):
-        raise Conflict(f"A case with the key '{case.key}' exists already.")
+        raise KeyTaken(
+            _(
+                "“%(key)s” is already the key of another case: choose another, e.g. %(key)s-2.",
+                key=case.key,
+            )
+        )
     case = case.model_copy(update={"status": Status.DRAFT})
     version = _write_case(session, user, case, topic, None, None)
     revision = workflow.begin(session, user, CASE, version.case, version)

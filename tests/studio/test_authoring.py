@@ -150,7 +150,7 @@ def test_each_type_authored_in_the_form_equals_its_yaml_twin(
     if qtype == "hotspot":
         media = services.upload_image(db_session, instructor, _png(), "d.png")
         db_session.commit()
-        data["image"] = twin["image"] = media.original_name
+        data["image"] = twin["image"] = f"{media.sha256}.png"  # referred to by hash
     response = _post_new(client, qtype, data)
     assert response.status_code == 302, re.findall(
         r"<li>(.*?)</li>", response.get_data(as_text=True)

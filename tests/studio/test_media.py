@@ -66,7 +66,8 @@ def test_png_is_reencoded_stored_by_hash_and_served_nosniff(instructor, client, 
     assert r.status_code == 302
     row = db_session.scalar(sa.select(bm.Media).order_by(bm.Media.created_at.desc()))
     assert row.content_type == "image/png"
-    assert row.original_name == f"{row.sha256}.png"  # the server's name, not "../../x"
+    assert row.original_name == "x.png"  # a label: the file's own name, never its path
+    assert (row.width, row.height) == (20, 10)
     served = client.get(f"/media/{row.sha256}")
     assert served.status_code == 200 and served.mimetype == "image/png"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
