@@ -31,8 +31,13 @@ from flask_babel import (  # noqa: F401  (re-exported for callers)
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
 """Interface languages with a catalogue; ``en`` is the source language."""
 
+LOCALE_NAMES: dict[str, str] = {"en": "English", "fr_CA": "Français (Canada)"}
+"""Each language named in itself (a switcher shows them untranslated)."""
+
 DEFAULT_LOCALE = "en"
 TZ_COOKIE = "tz"
+LOCALE_COOKIE = "locale"
+"""The language a visitor chose with the switcher (logged in, the account keeps it too)."""
 
 babel = Babel()
 
@@ -63,6 +68,9 @@ def select_locale() -> str:
     if chosen:
         return chosen
     if has_request_context():
+        chosen = request.cookies.get(LOCALE_COOKIE)
+        if chosen in SUPPORTED_LOCALES:
+            return chosen
         best = request.accept_languages.best_match(["en", "fr-CA", "fr", "fr-FR"])
         chosen = normalise_locale(best)
         if chosen:
@@ -85,6 +93,14 @@ def _zones() -> frozenset[str]:
     if _ZONES is None:
         _ZONES = frozenset(available_timezones())
     return _ZONES
+
+
+def time_zone_names() -> list[str]:
+    """The IANA zones offered in the account settings (areas like ``America/Toronto`` and
+    ``UTC``; the legacy aliases are left out of the list but still accepted)."""
+    areas = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/")
+    areas += ("Europe/", "Indian/", "Pacific/")
+    return ["UTC", *sorted(z for z in _zones() if z.startswith(areas))]
 
 
 def select_time_zone() -> str:
@@ -139,3 +155,4 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(local_number, "number")
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
+    app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES

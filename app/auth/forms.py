@@ -17,6 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.auth.jurisdictions import JURISDICTIONS
+from app.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, time_zone_names
+from app.i18n import gettext as _
 from app.jurisdictions.professions import PROFESSIONS
 
 PASSWORD_HELP = "At least 12 characters. A few unrelated words make a strong, memorable password."
@@ -97,6 +99,19 @@ class ReauthForm(FlaskForm):
     submit = SubmitField("Continue")
 
 
+def locale_choices() -> list[SelectChoice]:
+    """The interface languages, each named in itself; "" follows the browser."""
+    return [SelectChoice("", _("Follow my browser"))] + [
+        SelectChoice(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES
+    ]
+
+
+def time_zone_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("Follow my browser"))] + [
+        SelectChoice(zone, zone.replace("_", " ")) for zone in time_zone_names()
+    ]
+
+
 def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
     """The list, plus the account's current value when it predates the list (kept as is)."""
     extra = [SelectChoice(current, current)] if current and current not in JURISDICTIONS else []
@@ -119,7 +134,24 @@ class ProfileForm(FlaskForm):
     jurisdiction = SelectField(
         "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
     )
+    locale = SelectField(
+        "Interface language", choices=locale_choices, default="", validate_choice=True
+    )
+    time_zone = SelectField(
+        "Time zone",
+        choices=time_zone_choices,
+        default="",
+        validate_choice=True,
+        description="Dates and times are shown in this zone.",
+    )
     submit = SubmitField("Save profile")
+
+
+class LanguageForm(FlaskForm):
+    """The footer's language switcher (``_language_switcher.html``)."""
+
+    locale = SelectField("Language", choices=locale_choices, validate_choice=True)
+    next = HiddenField()
 
 
 class PasswordForm(FlaskForm):

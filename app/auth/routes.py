@@ -23,6 +23,7 @@ from app.auth.forms import (
     AccountSetupForm,
     EmptyForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -41,6 +42,8 @@ from app.auth.throttle import (
     login_throttle,
 )
 from app.errors import DomainError
+from app.i18n import LOCALE_COOKIE
+from app.i18n import gettext as _
 from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
 from app.settings import effective_settings, get_settings
@@ -293,8 +296,11 @@ def profile():  # type: ignore[no-untyped-def]
             jurisdiction=form.jurisdiction.data or "",
             licensed_since=form.licensed_since.data,
         )
+        services.set_interface(
+            db.session, user, locale=form.locale.data, time_zone=form.time_zone.data
+        )
         db.session.commit()
-        flash("Profile saved.", "success")
+        flash(_("Profile saved."), "success")
         return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
@@ -390,3 +396,22 @@ def reauth_page():  # type: ignore[no-untyped-def]
             return redirect(safe_next(form.next.data, url_for("auth.home")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reauth.html", form=form), status
+
+
+@bp.post("/language")
+def language():  # type: ignore[no-untyped-def]
+    """The language switcher: a cookie for everyone; logged in, the account keeps it too."""
+    form = LanguageForm()
+    if not form.validate_on_submit() or not form.locale.data:
+        raise DomainError(_("Choose one of the languages offered."), code="unknown_locale")
+    chosen = form.locale.data
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        services.set_interface(db.session, user, locale=chosen, time_zone=user.time_zone)
+        db.session.commit()
+    response = redirect(safe_next(form.next.data, url_for("auth.index")))
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    response.set_cookie(
+        LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=secure
+    )
+    return response
