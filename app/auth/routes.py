@@ -42,9 +42,9 @@ from app.auth.throttle import (
     login_throttle,
 )
 from app.errors import DomainError
+from app.extensions import db, limiter, rate_limit_key
 from app.i18n import LOCALE_COOKIE
 from app.i18n import gettext as _
-from app.extensions import db, limiter, rate_limit_key
 from app.security import safe_next
 from app.settings import effective_settings, get_settings
 from app.siteconfig import services as siteconfig

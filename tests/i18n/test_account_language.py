@@ -93,7 +93,12 @@ def test_browser_time_zone_cookie_is_used_and_hostile_values_ignored(app, db_ses
 def test_modules_keep_the_language_their_bank_declares():
     from app.banks.schema import Module
 
-    base = {"slug": "m", "title": "M", "mode": "practice", "blueprint": [{"topic": "t", "count": 1}]}
+    base = {
+        "slug": "m",
+        "title": "M",
+        "mode": "practice",
+        "blueprint": [{"topic": "t", "count": 1}],
+    }
     assert Module.model_validate(base).language == "en"
     assert Module.model_validate({**base, "language": "fr-CA"}).language == "fr-CA"
     with pytest.raises(ValueError):
