@@ -13,12 +13,16 @@ Question content stays in its authored language; only the interface is translate
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask, has_request_context, request
 from flask_babel import (  # noqa: F401  (re-exported for callers)
     Babel,
+    force_locale,
     format_date,
     format_datetime,
     format_decimal,
@@ -141,11 +145,41 @@ def local_number(value: float | int | None, digits: int = 2) -> str:
     return format_decimal(round(float(value), digits), format=None)
 
 
+def in_language_of(user: object | None) -> AbstractContextManager[None]:
+    """Render (a mail, a PDF) in ``user``'s language: their account's, else the current one
+    (the request's; English outside a request)."""
+    chosen = normalise_locale(getattr(user, "locale", None))
+    return force_locale(chosen) if chosen else nullcontext()
+
+
 def zone_info() -> ZoneInfo:
     return ZoneInfo(select_time_zone())
 
 
+def compile_catalogues(directory: Path) -> None:
+    """Compile each ``.po`` whose ``.mo`` is missing or older (``make translations`` does it at
+    install time; this covers a checkout run without it). A read-only install is left as is."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in directory.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parts[-3])
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")  # workers may start together
+            with partial.open("wb") as target:
+                write_mo(target, catalog)
+            os.replace(partial, mo)
+        except OSError:  # pragma: no cover - read-only install: the committed state is used
+            continue
+
+
 def init_i18n(app: Flask) -> None:
+    compile_catalogues(Path(app.root_path) / "translations")
+    app.config.setdefault("WTF_I18N_ENABLED", True)  # WTForms' own messages in the language too
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)

@@ -219,7 +219,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash("Your password has been changed. Log in with the new one.", "success")
+            flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset_password.html", form=form), status
@@ -277,7 +277,7 @@ def logout():  # type: ignore[no-untyped-def]
         services.logout(db.session, current_user._get_current_object())
     logout_user()
     session.clear()
-    return done(url_for("auth.login"), "You have been logged out.")
+    return done(url_for("auth.login"), _("You have been logged out."))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -325,7 +325,7 @@ def create_token():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("Give the token a name.", "error")
+        flash(_("Give the token a name."), "error")
         return redirect(url_for("auth.profile"))
     issued = services.create_token(db.session, user, form.name.data or "")
     db.session.commit()
@@ -352,7 +352,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     form = EmptyForm()
     if form.validate_on_submit():
         services.revoke_token(db.session, current_user._get_current_object(), token_id)
-        return done(url_for("auth.profile"), "Token revoked.")
+        return done(url_for("auth.profile"), _("Token revoked."))
     return redirect(url_for("auth.profile"))
 
 
@@ -371,7 +371,7 @@ def password():  # type: ignore[no-untyped-def]
             session.clear()
             login_user(user)
             reauth.mark_password_entered()
-            flash("Password changed. Other sessions have been logged out.", "success")
+            flash(_("Password changed. Other sessions have been logged out."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form), status
@@ -392,7 +392,7 @@ def reauth_page():  # type: ignore[no-untyped-def]
             services.confirm_password(db.session, user, form.password.data or "")
         if outcome.ok:
             reauth.mark_password_entered()
-            flash("Thank you. You can go on for the next few minutes.", "success")
+            flash(_("Thank you. You can go on for the next few minutes."), "success")
             return redirect(safe_next(form.next.data, url_for("auth.home")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reauth.html", form=form), status
