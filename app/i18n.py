@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, has_request_context, request
 from flask_babel import (  # noqa: F401  (re-exported for callers)
     Babel,
@@ -31,6 +32,7 @@ from flask_babel import (  # noqa: F401  (re-exported for callers)
     lazy_gettext,
     ngettext,
 )
+from markupsafe import Markup
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
 """Interface languages with a catalogue; ``en`` is the source language."""
@@ -152,6 +154,31 @@ def in_language_of(user: object | None) -> AbstractContextManager[None]:
     return force_locale(chosen) if chosen else nullcontext()
 
 
+def content_language_name(tag: str | None) -> str:
+    """A BCP 47 tag (``fr-CA``) named in the interface's language (« français (Canada) »)."""
+    tag = tag or "en"
+    try:
+        shown = Locale.parse(tag.replace("-", "_"))
+        return shown.get_display_name(select_locale()) or tag
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+
+
+def content_language_html(tag: str | None) -> Markup:
+    """The language's name marked with its own ``lang`` (for a badge)."""
+    tag = tag or "en"
+    return Markup('<span lang="{}">{}</span>').format(tag, content_language_name(tag))
+
+
+def content_lang_attribute(tag: str | None) -> Markup:
+    """`` lang="fr-CA"`` on an element of question content when its language is not the
+    interface's (screen readers then read it in the right voice); empty otherwise."""
+    tag = tag or "en"
+    if tag.split("-")[0].lower() == select_locale().split("_")[0]:
+        return Markup("")
+    return Markup(' lang="{}"').format(tag)
+
+
 def zone_info() -> ZoneInfo:
     return ZoneInfo(select_time_zone())
 
@@ -190,3 +217,6 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["content_language_name"] = content_language_name
+    app.jinja_env.globals["content_language_html"] = content_language_html
+    app.jinja_env.globals["content_lang_attribute"] = content_lang_attribute
