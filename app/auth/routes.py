@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import accounts, links, reauth, services
@@ -300,6 +301,7 @@ def profile():  # type: ignore[no-untyped-def]
             db.session, user, locale=form.locale.data, time_zone=form.time_zone.data
         )
         db.session.commit()
+        refresh()  # the language may have just changed: say it in the new one
         flash(_("Profile saved."), "success")
         return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
