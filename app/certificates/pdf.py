@@ -1,7 +1,9 @@
 """The certificate PDF (fpdf2 + segno): any-Unicode names, a QR code and link to the verify page,
 the signed credential embedded as a file attachment. A4 landscape or US Letter landscape.
 
-Rendering is pure (no Flask, no database): ``render_certificate_pdf(CertificatePrint)``.
+Rendering is pure (no database): ``render_certificate_pdf(CertificatePrint)``. Its labels are
+in the current language (the caller chooses the holder's: app/i18n.in_language_of; outside an
+application context they are English).
 The fonts are vendored in ``fonts/`` (licences beside them), so output does not depend on the
 fonts installed on the host: DejaVu Sans (Latin, Greek, Cyrillic, ...) and subsets of Noto Sans
 KR (Hangul) and Noto Sans SC (the ideographs of GB 2312, JIS X 0208, KS X 1001; kana) as
