@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import accounts, links, reauth, services
 from app.auth.forms import (
@@ -43,7 +45,7 @@ from app.auth.throttle import (
     login_throttle,
 )
 from app.errors import DomainError
-from app.extensions import db, limiter, rate_limit_key
+from app.extensions import csrf, db, limiter, rate_limit_key
 from app.i18n import LOCALE_COOKIE
 from app.i18n import gettext as _
 from app.security import safe_next
@@ -400,10 +402,26 @@ def reauth_page():  # type: ignore[no-untyped-def]
     return render_template("auth/reauth.html", form=form), status
 
 
+def _same_site_referrer() -> str | None:
+    """The path (and query) of the page the request came from, when it is this site's."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @bp.post("/language")
+@csrf.exempt
 def language():  # type: ignore[no-untyped-def]
-    """The language switcher: a cookie for everyone; logged in, the account keeps it too."""
-    form = LanguageForm()
+    """The language switcher: a cookie for everyone; logged in, the account keeps it too.
+    A visitor's form carries no CSRF token (a token would start a session on every public
+    page, the verify page included); a logged-in person's does, and it is checked here."""
+    form = LanguageForm(meta={"csrf": False})
+    if current_user.is_authenticated:
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as error:
+            raise DomainError(_("The form has expired: try again."), code="csrf") from error
     if not form.validate_on_submit() or not form.locale.data:
         raise DomainError(_("Choose one of the languages offered."), code="unknown_locale")
     chosen = form.locale.data
@@ -411,7 +429,7 @@ def language():  # type: ignore[no-untyped-def]
         user = current_user._get_current_object()
         services.set_interface(db.session, user, locale=chosen, time_zone=user.time_zone)
         db.session.commit()
-    response = redirect(safe_next(form.next.data, url_for("auth.index")))
+    response = redirect(safe_next(form.next.data or _same_site_referrer(), url_for("auth.index")))
     secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     response.set_cookie(
         LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=secure

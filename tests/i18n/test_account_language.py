@@ -103,3 +103,22 @@ def test_modules_keep_the_language_their_bank_declares():
     assert Module.model_validate({**base, "language": "fr-CA"}).language == "fr-CA"
     with pytest.raises(ValueError):
         Module.model_validate({**base, "language": "français!"})
+
+
+def test_a_logged_in_switch_needs_the_csrf_token(client, login_as, db_session):
+    user = login_as("trainee")
+    response = client.post("/language", data={"locale": "fr_CA"})
+    assert response.status_code == 400
+    assert _fresh(db_session, user).locale is None
+    assert "locale=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_switcher_goes_back_to_the_page_it_came_from(client):
+    response = client.post(
+        "/language", data={"locale": "fr_CA"}, headers={"Referer": "http://localhost/login?x=1"}
+    )
+    assert response.status_code == 302 and response.location.endswith("/login?x=1")
+    elsewhere = client.post(
+        "/language", data={"locale": "en"}, headers={"Referer": "https://evil.example/x"}
+    )
+    assert "evil.example" not in elsewhere.location
