@@ -847,7 +847,7 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
             )
             return redirect(url_for("admin.accommodation", user_id=user.id))
         return _accommodation_page(user, _current_terms_form(user), outcome.status)
-    message = " ".join(e for errors in form.errors.values() for e in errors)
+    message = " ".join(str(e) for errors in form.errors.values() for e in errors)
     flash(_("Attempt %(id)s not extended: %(message)s", id=attempt_id, message=message), "error")
     return _accommodation_page(user, _current_terms_form(user), 400)
 
