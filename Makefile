@@ -11,7 +11,7 @@ FLASK := $(BIN)/flask --app wsgi
 
 INTEROP := tests/interop/vc-js
 
-.PHONY: run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
+.PHONY: translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) translations
 
-migrate: $(STAMP)
+# The interface's catalogues (docs/i18n.md). `translations` compiles the .po files to .mo (the app
+# also compiles a missing or older .mo when it starts); `translations-update` extracts the
+# marked strings into app/translations/messages.pot and merges them into every .po.
+BABEL := $(BIN)/pybabel
+EXTRACT = $(BABEL) extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	-c TRANSLATORS: --project "Dry Needling Academy" -o app/translations/messages.pot .
+
+translations: $(STAMP)
+	$(BABEL) compile -d app/translations --statistics
+
+translations-update: $(STAMP)
+	$(EXTRACT)
+	$(BABEL) update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BABEL) compile -d app/translations --statistics
+
+migrate: $(STAMP) translations
 	mkdir -p instance
 	$(FLASK) db upgrade
 
@@ -44,7 +60,7 @@ run: demo
 # Production: no demo content; APP_ENV defaults to production (SECRET_KEY required, secure
 # cookies, HSTS), workers from cores (WEB_CONCURRENCY overrides). Set DATABASE_URL,
 # RATELIMIT_STORAGE_URI and the rest in the environment (docs/operations.md).
-serve: $(STAMP)
+serve: $(STAMP) translations
 	mkdir -p instance
 	APP_ENV=$${APP_ENV:-production} $(FLASK) db upgrade
 	@echo "== serving on $(HOST):$(PORT) (APP_ENV=$${APP_ENV:-production}) =="
@@ -82,7 +98,7 @@ $(LRS_VENV)/.installed-stamp:
 
 lrs: $(LRS_VENV)/.installed-stamp
 
-test: lint test-deps test-interop-deps lrs
+test: lint translations test-deps test-interop-deps lrs
 	@echo "== tests on SQLite =="
 	env -u TEST_DATABASE_URL -u DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \

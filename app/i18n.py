@@ -13,12 +13,17 @@ Question content stays in its authored language; only the interface is translate
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, has_request_context, request
 from flask_babel import (  # noqa: F401  (re-exported for callers)
     Babel,
+    force_locale,
     format_date,
     format_datetime,
     format_decimal,
@@ -27,12 +32,18 @@ from flask_babel import (  # noqa: F401  (re-exported for callers)
     lazy_gettext,
     ngettext,
 )
+from markupsafe import Markup
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
 """Interface languages with a catalogue; ``en`` is the source language."""
 
+LOCALE_NAMES: dict[str, str] = {"en": "English", "fr_CA": "Français (Canada)"}
+"""Each language named in itself (a switcher shows them untranslated)."""
+
 DEFAULT_LOCALE = "en"
 TZ_COOKIE = "tz"
+LOCALE_COOKIE = "locale"
+"""The language a visitor chose with the switcher (logged in, the account keeps it too)."""
 
 babel = Babel()
 
@@ -63,6 +74,9 @@ def select_locale() -> str:
     if chosen:
         return chosen
     if has_request_context():
+        chosen = request.cookies.get(LOCALE_COOKIE)
+        if chosen in SUPPORTED_LOCALES:
+            return chosen
         best = request.accept_languages.best_match(["en", "fr-CA", "fr", "fr-FR"])
         chosen = normalise_locale(best)
         if chosen:
@@ -85,6 +99,14 @@ def _zones() -> frozenset[str]:
     if _ZONES is None:
         _ZONES = frozenset(available_timezones())
     return _ZONES
+
+
+def time_zone_names() -> list[str]:
+    """The IANA zones offered in the account settings (areas like ``America/Toronto`` and
+    ``UTC``; the legacy aliases are left out of the list but still accepted)."""
+    areas = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/")
+    areas += ("Europe/", "Indian/", "Pacific/")
+    return ["UTC", *sorted(z for z in _zones() if z.startswith(areas))]
 
 
 def select_time_zone() -> str:
@@ -125,11 +147,66 @@ def local_number(value: float | int | None, digits: int = 2) -> str:
     return format_decimal(round(float(value), digits), format=None)
 
 
+def in_language_of(user: object | None) -> AbstractContextManager[None]:
+    """Render (a mail, a PDF) in ``user``'s language: their account's, else the current one
+    (the request's; English outside a request)."""
+    chosen = normalise_locale(getattr(user, "locale", None))
+    return force_locale(chosen) if chosen else nullcontext()
+
+
+def content_language_name(tag: str | None) -> str:
+    """A BCP 47 tag (``fr-CA``) named in the interface's language (« français (Canada) »)."""
+    tag = tag or "en"
+    try:
+        shown = Locale.parse(tag.replace("-", "_"))
+        return shown.get_display_name(select_locale()) or tag
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+
+
+def content_language_html(tag: str | None) -> Markup:
+    """The language's name marked with its own ``lang`` (for a badge)."""
+    tag = tag or "en"
+    return Markup('<span lang="{}">{}</span>').format(tag, content_language_name(tag))
+
+
+def content_lang_attribute(tag: str | None) -> Markup:
+    """`` lang="fr-CA"`` on an element of question content when its language is not the
+    interface's (screen readers then read it in the right voice); empty otherwise."""
+    tag = tag or "en"
+    if tag.split("-")[0].lower() == select_locale().split("_")[0]:
+        return Markup("")
+    return Markup(' lang="{}"').format(tag)
+
+
 def zone_info() -> ZoneInfo:
     return ZoneInfo(select_time_zone())
 
 
+def compile_catalogues(directory: Path) -> None:
+    """Compile each ``.po`` whose ``.mo`` is missing or older (``make translations`` does it at
+    install time; this covers a checkout run without it). A read-only install is left as is."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in directory.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parts[-3])
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")  # workers may start together
+            with partial.open("wb") as target:
+                write_mo(target, catalog)
+            os.replace(partial, mo)
+        except OSError:  # pragma: no cover - read-only install: the committed state is used
+            continue
+
+
 def init_i18n(app: Flask) -> None:
+    compile_catalogues(Path(app.root_path) / "translations")
+    app.config.setdefault("WTF_I18N_ENABLED", True)  # WTForms' own messages in the language too
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
@@ -139,3 +216,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(local_number, "number")
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
+    app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
+    app.jinja_env.globals["content_language_name"] = content_language_name
+    app.jinja_env.globals["content_language_html"] = content_language_html
+    app.jinja_env.globals["content_lang_attribute"] = content_lang_attribute

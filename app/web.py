@@ -34,7 +34,7 @@ standard-setting forms)::
     with form_errors(form, catch=ValidationFailed) as outcome:
         revision = services.create_question(db.session, current_user, topic, question)
     if outcome.ok:
-        flash("Draft saved.", "success")
+        flash(_("Draft saved."), "success")
         return redirect(...)
     return render_template("studio/edit.html", form=form), outcome.status
 

@@ -80,6 +80,7 @@ EXPECTED: dict[str, dict[str, Row]] = {
     "auth.register": {"GET": row(200, 302, 302, 302), "POST": row(400, 302, 302, 302)},
     "auth.login": {"GET": row(200, 302, 302, 302), "POST": row(400, 400, 400, 400)},
     "auth.logout": {"POST": row(302, 302, 302, 302)},
+    "auth.language": {"POST": row(400, 400, 400, 400)},  # no language chosen: refused
     "auth.profile": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
     "auth.password": {"GET": LOGGED_IN, "POST": row(LOGIN, 400, 400, 400)},
     "auth.create_token": {"POST": row(LOGIN, 302, 302, 302)},  # an empty name: flashed

@@ -47,6 +47,8 @@ from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.enrolment import queries as enrolment_queries
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
+from app.i18n import local_datetime
 from app.licensing import queries as licensing_queries
 from app.mail import outbox as mail_outbox
 from app.mail.models import OutboxMessage, OutboxStatus
@@ -168,7 +170,10 @@ def approve(completion_id: int):  # type: ignore[no-untyped-def]
         note=form.note.data or "",
         settings=issuer_settings(),
     )
-    return done(url_for("admin.completions"), f"Approved; certificate {certificate.serial} issued.")
+    return done(
+        url_for("admin.completions"),
+        _("Approved; certificate %(serial)s issued.", serial=certificate.serial),
+    )
 
 
 @bp.post("/completions/<int:completion_id>/reject")
@@ -179,12 +184,12 @@ def reject(completion_id: int):  # type: ignore[no-untyped-def]
     form = RejectForm()
     if not form.validate_on_submit():
         if "note" in form.errors:
-            flash("Say why the completion is rejected: the trainee will see it.", "error")
+            flash(_("Say why the completion is rejected: the trainee will see it."), "error")
         else:
             flash(NOT_CONFIRMED, "error")
         return redirect(url_for("admin.completions"))
     cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
-    return done(url_for("admin.completions"), "Completion rejected; the trainee sees your note.")
+    return done(url_for("admin.completions"), _("Completion rejected; the trainee sees your note."))
 
 
 @bp.get("/completions.csv")
@@ -260,7 +265,7 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
     form = RevokeForm()
     if not form.validate_on_submit():
         if "reason" in form.errors:
-            flash("A reason is required to revoke a certificate.", "error")
+            flash(_("A reason is required to revoke a certificate."), "error")
         else:
             flash(NOT_CONFIRMED, "error")
         return redirect(url_for("admin.certificates"))
@@ -271,7 +276,10 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
         form.reason.data or "",
         settings=issuer_settings(),
     )
-    return done(url_for("admin.certificates"), f"Certificate {certificate.serial} revoked.")
+    return done(
+        url_for("admin.certificates"),
+        _("Certificate %(serial)s revoked.", serial=certificate.serial),
+    )
 
 
 @bp.post("/certificates/<string:certificate_id>/reissue")
@@ -287,7 +295,7 @@ def reissue(certificate_id: str):  # type: ignore[no-untyped-def]
     )
     return done(
         url_for("admin.certificates"),
-        f"Re-issued as {certificate.serial}; the old certificate is revoked.",
+        _("Re-issued as %(serial)s; the old certificate is revoked.", serial=certificate.serial),
     )
 
 
@@ -320,7 +328,7 @@ def apply_rule_change(change_id: int):  # type: ignore[no-untyped-def]
     change = rule_services.apply(db.session, _actor(), change_id)
     return done(
         url_for("admin.rule_changes"),
-        f"Applied to the {change.target_kind} {change.target_slug}.",
+        _("Applied to the %(kind)s %(slug)s.", kind=change.target_kind, slug=change.target_slug),
     )
 
 
@@ -333,7 +341,10 @@ def reject_rule_change(change_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         raise ValidationFailed("Say why the change is rejected: the proposer sees it.")
     change = rule_services.reject(db.session, _actor(), change_id, form.reason.data or "")
-    return done(url_for("admin.rule_changes"), f"Rejected the change to {change.target_slug}.")
+    return done(
+        url_for("admin.rule_changes"),
+        _("Rejected the change to %(slug)s.", slug=change.target_slug),
+    )
 
 
 # ---------------------------------------------------------------- users and audit
@@ -372,10 +383,13 @@ def set_role(user_id: int):  # type: ignore[no-untyped-def]
     user = _user_or_404(user_id)
     _confirmed(form)
     if user.id == current_user.id:
-        flash("You cannot change your own role.", "error")
+        flash(_("You cannot change your own role."), "error")
         return redirect(url_for("admin.users"))
     auth_services.set_role(db.session, _actor(), user, form.role.data or "")
-    return done(url_for("admin.users"), f"{user.email} is now {user.role.value}.")
+    return done(
+        url_for("admin.users"),
+        _("%(email)s is now %(role)s.", email=user.email, role=user.role.value),
+    )
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -387,10 +401,13 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     user = _user_or_404(user_id)
     _confirmed(ConfirmForm())
     if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "error")
+        flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.users"))
     auth_services.deactivate(db.session, _actor(), user)
-    return done(url_for("admin.users"), f"{user.email} is deactivated and signed out everywhere.")
+    return done(
+        url_for("admin.users"),
+        _("%(email)s is deactivated and signed out everywhere.", email=user.email),
+    )
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -402,7 +419,9 @@ def reactivate(user_id: int):  # type: ignore[no-untyped-def]
     user = _user_or_404(user_id)
     _confirmed(ConfirmForm())
     auth_services.reactivate(db.session, _actor(), user)
-    return done(url_for("admin.users"), f"{user.email} is active again and can log in.")
+    return done(
+        url_for("admin.users"), _("%(email)s is active again and can log in.", email=user.email)
+    )
 
 
 def _audit_filters() -> tuple[AuditFilterForm, admin_queries.AuditFilter | None]:
@@ -483,7 +502,14 @@ def invite():  # type: ignore[no-untyped-def]
                 db.session, _actor(), link_context(), form.email.data or "", form.role.data or ""
             )
         if outcome.ok:
-            flash(f"Invitation sent to {user.email} ({user.role.value}).", "success")
+            flash(
+                _(
+                    "Invitation sent to %(email)s (%(role)s).",
+                    email=user.email,
+                    role=user.role.value,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/invite.html", form=form), status
@@ -527,7 +553,7 @@ def outbox_retry(message_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     if mail_outbox.retry_now(db.session, message_id) is None:
         abort(404)
-    return done(url_for("admin.outbox_message", message_id=message_id), "Queued for sending.")
+    return done(url_for("admin.outbox_message", message_id=message_id), _("Queued for sending."))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -548,7 +574,7 @@ def site_settings():  # type: ignore[no-untyped-def]
                 bool(form.registration_open.data),
             )
         if outcome.ok:
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("admin.site_settings"))
     return _settings_page(400, form=form)
 
@@ -654,7 +680,7 @@ def _store_settings(form: Any, fields: dict[str, str]) -> bool:
 
 def _settings_group(form: Any, name: str, fields: dict[str, str]) -> Any:
     if form.validate_on_submit() and _store_settings(form, fields):
-        flash("Settings saved.", "success")
+        flash(_("Settings saved."), "success")
         return redirect(url_for("admin.site_settings"))
     return _settings_page(400, **{name: form})
 
@@ -711,7 +737,7 @@ def settings_image(kind: str):  # type: ignore[no-untyped-def]
         with form_errors(form, image=ImageRejected) as outcome:
             siteconfig.set_image(db.session, _actor(), kind, data, limit)
         if outcome.ok:
-            flash(f"The {kind} is saved.", "success")
+            flash(_("The %(kind)s is saved.", kind=kind), "success")
             return redirect(url_for("admin.site_settings"))
         status = outcome.status
     return _settings_page(status, **{f"{kind}_form": form})
@@ -725,7 +751,7 @@ def settings_image_remove(kind: str):  # type: ignore[no-untyped-def]
     _confirmed(RemoveImageForm(prefix=f"{_image_kind(kind)}-remove"))
     if not siteconfig.remove_image(db.session, _actor(), kind):
         raise ValidationFailed(f"There is no {kind} to remove.")
-    return done(url_for("admin.site_settings"), f"The {kind} is removed.")
+    return done(url_for("admin.site_settings"), _("The %(kind)s is removed.", kind=kind))
 
 
 # ---------------------------------------------------------------- accommodations, extensions
@@ -783,7 +809,9 @@ def accommodation(user_id: int):  # type: ignore[no-untyped-def]
             ),
         )
     if outcome.ok:
-        flash(f"Accommodation granted to {user.email}; they are mailed.", "success")
+        flash(
+            _("Accommodation granted to %(email)s; they are mailed.", email=user.email), "success"
+        )
         return redirect(url_for("admin.accommodation", user_id=user.id))
     return _accommodation_page(user, form, outcome.status)
 
@@ -810,14 +838,17 @@ def extend_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
             )
         if outcome.ok:
             flash(
-                f"Attempt {attempt_id}: the deadline is now {row.deadline_after:%Y-%m-%d %H:%M} "
-                "UTC.",
+                _(
+                    "Attempt %(id)s: the deadline is now %(deadline)s.",
+                    id=attempt_id,
+                    deadline=local_datetime(row.deadline_after),
+                ),
                 "success",
             )
             return redirect(url_for("admin.accommodation", user_id=user.id))
         return _accommodation_page(user, _current_terms_form(user), outcome.status)
-    message = " ".join(e for errors in form.errors.values() for e in errors)
-    flash(f"Attempt {attempt_id} not extended: {message}", "error")
+    message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    flash(_("Attempt %(id)s not extended: %(message)s", id=attempt_id, message=message), "error")
     return _accommodation_page(user, _current_terms_form(user), 400)
 
 
@@ -884,9 +915,11 @@ def bulk_approve():  # type: ignore[no-untyped-def]
                 f"Completion {c.id}: {error.message} Nothing was approved.", status=error.status
             ) from error
         approved += 1
-    message = f"Approved {approved}; skipped {skipped} flagged"
+    message = _(
+        "Approved %(approved)s; skipped %(skipped)s flagged.", approved=approved, skipped=skipped
+    )
     if skipped:
-        message += ' (tick "Approve flagged ones too" to approve them)'
+        message += " " + _('Tick "Approve flagged ones too" to approve them.')
     if len(ids) > len(pending):
-        message += f"; {len(ids) - len(pending)} not waiting for review"
-    return done(url_for("admin.completions"), message + ".")
+        message += " " + _("%(n)s not waiting for review.", n=len(ids) - len(pending))
+    return done(url_for("admin.completions"), message)

@@ -21,6 +21,8 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Accommodation, Role, User
 from app.errors import Forbidden, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import in_language_of
 from app.mail.outbox import queue
 
 MIN_FACTOR = 1.0
@@ -142,15 +144,16 @@ def grant(
             "accommodation_id": row.id,
         },
     )
-    queue(
-        session,
-        user.email,
-        "accommodation_granted",
-        "Your exam accommodation",
-        name=user.name,
-        time_factor=factor,
-        extra_attempts=extra,
-        url=mail.modules_url,
-        site=mail.site_name,
-    )
+    with in_language_of(user):
+        queue(
+            session,
+            user.email,
+            "accommodation_granted",
+            _("Your exam accommodation"),
+            name=user.name,
+            time_factor=factor,
+            extra_attempts=extra,
+            url=mail.modules_url,
+            site=mail.site_name,
+        )
     return row

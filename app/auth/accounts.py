@@ -43,6 +43,8 @@ from app.auth.services import (
     register_user,
 )
 from app.errors import DomainError, Forbidden
+from app.i18n import gettext as _
+from app.i18n import in_language_of
 from app.mail.outbox import queue
 from app.settings import AccountSettings
 
@@ -113,16 +115,18 @@ def request_registration(session: Session, ctx: LinkContext, email: str) -> None
     user = find_user_by_email(session, email)
     hours = max(1, ctx.settings.registration_link_max_age // 3600)
     if user is not None:
-        queue(
-            session, email, "account_exists", f"Your {ctx.site_name} account",
-            name=user.name, site=ctx.site_name, forgot_url=ctx.url("auth.forgot_password"),
-            login_url=ctx.url("auth.login"),
-        )  # fmt: skip
+        with in_language_of(user):
+            queue(
+                session, email, "account_exists", _("Your %(site)s account", site=ctx.site_name),
+                name=user.name, site=ctx.site_name, forgot_url=ctx.url("auth.forgot_password"),
+                login_url=ctx.url("auth.login"),
+            )  # fmt: skip
         record(session, None, "auth.registration_requested", "user", user.id, {"existing": True})
         return
     token = links.make(ctx.secret, links.REGISTRATION, {"email": email})
     queue(
-        session, email, "register_verify", f"Confirm your e-mail address for {ctx.site_name}",
+        session, email, "register_verify",
+        _("Confirm your e-mail address for %(site)s", site=ctx.site_name),
         site=ctx.site_name, link=ctx.url("auth.register_complete", token=token), hours=hours,
     )  # fmt: skip
     record(session, None, "auth.registration_requested", None, None, {"email": email})
@@ -201,12 +205,14 @@ def request_password_reset(session: Session, ctx: LinkContext, email: str) -> No
         record(session, None, "auth.password_reset_requested", None, None, {"email": email})
         return
     minutes = max(1, ctx.settings.password_reset_max_age // 60)
-    queue(
-        session, user.email, "password_reset", f"Reset your {ctx.site_name} password",
-        name=user.name, site=ctx.site_name, minutes=minutes,
-        link=_account_link(user, ctx, links.PASSWORD_RESET),
-        forgot_url=ctx.url("auth.forgot_password"),
-    )  # fmt: skip
+    with in_language_of(user):
+        queue(
+            session, user.email, "password_reset",
+            _("Reset your %(site)s password", site=ctx.site_name),
+            name=user.name, site=ctx.site_name, minutes=minutes,
+            link=_account_link(user, ctx, links.PASSWORD_RESET),
+            forgot_url=ctx.url("auth.forgot_password"),
+        )  # fmt: skip
     record(session, None, "auth.password_reset_requested", "user", user.id)
 
 
@@ -256,7 +262,7 @@ def invite_user(
     session.flush()
     days = max(1, ctx.settings.invitation_max_age // 86400)
     queue(
-        session, email, "invitation", f"You are invited to {ctx.site_name}",
+        session, email, "invitation", _("You are invited to %(site)s", site=ctx.site_name),
         site=ctx.site_name, role=role.value, days=days,
         link=_account_link(user, ctx, links.INVITATION),
     )  # fmt: skip

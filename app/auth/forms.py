@@ -17,16 +17,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.auth.jurisdictions import JURISDICTIONS
+from app.i18n import LOCALE_NAMES, SUPPORTED_LOCALES, time_zone_names
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.jurisdictions.professions import PROFESSIONS
 
-PASSWORD_HELP = "At least 12 characters. A few unrelated words make a strong, memorable password."
+PASSWORD_HELP = _l(
+    "At least 12 characters. A few unrelated words make a strong, memorable password."
+)
 
 
-PROFESSION_CHOICES = [SelectChoice("", "Choose your profession")] + [
+PROFESSION_CHOICES = [SelectChoice("", _l("Choose your profession"))] + [
     SelectChoice(pid, label) for pid, label in PROFESSIONS.items()
 ]
 
-JURISDICTION_CHOICES = [SelectChoice("", "Choose your jurisdiction")] + [
+JURISDICTION_CHOICES = [SelectChoice("", _l("Choose your jurisdiction"))] + [
     SelectChoice(j, j) for j in JURISDICTIONS
 ]
 
@@ -34,67 +39,80 @@ JURISDICTION_CHOICES = [SelectChoice("", "Choose your jurisdiction")] + [
 class RegisterForm(FlaskForm):
     """Step 1: the address only; the link mailed to it leads to :class:`AccountSetupForm`."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    submit = SubmitField("Send me a link")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
 
 
 class AccountSetupForm(FlaskForm):
     """Step 2 of registration, and accepting an invitation: name, password, profile, terms.
     (The profile is required of trainees: ``app/auth/accounts.py`` checks it.)"""
 
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     profession = SelectField(
-        "Profession", choices=PROFESSION_CHOICES, default="", validate_choice=True
+        _l("Profession"), choices=PROFESSION_CHOICES, default="", validate_choice=True
     )
     licensed_since = DateField(
-        "First licensed on",
+        _l("First licensed on"),
         validators=[Optional()],
-        description="Optional: some jurisdictions ask for years of practice.",
+        description=_l("Optional: some jurisdictions ask for years of practice."),
     )
-    licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
+    licence_number = StringField(_l("Licence number"), validators=[Optional(), Length(max=100)])
     jurisdiction = SelectField(
-        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+        _l("Jurisdiction"), choices=JURISDICTION_CHOICES, default="", validate_choice=True
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
+        _l("Password"), validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
     )
     confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
     )
-    accept_terms = BooleanField("I accept the terms of use")
-    submit = SubmitField("Create account")
+    accept_terms = BooleanField(_l("I accept the terms of use"))
+    submit = SubmitField(_l("Create account"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    submit = SubmitField("Send me a reset link")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
 
 
 class ResetPasswordForm(FlaskForm):
     new = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
+        _l("New password"), validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
     )
     confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("new", message="The passwords do not match.")],
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
     )
-    submit = SubmitField("Set password")
+    submit = SubmitField(_l("Set password"))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
-    submit = SubmitField("Log in")
+    submit = SubmitField(_l("Log in"))
 
 
 class ReauthForm(FlaskForm):
     """The password again, before a destructive admin action (``app/auth/reauth.py``)."""
 
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     next = HiddenField()
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
+
+
+def locale_choices() -> list[SelectChoice]:
+    """The interface languages, each named in itself; "" follows the browser."""
+    return [SelectChoice("", _("Follow my browser"))] + [
+        SelectChoice(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES
+    ]
+
+
+def time_zone_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("Follow my browser"))] + [
+        SelectChoice(zone, zone.replace("_", " ")) for zone in time_zone_names()
+    ]
 
 
 def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
@@ -106,40 +124,57 @@ def jurisdiction_choices(current: str = "") -> list[SelectChoice]:
 class ProfileForm(FlaskForm):
     """The route sets ``jurisdiction.choices`` with :func:`jurisdiction_choices`."""
 
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     profession = SelectField(
-        "Profession", choices=PROFESSION_CHOICES, default="", validate_choice=True
+        _l("Profession"), choices=PROFESSION_CHOICES, default="", validate_choice=True
     )
     licensed_since = DateField(
-        "First licensed on",
+        _l("First licensed on"),
         validators=[Optional()],
-        description="Optional: some jurisdictions ask for years of practice.",
+        description=_l("Optional: some jurisdictions ask for years of practice."),
     )
-    licence_number = StringField("Licence number", validators=[Optional(), Length(max=100)])
+    licence_number = StringField(_l("Licence number"), validators=[Optional(), Length(max=100)])
     jurisdiction = SelectField(
-        "Jurisdiction", choices=JURISDICTION_CHOICES, default="", validate_choice=True
+        _l("Jurisdiction"), choices=JURISDICTION_CHOICES, default="", validate_choice=True
     )
-    submit = SubmitField("Save profile")
+    locale = SelectField(
+        _l("Interface language"), choices=locale_choices, default="", validate_choice=True
+    )
+    time_zone = SelectField(
+        _l("Time zone"),
+        choices=time_zone_choices,
+        default="",
+        validate_choice=True,
+        description=_l("Dates and times are shown in this zone."),
+    )
+    submit = SubmitField(_l("Save profile"))
+
+
+class LanguageForm(FlaskForm):
+    """The footer's language switcher (``_language_switcher.html``)."""
+
+    locale = SelectField(_l("Language"), choices=locale_choices, validate_choice=True)
+    next = HiddenField()
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=128)])
     new = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
+        _l("New password"), validators=[DataRequired(), Length(max=128)], description=PASSWORD_HELP
     )
     confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("new", message="The passwords do not match.")],
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords do not match."))],
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=100)])
-    submit = SubmitField("Create token")
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Create token"))
 
 
 class EmptyForm(FlaskForm):
     """A form carrying only the CSRF token (log out, revoke)."""
 
-    submit = SubmitField("Submit")
+    submit = SubmitField(_l("Submit"))

@@ -53,6 +53,9 @@ class User(UserMixin, Base):
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     terms_version: Mapped[str] = mapped_column(sa.String(20), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
+    # Interface language and time zone; None = follow the browser (app/i18n.py).
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, session, url_for
 
 from app import clock
+from app.i18n import gettext as _
 from app.settings import get_settings
 
 SESSION_KEY = "password_at"
@@ -60,7 +61,7 @@ def recent_auth_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not recently_authenticated():
-            flash("Enter your password again to do this; nothing has changed yet.", "info")
+            flash(_("Enter your password again to do this; nothing has changed yet."), "info")
             return redirect(url_for("auth.reauth", next=_return_path()))
         return view(*args, **kwargs)
 

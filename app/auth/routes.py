@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -16,13 +17,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import ValidationError, validate_csrf
 
 from app.auth import accounts, links, reauth, services
 from app.auth.forms import (
     AccountSetupForm,
     EmptyForm,
     ForgotPasswordForm,
+    LanguageForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -41,7 +45,9 @@ from app.auth.throttle import (
     login_throttle,
 )
 from app.errors import DomainError
-from app.extensions import db, limiter, rate_limit_key
+from app.extensions import csrf, db, limiter, rate_limit_key
+from app.i18n import LOCALE_COOKIE
+from app.i18n import gettext as _
 from app.security import safe_next
 from app.settings import effective_settings, get_settings
 from app.siteconfig import services as siteconfig
@@ -216,7 +222,7 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash("Your password has been changed. Log in with the new one.", "success")
+            flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset_password.html", form=form), status
@@ -274,7 +280,7 @@ def logout():  # type: ignore[no-untyped-def]
         services.logout(db.session, current_user._get_current_object())
     logout_user()
     session.clear()
-    return done(url_for("auth.login"), "You have been logged out.")
+    return done(url_for("auth.login"), _("You have been logged out."))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -293,8 +299,12 @@ def profile():  # type: ignore[no-untyped-def]
             jurisdiction=form.jurisdiction.data or "",
             licensed_since=form.licensed_since.data,
         )
+        services.set_interface(
+            db.session, user, locale=form.locale.data, time_zone=form.time_zone.data
+        )
         db.session.commit()
-        flash("Profile saved.", "success")
+        refresh()  # the language may have just changed: say it in the new one
+        flash(_("Profile saved."), "success")
         return redirect(url_for("auth.profile"))
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
@@ -319,7 +329,7 @@ def create_token():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     form = TokenForm()
     if not form.validate_on_submit():
-        flash("Give the token a name.", "error")
+        flash(_("Give the token a name."), "error")
         return redirect(url_for("auth.profile"))
     issued = services.create_token(db.session, user, form.name.data or "")
     db.session.commit()
@@ -346,7 +356,7 @@ def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     form = EmptyForm()
     if form.validate_on_submit():
         services.revoke_token(db.session, current_user._get_current_object(), token_id)
-        return done(url_for("auth.profile"), "Token revoked.")
+        return done(url_for("auth.profile"), _("Token revoked."))
     return redirect(url_for("auth.profile"))
 
 
@@ -365,7 +375,7 @@ def password():  # type: ignore[no-untyped-def]
             session.clear()
             login_user(user)
             reauth.mark_password_entered()
-            flash("Password changed. Other sessions have been logged out.", "success")
+            flash(_("Password changed. Other sessions have been logged out."), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form), status
@@ -386,7 +396,42 @@ def reauth_page():  # type: ignore[no-untyped-def]
             services.confirm_password(db.session, user, form.password.data or "")
         if outcome.ok:
             reauth.mark_password_entered()
-            flash("Thank you. You can go on for the next few minutes.", "success")
+            flash(_("Thank you. You can go on for the next few minutes."), "success")
             return redirect(safe_next(form.next.data, url_for("auth.home")))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reauth.html", form=form), status
+
+
+def _same_site_referrer() -> str | None:
+    """The path (and query) of the page the request came from, when it is this site's."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or not parts.path:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@bp.post("/language")
+@csrf.exempt
+def language():  # type: ignore[no-untyped-def]
+    """The language switcher: a cookie for everyone; logged in, the account keeps it too.
+    A visitor's form carries no CSRF token (a token would start a session on every public
+    page, the verify page included); a logged-in person's does, and it is checked here."""
+    form = LanguageForm(meta={"csrf": False})
+    if current_user.is_authenticated:
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError as error:
+            raise DomainError(_("The form has expired: try again."), code="csrf") from error
+    if not form.validate_on_submit() or not form.locale.data:
+        raise DomainError(_("Choose one of the languages offered."), code="unknown_locale")
+    chosen = form.locale.data
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        services.set_interface(db.session, user, locale=chosen, time_zone=user.time_zone)
+        db.session.commit()
+    response = redirect(safe_next(form.next.data or _same_site_referrer(), url_for("auth.index")))
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    response.set_cookie(
+        LOCALE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=secure
+    )
+    return response

@@ -20,6 +20,7 @@ from app.audit.services import record
 from app.auth import passwords
 from app.auth.models import ApiToken, Role, User
 from app.errors import Conflict, DomainError, Forbidden, NotFound
+from app.i18n import SUPPORTED_LOCALES, valid_time_zone
 from app.jurisdictions.professions import PROFESSIONS
 
 
@@ -336,3 +337,25 @@ def user_for_token(session: Session, secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         token.last_used_at = now
     return token.user
+
+
+def set_interface(
+    session: Session, user: User, *, locale: str | None, time_zone: str | None
+) -> None:
+    """The account's interface language and time zone (None or "": follow the browser).
+    Unknown values are refused (DomainError), changing nothing."""
+    locale = locale or None
+    time_zone = time_zone or None
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise DomainError("Unknown language.", code="unknown_locale")
+    if time_zone is not None and valid_time_zone(time_zone) is None:
+        raise DomainError("Unknown time zone.", code="unknown_time_zone")
+    changes = {
+        field: {"before": getattr(user, field), "after": value}
+        for field, value in (("locale", locale), ("time_zone", time_zone))
+        if getattr(user, field) != value
+    }
+    user.locale, user.time_zone = locale, time_zone
+    session.flush()
+    if changes:
+        record(session, user, "user.profile_updated", "user", user.id, {"changes": changes})

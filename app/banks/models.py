@@ -214,6 +214,8 @@ class Module(Base):
     prerequisites: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     review_policy: Mapped[ReviewPolicy] = mapped_column(_enum(ReviewPolicy, "review_policy"))
     ce_hours: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    # BCP 47 tag of the language its questions are written in (the bank declares it).
+    language: Mapped[str] = mapped_column(sa.String(35), default="en", server_default="en")
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.utcnow)
 

@@ -269,6 +269,9 @@ class Module(_Strict):
     prerequisites: list[Key] = Field(default_factory=list)
     review_policy: ReviewPolicy = ReviewPolicy.FULL
     ce_hours: float = Field(default=0, ge=0)
+    # The language the module's questions are written in (a BCP 47 tag: "en", "fr-CA"); the
+    # interface is translated, question content is not (docs/i18n.md).
+    language: str = Field(default="en", pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 
     @model_validator(mode="after")
     def _something_to_draw(self) -> Module:

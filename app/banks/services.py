@@ -594,6 +594,7 @@ def _upsert_module(session: Session, module, position: int, report: ImportReport
         "prerequisites": list(module.prerequisites),
         "review_policy": module.review_policy,
         "ce_hours": module.ce_hours,
+        "language": module.language,
         "position": position,
     }
     _upsert_row(session, m.Module, module.slug, values, f"module {module.slug}", report)

@@ -1,7 +1,9 @@
 """The certificate PDF (fpdf2 + segno): any-Unicode names, a QR code and link to the verify page,
 the signed credential embedded as a file attachment. A4 landscape or US Letter landscape.
 
-Rendering is pure (no Flask, no database): ``render_certificate_pdf(CertificatePrint)``.
+Rendering is pure (no database): ``render_certificate_pdf(CertificatePrint)``. Its labels are
+in the current language (the caller chooses the holder's: app/i18n.in_language_of; outside an
+application context they are English).
 The fonts are vendored in ``fonts/`` (licences beside them), so output does not depend on the
 fonts installed on the host: DejaVu Sans (Latin, Greek, Cyrillic, ...) and subsets of Noto Sans
 KR (Hangul) and Noto Sans SC (the ideographs of GB 2312, JIS X 0208, KS X 1001; kana) as
@@ -23,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import segno
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from fpdf import FPDF
+
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 TEMPLATE_VERSION = 2
 PAPERS = {"a4": "A4", "letter": "Letter"}
@@ -54,12 +62,17 @@ class CertificatePrint:
     """The signatory's signature image (PNG or JPEG bytes), above the signature line."""
 
 
+def printed_locale() -> str:
+    """The language the PDF is printed in (the caller chooses it: app/i18n.in_language_of)."""
+    return str(get_locale() or "en")
+
+
 def _hours(value: float) -> str:
-    return f"{value:g}"
+    return format_decimal(round(value, 2), locale=printed_locale())
 
 
 def _date(value: datetime) -> str:
-    return f"{value:%d %B %Y}"
+    return format_date(value, "long", locale=printed_locale())
 
 
 # Scripts DejaVu Sans lacks (Chinese, Japanese, Korean): the fonts shipped beside it, or the
@@ -68,7 +81,7 @@ DEFAULT_FALLBACK_FONTS = (
     str(FONT_DIR / "NotoSansKR-Hangul-Subset.ttf"),
     str(FONT_DIR / "NotoSansSC-CJK-Subset.ttf"),
 )
-MARKS = {"revoked": "REVOKED", "superseded": "SUPERSEDED"}
+MARKS = {"revoked": _l("REVOKED"), "superseded": _l("SUPERSEDED")}
 
 
 def fallback_fonts(configured: Sequence[str] | None = None) -> list[str]:
@@ -89,7 +102,7 @@ def render_certificate_pdf(
     pdf.set_creation_date(data.issued_at)
     pdf.set_title(f"{data.program_title}: certificate {data.serial}")
     pdf.set_author(data.issuer_name)
-    pdf.set_subject(f"Certificate of completion for {data.learner_name}")
+    pdf.set_subject(_("Certificate of completion for %(name)s", name=data.learner_name))
     pdf.set_lang("en")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -133,12 +146,12 @@ def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.cell(w - 40, 8, data.issuer_name.upper(), align="C")
     pdf.set_font("DejaVu", "B", 30)
     pdf.set_xy(20, 36)
-    pdf.cell(w - 40, 14, "Certificate of Completion", align="C")
+    pdf.cell(w - 40, 14, _("Certificate of Completion"), align="C")
 
     pdf.set_text_color(27, 31, 36)
     pdf.set_font("DejaVu", "", 13)
     pdf.set_xy(20, 58)
-    pdf.cell(w - 40, 8, "This certifies that", align="C")
+    pdf.cell(w - 40, 8, _("This certifies that"), align="C")
     pdf.set_font("DejaVu", "B", 26)
     pdf.set_xy(20, 68)
     pdf.multi_cell(w - 40, 12, data.learner_name, align="C")
@@ -146,11 +159,11 @@ def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
     if data.licence_number:
         pdf.set_font("DejaVu", "", 12)
         pdf.set_xy(20, y)
-        pdf.cell(w - 40, 7, f"Licence number {data.licence_number}", align="C")
+        pdf.cell(w - 40, 7, _("Licence number %(number)s", number=data.licence_number), align="C")
         y += 9
     pdf.set_font("DejaVu", "", 13)
     pdf.set_xy(20, y + 2)
-    pdf.cell(w - 40, 8, "has completed the program", align="C")
+    pdf.cell(w - 40, 8, _("has completed the program"), align="C")
     pdf.set_font("DejaVu", "B", 18)
     pdf.set_xy(20, y + 11)
     pdf.multi_cell(w - 40, 9, data.program_title, align="C")
@@ -160,14 +173,18 @@ def _draw_front(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.cell(
         w - 40,
         7,
-        f"{_hours(data.ce_hours)} continuing education (CE) hours",
+        _("%(hours)s continuing education (CE) hours", hours=_hours(data.ce_hours)),
         align="C",
     )
     pdf.set_xy(20, y + 8)
     pdf.cell(
         w - 40,
         7,
-        f"Issued {_date(data.issued_at)}  ·  Valid until {_date(data.valid_until)}",
+        _(
+            "Issued %(issued)s  ·  Valid until %(until)s",
+            issued=_date(data.issued_at),
+            until=_date(data.valid_until),
+        ),
         align="C",
     )
 
@@ -187,7 +204,7 @@ def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.cell(82, 6, data.issuer_name)
     pdf.set_font("DejaVu", "", 10)
     pdf.set_xy(28, base + 29)
-    pdf.cell(82, 6, f"Serial {data.serial}")
+    pdf.cell(82, 6, _("Serial %(serial)s", serial=data.serial))
 
     qr = segno.make(data.verify_url, error="m")
     buffer = io.BytesIO()
@@ -199,16 +216,18 @@ def _draw_signatory_and_verification(pdf: FPDF, data: CertificatePrint) -> None:
     pdf.set_font("DejaVu", "", 9)
     text_w = 120
     pdf.set_xy(qr_x - text_w - 4, base + 8)
-    pdf.cell(text_w, 5, "Verify this certificate:", align="R")
+    pdf.cell(text_w, 5, _("Verify this certificate:"), align="R")
     pdf.set_text_color(11, 92, 138)
     pdf.set_xy(qr_x - text_w - 4, base + 13)
     pdf.cell(text_w, 5, data.verify_url, align="R", link=data.verify_url)
     pdf.set_text_color(74, 85, 96)
     pdf.set_xy(qr_x - text_w - 4, base + 19)
-    pdf.cell(text_w, 5, "The signed Open Badges 3.0 credential is attached to this PDF", align="R")
+    pdf.cell(
+        text_w, 5, _("The signed Open Badges 3.0 credential is attached to this PDF"), align="R"
+    )
 
 
-def _draw_status_mark(pdf: FPDF, mark: str, reason: str) -> None:
+def _draw_status_mark(pdf: FPDF, mark: Any, reason: str) -> None:
     """A large diagonal mark across the page and the reason under the title."""
     w, h = pdf.w, pdf.h
     pdf.set_text_color(178, 34, 34)
@@ -218,9 +237,9 @@ def _draw_status_mark(pdf: FPDF, mark: str, reason: str) -> None:
     ):
         pdf.set_font("DejaVu", "B", 88)
         pdf.set_xy(0, h / 2 - 18)
-        pdf.cell(w, 36, mark, align="C")
+        pdf.cell(w, 36, str(mark), align="C")
     pdf.set_font("DejaVu", "B", 11)
     pdf.set_xy(20, 51)
-    text = f"{mark}: {reason}" if reason else mark
+    text = f"{mark}: {reason}" if reason else str(mark)
     pdf.multi_cell(w - 40, 6, text, align="C")
     pdf.set_text_color(27, 31, 36)

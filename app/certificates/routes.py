@@ -34,6 +34,7 @@ from app import clock
 from app.certificates import badge, keys, pdf, publishing, queries
 from app.certificates.models import Certificate, CertificatePdf, StatusList
 from app.extensions import db, limiter
+from app.i18n import in_language_of
 from app.settings import IssuerSettings, get_settings, issuer_settings
 from app.siteconfig.services import Branding, branding
 
@@ -122,6 +123,7 @@ def _render_key(data: pdf.CertificatePrint) -> int:
     of any (a revocation, a new logo, another address) renders anew."""
     parts = [
         str(pdf.TEMPLATE_VERSION),
+        pdf.printed_locale(),  # the holder's language (docs/i18n.md)
         data.status,
         data.status_reason,
         data.verify_url,
@@ -145,6 +147,17 @@ def cached_pdf(
     app server shares it); older renderings of the certificate are dropped.
     ``fonts``: the certificate fallback fonts setting."""
     brand = brand or Branding(settings.name, settings.signatory, None, None)
+    with in_language_of(certificate.user):
+        return _cached_pdf(certificate, paper, settings, fonts, brand)
+
+
+def _cached_pdf(
+    certificate: Certificate,
+    paper: str,
+    settings: IssuerSettings,
+    fonts: Sequence[str] | None,
+    brand: Branding,
+) -> bytes:
     data = print_data(certificate, settings, brand)
     key = _render_key(data)
     lookup = sa.select(CertificatePdf.data).where(

@@ -17,6 +17,7 @@ from app.enrolment.forms import ActionForm, CohortForm, CsvForm, EnrolForm, Inst
 from app.enrolment.models import Cohort
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import gettext as _
 from app.web import done, html_action
 
 bp = Blueprint("enrolment", __name__)
@@ -164,7 +165,7 @@ def add_instructor(cohort_id: int):  # type: ignore[no-untyped-def]
     form = InstructorForm()
     user = find_user_by_email(db.session, form.email.data or "")
     if user is None:
-        return done(_cohort_page(cohort_id), "No account with that e-mail address.", "error")
+        return done(_cohort_page(cohort_id), _("No account with that e-mail address."), "error")
     services.add_instructor(db.session, _viewer(), cohort, user)
     return done(_cohort_page(cohort_id), f"{user.email} teaches {cohort.name}.")
 
@@ -193,7 +194,9 @@ def enrol():  # type: ignore[no-untyped-def]
         return _cohorts_page(400, enrol_form=form)
     user = find_user_by_email(db.session, form.email.data or "")
     if user is None:
-        return done(url_for("enrolment.cohorts"), "No account with that e-mail address.", "error")
+        return done(
+            url_for("enrolment.cohorts"), _("No account with that e-mail address."), "error"
+        )
     row = services.enrol_by_name(
         db.session, _viewer(), user, program=form.program.data or "", cohort=form.cohort.data or ""
     )

@@ -7,6 +7,7 @@ from wtforms import DateField, SelectMultipleField, StringField, SubmitField, Te
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.i18n import lazy_gettext as _l
 from app.licensing.services import MAX_REASON, MAX_TEXT
 
 
@@ -14,30 +15,30 @@ class ChooseForm(FlaskForm):
     """The route sets ``chosen.choices`` to the jurisdictions of the trainee's profession."""
 
     chosen = SelectMultipleField(
-        "Jurisdictions I care about",
+        _l("Jurisdictions I care about"),
         choices=[],
         validate_choice=True,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    submit = SubmitField("Save my jurisdictions")
+    submit = SubmitField(_l("Save my jurisdictions"))
 
 
 class ProposeForm(FlaskForm):
-    text = TextAreaField("Rule file (YAML)", validators=[DataRequired(), Length(max=MAX_TEXT)])
-    reason = StringField("Why", validators=[DataRequired(), Length(max=MAX_REASON)])
-    submit = SubmitField("Propose this change")
+    text = TextAreaField(_l("Rule file (YAML)"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=MAX_REASON)])
+    submit = SubmitField(_l("Propose this change"))
 
 
 class DecideForm(FlaskForm):
-    note = StringField("Note", validators=[Optional(), Length(max=2000)])
-    submit = SubmitField("Submit")
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Submit"))
 
 
 class RosterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET download: it changes nothing
 
-    program = StringField("Program", validators=[DataRequired(), Length(max=80)])
-    start = DateField("From", validators=[DataRequired()])
-    end = DateField("To", validators=[DataRequired()])
+    program = StringField(_l("Program"), validators=[DataRequired(), Length(max=80)])
+    start = DateField(_l("From"), validators=[DataRequired()])
+    end = DateField(_l("To"), validators=[DataRequired()])

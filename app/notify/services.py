@@ -37,6 +37,8 @@ from app.auth.models import Role, User
 from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.certificates.services import cpd_hours
 from app.errors import DomainError
+from app.i18n import in_language_of
+from app.i18n import lazy_gettext as _l
 from app.mail.outbox import queue
 from app.notify.models import NotificationOptOut, NotificationSent
 
@@ -58,7 +60,7 @@ class Due:
     subject_key: str
     user: User
     template: str
-    subject: str
+    subject: Any  # a lazy string: made text in the recipient's language when it is sent
     context: dict[str, Any] = field(default_factory=dict)
     unsubscribe_url: str | None = None
     """Set for a mail the recipient may opt out of (the expiry reminders): sent as the one-click
@@ -124,7 +126,7 @@ def _pending(session: Session, since: datetime, ctx: NotifyContext) -> Iterator[
             "program": c.program.title,
             "queue_url": ctx.url("admin.completions"),
         }
-        subject = f"A completion waits for review: {c.program.title}"
+        subject = _l("A completion waits for review: %(program)s", program=c.program.title)
         for admin in admins:
             key = f"completion:{c.id}"
             yield Due(
@@ -140,7 +142,7 @@ def _rejected(session: Session, since: datetime, ctx: NotifyContext) -> Iterator
     ).all()
     for c in rejected:
         context = {"program": c.program.title, "note": c.note, "url": ctx.url("certificates.mine")}
-        subject = f"Your completion of {c.program.title} was not approved"
+        subject = _l("Your completion of %(program)s was not approved", program=c.program.title)
         key = f"completion:{c.id}"
         yield Due(
             "completion.rejected", key, c.user, "notify_completion_rejected", subject, context
@@ -161,13 +163,13 @@ def _issued_and_revoked(session: Session, since: datetime, ctx: NotifyContext) -
     for cert in session.scalars(with_user.where(Certificate.issued_at >= since)):
         context = _certificate_context(cert, ctx)
         context["verify_url"] = ctx.url("certificates.verify", code=cert.code)
-        subject = f"Your certificate is issued: {cert.program_title}"
+        subject = _l("Your certificate is issued: %(program)s", program=cert.program_title)
         kind, template = "certificate.issued", "notify_certificate_issued"
         yield Due(kind, str(cert.id), cert.user, template, subject, context)
     for cert in session.scalars(with_user.where(Certificate.revoked_at >= since)):
         context = _certificate_context(cert, ctx)
         context["reason"] = cert.revocation_reason or ""
-        subject = f"Your certificate {cert.serial} is revoked"
+        subject = _l("Your certificate %(serial)s is revoked", serial=cert.serial)
         kind, template = "certificate.revoked", "notify_certificate_revoked"
         yield Due(kind, str(cert.id), cert.user, template, subject, context)
 
@@ -195,7 +197,7 @@ def _expiring(session: Session, now: datetime, ctx: NotifyContext) -> Iterator[D
         context["cpd_have"] = cpd_hours(session, cert.user, cert.program, cert)
         token = unsubscribe_token(ctx.secret, cert.user_id)
         context["unsubscribe_url"] = ctx.url("notify.unsubscribe", token=token)
-        subject = f"Your certificate expires on {context['valid_until']}"
+        subject = _l("Your certificate expires on %(date)s", date=context["valid_until"])
         kind, template = f"certificate.expiring.{days}", "notify_certificate_expiring"
         yield Due(
             kind, str(cert.id), cert.user, template, subject, context, context["unsubscribe_url"]
@@ -221,12 +223,12 @@ def due(session: Session, now: datetime, lookback: timedelta, ctx: NotifyContext
 def send(session: Session, item: Due, site_name: str) -> bool:
     """Write one notification and its outbox row (flushed); False if another run already did."""
     try:
-        with session.begin_nested():
+        with session.begin_nested(), in_language_of(item.user):
             message = queue(
                 session,
                 item.user.email,
                 item.template,
-                item.subject,
+                str(item.subject),
                 list_unsubscribe=item.unsubscribe_url,
                 name=item.user.name,
                 site=site_name,

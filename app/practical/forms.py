@@ -17,135 +17,152 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
+from app.i18n import lazy_gettext as _l
 from app.input_guard import NumberRange
 from app.practical import hours, logbook
 from app.requirements.evidence import AREA_LABELS, MODE_LABELS, REGIONS
 
 MODE_CHOICES = [SelectChoice(m.value, label) for m, label in MODE_LABELS.items()]
-AREA_CHOICES = [SelectChoice("", "(none)")] + [
+AREA_CHOICES = [SelectChoice("", _l("(none)"))] + [
     SelectChoice(a.value, label) for a, label in AREA_LABELS.items()
 ]
 REGION_CHOICES = [SelectChoice(r, r.replace("_", " ")) for r in REGIONS]
 
 
 class ActionForm(FlaskForm):
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class LogbookForm(FlaskForm):
-    performed_on = DateField("Date of the session", validators=[DataRequired()])
+    performed_on = DateField(_l("Date of the session"), validators=[DataRequired()])
     patient_code = StringField(
-        "Patient code",
+        _l("Patient code"),
         validators=[DataRequired(), Length(max=20)],
-        description="A de-identified code (e.g. P-0042): never a name, date of birth or contact.",
+        description=_l(
+            "A de-identified code (e.g. P-0042): never a name, date of birth or contact."
+        ),
     )
-    region = SelectField("Body region", choices=REGION_CHOICES, validate_choice=True)
+    region = SelectField(_l("Body region"), choices=REGION_CHOICES, validate_choice=True)
     muscles = StringField(
-        "Muscles (comma-separated)", validators=[DataRequired(), Length(max=1600)]
+        _l("Muscles (comma-separated)"), validators=[DataRequired(), Length(max=1600)]
     )
     needles_in = IntegerField(
-        "Needles in", validators=[InputRequired(), NumberRange(0, logbook.MAX_NEEDLES)]
+        _l("Needles in"), validators=[InputRequired(), NumberRange(0, logbook.MAX_NEEDLES)]
     )
     needles_out = IntegerField(
-        "Needles out", validators=[InputRequired(), NumberRange(0, logbook.MAX_NEEDLES)]
+        _l("Needles out"), validators=[InputRequired(), NumberRange(0, logbook.MAX_NEEDLES)]
     )
     adverse_event = StringField(
-        "Adverse event", default="none", validators=[Length(max=logbook.MAX_TEXT)]
+        _l("Adverse event"), default="none", validators=[Length(max=logbook.MAX_TEXT)]
     )
     supervisor_email = EmailField(
-        "Supervisor's e-mail", validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Supervisor's e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
     )
-    reflection = TextAreaField("Reflection", validators=[Length(max=logbook.MAX_TEXT)])
-    submit = SubmitField("Log the session")
+    reflection = TextAreaField(_l("Reflection"), validators=[Length(max=logbook.MAX_TEXT)])
+    submit = SubmitField(_l("Log the session"))
 
 
 class DecisionForm(FlaskForm):
     decision = SelectField(
-        "Decision",
-        choices=[SelectChoice("approve", "Sign off"), SelectChoice("return", "Return")],
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Sign off")), SelectChoice("return", _l("Return"))],
         validate_choice=True,
     )
-    comment = TextAreaField("Comment", validators=[Length(max=logbook.MAX_COMMENT)])
-    submit = SubmitField("Decide")
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=logbook.MAX_COMMENT)])
+    submit = SubmitField(_l("Decide"))
 
 
 class ActivityForm(FlaskForm):
-    title = StringField("What you did", validators=[DataRequired(), Length(max=hours.MAX_TITLE)])
-    mode = SelectField("Delivery mode", choices=MODE_CHOICES, validate_choice=True)
-    content_area = SelectField("Content area", choices=AREA_CHOICES, validate_choice=True)
-    hours = FloatField("Hours", validators=[DataRequired(), NumberRange(0.25, hours.MAX_HOURS)])
-    held_on = DateField("Date", validators=[DataRequired()])
-    evidence = FileField("Evidence (PDF, PNG or JPEG, at most 5 MB)", validators=[FileRequired()])
-    submit = SubmitField("Record the activity")
+    title = StringField(
+        _l("What you did"), validators=[DataRequired(), Length(max=hours.MAX_TITLE)]
+    )
+    mode = SelectField(_l("Delivery mode"), choices=MODE_CHOICES, validate_choice=True)
+    content_area = SelectField(_l("Content area"), choices=AREA_CHOICES, validate_choice=True)
+    hours = FloatField(_l("Hours"), validators=[DataRequired(), NumberRange(0.25, hours.MAX_HOURS)])
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    evidence = FileField(
+        _l("Evidence (PDF, PNG or JPEG, at most 5 MB)"), validators=[FileRequired()]
+    )
+    submit = SubmitField(_l("Record the activity"))
 
 
 class ReviewForm(FlaskForm):
     verdict = SelectField(
-        "Verdict",
-        choices=[SelectChoice("verify", "Verify"), SelectChoice("reject", "Reject")],
+        _l("Verdict"),
+        choices=[SelectChoice("verify", _l("Verify")), SelectChoice("reject", _l("Reject"))],
         validate_choice=True,
     )
-    note = TextAreaField("Note", validators=[Length(max=hours.MAX_NOTE)])
-    submit = SubmitField("Save")
+    note = TextAreaField(_l("Note"), validators=[Length(max=hours.MAX_NOTE)])
+    submit = SubmitField(_l("Save"))
 
 
 class SessionForm(FlaskForm):
-    title = StringField("Session", validators=[DataRequired(), Length(max=hours.MAX_TITLE)])
-    mode = SelectField("Delivery mode", choices=MODE_CHOICES, validate_choice=True)
-    content_area = SelectField("Content area", choices=AREA_CHOICES, validate_choice=True)
-    hours = FloatField("Hours", validators=[DataRequired(), NumberRange(0.25, hours.MAX_HOURS)])
-    held_on = DateField("Date", validators=[DataRequired()])
-    cohort = SelectField("Cohort", choices=[], validate_choice=True)
+    title = StringField(_l("Session"), validators=[DataRequired(), Length(max=hours.MAX_TITLE)])
+    mode = SelectField(_l("Delivery mode"), choices=MODE_CHOICES, validate_choice=True)
+    content_area = SelectField(_l("Content area"), choices=AREA_CHOICES, validate_choice=True)
+    hours = FloatField(_l("Hours"), validators=[DataRequired(), NumberRange(0.25, hours.MAX_HOURS)])
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    cohort = SelectField(_l("Cohort"), choices=[], validate_choice=True)
     attendees = TextAreaField(
-        "Attendees' e-mails (one a line)", validators=[DataRequired(), Length(max=20000)]
+        _l("Attendees' e-mails (one a line)"), validators=[DataRequired(), Length(max=20000)]
     )
-    submit = SubmitField("Record the session and credit the hours")
+    submit = SubmitField(_l("Record the session and credit the hours"))
 
 
 class ExperienceForm(FlaskForm):
-    email = EmailField("Instructor's e-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    needling_since = DateField("Dry needling since", validators=[DataRequired()])
-    sessions = IntegerField(
-        "Dry-needling sessions performed", validators=[InputRequired(), NumberRange(0, 100_000)]
+    email = EmailField(
+        _l("Instructor's e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
     )
-    submit = SubmitField("Record experience")
+    needling_since = DateField(_l("Dry needling since"), validators=[DataRequired()])
+    sessions = IntegerField(
+        _l("Dry-needling sessions performed"), validators=[InputRequired(), NumberRange(0, 100_000)]
+    )
+    submit = SubmitField(_l("Record experience"))
 
 
 class StationForm(FlaskForm):
-    slug = StringField("Slug", validators=[DataRequired(), Length(max=80)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    task = TextAreaField("Task for the candidate", validators=[Length(max=5000)])
+    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=80)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    task = TextAreaField(_l("Task for the candidate"), validators=[Length(max=5000)])
     region = SelectField(
-        "Body region", choices=[SelectChoice("", "(none)")] + REGION_CHOICES, validate_choice=True
+        _l("Body region"),
+        choices=[SelectChoice("", _l("(none)"))] + REGION_CHOICES,
+        validate_choice=True,
     )
     checklist = TextAreaField(
-        "Checklist",
+        _l("Checklist"),
         validators=[DataRequired(), Length(max=20000)],
-        description="One observable step a line: id | step | weight",
+        description=_l("One observable step a line: id | step | weight"),
     )
     critical_errors = TextAreaField(
-        "Critical errors",
+        _l("Critical errors"),
         validators=[Length(max=20000)],
-        description="One a line: id | error (each fails the station whatever the score)",
+        description=_l("One a line: id | error (each fails the station whatever the score)"),
     )
     global_scale = IntegerField(
-        "Global rating scale (1 to …)", default=5, validators=[InputRequired(), NumberRange(2, 10)]
+        _l("Global rating scale (1 to …)"),
+        default=5,
+        validators=[InputRequired(), NumberRange(2, 10)],
     )
     min_global = IntegerField(
-        "Minimum global rating to pass", default=3, validators=[InputRequired(), NumberRange(1, 10)]
+        _l("Minimum global rating to pass"),
+        default=3,
+        validators=[InputRequired(), NumberRange(1, 10)],
     )
     pass_percent = FloatField(
-        "Checklist pass mark (%)", default=70, validators=[InputRequired(), NumberRange(0, 100)]
+        _l("Checklist pass mark (%)"), default=70, validators=[InputRequired(), NumberRange(0, 100)]
     )
-    submit = SubmitField("Save the draft")
+    submit = SubmitField(_l("Save the draft"))
 
 
 class PerformanceForm(FlaskForm):
-    station = SelectField("Station", choices=[], validate_choice=True)
+    station = SelectField(_l("Station"), choices=[], validate_choice=True)
     candidate = EmailField(
-        "Candidate's e-mail", validators=[DataRequired(), Email(), Length(max=254)]
+        _l("Candidate's e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
     )
     examiners = SelectField(
-        "Examiners", choices=[SelectChoice("2", "2"), SelectChoice("1", "1")], validate_choice=True
+        _l("Examiners"),
+        choices=[SelectChoice("2", "2"), SelectChoice("1", "1")],
+        validate_choice=True,
     )
-    submit = SubmitField("Start the examination")
+    submit = SubmitField(_l("Start the examination"))

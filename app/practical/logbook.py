@@ -20,6 +20,8 @@ from app.audit.services import record
 from app.auth.models import Role, User
 from app.banks.models import Program
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import in_language_of
 from app.mail.outbox import queue
 from app.practical.identifiers import first_identifier
 from app.practical.models import LogbookEntry, LogbookStatus, SupervisorExperience
@@ -207,19 +209,20 @@ def decide(
 def _mail_returned(
     session: Session, entry: LogbookEntry, supervisor: User, mail: MailContext
 ) -> None:
-    queue(
-        session,
-        entry.trainee.email,
-        "logbook_returned",
-        "A logbook entry was returned to you",
-        name=entry.trainee.name,
-        supervisor=supervisor.name,
-        performed_on=entry.performed_on.isoformat(),
-        patient_code=entry.patient_code,
-        comment=entry.comment,
-        url=mail.logbook_url,
-        site=mail.site_name,
-    )
+    with in_language_of(entry.trainee):
+        queue(
+            session,
+            entry.trainee.email,
+            "logbook_returned",
+            _("A logbook entry was returned to you"),
+            name=entry.trainee.name,
+            supervisor=supervisor.name,
+            performed_on=entry.performed_on.isoformat(),
+            patient_code=entry.patient_code,
+            comment=entry.comment,
+            url=mail.logbook_url,
+            site=mail.site_name,
+        )
 
 
 def record_experience(

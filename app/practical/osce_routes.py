@@ -16,6 +16,7 @@ from app.auth.models import Role, User
 from app.auth.services import find_user_by_email
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
 from app.practical import forms, osce, services
 from app.practical.models import OsceMarking, OscePerformance, OsceStation, StationState
 from app.settings import get_settings
@@ -78,7 +79,7 @@ def new_station():  # type: ignore[no-untyped-def]
         with form_errors(form, catch=ValidationFailed, flash=True) as outcome:
             osce.create_station(db.session, _viewer(), _station_input(form))
         if outcome.ok:
-            flash("Draft saved: send it for review when ready.", "success")
+            flash(_("Draft saved: send it for review when ready."), "success")
             return redirect(url_for("osce.index"))
         status = outcome.status
     elif request.method == "POST":

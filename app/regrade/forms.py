@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from app.i18n import lazy_gettext as _l
 from app.regrade.services import KEY_MAX
 
 
@@ -14,15 +15,15 @@ class ApplyRegradeForm(FlaskForm):
     question = HiddenField(validators=[DataRequired(), Length(max=KEY_MAX)])
     digest = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
     confirm = BooleanField(
-        "I have checked every change above; apply them and tell the trainees",
+        _l("I have checked every change above; apply them and tell the trainees"),
         validators=[DataRequired()],
     )
-    submit = SubmitField("Apply the regrade")
+    submit = SubmitField(_l("Apply the regrade"))
 
 
 class ClearFlagForm(FlaskForm):
     note = StringField(
-        "Why the completion stands (kept in the audit log)",
+        _l("Why the completion stands (kept in the audit log)"),
         validators=[DataRequired(), Length(max=500)],
     )
-    submit = SubmitField("Keep the completion")
+    submit = SubmitField(_l("Keep the completion"))

@@ -11,6 +11,7 @@ from app.auth.decorators import role_required
 from app.certificates.models import Completion
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
 from app.regrade import queries, services
 from app.regrade.cli import mail_context
 from app.regrade.forms import ApplyRegradeForm, ClearFlagForm
@@ -66,7 +67,7 @@ def apply():  # type: ignore[no-untyped-def]
         mail=mail_context(),
     )
     if plan.empty:
-        return done(url_for("regrade.index"), "Nothing to change: the results already stand.")
+        return done(url_for("regrade.index"), _("Nothing to change: the results already stand."))
     return done(
         url_for("regrade.index"),
         f"Regraded {plan.question}: {len(plan.attempts)} attempt(s) changed; trainees told.",
@@ -94,4 +95,4 @@ def clear_flag(completion_id: int):  # type: ignore[no-untyped-def]
         completion.id,
         {"flag": flag, "note": (form.note.data or "").strip()},
     )
-    return done(url_for("regrade.index"), "Flag cleared; the completion stands.")
+    return done(url_for("regrade.index"), _("Flag cleared; the completion stands."))

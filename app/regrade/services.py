@@ -28,6 +28,8 @@ from app.certificates import eligibility
 from app.certificates import services as cert_services
 from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.errors import Conflict, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import in_language_of
 from app.mail.outbox import queue
 from app.quiz import scoring
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -469,16 +471,17 @@ def _tell_trainees(session: Session, plan: p.Plan, mail: MailContext) -> None:
         user = session.get(User, user_id)
         if user is None:  # pragma: no cover - read in this transaction
             continue
-        queue(
-            session,
-            user.email,
-            "regrade_result",
-            f"{mail.site_name}: your results were regraded",
-            name=user.name,
-            site=mail.site_name,
-            url=mail.results_url,
-            attempts=[a for a in plan.attempts if a.user_id == user_id],
-            completions=[
-                c for c in plan.completions if c.user_id == user_id and c.action != p.NONE
-            ],
-        )
+        with in_language_of(user):
+            queue(
+                session,
+                user.email,
+                "regrade_result",
+                _("%(site)s: your results were regraded", site=mail.site_name),
+                name=user.name,
+                site=mail.site_name,
+                url=mail.results_url,
+                attempts=[a for a in plan.attempts if a.user_id == user_id],
+                completions=[
+                    c for c in plan.completions if c.user_id == user_id and c.action != p.NONE
+                ],
+            )

@@ -2,7 +2,7 @@
 library lists them without reading the images; filled for the images already stored.
 
 Revision ID: 7e1a9c4d2b60
-Revises: 6ba11cea8104
+Revises: 7c1e4b2a9d30
 Create Date: 2026-12-03 22:45:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7e1a9c4d2b60"
-down_revision = "6ba11cea8104"
+down_revision = "7c1e4b2a9d30"
 branch_labels = None
 depends_on = None
 

@@ -150,7 +150,7 @@ def test_affected_trainees_are_told_once_each(app, world, db_session):
         u.email for u in (world.certified, world.newly, world.lower)
     )
     certified = next(m for m in messages if m.to_addr == world.certified.email)
-    assert "100.00 % -> 50.00 %" in certified.text_body
+    assert "100 % -> 50 %" in certified.text_body
     assert "no longer passed" in certified.text_body and "Nothing is revoked" in certified.text_body
     newly = next(m for m in messages if m.to_addr == world.newly.email)
     assert "now passed" in newly.text_body and "completion is recorded" in newly.text_body

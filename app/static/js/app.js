@@ -1,6 +1,5 @@
 /* Site-wide behaviour (design system, docs/design-system.md). Everything here is an
    enhancement: every page works without it.
-   - the browser's time zone, for the server's dates (the "tz" cookie, app/i18n.py);
    - the site menu: a <details> drawer on phones, always open on wider screens;
    - tables: a keyboard-reachable scrolling region named by the caption, and data-label on
      every cell (from its column header) for the card layout at phone width;
@@ -10,15 +9,6 @@
   "use strict";
   var root = document.documentElement;
   var WIDE = "(min-width: 48rem)";
-
-  function setTimeZoneCookie() {
-    try {
-      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
-        document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
-      }
-    } catch (e) { /* no Intl: the server keeps UTC */ }
-  }
 
   function siteMenu() {
     var menu = document.querySelector("[data-site-menu]");
@@ -121,8 +111,6 @@
       if (closer && closer.closest("dialog")) { event.preventDefault(); closer.closest("dialog").close(); }
     });
   }
-
-  setTimeZoneCookie();
   function ready() { siteMenu(); tables(); toasts(); dialogs(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
   window.DNA = window.DNA || {};
