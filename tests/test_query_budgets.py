@@ -264,6 +264,15 @@ GROWING = {
 }
 
 
+# Whole reads accepted, each with its reason. (Plans are SQLite's without statistics, i.e. as
+# if every table were large: the planner's view of a big institution.)
+ALLOWED_SCANS = {
+    # The supervisors page: SQLite puts users outside the join without statistics; each
+    # supervisor_experience row (one per supervisor) finds its user by primary key either way.
+    "JOIN supervisor_experience ON supervisor_experience.user_id = users.id",
+}
+
+
 @contextlib.contextmanager
 def _recording(app: Flask) -> Iterator[list[tuple[str, Any]]]:
     """Every SELECT run (with its parameters), to EXPLAIN afterwards."""
@@ -290,8 +299,13 @@ def _full_scans(session: Session, recorded: list[tuple[str, Any]]) -> dict[str, 
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
         for row in plan:
             words = row[-1].split()
+            # A page walked in primary-key order stops at its LIMIT: not a whole read.
+            paged = "LIMIT" in statement and not any("TEMP B-TREE" in r[-1] for r in plan)
+            allowed = any(part in statement for part in ALLOWED_SCANS)
             if words[0] == "SCAN" and words[1] in GROWING and "INDEX" not in words:
-                scans.setdefault(f"{words[1]}: {statement}", row[-1])
+                if paged or allowed:
+                    continue
+                scans.setdefault(f"{words[1]}: {statement}", str([r[-1] for r in plan]))
     return scans
 
 
@@ -359,4 +373,4 @@ def test_every_get_route_within_budget_and_flat_as_data_grows(
     assert not changed, "\n".join(changed)
     assert not grew, "\n".join(grew)
     assert not over, "\n".join(over)
-    assert not scans, "\n\n".join(scans)
+    assert not scans, "\n\n".join(f"{k}\n  -> {v}" for k, v in scans.items())
