@@ -163,12 +163,26 @@ def identical_flags(
     by_module: dict[int, list[AttemptFacts]] = {}
     for p in peers:
         by_module.setdefault(p.module_id, []).append(p)
+    # (module, question, answer) -> positions of the peers that gave it: a peer is compared
+    # in full only when it shares enough identical answers (issue 19: not every pair).
+    index: dict[tuple[int, int, str], list[int]] = {}
+    for module_id, group in by_module.items():
+        for position, p in enumerate(group):
+            for question, answer in p.canonical.items():
+                index.setdefault((module_id, question, answer), []).append(position)
     flags = []
     for a in own:
+        alike: dict[int, int] = {}
+        for question, answer in a.canonical.items():
+            for position in index.get((a.module_id, question, answer), ()):
+                alike[position] = alike.get(position, 0) + 1
+        group = by_module.get(a.module_id, [])
         matches = [
-            p
-            for p in by_module.get(a.module_id, [])
-            if p.user_id != a.user_id and _alike(a.canonical, p.canonical, min_items)
+            group[i]
+            for i in sorted(alike)
+            if alike[i] >= max(1, min_items)
+            and group[i].user_id != a.user_id
+            and _alike(a.canonical, group[i].canonical, min_items)
         ]
         if matches:
             flags.append(
