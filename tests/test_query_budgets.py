@@ -359,13 +359,16 @@ def test_every_get_route_within_budget_and_flat_as_data_grows(
         )
     scans = _full_scans(db_session, recorded) if db_session.bind.dialect.name == "sqlite" else {}
     grew, over, changed = [], [], []
+    dialect = db_session.bind.dialect.name
     for key, (status, count, _sql) in small.items():
         big_status, big_count, big_sql = large[key]
         if big_status != status:
             changed.append(f"{key}: {status} -> {big_status}")
         elif big_count > count:  # fewer: a cache warmed up (keys, PDFs), not an N+1
             grew.append(f"{key}: {count} -> {big_count} statements\n  " + "\n  ".join(big_sql))
-        budget = BUDGETS[key[0].split()[0]]  # a new route: give it its budget here
+        # A new route: give it its budget in BUDGETS. On PostgreSQL an audit event (e.g. the
+        # sampled access.denied of a refusal) takes the chain's advisory lock: one statement more.
+        budget = BUDGETS[key[0].split()[0]] + (dialect == "postgresql")
         if big_count > budget:
             over.append(f"{key}: {big_count} > {budget}")
     report = {k: (v[0], v[1]) for k, v in sorted(large.items())}
