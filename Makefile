@@ -11,7 +11,11 @@ FLASK := $(BIN)/flask --app wsgi
 
 INTEROP := tests/interop/vc-js
 
-.PHONY: translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
+# `make bench` (QUICK=1: briefly): docs/benchmarks.md. PostgreSQL: BENCH_DATABASE_URL, by default
+# a `bench` database on the local server, created when missing (its schema is emptied each run).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+.PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -113,6 +117,15 @@ test: lint translations test-deps test-interop-deps lrs
 FUZZ_EXAMPLES ?= 300
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -o timeout=0 tests/fuzz
+
+bench: $(STAMP)
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		createdb -h 127.0.0.1 -U postgres bench 2>/dev/null || true; \
+		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(if $(QUICK),--quick,); \
+	else \
+		echo "== PostgreSQL not reachable: SQLite only =="; \
+		$(BIN)/python bench/run.py --databases sqlite $(if $(QUICK),--quick,); \
+	fi
 
 clean:
 	rm -rf $(VENV) $(LRS_VENV) .pytest_cache .ruff_cache

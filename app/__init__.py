@@ -228,6 +228,7 @@ def _register_cli(app: Flask) -> None:
     from app.audit.cli import register_cli as register_audit_cli
     from app.auth.cli import register_cli as register_auth_cli
     from app.banks.cli import register_cli as register_banks_cli
+    from app.benchseed.cli import register_cli as register_bench_cli
     from app.certificates.cli import register_cli as register_certs_cli
     from app.demo.cli import register_cli as register_demo_cli
     from app.enrolment.cli import register_cli as register_enrolment_cli
@@ -245,6 +246,7 @@ def _register_cli(app: Flask) -> None:
         register_auth_cli,
         register_demo_cli,
         register_banks_cli,
+        register_bench_cli,
         register_stats_cli,
         register_quiz_cli,
         register_certs_cli,

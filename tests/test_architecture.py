@@ -104,6 +104,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ops": frozenset({"certificates", "quiz"}),
     "xapi": frozenset({"auth", "banks", "certificates", "mail", "quiz"}),
     "lti": frozenset({"audit", "auth", "banks", "enrolment", "quiz"}),
+    "benchseed": frozenset({"auth", "banks", "enrolment", "quiz"}),
 }
 
 FACTORY = "app/__init__.py"

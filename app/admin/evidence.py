@@ -21,6 +21,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 MIN_SECONDS_PER_QUESTION = 10.0
@@ -56,6 +57,12 @@ class AttemptFacts:
     percent: float | None
     saved_at: tuple[datetime, ...] = ()
     responses: Mapping[int, Any] = field(default_factory=dict)  # question version id → response
+
+    @cached_property
+    def canonical(self) -> dict[int, str]:
+        """The answered responses in canonical form, computed once per attempt (issue 19: the
+        review queue compared every pair of a cohort's attempts, json.dumps per item)."""
+        return {q: _canonical(r) for q, r in self.responses.items() if r is not None}
 
     @property
     def seconds(self) -> float | None:
@@ -143,6 +150,12 @@ def same_pattern(a: Mapping[int, Any], b: Mapping[int, Any], min_items: int) -> 
     return all(_canonical(a[q]) == _canonical(b[q]) for q in shared)
 
 
+def _alike(a: dict[int, str], b: dict[int, str], min_items: int) -> bool:
+    """``same_pattern`` on answers already canonical (unanswered ones left out)."""
+    shared = a.keys() & b.keys()
+    return len(shared) >= max(1, min_items) and all(a[q] == b[q] for q in shared)
+
+
 def identical_flags(
     own: Iterable[AttemptFacts], peers: Iterable[AttemptFacts], min_items: int
 ) -> list[Flag]:
@@ -150,12 +163,26 @@ def identical_flags(
     by_module: dict[int, list[AttemptFacts]] = {}
     for p in peers:
         by_module.setdefault(p.module_id, []).append(p)
+    # (module, question, answer) -> positions of the peers that gave it: a peer is compared
+    # in full only when it shares enough identical answers (issue 19: not every pair).
+    index: dict[tuple[int, int, str], list[int]] = {}
+    for module_id, group in by_module.items():
+        for position, p in enumerate(group):
+            for question, answer in p.canonical.items():
+                index.setdefault((module_id, question, answer), []).append(position)
     flags = []
     for a in own:
+        alike: dict[int, int] = {}
+        for question, answer in a.canonical.items():
+            for position in index.get((a.module_id, question, answer), ()):
+                alike[position] = alike.get(position, 0) + 1
+        group = by_module.get(a.module_id, [])
         matches = [
-            p
-            for p in by_module.get(a.module_id, [])
-            if p.user_id != a.user_id and same_pattern(a.responses, p.responses, min_items)
+            group[i]
+            for i in sorted(alike)
+            if alike[i] >= max(1, min_items)
+            and group[i].user_id != a.user_id
+            and _alike(a.canonical, group[i].canonical, min_items)
         ]
         if matches:
             flags.append(

@@ -84,6 +84,14 @@ class Completion(Base):
         ),
         sa.Index("ix_completions_status_completed", "status", "completed_at"),
         sa.Index("ix_completions_user_program", "user_id", "program_id"),
+        # The review queue's regrade-flagged completions (issue 19: only flagged rows).
+        sa.Index(
+            "ix_completions_regrade_flagged",
+            "completed_at",
+            "id",
+            postgresql_where=sa.text("regrade_flag IS NOT NULL"),
+            sqlite_where=sa.text("regrade_flag IS NOT NULL"),
+        ),
     )
 
 

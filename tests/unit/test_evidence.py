@@ -113,3 +113,38 @@ def test_reauth_window():
     assert not is_recent("not a date", now, window)
     assert not is_recent((now + timedelta(minutes=1)).isoformat(), now, window)  # future
     assert not is_recent("2026-03-01T09:00:00", now, window)  # naive: refused
+
+
+def test_identical_flags_find_exactly_the_pairs_a_full_comparison_finds():
+    """The answer index (issue 19) only skips pairs that cannot match: compared with every
+    pair checked by ``same_pattern``, on random cohorts, the flags are the same."""
+    import random
+
+    rng = random.Random(19)
+    for _ in range(30):
+        attempts = []
+        for n in range(rng.randint(2, 25)):
+            drawn = rng.sample(range(12), rng.randint(0, 8))
+            answers = {q: (None if rng.random() < 0.1 else {"c": rng.randint(0, 1)}) for q in drawn}
+            attempts.append(
+                facts(
+                    n + 1,
+                    user_id=rng.randint(1, 6),
+                    module_id=rng.choice([10, 11]),
+                    responses=answers,
+                )
+            )
+        min_items = rng.randint(0, 4)
+        found = evidence.identical_flags(attempts, attempts, min_items)
+        expected = []
+        for a in attempts:
+            matches = [
+                p.attempt_id
+                for p in attempts
+                if p.module_id == a.module_id
+                and p.user_id != a.user_id
+                and evidence.same_pattern(a.responses, p.responses, min_items)
+            ]
+            if matches:
+                expected.append((a.attempt_id, *matches))
+        assert [f.attempt_ids for f in found] == expected

@@ -1,0 +1,1 @@
+"""A deterministic synthetic institution for benchmarks and query budgets (``flask bench seed``)."""

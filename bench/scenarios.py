@@ -1,0 +1,314 @@
+"""The endpoints the benchmark drives (issue 19) and the spike and steady scenarios.
+
+Each endpoint is an operation on a per-thread ``State`` (the thread's trainee, with a token
+client and a logged-in browser client, plus staff clients) returning a status, or a status
+and the seconds to count when only part of the operation is measured (submit: the start of
+the next attempt is not counted).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.client import Client
+
+Op = Callable[["State"], "int | tuple[int, float]"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, float]:
+        lat = self.latencies
+        return {
+            "rps": len(lat) / self.seconds if self.seconds else float("nan"),
+            "p50_ms": percentile(lat, 0.50) * 1000,
+            "p95_ms": percentile(lat, 0.95) * 1000,
+            "p99_ms": percentile(lat, 0.99) * 1000,
+            "requests": len(lat),
+            "errors": self.errors,
+        }
+
+
+class State:
+    """What one client thread works with (clients made on first use)."""
+
+    def __init__(self, port: int, world: dict[str, Any], index: int) -> None:
+        self.port, self.world, self.index = port, world, index
+        self.me = world["loop"][index % len(world["loop"])]
+        self._clients: dict[str, Client] = {}
+        self.rng = random.Random(index)
+        self.seqs: dict[int, int] = {}
+        self.options: dict[int, list[str]] = {}
+
+    def client(self, role: str) -> Client:
+        if role not in self._clients:
+            if role == "api":
+                made = Client(self.port, token=self.me["token"])
+            else:
+                made = Client(self.port)
+                emails = {"trainee": self.me["email"], **self.world["staff"]}
+                if role in emails:
+                    password = self.world["passwords"].get(role, self.world["passwords"]["bench"])
+                    if made.login(emails[role], password) not in (200, 302):
+                        raise RuntimeError(f"{role} could not log in")
+            self._clients[role] = made
+        return self._clients[role]
+
+    def refresh(self) -> None:
+        """The open attempt's items, their options and seqs, from the API."""
+        body = self.client("api").get_json(f"/api/v1/attempts/{self.me['attempt']}")
+        self.me["items"] = [{"id": i["id"], "position": i["position"]} for i in body["items"]]
+        for item in body["items"]:
+            self.seqs[item["id"]] = item["seq"]
+            self.options[item["id"]] = [o["id"] for o in item.get("options", [])]
+
+    def pick(self) -> tuple[dict[str, Any], str]:
+        if not self.options:
+            self.refresh()
+        item = self.rng.choice(self.me["items"])
+        return item, self.rng.choice(self.options[item["id"]])
+
+
+def drive(states: list[State], op: Op, seconds: float) -> Sample:
+    """Run ``op`` from every state's thread for ``seconds``."""
+    sample = Sample()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(state: State) -> None:
+        local: list[float] = []
+        errors = 0
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            try:
+                outcome = op(state)
+            except (RuntimeError, KeyError, ValueError):
+                outcome = 597
+            status, took = outcome if isinstance(outcome, tuple) else (outcome, None)
+            local.append(took if took is not None else time.perf_counter() - t0)
+            errors += status >= 400
+        with lock:
+            sample.latencies.extend(local)
+            sample.errors += errors
+
+    pool = [threading.Thread(target=worker, args=(s,)) for s in states]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    sample.seconds = time.monotonic() - started
+    return sample
+
+
+# ---------------------------------------------------------------- the endpoints
+
+
+def save_api(s: State) -> int:
+    item, option = s.pick()
+    url = f"/api/v1/attempts/{s.me['attempt']}/items/{item['id']}"
+    body = {"response": {"choice": option}, "seq": s.seqs[item["id"]]}
+    status, data = s.client("api").request("PUT", url, json_body=body)
+    if status == 200:
+        s.seqs[item["id"]] += 1
+    elif status == 409:
+        s.refresh()
+    return status
+
+
+def save_fetch(s: State) -> int:
+    item, option = s.pick()
+    url = f"/attempts/{s.me['attempt']}/items/{item['position']}/autosave"
+    form = {"seq": s.seqs[item["id"]], "choice": option, "action": "save"}
+    status, _ = s.client("trainee").request("POST", url, form=form)
+    if status == 200:
+        s.seqs[item["id"]] += 1
+    else:
+        s.refresh()
+    return status
+
+
+def save_form(s: State) -> int:
+    item, option = s.pick()
+    browser = s.client("trainee")
+    url = f"/attempts/{s.me['attempt']}/items/{item['position']}"
+    form = {"seq": s.seqs[item["id"]], "choice": option, "action": "save"}
+    status, _ = browser.request("POST", url, form={**form, "csrf_token": browser.csrf})
+    if status == 302:
+        s.seqs[item["id"]] += 1
+        return 200
+    s.refresh()
+    return status
+
+
+def submit_and_restart(s: State) -> tuple[int, float]:
+    api = s.client("api")
+    t0 = time.perf_counter()
+    status, _ = api.request("POST", f"/api/v1/attempts/{s.me['attempt']}/submit")
+    took = time.perf_counter() - t0
+    started, data = api.request("POST", f"/api/v1/modules/{s.world['module']}/attempts")
+    if started in (200, 201):
+        s.me["attempt"] = json.loads(data)["id"]
+        s.options.clear()
+    return status, took
+
+
+def get(role: str, path: Callable[[State], str]) -> Op:
+    return lambda s: s.client(role).request("GET", path(s))[0]
+
+
+def endpoints(world: dict[str, Any]) -> dict[str, Op]:
+    cert = world["certificate"]
+    module = world["module"]
+    return {
+        "bare": get("anon", lambda s: "/_bench/bare"),
+        "db-read": get("anon", lambda s: "/_bench/db-read"),
+        "db-write": lambda s: s.client("anon").request("POST", "/_bench/db-write", json_body={})[0],
+        "login (token)": lambda s: s.client("anon").request(
+            "POST",
+            "/api/v1/tokens",
+            json_body={"email": s.me["email"], "password": world["passwords"]["bench"]},
+        )[0],
+        "login (form)": lambda s: Client(s.port).login(s.me["email"], world["passwords"]["bench"]),
+        "module list (HTML)": get("trainee", lambda s: "/modules"),
+        "module list (API)": get("api", lambda s: "/api/v1/modules"),
+        "start attempt (resume)": lambda s: s.client("api").request(
+            "POST", f"/api/v1/modules/{module}/attempts"
+        )[0],
+        "attempt page (HTML)": get(
+            "trainee", lambda s: f"/attempts/{s.me['attempt']}/items/{s.rng.randint(1, 50)}"
+        ),
+        "attempt page (API)": get("api", lambda s: f"/api/v1/attempts/{s.me['attempt']}"),
+        "save (API)": save_api,
+        "save (fetch)": save_fetch,
+        "save (HTML form)": save_form,
+        "dashboard": get("trainee", lambda s: "/dashboard"),
+        "item analysis": get("instructor", lambda s: f"/studio/modules/{module}/analysis"),
+        "review queue": get("admin", lambda s: "/admin/completions"),
+        "verify page": get("anon", lambda s: f"/verify/{cert['code']}"),
+        "verify JSON": get("anon", lambda s: f"/api/v1/certificates/{cert['code']}"),
+        "certificate PDF (cached)": get(
+            "graduate", lambda s: f"/certificates/{cert['id']}/certificate.pdf"
+        ),
+        "cohort view": get("instructor", lambda s: "/cohort"),
+        "cohort CSV": get("instructor", lambda s: "/cohort.csv"),
+        "submit (50 questions)": submit_and_restart,
+    }
+
+
+# ---------------------------------------------------------------- spike and steady
+
+
+def _start_and_save(port: int, trainee: dict[str, Any], module: str) -> tuple[float, float, int]:
+    api = Client(port, token=trainee["token"])
+    t0 = time.perf_counter()
+    status, data = api.request("POST", f"/api/v1/modules/{module}/attempts")
+    start = time.perf_counter() - t0
+    if status not in (200, 201):
+        return start, float("nan"), 1
+    body = json.loads(data)
+    trainee["attempt"] = body["id"]
+    item = body["items"][0]
+    option = item["options"][0]["id"]
+    url = f"/api/v1/attempts/{body['id']}/items/{item['id']}"
+    t1 = time.perf_counter()
+    saved, _ = api.request("PUT", url, json_body={"response": {"choice": option}, "seq": 0})
+    trainee.update(item=item["id"], options=[o["id"] for o in item["options"]], seq=1)
+    return start, time.perf_counter() - t1, int(saved != 200)
+
+
+def spike(port: int, world: dict[str, Any], trainees: int) -> dict[str, Any]:
+    """``trainees`` logged-in trainees (tokens) start the same timed exam at once, then save
+    one answer each."""
+    chosen = world["spike"][:trainees]
+    barrier = threading.Barrier(len(chosen))
+    results: list[tuple[float, float, int]] = []
+    lock = threading.Lock()
+
+    def one(trainee: dict[str, Any]) -> None:
+        barrier.wait()
+        outcome = _start_and_save(port, trainee, world["module"])
+        with lock:
+            results.append(outcome)
+
+    pool = [threading.Thread(target=one, args=(t,)) for t in chosen]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    starts = [r[0] for r in results]
+    saves = [r[1] for r in results if r[1] == r[1]]
+    return {
+        "trainees": len(chosen),
+        "start_p50_s": percentile(starts, 0.5),
+        "start_p95_s": percentile(starts, 0.95),
+        "start_p99_s": percentile(starts, 0.99),
+        "save_p50_s": percentile(saves, 0.5),
+        "save_p95_s": percentile(saves, 0.95),
+        "save_p99_s": percentile(saves, 0.99),
+        "errors": sum(r[2] for r in results),
+    }
+
+
+def steady(port: int, world: dict[str, Any], seconds: float, every: float) -> dict[str, Any]:
+    """The spike's trainees keep answering: one save each every ``every`` seconds."""
+    chosen = [t for t in world["spike"] if "item" in t]
+    sample = Sample()
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def one(trainee: dict[str, Any], offset: float) -> None:
+        api = Client(port, token=trainee["token"])
+        url = f"/api/v1/attempts/{trainee['attempt']}/items/{trainee['item']}"
+        time.sleep(offset)
+        while time.monotonic() < stop:
+            choice = trainee["options"][trainee["seq"] % len(trainee["options"])]
+            t0 = time.perf_counter()
+            status, _ = api.request(
+                "PUT", url, json_body={"response": {"choice": choice}, "seq": trainee["seq"]}
+            )
+            took = time.perf_counter() - t0
+            trainee["seq"] += status == 200
+            with lock:
+                sample.latencies.append(took)
+                sample.errors += status >= 400
+            time.sleep(max(0.0, every - took))
+
+    rng = random.Random(0)
+    pool = [threading.Thread(target=one, args=(t, rng.uniform(0, every))) for t in chosen]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    sample.seconds = seconds
+    summary = sample.summary()
+    return {"trainees": len(chosen), "every_s": every, "seconds": seconds} | {
+        k: summary[k] for k in ("rps", "p50_ms", "p95_ms", "p99_ms", "requests", "errors")
+    }
+
+
+def median_runs(samples: list[Sample]) -> dict[str, float]:
+    summaries = [s.summary() for s in samples]
+    keys = ("rps", "p50_ms", "p95_ms", "p99_ms")
+    out = {k: statistics.median(x[k] for x in summaries) for k in keys}
+    out["errors"] = sum(x["errors"] for x in summaries)
+    out["requests"] = sum(x["requests"] for x in summaries)
+    return out

@@ -1,0 +1,73 @@
+"""``bench/run.py`` end to end at a tiny scale (SQLite): the results keep their contract.
+
+Nothing here asserts speed: only that every endpoint, ratio and scenario is measured and
+that ``bench/results/latest.json`` has the keys and finite numbers issue 19 promises, and that
+docs/benchmarks.md's results section is replaced (in a copy).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import report, run
+
+ROOT = Path(__file__).resolve().parents[2]
+RATIOS = (
+    "save_answer_per_db_write",
+    "save_p95_per_db_write_p95",
+    "attempt_page_per_db_read",
+    "verify_page_per_db_read",
+    "login_per_argon2_bound",
+)
+SPIKE = ("trainees", "start_p50_s", "start_p95_s", "start_p99_s", "save_p95_s", "errors")
+
+
+@pytest.mark.timeout(600)
+def test_a_tiny_run_keeps_the_contract(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    args = [
+        "--seconds=0.3",
+        "--runs=1",
+        "--threads=1",
+        "--workers=1",
+        "--spike=3",
+        "--steady-seconds=1",
+        "--steady-every=0.5",
+        "--analysis-attempts=2",
+        "--questions=50",
+        "--pdf-renders=1",
+        "--databases=sqlite",
+        "--no-docs",
+        f"--output={output}",
+    ]
+    assert run.main(args) == 0
+    document = json.loads(output.read_text())
+    assert set(document) == {"sqlite", "meta"}
+    sqlite = document["sqlite"]
+    for key in RATIOS:
+        assert math.isfinite(sqlite["ratios"][key]) and sqlite["ratios"][key] > 0, key
+    assert set(SPIKE) <= set(sqlite["spike"])
+    assert sqlite["spike"]["trainees"] == 3 and sqlite["spike"]["errors"] == 0
+    assert all(math.isfinite(sqlite["spike"][k]) for k in SPIKE)
+    assert sqlite["steady"]["requests"] > 0 and sqlite["steady"]["errors"] == 0
+    for name, measured in sqlite["endpoints"].items():
+        assert measured["requests"] > 0, name
+        assert measured["errors"] == 0, (name, measured)
+    docs = tmp_path / "benchmarks.md"
+    shutil.copy(ROOT / "docs" / "benchmarks.md", docs)
+    report.refresh_docs(docs, report.markdown(document))
+    report.refresh_docs(docs, report.markdown(document))  # twice: replaced, not appended
+    text = docs.read_text()
+    assert text.count(report.START) == 1 and "| save (API) req/s ÷ db-write |" in text
+
+
+def test_bad_arguments_are_refused() -> None:
+    for args in (["--seconds=0"], ["--threads=-1"], ["--questions=10"]):
+        with pytest.raises(SystemExit) as exc:
+            run.parse(args)
+        assert exc.value.code == 2
