@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import Conflict, Forbidden, ValidationFailed
+from app.i18n import lazy_gettext as _l
 from app.studio.models import RevisionState
 
 # ---------------------------------------------------------------- states
@@ -84,6 +85,28 @@ def review_comment(action: str, comment: str) -> str:
 
 
 @dataclass(frozen=True)
+class KindMessages:
+    """The flash messages of the workflow's steps for one kind: whole sentences, marked for
+    translation (``lazy_gettext``) where the kind is declared, so a translator sees each one."""
+
+    submitted: Any  # "Case sent for review."
+    withdrawn: Any  # "Case withdrawn from review."
+    discarded: Any  # "Case revision discarded."
+    published: Any  # "Case approved and published."
+    retired: Any  # "Case retired: it is no longer drawn."
+
+
+# The messages of a kind that declares none of its own.
+GENERIC_MESSAGES = KindMessages(
+    submitted=_l("Sent for review."),
+    withdrawn=_l("Withdrawn from review."),
+    discarded=_l("Revision discarded."),
+    published=_l("Approved and published."),
+    retired=_l("Retired: it is no longer drawn."),
+)
+
+
+@dataclass(frozen=True)
 class AuthoredKind:
     """One kind of authored content, as the workflow, routes and templates see it.
 
@@ -113,7 +136,7 @@ class AuthoredKind:
     preview: Callable[..., dict[str, Any]] | None = None  # revision → preview context
     preview_template: str = ""
     # Words
-    flash_subject: str = ""  # "" → "Sent for review."; "case" → "Case sent for review."
+    messages: KindMessages = GENERIC_MESSAGES  # the flash messages of the workflow's steps
     audit_prefix: str = "studio."  # workflow events: <prefix>review.submit, …
 
     @property
@@ -134,10 +157,10 @@ class AuthoredKind:
             return self.history_endpoint
         return f"studio.{action}_{self.name}"
 
-    def say(self, text: str) -> str:
-        """A flash message about this kind (``say("sent for review.")``)."""
-        said = f"{self.flash_subject} {text}".strip()
-        return said[:1].upper() + said[1:]
+    def say(self, step: str) -> str:
+        """The flash message of a workflow step of this kind (``say("submitted")``), in the
+        interface's language: one of the ``KindMessages`` fields."""
+        return str(getattr(self.messages, step))
 
     def discard_refusal(self) -> str:
         if self.deletable:

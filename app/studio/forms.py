@@ -39,7 +39,7 @@ from app.banks.schema import (
     QuestionBase,
     Use,
 )
-from app.i18n import lazy_gettext
+from app.i18n import lazy_gettext as _l
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
 from app.questions.studio_facet import StudioFacet, set_rows
@@ -58,17 +58,17 @@ def type_choices() -> list[SelectChoice]:
 DIFFICULTY_CHOICES = choices([(d.value, d.value) for d in Difficulty])
 COGNITIVE_LEVEL_CHOICES = choices(
     [
-        ("", "not set"),
-        (CognitiveLevel.RECALL.value, "recall: remember a fact"),
-        (CognitiveLevel.APPLICATION.value, "application: a patient, a setting and a decision"),
-        (CognitiveLevel.ANALYSIS.value, "analysis: several findings to weigh"),
+        ("", _l("not set")),
+        (CognitiveLevel.RECALL.value, _l("recall: remember a fact")),
+        (CognitiveLevel.APPLICATION.value, _l("application: a patient, a setting and a decision")),
+        (CognitiveLevel.ANALYSIS.value, _l("analysis: several findings to weigh")),
     ]
 )
-REVIEWER_NOTES_LABEL = "Reviewer notes (for reviewers only; never shown to a trainee)"
+REVIEWER_NOTES_LABEL = _l("Reviewer notes (for reviewers only; never shown to a trainee)")
 USE_CHOICES = choices(
     [
-        (Use.PRACTICE.value, "practice: served in practice, key shown once answered"),
-        (Use.EXAM.value, "exam: secure, its key never shown to a trainee"),
+        (Use.PRACTICE.value, _l("practice: served in practice, key shown once answered")),
+        (Use.EXAM.value, _l("exam: secure, its key never shown to a trainee")),
     ]
 )
 
@@ -100,28 +100,30 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
     topic, the save button and CSRF for a standalone question.
     """
 
-    key = StringField("Key", validators=[Optional(), Length(max=80)])
-    type = SelectField("Type", choices=type_choices)
-    title = StringField("Title", validators=[Length(max=200)])
-    stem = TextAreaField("Stem (Markdown)", render_kw={"rows": 6, "data-preview": "stem"})
-    explanation = TextAreaField("Explanation (Markdown)", render_kw={"rows": 4})
-    references = TextAreaField("References (one per line)", render_kw={"rows": 3})
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=80)])
+    type = SelectField(_l("Type"), choices=type_choices)
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    stem = TextAreaField(_l("Stem (Markdown)"), render_kw={"rows": 6, "data-preview": "stem"})
+    explanation = TextAreaField(_l("Explanation (Markdown)"), render_kw={"rows": 4})
+    references = TextAreaField(_l("References (one per line)"), render_kw={"rows": 3})
     objective = StringField(
-        lazy_gettext("Learning objective"),
+        _l("Learning objective"),
         validators=[Optional(), Length(max=80)],
-        description=lazy_gettext(
+        description=_l(
             "Pick one of the modules' objectives (type to filter by id or words), or leave empty."
         ),
     )
-    difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
+    difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES, default="medium")
     # Practice or exam (a case step's is its case's: set by the case form).
-    use = SelectField("Use", choices=USE_CHOICES, default=DEFAULT_USE.value)
-    tags = StringField("Tags (comma-separated)")
-    cognitive_level = SelectField("Cognitive level", choices=COGNITIVE_LEVEL_CHOICES, default="")
+    use = SelectField(_l("Use"), choices=USE_CHOICES, default=DEFAULT_USE.value)
+    tags = StringField(_l("Tags (comma-separated)"))
+    cognitive_level = SelectField(
+        _l("Cognitive level"), choices=COGNITIVE_LEVEL_CHOICES, default=""
+    )
     # A rule-dependent item (a jurisdiction's rule): when it was checked, when to check again.
-    as_of = StringField("Rule checked on (as_of, YYYY-MM-DD)", validators=[Length(max=10)])
+    as_of = StringField(_l("Rule checked on (as_of, YYYY-MM-DD)"), validators=[Length(max=10)])
     review_by = StringField(
-        "Check the rule again by (review_by, YYYY-MM-DD)", validators=[Length(max=10)]
+        _l("Check the rule again by (review_by, YYYY-MM-DD)"), validators=[Length(max=10)]
     )
     reviewer_notes = TextAreaField(REVIEWER_NOTES_LABEL, render_kw={"rows": 3})
 
@@ -417,7 +419,7 @@ def error_summary(form: Form | FlaskForm, prefix: str = "") -> list[SummaryLine]
     for name, field in form._fields.items():
         label = f"{prefix}{field.label.text if prefix == '' else field.label.text.lower()}"
         if isinstance(field, FieldList):
-            row_label = {**row_lists(), "steps": "Step"}.get(name, field.label.text)
+            row_label = {**row_lists(), "steps": _l("Step")}.get(name, field.label.text)
             for i, entry in enumerate(field.entries):
                 head = f"{prefix}{row_label} {i + 1}: "
                 if isinstance(entry, FormField):
@@ -445,8 +447,8 @@ def _strings(errors: Any) -> list[str]:
 
 
 class QuestionForm(QuestionFields, FlaskForm):
-    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
-    save = SubmitField("Save draft")
+    topic_id = SelectField(_l("Topic"), coerce=int, validate_choice=False)
+    save = SubmitField(_l("Save draft"))
 
 
 def add_starter_rows(form: QuestionFields) -> None:
@@ -459,30 +461,32 @@ def add_starter_rows(form: QuestionFields) -> None:
 
 class StepForm(Form):
     disclosure = TextAreaField(
-        "Disclosure (Markdown, shown when this step opens; optional)", render_kw={"rows": 3}
+        _l("Disclosure (Markdown, shown when this step opens; optional)"), render_kw={"rows": 3}
     )
-    question = FormField(QuestionFields, label="Question")
+    question = FormField(QuestionFields, label=_l("Question"))
     reviewer_notes = TextAreaField(
-        "Reviewer notes on this step (never shown to a trainee)", render_kw={"rows": 2}
+        _l("Reviewer notes on this step (never shown to a trainee)"), render_kw={"rows": 2}
     )
 
 
 class CaseForm(FlaskForm):
     """A case scenario: vignette and ordered steps, validated by the bank's ``Case`` model."""
 
-    key = StringField("Key", validators=[Optional(), Length(max=80)])
-    topic_id = SelectField("Topic", coerce=int, validate_choice=False)
-    title = StringField("Title", validators=[Length(max=200)])
-    difficulty = SelectField("Difficulty", choices=DIFFICULTY_CHOICES, default="medium")
-    use = SelectField("Use (shared by every step)", choices=USE_CHOICES, default=DEFAULT_USE.value)
-    tags = StringField("Tags (comma-separated)")
+    key = StringField(_l("Key"), validators=[Optional(), Length(max=80)])
+    topic_id = SelectField(_l("Topic"), coerce=int, validate_choice=False)
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    difficulty = SelectField(_l("Difficulty"), choices=DIFFICULTY_CHOICES, default="medium")
+    use = SelectField(
+        _l("Use (shared by every step)"), choices=USE_CHOICES, default=DEFAULT_USE.value
+    )
+    tags = StringField(_l("Tags (comma-separated)"))
     vignette = TextAreaField(
-        "Vignette (Markdown)", render_kw={"rows": 6, "data-preview": "vignette"}
+        _l("Vignette (Markdown)"), render_kw={"rows": 6, "data-preview": "vignette"}
     )
     reviewer_notes = TextAreaField(REVIEWER_NOTES_LABEL, render_kw={"rows": 3})
     steps = FieldList(FormField(StepForm), min_entries=0)
-    new_step_type = SelectField("Type of the new step's question", choices=type_choices)
-    save = SubmitField("Save draft")
+    new_step_type = SelectField(_l("Type of the new step's question"), choices=type_choices)
+    save = SubmitField(_l("Save draft"))
 
     def to_data(self) -> dict[str, Any]:
         """The bank-format dict of this case (declared fields only)."""
@@ -600,32 +604,32 @@ class CaseForm(FlaskForm):
 
 
 class NewQuestionForm(FlaskForm):
-    type = SelectField("Question type", choices=type_choices)
-    submit = SubmitField("Start writing")
+    type = SelectField(_l("Question type"), choices=type_choices)
+    submit = SubmitField(_l("Start writing"))
 
 
 class CommentForm(FlaskForm):
-    comment = TextAreaField("Comment", validators=[Length(max=5000)])
-    approve = SubmitField("Approve and publish")
-    request_changes = SubmitField("Request changes")
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=5000)])
+    approve = SubmitField(_l("Approve and publish"))
+    request_changes = SubmitField(_l("Request changes"))
 
 
 class EmptyForm(FlaskForm):
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))
 
 
 class UploadImageForm(FlaskForm):
-    image = FileField("Image (PNG, JPEG or SVG)", validators=[FileRequired()])
-    submit = SubmitField("Upload")
+    image = FileField(_l("Image (PNG, JPEG or SVG)"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Bank file (YAML, GIFT, Moodle XML or QTI)", validators=[FileRequired()])
+    file = FileField(_l("Bank file (YAML, GIFT, Moodle XML or QTI)"), validators=[FileRequired()])
     format = SelectField(
-        "Format",
+        _l("Format"),
         choices=choices(
             [
-                ("", "detect"),
+                ("", _l("detect")),
                 ("yaml", "YAML"),
                 ("gift", "GIFT"),
                 ("moodle-xml", "Moodle XML"),
@@ -634,37 +638,41 @@ class ImportForm(FlaskForm):
         ),
     )
     topic = StringField(
-        "Topic for GIFT, Moodle XML and QTI questions",
+        _l("Topic for GIFT, Moodle XML and QTI questions"),
         default="imported",
         validators=[Length(max=80)],  # a topic's slug
     )
-    submit = SubmitField("Check (dry run)")
+    submit = SubmitField(_l("Check (dry run)"))
 
 
 class ConfirmImportForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
-    submit = SubmitField("Import")
+    submit = SubmitField(_l("Import"))
 
 
 class ExportForm(FlaskForm):
     format = SelectField(
-        "Format",
+        _l("Format"),
         choices=choices(
             [("yaml", "YAML"), ("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI")]
         ),
     )
-    topic = SelectField("Topic", validate_choice=False, choices=[])
-    submit = SubmitField("Download")
+    topic = SelectField(_l("Topic"), validate_choice=False, choices=[])
+    submit = SubmitField(_l("Download"))
 
 
 class HofsteeForm(Form):
-    c_min = FloatField("Lowest acceptable cut (%)", validators=[Optional(), NumberRange(0, 100)])
-    c_max = FloatField("Highest acceptable cut (%)", validators=[Optional(), NumberRange(0, 100)])
+    c_min = FloatField(
+        _l("Lowest acceptable cut (%)"), validators=[Optional(), NumberRange(0, 100)]
+    )
+    c_max = FloatField(
+        _l("Highest acceptable cut (%)"), validators=[Optional(), NumberRange(0, 100)]
+    )
     f_min = FloatField(
-        "Lowest acceptable fail rate (%)", validators=[Optional(), NumberRange(0, 100)]
+        _l("Lowest acceptable fail rate (%)"), validators=[Optional(), NumberRange(0, 100)]
     )
     f_max = FloatField(
-        "Highest acceptable fail rate (%)", validators=[Optional(), NumberRange(0, 100)]
+        _l("Highest acceptable fail rate (%)"), validators=[Optional(), NumberRange(0, 100)]
     )
 
 
@@ -673,7 +681,7 @@ def judgement_form(item_keys: list[str]) -> type[FlaskForm]:
 
     class JudgementForm(FlaskForm):
         hofstee = FormField(HofsteeForm)
-        submit = SubmitField("Save my ratings")
+        submit = SubmitField(_l("Save my ratings"))
 
     for key in item_keys:
         setattr(
@@ -695,48 +703,44 @@ class PlainFloatField(FloatField):
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:
-            raise ValueError(str(lazy_gettext("Enter a number, e.g. 0.6."))) from exc
+            raise ValueError(str(_l("Enter a number, e.g. 0.6."))) from exc
 
 
 class RatingForm(FlaskForm):
     """One judge's Angoff rating of one item (saved by its own POST: a judge saves as they go)."""
 
     rating = PlainFloatField(
-        lazy_gettext(
-            "Probability that a minimally competent candidate answers this item correctly (0 to 1)"
-        ),
+        _l("Probability that a minimally competent candidate answers this item correctly (0 to 1)"),
         validators=[
-            InputRequired(message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")),
-            NumberRange(
-                0, 1, message=lazy_gettext("Enter a probability between 0 and 1, e.g. 0.6.")
-            ),
+            InputRequired(message=_l("Enter a probability between 0 and 1, e.g. 0.6.")),
+            NumberRange(0, 1, message=_l("Enter a probability between 0 and 1, e.g. 0.6.")),
         ],
         render_kw={"step": "0.05", "min": "0", "max": "1", "inputmode": "decimal"},
     )
-    save_next = SubmitField(lazy_gettext("Save and go to the next item"))
-    save = SubmitField(lazy_gettext("Save"))
+    save_next = SubmitField(_l("Save and go to the next item"))
+    save = SubmitField(_l("Save"))
 
 
 class LimitsForm(FlaskForm):
     """A judge's Hofstee limits on their own (the Angoff ratings are kept)."""
 
     hofstee = FormField(HofsteeForm)
-    submit = SubmitField(lazy_gettext("Save my limits"))
+    submit = SubmitField(_l("Save my limits"))
 
 
 class PassMarkForm(FlaskForm):
     method = SelectField(
-        "Method",
+        _l("Method"),
         choices=choices(
             [
-                ("angoff", "Modified Angoff cut"),
-                ("angoff_plus_sem", "Modified Angoff cut + 1 SEM"),
-                ("hofstee", "Hofstee compromise cut"),
+                ("angoff", _l("Modified Angoff cut")),
+                ("angoff_plus_sem", _l("Modified Angoff cut + 1 SEM")),
+                ("hofstee", _l("Hofstee compromise cut")),
             ]
         ),
         validators=[InputRequired()],
     )
-    submit = SubmitField("Propose this pass mark")
+    submit = SubmitField(_l("Propose this pass mark"))
 
 
 class RulesForm(FlaskForm):
@@ -744,7 +748,7 @@ class RulesForm(FlaskForm):
     reason is shown to the administrator who decides."""
 
     reason = TextAreaField(
-        "Why (the administrator who decides sees it)",
+        _l("Why (the administrator who decides sees it)"),
         validators=[InputRequired(), Length(max=2000)],
     )
-    submit = SubmitField("Propose the change")
+    submit = SubmitField(_l("Propose the change"))

@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks import queries as bank_queries
 from app.banks.schema import Status
+from app.i18n import lazy_gettext as _l
 from app.studio import authoring, queries
 from app.studio.authoring import AuthoredKind
 from app.studio.models import CaseRevision, QuestionRevision, Revision
@@ -81,7 +82,13 @@ QUESTION = authoring.register(
         history_endpoint="studio.show_question",
         preview=_question_preview,
         preview_template="studio/_question_preview.html",
-        flash_subject="",
+        messages=authoring.KindMessages(
+            submitted=_l("Sent for review."),
+            withdrawn=_l("Withdrawn from review."),
+            discarded=_l("Revision discarded."),
+            published=_l("Approved and published."),
+            retired=_l("Question retired: it is no longer drawn."),
+        ),
         audit_prefix="studio.",
     )
 )
@@ -161,7 +168,13 @@ CASE = authoring.register(
         history_endpoint="studio.case_history",
         preview=_case_preview,
         preview_template="studio/_case_preview.html",
-        flash_subject="case",
+        messages=authoring.KindMessages(
+            submitted=_l("Case sent for review."),
+            withdrawn=_l("Case withdrawn from review."),
+            discarded=_l("Case revision discarded."),
+            published=_l("Case approved and published."),
+            retired=_l("Case retired: it is no longer drawn."),
+        ),
         audit_prefix="studio.case.",
     )
 )

@@ -391,7 +391,7 @@ def submit_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def
     workflow.submit(db.session, current_user, spec, revision_id)
     return done(
         url_for(spec.revision_endpoint("show"), revision_id=revision_id),
-        spec.say("sent for review."),
+        spec.say("submitted"),
     )
 
 
@@ -404,7 +404,7 @@ def withdraw_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-d
     workflow.withdraw(db.session, current_user, spec, revision_id)
     return done(
         url_for(spec.revision_endpoint("edit"), revision_id=revision_id),
-        spec.say("withdrawn from review."),
+        spec.say("withdrawn"),
     )
 
 
@@ -415,7 +415,7 @@ def discard_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-de
     spec = authoring.get(kind)
     _checked()
     workflow.discard(db.session, current_user, spec, revision_id)
-    return done(url_for("studio.index"), spec.say("revision discarded."))
+    return done(url_for("studio.index"), spec.say("discarded"))
 
 
 @login_required
@@ -428,7 +428,7 @@ def review_revision(kind: str, revision_id: int):  # type: ignore[no-untyped-def
     comment = form.comment.data or ""
     if form.approve.data:
         workflow.approve(db.session, current_user, spec, revision_id, comment)
-        message = spec.say("approved and published.")
+        message = spec.say("published")
     elif form.request_changes.data:
         workflow.request_changes(db.session, current_user, spec, revision_id, comment)
         message = _("Changes requested.")
@@ -457,7 +457,7 @@ def retire(kind: str, **url_args: int):  # type: ignore[no-untyped-def]
     workflow.retire(db.session, current_user, spec, content_id)
     return done(
         url_for(spec.content_endpoint("history"), **{spec.id_arg: content_id}),
-        _("%(noun)s retired: it is no longer drawn.", noun=spec.noun.capitalize()),
+        spec.say("retired"),
     )
 
 
