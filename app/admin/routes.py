@@ -48,6 +48,7 @@ from app.enrolment import queries as enrolment_queries
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.i18n import local_datetime
 from app.licensing import queries as licensing_queries
 from app.mail import outbox as mail_outbox
@@ -75,16 +76,16 @@ def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-NOT_CONFIRMED = "Tick the confirmation box to go ahead; nothing has changed."
+NOT_CONFIRMED = _l("Tick the confirmation box to go ahead; nothing has changed.")
 
 
-def _confirmed(form: Any, message: str = NOT_CONFIRMED) -> None:
+def _confirmed(form: Any, message: Any = NOT_CONFIRMED) -> None:
     """Raise ValidationFailed (nothing changes) unless ``form`` validates, box ticked."""
     if not form.validate_on_submit():
         if "confirm" in form.errors:
-            raise ValidationFailed(message)
-        first = next(iter(form.errors.values()), ["The form is not valid."])
-        raise ValidationFailed(f"{first[0]} Nothing has changed.")
+            raise ValidationFailed(str(message))
+        first = next(iter(form.errors.values()), [_("The form is not valid.")])
+        raise ValidationFailed(_("%(error)s Nothing has changed.", error=first[0]))
 
 
 def _thresholds() -> evidence.Thresholds:
@@ -186,7 +187,7 @@ def reject(completion_id: int):  # type: ignore[no-untyped-def]
         if "note" in form.errors:
             flash(_("Say why the completion is rejected: the trainee will see it."), "error")
         else:
-            flash(NOT_CONFIRMED, "error")
+            flash(str(NOT_CONFIRMED), "error")
         return redirect(url_for("admin.completions"))
     cert_services.reject_completion(db.session, _actor(), completion_id, form.note.data or "")
     return done(url_for("admin.completions"), _("Completion rejected; the trainee sees your note."))
@@ -267,7 +268,7 @@ def revoke(certificate_id: str):  # type: ignore[no-untyped-def]
         if "reason" in form.errors:
             flash(_("A reason is required to revoke a certificate."), "error")
         else:
-            flash(NOT_CONFIRMED, "error")
+            flash(str(NOT_CONFIRMED), "error")
         return redirect(url_for("admin.certificates"))
     certificate = cert_services.revoke_certificate(
         db.session,

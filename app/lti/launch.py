@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.lti import keys
 from app.lti.models import LtiLaunchCache, LtiPlatform, LtiUsedNonce
 
@@ -131,9 +132,9 @@ def check_audience(claims: dict[str, Any], client_id: str) -> None:
     aud = claims.get("aud")
     audiences = aud if isinstance(aud, list) else [aud]
     if client_id not in audiences:
-        raise LaunchRefused("The id_token is not addressed to this tool.")
+        raise LaunchRefused(_("The id_token is not addressed to this tool."))
     if len(audiences) > 1 and claims.get("azp") != client_id:
-        raise LaunchRefused("The id_token names several audiences without this tool as azp.")
+        raise LaunchRefused(_("The id_token names several audiences without this tool as azp."))
 
 
 def use_nonce(session: Session, issuer: str, nonce: str) -> None:
@@ -143,4 +144,4 @@ def use_nonce(session: Session, issuer: str, nonce: str) -> None:
             session.add(LtiUsedNonce(issuer=issuer, nonce=nonce[:255], used_at=clock.utcnow()))
             session.flush()
     except IntegrityError:
-        raise LaunchRefused("This launch was already used (replay refused).") from None
+        raise LaunchRefused(_("This launch was already used (replay refused).")) from None

@@ -23,6 +23,7 @@ from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.enrolment.models import Cohort
 from app.errors import DomainError
+from app.i18n import gettext as _
 from app.lti.launch import tool_registration
 from app.lti.models import LtiContext, LtiContextInstructor, LtiPlatform
 from app.lti.scores import TimeoutSession, ToolServiceConnector
@@ -123,7 +124,7 @@ def pull_roster(session: Session, actor: Any, context: LtiContext, cohort: Cohor
     platform = session.get(LtiPlatform, context.platform_id)
     assert platform is not None
     if platform.disabled_at is not None:
-        raise RosterUnavailable("This platform's registration is disabled.")
+        raise RosterUnavailable(_("This platform's registration is disabled."))
     result = RosterResult()
     for member in _members(session, platform, context):
         _take_member(session, actor, platform, cohort, member, result)

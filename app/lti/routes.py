@@ -108,7 +108,7 @@ def launch() -> Any:
         claims = message.get_launch_data()
         platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
         if platform is None:
-            raise LaunchRefused("Unknown platform.")
+            raise LaunchRefused(_("Unknown platform."))
         check_audience(claims, platform.client_id)
         use_nonce(db.session, platform.issuer, str(claims["nonce"]))
         user, _created = link_account(db.session, platform, claims)
@@ -122,7 +122,7 @@ def launch() -> Any:
             enrol_for_module(db.session, user, slug)
             scores.remember_line_item(db.session, platform, user.id, claims, slug)
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(str(exc) or "Invalid launch.")
+        return _refused(str(exc) or _("Invalid launch."))
     db.session.commit()
     login_user(user)
     allow_framing_by(platform)
@@ -165,7 +165,7 @@ def _deep_link_picker(message: FlaskMessageLaunch, user: Any, platform: LtiPlatf
     """A Deep Linking request: an instructor picks a module (the launch id, kept with the
     launch data for the next step, is the credential of the pick)."""
     if user.role.value != "instructor":
-        raise LaunchRefused("Only an instructor can place modules in a course.")
+        raise LaunchRefused(_("Only an instructor can place modules in a course."))
     db.session.commit()
     modules = db.session.scalars(sa.select(Module).order_by(Module.position, Module.title))
     html = render_template(
@@ -188,14 +188,14 @@ def deep_link() -> Any:
             launch_data_storage=DbLaunchDataStorage(db.session),
         )
         if not message.is_deep_link_launch():
-            raise LaunchRefused("This launch is not a Deep Linking request.")
+            raise LaunchRefused(_("This launch is not a Deep Linking request."))
         claims = message.get_launch_data()
         instructor_of_launch(db.session, claims)
         module = db.session.scalar(
             sa.select(Module).where(Module.slug == str(request.form.get("module", ""))[:80])
         )
         if module is None:
-            raise LaunchRefused("No such module.")
+            raise LaunchRefused(_("No such module."))
         base = get_settings().public_base_url.rstrip("/")
         resource = (
             DeepLinkResource()
@@ -209,9 +209,9 @@ def deep_link() -> Any:
         return_url = check_url("deep_link_return_url", str(settings["deep_link_return_url"]))
         platform = tool_conf.platform_for(claims["iss"], message.get_client_id())
         if platform is None:
-            raise LaunchRefused("Unknown platform.")
+            raise LaunchRefused(_("Unknown platform."))
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(str(exc) or "Invalid launch.")
+        return _refused(str(exc) or _("Invalid launch."))
     html = render_template(
         "lti/return.html", return_url=return_url, jwt=jwt_value, title=module.title
     )

@@ -20,6 +20,7 @@ from app.banks.models import Program
 from app.enrolment import queries as enrolment_queries
 from app.enrolment import services as enrolment_services
 from app.errors import Conflict, ValidationFailed
+from app.i18n import gettext as _
 from app.lti.models import LtiAccount, LtiPlatform
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -51,7 +52,13 @@ def check_url(name: str, value: str) -> str:
     secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
     hostile = any(c.isspace() or ord(c) < 32 or c in "\"'<>;,\\" for c in value)
     if hostile or not secure or not parts.hostname or parts.fragment or len(value) > 1000:
-        raise ValidationFailed(f"{name}: an https:// URL is required (got {value[:80]!r})")
+        raise ValidationFailed(
+            _(
+                "%(field)s: an https:// URL is required (got %(value)s)",
+                field=name,
+                value=repr(value[:80]),
+            )
+        )
     return value
 
 
@@ -61,7 +68,9 @@ def check_origin(name: str, value: str) -> str:
     value = check_url(name, value).rstrip("/")
     parts = urlsplit(value)
     if parts.path or parts.query or parts.username or parts.password or "@" in parts.netloc:
-        raise ValidationFailed(f"{name}: an origin such as https://lms.example.org is required")
+        raise ValidationFailed(
+            _("%(field)s: an origin such as https://lms.example.org is required", field=name)
+        )
     return value
 
 
@@ -69,10 +78,10 @@ def _check(fields: PlatformFields) -> PlatformFields:
     text = {"name": fields.name, "client_id": fields.client_id}
     for key, value in text.items():
         if not value.strip() or len(value) > 200 or any(ord(c) < 32 for c in value):
-            raise ValidationFailed(f"{key}: one line of 1 to 200 characters")
+            raise ValidationFailed(_("%(field)s: one line of 1 to 200 characters", field=key))
     deployments = [d.strip() for d in fields.deployment_ids if d.strip()]
     if not deployments or any(len(d) > 255 or _control(d) for d in deployments):
-        raise ValidationFailed("deployment_ids: at least one deployment id")
+        raise ValidationFailed(_("deployment_ids: at least one deployment id"))
     ancestors = [check_origin("frame_ancestors", a) for a in fields.frame_ancestors if a.strip()]
     issuer = check_url("issuer", fields.issuer)
     return PlatformFields(
@@ -106,7 +115,7 @@ def register_platform(session: Session, actor: Any, fields: PlatformFields) -> L
         )
     )
     if exists is not None:
-        raise Conflict("This issuer and client id are registered already.")
+        raise Conflict(_("This issuer and client id are registered already."))
     platform = LtiPlatform(**fields.__dict__)
     session.add(platform)
     session.flush()
@@ -128,7 +137,7 @@ def update_platform(
         )
     )
     if clash is not None:
-        raise Conflict("This issuer and client id are registered already.")
+        raise Conflict(_("This issuer and client id are registered already."))
     changes = {}
     for key, value in fields.__dict__.items():
         if getattr(platform, key) != value:
@@ -249,5 +258,5 @@ def instructor_of_launch(session: Session, claims: dict[str, Any]) -> User:
     )
     user = session.get(User, link.user_id) if link is not None else None
     if user is None or user.role != Role.INSTRUCTOR:
-        raise ValidationFailed("Only an instructor can place modules in a course.")
+        raise ValidationFailed(_("Only an instructor can place modules in a course."))
     return user

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.banks.schema import Difficulty, ReviewPolicy
 from app.errors import ValidationFailed
+from app.i18n import lazy_gettext as _l
 from app.requirements import kinds as requirement_kinds
 from app.requirements import text as requirement_text
 from app.requirements.evidence import REGIONS
@@ -252,130 +253,134 @@ def _parse_optional(text: str) -> str | None:
 @dataclass(frozen=True)
 class Field:
     name: str
-    label: str
+    label: Any  # lazy_gettext: read in the interface's language
     check: Callable[[Any, str], Any]
     parse: Callable[[str], Any] = _text_number
     show: Callable[[Any], str] = _show_plain
     multiline: bool = False
-    hint: str = ""
+    hint: Any = ""  # lazy_gettext, or "" for none
 
 
 MODULE_FIELDS: tuple[Field, ...] = (
-    Field("pass_mark", "Pass mark (%)", lambda v, lb: _number(v, lb, 0, 100)),
+    Field("pass_mark", _l("Pass mark (%)"), lambda v, lb: _number(v, lb, 0, 100)),
     Field(
         "blueprint",
-        "Blueprint",
+        _l("Blueprint"),
         _blueprint,
         _parse_blueprint,
         _show_blueprint,
         True,
-        "one row a line: topic, difficulty (easy, medium, hard or any), count",
+        _l("one row a line: topic, difficulty (easy, medium, hard or any), count"),
     ),
     Field(
         "case_draws",
-        "Case draws",
+        _l("Case draws"),
         _case_draws,
         _parse_case_draws,
         _show_case_draws,
         True,
-        "one row a line: topic (or any), count",
+        _l("one row a line: topic (or any), count"),
     ),
     Field(
         "attempt_limit",
-        "Attempt limit",
+        _l("Attempt limit"),
         _optional_integer(1, MAX_ATTEMPTS),
         _text_integer,
-        hint="empty: unlimited",
+        hint=_l("empty: unlimited"),
     ),
     Field(
         "cooldown_hours",
-        "Cooldown between attempts (hours)",
+        _l("Cooldown between attempts (hours)"),
         lambda v, lb: _number(v, lb, 0, MAX_COOLDOWN_HOURS),
     ),
     Field(
         "review_policy",
-        "Review policy",
+        _l("Review policy"),
         _review_policy,
         str.strip,
-        hint="score, correctness or full",
+        hint=_l("score, correctness or full"),
     ),
     Field(
         "time_limit_minutes",
-        "Time limit (minutes)",
+        _l("Time limit (minutes)"),
         _optional_integer(1, MAX_MINUTES),
         _text_integer,
-        hint="empty: untimed",
+        hint=_l("empty: untimed"),
     ),
 )
 
 PROGRAM_FIELDS: tuple[Field, ...] = (
     Field(
         "module_slugs",
-        "Required modules",
+        _l("Required modules"),
         _module_list,
         _parse_slugs,
         lambda v: "\n".join(v),
         True,
-        "one module slug a line, in order",
+        _l("one module slug a line, in order"),
     ),
     Field(
         "final_exam_slug",
-        "Final exam",
+        _l("Final exam"),
         _optional_key,
         _parse_optional,
-        hint="one of the required modules; empty: none",
+        hint=_l("one of the required modules; empty: none"),
     ),
-    Field("requires_review", "Completions need an administrator's review", _bool, _parse_yes_no),
+    Field(
+        "requires_review", _l("Completions need an administrator's review"), _bool, _parse_yes_no
+    ),
     Field(
         "validity_months",
-        "Validity (months)",
+        _l("Validity (months)"),
         lambda v, lb: _integer(v, lb, 1, MAX_VALIDITY_MONTHS),
         _text_integer,
     ),
-    Field("ce_hours", "CE hours", lambda v, lb: _number(v, lb, 0, MAX_CE_HOURS)),
+    Field("ce_hours", _l("CE hours"), lambda v, lb: _number(v, lb, 0, MAX_CE_HOURS)),
     Field(
         "renewal_module_slug",
-        "Renewal module",
+        _l("Renewal module"),
         _optional_key,
         _parse_optional,
-        hint="empty: none",
+        hint=_l("empty: none"),
     ),
     Field(
         "renewal_cpd_hours",
-        "CPD hours to renew",
+        _l("CPD hours to renew"),
         lambda v, lb: _number(v, lb, 0, MAX_CE_HOURS),
-        hint="verified hours after the certificate's issue; 0: none",
+        hint=_l("verified hours after the certificate's issue; 0: none"),
     ),
     Field(
         "requirements",
-        "Hours, logbook and practical requirements",
+        _l("Hours, logbook and practical requirements"),
         _requirements,
         _parse_requirements,
         requirement_text.show_lines,
         True,
-        "one a line: kind, id, amount, option=value … (docs/practical.md), e.g. "
-        "hours, psychomotor, 10, area=psychomotor, modes=in_person",
+        _l(
+            "one a line: kind, id, amount, option=value … (docs/practical.md), e.g. "
+            "hours, psychomotor, 10, area=psychomotor, modes=in_person"
+        ),
     ),
     Field(
         "supervisor_min_months",
-        "Supervisor's dry-needling experience (months)",
+        _l("Supervisor's dry-needling experience (months)"),
         lambda v, lb: _integer(v, lb, 0, MAX_VALIDITY_MONTHS),
         _text_integer,
     ),
     Field(
         "supervisor_min_sessions",
-        "Supervisor's dry-needling sessions",
+        _l("Supervisor's dry-needling sessions"),
         lambda v, lb: _integer(v, lb, 0, 100_000),
         _text_integer,
     ),
     Field(
         "scope_regions",
-        "Credential scope (body regions)",
+        _l("Credential scope (body regions)"),
         _regions,
         _parse_slugs,
         lambda v: "\n".join(v),
         True,
-        "one region a line: " + ", ".join(REGIONS) + "; empty: no scope",
+        _l("one region a line: %(regions)s; empty: no scope", regions=", ".join(REGIONS)),
     ),
 )
 

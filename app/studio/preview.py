@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import QuestionBase
+from app.i18n import gettext as _
 from app.questions import registry
 from app.quiz import presenters, scoring, services
 from app.quiz.display import new_display, to_canonical
@@ -101,7 +102,13 @@ def draw(
     if not drawn:
         raise NothingToDraw()
     if len(drawn) > MAX_ITEMS:
-        raise PreviewTooLarge(f"This module draws {len(drawn)} items; a preview holds {MAX_ITEMS}.")
+        raise PreviewTooLarge(
+            _(
+                "This module draws %(n)s items; a preview holds %(max)s.",
+                n=len(drawn),
+                max=MAX_ITEMS,
+            )
+        )
     return PreviewForm(
         slug=module.slug,
         seed=secrets.token_hex(16),

@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Case, Mode, Status, use_of
 from app.errors import NotFound
+from app.i18n import gettext as _
 from app.questions import registry
 from app.quiz.models import AttemptItem
 from app.rules import fields as rule_fields
@@ -227,7 +228,7 @@ def standard_setting(session: Session, mod: bm.Module, user_id: int) -> Standard
         except ValueError as exc:
             error = str(exc)
     elif limits:
-        error = "No first exam attempts yet: the Hofstee check needs observed scores."
+        error = _("No first exam attempts yet: the Hofstee check needs observed scores.")
     decisions = list(
         session.scalars(
             sa.select(PassMarkDecision)

@@ -627,7 +627,7 @@ def _check_upload(form: ImportForm):  # type: ignore[no-untyped-def]
     raw = form.file.data.read(limit + 1)
     fmt = _import_format(form, raw)
     if fmt is None:
-        return None, ["Unknown format: choose one."], None, 200
+        return None, [_("Unknown format: choose one.")], None, 200
     topic = form.topic.data or "imported"
     try:
         upload = imports.new_upload(current_user, raw, fmt, topic, form.file.data.filename, limit)
