@@ -175,7 +175,8 @@ class form_errors:  # used like a function: ``with form_errors(form, ...)``
     def message(self) -> str | None:
         if self.error is None:
             return None
-        return self.error.message if isinstance(self.error, DomainError) else str(self.error)
+        # str(): a page's own message may be lazy (translated when shown), and a flash is stored
+        return str(self.error.message) if isinstance(self.error, DomainError) else str(self.error)
 
     @property
     def status(self) -> int:

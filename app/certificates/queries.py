@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.banks.models import Program
 from app.certificates import codes
 from app.certificates.models import Certificate, Completion, CompletionStatus
+from app.i18n import gettext as _
 
 
 class CertificateStatus(enum.StrEnum):
@@ -177,10 +178,14 @@ def linkedin_url(certificate: Certificate, organization: str, verify_url: str) -
 
 def mail_share_url(certificate: Certificate, organization: str, verify_url: str) -> str:
     """A ``mailto:`` link with a subject and the verify link in the body."""
-    subject = f"My certificate: {certificate.program_title}"
-    body = (
-        f"My certificate {certificate.serial} ({certificate.program_title}, issued by "
-        f"{organization}) can be verified at {verify_url}"
+    subject = _("My certificate: %(program)s", program=certificate.program_title)
+    body = _(
+        "My certificate %(serial)s (%(program)s, issued by %(organization)s) can be verified "
+        "at %(url)s",
+        serial=certificate.serial,
+        program=certificate.program_title,
+        organization=organization,
+        url=verify_url,
     )
     return "mailto:?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
 

@@ -109,7 +109,7 @@ def submit_station(station_id: int):  # type: ignore[no-untyped-def]
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     station = osce.submit_station(db.session, _viewer(), station_id)
-    return done(url_for("osce.index"), f"{station.title} is in review.")
+    return done(url_for("osce.index"), _("%(title)s is in review.", title=station.title))
 
 
 @bp.post("/practical/stations/<int:station_id>/approve")
@@ -120,7 +120,7 @@ def approve_station(station_id: int):  # type: ignore[no-untyped-def]
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     station = osce.approve_station(db.session, _viewer(), station_id)
-    return done(url_for("osce.index"), f"{station.title} is approved.")
+    return done(url_for("osce.index"), _("%(title)s is approved.", title=station.title))
 
 
 @bp.get("/practical/stations/<int:station_id>")

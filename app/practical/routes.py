@@ -16,6 +16,8 @@ from app.auth.services import find_user_by_email
 from app.enrolment.queries import cohorts_visible_to, may_see_trainee, visible_cohort
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.i18n import gettext as _
+from app.i18n import local_number, ngettext
 from app.practical import forms, hours, logbook, queries, services
 from app.practical.models import HoursEntry
 from app.settings import get_settings
@@ -57,10 +59,10 @@ def logbook_page():  # type: ignore[no-untyped-def]
         program = services.trainee_program(db.session, user)
         with form_errors(form, catch=ValidationFailed, flash=True) as outcome:
             if program is None:
-                raise ValidationFailed("There is no program to log sessions for.")
+                raise ValidationFailed(_("There is no program to log sessions for."))
             logbook.log_session(db.session, user, program, _logbook_input(form))
         if outcome.ok:
-            return done_redirect(url_for("practical.logbook_page"), "Session logged.")
+            return done_redirect(url_for("practical.logbook_page"), _("Session logged."))
         status = outcome.status
     elif request.method == "POST":
         status = 400
@@ -101,7 +103,9 @@ def hours_page():  # type: ignore[no-untyped-def]
         with form_errors(form, catch=ValidationFailed, flash=True) as outcome:
             hours.record_activity(db.session, user, _activity(form), data, upload.filename or "")
         if outcome.ok:
-            return done_redirect(url_for("practical.hours_page"), "Activity recorded for review.")
+            return done_redirect(
+                url_for("practical.hours_page"), _("Activity recorded for review.")
+            )
         status = outcome.status
     elif request.method == "POST":
         status = 400
@@ -173,7 +177,10 @@ def decide(entry_id: int):  # type: ignore[no-untyped-def]
     )
     if entry.status.value == "approved":
         services.recheck(db.session, entry.trainee, settings.issuer)
-    return done(url_for("practical.to_sign"), f"Entry {entry.status.value}.")
+    approved = entry.status.value == "approved"
+    return done(
+        url_for("practical.to_sign"), _("Entry approved.") if approved else _("Entry returned.")
+    )
 
 
 @bp.get("/hours/review")
@@ -197,7 +204,8 @@ def review(entry_id: int):  # type: ignore[no-untyped-def]
         trainee = db.session.get(User, entry.user_id)
         if trainee is not None:
             services.recheck(db.session, trainee, get_settings().issuer)
-    return done(url_for("practical.review_queue"), f"Activity {entry.status.value}.")
+    said = _("Activity verified.") if entry.status.value == "verified" else _("Activity rejected.")
+    return done(url_for("practical.review_queue"), said)
 
 
 @bp.route("/hours/sessions/new", methods=["GET", "POST"])
@@ -223,7 +231,12 @@ def new_session():  # type: ignore[no-untyped-def]
         if outcome.ok:
             return done_redirect(
                 url_for("practical.new_session"),
-                f"Session recorded: {row.hours:g} h to {len(ids)} trainees.",
+                ngettext(
+                    "Session recorded: %(hours)s h to %(num)s trainee.",
+                    "Session recorded: %(hours)s h to %(num)s trainees.",
+                    len(ids),
+                    hours=local_number(row.hours),
+                ),
             )
         status = outcome.status
     elif request.method == "POST":
@@ -267,7 +280,7 @@ def supervisors():  # type: ignore[no-untyped-def]
         with form_errors(form, catch=ValidationFailed, flash=True) as outcome:
             user = find_user_by_email(db.session, form.email.data or "")
             if user is None:
-                raise ValidationFailed("No account has this e-mail address.")
+                raise ValidationFailed(_("No account has this e-mail address."))
             logbook.record_experience(
                 db.session,
                 _viewer(),
@@ -276,7 +289,7 @@ def supervisors():  # type: ignore[no-untyped-def]
                 form.sessions.data or 0,  # type: ignore[arg-type]
             )
         if outcome.ok:
-            return done_redirect(url_for("practical.supervisors"), "Experience recorded.")
+            return done_redirect(url_for("practical.supervisors"), _("Experience recorded."))
         status = outcome.status
     elif request.method == "POST":
         status = 400

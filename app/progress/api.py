@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
+from app.i18n import force_locale
 from app.progress import queries, services
 from app.progress.presenters import answered_view, served_view
 from app.quiz.services import ensure_no_open_exam
@@ -186,7 +187,8 @@ def _mastery_row(r: queries.MasteryRow) -> dict[str, Any]:
 def progress() -> Any:
     """Your modules' states, next step, certificates, mastery, attempt history, practice due."""
     user = current_user._get_current_object()
-    data = queries.dashboard(db.session, user, _new_per_day())
+    with force_locale("en"):  # the JSON API's texts stay English (docs/i18n.md)
+        data = queries.dashboard(db.session, user, _new_per_day())
     return {
         "program": data.program.title if data.program else None,
         "modules": [

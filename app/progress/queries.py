@@ -22,6 +22,8 @@ from app.banks.labels import objective_label, objective_texts_of
 from app.banks.schema import Status, Use
 from app.certificates.services import program_judgement
 from app.enrolment.queries import active_programs
+from app.i18n import gettext as _
+from app.i18n import local_datetime, local_number, ngettext
 from app.progress import mastery, scheduler
 from app.progress.models import ObjectiveMastery, PracticeAnswer, ReviewCard, TopicMastery
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -53,32 +55,44 @@ class ModuleRow:
 
 def _module_row(state: ModuleState) -> ModuleRow:
     module = state.module
+    percent = local_number(state.best_percent) if state.best_percent is not None else None
     if state.has_passed:
-        score = f"{state.best_percent:g} %" if state.best_percent is not None else "passed"
-        return ModuleRow(module, state, "passed", "Passed", f"Best score {score}.")
-    if state.open_attempt_id is not None:
-        return ModuleRow(module, state, "in_progress", "In progress", "An attempt is open.")
-    if state.locked_reason:
-        return ModuleRow(module, state, "locked", "Locked", state.locked_reason)
-    if state.attempts_used == 0:
-        return ModuleRow(module, state, "not_started", "Not started", "No attempt yet.")
-    best = f"best score {state.best_percent:g} %" if state.best_percent is not None else ""
-    if state.attempts_left == 0:
-        return ModuleRow(
-            module,
-            state,
-            "exhausted",
-            "Failed",
-            f"No attempts left ({best}). Contact your instructor.",
+        detail = (
+            _("Best score %(score)s %%.", score=percent) if percent else _("Best score passed.")
         )
-    parts = [f"Not passed yet ({best})." if best else "Not passed yet."]
+        return ModuleRow(module, state, "passed", _("Passed"), detail)
+    if state.open_attempt_id is not None:
+        return ModuleRow(module, state, "in_progress", _("In progress"), _("An attempt is open."))
+    if state.locked_reason:
+        return ModuleRow(module, state, "locked", _("Locked"), state.locked_reason)
+    if state.attempts_used == 0:
+        return ModuleRow(module, state, "not_started", _("Not started"), _("No attempt yet."))
+    if state.attempts_left == 0:
+        detail = (
+            _("No attempts left (best score %(score)s %%). Contact your instructor.", score=percent)
+            if percent
+            else _("No attempts left. Contact your instructor.")
+        )
+        return ModuleRow(module, state, "exhausted", _("Failed"), detail)
+    return ModuleRow(module, state, "failed", _("Failed"), _failed_detail(state, percent))
+
+
+def _failed_detail(state: ModuleState, percent: str | None) -> str:
+    """Not passed yet, with the attempts left and when the next one is allowed (whole
+    sentences, joined)."""
+    parts = [
+        _("Not passed yet (best score %(score)s %%).", score=percent)
+        if percent
+        else _("Not passed yet.")
+    ]
     if state.attempts_left is not None:
         parts.append(
-            f"{state.attempts_left} attempt{'s' if state.attempts_left != 1 else ''} left."
+            ngettext("%(num)s attempt left.", "%(num)s attempts left.", state.attempts_left)
         )
     if state.next_allowed_at is not None:
-        parts.append(f"Next attempt allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC.")
-    return ModuleRow(module, state, "failed", "Failed", " ".join(parts))
+        when = local_datetime(state.next_allowed_at)
+        parts.append(_("Next attempt allowed from %(when)s.", when=when))
+    return " ".join(parts)
 
 
 def program_modules(
@@ -98,28 +112,29 @@ def program_modules(
 def next_step(rows: list[ModuleRow]) -> tuple[str, bm.Module | None]:
     """What the trainee should do next, and the module it concerns."""
     for row in rows:
-        title = row.module.title
-        if row.status == "passed":
-            continue
-        if row.status == "in_progress":
-            return f"Continue your open attempt at {title}.", row.module
-        if row.status == "not_started":
-            return f"Start {title}.", row.module
-        if row.status == "failed":
-            if row.state.next_allowed_at is not None:
-                when = f"{row.state.next_allowed_at:%Y-%m-%d %H:%M} UTC"
-                return (
-                    f"Practise your weak areas, then retake {title} from {when}.",
-                    row.module,
-                )
-            return f"Retake {title}.", row.module
-        if row.status == "exhausted":
-            return f"You have no attempts left at {title}: contact your instructor.", row.module
-        if row.status == "locked":
-            return f"{title} is locked: {row.detail}", row.module
+        if row.status != "passed":
+            return _next_step_of(row), row.module
     if rows:
-        return "You have passed every module of the program.", None
-    return "No modules are available yet.", None
+        return _("You have passed every module of the program."), None
+    return _("No modules are available yet."), None
+
+
+def _next_step_of(row: ModuleRow) -> str:
+    title = row.module.title
+    if row.status == "in_progress":
+        return _("Continue your open attempt at %(title)s.", title=title)
+    if row.status == "not_started":
+        return _("Start %(title)s.", title=title)
+    if row.status == "failed" and row.state.next_allowed_at is not None:
+        when = local_datetime(row.state.next_allowed_at)
+        return _(
+            "Practise your weak areas, then retake %(title)s from %(when)s.", title=title, when=when
+        )
+    if row.status == "failed":
+        return _("Retake %(title)s.", title=title)
+    if row.status == "exhausted":
+        return _("You have no attempts left at %(title)s: contact your instructor.", title=title)
+    return _("%(title)s is locked: %(reason)s", title=title, reason=row.detail)
 
 
 # ---------------------------------------------------------------- mastery
@@ -867,7 +882,7 @@ def dashboard(
     step, step_module = next_step(rows)
     verdict = program_judgement(session, user, program) if program else None
     if verdict is not None and step_module is None and rows and verdict.next_step:
-        step = f"You have passed every module. Next: {verdict.next_step}."
+        step = _("You have passed every module. Next: %(step)s.", step=verdict.next_step)
     certificates = certificates_of(session, user)
     return Dashboard(
         user=user,

@@ -303,7 +303,7 @@ def _cohort_filters() -> tuple[CohortFilterForm, dict]:
     viewer = current_user._get_current_object()
     form = CohortFilterForm(request.args)
     everyone = enrolment_queries.sees_every_trainee(viewer)
-    form.cohort.choices = [("", "All trainees" if everyone else "All my trainees")] + [
+    form.cohort.choices = [("", _("All trainees") if everyone else _("All my trainees"))] + [
         (str(c.id), c.name) for c in enrolment_queries.cohorts_visible_to(db.session, viewer)
     ]
     if request.args and not form.validate():

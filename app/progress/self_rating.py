@@ -20,23 +20,29 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.auth.models import User
 from app.errors import ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.progress import practice, scheduler
 from app.progress.models import PracticeAnswer, ReviewCard, ReviewLog
 
 
 class SelfRatingRefused(ValidationFailed):
     code = "self_rating_refused"
-    message = "This answer can no longer be rated: a later review of its objective came after it."
+    message = _l(
+        "This answer can no longer be rated: a later review of its objective came after it."
+    )
 
 
 class SelfRatingInvalid(ValidationFailed):
     code = "self_rating_invalid"
-    message = "Choose again, hard, good or easy."
+    message = _l("Choose again, hard, good or easy.")
 
 
 class SelfRatingNotAllowed(ValidationFailed):
     code = "self_rating_not_allowed"
-    message = "A wrong answer is always rated “again”: FSRS counts hard, good and easy as recalled."
+    message = _l(
+        "A wrong answer is always rated “again”: FSRS counts hard, good and easy as recalled."
+    )
 
 
 def rate(session: Session, user: User, token: Any, rating: Any, *, secret: str) -> ReviewCard:
@@ -54,7 +60,7 @@ def rate(session: Session, user: User, token: Any, rating: Any, *, secret: str) 
         )
     )
     if answer is None:
-        raise SelfRatingRefused("Check the answer before rating it.")
+        raise SelfRatingRefused(_("Check the answer before rating it."))
     correct = answer.max_score > 0 and abs((answer.score or 0.0) - answer.max_score) < 1e-9
     if not scheduler.self_rating_allowed(correct, chosen):
         raise SelfRatingNotAllowed()

@@ -17,6 +17,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.auth.decorators import role_required
 from app.auth.models import Role
 from app.extensions import ErrorEnvelope, db
+from app.i18n import force_locale
 from app.input_guard import INT32_MAX
 from app.questions import registry
 from app.quiz import presenters, queries, services
@@ -236,7 +237,8 @@ def list_modules() -> Any:
     module once you hold a certificate), with what you may do now: attempts left, cooldown,
     locks, best score. Enrolled nowhere: an empty list."""
     modules = queries.visible_modules(db.session, _user())
-    states = queries.module_states(db.session, _user(), modules)
+    with force_locale("en"):  # the JSON API's texts (locked_reason) stay English
+        states = queries.module_states(db.session, _user(), modules)
     out = []
     for module in modules:
         state = states[module.slug]
@@ -287,9 +289,10 @@ def start(slug: str) -> Any:
         module = queries.visible_module(db.session, _user(), slug)
         if module is None:
             raise ModuleNotFound()
-        attempt, created = services.begin_attempt(
-            db.session, _user(), module, grace_seconds=_grace()
-        )
+        with force_locale("en"):  # its refusal (module_locked) stays English
+            attempt, created = services.begin_attempt(
+                db.session, _user(), module, grace_seconds=_grace()
+            )
         return attempt.id, created
 
     attempt_id, created = commit_with_retry(work)

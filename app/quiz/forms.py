@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Optional
 
+from app.i18n import lazy_gettext as _l
 from app.input_guard import (
     INT32_MAX,
     NumberRange,  # refuses a huge integer (WTForms fails on it)
@@ -34,14 +35,14 @@ class AnswerForm(FlaskForm):
     """The fields common to every question page (the answer itself: ``parse_response``)."""
 
     seq = IntegerField(validators=[InputRequired(), NumberRange(0, INT32_MAX)])
-    flagged = BooleanField("Flag for review")
+    flagged = BooleanField(_l("Flag for review"))
     action = HiddenField(validators=[Optional(), AnyOf(ACTIONS)], default="save")
 
 
 class SubmitForm(FlaskForm):
     confirm = BooleanField(
-        "I have reviewed my answers and want to submit this attempt now.",
-        validators=[DataRequired("Tick the box to confirm that you want to submit.")],
+        _l("I have reviewed my answers and want to submit this attempt now."),
+        validators=[DataRequired(_l("Tick the box to confirm that you want to submit."))],
     )
 
 

@@ -14,6 +14,7 @@ from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
+from app.i18n import gettext as _
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 
@@ -120,7 +121,7 @@ def _module_state(
     locked = None
     if missing:
         names = ", ".join(titles.get(p, p) for p in missing)
-        locked = f"Pass {names} first."
+        locked = _("Pass %(modules)s first.", modules=names)
     percents = [r.percent for r in closed if r.percent is not None]
     return ModuleState(
         module=module,

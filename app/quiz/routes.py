@@ -133,7 +133,7 @@ def start(slug: str):  # type: ignore[no-untyped-def]
     row = _module(slug)
     form = EmptyForm()
     if not form.validate_on_submit():
-        return done(_module_page(slug), "The form expired: please try again.", "error")
+        return done(_module_page(slug), _("The form expired: please try again."), "error")
     attempt = services.start_attempt(db.session, current_user, row, grace_seconds=_grace())
     first_open = next((i.position for i in attempt.items if i.response is None), 1)
     return redirect(url_for("quiz.take", attempt_id=attempt.id, position=first_open))
@@ -304,13 +304,13 @@ def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     item = _item_at(found, position)
     form = AnswerForm()
     if not form.validate_on_submit():
-        return _render_take(found, item, form, "The form could not be read: try again.", 400)
+        return _render_take(found, item, form, _("The form could not be read: try again."), 400)
     action = form.action.data or "save"
     saved = _save(found, item, form, request.form, lock=action == "check")
     checked_nothing = action == "check" and not saved and not item.locked
     return done(
         _after(found, position, action),
-        "Choose an answer before checking it." if checked_nothing else None,
+        _("Choose an answer before checking it.") if checked_nothing else None,
         "error",
     )
 
@@ -374,7 +374,7 @@ def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
     item = _item_at(found, position)
     form = AnswerForm()
     if not form.validate():
-        return json_error(400, "invalid_form", "The answer could not be read: reload the page.")
+        return json_error(400, "invalid_form", _("The answer could not be read: reload the page."))
     try:
         _save(found, item, form, request.form, lock=False)
     except AnswerInvalid as exc:

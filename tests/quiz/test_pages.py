@@ -173,6 +173,17 @@ def test_start_twice_resumes_the_same_attempt(client, login_as):
     assert "Resume attempt" in client.get("/modules/types-exam").get_data(as_text=True)
 
 
+def test_take_page_gives_quiz_js_its_texts_and_the_body_its_attributes(client, login_as):
+    """quiz.js writes the autosave status from the page's (translated) data-msg-* texts."""
+    login_as("trainee")
+    attempt_id = start(client, "types-exam")
+    html = page(client, attempt_id, 1)
+    assert f'<body class="exam-room" data-attempt="{attempt_id}" data-mode="exam">' in html
+    assert 'data-msg-saving="Saving…"' in html
+    assert 'data-msg-saved="Saved at {time}"' in html
+    assert 'data-msg-not-saved="Not saved: {message}"' in html
+
+
 # ---------------------------------------------------------------- taking
 
 

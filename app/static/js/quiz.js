@@ -10,6 +10,15 @@
   var form = document.getElementById("answer-form");
   var statusEl = document.getElementById("save-status");
 
+  // The status texts, in the interface's language, from the page (data-msg-* of #save-status).
+  function msg(key, fallback, values) {
+    var text = (statusEl && statusEl.getAttribute("data-msg-" + key)) || fallback;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.replace("{" + name + "}", function () { return values[name]; });
+    });
+    return text;
+  }
+
   function setStatus(text, kind) {
     if (!statusEl) return;
     statusEl.textContent = text;
@@ -96,7 +105,7 @@
     var body = new FormData(this.form);
     body.delete("action");
     var csrf = this.form.querySelector("input[name=csrf_token]").value;
-    setStatus("Saving…", "saving");
+    setStatus(msg("saving", "Saving…"), "saving");
     fetch(this.url, {
       method: "POST",
       body: body,
@@ -116,7 +125,7 @@
   };
 
   Autosave.prototype.retry = function () {
-    setStatus("Not saved — retrying…", "error");
+    setStatus(msg("retrying", "Not saved — retrying…"), "error");
     this.schedule(this.retryDelay);
     this.retryDelay = Math.min(this.retryDelay * 2, 30000);
   };
@@ -127,8 +136,9 @@
       this.retryDelay = 2000;
       this.seqInput.value = String(data.seq);
       if (!this.pending) this.clearDraft();
-      var time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      setStatus("Saved at " + time, "saved");
+      var lang = document.documentElement.getAttribute("lang") || undefined;
+      var time = new Date().toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+      setStatus(msg("saved", "Saved at {time}", { time: time }), "saved");
       updateNavigator(this.form, data);
       updateDeadline(data.deadline);
       return;
@@ -137,15 +147,16 @@
         (res.status === 400 && (!error || error.code === "csrf_failed"))) {
       // Session ended: keep the draft; it is sent again after logging in and reloading.
       this.stopped = true;
-      setStatus("Not saved: your session has expired. Your answer is kept in this browser: " +
-        "log in again, then reload this page to send it.", "error");
+      setStatus(msg("expired", "Not saved: your session has expired. Your answer is kept in " +
+        "this browser: log in again, then reload this page to send it."), "error");
       return;
     }
     if (res.status === 409 && error) {
       this.stopped = true;
       if (error.result_url) {
         this.clearDraft();
-        setStatus(error.message + " Opening your result…", "error");
+        setStatus(msg("opening", "{message} Opening your result…", { message: error.message }),
+          "error");
         setTimeout(function () { window.location.assign(error.result_url); }, 2500);
       } else {
         this.clearDraft();
@@ -154,7 +165,7 @@
       return;
     }
     if (res.status === 400 && error) {
-      setStatus("Not saved: " + error.message, "error");
+      setStatus(msg("not-saved", "Not saved: {message}", { message: error.message }), "error");
       return;
     }
     this.retry();
@@ -373,7 +384,8 @@
     saver = new Autosave(form);
     var onChange = function () { saver.schedule(); };
     if (saver.restoreDraft()) {
-      setStatus("Restored your unsaved answer from this browser; saving…", "saving");
+      setStatus(msg("restored", "Restored your unsaved answer from this browser; saving…"),
+        "saving");
       saver.schedule(0);
     }
     form.addEventListener("change", function (event) {

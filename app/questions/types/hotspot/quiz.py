@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import fields
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import (
     AnswerInvalid,
@@ -97,7 +98,7 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
         try:
             return {"point": {"x": float(x), "y": float(y)}}
         except ValueError:
-            raise AnswerInvalid("The marked point is not valid: mark it again.") from None
+            raise AnswerInvalid(_("The marked point is not valid: mark it again.")) from None
     region = form_one(form, "region")
     return {"region": region} if region else None
 

@@ -13,24 +13,26 @@ from wtforms import BooleanField, FieldList, Form, FormField, SelectField, Strin
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet, set_rows
 
 
 class RegionForm(Form):
-    id = StringField("Id", validators=[Optional(), Length(max=80)])
-    label = StringField("Label")
+    id = StringField(_l("Id"), validators=[Optional(), Length(max=80)])
+    label = StringField(_l("Label"))
     points = StringField(
-        "Polygon", description="x,y pairs as fractions of the image: 0.1,0.1 0.4,0.1 0.4,0.3"
+        _l("Polygon"),
+        description=_l("x,y pairs as fractions of the image: 0.1,0.1 0.4,0.1 0.4,0.3"),
     )
-    correct = BooleanField("Correct")
-    feedback = StringField("Feedback")
+    correct = BooleanField(_l("Correct"))
+    feedback = StringField(_l("Feedback"))
 
 
 def fields() -> dict[str, UnboundField]:
     return {
-        "image": SelectField("Image", validate_choice=False, choices=[]),
-        "image_alt": StringField("Image description (alt text)"),
+        "image": SelectField(_l("Image"), validate_choice=False, choices=[]),
+        "image_alt": StringField(_l("Image description (alt text)")),
         "regions": FieldList(FormField(RegionForm), min_entries=0),
     }
 

@@ -8,19 +8,22 @@ from typing import Any
 from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet, lines, set_rows
 
 
 class PairForm(Form):
-    premise = StringField("Premise")
-    answer = StringField("Answer")
+    premise = StringField(_l("Premise"))
+    answer = StringField(_l("Answer"))
 
 
 def fields() -> dict[str, UnboundField]:
     return {
         "pairs": FieldList(FormField(PairForm), min_entries=0),
-        "distractors": TextAreaField("Extra wrong answers (one per line)", render_kw={"rows": 2}),
+        "distractors": TextAreaField(
+            _l("Extra wrong answers (one per line)"), render_kw={"rows": 2}
+        ),
     }
 
 

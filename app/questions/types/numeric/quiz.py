@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import fields
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import AnswerInvalid, form_one, number, require
 from app.questions.facets import QuizFacet
@@ -34,9 +35,9 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
     try:
         value = float(raw)
     except ValueError:
-        raise AnswerInvalid("Enter a number, for example 12.5.") from None
+        raise AnswerInvalid(_("Enter a number, for example 12.5.")) from None
     if not math.isfinite(value):
-        raise AnswerInvalid("Enter a number, for example 12.5.")
+        raise AnswerInvalid(_("Enter a number, for example 12.5."))
     return {"value": value}
 
 

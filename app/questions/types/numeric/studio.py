@@ -9,15 +9,16 @@ from wtforms import FloatField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet
 
 
 def fields() -> dict[str, UnboundField]:
     return {
-        "numeric_answer": FloatField("Answer", validators=[Optional()]),
-        "tolerance": FloatField("Tolerance (±)", validators=[Optional()], default=0.0),
-        "unit": StringField("Unit"),
+        "numeric_answer": FloatField(_l("Answer"), validators=[Optional()]),
+        "tolerance": FloatField(_l("Tolerance (±)"), validators=[Optional()], default=0.0),
+        "unit": StringField(_l("Unit")),
     }
 
 

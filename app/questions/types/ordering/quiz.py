@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import (
     AnswerInvalid,
@@ -43,12 +44,12 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
         raw = form_one(form, f"pos-{opaque}")
         if raw:
             if not raw.isdigit() or not 1 <= int(raw) <= len(ids):
-                raise AnswerInvalid("Give each item a position from the list.")
+                raise AnswerInvalid(_("Give each item a position from the list."))
             positions[opaque] = int(raw)
     if not positions:
         return None
     if len(positions) != len(ids) or len(set(positions.values())) != len(ids):
-        raise AnswerInvalid(f"Give every item a different position, from 1 to {len(ids)}.")
+        raise AnswerInvalid(_("Give every item a different position, from 1 to %(n)s.", n=len(ids)))
     return {"order": sorted(ids, key=positions.__getitem__)}
 
 

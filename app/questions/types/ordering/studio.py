@@ -8,12 +8,13 @@ from typing import Any
 from wtforms import FieldList, Form, FormField, StringField
 from wtforms.fields.core import UnboundField
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet, set_rows
 
 
 class ItemForm(Form):
-    text = StringField("Item")
+    text = StringField(_l("Item"))
 
 
 def fields() -> dict[str, UnboundField]:

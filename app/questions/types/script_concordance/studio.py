@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional
 
+from app.i18n import lazy_gettext as _l
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet
@@ -26,19 +27,21 @@ PANEL_LABELS = ("−2", "−1", "0", "+1", "+2")
 
 def fields() -> dict[str, UnboundField]:
     return {
-        "hypothesis": TextAreaField("If you were thinking of…", render_kw={"rows": 2}),
-        "new_information": TextAreaField("…and then you find…", render_kw={"rows": 2}),
+        "hypothesis": TextAreaField(_l("If you were thinking of…"), render_kw={"rows": 2}),
+        "new_information": TextAreaField(_l("…and then you find…"), render_kw={"rows": 2}),
         **{
             name: IntegerField(
-                f"Panel: {text}", validators=[Optional(), NumberRange(min=0)], default=0
+                _l("Panel: %(value)s", value=text),
+                validators=[Optional(), NumberRange(min=0)],
+                default=0,
             )
             for name, text in zip(PANEL, PANEL_LABELS, strict=True)
         },
         "panel_source": SelectField(
-            "Panel",
+            _l("Panel"),
             choices=[
-                SelectChoice(PanelSource.PROVISIONAL.value, "provisional (an authoring panel)"),
-                SelectChoice(PanelSource.RECORDED.value, "recorded (a reference panel)"),
+                SelectChoice(PanelSource.PROVISIONAL.value, _l("provisional (an authoring panel)")),
+                SelectChoice(PanelSource.RECORDED.value, _l("recorded (a reference panel)")),
             ],
             default=PanelSource.PROVISIONAL.value,
         ),

@@ -8,14 +8,15 @@ from typing import Any
 from wtforms import BooleanField, TextAreaField
 from wtforms.fields.core import UnboundField
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet, lines
 
 
 def fields() -> dict[str, UnboundField]:
     return {
-        "answers": TextAreaField("Accepted answers (one per line; * matches anything)"),
-        "case_sensitive": BooleanField("Case sensitive"),
+        "answers": TextAreaField(_l("Accepted answers (one per line; * matches anything)")),
+        "case_sensitive": BooleanField(_l("Case sensitive")),
     }
 
 

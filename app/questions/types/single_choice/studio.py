@@ -12,22 +12,23 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet, set_rows
 
 
 class OptionForm(Form):
-    id = StringField("Id", validators=[Optional(), Length(max=80)])
-    text = StringField("Text")
-    correct = BooleanField("Correct")
-    feedback = StringField("Feedback")
-    reviewer_notes = StringField("Reviewer notes (never shown to a trainee)")
+    id = StringField(_l("Id"), validators=[Optional(), Length(max=80)])
+    text = StringField(_l("Text"))
+    correct = BooleanField(_l("Correct"))
+    feedback = StringField(_l("Feedback"))
+    reviewer_notes = StringField(_l("Reviewer notes (never shown to a trainee)"))
 
 
 def choice_fields() -> dict[str, UnboundField]:
     return {
         "options": FieldList(FormField(OptionForm), min_entries=0),
-        "shuffle": BooleanField("Shuffle options", default=True),
+        "shuffle": BooleanField(_l("Shuffle options"), default=True),
     }
 
 

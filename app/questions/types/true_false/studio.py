@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.studio_facet import StudioFacet
 
@@ -16,12 +17,12 @@ from app.questions.studio_facet import StudioFacet
 def fields() -> dict[str, UnboundField]:
     return {
         "tf_answer": SelectField(
-            "Correct answer",
-            choices=[SelectChoice("true", "True"), SelectChoice("false", "False")],
+            _l("Correct answer"),
+            choices=[SelectChoice("true", _l("True")), SelectChoice("false", _l("False"))],
             validate_choice=False,
         ),
-        "feedback_true": StringField("Feedback if 'true' is chosen"),
-        "feedback_false": StringField("Feedback if 'false' is chosen"),
+        "feedback_true": StringField(_l("Feedback if 'true' is chosen")),
+        "feedback_false": StringField(_l("Feedback if 'false' is chosen")),
     }
 
 
