@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -156,34 +156,52 @@ def _alike(a: dict[int, str], b: dict[int, str], min_items: int) -> bool:
     return len(shared) >= max(1, min_items) and all(a[q] == b[q] for q in shared)
 
 
-def identical_flags(
-    own: Iterable[AttemptFacts], peers: Iterable[AttemptFacts], min_items: int
-) -> list[Flag]:
-    """Flags for the trainee's attempts whose answers match a peer's on the same module."""
-    by_module: dict[int, list[AttemptFacts]] = {}
-    for p in peers:
-        by_module.setdefault(p.module_id, []).append(p)
-    # (module, question, answer) -> positions of the peers that gave it: a peer is compared
-    # in full only when it shares enough identical answers (issue 19: not every pair).
-    index: dict[tuple[int, int, str], list[int]] = {}
-    for module_id, group in by_module.items():
-        for position, p in enumerate(group):
-            for question, answer in p.canonical.items():
-                index.setdefault((module_id, question, answer), []).append(position)
-    flags = []
-    for a in own:
+class PeerIndex:
+    """Peers' attempts grouped by module, with an index (module, question, answer) -> positions
+    of the peers that gave it: a peer is compared in full only when it shares enough identical
+    answers (issue 19: not every pair). Built once per page of the review queue and shared by
+    its completions (``allowed`` keeps each one to its own cohort peers)."""
+
+    def __init__(self, peers: Iterable[AttemptFacts]) -> None:
+        self.by_module: dict[int, list[AttemptFacts]] = {}
+        for p in peers:
+            self.by_module.setdefault(p.module_id, []).append(p)
+        self.index: dict[tuple[int, int, str], list[int]] = {}
+        for module_id, group in self.by_module.items():
+            for position, p in enumerate(group):
+                for question, answer in p.canonical.items():
+                    self.index.setdefault((module_id, question, answer), []).append(position)
+
+    def matches(
+        self, a: AttemptFacts, min_items: int, allowed: Set[int] | None = None
+    ) -> list[AttemptFacts]:
+        """The peers (in ``allowed`` when given) whose answers match ``a``'s, in peer order."""
         alike: dict[int, int] = {}
         for question, answer in a.canonical.items():
-            for position in index.get((a.module_id, question, answer), ()):
+            for position in self.index.get((a.module_id, question, answer), ()):
                 alike[position] = alike.get(position, 0) + 1
-        group = by_module.get(a.module_id, [])
-        matches = [
+        group = self.by_module.get(a.module_id, [])
+        return [
             group[i]
             for i in sorted(alike)
             if alike[i] >= max(1, min_items)
             and group[i].user_id != a.user_id
+            and (allowed is None or group[i].user_id in allowed)
             and _alike(a.canonical, group[i].canonical, min_items)
         ]
+
+
+def identical_flags(
+    own: Iterable[AttemptFacts],
+    peers: Iterable[AttemptFacts] | PeerIndex,
+    min_items: int,
+    allowed: Set[int] | None = None,
+) -> list[Flag]:
+    """Flags for the trainee's attempts whose answers match a peer's on the same module."""
+    index = peers if isinstance(peers, PeerIndex) else PeerIndex(peers)
+    flags = []
+    for a in own:
+        matches = index.matches(a, min_items, allowed)
         if matches:
             flags.append(
                 Flag(
@@ -220,10 +238,14 @@ def burst_flags(attempts: Iterable[AttemptFacts], count: int, minutes: int) -> l
 
 
 def all_flags(
-    own: Sequence[AttemptFacts], peers: Sequence[AttemptFacts], thresholds: Thresholds
+    own: Sequence[AttemptFacts],
+    peers: Sequence[AttemptFacts] | PeerIndex,
+    thresholds: Thresholds,
+    allowed: Set[int] | None = None,
 ) -> list[Flag]:
+    """Every flag of ``own``; ``peers`` may be a prebuilt index restricted to ``allowed`` users."""
     return [
         *speed_flags(own, thresholds.min_seconds_per_question),
-        *identical_flags(own, peers, thresholds.identical_min_items),
+        *identical_flags(own, peers, thresholds.identical_min_items, allowed),
         *burst_flags(own, thresholds.burst_attempts, thresholds.burst_minutes),
     ]

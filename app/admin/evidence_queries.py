@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -58,17 +60,30 @@ def _attempts(
     ]
 
 
-def _items(session: Session, attempt_ids: Sequence[int]) -> dict[int, list[AttemptItem]]:
-    found: dict[int, list[AttemptItem]] = defaultdict(list)
+class _ItemRow(NamedTuple):
+    """The columns of an attempt item the evidence reads (issue 19: no ORM object per item)."""
+
+    question_version_id: int
+    response: Any
+    saved_at: datetime | None
+
+
+def _items(session: Session, attempt_ids: Sequence[int]) -> dict[int, list[_ItemRow]]:
+    found: dict[int, list[_ItemRow]] = defaultdict(list)
     if attempt_ids:
-        for item in session.scalars(
-            sa.select(AttemptItem).where(AttemptItem.attempt_id.in_(list(attempt_ids)))
+        for attempt_id, *columns in session.execute(
+            sa.select(
+                AttemptItem.attempt_id,
+                AttemptItem.question_version_id,
+                AttemptItem.response,
+                AttemptItem.saved_at,
+            ).where(AttemptItem.attempt_id.in_(list(attempt_ids)))
         ):
-            found[item.attempt_id].append(item)
+            found[attempt_id].append(_ItemRow(*columns))
     return found
 
 
-def _facts(attempt: Attempt, title: str, items: list[AttemptItem]) -> evidence.AttemptFacts:
+def _facts(attempt: Attempt, title: str, items: list[_ItemRow]) -> evidence.AttemptFacts:
     return evidence.AttemptFacts(
         attempt_id=attempt.id,
         user_id=attempt.user_id,
@@ -125,7 +140,9 @@ def evidence_for(
     peer_rows = _attempts(session, peer_ids, module_ids.values())
     items = _items(session, [a.id for a, _ in own_rows + peer_rows])
     own = [_facts(a, t, items[a.id]) for a, t in own_rows]
-    others = [_facts(a, t, items[a.id]) for a, t in peer_rows]
+    # One index over every peer of the page, each completion restricted to its own peers
+    # (issue 19: the index was rebuilt over the cohort for every completion).
+    index = evidence.PeerIndex(_facts(a, t, items[a.id]) for a, t in peer_rows)
     result = {}
     for c in completions:
         modules = {module_ids[s] for s in _program_slugs(c) if s in module_ids}
@@ -134,9 +151,10 @@ def evidence_for(
             for a in own
             if a.user_id == c.user_id and a.module_id in modules and a.started_at <= c.completed_at
         ]
-        theirs = [a for a in others if a.user_id in peers.get(c.user_id, set())]
         times = [t for a in mine for t in evidence.question_times(a.started_at, a.saved_at)]
         result[c.id] = Evidence(
-            mine, evidence.distribution(times), evidence.all_flags(mine, theirs, thresholds)
+            mine,
+            evidence.distribution(times),
+            evidence.all_flags(mine, index, thresholds, peers.get(c.user_id, set())),
         )
     return result

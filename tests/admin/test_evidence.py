@@ -3,6 +3,7 @@ the queue and detail pages show them; bulk approve skips flagged completions unl
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from app import clock
 from app.admin import evidence_queries
 from app.admin.evidence import Thresholds
+from app.banks.models import Module
 from app.banks.schema import Mode
 from app.certificates import services
 from app.certificates.models import Certificate, Completion, CompletionStatus
@@ -200,3 +202,65 @@ def test_the_queue_queries_do_not_grow_with_completions(
             assert client.get("/admin/completions").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1]
+
+
+def _reference_evidence(db_session, completions, thresholds):
+    """Issue 19 reference: the evidence as computed before the page-wide peer index, with the
+    identical flag by the plain pairwise definition (``same_pattern``) over each completion's
+    own cohort peers."""
+    from app.admin import evidence
+
+    q = evidence_queries
+    slugs = set().union(*(q._program_slugs(c) for c in completions))
+    module_ids = {m.slug: m.id for m in db_session.scalars(sa.select(Module))}
+    module_ids = {s: i for s, i in module_ids.items() if s in slugs}
+    peers = q._cohort_peers(db_session, (c.user_id for c in completions))
+    own_rows = q._attempts(db_session, (c.user_id for c in completions), module_ids.values())
+    peer_rows = q._attempts(db_session, set().union(set(), *peers.values()), module_ids.values())
+    items = q._items(db_session, [a.id for a, _ in own_rows + peer_rows])
+    own = [q._facts(a, t, items[a.id]) for a, t in own_rows]
+    others = [q._facts(a, t, items[a.id]) for a, t in peer_rows]
+    out = {}
+    for c in completions:
+        modules = {module_ids[s] for s in q._program_slugs(c) if s in module_ids}
+        mine = [
+            a
+            for a in own
+            if a.user_id == c.user_id and a.module_id in modules and a.started_at <= c.completed_at
+        ]
+        theirs = [a for a in others if a.user_id in peers.get(c.user_id, set())]
+        identical = []
+        for a in mine:
+            matches = [
+                p
+                for p in theirs
+                if p.module_id == a.module_id
+                and p.user_id != a.user_id
+                and evidence.same_pattern(a.responses, p.responses, thresholds.identical_min_items)
+            ]
+            if matches:
+                identical.append((a.attempt_id, *(p.attempt_id for p in matches)))
+        out[c.id] = (mine, identical)
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_page_wide_peer_index_finds_what_the_per_completion_comparison_found(
+    db_session, world, seed
+):
+    rng = random.Random(seed)
+    patterns = [
+        (lambda k: (lambda n: {"choice": f"p{k}-{n}" if n % 3 else "common"}))(k) for k in range(3)
+    ]
+    completions = []
+    for _ in range(8):
+        user = factories.make_user("trainee", enrol=rng.random() > 0.2)
+        completions.append(world(user, choice=rng.choice(patterns) if rng.random() > 0.3 else None))
+    found = evidence_queries.evidence_for(db_session, completions, Thresholds())
+    expected = _reference_evidence(db_session, completions, Thresholds())
+    assert any(e[1] for e in expected.values())  # the seeds do make identical flags
+    for c in completions:
+        mine, identical = expected[c.id]
+        assert found[c.id].attempts == mine
+        got = [f.attempt_ids for f in found[c.id].flags if f.kind == "identical"]
+        assert got == identical

@@ -1,0 +1,258 @@
+"""REFERENCE for tests only: app/analysis/item_analysis.py as it was before issue 19's change
+(ORM items, a search of every attempt per version). Kept unchanged to prove the statistics did
+not change.
+
+Item analysis of a module from the database: the first exam attempts, per question version.
+
+Which attempts: for every trainee, their FIRST exam-mode attempt at the module (the lowest
+``attempt_no`` among their exam-mode attempts), counted only once it is closed (submitted or
+expired). Practice attempts, later attempts and open attempts never count (PSYCHOMETRICS.md
+§1.1 recommends first attempts).
+
+Item marks are ``AttemptItem.score`` (the mark, out of ``AttemptItem.max_score``); the attempt
+total is the sum of its item marks (Moodle's ``summarks``). For a type whose quiz facet has
+``analysis`` hooks (single choice, true/false), the option an item's response chose feeds the
+distractor table (a true/false item gives "true"/"false").
+
+Two cases:
+
+* **Fixed form** (every analysed attempt saw the same question versions): one examinee × item
+  matrix, analysed by ``psychometrics.analyse_scores`` exactly as a response file would be.
+* **Drawn forms** (blueprints draw different versions for different trainees): the test
+  statistics come from the position (slot) matrix, as Moodle does for random questions; each
+  version's statistics come from the attempts that saw it, against the rest of each attempt
+  (the attempt total minus the item's mark). ``alpha_if_deleted`` is undefined there (None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app.analysis.psychometrics import AnalysisResult, Item, TestStats, analyse_scores
+from app.banks import models as bm
+from app.banks.schema import Mode
+from app.questions import registry
+from app.questions.facets import AnalysisHooks
+from app.quiz import queries as quiz_queries
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+
+CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+
+
+@dataclass
+class ModuleAnalysis:
+    """An analysis with what it was computed from (for the studio page)."""
+
+    module: bm.Module
+    result: AnalysisResult
+    attempts: int
+    fixed_form: bool
+    labels: dict[str, dict[str, Any]]  # item name -> {"question_id", "key", "version_no", ...}
+
+
+def first_exam_attempts(session: Session, module_id: int) -> list[Attempt]:
+    """Each trainee's first exam-mode attempt at the module, if it is closed; items loaded."""
+    first = (
+        sa.select(Attempt.user_id, sa.func.min(Attempt.attempt_no).label("first_no"))
+        .where(Attempt.module_id == module_id, Attempt.mode == Mode.EXAM)
+        .group_by(Attempt.user_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(Attempt)
+        .join(
+            first,
+            sa.and_(first.c.user_id == Attempt.user_id, first.c.first_no == Attempt.attempt_no),
+        )
+        .where(
+            Attempt.module_id == module_id,
+            Attempt.mode == Mode.EXAM,
+            Attempt.status.in_(CLOSED),
+        )
+        .options(selectinload(Attempt.items).selectinload(AttemptItem.question_version))
+        .order_by(Attempt.user_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _hooks(version: bm.QuestionVersion) -> AnalysisHooks | None:
+    return registry.get(version.type).quiz.analysis
+
+
+def _choice(version: bm.QuestionVersion, response: dict[str, Any] | None) -> str | None:
+    hooks = _hooks(version)
+    if not response or hooks is None:
+        return None
+    return hooks.choice(response)
+
+
+def _item(name: str, version: bm.QuestionVersion, max_mark: float) -> Item:
+    hooks = _hooks(version)
+    if hooks is None:
+        return Item(name=name, max_mark=max_mark)
+    options, key = hooks.options(version.content)
+    return Item(name=name, max_mark=max_mark, key=key, options=options)
+
+
+def _has_choices(version: bm.QuestionVersion) -> bool:
+    return _hooks(version) is not None
+
+
+def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:
+    """The item analysis of ``module`` from its first exam attempts (see the module docstring)."""
+    attempts = first_exam_attempts(session, module.id)
+    versions: dict[int, bm.QuestionVersion] = {}
+    max_marks: dict[int, float] = {}
+    for attempt in attempts:
+        for it in attempt.items:
+            versions[it.question_version_id] = it.question_version
+            max_marks[it.question_version_id] = max(
+                max_marks.get(it.question_version_id, 0.0), float(it.max_score)
+            )
+    keys = dict(
+        session.execute(
+            sa.select(bm.Question.id, bm.Question.key).where(
+                bm.Question.id.in_({v.question_id for v in versions.values()})
+            )
+        ).all()
+    )
+    order = sorted(
+        versions, key=lambda vid: (keys[versions[vid].question_id], versions[vid].version_no)
+    )
+    names = {vid: f"{keys[versions[vid].question_id]} v{versions[vid].version_no}" for vid in order}
+    labels = {
+        names[vid]: {
+            "question_id": versions[vid].question_id,
+            "key": keys[versions[vid].question_id],
+            "version_no": versions[vid].version_no,
+            "type": versions[vid].type.value,
+        }
+        for vid in order
+    }
+    forms = {frozenset(it.question_version_id for it in a.items) for a in attempts}
+    fixed = len(forms) <= 1
+    if fixed:
+        result = _fixed_form(attempts, order, versions, max_marks, names)
+    else:
+        result = _drawn_forms(attempts, order, versions, max_marks, names)
+    exposure = quiz_queries.exposure_counts(session, set(keys))
+    for stats in result.items:
+        label = labels.get(stats.item)
+        if label is not None:
+            stats.exposure = label["exposure"] = exposure.get(label["question_id"], 0)
+    return ModuleAnalysis(module, result, len(attempts), fixed, labels)
+
+
+def _fixed_form(attempts, order, versions, max_marks, names) -> AnalysisResult:
+    items = [_item(names[vid], versions[vid], max_marks[vid]) for vid in order]
+    scores, choices = [], []
+    for attempt in attempts:
+        by_version = {it.question_version_id: it for it in attempt.items}
+        scores.append([float(by_version[vid].score or 0.0) for vid in order])
+        choices.append([_choice(versions[vid], by_version[vid].response) for vid in order])
+    any_choices = any(_has_choices(versions[vid]) for vid in order)
+    return analyse_scores(scores, items, choices if any_choices else None)
+
+
+def _drawn_forms(attempts, order, versions, max_marks, names) -> AnalysisResult:
+    totals = [sum(float(it.score or 0.0) for it in a.items) for a in attempts]
+    top = max((sum(float(it.max_score) for it in a.items) for a in attempts), default=1.0)
+    item_stats = []
+    for vid in order:
+        rows, choice_rows = [], []
+        for attempt, total in zip(attempts, totals, strict=True):
+            mine = next((it for it in attempt.items if it.question_version_id == vid), None)
+            if mine is None:
+                continue
+            x = float(mine.score or 0.0)
+            rows.append([x, max(total - x, 0.0)])
+            choice_rows.append([_choice(versions[vid], mine.response), None])
+        item = _item(names[vid], versions[vid], max_marks[vid])
+        rest = Item(name=" rest", max_mark=max(top, 1.0))
+        sub = analyse_scores(
+            rows, [item, rest], choice_rows if _has_choices(versions[vid]) else None
+        )
+        stats = sub.items[0]
+        stats.alpha_if_deleted = None
+        item_stats.append(stats)
+    return AnalysisResult(test=_slot_test_stats(attempts, totals), items=item_stats)
+
+
+def _slot_test_stats(attempts: list[Attempt], totals: list[float]) -> TestStats:
+    """Test statistics over positions (slots) when every attempt has the same length."""
+    lengths = {len(a.items) for a in attempts}
+    if len(lengths) == 1:
+        p = lengths.pop()
+        matrix = [[float(it.score or 0.0) for it in a.items] for a in attempts]
+        slot_max = [max(float(a.items[i].max_score) for a in attempts) for i in range(p)]
+        items = [Item(name=f"slot {i + 1}", max_mark=slot_max[i]) for i in range(p)]
+        return analyse_scores(matrix, items).test
+    # Forms of different lengths: only the statistics of the totals are defined.
+    top = max(totals) if totals else 1.0
+    test = analyse_scores([[t] for t in totals], [Item("total", max_mark=max(top, 1.0))]).test
+    test.alpha = test.kr20 = test.sem = None
+    return test
+
+
+def analyse_module(slug: str | None) -> AnalysisResult:
+    """``flask stats analyse --module SLUG``: the analysis of one module.
+
+    The ``stats`` group is a plain click group, so the app context is pushed here (from the
+    ``flask`` command's ScriptInfo) when the caller has none.
+    """
+    from flask import has_app_context
+    from flask.cli import ScriptInfo
+
+    if not has_app_context():
+        ctx = click.get_current_context()
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            return _analyse_slug(slug)
+    return _analyse_slug(slug)
+
+
+def _analyse_slug(slug: str | None) -> AnalysisResult:
+    from app.extensions import db
+
+    session = db.session
+    if slug is None:
+        exams = session.scalars(
+            sa.select(bm.Module.slug).where(bm.Module.mode == Mode.EXAM).order_by(bm.Module.slug)
+        ).all()
+        raise click.UsageError(
+            "give --module SLUG (or --responses FILE.csv); exam modules: "
+            + (", ".join(exams) or "none")
+        )
+    module = session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
+    if module is None:
+        raise click.ClickException(f"no module '{slug}'")
+    return analyse(session, module).result
+
+
+def result_by_name(result: AnalysisResult) -> dict[str, Any]:
+    return {item.item: item for item in result.items}
+
+
+def scores_for_hofstee(session: Session, module: bm.Module) -> list[float]:
+    """Observed first-attempt scores of the module in % (for the Hofstee check)."""
+    out = []
+    for attempt in first_exam_attempts(session, module.id):
+        total = sum(float(it.score or 0.0) for it in attempt.items)
+        top = sum(float(it.max_score) for it in attempt.items)
+        if top:
+            out.append(100.0 * total / top)
+    return out
+
+
+__all__ = [
+    "ModuleAnalysis",
+    "analyse",
+    "analyse_module",
+    "first_exam_attempts",
+    "scores_for_hofstee",
+]
