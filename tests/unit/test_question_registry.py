@@ -28,12 +28,19 @@ def _own_path(rel: str, type_id: str) -> object:
     )
 
 
+KEYWORD_USES = re.compile(
+    r"""inputmode=["']numeric["']|\b(?:hour|minute|second|day|month|year):\s*["']numeric["']"""
+)
+"""HTML's ``inputmode="numeric"`` and Intl's ``{hour: "numeric"}`` are keywords of the web
+platform, not the numeric question type."""
+
+
 def _naming(paths: list[Path]) -> dict[str, list[str]]:
     """file -> the identifiers it names as a quoted string, outside that type's own paths."""
     found: dict[str, list[str]] = {}
     for path in paths:
         rel = path.relative_to(ROOT).as_posix()
-        text = path.read_text(encoding="utf-8")
+        text = KEYWORD_USES.sub("", path.read_text(encoding="utf-8"))
         names = [
             t
             for t in TYPES
