@@ -55,7 +55,7 @@ REQUIRED = {
     ("studio.new_case", "POST"),
     ("studio.edit_case_revision", "POST"),
     ("studio.import_bank", "POST"),
-    ("studio.standard_setting", "POST"),
+    ("studio.standard_item", "POST"),  # judges rate item by item (issue 18)
     ("admin.approve", "POST"),
     ("admin.reject", "POST"),
     ("admin.revoke", "POST"),
@@ -102,6 +102,7 @@ EXPECTED_WRITES: dict[str, set[str]] = {
     "studio.import_bank": set(),  # the dry run: only the confirmation writes
     "studio.media": {"media"},
     "studio.standard_setting": {"studio_judgements"},
+    "studio.standard_item": {"studio_judgements"},
     "studio.set_pass_mark": {"studio_pass_mark_decisions"},
     "admin.approve": ISSUING,
     "admin.reissue": ISSUING,
@@ -318,8 +319,9 @@ def _check_target(app, db_session, client: FlaskClient, form: FormSpec) -> None:
 
 
 def _with_args(app, form: FormSpec, overrides: dict[str, Any]) -> str:
-    """The form's address with some path arguments replaced (the query string kept)."""
-    path, _, query = form.url.partition("?")
+    """The form's address with some path arguments replaced (the query string kept; a fragment,
+    such as the practice form's ``#verdict``, is never sent to the server and is dropped)."""
+    path, _, query = form.url.split("#", 1)[0].partition("?")
     adapter = app.url_map.bind("localhost")
     endpoint, args = adapter.match(path, form.method)
     if not set(overrides) & set(args):
