@@ -57,7 +57,7 @@ def test_an_examiner_marks_a_station_by_touch_on_a_phone(server, phone):  # type
     page.get_by_role("button", name="Log in").tap()
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto(f"{server}/practical")
-    page.get_by_label("Station").select_option(
+    page.get_by_label("Station", exact=True).select_option(
         label="Thorax: needling over the ribs with a barrier technique"
     )
     page.get_by_label("Candidate's e-mail").fill("trainee@demo.example")
