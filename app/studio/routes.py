@@ -280,23 +280,57 @@ def _case_form(case: Case | None = None) -> CaseForm:
     return _case_form_images(form)
 
 
-def _case_page(form: CaseForm, revision: Any, status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("studio/case_edit.html", form=form, revision=revision), status
+def _case_page(form: CaseForm, revision: Any, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+    return render_template("studio/case_edit.html", form=form, revision=revision, **extra), status
 
 
-def _save_case(form: CaseForm, save):  # type: ignore[no-untyped-def]
+def _save_case(form: CaseForm, save) -> tuple[Any, int]:  # type: ignore[no-untyped-def]
     """Validate with the bank's Case model, call ``save(case)`` and commit; errors go on the form.
 
-    Returns what ``save`` returned, or None when the form (or the service) refused the case.
+    Returns what ``save`` returned (None when the form or the service refused the case) and
+    the status to show the form again with: 400, or 422 for a taken case or step key (a field
+    error on that key; the rest of the form is shown as typed).
     """
     if not form.validate_on_submit():
-        return None
+        return None, 400
     case = form.to_case()
     if case is None:
-        return None
+        return None, 400
     with form_errors(form, catch=(ValidationFailed, Conflict), key=services.KeyTaken) as outcome:
         saved = save(case)
-    return saved if outcome.ok else None
+    if isinstance(outcome.error, services.StepKeyTaken):
+        _step_key_error(form, outcome.error)
+    return (saved if outcome.ok else None), outcome.status
+
+
+def _step_key_error(form: CaseForm, error: services.StepKeyTaken) -> None:
+    """Move a taken step key from the form's own errors to that step's key field."""
+    message = str(error.message)
+    if error.step >= len(form.steps.entries):
+        return
+    form.form_errors = [e for e in form.form_errors if str(e) != message]
+    key = form.steps.entries[error.step].form.question.form.key
+    key.errors = [*list(key.errors), message]
+
+
+def _preview_case(form: CaseForm, revision: Any):  # type: ignore[no-untyped-def]
+    """The case editor with the posted draft shown as a trainee sees it, step by step (each
+    step through its question type's own preview partial); nothing is saved. A draft that
+    does not validate shows its errors instead (status 400)."""
+    case = form.to_case() if form.validate_on_submit() else None
+    if case is None:
+        return _case_page(form, revision, 400)
+    steps = []
+    try:
+        for position, step in enumerate(case.steps, start=1):
+            media = services.media_for(db.session, step.question)
+            view = studio_presenters.trainee_view(step.question, media)
+            steps.append({"position": position, "disclosure": step.disclosure, "view": view})
+    except ValidationFailed as exc:
+        form.form_errors = [*form.form_errors, exc.message]
+        return _case_page(form, revision, 400)
+    draft = {"title": case.title, "vignette": case.vignette, "steps": steps}
+    return _case_page(form, revision, draft_preview=draft)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -306,13 +340,15 @@ def new_case():  # type: ignore[no-untyped-def]
     form = _case_form()
     if request.method == "GET":
         return _case_page(form, None)
+    if request.form.get("action") == "preview":
+        return _preview_case(form, None)
     if form.apply_row_action(request.form.get("action", "")):
         return _case_page(_case_form_images(form), None)
-    revision = _save_case(
+    revision, status = _save_case(
         form, lambda case: services.create_case(db.session, current_user, form.topic_id.data, case)
     )
     if revision is None:
-        return _case_page(form, None, 400)
+        return _case_page(form, None, status)
     flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision.id))
 
@@ -321,6 +357,11 @@ def _case_form_images(form: CaseForm) -> CaseForm:
     images = _image_choices()
     for entry in form.steps.entries:
         entry.form.question.form.set_media_choices(images)
+        # Picked from the same list as the question editor's (the page's datalist).
+        entry.form.question.form.objective.render_kw = {
+            "list": "objective-options",
+            "autocomplete": "off",
+        }
     return form
 
 
@@ -333,13 +374,15 @@ def edit_case_revision(revision_id: int):  # type: ignore[no-untyped-def]
     form.key.data = revision.case.key
     if request.method == "GET":
         return _case_page(form, revision)
+    if request.form.get("action") == "preview":
+        return _preview_case(form, revision)
     if form.apply_row_action(request.form.get("action", "")):
         return _case_page(_case_form_images(form), revision)
-    saved = _save_case(
+    saved, status = _save_case(
         form, lambda case: services.save_case_draft(db.session, current_user, revision.id, case)
     )
     if saved is None:
-        return _case_page(form, revision, 400)
+        return _case_page(form, revision, status)
     flash(_("Draft case saved."), "success")
     return redirect(url_for("studio.edit_case_revision", revision_id=revision_id))
 

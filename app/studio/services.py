@@ -55,6 +55,22 @@ class KeyTaken(Conflict):
     status = 422
 
 
+class StepKeyTaken(Conflict):
+    """A case step's question key belongs to a question outside the case (a field error on
+    that step's key, not the case's: ``step`` is its 0-based index in the case)."""
+
+    status = 422
+
+    def __init__(self, step: int, key: str) -> None:
+        self.step = step
+        super().__init__(
+            _(
+                "“%(key)s” is already the key of another question: choose another, e.g. %(key)s-2.",
+                key=key,
+            )
+        )
+
+
 def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
     base = content_hash(question)
     if media_sha is None:
@@ -580,7 +596,7 @@ def _step_rows(session: Session, case: Case, case_row: bm.Case | None) -> dict[s
     for i, key in enumerate(keys):
         row = rows.get(key)
         if row is not None and (case_row is None or row.case_id != case_row.id):
-            raise Conflict(f"Step {i + 1}: the question key '{key}' is taken; choose another.")
+            raise StepKeyTaken(i, key)
     return rows
 
 

@@ -287,7 +287,8 @@ def test_case_validation_errors_name_the_step(two, client, build, db_session):
         "/studio/cases/new",
         case_form("cs-k", build.topic.id, **{"steps-0-question-key": "cs-taken"}),
     )
-    assert r.status_code == 400 and "Step 1: the question key" in r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "Step 1: question: key: “cs-taken” is already the key" in r.get_data(as_text=True)
 
 
 def test_steps_are_added_reordered_and_removed_without_javascript(two, client, build):
