@@ -57,6 +57,7 @@ class State:
         self.rng = random.Random(index)
         self.seqs: dict[int, int] = {}
         self.options: dict[int, list[str]] = {}
+        self.answers: dict[int, str | None] = {}
 
     def client(self, role: str) -> Client:
         if role not in self._clients:
@@ -79,12 +80,19 @@ class State:
         for item in body["items"]:
             self.seqs[item["id"]] = item["seq"]
             self.options[item["id"]] = [o["id"] for o in item.get("options", [])]
+            self.answers[item["id"]] = (item.get("response") or {}).get("choice")
 
     def pick(self) -> tuple[dict[str, Any], str]:
         if not self.options:
             self.refresh()
         item = self.rng.choice(self.me["items"])
-        return item, self.rng.choice(self.options[item["id"]])
+        # A changed answer every time: the HTML form treats an unchanged answer as nothing to
+        # save (no seq bump), which would leave this client's seq one ahead of the server's.
+        options = self.options[item["id"]]
+        changed = [o for o in options if o != self.answers.get(item["id"])] or options
+        option = self.rng.choice(changed)
+        self.answers[item["id"]] = option
+        return item, option
 
 
 def drive(states: list[State], op: Op, seconds: float) -> Sample:
