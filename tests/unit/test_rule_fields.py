@@ -77,7 +77,7 @@ def test_bad_module_values_name_their_field(name, text):
     label = next(f.label for f in fields.MODULE_FIELDS if f.name == name)
     with pytest.raises(ValidationFailed) as error:
         fields.parse("module", {name: text}, MODULE_NOW)
-    assert error.value.message.startswith(label)
+    assert error.value.message.startswith(str(label))
 
 
 @pytest.mark.parametrize(
