@@ -28,24 +28,6 @@ from app.studio.models import (
 from app.studio.paging import ListArgs, Page, matches, paginate
 
 
-def questions(session: Session, topic: str | None = None, status: str | None = None) -> list:
-    """(question, topic slug, open revision or None) of every standalone question."""
-    stmt = (
-        sa.select(bm.Question, bm.Topic.slug)
-        .join(bm.Topic, bm.Topic.id == bm.Question.topic_id)
-        .where(bm.Question.case_id.is_(None))
-        .options(selectinload(bm.Question.current_version))
-        .order_by(bm.Topic.slug, bm.Question.key)
-    )
-    if topic:
-        stmt = stmt.where(bm.Topic.slug == topic)
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(bm.Question.status == Status(status))
-    rows = session.execute(stmt).all()
-    open_revisions = open_revisions_by_content(session, "question")
-    return [(q, slug, open_revisions.get(q.id)) for q, slug in rows]
-
-
 def topics(session: Session) -> list[bm.Topic]:
     return list(session.scalars(sa.select(bm.Topic).order_by(bm.Topic.slug)))
 
@@ -65,20 +47,6 @@ def review_queue(session: Session, kind: str) -> list[Revision]:
             sa.select(Revision)
             .where(Revision.kind == kind, Revision.state == RevisionState.IN_REVIEW)
             .order_by(Revision.submitted_at)
-        )
-    )
-
-
-def my_drafts(session: Session, user_id: int, kind: str) -> list[Revision]:
-    return list(
-        session.scalars(
-            sa.select(Revision)
-            .where(
-                Revision.kind == kind,
-                Revision.author_id == user_id,
-                Revision.state.in_(OPEN_STATES),
-            )
-            .order_by(Revision.updated_at.desc())
         )
     )
 
@@ -288,18 +256,6 @@ def case_yaml(version: bm.CaseVersion) -> str:
         step["question"].pop("status", None)
         step["question"].pop("topic", None)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def cases(session: Session) -> list:
-    """(case, topic slug, open revision or None) of every case."""
-    rows = session.execute(
-        sa.select(bm.Case, bm.Topic.slug)
-        .join(bm.Topic, bm.Topic.id == bm.Case.topic_id)
-        .options(selectinload(bm.Case.current_version))
-        .order_by(bm.Topic.slug, bm.Case.key)
-    ).all()
-    open_revisions = open_revisions_by_content(session, "case")
-    return [(c, slug, open_revisions.get(c.id)) for c, slug in rows]
 
 
 def case(session: Session, case_id: int) -> bm.Case:
