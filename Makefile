@@ -33,14 +33,14 @@ install: $(STAMP) translations
 # marked strings into app/translations/messages.pot and merges them into every .po.
 BABEL := $(BIN)/pybabel
 EXTRACT = $(BABEL) extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
-	-c TRANSLATORS: --project "Dry Needling Academy" -o app/translations/messages.pot .
+	-c TRANSLATORS: --no-wrap --project "Dry Needling Academy" -o app/translations/messages.pot .
 
 translations: $(STAMP)
 	$(BABEL) compile -d app/translations --statistics
 
 translations-update: $(STAMP)
 	$(EXTRACT)
-	$(BABEL) update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching \
+	$(BABEL) update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --no-wrap \
 		--ignore-obsolete
 	$(BABEL) compile -d app/translations --statistics
 

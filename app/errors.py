@@ -8,24 +8,30 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.i18n import lazy_gettext as _l
+
 log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
     """A failure the user can cause. Subclass per failure, setting ``code`` and ``status``.
 
-    ``DomainError("message")`` or ``DomainError("message", code="x", status=409)``.
+    ``DomainError(_("message"))`` or ``DomainError(_("message"), code="x", status=409)``.
+    The message is for people: marked for translation where it is raised (``gettext``, whole
+    sentences with named placeholders) or, as a class default, with ``lazy_gettext``. It is
+    turned into text in the language of the moment it is raised: the page's language, English
+    under ``/api/`` (``app.i18n.select_locale``) and outside a request (CLI, jobs).
     """
 
     code: str = "domain_error"
     status: int = 400
-    message: str = "The request could not be completed."
+    message: str = _l("The request could not be completed.")
 
     def __init__(
         self, message: str | None = None, *, code: str | None = None, status: int | None = None
     ) -> None:
-        if message is not None:
-            self.message = message
+        # str(): a lazy class default becomes text now, in the language of the moment
+        self.message = str(message if message is not None else self.message)
         if code is not None:
             self.code = code
         if status is not None:
@@ -36,25 +42,25 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    message = "Not found."
+    message = _l("Not found.")
 
 
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403
-    message = "You are not allowed to do this."
+    message = _l("You are not allowed to do this.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
-    message = "This conflicts with the current state."
+    message = _l("This conflicts with the current state.")
 
 
 class ValidationFailed(DomainError):
     code = "validation_error"
     status = 400
-    message = "The input is not valid."
+    message = _l("The input is not valid.")
 
 
 HTTP_CODES = {
@@ -81,7 +87,7 @@ def wants_json() -> bool:
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> Response:
     """The JSON error envelope ``{"error": {"code", "message"}}``."""
-    body: dict[str, Any] = {"code": code, "message": message}
+    body: dict[str, Any] = {"code": code, "message": str(message)}
     body.update(extra)
     response = jsonify({"error": body})
     response.status_code = status

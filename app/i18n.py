@@ -20,7 +20,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, has_request_context, request
+import flask_babel
+from flask import Flask, has_app_context, has_request_context, request
 from flask_babel import (  # noqa: F401  (re-exported for callers)
     Babel,
     force_locale,
@@ -28,10 +29,8 @@ from flask_babel import (  # noqa: F401  (re-exported for callers)
     format_datetime,
     format_decimal,
     format_time,
-    gettext,
-    lazy_gettext,
-    ngettext,
 )
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "fr_CA")
@@ -41,11 +40,44 @@ LOCALE_NAMES: dict[str, str] = {"en": "English", "fr_CA": "Français (Canada)"}
 """Each language named in itself (a switcher shows them untranslated)."""
 
 DEFAULT_LOCALE = "en"
+API_PREFIX = "/api/"
 TZ_COOKIE = "tz"
 LOCALE_COOKIE = "locale"
 """The language a visitor chose with the switcher (logged in, the account keeps it too)."""
 
 babel = Babel()
+
+
+def _translating() -> bool:
+    """True inside an application that has Babel (outside one, texts stay English: pure code
+    run by a script or a unit test, a bare app in a test)."""
+    if not has_app_context():
+        return False
+    try:
+        flask_babel.get_babel()
+    except KeyError:  # an app without Babel
+        return False
+    return True
+
+
+def gettext(string: str, **variables: object) -> str:
+    """``string`` in the language of the moment, ``%(name)s`` placeholders filled."""
+    if _translating():
+        return flask_babel.gettext(string, **variables)
+    return string % variables if variables else string
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """The plural form for ``num`` (``%(num)s`` is ``num``), in the language of the moment."""
+    if _translating():
+        return flask_babel.ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    return (singular if num == 1 else plural) % variables
+
+
+def lazy_gettext(string: str, **variables: object) -> LazyString:
+    """``gettext`` when the text is shown: form labels, class defaults, module constants."""
+    return LazyString(gettext, string, **variables)
 
 
 def _account_attr(name: str) -> str | None:
@@ -70,6 +102,8 @@ def normalise_locale(value: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if has_request_context() and request.path.startswith(API_PREFIX):
+        return DEFAULT_LOCALE  # the JSON API's messages are a machine contract: English
     chosen = normalise_locale(_account_attr("locale"))
     if chosen:
         return chosen
