@@ -19,10 +19,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel import Locale, UnknownLocaleError
 import flask_babel
+from babel import Locale, UnknownLocaleError
 from flask import Flask, has_app_context, has_request_context, request
-from flask_babel import (  # noqa: F401  (re-exported for callers)
+from flask_babel import (
     Babel,
     force_locale,
     format_date,
@@ -179,6 +179,14 @@ def local_number(value: float | int | None, digits: int = 2) -> str:
     if value is None:
         return ""
     return format_decimal(round(float(value), digits), format=None)
+
+
+def local_list(items: list[str], style: str = "standard") -> str:
+    """``a, b and c`` (``style="or"``: ``a, b or c``) in the language of the moment (CLDR)."""
+    from babel.lists import format_list
+
+    locale = flask_babel.get_locale() if _translating() else None
+    return format_list(items, style=style, locale=str(locale or DEFAULT_LOCALE))  # type: ignore[arg-type]
 
 
 def in_language_of(user: object | None) -> AbstractContextManager[None]:

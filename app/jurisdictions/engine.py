@@ -29,6 +29,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
+from app.i18n import local_list, ngettext
 from app.jurisdictions.professions import label as profession_label
 from app.jurisdictions.schema import JurisdictionRule, Practice
 from app.requirements.evidence import (
@@ -139,10 +142,15 @@ def _years(rule: JurisdictionRule, profile: Profile, evidence: Evidence) -> Iter
         return
     have = years_between(profile.licensed_since, evidence.as_of) if profile.licensed_since else 0
     if have < needed:
-        why = "" if profile.licensed_since else " (your licence date is not recorded)"
+        values = {"have": _fmt(have), "needed": _fmt(needed)}
+        text = (
+            _("Years licensed: %(have)s of %(needed)s", **values)
+            if profile.licensed_since
+            else _("Years licensed: %(have)s of %(needed)s (your licence date is not recorded)",
+                   **values)
+        )  # fmt: skip
         yield Gap(
-            "years_licensed", needed, have,
-            f"Years licensed: {_fmt(have)} of {_fmt(needed)}{why}",
+            "years_licensed", needed, have, text,
             rule.is_unconfirmed("years_licensed"),
         )  # fmt: skip
 
@@ -163,10 +171,13 @@ def _excluded_note(rule: JurisdictionRule, evidence: Evidence) -> str:
         return ""
     left_out = sum(h.hours for h in verified if h.mode in present)
     total = sum(h.hours for h in verified)
-    labels = [MODE_LABELS[m] for m in present]
-    return (
-        f"; {' and '.join(labels)} hours do not count here: {_fmt(left_out)} of your "
-        f"{_fmt(total)} hours are {' or '.join(labels)}"
+    labels = [str(MODE_LABELS[m]) for m in present]
+    return "; " + _(
+        "%(modes)s hours do not count here: %(left_out)s of your %(total)s hours are %(which)s",
+        modes=local_list(labels),
+        left_out=_fmt(left_out),
+        total=_fmt(total),
+        which=local_list(labels, "or"),
     )
 
 
@@ -176,7 +187,7 @@ def _hours(rule: JurisdictionRule, evidence: Evidence) -> Iterable[Gap]:
         return
     counted = _counted_hours(rule, evidence)
     months = hours.within_months
-    window = f" within {months} months" if months else ""
+    window = _window(months)
 
     def total_of(entries: list[HoursEntry]) -> float:
         return best_window(entries, lambda h: h.on, lambda h: h.hours, months)
@@ -187,8 +198,8 @@ def _hours(rule: JurisdictionRule, evidence: Evidence) -> Iterable[Gap]:
         if have < hours.total:
             yield Gap(
                 "hours", hours.total, have,
-                f"Hours: {_fmt(have)} of {_fmt(hours.total)}{window}"
-                f"{_excluded_note(rule, evidence)}",
+                _("Hours: %(have)s of %(needed)s", have=_fmt(have), needed=_fmt(hours.total))
+                + window + _excluded_note(rule, evidence),
                 rule.is_unconfirmed("hours.total") or unsure_window,
             )  # fmt: skip
     for mode, needed in hours.by_mode.items():
@@ -196,7 +207,7 @@ def _hours(rule: JurisdictionRule, evidence: Evidence) -> Iterable[Gap]:
         if have < needed:
             yield Gap(
                 "hours_mode", needed, have,
-                f"{MODE_LABELS[mode].capitalize()} hours: {_fmt(have)} of {_fmt(needed)}{window}",
+                _kind_hours(MODE_LABELS[mode], have, needed) + window,
                 rule.is_unconfirmed("hours.by_mode") or unsure_window,
             )  # fmt: skip
     for area, needed in hours.by_area.items():
@@ -204,9 +215,26 @@ def _hours(rule: JurisdictionRule, evidence: Evidence) -> Iterable[Gap]:
         if have < needed:
             yield Gap(
                 "hours_area", needed, have,
-                f"{AREA_LABELS[area].capitalize()} hours: {_fmt(have)} of {_fmt(needed)}{window}",
+                _kind_hours(AREA_LABELS[area], have, needed) + window,
                 rule.is_unconfirmed("hours.by_area") or unsure_window,
             )  # fmt: skip
+
+
+def _window(months: int | None) -> str:
+    """ " within 36 months": an adverbial phrase that translates on its own."""
+    if not months:
+        return ""
+    return " " + ngettext("within %(num)s month", "within %(num)s months", months)
+
+
+def _kind_hours(label: object, have: float, needed: float) -> str:
+    name = str(label)
+    return _(
+        "%(kind)s hours: %(have)s of %(needed)s",
+        kind=name[:1].upper() + name[1:],
+        have=_fmt(have),
+        needed=_fmt(needed),
+    )
 
 
 def _supervisor_ok(rule: JurisdictionRule, profile: Profile, session: LogbookSession) -> bool:
@@ -230,17 +258,18 @@ def _sessions(rule: JurisdictionRule, profile: Profile, evidence: Evidence) -> I
     have = best_window(counted, lambda s: s.on, lambda s: 1, sessions.within_months)
     if have >= sessions.count:
         return
-    window = f" within {sessions.within_months} months" if sessions.within_months else ""
     not_counted = len(approved) - len(counted)
-    why = (
-        f"; {not_counted} of your sessions were under a supervisor who does not meet this "
-        "rule's conditions"
-        if not_counted
-        else ""
-    )
+    why = "; " + ngettext(
+        "%(num)s of your sessions was under a supervisor who does not meet this rule's "
+        "conditions",
+        "%(num)s of your sessions were under a supervisor who does not meet this rule's "
+        "conditions",
+        not_counted,
+    ) if not_counted else ""  # fmt: skip
+    text = _("Supervised sessions: %(have)s of %(needed)s", have=_fmt(have), needed=sessions.count)
     yield Gap(
         "sessions", sessions.count, have,
-        f"Supervised sessions: {_fmt(have)} of {sessions.count}{window}{why}",
+        text + _window(sessions.within_months) + why,
         any(rule.is_unconfirmed(f"sessions.{f}") for f in ("count", "within_months", "supervisor")),
     )  # fmt: skip
 
@@ -257,7 +286,8 @@ def _practical(rule: JurisdictionRule, evidence: Evidence) -> Iterable[Gap]:
     if have < needed:
         yield Gap(
             "practical", needed, have,
-            f"Practical examination: {practical.description} ({have} of {needed} passed)",
+            _("Practical examination: %(description)s (%(have)s of %(needed)s passed)",
+              description=practical.description, have=have, needed=needed),
             rule.is_unconfirmed("practical"),
         )  # fmt: skip
 
@@ -266,27 +296,31 @@ def _notes(rule: JurisdictionRule) -> tuple[str, ...]:
     req = rule.requirements
     notes: list[str] = []
     if req.regions and req.regions.excluded:
-        notes.append(f"Not covered by this authorisation: {', '.join(req.regions.excluded)}")
+        notes.append(
+            _("Not covered by this authorisation: %(regions)s",
+              regions=", ".join(req.regions.excluded))
+        )  # fmt: skip
     if req.regions and req.regions.required:
-        notes.append(f"Training must cover: {', '.join(req.regions.required)}")
+        notes.append(_("Training must cover: %(regions)s", regions=", ".join(req.regions.required)))
     if req.temporary:
         notes.append(
-            f"Temporary status: {req.temporary.description} "
-            f"(expires after {req.temporary.expires_months} months)"
-        )
+            _("Temporary status: %(description)s (expires after %(months)s months)",
+              description=req.temporary.description, months=req.temporary.expires_months)
+        )  # fmt: skip
     if req.renewal:
         notes.append(
-            f"Renewal: {_fmt(req.renewal.cpd_hours)} CPD hours every "
-            f"{req.renewal.period_months} months"
-        )
+            _("Renewal: %(hours)s CPD hours every %(months)s months",
+              hours=_fmt(req.renewal.cpd_hours), months=req.renewal.period_months)
+        )  # fmt: skip
     notes.extend(req.other)
     return tuple(notes)
 
 
 _NOT_PERMITTED = {
-    Practice.PROHIBITED: "Dry needling is not permitted for this profession here",
-    Practice.PENDING: "Dry needling is authorised in law, but the rules that allow it are not "
-    "yet in force",
+    Practice.PROHIBITED: _l("Dry needling is not permitted for this profession here"),
+    Practice.PENDING: _l(
+        "Dry needling is authorised in law, but the rules that allow it are not yet in force"
+    ),
 }
 
 
@@ -299,17 +333,20 @@ def judge(evidence: Evidence, profile: Profile, rule: JurisdictionRule) -> RuleR
                 "profession",
                 1,
                 0,
-                f"This rule is for {profession_label(rule.profession).lower()}s",
+                _(
+                    "This rule is for another profession: %(profession)s",
+                    profession=profession_label(rule.profession),
+                ),
             )  # fmt: skip
         )
     if rule.practice != Practice.PERMITTED:
-        gaps.append(Gap("practice", 1, 0, _NOT_PERMITTED[rule.practice]))
+        gaps.append(Gap("practice", 1, 0, str(_NOT_PERMITTED[rule.practice])))
     gaps.extend(_years(rule, profile, evidence))
     gaps.extend(_hours(rule, evidence))
     gaps.extend(_sessions(rule, profile, evidence))
     gaps.extend(_practical(rule, evidence))
     gaps.extend(
-        Gap("condition", 1, 0, f"To confirm with the body: {text}", unconfirmed=True)
+        Gap("condition", 1, 0, _("To confirm with the body: %(text)s", text=text), unconfirmed=True)
         for text in rule.requirements.conditions
     )
     relies = bool(rule.unconfirmed)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from app.i18n import lazy_gettext as _l
+
 
 class Mode(StrEnum):
     """How an hour was delivered (jurisdictions count them differently)."""
@@ -23,12 +25,13 @@ class Mode(StrEnum):
     SUPERVISED_CLINICAL = "supervised_clinical"
 
 
+# Interface names (lazy: the page's language; English under /api/, in signed credentials).
 MODE_LABELS = {
-    Mode.IN_PERSON: "in person",
-    Mode.LIVE_ONLINE: "live online",
-    Mode.SELF_PACED_ONLINE: "self-paced online",
-    Mode.SELF_STUDY: "self-study",
-    Mode.SUPERVISED_CLINICAL: "supervised clinical",
+    Mode.IN_PERSON: _l("in person"),
+    Mode.LIVE_ONLINE: _l("live online"),
+    Mode.SELF_PACED_ONLINE: _l("self-paced online"),
+    Mode.SELF_STUDY: _l("self-study"),
+    Mode.SUPERVISED_CLINICAL: _l("supervised clinical"),
 }
 
 
@@ -43,11 +46,11 @@ class ContentArea(StrEnum):
 
 
 AREA_LABELS = {
-    ContentArea.THEORY: "theory",
-    ContentArea.NEEDLES_BIOHAZARD: "needles and biohazard",
-    ContentArea.INDICATIONS: "indications and contraindications",
-    ContentArea.PSYCHOMOTOR: "psychomotor",
-    ContentArea.POST_CARE: "post-intervention care",
+    ContentArea.THEORY: _l("theory"),
+    ContentArea.NEEDLES_BIOHAZARD: _l("needles and biohazard"),
+    ContentArea.INDICATIONS: _l("indications and contraindications"),
+    ContentArea.PSYCHOMOTOR: _l("psychomotor"),
+    ContentArea.POST_CARE: _l("post-intervention care"),
 }
 
 # The fixed list of body regions a logbook session and a credential's scope name.

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.requirements.evidence import (
     AREA_LABELS,
     MODE_LABELS,
@@ -74,12 +76,23 @@ def _fmt(value: float) -> str:
 
 
 def _fail(spec_id: str, field: str, message: str) -> RequirementInvalid:
-    return RequirementInvalid(f"requirement {spec_id[:40]!r}, {field}: {message}")
+    return RequirementInvalid(
+        _(
+            "requirement %(id)s, %(field)s: %(message)s",
+            id=repr(spec_id[:40]),
+            field=field,
+            message=message,
+        )
+    )
 
 
 def _key(value: Any, spec_id: str, field: str) -> str:
     if not isinstance(value, str) or not KEY.fullmatch(value):
-        raise _fail(spec_id, field, f"{str(value)[:40]!r} is not a key (a-z, 0-9, - and _)")
+        raise _fail(
+            spec_id,
+            field,
+            _("%(value)s is not a key (a-z, 0-9, - and _)", value=repr(str(value)[:40])),
+        )
     return value
 
 
@@ -88,9 +101,9 @@ def _count(value: Any, spec_id: str, field: str, high: float, whole: bool) -> fl
         value = int(value)
     ok_type = int if whole else (int, float)
     if isinstance(value, bool) or not isinstance(value, ok_type):
-        raise _fail(spec_id, field, "a whole number" if whole else "a number")
+        raise _fail(spec_id, field, _("a whole number") if whole else _("a number"))
     if not math.isfinite(value) or not 0 < value <= high:
-        raise _fail(spec_id, field, f"more than 0 and at most {high:g}")
+        raise _fail(spec_id, field, _("more than 0 and at most %(high)s", high=f"{high:g}"))
     return value
 
 
@@ -102,7 +115,7 @@ def _optional_months(spec: Mapping[str, Any], spec_id: str) -> int | None:
 def _title(spec: Mapping[str, Any], spec_id: str, default: str) -> str:
     title = spec.get("title") or default
     if not isinstance(title, str) or len(title) > MAX_TITLE or not title.strip():
-        raise _fail(spec_id, "title", f"a text of at most {MAX_TITLE} characters")
+        raise _fail(spec_id, "title", _("a text of at most %(num)s characters", num=MAX_TITLE))
     return title.strip()
 
 
@@ -110,17 +123,23 @@ def _choices(value: Any, spec_id: str, field: str, allowed: Sequence[str]) -> li
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_STATIONS:
-        raise _fail(spec_id, field, "a list")
+        raise _fail(spec_id, field, _("a list"))
     for item in value:
         if item not in allowed:
-            raise _fail(spec_id, field, f"{str(item)[:40]!r} is not one of {', '.join(allowed)}")
+            raise _fail(spec_id, field, _one_of(allowed, repr(str(item)[:40])))
     return list(dict.fromkeys(value))
+
+
+def _one_of(allowed: Sequence[str], value: str | None = None) -> str:
+    if value is None:
+        return _("one of %(choices)s", choices=", ".join(allowed))
+    return _("%(value)s is not one of %(choices)s", value=value, choices=", ".join(allowed))
 
 
 def _only(spec: Mapping[str, Any], spec_id: str, allowed: set[str]) -> None:
     unknown = set(spec) - allowed - {"kind", "id", "title"}
     if unknown:
-        raise _fail(spec_id, sorted(unknown)[0][:40], "not a field of this kind")
+        raise _fail(spec_id, sorted(unknown)[0][:40], _("not a field of this kind"))
 
 
 def _since(evidence: Evidence, months: int | None) -> date | None:
@@ -133,7 +152,10 @@ def _since(evidence: Evidence, months: int | None) -> date | None:
 
 
 def _window_text(months: int | None) -> str:
-    return f" within the last {months} months" if months else ""
+    """ " within the last 36 months": an adverbial phrase that translates on its own."""
+    if not months:
+        return ""
+    return " " + ngettext("within the last month", "within the last %(num)s months", months)
 
 
 # ---------------------------------------------------------------- the kinds
@@ -154,7 +176,7 @@ def _check_module(spec: Mapping[str, Any]) -> dict[str, Any]:
     _only(spec, spec_id, {"modules"})
     modules = spec.get("modules")
     if not isinstance(modules, list) or not modules:
-        raise _fail(spec_id, "modules", "at least one module slug")
+        raise _fail(spec_id, "modules", _("at least one module slug"))
     slugs = [_key(m, spec_id, "modules") for m in modules]
     return {
         "kind": "module",
@@ -169,7 +191,16 @@ def _evaluate_module(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     left = [slug for slug in required if slug not in evidence.modules_passed]
     done = len(required) - len(left)
     titles = ", ".join(evidence.title_of(slug) for slug in left)
-    missing = f"{len(left)} more to pass: {titles}" if left else ""
+    missing = (
+        ngettext(
+            "%(num)s more to pass: %(titles)s",
+            "%(num)s more to pass: %(titles)s",
+            len(left),
+            titles=titles,
+        )
+        if left
+        else ""
+    )
     return Result(
         "module",
         spec["id"],
@@ -178,7 +209,7 @@ def _evaluate_module(spec: Mapping[str, Any], evidence: Evidence) -> Result:
         done,
         not left,
         missing,
-        f"Pass {evidence.title_of(left[0])}" if left else "",
+        _("Pass %(module)s", module=evidence.title_of(left[0])) if left else "",
     )
 
 
@@ -187,7 +218,7 @@ def _check_hours(spec: Mapping[str, Any]) -> dict[str, Any]:
     _only(spec, spec_id, {"hours", "modes", "area", "within_months"})
     area = spec.get("area")
     if area is not None and area not in {a.value for a in ContentArea}:
-        raise _fail(spec_id, "area", f"one of {', '.join(a.value for a in ContentArea)}")
+        raise _fail(spec_id, "area", _one_of([a.value for a in ContentArea]))
     return {
         "kind": "hours",
         "id": spec_id,
@@ -202,9 +233,9 @@ def _check_hours(spec: Mapping[str, Any]) -> dict[str, Any]:
 def _hours_scope(spec: Mapping[str, Any]) -> str:
     parts = []
     if spec.get("area"):
-        parts.append(AREA_LABELS[ContentArea(spec["area"])])
+        parts.append(str(AREA_LABELS[ContentArea(spec["area"])]))
     if spec.get("modes"):
-        parts.append("/".join(MODE_LABELS[Mode(m)] for m in spec["modes"]))
+        parts.append("/".join(str(MODE_LABELS[Mode(m)]) for m in spec["modes"]))
     return " ".join(parts)
 
 
@@ -222,10 +253,19 @@ def _evaluate_hours(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     required = float(spec["hours"])
     met = done >= required - 1e-9
     scope = _hours_scope(spec)
-    label = f"{scope} hours" if scope else "hours"
-    missing = "" if met else f"{label} {_fmt(done)} of {_fmt(required)}"
+    missing, step = "", ""
+    if not met and scope:
+        missing = _(
+            "%(scope)s hours %(done)s of %(required)s",
+            scope=scope,
+            done=_fmt(done),
+            required=_fmt(required),
+        )
+        step = _("Record %(hours)s more %(scope)s hours", hours=_fmt(required - done), scope=scope)
+    elif not met:
+        missing = _("hours %(done)s of %(required)s", done=_fmt(done), required=_fmt(required))
+        step = _("Record %(hours)s more hours", hours=_fmt(required - done))
     missing += "" if met else _window_text(spec.get("within_months"))
-    step = "" if met else f"Record {_fmt(required - done)} more {label}"
     return Result("hours", spec["id"], spec["title"], required, done, met, missing, step)
 
 
@@ -234,7 +274,7 @@ def _check_logbook(spec: Mapping[str, Any]) -> dict[str, Any]:
     _only(spec, spec_id, {"sessions", "region", "within_months"})
     region = spec.get("region")
     if region is not None and region not in REGIONS:
-        raise _fail(spec_id, "region", f"one of {', '.join(REGIONS)}")
+        raise _fail(spec_id, "region", _one_of(REGIONS))
     return {
         "kind": "logbook",
         "id": spec_id,
@@ -259,13 +299,20 @@ def _evaluate_logbook(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     met = done >= required
     where = f" ({region})" if region else ""
     left = required - done
-    missing = ""
+    missing, step = "", ""
     if not met:
-        noun = "session" if left == 1 else "sessions"
-        missing = f"{left} more supervised {noun}{where}{_window_text(spec.get('within_months'))}"
+        more = ngettext("%(num)s more supervised session", "%(num)s more supervised sessions", left)
+        missing = f"{more}{where}{_window_text(spec.get('within_months'))}"
         if waiting:
-            missing += f"; {waiting} waiting for sign-off"
-    step = "" if met else f"Log {left} more supervised session{'s' if left != 1 else ''}{where}"
+            missing += "; " + ngettext(
+                "%(num)s waiting for sign-off", "%(num)s waiting for sign-off", waiting
+            )
+        step = (
+            ngettext(
+                "Log %(num)s more supervised session", "Log %(num)s more supervised sessions", left
+            )
+            + where
+        )
     return Result("logbook", spec["id"], spec["title"], required, done, met, missing, step)
 
 
@@ -274,7 +321,7 @@ def _check_practical(spec: Mapping[str, Any]) -> dict[str, Any]:
     _only(spec, spec_id, {"stations"})
     stations = spec.get("stations")
     if not isinstance(stations, list) or not stations or len(stations) > MAX_STATIONS:
-        raise _fail(spec_id, "stations", f"1 to {MAX_STATIONS} station slugs")
+        raise _fail(spec_id, "stations", _("1 to %(num)s station slugs", num=MAX_STATIONS))
     return {
         "kind": "practical",
         "id": spec_id,
@@ -286,8 +333,8 @@ def _check_practical(spec: Mapping[str, Any]) -> dict[str, Any]:
 def _evaluate_practical(spec: Mapping[str, Any], evidence: Evidence) -> Result:
     left = [s for s in spec["stations"] if s not in evidence.stations_passed]
     required = len(spec["stations"])
-    missing = f"stations still to pass: {', '.join(left)}" if left else ""
-    step = f"Pass practical station {left[0]}" if left else ""
+    missing = _("stations still to pass: %(stations)s", stations=", ".join(left)) if left else ""
+    step = _("Pass practical station %(station)s", station=left[0]) if left else ""
     return Result(
         "practical",
         spec["id"],
@@ -338,11 +385,15 @@ LISTED_KINDS = ("hours", "logbook", "practical")
 def check(spec: Any) -> dict[str, Any]:
     """One requirement, normalised; ``RequirementInvalid`` naming the field."""
     if not isinstance(spec, Mapping):
-        raise RequirementInvalid("requirement: a mapping with kind and id")
+        raise RequirementInvalid(_("requirement: a mapping with kind and id"))
     kind = KINDS.get(spec.get("kind"))  # type: ignore[arg-type]
     if kind is None:
         raise RequirementInvalid(
-            f"requirement kind {str(spec.get('kind'))[:40]!r}: one of {', '.join(KINDS)}"
+            _(
+                "requirement kind %(kind)s: %(choices)s",
+                kind=repr(str(spec.get("kind"))[:40]),
+                choices=_one_of(list(KINDS)),
+            )
         )
     return kind.check(spec)
 
@@ -352,17 +403,21 @@ def check_listed(specs: Any) -> list[dict[str, Any]]:
     if specs is None:
         return []
     if not isinstance(specs, list) or len(specs) > MAX_STATIONS:
-        raise RequirementInvalid(f"requirements: a list of at most {MAX_STATIONS}")
+        raise RequirementInvalid(_("requirements: a list of at most %(num)s", num=MAX_STATIONS))
     checked = [check(s) for s in specs]
     for spec in checked:
         if spec["kind"] not in LISTED_KINDS:
             raise RequirementInvalid(
-                f"requirement {spec['id']!r}: a program lists {', '.join(LISTED_KINDS)} "
-                "(its modules are its module list)"
+                _(
+                    "requirement %(id)s: a program lists %(kinds)s (its modules are its "
+                    "module list)",
+                    id=repr(spec["id"]),
+                    kinds=", ".join(LISTED_KINDS),
+                )
             )
     ids = [s["id"] for s in checked]
     if len(set(ids)) != len(ids):
-        raise RequirementInvalid("requirements: an id is listed twice")
+        raise RequirementInvalid(_("requirements: an id is listed twice"))
     return checked
 
 
@@ -374,7 +429,7 @@ def scope_problem(scope_regions: Sequence[str], listed: Sequence[Mapping[str, An
     """A credential scoped to the thorax needs a practical examination among the requirements
     (a thorax station in it: the UK's insurers exclude thoracic needling without one)."""
     if "thoracic" in scope_regions and not any(s.get("kind") == "practical" for s in listed):
-        return (
+        return _(
             "scope: a credential covering the thoracic region needs a practical requirement "
             "(with a thorax station)"
         )

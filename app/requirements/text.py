@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.i18n import gettext as _
 from app.requirements import kinds
 
 LIST_FIELDS = {"modes", "stations"}
@@ -34,19 +35,29 @@ def parse_line(line: str) -> dict[str, Any]:
     parts = [p.strip() for p in line.split(",")]
     if len(parts) < 3:
         raise kinds.RequirementInvalid(
-            f"{line.strip()[:60]!r}: write kind, id, amount and any option=value"
+            _("%(line)s: write kind, id, amount and any option=value", line=repr(line.strip()[:60]))
         )
     kind = kinds.KINDS.get(parts[0])
     if kind is None:
-        raise kinds.RequirementInvalid(f"{parts[0][:40]!r}: one of {', '.join(kinds.KINDS)}")
+        raise kinds.RequirementInvalid(
+            _(
+                "%(kind)s: one of %(choices)s",
+                kind=repr(parts[0][:40]),
+                choices=", ".join(kinds.KINDS),
+            )
+        )
     spec: dict[str, Any] = {"kind": parts[0], "id": parts[1]}
     spec[kind.amount] = _value(kind.amount, parts[2])
     for option in parts[3:]:
         name, sep, value = option.partition("=")
         if not sep or name.strip() not in kind.options:
             raise kinds.RequirementInvalid(
-                f"{option[:40]!r}: options of {parts[0]} are "
-                + ", ".join(f"{o}=…" for o in kind.options)
+                _(
+                    "%(option)s: options of %(kind)s are %(options)s",
+                    option=repr(option[:40]),
+                    kind=parts[0],
+                    options=", ".join(f"{o}=…" for o in kind.options),
+                )
             )
         spec[name.strip()] = _value(name.strip(), value)
     return spec
