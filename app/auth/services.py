@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from app import clock
 from app.audit.services import record
@@ -155,6 +155,20 @@ def register_user(
     return user
 
 
+def _end_read_only_transaction(session: Session) -> None:
+    """End the transaction that only read the account, before the slow password check.
+
+    On SQLite a POST's transaction holds the database's write lock from its first statement
+    (``BEGIN IMMEDIATE``, app/extensions.py): kept open through argon2 (tens of milliseconds)
+    it would make every other writer (a trainee saving an answer) wait for the hash. Nothing
+    is pending at this point (the login only read), so committing loses nothing; the audit
+    record below opens a short transaction of its own. On PostgreSQL it ends a snapshot early.
+    """
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction() and not (current.new or current.dirty or current.deleted):
+        current.commit()
+
+
 def authenticate(session: Session, email: str, password: str) -> User:
     """Return the active user for these credentials or raise InvalidCredentials.
 
@@ -162,7 +176,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
     timing: a dummy hash is verified when there is no user).
     """
     user = find_user_by_email(session, email)
-    ok = passwords.verify_password(user.password_hash if user else None, password)
+    stored = user.password_hash if user else None
+    _end_read_only_transaction(session)
+    ok = passwords.verify_password(stored, password)
     if user is None or not ok or not user.is_active:
         record(
             session,
