@@ -366,7 +366,7 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
         commit_with_retry(lambda: services.submit_attempt(db.session, user, attempt_id, _grace()))
         raise
     out: dict[str, Any] = {"seq": result.seq, "saved_at": result.saved_at, "locked": result.locked}
-    if body.get("check") and result.locked:
+    if body.get("check") and result.locked and result.item is not None:
         item = result.item
         if presenters.may_show_feedback(item.attempt, item):
             out["feedback"] = presenters.feedback_view(item, item.question_version.as_question())

@@ -16,13 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from app import clock
 from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
-from app.quiz import scoring
+from app.quiz import scoring, shapes
 from app.quiz.display import new_display, to_canonical
 from app.quiz.errors import (
     AttemptClosed,
@@ -317,7 +318,7 @@ def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Ran
 
 @dataclass(frozen=True)
 class SaveResult:
-    item: AttemptItem
+    item: AttemptItem | None  # None when the one-statement path saved it (nothing was loaded)
     seq: int
     saved_at: datetime | None = None
     locked: bool = False
@@ -348,12 +349,34 @@ def save_response(
     now = clock.utcnow()
     if isinstance(seq, bool) or not isinstance(seq, int):
         raise ResponseRejected("seq: must be an integer")
+    shape = shapes.get(item_id)
+    if shape is not None and not lock and shape.case_step is None:
+        saved = _save_known_item(
+            session,
+            user,
+            attempt_id,
+            item_id,
+            shape,
+            response,
+            seq,
+            flagged=flagged,
+            now=now,
+            grace_seconds=grace_seconds,
+        )
+        if saved is not None:
+            return saved
     attempt, item = _attempt_and_item(session, user, attempt_id, item_id, for_share=True)
     _check_open(session, attempt, now, grace_seconds)
     if lock and attempt.mode == Mode.PRACTICE:
         ensure_no_open_exam(session, user, now, grace_seconds)
     _check_item_answerable(session, attempt, item)
     question = item.question_version.as_question()
+    shapes.remember(
+        item.id,
+        shapes.ItemShape(attempt.id, attempt.started_at, attempt.user_id,
+                         item.question_version_id, attempt.mode, item.case_step, question,
+                         dict(item.display)),
+    )  # fmt: skip
     canonical = None if response is None else to_canonical(question, item.display, response)
     if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
         # A replay of the save just acknowledged (a retry after a lost response): no change.
@@ -368,6 +391,63 @@ def save_response(
         values["flagged"] = flagged
     _update_item(session, attempt, item, seq, values)
     return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
+
+
+def _save_known_item(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    item_id: int,
+    shape: shapes.ItemShape,
+    response: Any,
+    seq: int,
+    *,
+    flagged: bool | None,
+    now: datetime,
+    grace_seconds: int | None,
+) -> SaveResult | None:
+    """The save of an item this worker has seen, in one conditional ``UPDATE`` (issue 19).
+
+    Its ``WHERE`` checks together what the full path checks one by one: the item's seq and
+    lock, the attempt's owner, state and deadline (plus grace), and the attempt and version the
+    cached shape names. On PostgreSQL the attempt row is share-locked by the same statement, so
+    the save cannot interleave with a submit's grading. None when no row matched: the caller
+    takes the full path, which says why (stale, closed, late, not yours) or acknowledges a
+    replay. Refuses a malformed answer (ResponseRejected) before writing anything.
+    """
+    if shape.user_id != user.id or shape.attempt_id != attempt_id:
+        return None  # the full path answers AttemptNotFound
+    canonical = None if response is None else to_canonical(shape.question, shape.display, response)
+    open_attempt = sa.select(Attempt.id).where(
+        Attempt.id == attempt_id,
+        Attempt.started_at == shape.started_at,
+        Attempt.user_id == user.id,
+        Attempt.status == AttemptStatus.IN_PROGRESS,
+        sa.or_(Attempt.deadline.is_(None), Attempt.deadline >= now - grace(grace_seconds)),
+    )
+    if session.get_bind().dialect.name != "sqlite":  # SQLite serialises writers anyway
+        open_attempt = open_attempt.with_for_update(read=True)
+    values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
+    if flagged is not None:
+        values["flagged"] = flagged
+    result = session.execute(
+        sa.update(AttemptItem)
+        .where(
+            AttemptItem.id == item_id,
+            AttemptItem.attempt_id.in_(open_attempt.scalar_subquery()),
+            AttemptItem.question_version_id == shape.version_id,
+            AttemptItem.seq == seq,
+            AttemptItem.locked.is_(False),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    loaded = session.identity_map.get(identity_key(AttemptItem, item_id))
+    if loaded is not None:  # a page that loaded the item reads it again after the save
+        session.expire(loaded)
+    return SaveResult(None, seq + 1, now, False)
 
 
 def _check_item_answerable(session: Session, attempt: Attempt, item: AttemptItem) -> None:
