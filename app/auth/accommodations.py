@@ -77,7 +77,11 @@ def validate(time_factor: object, extra_attempts: object, reason: object) -> tup
         or not MIN_FACTOR <= time_factor <= MAX_FACTOR
     ):
         raise ValidationFailed(
-            f"The time factor must be a number from {MIN_FACTOR:g} to {MAX_FACTOR:g}."
+            _(
+                "The time factor must be a number from %(min)s to %(max)s.",
+                min=format(MIN_FACTOR, "g"),
+                max=format(MAX_FACTOR, "g"),
+            )
         )
     if (
         isinstance(extra_attempts, bool)
@@ -85,13 +89,16 @@ def validate(time_factor: object, extra_attempts: object, reason: object) -> tup
         or not 0 <= extra_attempts <= MAX_EXTRA_ATTEMPTS
     ):
         raise ValidationFailed(
-            f"Extra attempts must be a whole number from 0 to {MAX_EXTRA_ATTEMPTS}."
+            _(
+                "Extra attempts must be a whole number from 0 to %(max)s.",
+                max=MAX_EXTRA_ATTEMPTS,
+            )
         )
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise ValidationFailed("Give the reason for the accommodation.")
+        raise ValidationFailed(_("Give the reason for the accommodation."))
     if len(text) > REASON_MAX:
-        raise ValidationFailed(f"The reason is at most {REASON_MAX} characters.")
+        raise ValidationFailed(_("The reason is at most %(max)s characters.", max=REASON_MAX))
     return round(float(time_factor), 2), extra_attempts, text
 
 
@@ -118,7 +125,7 @@ def grant(
     if actor is not None and actor.role != Role.ADMIN:
         raise Forbidden()
     if user.role != Role.TRAINEE:
-        raise ValidationFailed("Accommodations are for trainees; this account is not one.")
+        raise ValidationFailed(_("Accommodations are for trainees; this account is not one."))
     factor, extra, text = validate(time_factor, extra_attempts, reason)
     before = terms_for(session, user.id)
     row = Accommodation(

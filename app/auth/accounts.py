@@ -45,6 +45,7 @@ from app.auth.services import (
 from app.errors import DomainError, Forbidden
 from app.i18n import gettext as _
 from app.i18n import in_language_of
+from app.i18n import lazy_gettext as _l
 from app.mail.outbox import queue
 from app.settings import AccountSettings
 
@@ -73,22 +74,22 @@ class Profile:
 
 class TermsRequired(DomainError):
     code = "terms_required"
-    message = "Accept the terms of use to create your account."
+    message = _l("Accept the terms of use to create your account.")
 
 
 class UnknownJurisdiction(DomainError):
     code = "unknown_jurisdiction"
-    message = "Choose a jurisdiction from the list."
+    message = _l("Choose a jurisdiction from the list.")
 
 
 class ProfileIncomplete(DomainError):
     code = "profile_incomplete"
-    message = "Give your profession, licence number and jurisdiction."
+    message = _l("Give your profession, licence number and jurisdiction.")
 
 
 def _check_profile(profile: Profile, *, trainee: bool) -> None:
     if not profile.name.strip():
-        raise DomainError("Name is required.", code="name_required")
+        raise DomainError(_("Name is required."), code="name_required")
     fields = (profile.profession, profile.licence_number, profile.jurisdiction)
     if trainee and not all(f.strip() for f in fields):
         raise ProfileIncomplete()

@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 from app import clock
 from app.errors import DomainError
+from app.i18n import lazy_gettext as _l
 
 REGISTRATION = "register"
 PASSWORD_RESET = "password-reset"
@@ -24,12 +25,12 @@ INVITATION = "invitation"
 class LinkInvalid(DomainError):
     code = "link_invalid"
     status = 400
-    message = "This link is not valid or has already been used. Ask for a new one."
+    message = _l("This link is not valid or has already been used. Ask for a new one.")
 
 
 class LinkExpired(LinkInvalid):
     code = "link_expired"
-    message = "This link has expired. Ask for a new one."
+    message = _l("This link has expired. Ask for a new one.")
 
 
 def fingerprint(password_hash: str) -> str:

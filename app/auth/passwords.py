@@ -6,6 +6,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
+from app.i18n import gettext as _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 MIN_SCORE = 3
@@ -38,9 +40,14 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     and passwords containing the user's e-mail, its local part or their name.
     """
     if len(password) < MIN_LENGTH:
-        return [f"Use at least {MIN_LENGTH} characters; a few unrelated words work well."]
+        return [
+            _(
+                "Use at least %(min)s characters; a few unrelated words work well.",
+                min=MIN_LENGTH,
+            )
+        ]
     if len(password) > MAX_LENGTH:
-        return [f"Use at most {MAX_LENGTH} characters."]
+        return [_("Use at most %(max)s characters.", max=MAX_LENGTH)]
     lowered = password.lower()
     personal = [email.strip().lower(), name.strip().lower()]
     local = email.split("@", 1)[0].strip().lower()
@@ -49,10 +56,10 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     personal += [p for p in name.lower().split() if len(p) >= 4]
     personal = [p for p in personal if len(p) >= 4]  # "W" must not refuse every password with w
     if any(item in lowered for item in personal):
-        return ["Do not use your e-mail address or name in your password."]
+        return [_("Do not use your e-mail address or name in your password.")]
     result = zxcvbn(password[:100], user_inputs=personal)
     if result["score"] < MIN_SCORE:
-        hint = result.get("feedback", {}).get("warning") or ""
-        message = "This password is too easy to guess; choose a longer, less common one."
+        hint = result.get("feedback", {}).get("warning") or ""  # zxcvbn's own, English
+        message = _("This password is too easy to guess; choose a longer, less common one.")
         return [f"{message} {hint}".strip()]
     return []

@@ -177,7 +177,7 @@ def register_complete(token: str):  # type: ignore[no-untyped-def]
         email,
         invitation=False,
         create=lambda profile: accounts.complete_registration(db.session, ctx, token, profile),
-        welcome="Welcome! Your account has been created.",
+        welcome=_("Welcome! Your account has been created."),
     )
 
 
@@ -241,7 +241,7 @@ def accept_invite(token: str):  # type: ignore[no-untyped-def]
         invited.email,
         invitation=True,
         create=lambda profile: accounts.accept_invitation(db.session, ctx, token, profile),
-        welcome="Welcome! Your account is ready.",
+        welcome=_("Welcome! Your account is ready."),
     )
 
 

@@ -21,6 +21,8 @@ from app.auth import passwords
 from app.auth.models import ApiToken, Role, User
 from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.i18n import SUPPORTED_LOCALES, valid_time_zone
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.jurisdictions.professions import PROFESSIONS
 
 
@@ -36,20 +38,20 @@ class InvalidEmail(DomainError):
 
 class EmailTaken(Conflict):
     code = "email_taken"
-    message = "An account with this e-mail address already exists."
+    message = _l("An account with this e-mail address already exists.")
 
 
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status = 401
-    message = "Invalid e-mail or password."
+    message = _l("Invalid e-mail or password.")
 
 
 class EmailNotVerified(InvalidCredentials):
     """Right password, but the address was never confirmed (an invitation not yet accepted)."""
 
     code = "email_not_verified"
-    message = "Confirm your e-mail address first: follow the link in the message we sent you."
+    message = _l("Confirm your e-mail address first: follow the link in the message we sent you.")
 
 
 class UnknownRole(DomainError):
@@ -62,7 +64,7 @@ def normalise_email(email: str) -> str:
     try:
         result = validate_email(email.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidEmail(f"E-mail address is not valid: {exc}") from exc
+        raise InvalidEmail(_("E-mail address is not valid: %(reason)s", reason=str(exc))) from exc
     return result.normalized.lower()
 
 
@@ -71,7 +73,9 @@ def parse_role(value: str | Role) -> Role:
         return Role(value)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise UnknownRole(f"Unknown role {value!r}; choose one of: {allowed}.") from None
+        raise UnknownRole(
+            _("Unknown role %(role)s; choose one of: %(roles)s.", role=repr(value), roles=allowed)
+        ) from None
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -80,7 +84,9 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 class UnknownProfession(DomainError):
     code = "unknown_profession"
-    message = f"Choose a profession from the list ({', '.join(PROFESSIONS)})."
+    message = _l(
+        "Choose a profession from the list (%(professions)s).", professions=", ".join(PROFESSIONS)
+    )
 
 
 def parse_profession(value: str) -> str:
@@ -95,7 +101,7 @@ def check_licensed_since(value: date | None) -> date | None:
     """A licence date is not in the future, nor before 1940."""
     if value is not None and not date(1940, 1, 1) <= value <= clock.utcnow().date():
         raise DomainError(
-            "The licence date is between 1940 and today.", code="licensed_since_invalid"
+            _("The licence date is between 1940 and today."), code="licensed_since_invalid"
         )
     return value
 
@@ -123,7 +129,7 @@ def register_user(
     email = normalise_email(email)
     name = name.strip()
     if not name:
-        raise DomainError("Name is required.", code="name_required")
+        raise DomainError(_("Name is required."), code="name_required")
     problems = passwords.password_problems(password, email=email, name=name)
     if problems:
         raise WeakPassword(" ".join(problems))
@@ -208,7 +214,7 @@ def logout(session: Session, user: User) -> None:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change the password after checking the current one; ends every other session."""
     if not passwords.verify_password(user.password_hash, current):
-        raise InvalidCredentials("The current password is not correct.")
+        raise InvalidCredentials(_("The current password is not correct."))
     problems = passwords.password_problems(new, email=user.email, name=user.name)
     if problems:
         raise WeakPassword(" ".join(problems))
@@ -231,7 +237,7 @@ def update_profile(
     """Update the editable profile fields only (never role, e-mail or activity); the audit
     event names each changed field with its value before and after (none when nothing did)."""
     if not name.strip():
-        raise DomainError("Name is required.", code="name_required")
+        raise DomainError(_("Name is required."), code="name_required")
     wanted = {
         "name": name.strip(),
         "profession": parse_profession(profession),
@@ -283,7 +289,7 @@ def reactivate(session: Session, actor: User | None, user: User) -> None:
     if actor is not None and actor.role != Role.ADMIN:
         raise Forbidden()
     if user.is_active:
-        raise DomainError("This account is already active.", code="already_active", status=409)
+        raise DomainError(_("This account is already active."), code="already_active", status=409)
     user.is_active = True
     session.flush()
     record(session, actor, "user.reactivated", "user", user.id)
@@ -293,7 +299,7 @@ def confirm_password(session: Session, user: User, password: str) -> None:
     """Check ``user``'s password again (re-authentication); audited either way."""
     if not passwords.verify_password(user.password_hash, password):
         record(session, user, "auth.reauth_failed", "user", user.id)
-        raise InvalidCredentials("The password is not correct.")
+        raise InvalidCredentials(_("The password is not correct."))
     record(session, user, "auth.reauthenticated", "user", user.id)
 
 
@@ -328,7 +334,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
         sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = clock.utcnow()
         session.flush()
@@ -363,9 +369,9 @@ def set_interface(
     locale = locale or None
     time_zone = time_zone or None
     if locale is not None and locale not in SUPPORTED_LOCALES:
-        raise DomainError("Unknown language.", code="unknown_locale")
+        raise DomainError(_("Unknown language."), code="unknown_locale")
     if time_zone is not None and valid_time_zone(time_zone) is None:
-        raise DomainError("Unknown time zone.", code="unknown_time_zone")
+        raise DomainError(_("Unknown time zone."), code="unknown_time_zone")
     changes = {
         field: {"before": getattr(user, field), "after": value}
         for field, value in (("locale", locale), ("time_zone", time_zone))

@@ -12,6 +12,7 @@ from app.auth import services
 from app.auth.models import User
 from app.errors import json_error
 from app.extensions import csrf, db, login_manager
+from app.i18n import gettext
 
 
 @login_manager.user_loader
@@ -57,7 +58,7 @@ def _wants_json() -> bool:
 @login_manager.unauthorized_handler
 def unauthorized() -> Any:
     if request.path.startswith("/api/") or _wants_json():
-        return json_error(401, "unauthorized", "Authentication required.")
+        return json_error(401, "unauthorized", gettext("Authentication required."))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -107,7 +108,9 @@ def init_sessions(app: Flask) -> None:
             # A background save (autosave) after the session ended: say so with a 401 the page
             # can act on (keep the draft, ask to log in) rather than a CSRF 400.
             return json_error(
-                401, "session_expired", "Your session has ended: log in again to keep saving."
+                401,
+                "session_expired",
+                gettext("Your session has ended: log in again to keep saving."),
             )
         if (
             app.config.get("WTF_CSRF_ENABLED", True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.banks.schema import QuestionBase
+from app.i18n import gettext as _
 from app.questions import registry
 
 if TYPE_CHECKING:  # annotations only: this module stays free of the database layer
@@ -73,16 +74,16 @@ def sign(secret: str, item: ServedItem) -> str:
 def read(secret: str, token: Any, user_id: int, now: datetime) -> ServedItem:
     """The served item of ``token`` if it is ours, for ``user_id`` and not older than a day."""
     if not isinstance(token, str) or not token or len(token) > 1000:
-        raise ItemTokenInvalid("token: missing or malformed")
+        raise ItemTokenInvalid(_("token: missing or malformed"))
     try:
         data = URLSafeSerializer(secret, salt=SALT).loads(token)
     except BadSignature:
-        raise ItemTokenInvalid("token: not a practice item of yours") from None
+        raise ItemTokenInvalid(_("token: not a practice item of yours")) from None
     if not isinstance(data, dict) or data.get("u") != user_id:
-        raise ItemTokenInvalid("token: not a practice item of yours")
+        raise ItemTokenInvalid(_("token: not a practice item of yours"))
     issued = datetime.fromtimestamp(int(data["t"]), tz=now.tzinfo)
     if now - issued > MAX_AGE:
-        raise ItemTokenInvalid("token: this practice item has expired; load a new one")
+        raise ItemTokenInvalid(_("token: this practice item has expired; load a new one"))
     return ServedItem(
         user_id=user_id,
         version_id=int(data["v"]),

@@ -32,6 +32,7 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import QuestionBase, Use
 from app.errors import NotFound, ValidationFailed
+from app.i18n import lazy_gettext as _l
 from app.progress import mastery, practice, scheduler
 from app.progress.models import (
     ObjectiveMastery,
@@ -50,12 +51,12 @@ M = TypeVar("M", TopicMastery, ObjectiveMastery, ReviewCard)
 
 class PracticeItemInvalid(ValidationFailed):
     code = "invalid_practice_item"
-    message = "This practice item is not valid; load a new one."
+    message = _l("This practice item is not valid; load a new one.")
 
 
 class PracticeQuestionGone(NotFound):
     code = "practice_item_not_found"
-    message = "This practice question no longer exists."
+    message = _l("This practice question no longer exists.")
 
 
 # ---------------------------------------------------------------- shared helpers

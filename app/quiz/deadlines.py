@@ -18,6 +18,8 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.quiz.models import Attempt, AttemptExtension, AttemptStatus
 from app.quiz.services import grace
 
@@ -28,7 +30,7 @@ REASON_MAX = 500
 
 class NotExtendable(Conflict):
     code = "not_extendable"
-    message = "This attempt cannot be extended."
+    message = _l("This attempt cannot be extended.")
 
 
 def validate(minutes: object, reason: object) -> tuple[int, str]:
@@ -38,13 +40,17 @@ def validate(minutes: object, reason: object) -> tuple[int, str]:
         or not MIN_MINUTES <= minutes <= MAX_MINUTES
     ):
         raise ValidationFailed(
-            f"The extension must be a whole number of minutes from {MIN_MINUTES} to {MAX_MINUTES}."
+            _(
+                "The extension must be a whole number of minutes from %(min)s to %(max)s.",
+                min=MIN_MINUTES,
+                max=MAX_MINUTES,
+            )
         )
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        raise ValidationFailed("Give the reason for the extension.")
+        raise ValidationFailed(_("Give the reason for the extension."))
     if len(text) > REASON_MAX:
-        raise ValidationFailed(f"The reason is at most {REASON_MAX} characters.")
+        raise ValidationFailed(_("The reason is at most %(max)s characters.", max=REASON_MAX))
     return minutes, text
 
 
@@ -79,7 +85,7 @@ def extend(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise NotExtendable("The attempt changed meanwhile (submitted or extended); try again.")
+        raise NotExtendable(_("The attempt changed meanwhile (submitted or extended); try again."))
     session.refresh(attempt, ["deadline"])
     row = AttemptExtension(
         attempt_id=attempt.id,
@@ -115,14 +121,14 @@ def _extendable(
     """The attempt, if open, timed and not past its deadline + grace; else the refusal."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
-        raise NotFound("No such attempt.")
+        raise NotFound(_("No such attempt."))
     session.refresh(attempt)
     if not attempt.is_open:
-        raise NotExtendable("This attempt is closed; only an open attempt can be extended.")
+        raise NotExtendable(_("This attempt is closed; only an open attempt can be extended."))
     if attempt.deadline is None:
-        raise NotExtendable("This attempt has no time limit.")
+        raise NotExtendable(_("This attempt has no time limit."))
     if now > attempt.deadline + grace(grace_seconds):
-        raise NotExtendable("This attempt's time has run out; it is closed, not extended.")
+        raise NotExtendable(_("This attempt's time has run out; it is closed, not extended."))
     return attempt
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.i18n import lazy_gettext as _l
 
 
 class AttemptNotFound(NotFound):
     code = "attempt_not_found"
-    message = "No such attempt."
+    message = _l("No such attempt.")
 
 
 class ModuleNotFound(NotFound):
     code = "module_not_found"
-    message = "No such module."
+    message = _l("No such module.")
 
 
 class ModuleLocked(Forbidden):
@@ -29,24 +30,24 @@ class CooldownActive(Conflict):
 
 class AttemptClosed(Conflict):
     code = "attempt_closed"
-    message = "This attempt is closed: it was submitted or its time ran out."
+    message = _l("This attempt is closed: it was submitted or its time ran out.")
 
 
 class DeadlinePassed(Conflict):
     code = "deadline_passed"
-    message = "The time limit has passed: this answer was not saved."
+    message = _l("The time limit has passed: this answer was not saved.")
 
 
 class ExamInProgress(Conflict):
     """Practice while an exam attempt is open would show keys of the exam's pools."""
 
     code = "exam_in_progress"
-    message = "You have an exam open: submit it (or let its time run out) before practising."
+    message = _l("You have an exam open: submit it (or let its time run out) before practising.")
 
 
 class StaleSave(Conflict):
     code = "stale_save"
-    message = (
+    message = _l(
         "This answer was changed elsewhere (another tab or an earlier request): "
         "reload to see the saved answer."
     )
@@ -58,7 +59,7 @@ class StepLocked(Conflict):
 
 class ItemLocked(Conflict):
     code = "item_locked"
-    message = "This question was already checked and can no longer be changed."
+    message = _l("This question was already checked and can no longer be changed.")
 
 
 class ResponseRejected(ValidationFailed):
@@ -68,4 +69,4 @@ class ResponseRejected(ValidationFailed):
 class NothingToDraw(DomainError):
     code = "module_empty"
     status = 409
-    message = "This module has no published questions to draw yet."
+    message = _l("This module has no published questions to draw yet.")

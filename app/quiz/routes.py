@@ -75,9 +75,9 @@ def trainee_json(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return json_error(401, "unauthorized", "Your session has expired: log in again.")
+            return json_error(401, "unauthorized", _("Your session has expired: log in again."))
         if current_user.role != Role.TRAINEE:
-            return json_error(403, "forbidden", "You are not allowed to do this.")
+            return json_error(403, "forbidden", _("You are not allowed to do this."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -300,7 +300,9 @@ def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     """Save the answer (no JavaScript needed), then go where the pressed button says."""
     found = _attempt(attempt_id)
     if _closed(found):
-        return done(url_for("quiz.result", attempt_id=found.id), AttemptClosed.message, "error")
+        return done(
+            url_for("quiz.result", attempt_id=found.id), str(AttemptClosed.message), "error"
+        )
     item = _item_at(found, position)
     form = AnswerForm()
     if not form.validate_on_submit():

@@ -23,6 +23,7 @@ from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
+from app.i18n import gettext, ngettext
 from app.quiz import scoring, shapes
 from app.quiz.display import new_display, to_canonical
 from app.quiz.errors import (
@@ -106,7 +107,9 @@ def begin_attempt(
         # Another request started this attempt first: use theirs.
         winner = _open_attempt(session, user.id, module.id)
         if winner is None:
-            raise AttemptLimitReached("Another attempt was just started or finished.") from None
+            raise AttemptLimitReached(
+                gettext("Another attempt was just started or finished.")
+            ) from None
         return winner, False
     for hook in after_start:
         hook(session, attempt)
@@ -138,10 +141,19 @@ def _check_may_start(state: ModuleState, module: bm.Module) -> None:
     if state.locked_reason:
         raise ModuleLocked(state.locked_reason)
     if state.attempts_left == 0:
-        raise AttemptLimitReached(f"You have used all {state.attempt_limit} attempts.")
+        raise AttemptLimitReached(
+            ngettext(
+                "You have used your %(num)s attempt.",
+                "You have used all %(num)s attempts.",
+                state.attempt_limit or 0,
+            )
+        )
     if state.next_allowed_at is not None:
         raise CooldownActive(
-            f"Your next attempt is allowed from {state.next_allowed_at:%Y-%m-%d %H:%M} UTC."
+            gettext(
+                "Your next attempt is allowed from %(time)s UTC.",
+                time=state.next_allowed_at.strftime("%Y-%m-%d %H:%M"),
+            )
         )
 
 
@@ -456,7 +468,7 @@ def _check_item_answerable(session: Session, attempt: Attempt, item: AttemptItem
         raise (
             ItemLocked()
             if item.case_step is None
-            else StepLocked("This case step was answered and is locked.")
+            else StepLocked(gettext("This case step was answered and is locked."))
         )
     if item.case_step and item.case_step > 1:
         previous = session.scalar(
@@ -465,7 +477,7 @@ def _check_item_answerable(session: Session, attempt: Attempt, item: AttemptItem
             )
         )
         if not previous:
-            raise StepLocked("Answer the previous step of the case first.")
+            raise StepLocked(gettext("Answer the previous step of the case first."))
 
 
 def _update_item(
