@@ -669,7 +669,7 @@ def _store_settings(form: Any, fields: dict[str, str]) -> bool:
             siteconfig.check_value(key, value)
         except siteconfig.InvalidSetting as exc:
             getattr(form, fields[key]).errors = [
-                _("%(message)s Nothing has changed.", message=exc.message)
+                _("%(error)s Nothing has changed.", error=exc.message)
             ]
             refused = True
     if refused:

@@ -165,9 +165,9 @@ def _regions(value: Any, label: str) -> list[str]:
             raise _fail(
                 label,
                 _(
-                    "%(value)s is not one of %(values)s",
+                    "%(value)s is not one of %(choices)s",
                     value=repr(str(region)[:40]),
-                    values=", ".join(REGIONS),
+                    choices=", ".join(REGIONS),
                 ),
             )
     return list(dict.fromkeys(regions))
