@@ -27,11 +27,25 @@ from werkzeug.routing import IntegerConverter
 from wtforms import validators
 
 from app.errors import DomainError
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 INT32_MAX = 2**31 - 1
 JSON_SAFE_INTEGER = 2**53 - 1
 DEFAULT_JSON_MAX_DEPTH = 32
 DEFAULT_JSON_MAX_BYTES = 1024 * 1024
+
+NUL_BYTE = "a NUL byte"
+SURROGATE = "an unpaired surrogate"
+# Where a bad character was found (each has its own sentence, in ``_refusal``).
+ADDRESS, QUERY, HEADER, FIELD, FILE_NAME, JSON_PATH = (
+    "address",
+    "query",
+    "header",
+    "field",
+    "file_name",
+    "json",
+)
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -48,7 +62,7 @@ class InputRefused(DomainError):
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413
-    message = "The JSON body is too large."
+    message = _l("The JSON body is too large.")
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -82,11 +96,11 @@ class NumberRange(validators.NumberRange):
 
 
 def bad_character(text: str) -> str | None:
-    """A description of the first NUL or lone surrogate in ``text``, or None."""
+    """What the first bad character of ``text`` is (``NUL_BYTE`` or ``SURROGATE``), or None."""
     found = _BAD_CHARACTER.search(text)
     if found is None:
         return None
-    return "a NUL byte" if found.group() == "\x00" else "an unpaired surrogate"
+    return NUL_BYTE if found.group() == "\x00" else SURROGATE
 
 
 def json_depth(raw: bytes) -> int:
@@ -115,44 +129,74 @@ def _json_leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield path or "body", value
 
 
-def _check_text(where: str, text: str) -> None:
+def _refusal(place: str, name: str, problem: str) -> str:
+    """The whole sentence refusing a NUL byte or lone surrogate in ``place`` (named ``name``)."""
+    nul = problem == NUL_BYTE
+    if place == ADDRESS:
+        if nul:
+            return _("The address contains a NUL byte.")
+        return _("The address contains an unpaired surrogate.")
+    if place == QUERY:
+        if nul:
+            return _("Query parameter %(name)s contains a NUL byte.", name=repr(name))
+        return _("Query parameter %(name)s contains an unpaired surrogate.", name=repr(name))
+    if place == HEADER:
+        if nul:
+            return _("Header %(name)s contains a NUL byte.", name=repr(name))
+        return _("Header %(name)s contains an unpaired surrogate.", name=repr(name))
+    if place == FIELD:
+        if nul:
+            return _("Field %(name)s contains a NUL byte.", name=repr(name))
+        return _("Field %(name)s contains an unpaired surrogate.", name=repr(name))
+    if place == FILE_NAME:
+        if nul:
+            return _("The name of the file in %(name)s contains a NUL byte.", name=repr(name))
+        return _(
+            "The name of the file in %(name)s contains an unpaired surrogate.", name=repr(name)
+        )
+    if nul:  # JSON: ``name`` is the dotted path of the key or value
+        return _("%(path)s contains a NUL byte.", path=name)
+    return _("%(path)s contains an unpaired surrogate.", path=name)
+
+
+def _check_text(place: str, name: str, text: str) -> None:
     problem = bad_character(text)
     if problem:
-        raise InputRefused(f"{where} contains {problem}.")
+        raise InputRefused(_refusal(place, name, problem))
 
 
 def _check_json(max_depth: int, max_bytes: int) -> None:
     raw = request.get_data(cache=True)
     if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"The JSON body is larger than {max_bytes} bytes.")
+        raise PayloadTooLarge(_("The JSON body is larger than %(max)s bytes.", max=max_bytes))
     if json_depth(raw) > max_depth:
-        raise InputRefused(f"The JSON body is nested deeper than {max_depth} levels.")
+        raise InputRefused(_("The JSON body is nested deeper than %(max)s levels.", max=max_depth))
     try:
         body = json.loads(raw) if raw.strip() else None
     except (ValueError, RecursionError):
         return  # malformed JSON: the view's parser answers with its own 400
     for where, leaf in _json_leaves(body, ""):
         if isinstance(leaf, str):
-            _check_text(where, leaf)
+            _check_text(JSON_PATH, where, leaf)
         elif isinstance(leaf, int) and not isinstance(leaf, bool) and abs(leaf) > JSON_SAFE_INTEGER:
-            raise InputRefused(f"{where} is out of range.")
+            raise InputRefused(_("%(path)s is out of range.", path=where))
 
 
 def check_request(max_depth: int, max_bytes: int) -> None:
     """Refuse the current request if any part of it carries hostile input (see module doc)."""
-    _check_text("The address", request.path)
+    _check_text(ADDRESS, "", request.path)
     for name, value in request.args.items(multi=True):
-        _check_text(f"Query parameter {name!r}", name + value)
+        _check_text(QUERY, name, name + value)
     for name, value in request.headers.items():
-        _check_text(f"Header {name!r}", value)
+        _check_text(HEADER, name, value)
     if request.is_json:
         _check_json(max_depth, max_bytes)
         return
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for name, value in request.form.items(multi=True):
-            _check_text(f"Field {name!r}", name + value)
+            _check_text(FIELD, name, name + value)
         for name, upload in request.files.items(multi=True):
-            _check_text(f"The name of the file in {name!r}", upload.filename or "")
+            _check_text(FILE_NAME, name, upload.filename or "")
 
 
 def init_input_guard(app: Flask) -> None:

@@ -151,7 +151,7 @@ def _cohort_filter(cohorts: list) -> Any:
         return None
     found = next((c for c in cohorts if str(c.id) == raw), None)
     if found is None:
-        raise NotFound("No such cohort.")
+        raise NotFound(_("No such cohort."))
     return found
 
 
@@ -325,7 +325,9 @@ def apply_rule_change(change_id: int):  # type: ignore[no-untyped-def]
     (403 own proposal, 409 stale or decided, 400 not confirmed)."""
     form = ApplyRuleChangeForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("Tick the box to confirm you checked the change; nothing changed.")
+        raise ValidationFailed(
+            _("Tick the box to confirm you checked the change; nothing changed.")
+        )
     change = rule_services.apply(db.session, _actor(), change_id)
     return done(
         url_for("admin.rule_changes"),
@@ -340,7 +342,7 @@ def apply_rule_change(change_id: int):  # type: ignore[no-untyped-def]
 def reject_rule_change(change_id: int):  # type: ignore[no-untyped-def]
     form = RejectRuleChangeForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("Say why the change is rejected: the proposer sees it.")
+        raise ValidationFailed(_("Say why the change is rejected: the proposer sees it."))
     change = rule_services.reject(db.session, _actor(), change_id, form.reason.data or "")
     return done(
         url_for("admin.rule_changes"),
@@ -465,7 +467,7 @@ def audit_csv() -> Response:
     """The filtered audit log as CSV, oldest first; formula-like cells are escaped."""
     form, filters = _audit_filters()
     if filters is None:
-        raise ValidationFailed("A filter is not valid (dates are YYYY-MM-DD).")
+        raise ValidationFailed(_("A filter is not valid (dates are YYYY-MM-DD)."))
     header = ["id", "at", "actor_email", "action", "subject_type", "subject_id", "details"]
     rows = (
         [
@@ -666,7 +668,9 @@ def _store_settings(form: Any, fields: dict[str, str]) -> bool:
         try:
             siteconfig.check_value(key, value)
         except siteconfig.InvalidSetting as exc:
-            getattr(form, fields[key]).errors = [f"{exc.message} Nothing has changed."]
+            getattr(form, fields[key]).errors = [
+                _("%(error)s Nothing has changed.", error=exc.message)
+            ]
             refused = True
     if refused:
         return False
@@ -751,7 +755,7 @@ def settings_image(kind: str):  # type: ignore[no-untyped-def]
 def settings_image_remove(kind: str):  # type: ignore[no-untyped-def]
     _confirmed(RemoveImageForm(prefix=f"{_image_kind(kind)}-remove"))
     if not siteconfig.remove_image(db.session, _actor(), kind):
-        raise ValidationFailed(f"There is no {kind} to remove.")
+        raise ValidationFailed(_("There is no %(kind)s to remove.", kind=kind))
     return done(url_for("admin.site_settings"), _("The %(kind)s is removed.", kind=kind))
 
 
@@ -880,9 +884,11 @@ def _selected_ids() -> list[int]:
     try:
         ids = sorted({int(v) for v in raw})
     except ValueError:
-        raise ValidationFailed("A selected completion is not valid; nothing has changed.") from None
+        raise ValidationFailed(
+            _("A selected completion is not valid; nothing has changed.")
+        ) from None
     if not ids or len(ids) > 500:
-        raise ValidationFailed("Select between 1 and 500 completions; nothing has changed.")
+        raise ValidationFailed(_("Select between 1 and 500 completions; nothing has changed."))
     return ids
 
 
@@ -913,7 +919,12 @@ def bulk_approve():  # type: ignore[no-untyped-def]
             cert_services.approve_completion(db.session, _actor(), c.id, settings=issuer_settings())
         except DomainError as error:
             raise DomainError(
-                f"Completion {c.id}: {error.message} Nothing was approved.", status=error.status
+                _(
+                    "Completion %(id)s: %(message)s Nothing was approved.",
+                    id=c.id,
+                    message=error.message,
+                ),
+                status=error.status,
             ) from error
         approved += 1
     message = _(

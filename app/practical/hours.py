@@ -23,6 +23,7 @@ from app.auth.models import Role, User
 from app.enrolment.models import Cohort
 from app.enrolment.queries import may_see_trainee, trainee_ids_in
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.practical.models import EntryStatus, HoursEntry, PracticeSession
 from app.requirements.evidence import ContentArea, Mode
 
@@ -51,29 +52,37 @@ class Activity:
 def _check(activity: Activity) -> Activity:
     title = activity.title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise ValidationFailed(f"title: 1 to {MAX_TITLE} characters.")
+        raise ValidationFailed(_("title: 1 to %(max)s characters.", max=MAX_TITLE))
     if activity.mode not in {m.value for m in Mode}:
-        raise ValidationFailed(f"mode: one of {', '.join(m.value for m in Mode)}.")
+        raise ValidationFailed(
+            _("mode: one of %(values)s.", values=", ".join(m.value for m in Mode))
+        )
     area = activity.content_area or None
     if area is not None and area not in {a.value for a in ContentArea}:
-        raise ValidationFailed(f"content_area: one of {', '.join(a.value for a in ContentArea)}.")
+        raise ValidationFailed(
+            _("content_area: one of %(values)s.", values=", ".join(a.value for a in ContentArea))
+        )
     if not 0 < activity.hours <= MAX_HOURS:
-        raise ValidationFailed(f"hours: more than 0 and at most {MAX_HOURS:g} (one day).")
+        raise ValidationFailed(
+            _("hours: more than 0 and at most %(max)s (one day).", max=f"{MAX_HOURS:g}")
+        )
     if activity.held_on > clock.utcnow().date():
-        raise ValidationFailed("date: not in the future.")
+        raise ValidationFailed(_("date: not in the future."))
     return Activity(title, activity.mode, area, round(float(activity.hours), 2), activity.held_on)
 
 
 def evidence_type(data: bytes) -> str:
     """The content type of an evidence file, from its bytes; ValidationFailed otherwise."""
     if not data:
-        raise ValidationFailed("evidence: the file is empty.")
+        raise ValidationFailed(_("evidence: the file is empty."))
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise ValidationFailed(f"evidence: at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB.")
+        raise ValidationFailed(
+            _("evidence: at most %(mb)s MB.", mb=MAX_EVIDENCE_BYTES // (1024 * 1024))
+        )
     for magic, content_type in SIGNATURES:
         if data.startswith(magic):
             return content_type
-    raise ValidationFailed("evidence: a PDF, PNG or JPEG file.")
+    raise ValidationFailed(_("evidence: a PDF, PNG or JPEG file."))
 
 
 def safe_name(filename: str) -> str:
@@ -95,13 +104,13 @@ def run_session(
     clean = _check(activity)
     ids = list(dict.fromkeys(attendee_ids))
     if not ids or len(ids) > MAX_ATTENDEES:
-        raise ValidationFailed(f"attendees: 1 to {MAX_ATTENDEES} trainees.")
+        raise ValidationFailed(_("attendees: 1 to %(max)s trainees.", max=MAX_ATTENDEES))
     stmt = sa.select(User.id).where(User.id.in_(ids), User.role == Role.TRAINEE)
     if cohort is not None:
         stmt = stmt.where(User.id.in_(trainee_ids_in([cohort.id], active_only=True)))
     known = set(session.scalars(stmt))
     if set(ids) - known:
-        raise ValidationFailed("attendees: every attendee must be a trainee of the cohort.")
+        raise ValidationFailed(_("attendees: every attendee must be a trainee of the cohort."))
     row = PracticeSession(
         title=clean.title,
         mode=clean.mode,
@@ -188,9 +197,9 @@ def review_activity(
         raise NotFound()  # another cohort's trainee: as if there were no such entry
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise ValidationFailed(f"note: at most {MAX_NOTE} characters.")
+        raise ValidationFailed(_("note: at most %(max)s characters.", max=MAX_NOTE))
     if not verify and not note:
-        raise ValidationFailed("note: say why the activity is rejected.")
+        raise ValidationFailed(_("note: say why the activity is rejected."))
     to = EntryStatus.VERIFIED if verify else EntryStatus.REJECTED
     claimed = session.execute(
         sa.update(HoursEntry)
@@ -200,6 +209,6 @@ def review_activity(
     )
     session.refresh(entry)
     if claimed.rowcount != 1:
-        raise Conflict("This activity was already reviewed.")
+        raise Conflict(_("This activity was already reviewed."))
     record(session, reviewer, f"hours.{to.value}", "hours_entry", entry.id, {"note": note})
     return entry

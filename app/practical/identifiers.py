@@ -2,13 +2,16 @@
 
 A logbook entry is de-identified: its patient code is a code, not a name, and no field holds an
 e-mail address, a phone number or a date of birth. Each check returns why a text is refused
-(or None); ``first_identifier`` names the first offending field.
+(or None), in the language of the moment; ``first_identifier`` names the first offending
+field.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from app.i18n import gettext as _
 
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 # Seven or more digits, possibly split by spaces, dots, dashes, slashes or brackets (+44 20 …).
@@ -26,13 +29,13 @@ PATIENT_CODE = re.compile(r"(?=[A-Za-z-]*\d)[A-Za-z0-9-]{2,20}")
 def identifier_in(text: str) -> str | None:
     """Why ``text`` looks like it identifies a person, or None."""
     if EMAIL.search(text):
-        return "contains an e-mail address"
+        return _("contains an e-mail address")
     if BIRTH_WORDS.search(text) or DATE.search(text):
-        return "contains a date (of birth?): leave dates out of the text"
+        return _("contains a date (of birth?): leave dates out of the text")
     if PHONE.search(text):
-        return "contains a phone number"
+        return _("contains a phone number")
     if TITLED_NAME.search(text) or NAME_LABEL.search(text):
-        return "contains a name"
+        return _("contains a name")
     return None
 
 
@@ -42,7 +45,7 @@ def patient_code_problem(code: str) -> str | None:
     if found:
         return found
     if not PATIENT_CODE.fullmatch(code):
-        return (
+        return _(
             "must be a de-identified code (2 to 20 letters, digits or dashes with at least one "
             "digit, e.g. P-0042), never the patient's name"
         )

@@ -63,47 +63,72 @@ def supervisor_problem(
 ) -> str | None:
     """Why ``user`` may not supervise under ``program``'s rule, or None."""
     if user.role not in (Role.INSTRUCTOR, Role.ADMIN) or not user.is_active:
-        return "is not an instructor"
+        return _("is not an instructor")
     if experience is None:
-        return "has no recorded dry-needling experience"
+        return _("has no recorded dry-needling experience")
     months = months_between(experience.needling_since, today)
     if months < program.supervisor_min_months or experience.sessions < (
         program.supervisor_min_sessions
     ):
-        return (
-            f"needs {program.supervisor_min_months} months and {program.supervisor_min_sessions} "
-            f"sessions of dry-needling experience (has {max(months, 0)} months, "
-            f"{experience.sessions} sessions)"
+        return _(
+            "needs %(min_months)s months and %(min_sessions)s sessions of dry-needling "
+            "experience (has %(months)s months, %(sessions)s sessions)",
+            min_months=program.supervisor_min_months,
+            min_sessions=program.supervisor_min_sessions,
+            months=max(months, 0),
+            sessions=experience.sessions,
         )
     return None
+
+
+def _identifier_message(field: str, reason: str) -> str:
+    """The refusal of a text that identifies the patient, naming its field."""
+    messages = {
+        "patient_code": _(
+            "patient_code: %(reason)s. Logbook entries must not identify the patient.",
+            reason=reason,
+        ),
+        "muscles": _(
+            "muscles: %(reason)s. Logbook entries must not identify the patient.", reason=reason
+        ),
+        "adverse_event": _(
+            "adverse_event: %(reason)s. Logbook entries must not identify the patient.",
+            reason=reason,
+        ),
+        "reflection": _(
+            "reflection: %(reason)s. Logbook entries must not identify the patient.",
+            reason=reason,
+        ),
+    }
+    return messages[field]
 
 
 def _clean(data: LogbookInput) -> LogbookInput:
     """Checked values; ``ValidationFailed`` naming the field (nothing is stored)."""
     if data.performed_on > clock.utcnow().date():
-        raise ValidationFailed("date: a session cannot be in the future.")
+        raise ValidationFailed(_("date: a session cannot be in the future."))
     if data.region not in REGIONS:
-        raise ValidationFailed(f"region: one of {', '.join(REGIONS)}.")
+        raise ValidationFailed(_("region: one of %(values)s.", values=", ".join(REGIONS)))
     muscles = [m.strip() for m in data.muscles if m.strip()]
     if not muscles or len(muscles) > MAX_MUSCLES or any(len(m) > 80 for m in muscles):
         raise ValidationFailed(
-            f"muscles: 1 to {MAX_MUSCLES} muscle names of at most 80 characters."
+            _("muscles: 1 to %(max)s muscle names of at most 80 characters.", max=MAX_MUSCLES)
         )
-    for name, value in (("needles_in", data.needles_in), ("needles_out", data.needles_out)):
-        if not 0 <= value <= MAX_NEEDLES:
-            raise ValidationFailed(f"{name}: a whole number from 0 to {MAX_NEEDLES}.")
-    for name, value in (("adverse_event", data.adverse_event), ("reflection", data.reflection)):
-        if len(value) > MAX_TEXT:
-            raise ValidationFailed(f"{name}: at most {MAX_TEXT} characters.")
+    if not 0 <= data.needles_in <= MAX_NEEDLES:
+        raise ValidationFailed(_("needles_in: a whole number from 0 to %(max)s.", max=MAX_NEEDLES))
+    if not 0 <= data.needles_out <= MAX_NEEDLES:
+        raise ValidationFailed(_("needles_out: a whole number from 0 to %(max)s.", max=MAX_NEEDLES))
+    if len(data.adverse_event) > MAX_TEXT:
+        raise ValidationFailed(_("adverse_event: at most %(max)s characters.", max=MAX_TEXT))
+    if len(data.reflection) > MAX_TEXT:
+        raise ValidationFailed(_("reflection: at most %(max)s characters.", max=MAX_TEXT))
     found = first_identifier(
         [("patient_code", data.patient_code.strip())]
         + [("muscles", m) for m in muscles]
         + [("adverse_event", data.adverse_event), ("reflection", data.reflection)]
     )
     if found:
-        raise ValidationFailed(
-            f"{found[0]}: {found[1]}. Logbook entries must not identify the patient."
-        )
+        raise ValidationFailed(_identifier_message(*found))
     adverse = data.adverse_event.strip() or "none"
     return LogbookInput(
         data.performed_on,
@@ -127,14 +152,16 @@ def log_session(
         sa.select(User).where(sa.func.lower(User.email) == clean.supervisor_email)
     )
     if supervisor is None:
-        raise ValidationFailed("supervisor_email: no supervisor has this e-mail address.")
+        raise ValidationFailed(_("supervisor_email: no supervisor has this e-mail address."))
     if supervisor.id == trainee.id:
-        raise ValidationFailed("supervisor_email: you cannot supervise your own session.")
+        raise ValidationFailed(_("supervisor_email: you cannot supervise your own session."))
     problem = supervisor_problem(
         session.get(SupervisorExperience, supervisor.id), supervisor, program, clock.utcnow().date()
     )
     if problem:
-        raise ValidationFailed(f"supervisor_email: {supervisor.email} {problem}.")
+        raise ValidationFailed(
+            _("supervisor_email: %(email)s %(problem)s.", email=supervisor.email, problem=problem)
+        )
     entry = LogbookEntry(
         user_id=trainee.id,
         performed_on=clean.performed_on,
@@ -182,12 +209,12 @@ def decide(
     if entry is None or entry.supervisor_id != supervisor.id or entry.user_id == supervisor.id:
         raise NotFound()
     if decision not in DECISIONS:
-        raise ValidationFailed("decision: approve or return.")
+        raise ValidationFailed(_("decision: approve or return."))
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(f"comment: at most {MAX_COMMENT} characters.")
+        raise ValidationFailed(_("comment: at most %(max)s characters.", max=MAX_COMMENT))
     if decision == "return" and not comment:
-        raise ValidationFailed("comment: say what the trainee should correct.")
+        raise ValidationFailed(_("comment: say what the trainee should correct."))
     to = LogbookStatus.APPROVED if decision == "approve" else LogbookStatus.RETURNED
     claimed = session.execute(
         sa.update(LogbookEntry)
@@ -197,7 +224,7 @@ def decide(
     )
     session.refresh(entry)
     if claimed.rowcount != 1:
-        raise Conflict("This entry was already decided.")
+        raise Conflict(_("This entry was already decided."))
     record(
         session, supervisor, f"logbook.{to.value}", "logbook_entry", entry.id, {"comment": comment}
     )
@@ -232,9 +259,9 @@ def record_experience(
     if actor is not None and actor.role != Role.ADMIN:
         raise NotFound()
     if user.role not in (Role.INSTRUCTOR, Role.ADMIN):
-        raise ValidationFailed("Only instructors supervise: this account is not one.")
+        raise ValidationFailed(_("Only instructors supervise: this account is not one."))
     if needling_since > clock.utcnow().date() or not 0 <= sessions <= 100_000:
-        raise ValidationFailed("Experience: a date not in the future and 0 to 100000 sessions.")
+        raise ValidationFailed(_("Experience: a date not in the future and 0 to 100000 sessions."))
     row = session.get(SupervisorExperience, user.id)
     before: dict[str, Any] | None = None
     if row is None:

@@ -23,6 +23,7 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import gettext as _
 from app.practical import scoring
 from app.practical.models import (
     OsceMarking,
@@ -59,8 +60,18 @@ def parse_items(text: str, label: str, weighted: bool) -> list[dict[str, Any]]:
             continue
         parts = [p.strip() for p in line.split("|")]
         if len(parts) != (3 if weighted else 2) or not KEY.fullmatch(parts[0]) or not parts[1]:
-            shape = "id | step | weight" if weighted else "id | error"
-            raise ValidationFailed(f"{label}: each line is {shape} ({line.strip()[:60]!r}).")
+            line_shown = repr(line.strip()[:60])
+            if weighted:
+                message = _(
+                    "%(label)s: each line is id | step | weight (%(line)s).",
+                    label=label,
+                    line=line_shown,
+                )
+            else:
+                message = _(
+                    "%(label)s: each line is id | error (%(line)s).", label=label, line=line_shown
+                )
+            raise ValidationFailed(message)
         item: dict[str, Any] = {"id": parts[0], "text": parts[1][:300]}
         if weighted:
             try:
@@ -68,27 +79,31 @@ def parse_items(text: str, label: str, weighted: bool) -> list[dict[str, Any]]:
             except ValueError:
                 weight = -1.0
             if not 0 < weight <= 100:
-                raise ValidationFailed(f"{label}: a weight is a number above 0, at most 100.")
+                raise ValidationFailed(
+                    _("%(label)s: a weight is a number above 0, at most 100.", label=label)
+                )
             item["weight"] = weight
         items.append(item)
     if len(items) > MAX_ITEMS or len({i["id"] for i in items}) != len(items):
-        raise ValidationFailed(f"{label}: at most {MAX_ITEMS} items, each id once.")
+        raise ValidationFailed(
+            _("%(label)s: at most %(max)s items, each id once.", label=label, max=MAX_ITEMS)
+        )
     return items
 
 
 def _check_station(data: StationInput) -> None:
     if not KEY.fullmatch(data.slug):
-        raise ValidationFailed("slug: a-z, 0-9, - and _.")
+        raise ValidationFailed(_("slug: a-z, 0-9, - and _."))
     if not data.title.strip() or len(data.title) > 200:
-        raise ValidationFailed("title: 1 to 200 characters.")
+        raise ValidationFailed(_("title: 1 to %(max)s characters.", max=200))
     if data.region is not None and data.region not in REGIONS:
-        raise ValidationFailed(f"region: one of {', '.join(REGIONS)}.")
+        raise ValidationFailed(_("region: one of %(values)s.", values=", ".join(REGIONS)))
     if not data.checklist:
-        raise ValidationFailed("checklist: at least one step.")
+        raise ValidationFailed(_("checklist: at least one step."))
     if not 2 <= data.global_scale <= 10 or not 1 <= data.min_global <= data.global_scale:
-        raise ValidationFailed("global rating: a scale of 2 to 10, its minimum within it.")
+        raise ValidationFailed(_("global rating: a scale of 2 to 10, its minimum within it."))
     if not 0 <= data.pass_percent <= 100:
-        raise ValidationFailed("pass mark: 0 to 100 %.")
+        raise ValidationFailed(_("pass mark: 0 to 100 %."))
 
 
 def create_station(session: Session, author: User, data: StationInput) -> OsceStation:
@@ -97,7 +112,7 @@ def create_station(session: Session, author: User, data: StationInput) -> OsceSt
         raise Forbidden()
     _check_station(data)
     if session.scalar(sa.select(OsceStation.id).where(OsceStation.slug == data.slug)):
-        raise ValidationFailed(f"slug: a station {data.slug!r} exists.")
+        raise ValidationFailed(_("slug: a station %(slug)s exists.", slug=repr(data.slug)))
     station = OsceStation(
         slug=data.slug,
         title=data.title.strip(),
@@ -122,7 +137,7 @@ def submit_station(session: Session, author: User, station_id: int) -> OsceStati
     if station is None or station.author_id != author.id:
         raise NotFound()
     if station.state != StationState.DRAFT:
-        raise Conflict("Only a draft is sent for review.")
+        raise Conflict(_("Only a draft is sent for review."))
     station.state = StationState.IN_REVIEW
     session.flush()
     record(session, author, "osce.station.submitted", "osce_station", station.id, {})
@@ -137,9 +152,9 @@ def approve_station(session: Session, approver: User, station_id: int) -> OsceSt
     if station is None:
         raise NotFound()
     if station.author_id == approver.id:
-        raise Forbidden("You cannot approve a station you wrote: another instructor does.")
+        raise Forbidden(_("You cannot approve a station you wrote: another instructor does."))
     if station.state != StationState.IN_REVIEW:
-        raise Conflict("Only a station in review is approved.")
+        raise Conflict(_("Only a station in review is approved."))
     station.state = StationState.APPROVED
     station.approver_id, station.approved_at = approver.id, clock.utcnow()
     session.flush()
@@ -153,11 +168,11 @@ def start_performance(
     if actor.role not in STAFF:
         raise Forbidden()
     if station.state != StationState.APPROVED:
-        raise ValidationFailed("station: only an approved station is examined.")
+        raise ValidationFailed(_("station: only an approved station is examined."))
     if candidate.role != Role.TRAINEE:
-        raise ValidationFailed("candidate: a trainee.")
+        raise ValidationFailed(_("candidate: a trainee."))
     if examiners not in (1, 2):
-        raise ValidationFailed("examiners: 1 or 2.")
+        raise ValidationFailed(_("examiners: 1 or 2."))
     performance = OscePerformance(
         station_id=station.id,
         candidate_id=candidate.id,
@@ -191,27 +206,27 @@ class Marks:
 def check_marks(station: OsceStation, raw: Any) -> Marks:
     """The marks of a save, checked against the station (ValidationFailed naming the field)."""
     if not isinstance(raw, dict):
-        raise ValidationFailed("body: a JSON object.")
+        raise ValidationFailed(_("body: a JSON object."))
     seq = raw.get("seq")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
-        raise ValidationFailed("seq: a whole number from 1.")
+        raise ValidationFailed(_("seq: a whole number from 1."))
     items = {str(i["id"]) for i in station.checklist}
     marks = raw.get("marks", {})
     if not isinstance(marks, dict) or set(marks) - items:
-        raise ValidationFailed("marks: the station's checklist ids, each true or false.")
+        raise ValidationFailed(_("marks: the station's checklist ids, each true or false."))
     if any(not isinstance(v, bool) for v in marks.values()):
-        raise ValidationFailed("marks: each true or false.")
+        raise ValidationFailed(_("marks: each true or false."))
     errors = {str(e["id"]) for e in station.critical_errors}
     critical = raw.get("critical", [])
     if not isinstance(critical, list) or any(c not in errors for c in critical):
-        raise ValidationFailed("critical: the station's critical error ids.")
+        raise ValidationFailed(_("critical: the station's critical error ids."))
     rating = raw.get("global_rating")
     if rating is not None and (
         isinstance(rating, bool)
         or not isinstance(rating, int)
         or not 1 <= rating <= station.global_scale
     ):
-        raise ValidationFailed(f"global_rating: 1 to {station.global_scale}.")
+        raise ValidationFailed(_("global_rating: 1 to %(max)s.", max=station.global_scale))
     return Marks(seq, dict(marks), sorted(set(critical)), rating)
 
 
@@ -237,7 +252,7 @@ def _marking(session: Session, performance: OscePerformance, examiner: User) -> 
         sa.select(sa.func.count()).where(OsceMarking.performance_id == performance.id)
     )
     if (others or 0) >= performance.examiners_needed:
-        raise Conflict("This performance already has its examiners.")
+        raise Conflict(_("This performance already has its examiners."))
     try:
         with session.begin_nested():
             row = OsceMarking(performance_id=performance.id, examiner_id=examiner.id, seq=0)
@@ -261,7 +276,7 @@ def save_marks(
     marks = check_marks(performance.station, raw)
     row = _marking(session, performance, examiner)
     if row.submitted_at is not None:
-        raise Conflict("Your marks are submitted: they can no longer change.")
+        raise Conflict(_("Your marks are submitted: they can no longer change."))
     applied = session.execute(
         sa.update(OsceMarking)
         .where(

@@ -48,7 +48,7 @@ def index():  # type: ignore[no-untyped-def]
             candidate = find_user_by_email(db.session, form.candidate.data or "")
             station = db.session.get(OsceStation, int(form.station.data or 0))
             if candidate is None or station is None:
-                raise ValidationFailed("candidate: no trainee has this e-mail address.")
+                raise ValidationFailed(_("candidate: no trainee has this e-mail address."))
             row = osce.start_performance(
                 db.session, _viewer(), station, candidate, int(form.examiners.data or 2)
             )
@@ -93,8 +93,10 @@ def _station_input(form: forms.StationForm) -> osce.StationInput:
         title=form.title.data or "",
         task=form.task.data or "",
         region=form.region.data or None,
-        checklist=osce.parse_items(form.checklist.data or "", "checklist", True),
-        critical_errors=osce.parse_items(form.critical_errors.data or "", "critical errors", False),
+        checklist=osce.parse_items(form.checklist.data or "", _("checklist"), True),
+        critical_errors=osce.parse_items(
+            form.critical_errors.data or "", _("critical errors"), False
+        ),
         global_scale=form.global_scale.data or 5,
         pass_percent=float(form.pass_percent.data or 0),
         min_global=form.min_global.data or 1,
@@ -192,5 +194,5 @@ def submit_marks(performance_id: int):  # type: ignore[no-untyped-def]
 def _json() -> Any:
     data = request.get_json(silent=True)
     if data is None:
-        raise ValidationFailed("body: a JSON object.")
+        raise ValidationFailed(_("body: a JSON object."))
     return data

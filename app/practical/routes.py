@@ -249,7 +249,7 @@ def _cohort(viewer: User, value: str) -> Any:
         return None
     cohort = visible_cohort(db.session, viewer, int(value)) if value.isdigit() else None
     if cohort is None:
-        raise ValidationFailed("cohort: not one of your cohorts.")
+        raise ValidationFailed(_("cohort: not one of your cohorts."))
     return cohort
 
 
@@ -261,7 +261,9 @@ def _attendee_ids(text: str) -> list[int]:
             continue
         user = find_user_by_email(db.session, email)
         if user is None:
-            raise ValidationFailed(f"attendees: no account has the e-mail {email[:80]}.")
+            raise ValidationFailed(
+                _("attendees: no account has the e-mail %(email)s.", email=email[:80])
+            )
         ids.append(user.id)
     return ids
 

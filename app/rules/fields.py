@@ -17,6 +17,7 @@ from typing import Any
 
 from app.banks.schema import Difficulty, ReviewPolicy
 from app.errors import ValidationFailed
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.requirements import kinds as requirement_kinds
 from app.requirements import text as requirement_text
@@ -39,7 +40,8 @@ ANY = "any"
 
 
 def _fail(label: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{label}: {message}")
+    """``label: message``: the field's label (lazy, translated) and why its value is refused."""
+    return ValidationFailed(_("%(name)s: %(why)s", name=label, why=message))
 
 
 # ---------------------------------------------------------------- typed checks
@@ -47,9 +49,9 @@ def _fail(label: str, message: str) -> ValidationFailed:
 
 def _number(value: Any, label: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(label, "a number")
+        raise _fail(label, _("a number"))
     if not math.isfinite(value) or not low <= value <= high:
-        raise _fail(label, f"a number from {low:g} to {high:g}")
+        raise _fail(label, _("a number from %(low)s to %(high)s", low=f"{low:g}", high=f"{high:g}"))
     return float(value)
 
 
@@ -57,7 +59,7 @@ def _integer(value: Any, label: str, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(label, f"a whole number from {low} to {high}")
+        raise _fail(label, _("a whole number from %(low)s to %(high)s", low=low, high=high))
     return value
 
 
@@ -70,7 +72,9 @@ def _optional_integer(low: int, high: int) -> Callable[[Any, str], int | None]:
 
 def _key(value: Any, label: str) -> str:
     if not isinstance(value, str) or not KEY.fullmatch(value):
-        raise _fail(label, f"{str(value)[:80]!r} is not a key (a-z, 0-9, - and _)")
+        raise _fail(
+            label, _("%(value)s is not a key (a-z, 0-9, - and _)", value=repr(str(value)[:80]))
+        )
     return value
 
 
@@ -80,9 +84,9 @@ def _optional_key(value: Any, label: str) -> str | None:
 
 def _rows(value: Any, label: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _fail(label, "one row a line, its parts separated by commas, as shown")
+        raise _fail(label, _("one row a line, its parts separated by commas, as shown"))
     if len(value) > MAX_ROWS:
-        raise _fail(label, f"at most {MAX_ROWS} rows")
+        raise _fail(label, _("at most %(max)s rows", max=MAX_ROWS))
     return value
 
 
@@ -90,11 +94,15 @@ def _blueprint(value: Any, label: str) -> list[dict[str, Any]]:
     rows = []
     for row in _rows(value, label):
         if not isinstance(row, Mapping) or set(row) - {"topic", "difficulty", "count"}:
-            raise _fail(label, "each row has a topic, a difficulty (or none) and a count")
+            raise _fail(label, _("each row has a topic, a difficulty (or none) and a count"))
         difficulty = row.get("difficulty")
         if difficulty is not None and difficulty not in {d.value for d in Difficulty}:
             raise _fail(
-                label, f"difficulty {str(difficulty)[:20]!r} is not one of easy, medium, hard"
+                label,
+                _(
+                    "difficulty %(value)s is not one of easy, medium, hard",
+                    value=repr(str(difficulty)[:20]),
+                ),
             )
         rows.append(
             {
@@ -110,7 +118,7 @@ def _case_draws(value: Any, label: str) -> list[dict[str, Any]]:
     rows = []
     for row in _rows(value, label):
         if not isinstance(row, Mapping) or set(row) - {"topic", "count"}:
-            raise _fail(label, "each row has a topic (or none) and a count")
+            raise _fail(label, _("each row has a topic (or none) and a count"))
         rows.append(
             {
                 "topic": _optional_key(row.get("topic"), label),
@@ -122,22 +130,22 @@ def _case_draws(value: Any, label: str) -> list[dict[str, Any]]:
 
 def _review_policy(value: Any, label: str) -> str:
     if value not in {p.value for p in ReviewPolicy}:
-        raise _fail(label, "one of " + ", ".join(p.value for p in ReviewPolicy))
+        raise _fail(label, _("one of %(values)s", values=", ".join(p.value for p in ReviewPolicy)))
     return str(value)
 
 
 def _bool(value: Any, label: str) -> bool:
     if not isinstance(value, bool):
-        raise _fail(label, "yes or no")
+        raise _fail(label, _("yes or no"))
     return value
 
 
 def _module_list(value: Any, label: str) -> list[str]:
     slugs = [_key(v, label) for v in _rows(value, label)]
     if not slugs:
-        raise _fail(label, "at least one module")
+        raise _fail(label, _("at least one module"))
     if len(set(slugs)) != len(slugs):
-        raise _fail(label, "a module is listed twice")
+        raise _fail(label, _("a module is listed twice"))
     return slugs
 
 
@@ -154,7 +162,14 @@ def _regions(value: Any, label: str) -> list[str]:
     regions = _rows(value, label)
     for region in regions:
         if region not in REGIONS:
-            raise _fail(label, f"{str(region)[:40]!r} is not one of {', '.join(REGIONS)}")
+            raise _fail(
+                label,
+                _(
+                    "%(value)s is not one of %(choices)s",
+                    value=repr(str(region)[:40]),
+                    choices=", ".join(REGIONS),
+                ),
+            )
     return list(dict.fromkeys(regions))
 
 
@@ -389,7 +404,7 @@ FIELDS = {MODULE: MODULE_FIELDS, PROGRAM: PROGRAM_FIELDS}
 
 def fields_of(kind: str) -> tuple[Field, ...]:
     if kind not in FIELDS:
-        raise ValidationFailed(f"kind: one of {', '.join(KINDS)}")
+        raise ValidationFailed(_("kind: one of %(values)s", values=", ".join(KINDS)))
     return FIELDS[kind]
 
 
@@ -398,7 +413,10 @@ def check(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     known = {f.name: f for f in fields_of(kind)}
     unknown = set(values) - set(known)
     if unknown:
-        raise ValidationFailed(f"{sorted(unknown)[0][:40]}: not a rule of a {kind}")
+        name = sorted(unknown)[0][:40]
+        if kind == MODULE:
+            raise ValidationFailed(_("%(name)s: not a rule of a module", name=name))
+        raise ValidationFailed(_("%(name)s: not a rule of a program", name=name))
     return {name: known[name].check(value, known[name].label) for name, value in values.items()}
 
 
@@ -419,7 +437,7 @@ def parse(kind: str, form: Mapping[str, str], current: Mapping[str, Any]) -> dic
         if text is None or _same_text(text, shown.get(f.name, "")):
             continue
         if len(text) > MAX_TEXT:
-            raise _fail(f.label, f"at most {MAX_TEXT} characters")
+            raise _fail(f.label, _("at most %(max)s characters", max=MAX_TEXT))
         raw[f.name] = f.parse(text)
     return changed(current, check(kind, raw))
 
@@ -432,11 +450,11 @@ def show(kind: str, values: Mapping[str, Any]) -> dict[str, str]:
 def check_whole(kind: str, values: Mapping[str, Any]) -> None:
     """Rules that tie fields together, on the target's values once the change is made."""
     if kind == MODULE and not values["blueprint"] and not values["case_draws"]:
-        raise ValidationFailed("Blueprint: a module must draw at least one question or case.")
+        raise ValidationFailed(_("Blueprint: a module must draw at least one question or case."))
     if kind == PROGRAM:
         final = values["final_exam_slug"]
         if final is not None and final not in values["module_slugs"]:
-            raise ValidationFailed("Final exam: must be one of the required modules.")
+            raise ValidationFailed(_("Final exam: must be one of the required modules."))
         problem = requirement_kinds.scope_problem(
             values.get("scope_regions") or [], values.get("requirements") or []
         )
@@ -458,8 +476,12 @@ def above_chance(pass_mark: float, guessing_rate: float) -> None:
     """A pass mark must be above the score of a candidate guessing on every item."""
     if pass_mark <= guessing_rate:
         raise ValidationFailed(
-            f"A pass mark of {pass_mark:.2f} % is not above the guessing rate of this exam's "
-            f"items ({guessing_rate:.2f} %): a candidate answering at random would pass."
+            _(
+                "A pass mark of %(mark)s %% is not above the guessing rate of this exam's "
+                "items (%(rate)s %%): a candidate answering at random would pass.",
+                mark=f"{pass_mark:.2f}",
+                rate=f"{guessing_rate:.2f}",
+            )
         )
 
 

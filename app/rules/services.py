@@ -20,6 +20,8 @@ from app.auth.models import Role, User
 from app.banks import models as bm
 from app.banks.schema import ReviewPolicy
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.rules import fields
 from app.rules.fields import MODULE, PROGRAM
 from app.rules.models import ChangeState, RuleChange
@@ -31,7 +33,7 @@ MAX_REASON = 2000
 
 class StaleChange(Conflict):
     code = "stale_rule_change"
-    message = (
+    message = _l(
         "The rules changed since this proposal was made: it no longer applies. "
         "Reject it and propose again from the current values."
     )
@@ -73,12 +75,16 @@ def _check_references(session: Session, kind: str, values: dict[str, Any]) -> No
         names |= {r["topic"] for r in values["case_draws"] if r["topic"]}
         known = set(session.scalars(sa.select(bm.Topic.slug).where(bm.Topic.slug.in_(names))))
         if names - known:
-            raise ValidationFailed(f"Blueprint: no topic {sorted(names - known)[0]!r}.")
+            raise ValidationFailed(
+                _("Blueprint: no topic %(topic)s.", topic=repr(sorted(names - known)[0]))
+            )
         return
     slugs = set(values["module_slugs"]) | {values["renewal_module_slug"]} - {None}
     known = set(session.scalars(sa.select(bm.Module.slug).where(bm.Module.slug.in_(slugs))))
     if slugs - known:
-        raise ValidationFailed(f"Modules: no module {sorted(slugs - known)[0]!r}.")
+        raise ValidationFailed(
+            _("Modules: no module %(slug)s.", slug=repr(sorted(slugs - known)[0]))
+        )
 
 
 def _validate(session: Session, kind: str, current: dict[str, Any], proposed: dict[str, Any]):
@@ -87,13 +93,25 @@ def _validate(session: Session, kind: str, current: dict[str, Any], proposed: di
     _check_references(session, kind, merged)
 
 
-def _clean_reason(reason: str, what: str) -> str:
+def _clean_reason(reason: str, missing: str) -> str:
+    """The reason, stripped; ``missing`` is the message when there is none."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(f"Say why: {what}.")
+        raise ValidationFailed(missing)
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(f"The reason is at most {MAX_REASON} characters.")
+        raise ValidationFailed(_("The reason is at most %(max)s characters.", max=MAX_REASON))
     return reason
+
+
+def _pending_message(kind: str, *, first: bool) -> str:
+    """A target already has a pending change (``first``: say to decide or withdraw it)."""
+    if kind == MODULE:
+        if first:
+            return _("This module already has a pending rule change: decide or withdraw it first.")
+        return _("This module already has a pending rule change.")
+    if first:
+        return _("This program already has a pending rule change: decide or withdraw it first.")
+    return _("This program already has a pending rule change.")
 
 
 def pending_for(session: Session, kind: str, slug: str) -> RuleChange | None:
@@ -124,13 +142,13 @@ def propose(
     current = current_values(kind, row)
     changes = fields.changed(current, fields.check(kind, proposed))
     if not changes:
-        raise ValidationFailed("Nothing to propose: the values are the current ones.")
-    reason = _clean_reason(reason, "the reason for the change is shown to the approver")
+        raise ValidationFailed(_("Nothing to propose: the values are the current ones."))
+    reason = _clean_reason(
+        reason, _("Say why: the reason for the change is shown to the approver.")
+    )
     _validate(session, kind, current, changes)
     if pending_for(session, kind, slug) is not None:
-        raise Conflict(
-            f"This {kind} already has a pending rule change: decide or withdraw it first."
-        )
+        raise Conflict(_pending_message(kind, first=True))
     change = RuleChange(
         target_kind=kind,
         target_slug=slug,
@@ -149,7 +167,7 @@ def propose(
             session.add(change)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"This {kind} already has a pending rule change.") from None
+        raise Conflict(_pending_message(kind, first=False)) from None
     record(
         session,
         user,
@@ -178,17 +196,17 @@ def _decide(session: Session, change: RuleChange, user: User, state: ChangeState
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("This rule change has already been decided.")
+        raise Conflict(_("This rule change has already been decided."))
     session.refresh(change)
 
 
 def _check_approver(change: RuleChange, admin: User) -> None:
     if admin.role != Role.ADMIN:
-        raise Forbidden("Only an administrator decides a rule change.")
+        raise Forbidden(_("Only an administrator decides a rule change."))
     if change.proposed_by == admin.id:
-        raise Forbidden("You proposed this change: another administrator must decide it.")
+        raise Forbidden(_("You proposed this change: another administrator must decide it."))
     if change.state != ChangeState.PENDING:
-        raise Conflict("This rule change has already been decided.")
+        raise Conflict(_("This rule change has already been decided."))
 
 
 def apply(session: Session, admin: User, change_id: int) -> RuleChange:
@@ -231,7 +249,7 @@ def reject(session: Session, admin: User, change_id: int, reason: str) -> RuleCh
     """Reject a pending change, saying why (an administrator other than the proposer)."""
     change = get(session, change_id)
     _check_approver(change, admin)
-    note = _clean_reason(reason, "the proposer sees why the change is rejected")
+    note = _clean_reason(reason, _("Say why: the proposer sees why the change is rejected."))
     _decide(session, change, admin, ChangeState.REJECTED, note)
     record(
         session,
@@ -248,9 +266,9 @@ def withdraw(session: Session, user: User, change_id: int) -> RuleChange:
     """The proposer takes back a pending change."""
     change = get(session, change_id)
     if change.proposed_by != user.id:
-        raise Forbidden("Only the proposer withdraws a rule change.")
+        raise Forbidden(_("Only the proposer withdraws a rule change."))
     if change.state != ChangeState.PENDING:
-        raise Conflict("This rule change has already been decided.")
+        raise Conflict(_("This rule change has already been decided."))
     _decide(session, change, user, ChangeState.WITHDRAWN, "")
     record(
         session,
