@@ -13,6 +13,8 @@ import io
 import re
 from dataclasses import dataclass
 
+from app.i18n import gettext as _
+
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000
 REQUIRED = ("email", "program")
@@ -28,8 +30,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return _(
+                "line %(line)s, column %(column)s: %(message)s",
+                line=self.line,
+                column=self.column,
+                message=self.message,
+            )
+        return _("line %(line)s: %(message)s", line=self.line, message=self.message)
 
 
 @dataclass(frozen=True)
@@ -50,36 +58,43 @@ class CsvInvalid(Exception):
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise CsvInvalid([Problem(0, "", f"the file is larger than {MAX_BYTES} bytes")])
+        raise CsvInvalid(
+            [Problem(0, "", _("the file is larger than %(max)s bytes", max=MAX_BYTES))]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CsvInvalid([Problem(line, "", "the file is not UTF-8 text")]) from None
+        raise CsvInvalid([Problem(line, "", _("the file is not UTF-8 text"))]) from None
     for number, line_text in enumerate(text.splitlines(), start=1):
         if _CONTROL.search(line_text):
-            raise CsvInvalid([Problem(number, "", "control characters are not allowed")])
+            raise CsvInvalid([Problem(number, "", _("control characters are not allowed"))])
     return text
 
 
 def _header(names: list[str]) -> tuple[dict[str, int], list[Problem]]:
     columns = {name.strip().lower(): i for i, name in enumerate(names)}
     problems = [
-        Problem(1, "", f"unknown column {name.strip()!r}")
+        Problem(1, "", _("unknown column %(name)s", name=repr(name.strip())))
         for name in names
         if name.strip().lower() not in REQUIRED + OPTIONAL
     ]
     problems += [
-        Problem(1, "", f"the column {c!r} is missing") for c in REQUIRED if c not in columns
+        Problem(1, "", _("the column %(name)s is missing", name=repr(c)))
+        for c in REQUIRED
+        if c not in columns
     ]
     if len(columns) != len(names):
-        problems.append(Problem(1, "", "a column is named twice"))
+        problems.append(Problem(1, "", _("a column is named twice")))
     return columns, problems
 
 
 def _row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[Row | None, list[Problem]]:
     if len(cells) > len(columns):
-        return None, [Problem(line, "", f"{len(cells)} cells, the header has {len(columns)}")]
+        found = _(
+            "%(cells)s cells, the header has %(columns)s", cells=len(cells), columns=len(columns)
+        )
+        return None, [Problem(line, "", found)]
 
     def cell(name: str) -> str:
         i = columns.get(name)
@@ -88,11 +103,13 @@ def _row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[Row | No
     email, program, cohort = cell("email").lower(), cell("program"), cell("cohort")
     problems = []
     if not email:
-        problems.append(Problem(line, "email", "is empty"))
+        problems.append(Problem(line, "email", _("is empty")))
     elif len(email) > 254 or not _EMAIL.match(email):
-        problems.append(Problem(line, "email", f"{email[:60]!r} is not an e-mail address"))
+        problems.append(
+            Problem(line, "email", _("%(email)s is not an e-mail address", email=repr(email[:60])))
+        )
     if not program:
-        problems.append(Problem(line, "program", "is empty"))
+        problems.append(Problem(line, "program", _("is empty")))
     if problems:
         return None, problems
     return Row(line, email, program, cohort), []
@@ -113,9 +130,11 @@ def parse_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
     try:
         lines = [(reader.line_num, cells) for cells in reader]
     except csv.Error as exc:
-        raise CsvInvalid([Problem(reader.line_num, "", f"not valid CSV ({exc})")]) from None
+        raise CsvInvalid(
+            [Problem(reader.line_num, "", _("not valid CSV (%(error)s)", error=str(exc)))]
+        ) from None
     if not lines:
-        raise CsvInvalid([Problem(1, "", "the file is empty: a header line is required")])
+        raise CsvInvalid([Problem(1, "", _("the file is empty: a header line is required"))])
     columns, problems = _header(lines[0][1])
     if problems:
         raise CsvInvalid(problems)
@@ -129,11 +148,11 @@ def parse_rows(data: bytes) -> tuple[list[Row], list[Problem]]:
             continue
         key = (row.email, row.program)
         if key in seen:
-            problems.append(Problem(line, "email", f"repeats line {seen[key]}"))
+            problems.append(Problem(line, "email", _("repeats line %(line)s", line=seen[key])))
         seen.setdefault(key, line)
         rows.append(row)
     if len(rows) > MAX_ROWS:
-        problems.append(Problem(0, "", f"more than {MAX_ROWS} rows"))
+        problems.append(Problem(0, "", _("more than %(max)s rows", max=MAX_ROWS)))
     if not rows and not problems:
-        problems.append(Problem(2, "", "no trainee to enrol"))
+        problems.append(Problem(2, "", _("no trainee to enrol")))
     return rows, problems

@@ -18,6 +18,7 @@ from app.enrolment.models import Cohort
 from app.errors import NotFound
 from app.extensions import db
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.web import done, html_action
 
 bp = Blueprint("enrolment", __name__)
@@ -60,9 +61,11 @@ def enrol_myself(program_id: int):  # type: ignore[no-untyped-def]
     _checked(ActionForm())
     program = next((p for p in queries.programs(db.session) if p.id == program_id), None)
     if program is None:
-        raise NotFound("No such program.")
+        raise NotFound(_("No such program."))
     services.enrol(db.session, _viewer(), _viewer(), program)
-    return done(url_for("enrolment.mine"), f"You are enrolled in {program.title}.")
+    return done(
+        url_for("enrolment.mine"), _("You are enrolled in %(program)s.", program=program.title)
+    )
 
 
 @bp.post("/enrolment/<int:enrolment_id>/withdraw")
@@ -73,7 +76,10 @@ def withdraw_myself(enrolment_id: int):  # type: ignore[no-untyped-def]
     _checked(ActionForm())
     enrolment = services.enrolment_of(db.session, enrolment_id, user=_viewer())
     services.withdraw(db.session, _viewer(), enrolment)
-    return done(url_for("enrolment.mine"), f"You withdrew from {enrolment.program.title}.")
+    return done(
+        url_for("enrolment.mine"),
+        _("You withdrew from %(program)s.", program=enrolment.program.title),
+    )
 
 
 # ---------------------------------------------------------------- administrators
@@ -129,13 +135,16 @@ def create_cohort():  # type: ignore[no-untyped-def]
         starts_on=form.starts_on.data,
         ends_on=form.ends_on.data,
     )
-    return done(url_for("enrolment.cohort", cohort_id=cohort.id), f"Cohort {cohort.name} created.")
+    return done(
+        url_for("enrolment.cohort", cohort_id=cohort.id),
+        _("Cohort %(name)s created.", name=cohort.name),
+    )
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
-        raise NotFound("No such cohort.")
+        raise NotFound(_("No such cohort."))
     return cohort
 
 
@@ -167,7 +176,10 @@ def add_instructor(cohort_id: int):  # type: ignore[no-untyped-def]
     if user is None:
         return done(_cohort_page(cohort_id), _("No account with that e-mail address."), "error")
     services.add_instructor(db.session, _viewer(), cohort, user)
-    return done(_cohort_page(cohort_id), f"{user.email} teaches {cohort.name}.")
+    return done(
+        _cohort_page(cohort_id),
+        _("%(email)s teaches %(cohort)s.", email=user.email, cohort=cohort.name),
+    )
 
 
 @bp.post("/admin/cohorts/<int:cohort_id>/instructors/<int:user_id>/remove")
@@ -179,9 +191,12 @@ def remove_instructor(cohort_id: int, user_id: int):  # type: ignore[no-untyped-
     cohort = _cohort_or_404(cohort_id)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(_("No such user."))
     services.remove_instructor(db.session, _viewer(), cohort, user)
-    return done(_cohort_page(cohort_id), f"{user.email} no longer teaches {cohort.name}.")
+    return done(
+        _cohort_page(cohort_id),
+        _("%(email)s no longer teaches %(cohort)s.", email=user.email, cohort=cohort.name),
+    )
 
 
 @bp.post("/admin/enrolments")
@@ -200,7 +215,10 @@ def enrol():  # type: ignore[no-untyped-def]
     row = services.enrol_by_name(
         db.session, _viewer(), user, program=form.program.data or "", cohort=form.cohort.data or ""
     )
-    return done(url_for("enrolment.cohorts"), f"{user.email} is enrolled in {row.program.title}.")
+    return done(
+        url_for("enrolment.cohorts"),
+        _("%(email)s is enrolled in %(program)s.", email=user.email, program=row.program.title),
+    )
 
 
 @bp.post("/admin/enrolments/csv")
@@ -217,7 +235,10 @@ def enrol_csv():  # type: ignore[no-untyped-def]
     except CsvInvalid as exc:
         db.session.rollback()
         return _cohorts_page(400, problems=exc.problems)
-    return done(url_for("enrolment.cohorts"), f"{len(rows)} trainee(s) enrolled.")
+    return done(
+        url_for("enrolment.cohorts"),
+        ngettext("%(num)s trainee enrolled.", "%(num)s trainees enrolled.", len(rows)),
+    )
 
 
 @bp.post("/admin/enrolments/<int:enrolment_id>/withdraw")
@@ -231,4 +252,11 @@ def withdraw(enrolment_id: int):  # type: ignore[no-untyped-def]
     back = (
         _cohort_page(enrolment.cohort_id) if enrolment.cohort_id else url_for("enrolment.cohorts")
     )
-    return done(back, f"{enrolment.user.email} withdrew from {enrolment.program.title}.")
+    return done(
+        back,
+        _(
+            "%(email)s withdrew from %(program)s.",
+            email=enrolment.user.email,
+            program=enrolment.program.title,
+        ),
+    )

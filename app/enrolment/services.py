@@ -20,6 +20,7 @@ from app.enrolment import queries
 from app.enrolment.csv_import import CsvInvalid, Problem, Row, parse_rows
 from app.enrolment.models import Cohort, Enrolment, EnrolmentState
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.i18n import gettext as _
 
 NAME_MAX = 100
 
@@ -30,6 +31,10 @@ class AlreadyEnrolled(Conflict):
 
 class NotEnrolled(Conflict):
     code = "not_enrolled"
+
+
+class OtherProgramCohort(ValidationFailed):
+    """The cohort named is an intake of another program (a CSV line's ``cohort`` column)."""
 
 
 def create_cohort(
@@ -45,14 +50,14 @@ def create_cohort(
     out of order."""
     name = name.strip()
     if not name or len(name) > NAME_MAX:
-        raise ValidationFailed(f"A cohort name is 1 to {NAME_MAX} characters.")
+        raise ValidationFailed(_("A cohort name is 1 to %(max)s characters.", max=NAME_MAX))
     program = queries.program_by_slug(session, program_slug)
     if program is None:
-        raise NotFound(f"No program {program_slug!r}.")
+        raise NotFound(_("No program %(slug)s.", slug=repr(program_slug)))
     if starts_on and ends_on and ends_on < starts_on:
-        raise ValidationFailed("The cohort ends before it starts.")
+        raise ValidationFailed(_("The cohort ends before it starts."))
     if queries.cohort_by_name(session, name) is not None:
-        raise Conflict(f"A cohort named {name!r} already exists.")
+        raise Conflict(_("A cohort named %(name)s already exists.", name=repr(name)))
     cohort = Cohort(name=name, program=program, starts_on=starts_on, ends_on=ends_on)
     session.add(cohort)
     session.flush()
@@ -78,7 +83,7 @@ def _iso(value: date | None) -> str | None:
 
 def add_instructor(session: Session, actor: User | None, cohort: Cohort, user: User) -> None:
     if not user.has_role(Role.INSTRUCTOR):
-        raise ValidationFailed(f"{user.email} is not an instructor.")
+        raise ValidationFailed(_("%(email)s is not an instructor.", email=user.email))
     if user in cohort.instructors:
         return
     cohort.instructors.append(user)
@@ -88,7 +93,9 @@ def add_instructor(session: Session, actor: User | None, cohort: Cohort, user: U
 
 def remove_instructor(session: Session, actor: User | None, cohort: Cohort, user: User) -> None:
     if user not in cohort.instructors:
-        raise NotFound(f"{user.email} does not teach {cohort.name}.")
+        raise NotFound(
+            _("%(email)s does not teach %(cohort)s.", email=user.email, cohort=cohort.name)
+        )
     cohort.instructors.remove(user)
     session.flush()
     record(session, actor, "cohort.remove_instructor", "cohort", cohort.id, {"user_id": user.id})
@@ -96,13 +103,23 @@ def remove_instructor(session: Session, actor: User | None, cohort: Cohort, user
 
 def _check_enrolable(session: Session, user: User, program: Program, cohort: Cohort | None) -> None:
     if not user.has_role(Role.TRAINEE):
-        raise ValidationFailed(f"{user.email} is not a trainee: only trainees are enrolled.")
+        raise ValidationFailed(
+            _("%(email)s is not a trainee: only trainees are enrolled.", email=user.email)
+        )
     if not user.is_active:
-        raise ValidationFailed(f"{user.email} is deactivated.")
+        raise ValidationFailed(_("%(email)s is deactivated.", email=user.email))
     if cohort is not None and cohort.program_id != program.id:
-        raise ValidationFailed(f"The cohort {cohort.name} is an intake of another program.")
+        raise OtherProgramCohort(
+            _("The cohort %(cohort)s is an intake of another program.", cohort=cohort.name)
+        )
     if queries.active_enrolment(session, user, program) is not None:
-        raise AlreadyEnrolled(f"{user.email} is already enrolled in {program.title}.")
+        raise AlreadyEnrolled(
+            _(
+                "%(email)s is already enrolled in %(program)s.",
+                email=user.email,
+                program=program.title,
+            )
+        )
 
 
 def enrol(
@@ -139,7 +156,7 @@ def enrol(
 def withdraw(session: Session, actor: User | None, enrolment: Enrolment) -> Enrolment:
     """Close an active enrolment (kept as history)."""
     if enrolment.state != EnrolmentState.ACTIVE:
-        raise NotEnrolled("This enrolment is already withdrawn.")
+        raise NotEnrolled(_("This enrolment is already withdrawn."))
     enrolment.state = EnrolmentState.WITHDRAWN
     enrolment.withdrawn_at = clock.utcnow()
     enrolment.withdrawn_by_id = actor.id if actor else None
@@ -162,7 +179,7 @@ def enrolment_of(session: Session, enrolment_id: int, user: User | None = None) 
         stmt = stmt.where(Enrolment.user_id == user.id)
     found = session.scalar(stmt)
     if found is None:
-        raise NotFound("No such enrolment.")
+        raise NotFound(_("No such enrolment."))
     return found
 
 
@@ -174,14 +191,14 @@ def enrol_by_name(
     if cohort:
         chosen_cohort = queries.cohort_by_name(session, cohort)
         if chosen_cohort is None:
-            raise NotFound(f"No cohort {cohort!r}.")
+            raise NotFound(_("No cohort %(name)s.", name=repr(cohort)))
     chosen = queries.program_by_slug(session, program) if program else None
     if program and chosen is None:
-        raise NotFound(f"No program {program!r}.")
+        raise NotFound(_("No program %(slug)s.", slug=repr(program)))
     if chosen is None and chosen_cohort is not None:
         chosen = chosen_cohort.program
     if chosen is None:
-        raise ValidationFailed("Name a program or a cohort.")
+        raise ValidationFailed(_("Name a program or a cohort."))
     return enrol(session, actor, user, chosen, chosen_cohort)
 
 
@@ -189,23 +206,29 @@ def _resolve(session: Session, row: Row, cohorts: dict[str, Cohort | None]) -> l
     problems = []
     user = find_user_by_email(session, row.email)
     if user is None:
-        problems.append(Problem(row.line, "email", f"no account {row.email!r}"))
+        problems.append(
+            Problem(row.line, "email", _("no account %(email)s", email=repr(row.email)))
+        )
     program = queries.program_by_slug(session, row.program)
     if program is None:
-        problems.append(Problem(row.line, "program", f"no program {row.program!r}"))
+        problems.append(
+            Problem(row.line, "program", _("no program %(slug)s", slug=repr(row.program)))
+        )
     cohort = None
     if row.cohort:
         if row.cohort not in cohorts:
             cohorts[row.cohort] = queries.cohort_by_name(session, row.cohort)
         cohort = cohorts[row.cohort]
         if cohort is None:
-            problems.append(Problem(row.line, "cohort", f"no cohort {row.cohort!r}"))
+            problems.append(
+                Problem(row.line, "cohort", _("no cohort %(name)s", name=repr(row.cohort)))
+            )
     if problems or user is None or program is None:
         return problems
     try:
         _check_enrolable(session, user, program, cohort)
     except (ValidationFailed, AlreadyEnrolled) as exc:
-        column = "cohort" if "cohort" in exc.message else "email"
+        column = "cohort" if isinstance(exc, OtherProgramCohort) else "email"
         return [Problem(row.line, column, exc.message)]
     return []
 

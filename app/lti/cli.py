@@ -127,7 +127,8 @@ def roster_pull(context_row: int, cohort_id: int) -> None:
         result = roster.pull_roster(db.session, None, context, cohort)
     except DomainError as exc:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        detail = getattr(exc, "detail", "")
+        raise click.ClickException(f"{exc} ({detail})" if detail else str(exc)) from None
     db.session.commit()
     click.echo(f"Enrolled {len(result.added)} learner(s) in {cohort.name}.")
     click.echo(f"Already there: {len(result.already)}.")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.errors import DomainError
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.lti import keys
 from app.lti.models import LtiLaunchCache, LtiPlatform, LtiUsedNonce
 
@@ -25,7 +26,7 @@ from app.lti.models import LtiLaunchCache, LtiPlatform, LtiUsedNonce
 class LaunchRefused(DomainError):
     code = "lti_launch_refused"
     status = 403
-    message = "This launch cannot be accepted."
+    message = _l("This launch cannot be accepted.")
 
 
 class DbCache:

@@ -7,6 +7,7 @@ issuer and user id, as a launch would) enrolled in the cohort. Audited."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from app.enrolment import services as enrolment_services
 from app.enrolment.models import Cohort
 from app.errors import DomainError
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.lti.launch import tool_registration
 from app.lti.models import LtiContext, LtiContextInstructor, LtiPlatform
 from app.lti.scores import TimeoutSession, ToolServiceConnector
@@ -32,6 +34,7 @@ from app.lti.services import ROLES_CLAIM, link_account
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 CONTEXT_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/context"
 LEARNER_ROLES = ("Learner", "Student")
+log = logging.getLogger(__name__)
 
 
 def remember_context(
@@ -112,9 +115,13 @@ class RosterResult:
 
 
 class RosterUnavailable(DomainError):
+    """The roster could not be read; ``detail`` keeps the library's own (English) text for
+    operators (logged, and printed by the CLI), the message is for people."""
+
     code = "roster_unavailable"
     status = 502
-    message = "The platform did not give the roster."
+    message = _l("The platform did not give the roster.")
+    detail = ""
 
 
 def pull_roster(session: Session, actor: Any, context: LtiContext, cohort: Cohort) -> RosterResult:
@@ -144,7 +151,17 @@ def _members(session: Session, platform: LtiPlatform, context: LtiContext) -> li
     try:
         return list(service.get_members())
     except (LtiException, requests.RequestException) as exc:
-        raise RosterUnavailable(f"{type(exc).__name__}: {exc}") from None
+        log.warning("Roster pull from %s failed: %s: %s", platform.issuer, type(exc).__name__, exc)
+        if isinstance(exc, requests.RequestException):
+            refusal = RosterUnavailable(
+                _("The platform could not be reached to read the roster. Try again later.")
+            )
+        else:
+            refusal = RosterUnavailable(
+                _("The platform refused to give the roster (it answered with an error).")
+            )
+        refusal.detail = f"{type(exc).__name__}: {exc}"
+        raise refusal from None
 
 
 def _take_member(
@@ -166,7 +183,7 @@ def _take_member(
     claims = {"sub": member.get("user_id"), "name": member.get("name"), ROLES_CLAIM: roles}
     try:
         with session.begin_nested():
-            user, _ = link_account(session, platform, claims)
+            user, _created = link_account(session, platform, claims)
     except DomainError:
         result.skipped.append((label, "no_user_id"))
         return

@@ -33,6 +33,7 @@ from app.lti import keys, scores
 from app.lti.framing import allow_framing_by
 from app.lti.launch import DbLaunchDataStorage, LaunchRefused, ToolConf, check_audience, use_nonce
 from app.lti.models import LtiPlatform
+from app.lti.refusals import refusal_message
 from app.lti.roster import remember_context
 from app.lti.services import check_url, enrol_for_module, instructor_of_launch, link_account
 from app.security import CSP_TEMPLATE, csp_nonce
@@ -87,7 +88,7 @@ def login() -> Any:
     try:
         response = oidc.redirect(launch_url)
     except (OIDCException, LtiException) as exc:
-        return _refused(str(exc))
+        return _refused(refusal_message(exc))
     db.session.commit()
     return response
 
@@ -122,7 +123,7 @@ def launch() -> Any:
             enrol_for_module(db.session, user, slug)
             scores.remember_line_item(db.session, platform, user.id, claims, slug)
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(str(exc) or _("Invalid launch."))
+        return _refused(refusal_message(exc))
     db.session.commit()
     login_user(user)
     allow_framing_by(platform)
@@ -211,7 +212,7 @@ def deep_link() -> Any:
         if platform is None:
             raise LaunchRefused(_("Unknown platform."))
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(str(exc) or _("Invalid launch."))
+        return _refused(refusal_message(exc))
     html = render_template(
         "lti/return.html", return_url=return_url, jwt=jwt_value, title=module.title
     )

@@ -26,6 +26,7 @@ from app import clock
 from app.audit.services import record
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.lti.launch import tool_registration
 from app.lti.models import LtiGradeLink, LtiPlatform, LtiScorePost
 from app.quiz import services as quiz_services
@@ -185,7 +186,7 @@ def send_due(session: Session, ids: list[int] | None = None) -> tuple[int, int]:
 class AlreadyAccepted(DomainError):
     code = "lti_score_already_accepted"
     status = 409
-    message = "The platform has accepted this score already: it is not sent again."
+    message = _l("The platform has accepted this score already: it is not sent again.")
 
 
 def _accepted(session: Session, post: LtiScorePost) -> bool:

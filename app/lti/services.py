@@ -187,7 +187,7 @@ def link_account(
     by e-mail: a platform's word on an address is not proof of owning that local account."""
     subject = str(claims.get("sub") or "")
     if not subject or len(subject) > 255:
-        raise ValidationFailed("sub: the launch names no person")
+        raise ValidationFailed(_("sub: the launch names no person"))
     link = session.scalar(
         sa.select(LtiAccount).where(
             LtiAccount.issuer == platform.issuer, LtiAccount.subject == subject

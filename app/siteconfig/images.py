@@ -15,6 +15,8 @@ import io
 from dataclasses import dataclass
 
 from app.errors import DomainError
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -25,7 +27,7 @@ MAX_SIDE = 8000
 class ImageRejected(DomainError):
     code = "image_rejected"
     status = 400
-    message = "Only PNG and JPEG images are accepted."
+    message = _l("Only PNG and JPEG images are accepted.")
 
 
 class ImageTooLarge(ImageRejected):
@@ -55,12 +57,12 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     """The safe, re-encoded image of an upload; refuses (ImageRejected, ImageTooLarge) an
     empty, oversized, non-PNG/JPEG, undecodable or too large (in pixels) one."""
     if not data:
-        raise ImageRejected("The file is empty.")
+        raise ImageRejected(_("The file is empty."))
     if len(data) > max_bytes:
-        raise ImageTooLarge(f"Images may be at most {max_bytes // 1024} KB.")
+        raise ImageTooLarge(_("Images may be at most %(kb)s KB.", kb=max_bytes // 1024))
     mime = kind_of(data)
     if mime is None:
-        raise ImageRejected("Only PNG and JPEG images are accepted (not SVG, GIF or others).")
+        raise ImageRejected(_("Only PNG and JPEG images are accepted (not SVG, GIF or others)."))
     out, width, height = _reencode(data, "PNG" if mime == "image/png" else "JPEG")
     return CheckedImage(out, mime, hashlib.sha256(out).hexdigest(), width, height)
 
@@ -72,15 +74,23 @@ def _reencode(data: bytes, expected: str) -> tuple[bytes, int, int]:
         with Image.open(io.BytesIO(data), formats=[expected]) as probe:
             width, height = probe.size
             if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-                raise ImageRejected(f"The image has too many pixels ({width}×{height}).")
+                raise ImageRejected(
+                    _(
+                        "The image has too many pixels (%(width)s×%(height)s).",
+                        width=width,
+                        height=height,
+                    )
+                )
             probe.load()
             image = probe.copy()
     except ImageRejected:
         raise
     except Image.DecompressionBombError:
-        raise ImageRejected("The image has too many pixels.") from None
+        raise ImageRejected(_("The image has too many pixels.")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRejected(f"The image cannot be read ({exc.__class__.__name__}).") from None
+        raise ImageRejected(
+            _("The image cannot be read (%(error)s).", error=exc.__class__.__name__)
+        ) from None
     # Keep pixels only (palette transparency is pixels): no EXIF, XMP, ICC, comments, text.
     image.info = {k: v for k, v in image.info.items() if k == "transparency"}
     out = io.BytesIO()

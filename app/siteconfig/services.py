@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -33,11 +34,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.services import record
 from app.errors import DomainError
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
 from app.settings import IssuerSettings, Settings
 from app.siteconfig.images import CheckedImage, check_image
 from app.siteconfig.models import SiteImage, SiteSetting
@@ -59,6 +63,8 @@ class InvalidSetting(DomainError):
         self.key = key
 
 
+log = logging.getLogger(__name__)
+
 # ---------------------------------------------------------------- checks of values
 
 TEXT_MAX = 200
@@ -72,29 +78,38 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 def _text(key: str, value: Any) -> str:
     """One line of printable text, 1 to TEXT_MAX characters, spaces trimmed."""
     if not isinstance(value, str):
-        raise InvalidSetting(key, f"{key} takes text.")
+        raise InvalidSetting(key, gettext("%(key)s takes text.", key=key))
     for char in value:
         category = unicodedata.category(char)
         if category == "Cs":
-            raise InvalidSetting(key, f"{key} contains an unpaired surrogate.")
+            raise InvalidSetting(key, gettext("%(key)s contains an unpaired surrogate.", key=key))
+        if category == "Cc" and char == "\x00":
+            raise InvalidSetting(key, gettext("%(key)s contains a NUL byte.", key=key))
         if category == "Cc":
-            what = "a NUL byte" if char == "\x00" else "a control character (such as a new line)"
-            raise InvalidSetting(key, f"{key} contains {what}.")
+            raise InvalidSetting(
+                key, gettext("%(key)s contains a control character (such as a new line).", key=key)
+            )
     if _INVISIBLE.search(value):
-        raise InvalidSetting(key, f"{key} contains an invisible or direction-changing character.")
+        raise InvalidSetting(
+            key, gettext("%(key)s contains an invisible or direction-changing character.", key=key)
+        )
     text = unicodedata.normalize("NFC", value.strip())
     if not text:
-        raise InvalidSetting(key, f"{key} cannot be empty.")
+        raise InvalidSetting(key, gettext("%(key)s cannot be empty.", key=key))
     if len(text) > TEXT_MAX:
-        raise InvalidSetting(key, f"{key} takes at most {TEXT_MAX} characters.")
+        raise InvalidSetting(
+            key, gettext("%(key)s takes at most %(max)s characters.", key=key, max=TEXT_MAX)
+        )
     return text
 
 
 def _grace(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidSetting(key, f"{key} takes a whole number of seconds.")
+        raise InvalidSetting(key, gettext("%(key)s takes a whole number of seconds.", key=key))
     if not 0 <= value <= GRACE_MAX_SECONDS:
-        raise InvalidSetting(key, f"{key} takes 0 to {GRACE_MAX_SECONDS} seconds.")
+        raise InvalidSetting(
+            key, gettext("%(key)s takes 0 to %(max)s seconds.", key=key, max=GRACE_MAX_SECONDS)
+        )
     return value
 
 
@@ -102,22 +117,35 @@ def _sender(key: str, value: Any) -> str:
     """``Name <address>`` or ``address``: one address, valid (no deliverability check)."""
     text = _text(key, value)
     if len(text) > SENDER_MAX:
-        raise InvalidSetting(key, f"{key} takes at most {SENDER_MAX} characters.")
+        raise InvalidSetting(
+            key, gettext("%(key)s takes at most %(max)s characters.", key=key, max=SENDER_MAX)
+        )
     header = HeaderRegistry()("From", text)
     if len(header.addresses) != 1 or header.defects:
-        raise InvalidSetting(key, f"{key} takes one e-mail address, as Name <address@domain>.")
+        raise InvalidSetting(
+            key, gettext("%(key)s takes one e-mail address, as Name <address@domain>.", key=key)
+        )
     [parsed] = header.addresses
     try:
         valid = validate_email(parsed.addr_spec, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidSetting(key, f"{key}: {exc}") from None
+        # email_validator's own reason is English: said in a sentence of ours, the reason logged
+        log.info("Setting %s refused: %s", key, exc)
+        raise InvalidSetting(
+            key,
+            gettext(
+                "%(key)s: %(address)s is not a valid e-mail address.",
+                key=key,
+                address=parsed.addr_spec,
+            ),
+        ) from None
     local, _, domain = valid.normalized.rpartition("@")
     return str(Address(display_name=parsed.display_name, username=local, domain=domain))
 
 
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InvalidSetting(key, f"{key} takes true or false.")
+        raise InvalidSetting(key, gettext("%(key)s takes true or false.", key=key))
     return value
 
 
@@ -125,7 +153,7 @@ def _bool(key: str, value: Any) -> bool:
 class Known:
     kind: type
     default: Any
-    label: str
+    label: str | LazyString
     check: Callable[[str, Any], Any] = _bool
     env: str | None = None
     """The environment variable whose value is the default (when ``default`` is None)."""
@@ -138,27 +166,29 @@ ATTEMPT_GRACE_SECONDS = "attempt_grace_seconds"
 MAIL_SENDER = "mail_sender"
 
 KNOWN: dict[str, Known] = {
-    REGISTRATION_OPEN: Known(bool, True, "Anyone may register a trainee account at /register"),
+    REGISTRATION_OPEN: Known(bool, True, _l("Anyone may register a trainee account at /register")),
     ORGANISATION: Known(
-        str, None, "The organisation issuing certificates (printed and signed into credentials)",
+        str, None,
+        _l("The organisation issuing certificates (printed and signed into credentials)"),
         _text, "ISSUER_NAME",
     ),
     SIGNATORY: Known(
-        str, None, "The signatory printed on certificates (name, title)", _text, "CERT_SIGNATORY"
+        str, None, _l("The signatory printed on certificates (name, title)"),
+        _text, "CERT_SIGNATORY",
     ),
     ATTEMPT_GRACE_SECONDS: Known(
-        int, None, "Seconds a timed attempt still accepts saves after its deadline",
+        int, None, _l("Seconds a timed attempt still accepts saves after its deadline"),
         _grace, "ATTEMPT_GRACE_SECONDS",
     ),
     MAIL_SENDER: Known(
-        str, None, "The From of every mail (Name <address>)", _sender, "MAIL_DEFAULT_SENDER"
+        str, None, _l("The From of every mail (Name <address>)"), _sender, "MAIL_DEFAULT_SENDER"
     ),
 }  # fmt: skip
 
 # The images: key -> what it is (its URL endpoint is ``siteconfig.<key>``).
-IMAGES: dict[str, str] = {
-    "logo": "The organisation's logo",
-    "signature": "The signatory's signature",
+IMAGES: dict[str, LazyString] = {
+    "logo": _l("The organisation's logo"),
+    "signature": _l("The signatory's signature"),
 }
 
 
@@ -166,7 +196,7 @@ def known_setting(key: str) -> Known:
     try:
         return KNOWN[key]
     except KeyError:
-        raise UnknownSetting(f"There is no setting {key!r}.") from None
+        raise UnknownSetting(gettext("There is no setting %(key)s.", key=repr(key))) from None
 
 
 def check_value(key: str, value: Any) -> Any:
@@ -284,7 +314,13 @@ class Branding:
 
 def _image_key(key: str) -> str:
     if key not in IMAGES:
-        raise UnknownSetting(f"There is no image {key!r} (only {', '.join(IMAGES)}).")
+        raise UnknownSetting(
+            gettext(
+                "There is no image %(key)s (only %(known)s).",
+                key=repr(key),
+                known=", ".join(IMAGES),
+            )
+        )
     return key
 
 

@@ -146,5 +146,7 @@ def test_a_platform_that_fails_gives_a_clear_error(client, db_session, course, p
     platform.token = lambda form: (400, {"error": "invalid_client"})  # type: ignore[method-assign]
     response = pull(client, context.id, cohort.id)
     assert response.status_code == 502
-    assert 'class="flash flash-error"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'class="flash flash-error"' in page and "refused to give the roster" in page
+    assert "LtiServiceException" not in page  # the library's text is for the log
     assert enrolled(db_session, cohort) == []
