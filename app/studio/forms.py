@@ -39,6 +39,7 @@ from app.banks.schema import (
     QuestionBase,
     Use,
 )
+from app.i18n import gettext
 from app.i18n import lazy_gettext as _l
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
@@ -547,7 +548,11 @@ class CaseForm(FlaskForm):
             if field is not None:
                 field.errors = [*list(field.errors), message]
             else:
-                self.form_errors.append(f"{head.capitalize()}: {message}" if loc else message)
+                self.form_errors.append(
+                    gettext("%(field)s: %(message)s", field=head.capitalize(), message=message)
+                    if loc
+                    else message
+                )
 
     def fill(self, case: Case) -> None:
         """Set the form from a model (GET of an existing draft)."""
