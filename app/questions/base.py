@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.i18n import gettext as _
 from app.questions.registry import QuestionType
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
@@ -124,7 +125,7 @@ def drop_empty_review_metadata(data: Any) -> Any:
 def unique_ids(items: list[Any], field: str) -> None:
     ids = [i.id for i in items]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"{field}: ids must be unique within the question")
+        raise ValueError(_("%(field)s: ids must be unique within the question", field=field))
 
 
 # ---------------------------------------------------------------- responses
@@ -146,25 +147,25 @@ class AnswerInvalid(ValueError):
 def require(response: Any, field: str) -> Any:
     """The one field of a canonical response (``{field: value}``, nothing else)."""
     if not isinstance(response, dict):
-        raise ResponseInvalid("response", "must be an object")
+        raise ResponseInvalid("response", _("must be an object"))
     if field not in response:
-        raise ResponseInvalid(f"response.{field}", "required")
+        raise ResponseInvalid(f"response.{field}", _("required"))
     extra = set(response) - {field}
     if extra:
-        raise ResponseInvalid(f"response.{sorted(extra)[0]}", "unknown field")
+        raise ResponseInvalid(f"response.{sorted(extra)[0]}", _("unknown field"))
     return response[field]
 
 
 def number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ResponseInvalid(field, "must be a finite number")
+        raise ResponseInvalid(field, _("must be a finite number"))
     return float(value)
 
 
 def real_id(opaque: Any, table: Mapping[str, str], field: str) -> str:
     """The question's id behind an opaque id of the attempt's display."""
     if not isinstance(opaque, str) or opaque not in table:
-        raise ResponseInvalid(field, "not an option of this question")
+        raise ResponseInvalid(field, _("not an option of this question"))
     return table[opaque]
 
 

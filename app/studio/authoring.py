@@ -20,36 +20,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import Conflict, Forbidden, ValidationFailed
+from app.i18n import gettext as _
 from app.i18n import lazy_gettext as _l
 from app.studio.models import RevisionState
 
 # ---------------------------------------------------------------- states
 
 # action → (the state the revision must be in, the refusal when it is not, the state after)
-TRANSITIONS: dict[str, tuple[RevisionState, str, RevisionState]] = {
+TRANSITIONS: dict[str, tuple[RevisionState, Any, RevisionState]] = {
     "save": (
         RevisionState.DRAFT,
-        "This revision is in review; withdraw it to edit it.",
+        _l("This revision is in review; withdraw it to edit it."),
         RevisionState.DRAFT,
     ),
     "submit": (
         RevisionState.DRAFT,
-        "This revision is already in review.",
+        _l("This revision is already in review."),
         RevisionState.IN_REVIEW,
     ),
     "withdraw": (
         RevisionState.IN_REVIEW,
-        "This revision is not in review.",
+        _l("This revision is not in review."),
         RevisionState.DRAFT,
     ),
     "approve": (
         RevisionState.IN_REVIEW,
-        "This revision is not waiting for review.",
+        _l("This revision is not waiting for review."),
         RevisionState.PUBLISHED,
     ),
     "request_changes": (
         RevisionState.IN_REVIEW,
-        "This revision is not waiting for review.",
+        _l("This revision is not waiting for review."),
         RevisionState.DRAFT,
     ),
 }
@@ -63,20 +64,20 @@ def next_state(state: RevisionState, action: str) -> RevisionState:
     return after
 
 
-def check_reviewer(author_id: int, reviewer_id: int, action: str, noun: str) -> None:
+def check_reviewer(author_id: int, reviewer_id: int, action: str, kind: AuthoredKind) -> None:
     """The four-eyes rule: the author of a revision never reviews it."""
     if author_id != reviewer_id:
         return
     if action == "approve":
-        raise Forbidden(f"You cannot approve your own {noun}: a second instructor must.")
-    raise Forbidden("Withdraw your own revision instead of reviewing it.")
+        raise Forbidden(kind.say("own_approval"))
+    raise Forbidden(_("Withdraw your own revision instead of reviewing it."))
 
 
 def review_comment(action: str, comment: str) -> str:
     """The comment stored with a review decision; asking for changes needs one."""
     if action == "request_changes":
         if not comment.strip():
-            raise ValidationFailed("Say what should change.")
+            raise ValidationFailed(_("Say what should change."))
         return comment.strip()
     return comment
 
@@ -86,14 +87,25 @@ def review_comment(action: str, comment: str) -> str:
 
 @dataclass(frozen=True)
 class KindMessages:
-    """The flash messages of the workflow's steps for one kind: whole sentences, marked for
-    translation (``lazy_gettext``) where the kind is declared, so a translator sees each one."""
+    """The flash messages and refusals of the workflow's steps for one kind: whole sentences,
+    marked for translation (``lazy_gettext``) where the kind is declared, so a translator sees
+    each one (the kind's noun is never put into a translated sentence: its gender and article
+    differ by language). A refusal the kind does not declare is the generic one."""
 
     submitted: Any  # "Case sent for review."
     withdrawn: Any  # "Case withdrawn from review."
     discarded: Any  # "Case revision discarded."
     published: Any  # "Case approved and published."
     retired: Any  # "Case retired: it is no longer drawn."
+    # Refusals
+    own_approval: Any = _l("You cannot approve your own revision: a second instructor must.")
+    revise_unpublished: Any = _l("Only published content can be revised.")
+    revised_by_another: Any = _l("Another instructor is revising this content; review their draft.")
+    retire_unpublished: Any = _l("Only published content can be retired.")
+    delete_instead: Any = _l("Delete this new draft instead.")
+    keep_as_draft: Any = _l(
+        "Content that was never published cannot be discarded; keep it as a draft."
+    )
 
 
 # The messages of a kind that declares none of its own.
@@ -158,14 +170,12 @@ class AuthoredKind:
         return f"studio.{action}_{self.name}"
 
     def say(self, step: str) -> str:
-        """The flash message of a workflow step of this kind (``say("submitted")``), in the
-        interface's language: one of the ``KindMessages`` fields."""
+        """The flash message or refusal of a workflow step of this kind (``say("submitted")``),
+        in the interface's language: one of the ``KindMessages`` fields."""
         return str(getattr(self.messages, step))
 
     def discard_refusal(self) -> str:
-        if self.deletable:
-            return f"Delete this new {self.noun} instead."
-        return f"A {self.noun} that was never published cannot be discarded; keep it as a draft."
+        return self.say("delete_instead" if self.deletable else "keep_as_draft")
 
 
 _KINDS: dict[str, AuthoredKind] = {}

@@ -39,6 +39,7 @@ from app.banks.schema import (
     QuestionBase,
     Use,
 )
+from app.i18n import gettext
 from app.i18n import lazy_gettext as _l
 from app.input_guard import NumberRange  # refuses a huge integer (WTForms fails on it)
 from app.questions import studio_facet
@@ -233,7 +234,9 @@ class QuestionFields(Form, metaclass=_QuestionFieldsMeta):
         facet = self.facet()
         names = dict(facet.error_fields) if facet is not None else {}
         if not loc:
-            head = message.split(":", 1)[0]
+            # a model validator's message names its field first ("pairs: …", kept untranslated
+            # in every language; French puts a no-break space before the colon)
+            head = message.split(":", 1)[0].strip()
             loc = [head] if head in self._fields or head in names else []
             if not loc:
                 return None
@@ -541,13 +544,17 @@ class CaseForm(FlaskForm):
                 else:
                     step.question.form.add_error(loc[3:], message)
                 continue
-            head = str(loc[0]) if loc else message.split(":", 1)[0]
+            head = str(loc[0]) if loc else message.split(":", 1)[0].strip()
             named = ("title", "vignette", "tags", "key", "use", "reviewer_notes")
             field = self._fields.get(head) if head in named else None
             if field is not None:
                 field.errors = [*list(field.errors), message]
             else:
-                self.form_errors.append(f"{head.capitalize()}: {message}" if loc else message)
+                self.form_errors.append(
+                    gettext("%(field)s: %(message)s", field=head.capitalize(), message=message)
+                    if loc
+                    else message
+                )
 
     def fill(self, case: Case) -> None:
         """Set the form from a model (GET of an existing draft)."""

@@ -15,7 +15,9 @@ studio's policy, ``StudioImport``:
   keep their title and description;
 - images cannot come with an upload (upload them in the studio, then choose them).
 
-One audit event, ``studio.import``, lists each row created, updated or skipped.
+One audit event, ``studio.import``, lists each row created, updated or skipped. Its reasons
+stay English (the audit log's language); ``shown_skips`` puts them in the interface's language
+for the page and the flashes, after the import has written its event.
 
 A trial upload (the dry run before the confirmation) is kept in the database
 (``StudioUpload``, table ``studio_uploads``: bytes, format, topic, shown file name, uploader,
@@ -52,6 +54,8 @@ from app.banks.services import (
     import_foreign,
 )
 from app.errors import NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.studio import workflow
 from app.studio.authoring import AuthoredKind
 from app.studio.kinds import CASE, QUESTION
@@ -64,6 +68,31 @@ STEP_TAKEN = "a step's question key exists ({keys}): choose another"
 UPLOAD_MAX_AGE = 3600.0  # seconds a trial upload waits for its confirmation
 TOKEN = re.compile(r"[0-9a-f]{32}")
 MAX_NAME_CHARS = 100
+
+#: The skip reasons above as people read them (the audit event keeps the English ones).
+SHOWN_REASONS = {
+    EXISTS: _l("exists: start a revision in the studio"),
+    RULES: _l("modules and programs change through a reviewed rule change"),
+    TOPIC_EXISTS: _l("exists: a topic's title and description change on the command line"),
+}
+STEP_TAKEN_RE = re.compile(r"a step's question key exists \((?P<keys>.*)\): choose another")
+
+
+def shown_reason(reason: str) -> str:
+    """A skip reason of the studio's policy in the interface's language (any other as is)."""
+    if reason in SHOWN_REASONS:
+        return str(SHOWN_REASONS[reason])
+    taken = STEP_TAKEN_RE.fullmatch(reason)
+    if taken:
+        return _("a step's question key exists (%(keys)s): choose another", keys=taken["keys"])
+    return reason
+
+
+def shown_skips(report: ImportReport) -> ImportReport:
+    """``report`` with its skip reasons in the interface's language, for the page and the
+    flashes (its audit rows are left as they were written)."""
+    report.skipped = [(what, shown_reason(why)) for what, why in report.skipped]
+    return report
 
 
 class StudioImport(ImportPolicy):
@@ -175,7 +204,7 @@ def new_upload(
     """An upload of ``user`` with a fresh random token (not saved yet); larger than
     ``max_bytes`` (the request limit) → ``UploadTooLarge``."""
     if len(raw) > max_bytes:
-        raise UploadTooLarge(f"The file is larger than {max_bytes} bytes.")
+        raise UploadTooLarge(_("The file is larger than %(max_bytes)s bytes.", max_bytes=max_bytes))
     return Upload(secrets.token_hex(16), fmt, topic, shown_name(filename), user.id, raw)
 
 
@@ -270,7 +299,7 @@ def _run_file(
         text = upload.data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BankFileInvalid(
-            [BankProblem(upload.name, f"not UTF-8 text ({exc.reason})")]
+            [BankProblem(upload.name, _("not UTF-8 text (%(reason)s)", reason=exc.reason))]
         ) from None
     bank = load_text(text, name=upload.name, base_dir=path.parent)
     return import_bank(session, bank, user, dry_run=dry_run, policy=policy)

@@ -88,6 +88,13 @@ QUESTION = authoring.register(
             discarded=_l("Revision discarded."),
             published=_l("Approved and published."),
             retired=_l("Question retired: it is no longer drawn."),
+            own_approval=_l("You cannot approve your own question: a second instructor must."),
+            revise_unpublished=_l("Only a published question can be revised."),
+            revised_by_another=_l(
+                "Another instructor is revising this question; review their draft."
+            ),
+            retire_unpublished=_l("Only a published question can be retired."),
+            delete_instead=_l("Delete this new question instead."),
         ),
         audit_prefix="studio.",
     )
@@ -174,6 +181,13 @@ CASE = authoring.register(
             discarded=_l("Case revision discarded."),
             published=_l("Case approved and published."),
             retired=_l("Case retired: it is no longer drawn."),
+            own_approval=_l("You cannot approve your own case: a second instructor must."),
+            revise_unpublished=_l("Only a published case can be revised."),
+            revised_by_another=_l("Another instructor is revising this case; review their draft."),
+            retire_unpublished=_l("Only a published case can be retired."),
+            keep_as_draft=_l(
+                "A case that was never published cannot be discarded; keep it as a draft."
+            ),
         ),
         audit_prefix="studio.case.",
     )

@@ -193,8 +193,8 @@ def standard_setting(session: Session, mod: bm.Module, user_id: int) -> Standard
     if limits and scores:
         try:
             result = hofstee(limits, scores)
-        except ValueError as exc:
-            error = str(exc)
+        except ValueError as exc:  # app.analysis is pure (no Babel): its detail stays English
+            error = _("The Hofstee check cannot use the judges' limits (%(error)s).", error=exc)
     elif limits:
         error = _("No first exam attempts yet: the Hofstee check needs observed scores.")
     decisions = list(

@@ -653,7 +653,7 @@ def _dry_run(upload: imports.Upload):  # type: ignore[no-untyped-def]
     report = problems = None
     nested = db.session.begin_nested()
     try:
-        report = imports.run(db.session, upload, current_user, dry_run=True)
+        report = imports.shown_skips(imports.run(db.session, upload, current_user, dry_run=True))
     except BankFileInvalid as exc:
         problems = [str(p) for p in exc.problems]
     finally:
@@ -722,6 +722,7 @@ def confirm_import():  # type: ignore[no-untyped-def]
             form=ImportForm(),
             problems=[str(p) for p in outcome.error.problems],
         ), 400
+    imports.shown_skips(report)
     flash(_("Imported as your drafts: %(summary)s.", summary=report.summary()), "success")
     for what, why in report.skipped[:MAX_SKIPS_FLASHED]:
         flash(_("Skipped %(what)s: %(why)s", what=what, why=why), "error")

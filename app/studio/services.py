@@ -34,6 +34,7 @@ from app.banks.schema import (
 )
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.rules import fields as rule_fields
 from app.rules import services as rule_services
 from app.rules.models import RuleChange
@@ -85,7 +86,7 @@ def _media_for(session: Session, question: QuestionBase) -> str | None:
         return None
     sha = image.split(".", 1)[0]
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or session.get(bm.Media, sha) is None:
-        raise ValidationFailed("image: upload the image in the studio first, then choose it")
+        raise ValidationFailed(_("image: upload the image in the studio first, then choose it"))
     return sha
 
 
@@ -113,7 +114,7 @@ def create_question(
     """A new question in draft, version 1, owned by ``user``."""
     topic = session.get(bm.Topic, topic_id)
     if topic is None:
-        raise NotFound("No such topic.")
+        raise NotFound(_("No such topic."))
     if session.scalar(sa.select(bm.Question.id).where(bm.Question.key == question.key)):
         raise KeyTaken(
             _(
@@ -156,9 +157,9 @@ def delete_question(session: Session, user: User, question_id: int) -> None:
     if row.status not in (Status.DRAFT, Status.IN_REVIEW) or any(
         r.state == RevisionState.PUBLISHED for r in revisions
     ):
-        raise Conflict("A published question cannot be deleted; retire it.")
+        raise Conflict(_("A published question cannot be deleted; retire it."))
     if queries.is_used(session, row.id):
-        raise Conflict("This question was used; retire it instead.")
+        raise Conflict(_("This question was used; retire it instead."))
     key = row.key
     row.current_version_id = None
     session.flush()
@@ -208,28 +209,32 @@ def check_svg(data: bytes) -> None:
     from defusedxml.common import DefusedXmlException
 
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise ImageRejected("SVG: a DOCTYPE or entity is not allowed.")
+        raise ImageRejected(_("SVG: a DOCTYPE or entity is not allowed."))
     try:
         root = SafeET.fromstring(data)
     except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
-        raise ImageRejected(f"SVG: not well-formed XML ({exc}).") from None
+        raise ImageRejected(_("SVG: not well-formed XML (%(error)s).", error=exc)) from None
     if _local(root.tag) != "svg":
-        raise ImageRejected("SVG: the root element must be <svg>.")
+        raise ImageRejected(_("SVG: the root element must be <svg>."))
     for element in root.iter():
         name = _local(element.tag)
         if name not in SVG_ELEMENTS:
-            raise ImageRejected(f"SVG: the element <{name}> is not allowed.")
+            raise ImageRejected(_("SVG: the element <%(name)s> is not allowed.", name=name))
         for attr, value in element.attrib.items():
             attr_name = _local(attr)
             low = value.strip().lower()
             if attr_name.startswith("on"):
-                raise ImageRejected(f"SVG: the event handler '{attr_name}' is not allowed.")
+                raise ImageRejected(
+                    _("SVG: the event handler '%(name)s' is not allowed.", name=attr_name)
+                )
             if attr_name == "href" and not low.startswith("#"):
-                raise ImageRejected("SVG: external references are not allowed.")
+                raise ImageRejected(_("SVG: external references are not allowed."))
             if "javascript:" in low or "data:" in low or re.search(r"url\(\s*['\"]?[^#'\"\s]", low):
-                raise ImageRejected(f"SVG: the value of '{attr_name}' is not allowed.")
+                raise ImageRejected(
+                    _("SVG: the value of '%(name)s' is not allowed.", name=attr_name)
+                )
             if attr_name == "style" and ("@import" in low or "expression" in low):
-                raise ImageRejected("SVG: this style is not allowed.")
+                raise ImageRejected(_("SVG: this style is not allowed."))
 
 
 def process_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes, str]:
@@ -242,14 +247,14 @@ def process_image(data: bytes, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[bytes,
     and stored as uploaded only when nothing in it is outside the allowlist.
     """
     if len(data) > max_bytes:
-        raise ImageTooLarge(f"Images may be at most {max_bytes // 1024} KB.")
+        raise ImageTooLarge(_("Images may be at most %(kb)s KB.", kb=max_bytes // 1024))
     if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
         return _reencode(data)
     head = data[:512].lstrip().lower()
     if head.startswith((b"<?xml", b"<svg")):
         check_svg(data)
         return data, "image/svg+xml"
-    raise ImageRejected("Only PNG, JPEG and SVG images are accepted.")
+    raise ImageRejected(_("Only PNG, JPEG and SVG images are accepted."))
 
 
 def _reencode(data: bytes) -> tuple[bytes, str]:
@@ -260,7 +265,13 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
             fmt = probe.format
             width, height = probe.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise ImageRejected(f"The image has too many pixels ({width}×{height}).")
+                raise ImageRejected(
+                    _(
+                        "The image has too many pixels (%(width)s×%(height)s).",
+                        width=width,
+                        height=height,
+                    )
+                )
             probe.load()
             image = probe.copy()
             # Keep pixels only: comments, EXIF, XMP, ICC and text chunks are all dropped
@@ -269,14 +280,16 @@ def _reencode(data: bytes) -> tuple[bytes, str]:
     except ImageRejected:
         raise
     except Image.DecompressionBombError:
-        raise ImageRejected("The image has too many pixels.") from None
+        raise ImageRejected(_("The image has too many pixels.")) from None
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
     ) as exc:
-        raise ImageRejected(f"The image cannot be read ({exc.__class__.__name__}).") from None
+        raise ImageRejected(
+            _("The image cannot be read (%(error)s).", error=exc.__class__.__name__)
+        ) from None
     out = io.BytesIO()
     if fmt == "PNG":
         if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
@@ -365,19 +378,21 @@ def save_judgement(
 ) -> StandardSettingJudgement:
     """The user's Angoff ratings (only for the module's items) and Hofstee limits."""
     if module.mode != Mode.EXAM:
-        raise Conflict("Standard setting is for exam modules.")
+        raise Conflict(_("Standard setting is for exam modules."))
     clean: dict[str, Any] = {}
     for key in item_keys:
         value = ratings.get(key)
         if value is None:
             continue
         if not 0 <= value <= 1:
-            raise ValidationFailed(f"{key}: a probability between 0 and 1.")
+            raise ValidationFailed(_("%(key)s: a probability between 0 and 1.", key=key))
         clean[key] = float(value)
     if hofstee is not None and not (
         0 <= hofstee.c_min < hofstee.c_max <= 100 and 0 <= hofstee.f_min <= hofstee.f_max <= 100
     ):
-        raise ValidationFailed("Hofstee: need 0 ≤ C_min < C_max ≤ 100 and 0 ≤ F_min ≤ F_max ≤ 100.")
+        raise ValidationFailed(
+            _("Hofstee: need 0 ≤ C_min < C_max ≤ 100 and 0 ≤ F_min ≤ F_max ≤ 100.")
+        )
     row = session.scalar(
         sa.select(StandardSettingJudgement).where(
             StandardSettingJudgement.module_id == module.id,
@@ -409,19 +424,36 @@ METHODS = {
 }
 
 
-def _panel(judges: int, min_judges: int, what: str) -> None:
-    if judges < min_judges:
-        raise ValidationFailed(
-            f"Standard setting needs a panel of at least {min_judges} judges who {what}; "
-            f"there {'is' if judges == 1 else 'are'} {judges}. The pass mark is unchanged."
+def _panel(judges: int, min_judges: int, method: str) -> None:
+    """Refuse a proposal by a panel smaller than ``min_judges``."""
+    if judges >= min_judges:
+        return
+    if method == "hofstee":
+        message = ngettext(
+            "Standard setting needs a panel of at least %(min_judges)s judges who gave Hofstee "
+            "limits; there is %(num)s. The pass mark is unchanged.",
+            "Standard setting needs a panel of at least %(min_judges)s judges who gave Hofstee "
+            "limits; there are %(num)s. The pass mark is unchanged.",
+            judges,
+            min_judges=min_judges,
         )
+    else:
+        message = ngettext(
+            "Standard setting needs a panel of at least %(min_judges)s judges who rated every "
+            "item; there is %(num)s. The pass mark is unchanged.",
+            "Standard setting needs a panel of at least %(min_judges)s judges who rated every "
+            "item; there are %(num)s. The pass mark is unchanged.",
+            judges,
+            min_judges=min_judges,
+        )
+    raise ValidationFailed(message)
 
 
 def _angoff_cut(
     session: Session, module: bm.Module, state: queries.StandardSetting, method: str
 ) -> tuple[float, dict[str, Any]]:
     if state.angoff is None:
-        raise ValidationFailed("No judge has rated every item yet.")
+        raise ValidationFailed(_("No judge has rated every item yet."))
     a = state.angoff
     mark = a.cut_percent
     values: dict[str, Any] = {"cut_score": a.cut_score, "cut_percent": a.cut_percent}
@@ -431,7 +463,7 @@ def _angoff_cut(
 
         test = item_analysis.analyse(session, module).result.test
         if test.sem is None or test.n == 0:
-            raise ValidationFailed("The SEM needs first exam attempts.")
+            raise ValidationFailed(_("The SEM needs first exam attempts."))
         sem_percent = 100.0 * test.sem / module.length if module.length else 0.0
         mark = min(100.0, mark + sem_percent)
         values.update(sem=test.sem, sem_percent=sem_percent)
@@ -440,7 +472,7 @@ def _angoff_cut(
 
 def _hofstee_cut(state: queries.StandardSetting) -> tuple[float, dict[str, Any]]:
     if state.hofstee is None or state.hofstee.cut is None:
-        raise ValidationFailed("The Hofstee check has no intersection (or no data) yet.")
+        raise ValidationFailed(_("The Hofstee check has no intersection (or no data) yet."))
     h = state.hofstee
     values = {"c_min": h.c_min, "c_max": h.c_max, "f_min": h.f_min, "f_max": h.f_max}
     values.update(cut=h.cut, pass_rate=h.pass_rate, candidates=len(state.scores))
@@ -525,15 +557,15 @@ def propose_pass_mark(
     other than the proposer applies): refused with fewer than ``min_judges`` judges, or
     when the cut is not above the guessing rate of the exam's items."""
     if method not in METHODS:
-        raise ValidationFailed("method: one of " + ", ".join(METHODS))
+        raise ValidationFailed(_("method: one of %(methods)s", methods=", ".join(METHODS)))
     if module.mode != Mode.EXAM:
-        raise Conflict("Standard setting is for exam modules.")
+        raise Conflict(_("Standard setting is for exam modules."))
     state = queries.standard_setting(session, module, user.id)
     if method == "hofstee":
-        _panel(sum(1 for j in state.judgements if j.hofstee), min_judges, "gave Hofstee limits")
+        _panel(sum(1 for j in state.judgements if j.hofstee), min_judges, method)
         mark, values = _hofstee_cut(state)
     else:
-        _panel(state.complete_judges, min_judges, "rated every item")
+        _panel(state.complete_judges, min_judges, method)
         mark, values = _angoff_cut(session, module, state, method)
     mark = round(mark, 2)
     rate = queries.guessing_rate(session, module)
@@ -580,7 +612,9 @@ def _step_media(session: Session, case: Case) -> dict[str, tuple[bytes, str, str
         try:
             sha = _media_for(session, step.question)
         except ValidationFailed as exc:
-            raise ValidationFailed(f"Step {i + 1}: {exc.message}") from None
+            raise ValidationFailed(
+                _("Step %(n)s: %(message)s", n=i + 1, message=exc.message)
+            ) from None
         if sha is not None:
             row = session.get(bm.Media, sha)
             media[step.question.key] = (row.data, row.content_type, row.original_name)
@@ -679,7 +713,7 @@ def create_case(session: Session, user: User, topic_id: int, case: Case) -> Revi
     """A new case in draft, version 1, owned by ``user`` (written by the bank importer)."""
     topic = session.get(bm.Topic, topic_id)
     if topic is None:
-        raise NotFound("No such topic.")
+        raise NotFound(_("No such topic."))
     if session.scalar(sa.select(bm.Case.id).where(bm.Case.key == case.key)):
         raise KeyTaken(
             _(

@@ -20,6 +20,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.banks.schema import Status
 from app.errors import Conflict, NotFound
+from app.i18n import gettext as _
 from app.studio import authoring
 from app.studio.authoring import AuthoredKind
 from app.studio.models import OPEN_STATES, ReviewComment, Revision, RevisionState
@@ -46,7 +47,7 @@ def own_open(session: Session, user: User, kind: AuthoredKind, revision_id: int)
     if revision is None:
         raise NotFound()
     if not revision.is_open:
-        raise Conflict("This revision is closed.")
+        raise Conflict(_("This revision is closed."))
     return revision
 
 
@@ -79,7 +80,7 @@ def start(session: Session, user: User, kind: AuthoredKind, content_id: int) -> 
     """A new draft version of published content; the published one stays the one drawn."""
     row = kind.load(session, content_id)
     if row.status != Status.PUBLISHED or row.current_version is None:
-        raise Conflict(f"Only a published {kind.noun} can be revised.")
+        raise Conflict(kind.say("revise_unpublished"))
     model = kind.revision_model
     open_revision = session.scalar(
         sa.select(model).where(model.content_id == row.id, model.state.in_(OPEN_STATES))
@@ -87,7 +88,7 @@ def start(session: Session, user: User, kind: AuthoredKind, content_id: int) -> 
     if open_revision is not None:
         if open_revision.author_id == user.id:
             return open_revision
-        raise Conflict(f"Another instructor is revising this {kind.noun}; review their draft.")
+        raise Conflict(kind.say("revised_by_another"))
     base = row.current_version
     version = kind.copy_version(session, row, user)
     revision = model(
@@ -144,7 +145,7 @@ def review(
     keep the version they drew, so publishing never changes an attempt in progress.
     """
     revision = _in_review(session, kind, revision_id)
-    authoring.check_reviewer(revision.author_id, user.id, action, kind.noun)
+    authoring.check_reviewer(revision.author_id, user.id, action, kind)
     body = authoring.review_comment(action, comment)
     revision.state = authoring.next_state(revision.state, action)
     revision.reviewer_id = user.id
@@ -191,7 +192,7 @@ def retire(session: Session, user: User, kind: AuthoredKind, content_id: int) ->
     """Stop drawing published content (any instructor may)."""
     row = kind.load(session, content_id)
     if row.status != Status.PUBLISHED:
-        raise Conflict(f"Only a published {kind.noun} can be retired.")
+        raise Conflict(kind.say("retire_unpublished"))
     kind.set_status(session, row, Status.RETIRED)
     session.flush()
     record(session, user, kind.event("retire"), kind.name, row.id, {"key": row.key})

@@ -42,10 +42,10 @@ def test_transitions(state, action, after):
 
 def test_four_eyes_and_review_comments():
     with pytest.raises(Forbidden, match="approve your own case"):
-        authoring.check_reviewer(7, 7, "approve", "case")
+        authoring.check_reviewer(7, 7, "approve", CASE)
     with pytest.raises(Forbidden, match="Withdraw your own revision"):
-        authoring.check_reviewer(7, 7, "request_changes", "question")
-    authoring.check_reviewer(7, 8, "approve", "question")
+        authoring.check_reviewer(7, 7, "request_changes", QUESTION)
+    authoring.check_reviewer(7, 8, "approve", QUESTION)
     with pytest.raises(ValidationFailed):
         authoring.review_comment("request_changes", "  ")
     assert authoring.review_comment("request_changes", " Cite it ") == "Cite it"

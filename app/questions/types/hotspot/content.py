@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import Key, NonEmpty, QuestionBase, Strict, unique_ids
 from app.questions.facets import ContentFacet, Opaque
@@ -26,7 +27,7 @@ class HotspotRegion(Strict):
     def _unit_square(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
         for x, y in points:
             if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError("polygon points are fractions of the image: 0 <= x, y <= 1")
+                raise ValueError(_("polygon points are fractions of the image: 0 <= x, y <= 1"))
         return points
 
 
@@ -42,9 +43,9 @@ class Hotspot(QuestionBase):
     def _some_correct(self) -> Hotspot:
         unique_ids(self.regions, "regions")
         if not any(r.correct for r in self.regions):
-            raise ValueError("regions: a hotspot question needs a correct region")
+            raise ValueError(_("regions: a hotspot question needs a correct region"))
         if self.image.startswith("/") or ".." in self.image.split("/"):
-            raise ValueError("image: give a path relative to the bank file, inside the banks")
+            raise ValueError(_("image: give a path relative to the bank file, inside the banks"))
         return self
 
 

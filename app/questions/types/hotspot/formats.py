@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, QtiItem, finite
 
@@ -68,7 +69,7 @@ def _image(ctx: Any, inter: Any) -> tuple[Any, str, str] | None:
         return image, image.get("src", ""), image.get("alt", "")
     image = inter.find("object")
     if image is None:
-        ctx.skip("hotspot without an <img> or <object>")
+        ctx.skip(gettext("hotspot without an <img> or <object>"))
         return None
     return image, image.get("data", ""), "".join(image.itertext()).strip()
 
@@ -76,8 +77,10 @@ def _image(ctx: Any, inter: Any) -> tuple[Any, str, str] | None:
 def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
     if ctx.declaration.get("cardinality", "single") != "single":
         ctx.skip(
-            "a hotspot with several required clicks has no equivalent (ours: one click "
-            "in any correct region)"
+            gettext(
+                "a hotspot with several required clicks has no equivalent (ours: one click "
+                "in any correct region)"
+            )
         )
         return False
     found = _image(ctx, inter)
@@ -86,7 +89,7 @@ def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
     image, src, alt = found
     width, height = finite(image.get("width")), finite(image.get("height"))
     if not width or not height or width <= 0 or height <= 0:
-        ctx.skip("the hotspot image has no width and height: regions cannot be normalised")
+        ctx.skip(gettext("the hotspot image has no width and height: regions cannot be normalised"))
         return False
     correct = set(ctx.correct())
     if ctx.template == "map_response":
@@ -96,8 +99,13 @@ def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
         points = _shape(c.get("shape", ""), c.get("coords", ""), width, height)
         if points is None:
             ctx.skip(
-                f"hotspot choice {ctx.ident(c)!r}: shape {c.get('shape')!r} with coords "
-                f"{c.get('coords')!r} cannot be mapped"
+                gettext(
+                    "hotspot choice %(choice)s: shape %(shape)s with coords %(coords)s "
+                    "cannot be mapped",
+                    choice=repr(ctx.ident(c)),
+                    shape=repr(c.get("shape")),
+                    coords=repr(c.get("coords")),
+                )
             )
             return False
         label = c.get("hotspot-label") or c.get("aria-label") or ctx.content(c) or ctx.ident(c)

@@ -76,10 +76,10 @@ def interior_point(points: list[tuple[float, float]]) -> dict[str, float]:
 def validate(q: Hotspot, r: Any) -> dict[str, Any]:
     point = require(r, "point")
     if not isinstance(point, dict) or set(point) != {"x", "y"}:
-        raise ResponseInvalid("response.point", 'must be {"x": 0..1, "y": 0..1}')
+        raise ResponseInvalid("response.point", _('must be {"x": 0..1, "y": 0..1}'))
     x, y = number(point["x"], "response.point.x"), number(point["y"], "response.point.y")
     if not (0 <= x <= 1 and 0 <= y <= 1):
-        raise ResponseInvalid("response.point", "x and y are fractions between 0 and 1")
+        raise ResponseInvalid("response.point", _("x and y are fractions between 0 and 1"))
     return {"point": {"x": x, "y": y}}
 
 
@@ -107,7 +107,7 @@ def to_canonical(q: Hotspot, display: Any, r: Any) -> Any:
     if "region" in r:
         # The keyboard alternative: a labelled region stands for a point inside it.
         if set(r) != {"region"}:
-            raise ResponseInvalid("response", "give either a point or a region")
+            raise ResponseInvalid("response", _("give either a point or a region"))
         region_id = real_id(r["region"], lookup(display, "regions"), "response.region")
         region = next(g for g in q.regions if g.id == region_id)
         return {"point": interior_point(region.points)}

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.base import NonEmpty, QuestionBase, Strict
 from app.questions.facets import ContentFacet, Opaque
@@ -30,12 +31,12 @@ class Matching(QuestionBase):
     def _distinct(self) -> Matching:
         premises = [p.premise for p in self.pairs]
         if len(set(premises)) != len(premises):
-            raise ValueError("pairs: each premise must appear once")
+            raise ValueError(gettext("pairs: each premise must appear once"))
         answers = {p.answer for p in self.pairs}
         if answers & set(self.distractors):
-            raise ValueError("distractors: a distractor is also a correct answer")
+            raise ValueError(gettext("distractors: a distractor is also a correct answer"))
         if len(set(self.distractors)) != len(self.distractors):
-            raise ValueError("distractors: duplicate distractor")
+            raise ValueError(gettext("distractors: duplicate distractor"))
         return self
 
     def premise_ids(self) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, QtiItem
 
@@ -26,7 +27,12 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
     for a in answers:
         premise, arrow, answer = a.raw.partition("->")
         if not arrow:
-            ctx.problem(f"matching answer without '->': {ctx.plain(a.raw).strip()!r}")
+            ctx.problem(
+                gettext(
+                    "matching answer without '->': %(answer)s",
+                    answer=repr(ctx.plain(a.raw).strip()),
+                )
+            )
             return False
         premise, answer = ctx.text(premise), ctx.text(answer)
         if premise:
@@ -73,7 +79,7 @@ def moodle_write(ctx: Any, q: Any) -> None:
 def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
     sets = inter.findall("qti-simple-match-set")
     if len(sets) != 2:
-        ctx.skip("a match interaction needs two match sets")
+        ctx.skip(gettext("a match interaction needs two match sets"))
         return False
     choice = "qti-simple-associable-choice"
     premises = {ctx.ident(c): ctx.content(c) for c in sets[0].findall(choice)}
@@ -85,15 +91,24 @@ def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
     for value in values:
         bits = value.split()
         if len(bits) != 2 or bits[0] not in premises or bits[1] not in answers:
-            ctx.skip(f"correct pair {value!r} does not name a premise and an answer")
+            ctx.skip(
+                gettext(
+                    "correct pair %(value)s does not name a premise and an answer",
+                    value=repr(value),
+                )
+            )
             return False
         if bits[0] in pairs:
-            ctx.skip("a premise with two correct answers: no equivalent")
+            ctx.skip(gettext("a premise with two correct answers: no equivalent"))
             return False
         pairs[bits[0]] = bits[1]
     unmatched = [p for p in premises if p not in pairs]
     if unmatched:
-        ctx.skip(f"premises without a correct answer: {', '.join(unmatched)}")
+        ctx.skip(
+            gettext(
+                "premises without a correct answer: %(premises)s", premises=", ".join(unmatched)
+            )
+        )
         return False
     used = set(pairs.values())
     data.update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
 from app.questions.facets import QuizFacet
@@ -15,14 +16,16 @@ from app.text import render_markdown
 def validate(q: Matching, r: Any) -> dict[str, Any]:
     pairs = require(r, "pairs")
     if not isinstance(pairs, dict):
-        raise ResponseInvalid("response.pairs", "must map premise ids to answer ids")
+        raise ResponseInvalid("response.pairs", gettext("must map premise ids to answer ids"))
     premises = set(q.premise_ids())
     answers = {cid for cid, _ in q.answer_choices()}
     for premise, answer in pairs.items():
         if premise not in premises:
-            raise ResponseInvalid("response.pairs", f"unknown premise '{premise}'")
+            raise ResponseInvalid(
+                "response.pairs", gettext("unknown premise '%(premise)s'", premise=premise)
+            )
         if not isinstance(answer, str) or answer not in answers:
-            raise ResponseInvalid(f"response.pairs.{premise}", "unknown answer")
+            raise ResponseInvalid(f"response.pairs.{premise}", gettext("unknown answer"))
     return {"pairs": dict(sorted(pairs.items()))}
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ChoiceOption, QuestionBase, unique_ids
 from app.questions.choices import option_display
@@ -23,7 +24,7 @@ class MultipleResponse(QuestionBase):
     def _some_correct(self) -> MultipleResponse:
         unique_ids(self.options, "options")
         if not any(o.correct for o in self.options):
-            raise ValueError("options: a multiple-response question needs a correct option")
+            raise ValueError(_("options: a multiple-response question needs a correct option"))
         return self
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import choice_formats, registry
 from app.questions.format_hooks import EPSILON, FULL_CREDIT, FormatHooks, percent
 
@@ -39,8 +40,11 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
     data.update(type=TYPE, options=choice_formats.gift_options(ctx, weighted))
     if not _marked(ctx) and max(positive) - min(positive) > EPSILON:
         ctx.warning(
-            f"unequal weights of the correct answers ({percent(positive)}) become equal: "
-            "multiple-response scoring counts right minus wrong"
+            gettext(
+                "unequal weights of the correct answers (%(weights)s) become equal: "
+                "multiple-response scoring counts right minus wrong",
+                weights=percent(positive),
+            )
         )
     return True
 
@@ -64,13 +68,16 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
     positive = [f for f in choice_formats.moodle_options(ctx, el, data) if f > 0]
     if not positive or abs(sum(positive) - 100) > EPSILON:
         ctx.skip(
-            "multiple-answer question whose positive fractions "
-            f"({percent(positive) or 'none'}) do not add up to 100%: no equivalent"
+            gettext(
+                "multiple-answer question whose positive fractions (%(weights)s) do not add up "
+                "to 100%%: no equivalent",
+                weights=percent(positive) or gettext("none"),
+            )
         )
         return False
     data["type"] = TYPE
     if max(positive) - min(positive) > EPSILON:
-        ctx.warning("unequal fractions of the correct answers become equal")
+        ctx.warning(gettext("unequal fractions of the correct answers become equal"))
     return True
 
 

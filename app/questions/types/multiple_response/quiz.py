@@ -5,6 +5,7 @@ from __future__ import annotations
 from math import comb
 from typing import Any
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_many, id_list_converters, require
 from app.questions.choices import FEEDBACK_TEMPLATE, option_feedback, option_view
@@ -16,11 +17,11 @@ from app.questions.types.multiple_response.content import TYPE, MultipleResponse
 def validate(q: MultipleResponse, r: Any) -> dict[str, Any]:
     choices = require(r, "choices")
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-        raise ResponseInvalid("response.choices", "must be a list of option ids")
+        raise ResponseInvalid("response.choices", _("must be a list of option ids"))
     if len(set(choices)) != len(choices):
-        raise ResponseInvalid("response.choices", "an option is chosen twice")
+        raise ResponseInvalid("response.choices", _("an option is chosen twice"))
     if not set(choices) <= {o.id for o in q.options}:
-        raise ResponseInvalid("response.choices", "not an option of this question")
+        raise ResponseInvalid("response.choices", _("not an option of this question"))
     return {"choices": sorted(choices)}
 
 

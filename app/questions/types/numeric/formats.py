@@ -14,6 +14,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import EPSILON, FULL_CREDIT, FormatHooks, QtiItem, finite
 
@@ -70,7 +71,12 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
             continue
         spec = _spec(ctx.plain(a.text))
         if spec is None:
-            ctx.problem(f"not a number, range or number:tolerance: {ctx.plain(a.text).strip()!r}")
+            ctx.problem(
+                gettext(
+                    "not a number, range or number:tolerance: %(answer)s",
+                    answer=repr(ctx.plain(a.text).strip()),
+                )
+            )
             return False
         weight = a.credit(FULL_CREDIT)
         if a.feedback.strip():
@@ -80,14 +86,17 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
         else:
             dropped.append(f"{ctx.plain(a.text).strip()} ({weight:g}%)")
     if chosen is None:
-        ctx.skip("numeric question without a 100% answer")
+        ctx.skip(gettext("numeric question without a 100% answer"))
         return False
     if dropped:
         ctx.warning(
-            f"numeric answers dropped (only the first 100% answer is kept): {', '.join(dropped)}"
+            gettext(
+                "numeric answers dropped (only the first 100%% answer is kept): %(answers)s",
+                answers=", ".join(dropped),
+            )
         )
     if feedback:
-        ctx.warning("per-answer feedback dropped (numeric questions have none)")
+        ctx.warning(gettext("per-answer feedback dropped (numeric questions have none)"))
     unit = ctx.comment("unit") or ""
     data.update(type=TYPE, answer=chosen[0], tolerance=chosen[1], unit=unit)
     return True
@@ -111,14 +120,17 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
         else:
             dropped.append(f"{text!r} ({fraction:g}%)")
     if chosen is None:
-        ctx.skip("numerical question without a 100% numeric answer")
+        ctx.skip(gettext("numerical question without a 100% numeric answer"))
         return False
     if dropped:
         ctx.warning(
-            f"numeric answers dropped (only the first 100% answer is kept): {', '.join(dropped)}"
+            gettext(
+                "numeric answers dropped (only the first 100%% answer is kept): %(answers)s",
+                answers=", ".join(dropped),
+            )
         )
     if feedback:
-        ctx.warning("per-answer feedback dropped (numeric questions have none)")
+        ctx.warning(gettext("per-answer feedback dropped (numeric questions have none)"))
     unit = ""
     units = el.findall("units/unit")
     for u in units:
@@ -126,7 +138,7 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
             unit = (u.findtext("unit_name") or "").strip()
             break
     if len(units) > 1:
-        ctx.warning("only the base unit (multiplier 1) is kept")
+        ctx.warning(gettext("only the base unit (multiplier 1) is kept"))
     data.update(type=TYPE, answer=chosen[0], tolerance=chosen[1], unit=unit)
     return True
 
@@ -158,10 +170,10 @@ def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
         return False
     value = finite(correct[0])
     if value is None:
-        ctx.skip(f"correct response {correct[0]!r} is not a number")
+        ctx.skip(gettext("correct response %(value)s is not a number", value=repr(correct[0])))
         return False
     if len(correct) > 1:
-        ctx.warning("only the first numeric answer is kept")
+        ctx.warning(gettext("only the first numeric answer is kept"))
     data.update(type=TYPE, answer=value, tolerance=0.0)
     return True
 

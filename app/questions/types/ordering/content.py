@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import NonEmpty, QuestionBase
 from app.questions.facets import ContentFacet, Opaque
@@ -24,7 +25,7 @@ class Ordering(QuestionBase):
     @classmethod
     def _distinct(cls, items: list[str]) -> list[str]:
         if len(set(items)) != len(items):
-            raise ValueError("each item must be different")
+            raise ValueError(_("each item must be different"))
         return items
 
     def item_ids(self) -> list[str]:

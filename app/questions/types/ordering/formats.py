@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, QtiItem, finite
 
@@ -19,7 +20,7 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
     answers = ctx.answers(el)
     select = (el.findtext("selecttype") or "ALL").strip().upper()
     if select not in ("ALL", "0"):
-        ctx.warning(f"selecttype {select}: all items are used")
+        ctx.warning(gettext("selecttype %(select)s: all items are used", select=select))
     # qtype_ordering stores each item's correct position in its fraction.
     positions = [a.get("fraction") for *_, a in answers]
     if all(finite(p) is not None for p in positions) and len(set(positions)) == len(answers):
@@ -45,7 +46,7 @@ def qti_read(ctx: Any, inter: Any, data: dict[str, Any]) -> bool:
     texts = {ctx.ident(c): ctx.content(c) for c in inter.findall("qti-simple-choice")}
     order = ctx.correct()
     if not order or set(order) != set(texts):
-        ctx.skip("the correct response does not order every choice")
+        ctx.skip(gettext("the correct response does not order every choice"))
         return False
     data.update(type=TYPE, items=[texts[i] for i in order])
     return True

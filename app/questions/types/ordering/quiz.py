@@ -22,9 +22,9 @@ from app.text import render_markdown
 def validate(q: Ordering, r: Any) -> dict[str, Any]:
     order = require(r, "order")
     if not isinstance(order, list) or sorted(map(str, order)) != sorted(q.item_ids()):
-        raise ResponseInvalid("response.order", "must list every item exactly once")
+        raise ResponseInvalid("response.order", _("must list every item exactly once"))
     if not all(isinstance(i, str) for i in order):
-        raise ResponseInvalid("response.order", "must be a list of item ids")
+        raise ResponseInvalid("response.order", _("must be a list of item ids"))
     return {"order": list(order)}
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import NonEmpty, QuestionBase, Strict
 from app.questions.facets import ContentFacet
@@ -40,15 +41,19 @@ class Panel(Strict):
     @classmethod
     def _counts(cls, counts: list[int]) -> list[int]:
         if any(c < 0 for c in counts) or sum(counts) == 0:
-            raise ValueError("five non-negative counts (for -2..+2), not all zero")
+            raise ValueError(_("five non-negative counts (for -2..+2), not all zero"))
         return counts
 
     @model_validator(mode="after")
     def _size(self) -> Panel:
         if self.size != sum(self.counts):
             raise ValueError(
-                f"size: {self.size} panellists, but the counts add up to {sum(self.counts)} "
-                f"(each panellist gives one answer)"
+                _(
+                    "size: %(size)s panellists, but the counts add up to %(total)s "
+                    "(each panellist gives one answer)",
+                    size=self.size,
+                    total=sum(self.counts),
+                )
             )
         return self
 

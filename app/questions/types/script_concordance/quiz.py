@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import fields
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import QuizFacet
@@ -29,7 +30,7 @@ def sct_credits(panel: list[int]) -> list[float]:
 def validate(q: ScriptConcordance, r: Any) -> dict[str, Any]:
     value = require(r, "value")
     if isinstance(value, bool) or not isinstance(value, int) or not -2 <= value <= 2:
-        raise ResponseInvalid("response.value", "must be an integer from -2 to 2")
+        raise ResponseInvalid("response.value", _("must be an integer from -2 to 2"))
     return {"value": value}
 
 

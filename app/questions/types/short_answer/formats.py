@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import EPSILON, FULL_CREDIT, FormatHooks, QtiItem
 
@@ -33,12 +34,14 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
         else:
             dropped.append(f"{text!r} ({weight:g}%)")
     if not accepted:
-        ctx.skip("short answer without a 100% answer")
+        ctx.skip(gettext("short answer without a 100% answer"))
         return False
     if dropped:
-        ctx.warning(f"answers other than 100% dropped: {', '.join(dropped)}")
+        ctx.warning(
+            gettext("answers other than 100%% dropped: %(answers)s", answers=", ".join(dropped))
+        )
     if feedback:
-        ctx.warning("per-answer feedback dropped (short-answer questions have none)")
+        ctx.warning(gettext("per-answer feedback dropped (short-answer questions have none)"))
     sensitive = (ctx.comment(_SENSITIVE) or "").lower() in ("true", "1", "yes")
     data.update(type=TYPE, answers=accepted, case_sensitive=sensitive)
     return True
@@ -65,9 +68,11 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
             dropped.append(f"{text!r} ({fraction:g}%)")
         feedback = feedback or bool(fb)
     if dropped:
-        ctx.warning(f"answers other than 100% dropped: {', '.join(dropped)}")
+        ctx.warning(
+            gettext("answers other than 100%% dropped: %(answers)s", answers=", ".join(dropped))
+        )
     if feedback:
-        ctx.warning("per-answer feedback dropped (short-answer questions have none)")
+        ctx.warning(gettext("per-answer feedback dropped (short-answer questions have none)"))
     data.update(type=TYPE, answers=accepted, case_sensitive=ctx.flag(el.findtext("usecase")))
     return True
 

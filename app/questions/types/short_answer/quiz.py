@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import QuizFacet
@@ -17,9 +18,9 @@ MAX_TEXT_LENGTH = 1000
 def validate(q: ShortAnswer, r: Any) -> dict[str, Any]:
     text = require(r, "text")
     if not isinstance(text, str):
-        raise ResponseInvalid("response.text", "must be a string")
+        raise ResponseInvalid("response.text", _("must be a string"))
     if len(text) > MAX_TEXT_LENGTH:
-        raise ResponseInvalid("response.text", f"at most {MAX_TEXT_LENGTH} characters")
+        raise ResponseInvalid("response.text", _("at most %(n)s characters", n=MAX_TEXT_LENGTH))
     return {"text": text}
 
 

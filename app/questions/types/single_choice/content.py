@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ChoiceOption, QuestionBase, unique_ids
 from app.questions.choices import option_display
@@ -23,7 +24,9 @@ class SingleChoice(QuestionBase):
     def _one_correct(self) -> SingleChoice:
         unique_ids(self.options, "options")
         if sum(o.correct for o in self.options) != 1:
-            raise ValueError("options: a single-answer question needs exactly one correct option")
+            raise ValueError(
+                _("options: a single-answer question needs exactly one correct option")
+            )
         return self
 
 

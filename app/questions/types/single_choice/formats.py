@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import choice_formats, registry
 from app.questions.format_hooks import EPSILON, FormatHooks, is_full, percent
 
@@ -27,22 +28,30 @@ def gift_read(ctx: Any, body: str, data: dict[str, Any]) -> bool:
         data.update(type=TYPE, options=choice_formats.gift_options(ctx, weighted))
         if any(w < 0 for w in weights):
             ctx.warning(
-                "negative weights of wrong answers dropped (a single-answer "
-                "question scores 0 for a wrong answer)"
+                gettext(
+                    "negative weights of wrong answers dropped (a single-answer "
+                    "question scores 0 for a wrong answer)"
+                )
             )
         return True
     if not positive:
-        ctx.skip("no answer has a positive weight: no correct answer")
+        ctx.skip(gettext("no answer has a positive weight: no correct answer"))
     elif all(is_full(w) for w in positive):
         ctx.skip(
-            f"{len(positive)} answers are each worth 100% (any one of them "
-            "scores full marks): no equivalent question type"
+            gettext(
+                "%(n)s answers are each worth 100%% (any one of them "
+                "scores full marks): no equivalent question type",
+                n=len(positive),
+            )
         )
     else:
         ctx.skip(
-            f"partial-credit weights ({percent(positive)}) have no equivalent: a "
-            "single-answer question needs one 100% answer, a multiple-response one "
-            "positive weights adding up to 100%"
+            gettext(
+                "partial-credit weights (%(weights)s) have no equivalent: a "
+                "single-answer question needs one 100%% answer, a multiple-response one "
+                "positive weights adding up to 100%%",
+                weights=percent(positive),
+            )
         )
     return False
 
@@ -63,13 +72,16 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
     positive = [f for f in fractions if f > 0]
     if len(positive) != 1 or abs(positive[0] - 100) > EPSILON:
         ctx.skip(
-            "single-answer question with partial-credit or several "
-            f"correct answers ({percent(positive) or 'none'}): no equivalent"
+            gettext(
+                "single-answer question with partial-credit or several "
+                "correct answers (%(weights)s): no equivalent",
+                weights=percent(positive) or gettext("none"),
+            )
         )
         return False
     data["type"] = TYPE
     if any(f < 0 for f in fractions):
-        ctx.warning("negative fractions of wrong answers dropped")
+        ctx.warning(gettext("negative fractions of wrong answers dropped"))
     return True
 
 

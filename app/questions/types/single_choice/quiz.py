@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, lookup, real_id, require, reverse
 from app.questions.choices import FEEDBACK_TEMPLATE, option_feedback, option_view
@@ -15,7 +16,7 @@ from app.questions.types.single_choice.content import TYPE, SingleChoice
 def validate(q: SingleChoice, r: Any) -> dict[str, Any]:
     choice = require(r, "choice")
     if not isinstance(choice, str) or choice not in {o.id for o in q.options}:
-        raise ResponseInvalid("response.choice", "not an option of this question")
+        raise ResponseInvalid("response.choice", _("not an option of this question"))
     return {"choice": choice}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, QtiItem
 
@@ -47,13 +48,15 @@ def moodle_read(ctx: Any, el: Any, data: dict[str, Any]) -> bool:
     for fraction, text, feedback, _ in ctx.answers(el):
         value = text.strip().lower()
         if value not in ("true", "false"):
-            ctx.skip(f"true/false answer {text!r} is neither true nor false")
+            ctx.skip(
+                gettext("true/false answer %(answer)s is neither true nor false", answer=repr(text))
+            )
             return False
         data[f"feedback_{value}"] = feedback
         if fraction > 0:
             answer = value == "true"
     if answer is None:
-        ctx.skip("true/false question without a correct answer")
+        ctx.skip(gettext("true/false question without a correct answer"))
         return False
     data["answer"] = answer
     return True

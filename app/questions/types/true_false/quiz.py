@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import AnalysisHooks, QuizFacet
@@ -15,7 +16,7 @@ from app.text import render_markdown
 def validate(q: TrueFalse, r: Any) -> dict[str, Any]:
     value = require(r, "value")
     if not isinstance(value, bool):
-        raise ResponseInvalid("response.value", "must be true or false")
+        raise ResponseInvalid("response.value", _("must be true or false"))
     return {"value": value}
 
 
