@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.banks.schema import QuestionBase
+from app.i18n import gettext as _
 from app.questions import registry
 from app.quiz import scoring
 from app.quiz.errors import ResponseRejected
@@ -42,12 +43,14 @@ def new_display(
 def to_canonical(question: QuestionBase, display: dict[str, Any], response: Any) -> dict:
     """Translate a response in opaque ids into the question's ids, then validate it."""
     if not isinstance(response, dict):
-        raise ResponseRejected("response: must be an object")
+        raise ResponseRejected(_("response: must be an object"))
     try:
         response = registry.get(question.type).quiz.to_canonical(question, display, response)
         return scoring.validate_response(question, response)
     except scoring.ResponseInvalid as exc:
-        raise ResponseRejected(f"{exc.field}: {exc.message}") from None
+        raise ResponseRejected(
+            _("%(field)s: %(message)s", field=exc.field, message=exc.message)
+        ) from None
 
 
 def to_display(

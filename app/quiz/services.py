@@ -360,7 +360,7 @@ def save_response(
     """
     now = clock.utcnow()
     if isinstance(seq, bool) or not isinstance(seq, int):
-        raise ResponseRejected("seq: must be an integer")
+        raise ResponseRejected(gettext("seq: must be an integer"))
     shape = shapes.get(item_id)
     if shape is not None and not lock and shape.case_step is None:
         saved = _save_known_item(
