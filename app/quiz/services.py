@@ -383,12 +383,7 @@ def save_response(
         ensure_no_open_exam(session, user, now, grace_seconds)
     _check_item_answerable(session, attempt, item)
     question = item.question_version.as_question()
-    shapes.remember(
-        item.id,
-        shapes.ItemShape(attempt.id, attempt.started_at, attempt.user_id,
-                         item.question_version_id, attempt.mode, item.case_step, question,
-                         dict(item.display)),
-    )  # fmt: skip
+    _remember_shape(attempt, item, question)
     canonical = None if response is None else to_canonical(question, item.display, response)
     if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
         # A replay of the save just acknowledged (a retry after a lost response): no change.
@@ -403,6 +398,22 @@ def save_response(
         values["flagged"] = flagged
     _update_item(session, attempt, item, seq, values)
     return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
+
+
+def _remember_shape(attempt: Attempt, item: AttemptItem, question: Any) -> None:
+    shapes.remember(
+        item.id,
+        shapes.ItemShape(
+            attempt.id,
+            attempt.started_at,
+            attempt.user_id,
+            item.question_version_id,
+            attempt.mode,
+            item.case_step,
+            question,
+            dict(item.display),
+        ),
+    )
 
 
 def _save_known_item(
