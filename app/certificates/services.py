@@ -254,8 +254,8 @@ def _completion_cycle(
             raise NotEligible(
                 gettext(
                     "CPD hours since your certificate: %(have)s of %(needed)s.",
-                    have=f"{have:g}",
-                    needed=f"{program.renewal_cpd_hours:g}",
+                    have=format(have, "g"),
+                    needed=format(program.renewal_cpd_hours, "g"),
                 )
             )
         cycle = _latest_cycle(session, user.id, program.id) + 1

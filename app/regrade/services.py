@@ -137,8 +137,8 @@ def _rescore(key: str, current: QuestionBase, served_type: str, item: AttemptIte
                 "Question %(key)s was served as %(served)s and is now %(current)s: "
                 "a regrade keeps the type. Nothing changed.",
                 key=repr(key),
-                served=f"{served_type}",
-                current=f"{current.type}",
+                served=format(served_type),
+                current=format(current.type),
             )
         )
     if item.response is None:

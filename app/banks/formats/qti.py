@@ -335,7 +335,7 @@ class _Item:
                 self.warning(
                     gettext(
                         "unequal mapped values (%(values)s) of the correct choices become equal",
-                        values=", ".join(f"{v:g}" for v in sorted(values)),
+                        values=", ".join(format(v, "g") for v in sorted(values)),
                     )
                 )
             correct = positive
