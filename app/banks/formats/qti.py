@@ -211,15 +211,12 @@ class _Item:
                 return name
         return "custom"
 
-    def run(self) -> None:
-        body = self.el.find("qti-item-body")
-        if body is None:
-            self.skip(gettext("no qti-item-body"))
-            return
+    def interaction(self, body: ET.Element) -> ET.Element | None:
+        """The item's one interaction, or None (the item skipped) when it has none or more."""
         interactions = [e for e in body.iter() if e.tag.endswith("-interaction")]
         if not interactions:
             self.skip(gettext("no interaction: not a question"))
-            return
+            return None
         if len(interactions) > 1:
             self.skip(
                 gettext(
@@ -227,15 +224,22 @@ class _Item:
                     n=len(interactions),
                 )
             )
+            return None
+        return interactions[0]
+
+    def run(self) -> None:
+        body = self.el.find("qti-item-body")
+        if body is None:
+            self.skip(gettext("no qti-item-body"))
             return
-        inter = interactions[0]
+        inter = self.interaction(body)
+        if inter is None:
+            return
         readers = _readers(inter.tag)
         if not readers:
             known = _SKIP_REASONS.get(inter.tag)
-            if known is not None:
-                self.skip(str(known))
-            else:
-                self.skip(gettext("<%(tag)s> has no equivalent question type", tag=inter.tag))
+            unknown = gettext("<%(tag)s> has no equivalent question type", tag=inter.tag)
+            self.skip(str(known) if known is not None else unknown)
             return
         decl = self.declarations.get(inter.get("response-identifier", ""))
         if decl is None:
