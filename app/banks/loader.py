@@ -27,6 +27,7 @@ from app.banks.schema import (
     question_image,
     question_models,
 )
+from app.i18n import gettext
 from app.questions import registry
 
 _QUESTION = QUESTION_ADAPTER
@@ -119,7 +120,7 @@ def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
     root = Path(path)
     bank = Bank()
     if not root.exists():
-        bank.problems.append(BankProblem(str(root), "no such file or directory"))
+        bank.problems.append(BankProblem(str(root), gettext("no such file or directory")))
         return bank
     for file in bank_files(root):
         shown = _display(file, display_root)
@@ -150,7 +151,9 @@ def _load_file(bank: Bank, file: Path, shown: str) -> None:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        bank.problems.append(BankProblem(shown, f"cannot read the file: {exc}"))
+        bank.problems.append(
+            BankProblem(shown, gettext("cannot read the file: %(error)s", error=str(exc)))
+        )
         return
     bank.texts[shown] = text
     _parse_document(bank, text, shown, file.parent)
@@ -190,20 +193,31 @@ def _read_sections(bank: Bank, text: str, shown: str) -> dict[str, Any] | None:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        bank.problems.append(BankProblem(shown, f"not valid YAML{where}: {problem}"))
+        if mark:
+            message = gettext(
+                "not valid YAML (line %(line)s, column %(column)s): %(problem)s",
+                line=mark.line + 1,
+                column=mark.column + 1,
+                problem=problem,
+            )
+        else:
+            message = gettext("not valid YAML: %(problem)s", problem=problem)
+        bank.problems.append(BankProblem(shown, message))
         return None
     if data is None:
         return None
     if not isinstance(data, dict):
-        bank.problems.append(BankProblem(shown, "a bank file is a mapping of sections"))
+        bank.problems.append(BankProblem(shown, gettext("a bank file is a mapping of sections")))
         return None
     unknown = sorted(set(data) - set(SECTIONS))
     for name in unknown:
-        bank.problems.append(
-            BankProblem(shown, f"unknown section '{name}' (expected one of {', '.join(SECTIONS)})")
+        message = gettext(
+            "unknown section '%(name)s' (expected one of %(sections)s)",
+            name=name,
+            sections=", ".join(SECTIONS),
         )
+        bank.problems.append(BankProblem(shown, message))
     return data
 
 
@@ -211,7 +225,7 @@ def _default_topic(bank: Bank, data: dict[str, Any], shown: str) -> str | None:
     """The file's top-level ``topic`` (the default of its questions and cases), if valid."""
     default_topic = data.get("topic")
     if default_topic is not None and not isinstance(default_topic, str):
-        bank.problems.append(BankProblem(shown, "must be a topic id", field="topic"))
+        bank.problems.append(BankProblem(shown, gettext("must be a topic id"), field="topic"))
         default_topic = None
     return default_topic
 
@@ -229,7 +243,7 @@ def _parse_questions(
             bank.problems.append(
                 BankProblem(
                     shown,
-                    "no topic (set it here or at the top of the file)",
+                    gettext("no topic (set it here or at the top of the file)"),
                     "question",
                     question.key,
                     "topic",
@@ -262,7 +276,7 @@ def _parse_cases(
             bank.problems.append(
                 BankProblem(
                     shown,
-                    "no topic (set it here or at the top of the file)",
+                    gettext("no topic (set it here or at the top of the file)"),
                     "case",
                     case.key,
                     "topic",
@@ -289,16 +303,19 @@ def _old_tag(bank: Bank, tags: list[str], shown: str, kind: str, key: str) -> bo
     refused rather than mapped, so that a file says ``use`` in one way only."""
     if OLD_PRACTICE_TAG not in tags:
         return False
-    bank.problems.append(
-        BankProblem(
-            shown,
-            f"the '{OLD_PRACTICE_TAG}' tag is replaced by the field 'use': remove the tag and "
-            f"write 'use: practice' (or 'use: exam')" + (" on the case" if kind == "case" else ""),
-            kind,
-            key,
-            "tags",
+    if kind == "case":
+        message = gettext(
+            "the '%(tag)s' tag is replaced by the field 'use': remove the tag and "
+            "write 'use: practice' (or 'use: exam') on the case",
+            tag=OLD_PRACTICE_TAG,
         )
-    )
+    else:
+        message = gettext(
+            "the '%(tag)s' tag is replaced by the field 'use': remove the tag and "
+            "write 'use: practice' (or 'use: exam')",
+            tag=OLD_PRACTICE_TAG,
+        )
+    bank.problems.append(BankProblem(shown, message, kind, key, "tags"))
     return True
 
 
@@ -307,7 +324,7 @@ def _section(bank: Bank, data: dict[str, Any], name: str, shown: str) -> list[An
     if value is None:
         return []
     if not isinstance(value, list):
-        bank.problems.append(BankProblem(shown, "must be a list", field=name))
+        bank.problems.append(BankProblem(shown, gettext("must be a list"), field=name))
         return []
     return value
 
@@ -327,10 +344,10 @@ def _report(
         if loc and loc[0] in question_models():
             loc = loc[1:]
         message = err["msg"].removeprefix("Value error, ")
-        if message == "Field required":
-            message = "required"
+        if message == "Field required":  # pydantic's own words (always English)
+            message = gettext("required")
         elif message.startswith("Extra inputs are not permitted"):
-            message = "unknown field"
+            message = gettext("unknown field")
         message = message[:1].lower() + message[1:]
         if ": " in message and not loc:
             fld, _, message = message.partition(": ")
@@ -358,7 +375,7 @@ def _validate_question(
         bank.problems.append(
             BankProblem(
                 shown,
-                "missing (one of the question types)",
+                gettext("missing (one of the question types)"),
                 kind,
                 key,
                 f"{prefix}.type" if prefix else "type",
@@ -370,8 +387,11 @@ def _validate_question(
         bank.problems.append(
             BankProblem(
                 shown,
-                f"unknown question type '{raw['type']}' (expected one of "
-                f"{', '.join(sorted(type_names))})",
+                gettext(
+                    "unknown question type '%(type)s' (expected one of %(types)s)",
+                    type=raw["type"],
+                    types=", ".join(sorted(type_names)),
+                ),
                 kind,
                 key,
                 f"{prefix}.type" if prefix else "type",
@@ -402,7 +422,7 @@ def _file_check(
 def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
     key = _item_key(raw, "key", 0)
     if not isinstance(raw, dict):
-        bank.problems.append(BankProblem(shown, "a case is a mapping", "case", key))
+        bank.problems.append(BankProblem(shown, gettext("a case is a mapping"), "case", key))
         return None
     # Validate the steps' questions one by one so that errors name the step.
     ok = True
@@ -412,7 +432,11 @@ def _validate_case(bank: Bank, raw: Any, shown: str) -> Case | None:
             if not isinstance(step, dict) or "question" not in step:
                 bank.problems.append(
                     BankProblem(
-                        shown, "a case step needs a question", "case", key, f"steps.{i + 1}"
+                        shown,
+                        gettext("a case step needs a question"),
+                        "case",
+                        key,
+                        f"steps.{i + 1}",
                     )
                 )
                 ok = False
@@ -438,11 +462,31 @@ def _add_unique(
 ) -> bool:
     if key in table:
         first = getattr(table[key], "path", None)
-        where = f" (first defined in {first})" if first else ""
-        bank.problems.append(BankProblem(shown, f"duplicate {kind} key{where}", kind, key))
+        bank.problems.append(BankProblem(shown, _duplicate(kind, first), kind, key))
         return False
     table[key] = value
     return True
+
+
+def _duplicate(kind: str, first: str | None) -> str:
+    """The duplicate-key message of ``kind``: one whole message per kind."""
+    if first:
+        messages = {
+            "question": gettext("duplicate question key (first defined in %(path)s)", path=first),
+            "case": gettext("duplicate case key (first defined in %(path)s)", path=first),
+            "topic": gettext("duplicate topic key (first defined in %(path)s)", path=first),
+            "module": gettext("duplicate module key (first defined in %(path)s)", path=first),
+            "program": gettext("duplicate program key (first defined in %(path)s)", path=first),
+        }
+    else:
+        messages = {
+            "question": gettext("duplicate question key"),
+            "case": gettext("duplicate case key"),
+            "topic": gettext("duplicate topic key"),
+            "module": gettext("duplicate module key"),
+            "program": gettext("duplicate program key"),
+        }
+    return messages.get(kind) or f"duplicate {kind} key"  # an unknown kind: not translated
 
 
 # ---------------------------------------------------------------- cross references
@@ -455,7 +499,13 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
     for lc in bank.cases.values():
         if topics and lc.topic not in topics:
             bank.problems.append(
-                BankProblem(lc.path, f"unknown topic '{lc.topic}'", "case", lc.case.key, "topic")
+                BankProblem(
+                    lc.path,
+                    gettext("unknown topic '%(topic)s'", topic=lc.topic),
+                    "case",
+                    lc.case.key,
+                    "topic",
+                )
             )
     _check_module_references(bank, topics)
     for program in bank.programs.values():
@@ -464,7 +514,11 @@ def check_references(bank: Bank, known_topics: set[str] | None = None) -> None:
             if slug not in bank.modules:
                 bank.problems.append(
                     BankProblem(
-                        "programs", f"unknown module '{slug}'", "program", program.slug, "modules"
+                        "programs",
+                        gettext("unknown module '%(module)s'", module=slug),
+                        "program",
+                        program.slug,
+                        "modules",
                     )
                 )
     _check_prerequisite_cycles(bank)
@@ -478,13 +532,19 @@ def _check_question_references(bank: Bank, topics: set[str]) -> None:
         kind, key = ("case", lq.case_key) if lq.case_key else ("question", q.key)
         if topics and lq.topic not in topics:
             bank.problems.append(
-                BankProblem(lq.path, f"unknown topic '{lq.topic}'", kind, key, "topic")
+                BankProblem(
+                    lq.path,
+                    gettext("unknown topic '%(topic)s'", topic=lq.topic),
+                    kind,
+                    key,
+                    "topic",
+                )
             )
         if q.objective and bank.modules and q.objective not in objectives:
             bank.problems.append(
                 BankProblem(
                     lq.path,
-                    f"unknown learning objective '{q.objective}'",
+                    gettext("unknown learning objective '%(objective)s'", objective=q.objective),
                     kind,
                     key,
                     "objective",
@@ -495,7 +555,11 @@ def _check_question_references(bank: Bank, topics: set[str]) -> None:
         if image is not None and not (lq.base_dir / image).is_file():
             bank.problems.append(
                 BankProblem(
-                    lq.path, f"image '{image}' not found beside the bank file", kind, key, "image"
+                    lq.path,
+                    gettext("image '%(name)s' not found beside the bank file", name=image),
+                    kind,
+                    key,
+                    "image",
                 )
             )
 
@@ -509,7 +573,7 @@ def _check_module_references(bank: Bank, topics: set[str]) -> None:
                 bank.problems.append(
                     BankProblem(
                         module_path,
-                        f"unknown module '{pre}'",
+                        gettext("unknown module '%(module)s'", module=pre),
                         "module",
                         module.slug,
                         "prerequisites",
@@ -520,7 +584,7 @@ def _check_module_references(bank: Bank, topics: set[str]) -> None:
                 bank.problems.append(
                     BankProblem(
                         module_path,
-                        f"unknown topic '{row.topic}'",
+                        gettext("unknown topic '%(topic)s'", topic=row.topic),
                         "module",
                         module.slug,
                         "blueprint",
@@ -530,7 +594,11 @@ def _check_module_references(bank: Bank, topics: set[str]) -> None:
             if draw.topic and topics and draw.topic not in topics:
                 bank.problems.append(
                     BankProblem(
-                        module_path, f"unknown topic '{draw.topic}'", "module", module.slug, "cases"
+                        module_path,
+                        gettext("unknown topic '%(topic)s'", topic=draw.topic),
+                        "module",
+                        module.slug,
+                        "cases",
                     )
                 )
 
@@ -545,7 +613,11 @@ def _check_prerequisite_cycles(bank: Bank) -> None:
             cycle = " -> ".join([*trail[trail.index(slug) :], slug])
             bank.problems.append(
                 BankProblem(
-                    "modules", f"prerequisite cycle: {cycle}", "module", slug, "prerequisites"
+                    "modules",
+                    gettext("prerequisite cycle: %(cycle)s", cycle=cycle),
+                    "module",
+                    slug,
+                    "prerequisites",
                 )
             )
             return

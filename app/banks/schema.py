@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import core_schema
 
+from app.i18n import gettext as _
 from app.questions import registry
 from app.questions.base import (
     DEFAULT_USE,
@@ -212,14 +213,18 @@ class Case(_Strict):
     def _step_keys(self) -> Case:
         keys = [s.question.key for s in self.steps]
         if len(set(keys)) != len(keys):
-            raise ValueError("steps: each step's question needs its own key")
+            raise ValueError("steps: " + _("each step's question needs its own key"))
         for i, step in enumerate(self.steps):
             q = step.question
             if "use" in q.model_fields_set and q.use != self.use:
-                raise ValueError(
-                    f"steps: step {i + 1}'s question says use '{q.use.value}' but the case is "
-                    f"'{self.use.value}'; a case's steps share the case's use (set it on the case)"
+                message = _(
+                    "step %(n)s's question says use '%(step_use)s' but the case is "
+                    "'%(case_use)s'; a case's steps share the case's use (set it on the case)",
+                    n=i + 1,
+                    step_use=q.use.value,
+                    case_use=self.use.value,
                 )
+                raise ValueError("steps: " + message)  # the field first: forms place it by it
             q.use = self.use
         return self
 
@@ -276,9 +281,9 @@ class Module(_Strict):
     @model_validator(mode="after")
     def _something_to_draw(self) -> Module:
         if not self.blueprint and not self.cases:
-            raise ValueError("blueprint: a module must draw at least one question or case")
+            raise ValueError("blueprint: " + _("a module must draw at least one question or case"))
         if self.slug in self.prerequisites:
-            raise ValueError("prerequisites: a module cannot require itself")
+            raise ValueError("prerequisites: " + _("a module cannot require itself"))
         return self
 
     @property
@@ -315,15 +320,21 @@ class Program(_Strict):
     def _regions(cls, value: list[str]) -> list[str]:
         for region in value:
             if region not in REGIONS:
-                raise ValueError(f"{region!r} is not one of {', '.join(REGIONS)}")
+                raise ValueError(
+                    _(
+                        "%(region)s is not one of %(regions)s",
+                        region=repr(region),
+                        regions=", ".join(REGIONS),
+                    )
+                )
         return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
     def _final_in_modules(self) -> Program:
         if self.final_exam and self.final_exam not in self.modules:
-            raise ValueError("final_exam: must be one of the program's modules")
+            raise ValueError("final_exam: " + _("must be one of the program's modules"))
         if len(set(self.modules)) != len(self.modules):
-            raise ValueError("modules: a module is listed twice")
+            raise ValueError("modules: " + _("a module is listed twice"))
         problem = requirement_kinds.scope_problem(self.scope_regions, self.requirements)
         if problem:
             raise ValueError(problem)

@@ -37,6 +37,7 @@ from app.banks.schema import (
     question_image,
     version_content,
 )
+from app.i18n import gettext as _
 
 IMAGE_TYPES = {
     ".svg": "image/svg+xml",
@@ -96,10 +97,22 @@ class ImportReport:
                 return
 
     def summary(self) -> str:
-        head = "dry run: nothing was saved. " if self.dry_run else ""
-        return (
-            f"{head}{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
+        counts = {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "skipped": len(self.skipped),
+        }
+        if self.dry_run:
+            return _(
+                "dry run: nothing was saved. %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(skipped)s skipped",
+                **counts,
+            )
+        return _(
+            "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+            "%(skipped)s skipped",
+            **counts,
         )
 
     def audit_details(self, policy: str) -> dict[str, Any]:
@@ -196,7 +209,7 @@ def import_bank(
     session.flush()
     written = {*report.created, *report.updated}
     report.warnings.extend(
-        f"{label}: the file says '{status}': imported as a draft"
+        _("%(label)s: the file says '%(status)s': imported as a draft", label=label, status=status)
         for label, status in said.items()
         if label in written
     )
@@ -300,7 +313,11 @@ def _check_importable(
         if lq.topic not in known and lq.topic not in bank.topics:
             problems.append(
                 BankProblem(
-                    lq.path, f"unknown topic '{lq.topic}'", "question", lq.question.key, "topic"
+                    lq.path,
+                    _("unknown topic '%(topic)s'", topic=lq.topic),
+                    "question",
+                    lq.question.key,
+                    "topic",
                 )
             )
     media = {}
@@ -309,7 +326,10 @@ def _check_importable(
         if image is None:
             continue
         if not policy.reads_images:
-            message = f"image '{Path(image).name}': upload images in the studio, then choose them"
+            message = _(
+                "image '%(name)s': upload images in the studio, then choose them",
+                name=Path(image).name,
+            )
             problems.append(BankProblem(lq.path, message, "question", lq.question.key, "image"))
             continue
         try:
@@ -354,9 +374,11 @@ def _upsert_topics(
 def _read_image(path: Path) -> tuple[bytes, str, str]:
     suffix = path.suffix.lower()
     if suffix not in IMAGE_TYPES:
-        raise ValueError(f"image '{path.name}': only SVG, PNG and JPEG images are accepted")
+        raise ValueError(
+            _("image '%(name)s': only SVG, PNG and JPEG images are accepted", name=path.name)
+        )
     if not path.is_file():
-        raise ValueError(f"image '{path.name}' not found beside the bank file")
+        raise ValueError(_("image '%(name)s' not found beside the bank file", name=path.name))
     data = path.read_bytes()
     return data, IMAGE_TYPES[suffix], path.name
 
@@ -650,7 +672,8 @@ def bank_from_questions(questions: list[QuestionBase], topic: str, source: str) 
     bank = Bank(files=[source])
     for q in questions:
         if q.key in bank.questions:
-            bank.problems.append(BankProblem(source, "duplicate question key", "question", q.key))
+            problem = BankProblem(source, _("duplicate question key"), "question", q.key)
+            bank.problems.append(problem)
             continue
         bank.questions[q.key] = LoadedQuestion(q, source, q.topic or topic, Path(source).parent)
     return bank
@@ -687,7 +710,7 @@ def import_foreign(
     raw = file.read_bytes()
     fmt_name = fmt or detect_format(Path(source).name, raw)
     if fmt_name is None or fmt_name not in FORMATS:
-        raise BankFileInvalid([BankProblem(source, "unknown format: give --format")])
+        raise BankFileInvalid([BankProblem(source, _("unknown format: give --format"))])
     result = FORMATS[fmt_name].parse(raw, source)
     if result.errors:
         raise BankFileInvalid([BankProblem(source, p) for p in result.errors])

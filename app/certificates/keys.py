@@ -36,6 +36,8 @@ from app import clock
 from app.certificates.credential import decode_multikey, encode_multikey
 from app.certificates.models import SigningKey
 from app.errors import DomainError
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 KEY_FILENAME = "signing_key.pem"
 
@@ -43,7 +45,7 @@ KEY_FILENAME = "signing_key.pem"
 class SigningKeyError(DomainError):
     code = "signing_key_error"
     status = 500
-    message = "The signing key is not usable."
+    message = _l("The signing key is not usable.")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def parse_private_key(value: str) -> Ed25519PrivateKey:
     if text.startswith("-----BEGIN"):
         key = load_pem_private_key(text.encode(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise SigningKeyError("SIGNING_KEY is a PEM key but not an Ed25519 key")
+            raise SigningKeyError(_("SIGNING_KEY is a PEM key but not an Ed25519 key"))
         return key
     seed: bytes | None = None
     try:
@@ -86,7 +88,7 @@ def parse_private_key(value: str) -> Ed25519PrivateKey:
             seed = None
     if seed is None or len(seed) != 32:
         raise SigningKeyError(
-            "SIGNING_KEY must be a 32-byte Ed25519 seed (base64, hex or multibase) or a PEM key"
+            _("SIGNING_KEY must be a 32-byte Ed25519 seed (base64, hex or multibase) or a PEM key")
         )
     return Ed25519PrivateKey.from_private_bytes(seed)
 
@@ -155,10 +157,10 @@ def active_key(session: Session, instance_path: str | Path, env_value: str | Non
     private = load_private_key(instance_path, env_value)
     row = register_public_key(session, private.public_key())
     if row.revoked_at is not None:
-        raise SigningKeyError("The configured signing key was revoked; configure a new key.")
+        raise SigningKeyError(_("The configured signing key was revoked; configure a new key."))
     if row.retired_at is not None:
         raise SigningKeyError(
-            "The configured signing key was retired by a rotation; configure the new key."
+            _("The configured signing key was retired by a rotation; configure the new key.")
         )
     return ActiveKey(row, private)
 

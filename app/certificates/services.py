@@ -35,8 +35,10 @@ from app.certificates.models import (
     StatusList,
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import force_locale, gettext
+from app.i18n import lazy_gettext as _l
 from app.quiz.models import Attempt
-from app.requirements.evidence import MODE_LABELS, Evidence, Mode, SessionStatus
+from app.requirements.evidence import MODE_LABELS, Evidence, SessionStatus
 from app.requirements.judge import Judgement, judge, requirements_of
 from app.settings import IssuerSettings
 
@@ -61,17 +63,17 @@ def _required(settings: IssuerSettings | None) -> IssuerSettings:
 
 class NotEligible(Conflict):
     code = "not_eligible"
-    message = "The program is not complete yet."
+    message = _l("The program is not complete yet.")
 
 
 class CompletionClosed(Conflict):
     code = "completion_closed"
-    message = "This completion was already reviewed."
+    message = _l("This completion was already reviewed.")
 
 
 class CertificateRevoked(Conflict):
     code = "certificate_revoked"
-    message = "This certificate is revoked."
+    message = _l("This certificate is revoked.")
 
 
 def _require_admin(actor: User | None) -> None:
@@ -140,40 +142,45 @@ def program_eligibility(session: Session, user: User, program: Program) -> eligi
 
 def practical_evidence(session: Session, user: User, program: Program) -> list[dict[str, str]]:
     """The credential's evidence entries: verified hours by delivery mode, signed-off
-    supervised sessions, practical stations passed (none of a kind: no entry)."""
-    evidence = trainee_evidence(session, user, program)
-    by_mode: dict[str, float] = {}
-    for entry in evidence.hours:
-        if entry.verified:
-            by_mode[entry.mode.value] = by_mode.get(entry.mode.value, 0.0) + entry.hours
-    entries = [
-        {
-            "name": f"{MODE_LABELS[Mode(mode)].capitalize()} hours",
-            "description": f"{hours:g} verified hours delivered {MODE_LABELS[Mode(mode)]}.",
-            "genre": "Hours",
-        }
-        for mode, hours in sorted(by_mode.items())
-    ]
-    signed = [s for s in evidence.sessions if s.status == SessionStatus.APPROVED]
-    if signed:
-        regions = ", ".join(sorted({s.region.replace("_", " ") for s in signed}))
-        entries.append(
+    supervised sessions, practical stations passed (none of a kind: no entry).
+
+    Signed content: always in English (the mode labels too), whatever the approver's language.
+    """
+    with force_locale("en"):
+        evidence = trainee_evidence(session, user, program)
+        by_mode: dict[str, float] = {}
+        for entry in evidence.hours:
+            if entry.verified:
+                by_mode[entry.mode.value] = by_mode.get(entry.mode.value, 0.0) + entry.hours
+        label = {m.value: str(text) for m, text in MODE_LABELS.items()}  # lazy: English here
+        entries = [
             {
-                "name": "Supervised patient sessions",
-                "description": f"{len(signed)} supervised sessions signed off ({regions}).",
-                "genre": "Logbook",
+                "name": f"{label[mode].capitalize()} hours",
+                "description": f"{hours:g} verified hours delivered {label[mode]}.",
+                "genre": "Hours",
             }
-        )
-    if evidence.stations_passed:
-        stations = ", ".join(sorted(evidence.stations_passed))
-        entries.append(
-            {
-                "name": "Practical skills examination",
-                "description": f"Stations passed: {stations}.",
-                "genre": "Practical examination",
-            }
-        )
-    return entries
+            for mode, hours in sorted(by_mode.items())
+        ]
+        signed = [s for s in evidence.sessions if s.status == SessionStatus.APPROVED]
+        if signed:
+            regions = ", ".join(sorted({s.region.replace("_", " ") for s in signed}))
+            entries.append(
+                {
+                    "name": "Supervised patient sessions",
+                    "description": f"{len(signed)} supervised sessions signed off ({regions}).",
+                    "genre": "Logbook",
+                }
+            )
+        if evidence.stations_passed:
+            stations = ", ".join(sorted(evidence.stations_passed))
+            entries.append(
+                {
+                    "name": "Practical skills examination",
+                    "description": f"Stations passed: {stations}.",
+                    "genre": "Practical examination",
+                }
+            )
+        return entries
 
 
 def complete_if_eligible(
@@ -241,11 +248,15 @@ def _completion_cycle(
     if renewal:
         current = current_certificate(session, user.id, program.id)
         if current is None:
-            raise NotEligible("There is no current certificate to renew.")
+            raise NotEligible(gettext("There is no current certificate to renew."))
         have = cpd_hours(session, user, program, current)
         if have < program.renewal_cpd_hours:
             raise NotEligible(
-                f"CPD hours since your certificate: {have:g} of {program.renewal_cpd_hours:g}."
+                gettext(
+                    "CPD hours since your certificate: %(have)s of %(needed)s.",
+                    have=format(have, "g"),
+                    needed=format(program.renewal_cpd_hours, "g"),
+                )
             )
         cycle = _latest_cycle(session, user.id, program.id) + 1
         # A renewal already recorded for the current certificate is the one to return.
@@ -256,9 +267,19 @@ def _completion_cycle(
         if existing is None:
             result = program_eligibility(session, user, program)
             if not result.eligible:
-                modules = f" (modules: {', '.join(result.missing)})" if result.missing else ""
-                raise NotEligible("Still to do: " + "; ".join(result.unmet) + modules + ".")
+                raise NotEligible(_still_to_do(result))
     return cycle, existing
+
+
+def _still_to_do(result: eligibility.Eligibility) -> str:
+    """Why a first completion is refused: the unmet requirements, then the modules to pass."""
+    unmet = "; ".join(result.unmet)
+    if result.missing:
+        modules = ", ".join(result.missing)
+        return gettext(
+            "Still to do: %(unmet)s (modules: %(modules)s).", unmet=unmet, modules=modules
+        )
+    return gettext("Still to do: %(unmet)s.", unmet=unmet)
 
 
 def _insert_completion(session: Session, completion: Completion) -> Completion:
@@ -406,7 +427,11 @@ def _claim_completion(
     if claimed.rowcount != 1:
         if completion.status == to:
             return completion
-        raise CompletionClosed(f"This completion was already {completion.status.value}.")
+        if completion.status == CompletionStatus.APPROVED:
+            raise CompletionClosed(gettext("This completion was already approved."))
+        if completion.status == CompletionStatus.REJECTED:
+            raise CompletionClosed(gettext("This completion was already rejected."))
+        raise CompletionClosed()
     return completion
 
 
@@ -444,7 +469,9 @@ def reject_completion(
     _require_admin(actor)
     note = (note or "").strip()
     if not note:
-        raise ValidationFailed("Say why the completion is rejected: the trainee will see it.")
+        raise ValidationFailed(
+            gettext("Say why the completion is rejected: the trainee will see it.")
+        )
     completion = _claim_completion(session, completion_id, CompletionStatus.REJECTED, actor, note)
     record(session, actor, "completion.rejected", "completion", completion.id, {"note": note})
     return completion
@@ -513,7 +540,7 @@ def _allocate_status_index(
             ).one()
             n = row.allocated - 1
             return list_id, (n * STATUS_INDEX_STRIDE) % row.size
-    raise Conflict("Could not allocate a status list entry; try again.")
+    raise Conflict(gettext("Could not allocate a status list entry; try again."))
 
 
 def _signed_status_list(
@@ -631,7 +658,7 @@ def issue_certificate(
     """
     _require_admin(actor)
     if completion.status != CompletionStatus.APPROVED:
-        raise Conflict("Only approved completions get a certificate.")
+        raise Conflict(gettext("Only approved completions get a certificate."))
     settings = _required(settings)
     program = session.get(Program, completion.program_id)
     user = session.get(User, completion.user_id)
@@ -716,11 +743,11 @@ def _kind_and_expiry(
     """What a new certificate is, the certificate it follows (if any) and its expiry."""
     if replaces is not None:
         if previous is not None and previous.id != replaces.id:
-            raise Conflict("Only the current certificate can be re-issued.")
+            raise Conflict(gettext("Only the current certificate can be re-issued."))
         return CertificateKind.REISSUE, replaces, replaces.valid_until
     if completion.cycle > 1:
         if previous is None:
-            raise NotEligible("There is no current certificate to renew.")
+            raise NotEligible(gettext("There is no current certificate to renew."))
         valid_until = add_months(max(now, previous.valid_until), program.validity_months)
         return CertificateKind.RENEWAL, previous, valid_until
     return CertificateKind.INITIAL, previous, add_months(now, program.validity_months)
@@ -755,7 +782,7 @@ def _store(
     except IntegrityError:
         winner = current_certificate(session, certificate.user_id, certificate.program_id)
         if winner is None or kind != CertificateKind.INITIAL:
-            raise Conflict("Another certificate was issued at the same moment.") from None
+            raise Conflict(gettext("Another certificate was issued at the same moment.")) from None
         return winner
     return certificate
 
@@ -811,7 +838,7 @@ def revoke_certificate(
     _require_admin(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("A reason is required to revoke a certificate.")
+        raise ValidationFailed(gettext("A reason is required to revoke a certificate."))
     settings = _required(settings)
     now = clock.utcnow()
     claimed = session.execute(
@@ -855,7 +882,7 @@ def reissue_certificate(
     if old is None:
         raise NotFound()
     if old.revoked_at is not None or old.superseded_at is not None:
-        raise Conflict("Only the current certificate can be re-issued.")
+        raise Conflict(gettext("Only the current certificate can be re-issued."))
     completion = session.get(Completion, old.completion_id)
     assert completion is not None
     return issue_certificate(session, actor, completion, settings=settings, replaces=old)

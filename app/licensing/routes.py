@@ -17,9 +17,10 @@ from app.auth.models import Role, User
 from app.banks.models import Program
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import gettext as _
 from app.jurisdictions.professions import label as profession_label
 from app.licensing import forms, queries, reports, services
-from app.licensing.models import RuleProposal, RuleVersion
+from app.licensing.models import ProposalState, RuleProposal, RuleVersion
 from app.web import done, html_action
 
 bp = Blueprint("licensing", __name__)
@@ -122,7 +123,7 @@ def propose(rule_id: str):  # type: ignore[no-untyped-def]
     services.propose(db.session, _viewer(), rule_id, form.text.data or "", form.reason.data or "")
     return done(
         url_for("licensing.admin_rule", rule_id=rule_id),
-        "Change proposed: another administrator must approve it.",
+        _("Change proposed: another administrator must approve it."),
     )
 
 
@@ -150,7 +151,8 @@ def apply(proposal_id: int):  # type: ignore[no-untyped-def]
     rule_id = _proposal_rule(proposal_id)
     stored = services.apply(db.session, _viewer(), proposal_id, form.note.data or "")
     return done(
-        url_for("licensing.admin_rule", rule_id=rule_id), f"Applied: version {stored.version}."
+        url_for("licensing.admin_rule", rule_id=rule_id),
+        _("Applied: version %(version)s.", version=stored.version),
     )
 
 
@@ -163,9 +165,9 @@ def reject(proposal_id: int):  # type: ignore[no-untyped-def]
     _checked(form)
     rule_id = _proposal_rule(proposal_id)
     proposal = services.reject(db.session, _viewer(), proposal_id, form.note.data or "")
-    return done(
-        url_for("licensing.admin_rule", rule_id=rule_id), f"Proposal {proposal.state.value}."
-    )
+    withdrawn = proposal.state == ProposalState.WITHDRAWN
+    message = _("Proposal withdrawn.") if withdrawn else _("Proposal rejected.")
+    return done(url_for("licensing.admin_rule", rule_id=rule_id), message)
 
 
 @bp.get("/admin/reports/roster.csv")

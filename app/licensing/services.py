@@ -22,6 +22,8 @@ from app import clock
 from app.audit.services import record
 from app.auth.models import Role, User
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 from app.jurisdictions.loader import load_rules, parse_rule, rule_files
 from app.jurisdictions.schema import JurisdictionRule
 from app.licensing.models import (
@@ -38,7 +40,7 @@ MAX_REASON = 2000
 
 class StaleProposal(Conflict):
     code = "stale_rule_proposal"
-    message = (
+    message = _l(
         "The rule changed since this proposal was made: it no longer applies. "
         "Reject it and propose again from the current text."
     )
@@ -120,12 +122,14 @@ def import_rules(session: Session, folder: str | Path, actor: User | None = None
 
 def _check_text(rule_id: str, text: str) -> JurisdictionRule:
     if len(text) > MAX_TEXT:
-        raise ValidationFailed(f"A rule file is at most {MAX_TEXT} characters.")
+        raise ValidationFailed(_("A rule file is at most %(max)s characters.", max=MAX_TEXT))
     rule, problems = parse_rule(text, f"{rule_id}.yaml")
     if rule is None:
         raise ValidationFailed("; ".join(str(p) for p in problems[:5]))
     if rule.id != rule_id:
-        raise ValidationFailed(f"id: the rule's id is {rule_id!r}; it cannot be renamed.")
+        raise ValidationFailed(
+            _("id: the rule's id is %(rule_id)s; it cannot be renamed.", rule_id=repr(rule_id))
+        )
     return rule
 
 
@@ -148,10 +152,12 @@ def propose(session: Session, user: User, rule_id: str, text: str, reason: str) 
     text = (text or "").replace("\r\n", "\n")
     _check_text(rule_id, text)
     if content_hash(text) == stored.content_hash:
-        raise ValidationFailed("Nothing to propose: this is the current text.")
+        raise ValidationFailed(_("Nothing to propose: this is the current text."))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
-        raise ValidationFailed(f"Say why (at most {MAX_REASON} characters): the approver reads it.")
+        raise ValidationFailed(
+            _("Say why (at most %(max)s characters): the approver reads it.", max=MAX_REASON)
+        )
     proposal = RuleProposal(
         rule_id=rule_id,
         base_version=stored.version,
@@ -171,12 +177,19 @@ def propose(session: Session, user: User, rule_id: str, text: str, reason: str) 
     return proposal
 
 
+_ALREADY = {
+    ProposalState.APPLIED: _l("This proposal is already applied."),
+    ProposalState.REJECTED: _l("This proposal is already rejected."),
+    ProposalState.WITHDRAWN: _l("This proposal is already withdrawn."),
+}
+
+
 def _pending(session: Session, proposal_id: int) -> RuleProposal:
     proposal = session.get(RuleProposal, proposal_id)
     if proposal is None:
         raise NotFound()
     if proposal.state != ProposalState.PENDING:
-        raise Conflict(f"This proposal is already {proposal.state.value}.")
+        raise Conflict(_ALREADY.get(proposal.state, _l("This proposal was already decided.")))
     return proposal
 
 
@@ -185,7 +198,7 @@ def apply(session: Session, user: User, proposal_id: int, note: str = "") -> Sto
     _admin(user)
     proposal = _pending(session, proposal_id)
     if proposal.proposed_by == user.id:
-        raise Forbidden("Another administrator must approve this change (four eyes).")
+        raise Forbidden(_("Another administrator must approve this change (four eyes)."))
     stored = stored_rule(session, proposal.rule_id)
     if stored.version != proposal.base_version:
         raise StaleProposal()
@@ -233,7 +246,9 @@ def set_chosen(session: Session, user: User, rule_ids: list[str]) -> list[str]:
     )
     unknown = sorted(set(rule_ids) - allowed)
     if unknown:
-        raise ValidationFailed(f"Not a jurisdiction for your profession: {unknown[0][:80]!r}.")
+        raise ValidationFailed(
+            _("Not a jurisdiction for your profession: %(rule)s.", rule=repr(unknown[0][:80]))
+        )
     rows = session.scalars(
         sa.select(ChosenJurisdiction).where(ChosenJurisdiction.user_id == user.id)
     )

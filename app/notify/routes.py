@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
 from app.extensions import csrf, db
+from app.i18n import lazy_gettext as _l
 from app.notify import services
 from app.settings import get_settings
 
@@ -24,7 +25,7 @@ ONE_CLICK = ("List-Unsubscribe", "One-Click")
 
 
 class UnsubscribeForm(FlaskForm):
-    submit = SubmitField("Unsubscribe")
+    submit = SubmitField(_l("Unsubscribe"))
 
 
 def _is_one_click() -> bool:

@@ -70,7 +70,7 @@ class Due:
 class UnsubscribeInvalid(DomainError):
     code = "link_invalid"
     status = 400
-    message = "This unsubscribe link is not valid."
+    message = _l("This unsubscribe link is not valid.")
 
 
 def _serializer(secret: str) -> URLSafeSerializer:

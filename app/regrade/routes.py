@@ -12,6 +12,7 @@ from app.certificates.models import Completion
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.regrade import queries, services
 from app.regrade.cli import mail_context
 from app.regrade.forms import ApplyRegradeForm, ClearFlagForm
@@ -57,7 +58,7 @@ def apply():  # type: ignore[no-untyped-def]
     errors are pages with their status (400 bad input, 409 the plan changed)."""
     form = ApplyRegradeForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("Tick the box to confirm the dry run's changes; nothing changed.")
+        raise ValidationFailed(_("Tick the box to confirm the dry run's changes; nothing changed."))
     plan = services.apply_regrade(
         db.session,
         current_user._get_current_object(),
@@ -70,7 +71,12 @@ def apply():  # type: ignore[no-untyped-def]
         return done(url_for("regrade.index"), _("Nothing to change: the results already stand."))
     return done(
         url_for("regrade.index"),
-        f"Regraded {plan.question}: {len(plan.attempts)} attempt(s) changed; trainees told.",
+        ngettext(
+            "Regraded %(question)s: %(num)s attempt changed; trainees told.",
+            "Regraded %(question)s: %(num)s attempts changed; trainees told.",
+            len(plan.attempts),
+            question=plan.question,
+        ),
     )
 
 
@@ -82,7 +88,7 @@ def clear_flag(completion_id: int):  # type: ignore[no-untyped-def]
     """The reviewer keeps a flagged completion (revoking is on the certificates page)."""
     form = ClearFlagForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("Say why the completion stands; nothing changed.")
+        raise ValidationFailed(_("Say why the completion stands; nothing changed."))
     completion = db.session.get(Completion, completion_id)
     if completion is None or completion.regrade_flag is None:
         raise NotFound()

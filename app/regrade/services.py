@@ -30,6 +30,7 @@ from app.certificates.models import Certificate, Completion, CompletionStatus
 from app.errors import Conflict, ValidationFailed
 from app.i18n import gettext as _
 from app.i18n import in_language_of
+from app.i18n import lazy_gettext as _l
 from app.mail.outbox import queue
 from app.quiz import scoring
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
@@ -43,12 +44,12 @@ ACTIVE = (CompletionStatus.PENDING, CompletionStatus.APPROVED)
 
 class RegradeRefused(Conflict):
     code = "regrade_refused"
-    message = "This question cannot be regraded."
+    message = _l("This question cannot be regraded.")
 
 
 class PlanChanged(Conflict):
     code = "regrade_plan_changed"
-    message = (
+    message = _l(
         "The results changed since the dry run you saw (a new attempt, another regrade): "
         "nothing was applied. Review the new dry run."
     )
@@ -66,12 +67,12 @@ class MailContext:
 def check_key(raw: object) -> str:
     """A question key as typed (trimmed), or ValidationFailed saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationFailed("Give a question key.")
+        raise ValidationFailed(_("Give a question key."))
     key = raw.strip()
     if len(key) > KEY_MAX:
-        raise ValidationFailed(f"A question key has at most {KEY_MAX} characters.")
+        raise ValidationFailed(_("A question key has at most %(max)s characters.", max=KEY_MAX))
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
-        raise ValidationFailed("A question key has no control characters.")
+        raise ValidationFailed(_("A question key has no control characters."))
     return key
 
 
@@ -80,11 +81,14 @@ def find_question(session: Session, raw_key: object) -> tuple[Question, Question
     key = check_key(raw_key)
     question = session.scalar(sa.select(Question).where(Question.key == key))
     if question is None:
-        raise ValidationFailed(f"There is no question with the key {key!r}.")
+        raise ValidationFailed(_("There is no question with the key %(key)s.", key=repr(key)))
     if question.status != Status.PUBLISHED or question.current_version is None:
         raise ValidationFailed(
-            f"Question {key!r} has no published version to regrade with "
-            f"(it is {question.status.value})."
+            _(
+                "Question %(key)s has no published version to regrade with (it is %(status)s).",
+                key=repr(key),
+                status=question.status.value,
+            )
         )
     return question, question.current_version
 
@@ -129,8 +133,13 @@ def plan_regrade(session: Session, raw_key: object) -> p.Plan:
 def _rescore(key: str, current: QuestionBase, served_type: str, item: AttemptItem) -> float:
     if str(served_type) != str(current.type):
         raise RegradeRefused(
-            f"Question {key!r} was served as {served_type} and is now {current.type}: "
-            "a regrade keeps the type. Nothing changed."
+            _(
+                "Question %(key)s was served as %(served)s and is now %(current)s: "
+                "a regrade keeps the type. Nothing changed.",
+                key=repr(key),
+                served=format(served_type),
+                current=format(current.type),
+            )
         )
     if item.response is None:
         return scoring.score(current, None).score
@@ -138,9 +147,15 @@ def _rescore(key: str, current: QuestionBase, served_type: str, item: AttemptIte
         response = scoring.validate_response(current, item.response)
     except scoring.ResponseInvalid as exc:
         raise RegradeRefused(
-            f"The current version of {key!r} cannot score a stored answer (attempt item "
-            f"{item.id}: {exc.field}: {exc.message}); keep the served ids when correcting a "
-            "key. Nothing changed."
+            _(
+                "The current version of %(key)s cannot score a stored answer (attempt item "
+                "%(item)s: %(field)s: %(problem)s); keep the served ids when correcting a "
+                "key. Nothing changed.",
+                key=repr(key),
+                item=item.id,
+                field=exc.field,
+                problem=exc.message,
+            )
         ) from None
     return scoring.score(current, response).score
 

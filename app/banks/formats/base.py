@@ -17,6 +17,7 @@ from xml.parsers import expat
 from pydantic import TypeAdapter, ValidationError
 
 from app.banks.schema import KEY_PATTERN, Case, Module, Program, Question, QuestionBase, Topic
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import option_ids as option_ids  # re-exported
 
@@ -115,7 +116,7 @@ def validation_reason(exc: ValidationError) -> str:
             loc = loc[1:]
         msg = err["msg"].removeprefix("Value error, ")
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
-    return "does not validate: " + "; ".join(parts)
+    return gettext("does not validate: %(problems)s", problems="; ".join(parts))
 
 
 def build_question(data: dict[str, Any], source: str) -> QuestionBase:
@@ -189,7 +190,9 @@ def refuse_dtd(text: str) -> str | None:
     not a dependency of the project.)
     """
     if re.search(r"<!\s*(DOCTYPE|ENTITY)", text, re.I):
-        return "DOCTYPE and ENTITY declarations are not accepted (entity-expansion protection)"
+        return gettext(
+            "DOCTYPE and ENTITY declarations are not accepted (entity-expansion protection)"
+        )
     return None
 
 
@@ -219,7 +222,8 @@ def parse_xml(text: str, source: str) -> tuple[XMLDocument | None, str | None]:
     if refused:
         return None, f"{source}:1: {refused}"
     if len(text) > MAX_XML_CHARS:
-        return None, f"{source}:1: file too large ({len(text)} characters)"
+        too_large = gettext("file too large (%(n)s characters)", n=len(text))
+        return None, f"{source}:1: {too_large}"
     parser = expat.ParserCreate(namespace_separator=" ")
     builder = ET.TreeBuilder()
     lines: dict[int, int] = {}
@@ -239,9 +243,11 @@ def parse_xml(text: str, source: str) -> tuple[XMLDocument | None, str | None]:
         root = builder.close()
     except expat.ExpatError as exc:
         message = expat.errors.messages.get(exc.code, str(exc))
-        return None, f"{source}:{exc.lineno}: not well-formed XML: {message}"
+        problem = gettext("not well-formed XML: %(problem)s", problem=message)
+        return None, f"{source}:{exc.lineno}: {problem}"
     except Exception as exc:  # e.g. an empty document
-        return None, f"{source}:1: cannot parse the XML: {exc}"
+        problem = gettext("cannot parse the XML: %(problem)s", problem=str(exc))
+        return None, f"{source}:1: {problem}"
     return XMLDocument(root, lines), None
 
 
@@ -251,4 +257,5 @@ def decode(data: str | bytes, source: str) -> tuple[str | None, str | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        return None, f"{source}:1: not UTF-8 text ({exc.reason})"
+        message = gettext("not UTF-8 text (%(reason)s)", reason=exc.reason)
+        return None, f"{source}:1: {message}"

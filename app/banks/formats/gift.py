@@ -37,6 +37,7 @@ from app.banks.formats.base import (
     warn,
 )
 from app.banks.schema import Case, QuestionBase
+from app.i18n import gettext
 from app.questions import registry
 from app.questions.format_hooks import FULL_CREDIT, FormatHooks, GiftAnswer
 
@@ -167,7 +168,12 @@ class GiftRead:
         ``warn``: a ``detect`` hook passes False)."""
         lead, answers = _split_answers(body)
         if warn and lead.strip():
-            self.warning(f"text before the first answer ignored: {restore(lead).strip()!r}")
+            self.warning(
+                gettext(
+                    "text before the first answer ignored: %(text)s",
+                    text=repr(restore(lead).strip()),
+                )
+            )
         return [(a, a.credit(FULL_CREDIT if a.marker == "=" else 0.0)) for a in answers]
 
     def text(self, raw: str) -> str:
@@ -256,7 +262,14 @@ class _Parser:
             try:
                 self.question(start, "\n".join(line for _, line in content), meta)
             except Exception as exc:  # a parser bug must not lose the rest of the file
-                self.problem(start, f"cannot parse this question ({type(exc).__name__}: {exc})")
+                self.problem(
+                    start,
+                    gettext(
+                        "cannot parse this question (%(error)s: %(detail)s)",
+                        error=type(exc).__name__,
+                        detail=str(exc),
+                    ),
+                )
             meta = _Meta()
         return self.result
 
@@ -289,7 +302,7 @@ class _Parser:
         if text.startswith("::"):
             end = text.find("::", 2)
             if end < 0:
-                self.problem(line, "a title opened with '::' is never closed")
+                self.problem(line, gettext("a title opened with '::' is never closed"))
                 return
             title = restore(text[2:end]).strip()
             text = text[end + 2 :].strip()
@@ -322,8 +335,10 @@ class _Parser:
         if "@@PLUGINFILE@@" in raw:
             self.warning(
                 line,
-                "refers to files embedded in Moodle (@@PLUGINFILE@@) that GIFT "
-                "does not carry; add the images to the bank by hand",
+                gettext(
+                    "refers to files embedded in Moodle (@@PLUGINFILE@@) that GIFT "
+                    "does not carry; add the images to the bank by hand"
+                ),
             )
         self.dispatch(ctx, line, shown, body.strip(), data)
 
@@ -332,16 +347,20 @@ class _Parser:
         None when the question has no single answer block (skipped or a problem)."""
         start, finish = text.find("{"), text.find("}")
         if start < 0 and finish < 0:
-            self.skip(line, shown, "description (no answer block): not a question")
+            self.skip(line, shown, gettext("description (no answer block): not a question"))
             return None
         if start < 0 or finish < start:
-            self.problem(line, "unbalanced braces: '{' and '}' must enclose the answers")
+            self.problem(line, gettext("unbalanced braces: '{' and '}' must enclose the answers"))
             return None
         if text.find("{", start + 1) != -1 and text.find("{", start + 1) < finish:
-            self.problem(line, "a '{' inside the answer block must be escaped as '\\{'")
+            self.problem(line, gettext("a '{' inside the answer block must be escaped as '\\{'"))
             return None
         if text.find("{", finish) != -1:
-            self.skip(line, shown, "more than one answer block (embedded answers) is not supported")
+            self.skip(
+                line,
+                shown,
+                gettext("more than one answer block (embedded answers) is not supported"),
+            )
             return None
         if text.endswith("}"):
             return text[start + 1 : finish], text[:start]
@@ -352,17 +371,19 @@ class _Parser:
     ) -> None:
         """Hand the answer block to the first type's reader that recognises it."""
         if not body:
-            self.skip(line, shown, "essay question: essays are not auto-scored")
+            self.skip(line, shown, gettext("essay question: essays are not auto-scored"))
             return
         if _EMBEDDED.match(body):
-            self.skip(line, shown, "embedded (Cloze) answers have no equivalent question type")
+            self.skip(
+                line, shown, gettext("embedded (Cloze) answers have no equivalent question type")
+            )
             return
         for hooks in self.readers:
             if hooks.accepts(ctx, body):
                 if hooks.read and hooks.read(ctx, body, data):
                     try_build(data, self.source, self.where(line), shown, self.result)
                 return
-        self.skip(line, shown, "no question type reads this answer block")
+        self.skip(line, shown, gettext("no question type reads this answer block"))
 
 
 def parse(text: str | bytes, source: str = "<gift>") -> ParseResult:
@@ -370,7 +391,8 @@ def parse(text: str | bytes, source: str = "<gift>") -> ParseResult:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return ParseResult(problems=[f"{source}:1: not UTF-8 text ({exc.reason})"])
+            message = gettext("not UTF-8 text (%(reason)s)", reason=exc.reason)
+            return ParseResult(problems=[f"{source}:1: {message}"])
     return _Parser(text.lstrip("\ufeff"), source).run()
 
 
@@ -433,7 +455,7 @@ def export_question(q: QuestionBase) -> str | None:
 def not_exportable_reason(q: QuestionBase) -> str | None:
     hooks = _writer(q)
     if hooks is None:
-        return f"GIFT cannot express {q.type.value} questions"
+        return gettext("GIFT cannot express %(type)s questions", type=q.type.value)
     return hooks.refusal(q)
 
 
@@ -450,5 +472,5 @@ def export(questions: Iterable[QuestionBase], cases: Iterable[Case] = (), **_: A
         if chunk:
             chunks.append(chunk)
     for case in cases:
-        skipped.append(Skipped(case.key, case.title, "GIFT has no case scenarios"))
+        skipped.append(Skipped(case.key, case.title, gettext("GIFT has no case scenarios")))
     return ExportResult("\n\n".join(chunks) + ("\n" if chunks else ""), skipped)

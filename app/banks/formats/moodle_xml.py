@@ -34,36 +34,38 @@ from app.banks.formats.base import (
     warn,
 )
 from app.banks.schema import Case, QuestionBase
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, finite
 
 FORMAT = "moodle-xml"
-_CALCULATED = "calculated questions (random values from formulas) have no equivalent"
+_CALCULATED = _l("calculated questions (random values from formulas) have no equivalent")
 _SKIP_REASONS = {
-    "essay": "essay question: essays are not auto-scored",
-    "description": "description (no answer): not a question",
-    "multianswer": "embedded answers (Cloze) have no equivalent question type",
-    "cloze": "embedded answers (Cloze) have no equivalent question type",
+    "essay": _l("essay question: essays are not auto-scored"),
+    "description": _l("description (no answer): not a question"),
+    "multianswer": _l("embedded answers (Cloze) have no equivalent question type"),
+    "cloze": _l("embedded answers (Cloze) have no equivalent question type"),
     "calculated": _CALCULATED,
     "calculatedsimple": _CALCULATED,
     "calculatedmulti": _CALCULATED,
-    "ddwtos": "drag-and-drop into text has no equivalent question type",
-    "ddimageortext": "drag-and-drop onto an image has no equivalent question type",
-    "ddmarker": "drag-and-drop markers have no equivalent question type",
-    "gapselect": "select missing words has no equivalent question type",
-    "randomsamatch": "random short-answer matching draws other questions: no equivalent",
-    "random": "a random question is a placeholder, not a question",
+    "ddwtos": _l("drag-and-drop into text has no equivalent question type"),
+    "ddimageortext": _l("drag-and-drop onto an image has no equivalent question type"),
+    "ddmarker": _l("drag-and-drop markers have no equivalent question type"),
+    "gapselect": _l("select missing words has no equivalent question type"),
+    "randomsamatch": _l("random short-answer matching draws other questions: no equivalent"),
+    "random": _l("a random question is a placeholder, not a question"),
 }
 
 
 def _skip_reason(qtype: str) -> str | None:
     """Why a Moodle type is skipped, or None for a type that may have a converter."""
     if qtype in _SKIP_REASONS:
-        return _SKIP_REASONS[qtype]
+        return str(_SKIP_REASONS[qtype])
     if qtype.startswith("calculated"):
-        return _CALCULATED
+        return str(_CALCULATED)
     if qtype.startswith("dd"):
-        return f"drag-and-drop ({qtype}) has no equivalent question type"
+        return gettext("drag-and-drop (%(type)s) has no equivalent question type", type=qtype)
     return None
 
 
@@ -160,10 +162,8 @@ class _Parser:
     def run(self) -> ParseResult:
         root = self.doc.root
         if root.tag != "quiz":
-            self.result.problems.append(
-                f"{self.source}:{self.doc.line(root)}: the root element is <{root.tag}>, "
-                "expected <quiz>"
-            )
+            message = gettext("the root element is <%(tag)s>, expected <quiz>", tag=root.tag)
+            self.result.problems.append(f"{self.source}:{self.doc.line(root)}: {message}")
             return self.result
         for el in root:
             if el.tag != "question":
@@ -171,9 +171,12 @@ class _Parser:
             try:
                 self.question(el)
             except Exception as exc:  # a converter bug must not lose the rest of the file
-                self.result.problems.append(
-                    f"{self.where(el)}: cannot convert this question ({type(exc).__name__}: {exc})"
+                message = gettext(
+                    "cannot convert this question (%(error)s: %(detail)s)",
+                    error=type(exc).__name__,
+                    detail=str(exc),
                 )
+                self.result.problems.append(f"{self.where(el)}: {message}")
         return self.result
 
     def question(self, el: ET.Element) -> None:
@@ -192,7 +195,7 @@ class _Parser:
         ctx = MoodleRead(self, el, name)
         reader = next((h for h in _readers(qtype) if h.accepts(ctx, el)), None)
         if reader is None or reader.read is None:
-            self.skip(el, name, f"question type '{qtype}' has no equivalent")
+            self.skip(el, name, gettext("question type '%(type)s' has no equivalent", type=qtype))
             return
         stem = _rich(el.find("questiontext"))
         key = self.keys.allocate(
@@ -207,7 +210,9 @@ class _Parser:
             if _child_text(r).strip()
         ]
         if el.find(".//file") is not None or el.find("image") is not None:
-            self.warning(el, "embedded files (images) are not imported; add them to the bank")
+            self.warning(
+                el, gettext("embedded files (images) are not imported; add them to the bank")
+            )
         data: dict[str, Any] = {
             "key": key,
             "title": "" if name == idnumber else name,
@@ -308,14 +313,16 @@ def export(questions: Iterable[QuestionBase], cases: Iterable[Case] = (), **_: A
         reason = (
             hooks.refusal(q)
             if hooks
-            else f"Moodle XML export of {q.type.value} questions is not supported"
+            else gettext(
+                "Moodle XML export of %(type)s questions is not supported", type=q.type.value
+            )
         )
         if reason:
             skipped.append(Skipped(q.key, q.title, reason))
             continue
         quiz.append(export_question(q))
     for case in cases:
-        skipped.append(Skipped(case.key, case.title, "Moodle XML has no case scenarios"))
+        skipped.append(Skipped(case.key, case.title, gettext("Moodle XML has no case scenarios")))
     ET.indent(quiz, "  ")
     body = ET.tostring(quiz, encoding="unicode")
     return ExportResult('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n", skipped)

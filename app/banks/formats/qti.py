@@ -40,6 +40,8 @@ from app.banks.formats.base import (
     warn,
 )
 from app.banks.schema import Case, QuestionBase
+from app.i18n import gettext
+from app.i18n import lazy_gettext as _l
 from app.questions import registry
 from app.questions.format_hooks import FormatHooks, QtiItem, finite
 
@@ -49,11 +51,12 @@ TEMPLATES = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/"
 MAX_ZIP_FILES = 5000
 MAX_ZIP_BYTES = 100_000_000
 _SKIP_REASONS = {
-    "qti-inline-choice-interaction": "inline choice (a drop-down inside the text) has no "
-    "equivalent question type",
-    "qti-extended-text-interaction": "extended text (essay) is not auto-scored",
-    "qti-upload-interaction": "file upload is not auto-scored",
-    "qti-drawing-interaction": "drawing is not auto-scored",
+    "qti-inline-choice-interaction": _l(
+        "inline choice (a drop-down inside the text) has no equivalent question type"
+    ),
+    "qti-extended-text-interaction": _l("extended text (essay) is not auto-scored"),
+    "qti-upload-interaction": _l("file upload is not auto-scored"),
+    "qti-drawing-interaction": _l("drawing is not auto-scored"),
 }
 
 
@@ -126,10 +129,15 @@ class QtiRead:
             full = [k for k, v in mapping.items() if v > 0 and v == best]
             dropped = [k for k, v in mapping.items() if k not in full]
             if dropped:
-                self.warning(f"answers other than full credit dropped: {', '.join(dropped)}")
+                self.warning(
+                    gettext(
+                        "answers other than full credit dropped: %(answers)s",
+                        answers=", ".join(dropped),
+                    )
+                )
             correct = list(dict.fromkeys([*correct, *full])) if best > 0 else correct
         if not correct:
-            self.skip("text entry without a correct response")
+            self.skip(gettext("text entry without a correct response"))
             return None
         return correct
 
@@ -203,38 +211,50 @@ class _Item:
                 return name
         return "custom"
 
+    def interaction(self, body: ET.Element) -> ET.Element | None:
+        """The item's one interaction, or None (the item skipped) when it has none or more."""
+        interactions = [e for e in body.iter() if e.tag.endswith("-interaction")]
+        if not interactions:
+            self.skip(gettext("no interaction: not a question"))
+            return None
+        if len(interactions) > 1:
+            self.skip(
+                gettext(
+                    "%(n)s interactions in one item: our questions have one response",
+                    n=len(interactions),
+                )
+            )
+            return None
+        return interactions[0]
+
     def run(self) -> None:
         body = self.el.find("qti-item-body")
         if body is None:
-            self.skip("no qti-item-body")
+            self.skip(gettext("no qti-item-body"))
             return
-        interactions = [e for e in body.iter() if e.tag.endswith("-interaction")]
-        if not interactions:
-            self.skip("no interaction: not a question")
+        inter = self.interaction(body)
+        if inter is None:
             return
-        if len(interactions) > 1:
-            self.skip(
-                f"{len(interactions)} interactions in one item: our questions have one response"
-            )
-            return
-        inter = interactions[0]
         readers = _readers(inter.tag)
         if not readers:
-            reason = _SKIP_REASONS.get(inter.tag, f"<{inter.tag}> has no equivalent question type")
-            self.skip(reason)
+            known = _SKIP_REASONS.get(inter.tag)
+            unknown = gettext("<%(tag)s> has no equivalent question type", tag=inter.tag)
+            self.skip(str(known) if known is not None else unknown)
             return
         decl = self.declarations.get(inter.get("response-identifier", ""))
         if decl is None:
-            self.skip("the interaction has no response declaration")
+            self.skip(gettext("the interaction has no response declaration"))
             return
         template = self.template()
         if template == "none" and not self.correct(decl):
-            self.skip("no correct response and no response processing: cannot be scored")
+            self.skip(gettext("no correct response and no response processing: cannot be scored"))
             return
         if template == "custom":
             self.warning(
-                "custom response processing: the declared correct response is used "
-                "(as with the match_correct template)"
+                gettext(
+                    "custom response processing: the declared correct response is used "
+                    "(as with the match_correct template)"
+                )
             )
         stem = self.stem(body, inter)
         data: dict[str, Any] = {
@@ -251,7 +271,9 @@ class _Item:
         ctx = QtiRead(self, decl, template)
         reader = next((h for h in readers if h.accepts(ctx, inter)), None)
         if reader is None or reader.read is None:
-            self.skip(f"<{inter.tag}> of this kind has no equivalent question type")
+            self.skip(
+                gettext("<%(tag)s> of this kind has no equivalent question type", tag=inter.tag)
+            )
             return
         if reader.read(ctx, inter, data):
             try_build(data, self.p.origin, self.where, self.title, self.p.result)
@@ -302,27 +324,36 @@ class _Item:
             mapping = self.mapping(decl)
             positive = {k for k, v in mapping.items() if v > 0}
             if not positive:
-                self.skip("map_response without a positively mapped choice")
+                self.skip(gettext("map_response without a positively mapped choice"))
                 return None
             if correct and positive != correct:
                 self.skip(
-                    "map_response gives credit to choices other than the correct "
-                    "response (partial credit): no equivalent"
+                    gettext(
+                        "map_response gives credit to choices other than the correct "
+                        "response (partial credit): no equivalent"
+                    )
                 )
                 return None
             values = {mapping[k] for k in positive}
             if len(values) > 1:
                 self.warning(
-                    f"unequal mapped values ({', '.join(f'{v:g}' for v in sorted(values))})"
-                    " of the correct choices become equal"
+                    gettext(
+                        "unequal mapped values (%(values)s) of the correct choices become equal",
+                        values=", ".join(format(v, "g") for v in sorted(values)),
+                    )
                 )
             correct = positive
         if not correct:
-            self.skip("no correct response declared")
+            self.skip(gettext("no correct response declared"))
             return None
         unknown = correct - set(ids)
         if unknown:
-            self.skip(f"the correct response names unknown choices: {', '.join(sorted(unknown))}")
+            self.skip(
+                gettext(
+                    "the correct response names unknown choices: %(choices)s",
+                    choices=", ".join(sorted(unknown)),
+                )
+            )
             return None
         return correct
 
@@ -362,17 +393,18 @@ class _Parser:
         saved, self.source = self.source, source
         items = list(doc.root.iter("qti-assessment-item"))
         if not items and doc.root.tag != "manifest":
-            self.result.problems.append(
-                f"{source}:{doc.line(doc.root)}: no qti-assessment-item in <{doc.root.tag}>"
-            )
+            message = gettext("no qti-assessment-item in <%(tag)s>", tag=doc.root.tag)
+            self.result.problems.append(f"{source}:{doc.line(doc.root)}: {message}")
         for el in items:
             try:
                 _Item(self, el).run()
             except Exception as exc:  # a converter bug must not lose the other items
-                self.result.problems.append(
-                    f"{source}:{doc.line(el)}: cannot convert this item "
-                    f"({type(exc).__name__}: {exc})"
+                message = gettext(
+                    "cannot convert this item (%(error)s: %(detail)s)",
+                    error=type(exc).__name__,
+                    detail=str(exc),
                 )
+                self.result.problems.append(f"{source}:{doc.line(el)}: {message}")
         self.source = saved
 
     def package(self, data: bytes) -> None:
@@ -380,10 +412,12 @@ class _Parser:
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            self.result.problems.append(f"{self.source}: not a readable zip: {exc}")
+            message = gettext("not a readable zip: %(error)s", error=str(exc))
+            self.result.problems.append(f"{self.source}: {message}")
             return
         if len(infos) > MAX_ZIP_FILES or sum(i.file_size for i in infos) > MAX_ZIP_BYTES:
-            self.result.problems.append(f"{self.source}: package too large")
+            message = gettext("package too large")
+            self.result.problems.append(f"{self.source}: {message}")
             return
         names = [i.filename for i in infos if i.filename.lower().endswith(".xml")]
         order = _manifest_order(archive, names)
@@ -391,7 +425,8 @@ class _Parser:
             try:
                 raw = archive.read(name)
             except Exception as exc:
-                self.result.problems.append(f"{self.source}/{name}: cannot read: {exc}")
+                message = gettext("cannot read: %(error)s", error=str(exc))
+                self.result.problems.append(f"{self.source}/{name}: {message}")
                 continue
             text, problem = decode(raw, f"{self.source}/{name}")
             if text is None:
@@ -526,14 +561,14 @@ def export(
         reason = (
             hooks.refusal(q)
             if hooks
-            else f"QTI export of {q.type.value} questions is not supported"
+            else gettext("QTI export of %(type)s questions is not supported", type=q.type.value)
         )
         if reason:
             skipped.append(Skipped(q.key, q.title, reason))
             continue
         files.append((q.key, export_item(q, image_sizes)))
     for case in cases:
-        skipped.append(Skipped(case.key, case.title, "QTI items have no case scenarios"))
+        skipped.append(Skipped(case.key, case.title, gettext("QTI items have no case scenarios")))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in [("imsmanifest.xml", _manifest([k for k, _ in files]))] + [
