@@ -118,6 +118,10 @@ GENERIC_MESSAGES = KindMessages(
 )
 
 
+# The kinds' names as a page shows them (the stored name stays English).
+KIND_NOUNS = {"question": _l("question"), "case": _l("case")}
+
+
 @dataclass(frozen=True)
 class AuthoredKind:
     """One kind of authored content, as the workflow, routes and templates see it.
@@ -153,7 +157,8 @@ class AuthoredKind:
 
     @property
     def noun(self) -> str:
-        return self.name
+        """The kind named in the page's language (templates put it in gender-neutral sentences)."""
+        return str(KIND_NOUNS.get(self.name, self.name))
 
     def event(self, action: str) -> str:
         """The audit action of a workflow step (``review.submit``) or a content one (``retire``)."""

@@ -102,3 +102,13 @@ def test_jurisdiction_gaps_are_french_on_a_french_page_and_english_in_the_api(ap
     with app.test_request_context("/api/v1/licensing/standings", headers=FRENCH):
         english = _florida_gaps()
     assert "Supervised sessions: 18 of 25" in english
+
+
+def test_the_studio_names_a_case_in_french(app):
+    from app.studio import authoring
+
+    names = {k.name for k in authoring.kinds()}
+    assert {"question", "case"} <= names
+    with app.test_request_context("/studio", headers=FRENCH):
+        assert {k.name: k.noun for k in authoring.kinds()}["case"] == "cas"
+    assert {k.name: k.noun for k in authoring.kinds()}["case"] == "case"
