@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -22,6 +22,7 @@ from app.input_guard import INT32_MAX
 from app.questions import registry
 from app.quiz import presenters, queries, services
 from app.quiz.errors import AttemptNotFound, DeadlinePassed, ModuleNotFound
+from app.serialise import json_response
 from app.settings import effective_settings
 from app.transactions import commit_with_retry
 
@@ -216,11 +217,17 @@ def _breakdown(attempt: Any) -> dict[str, Any] | None:
     return presenters.breakdown_view(rows, presenters.objective_texts(attempt.module))
 
 
-def _attempt_payload(attempt_id: int) -> dict[str, Any]:
+def _attempt_payload(attempt_id: int) -> Response:
     attempt = queries.attempt_for(db.session, _user(), attempt_id)
     if attempt is None:
         raise AttemptNotFound()
-    return presenters.attempt_view(attempt, _media_url, _grace(), _breakdown(attempt))
+    return _attempt_response(attempt)
+
+
+def _attempt_response(attempt: Any) -> Response:
+    """The attempt as ``AttemptOut``, dumped by the compiled schema (app/serialise.py)."""
+    view = presenters.attempt_view(attempt, _media_url, _grace(), _breakdown(attempt))
+    return json_response(AttemptOut, view)
 
 
 # ---------------------------------------------------------------- routes
@@ -321,7 +328,7 @@ def get_attempt(attempt_id: int) -> Any:
     ):
         db.session.commit()
         attempt = queries.attempt_for(db.session, _user(), attempt_id)
-    return presenters.attempt_view(attempt, _media_url, _grace(), _breakdown(attempt))
+    return _attempt_response(attempt)
 
 
 @blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])
