@@ -53,8 +53,12 @@ def jwks() -> Response:
     return response
 
 
-def _refused(message: str, disabled: bool = False) -> Any:
+def _refused(message: str | BaseException, disabled: bool = False) -> Any:
+    """The refusal page; an exception is worded after the rollback (wording it reads the
+    viewer's language, and the rollback would make the page load the viewer again)."""
     db.session.rollback()
+    if isinstance(message, BaseException):
+        message = refusal_message(message)
     return render_template("lti/refused.html", message=message, disabled=disabled), 403
 
 
@@ -88,7 +92,7 @@ def login() -> Any:
     try:
         response = oidc.redirect(launch_url)
     except (OIDCException, LtiException) as exc:
-        return _refused(refusal_message(exc))
+        return _refused(exc)
     db.session.commit()
     return response
 
@@ -123,7 +127,7 @@ def launch() -> Any:
             enrol_for_module(db.session, user, slug)
             scores.remember_line_item(db.session, platform, user.id, claims, slug)
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(refusal_message(exc))
+        return _refused(exc)
     db.session.commit()
     login_user(user)
     allow_framing_by(platform)
@@ -212,7 +216,7 @@ def deep_link() -> Any:
         if platform is None:
             raise LaunchRefused(_("Unknown platform."))
     except (LtiException, DomainError, KeyError) as exc:
-        return _refused(refusal_message(exc))
+        return _refused(exc)
     html = render_template(
         "lti/return.html", return_url=return_url, jwt=jwt_value, title=module.title
     )
