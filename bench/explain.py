@@ -67,6 +67,9 @@ class Stat:
 class Recorder:
     endpoint: str = ""
     stats: dict[str, Stat] = field(default_factory=lambda: defaultdict(Stat))
+    per_endpoint: dict[str, list[float]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0.0])
+    )
 
     def before(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
@@ -79,6 +82,8 @@ class Recorder:
         stat.count += 1
         stat.seconds += took
         stat.endpoints.add(self.endpoint)
+        self.per_endpoint[self.endpoint][0] += 1
+        self.per_endpoint[self.endpoint][1] += took
         many = bool(rest and rest[-1])  # executemany: explain the first row
         if took > stat.slowest:
             stat.slowest = took
@@ -91,6 +96,15 @@ class Recorder:
             yield
         finally:
             self.endpoint = ""
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Not counted: what a measured operation does to prepare (the saves' reading)."""
+        endpoint, self.endpoint = self.endpoint, ""
+        try:
+            yield
+        finally:
+            self.endpoint = endpoint
 
 
 def _world(prefix: str) -> dict[str, Any]:
@@ -158,7 +172,8 @@ class Api:
 class Trainee:
     """The trainee's browser and API clients and their open attempt (answers kept changing)."""
 
-    def __init__(self, app: Any, world: dict[str, Any]) -> None:
+    def __init__(self, app: Any, world: dict[str, Any], recorder: Recorder) -> None:
+        self.recorder = recorder
         self.browser = _login(app, world["trainee"], BENCH_PASSWORD)
         self.api = Api(app, world["trainee"])
         self.module = world["module"]
@@ -172,7 +187,8 @@ class Trainee:
 
     def next_change(self) -> tuple[dict[str, Any], str]:
         """An item of the open attempt and an option other than its answer."""
-        body = self.api.get(f"/api/v1/attempts/{self.attempt}").get_json()
+        with self.recorder.paused():
+            body = self.api.get(f"/api/v1/attempts/{self.attempt}").get_json()
         item = body["items"][self.turn % len(body["items"])]
         self.turn += 1
         chosen = (item.get("response") or {}).get("choice")
@@ -195,8 +211,10 @@ class Trainee:
         return self.browser.post(url, data=form | {"csrf_token": self.browser.csrf}).status_code
 
 
-def endpoints(app: Any, world: dict[str, Any], password: str) -> dict[str, Callable[[], int]]:
-    trainee = Trainee(app, world)
+def endpoints(
+    app: Any, world: dict[str, Any], password: str, recorder: Recorder
+) -> dict[str, Callable[[], int]]:
+    trainee = Trainee(app, world, recorder)
     staff = {role: _login(app, email, password) for role, email in world["staff"].items()}
     anon = app.test_client()
     code, module, attempt = world["certificate"]["code"], world["module"], trainee.attempt
@@ -222,8 +240,9 @@ def endpoints(app: Any, world: dict[str, Any], password: str) -> dict[str, Calla
     }
 
 
-def measure(engine: sa.Engine, ops: dict[str, Callable[[], int]], repeat: int) -> Recorder:
-    recorder = Recorder()
+def measure(
+    engine: sa.Engine, recorder: Recorder, ops: dict[str, Callable[[], int]], repeat: int
+) -> None:
     sa.event.listen(engine, "before_cursor_execute", recorder.before)
     sa.event.listen(engine, "after_cursor_execute", recorder.after)
     try:
@@ -236,11 +255,15 @@ def measure(engine: sa.Engine, ops: dict[str, Callable[[], int]], repeat: int) -
                     took.append(time.perf_counter() - t0)
                 if status >= 400:
                     raise SystemExit(f"{name}: HTTP {status}")
-            print(f"-- {name}: {', '.join(f'{t * 1000:.0f}' for t in took)} ms", file=sys.stderr)
+            count, seconds = recorder.per_endpoint[name]
+            print(
+                f"-- {name}: {', '.join(f'{t * 1000:.0f}' for t in took)} ms; SQL "
+                f"{seconds / repeat * 1000:.1f} ms in {count / repeat:.0f} statements a request",
+                file=sys.stderr,
+            )
     finally:
         sa.event.remove(engine, "before_cursor_execute", recorder.before)
         sa.event.remove(engine, "after_cursor_execute", recorder.after)
-    return recorder
 
 
 def compact(statement: str) -> str:
@@ -349,9 +372,10 @@ def main() -> None:
             raise SystemExit("bench/explain.py reads PostgreSQL plans: set DATABASE_URL")
         world = _world(opts.prefix)
         password = demo_password(Path(app.config["INSTANCE_PATH"]))
-    ops = endpoints(app, world, password)
+    recorder = Recorder()
+    ops = endpoints(app, world, password, recorder)
     ops = {k: v for k, v in ops.items() if not opts.only or k in opts.only}
-    recorder = measure(engine, ops, opts.repeat)
+    measure(engine, recorder, ops, opts.repeat)
     explain(engine, recorder, opts.top, opts.full)
     check_scans(engine, recorder)
 
