@@ -306,8 +306,11 @@ def reads(plan: dict[str, Any]) -> list[str]:
     """How each table is read: ``attempts: Index Scan (ix_…)``, ``users: Seq Scan``."""
     out = []
     for node in _nodes(plan["Plan"]):
-        if "Relation Name" in node:
-            names = {n["Index Name"] for n in _nodes(node) if "Index Name" in n}
+        if "Relation Name" in node and node["Node Type"] != "ModifyTable":
+            bitmap = node["Node Type"] == "Bitmap Heap Scan"  # its indexes are its children's
+            names = {
+                n["Index Name"] for n in (_nodes(node) if bitmap else [node]) if "Index Name" in n
+            }
             index = f" ({', '.join(sorted(names))})" if names else ""
             out.append(f"{node['Relation Name']}: {node['Node Type']}{index}")
     return sorted(set(out))
