@@ -460,3 +460,23 @@ def test_the_enrolment_upgrade_enrols_active_trainees_in_every_program(tmp_path:
         assert "enrolments" not in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+# ---------------------------------------------------------------- indexes of issue 19
+
+FIRST_ATTEMPTS = (  # app/analysis/item_analysis.py's first-attempt subquery, as SQL
+    "SELECT user_id, min(attempt_no) FROM attempts WHERE module_id = 1 AND mode = 'exam' "
+    "GROUP BY user_id"
+)
+
+
+def test_one_modules_attempts_are_found_by_index(app, db_session):
+    """Item analysis reads one module's first attempts: ix_attempts_module_user (migration
+    a4c8e2f61d93) leads by module, so the other modules' attempts are not read."""
+    indexes = {
+        i["name"]: i["column_names"] for i in sa.inspect(db_session.bind).get_indexes("attempts")
+    }
+    assert indexes["ix_attempts_module_user"] == ["module_id", "user_id", "attempt_no"]
+    if db_session.bind.dialect.name == "sqlite":
+        plan = db_session.execute(sa.text(f"EXPLAIN QUERY PLAN {FIRST_ATTEMPTS}")).all()
+        assert any("ix_attempts_module_user" in row[-1] for row in plan), plan

@@ -80,6 +80,8 @@ class Attempt(Base):
             sqlite_where=sa.text("status = 'in_progress'"),
         ),
         sa.Index("ix_attempts_user_module", "user_id", "module_id", "status"),
+        # One module's attempts (item analysis, issue 19: bench/explain.py).
+        sa.Index("ix_attempts_module_user", "module_id", "user_id", "attempt_no"),
         sa.CheckConstraint(
             "submitted_at IS NULL OR submitted_at >= started_at", name="submitted_after_start"
         ),
