@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import logging
 import os
 import random
 import shutil
@@ -58,9 +59,37 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/benchimp"
 TOPICS = 10
 MARK = "SYNTHETIC BENCHMARK CONTENT, not clinical, never shipped"
 WORDS = [
-    *"region structure landmark depth layer tissue fibre band nodule response dosage".split(),
-    *"screening consent record technique needle muscle fascia tendon angle palpation".split(),
-    *"guideline session outcome protocol measure criterion sample cohort review source".split(),
+    "region",
+    "structure",
+    "landmark",
+    "depth",
+    "layer",
+    "tissue",
+    "fibre",
+    "band",
+    "nodule",
+    "response",
+    "dosage",
+    "screening",
+    "consent",
+    "record",
+    "technique",
+    "needle",
+    "muscle",
+    "fascia",
+    "tendon",
+    "angle",
+    "palpation",
+    "guideline",
+    "session",
+    "outcome",
+    "protocol",
+    "measure",
+    "criterion",
+    "sample",
+    "cohort",
+    "review",
+    "source",
 ]
 
 
@@ -179,9 +208,13 @@ def _migrate(url: str, work: Path) -> None:
     app = create_app(
         {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(work)}
     )
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+    logging.disable(logging.INFO)  # Alembic's lines, one per migration
+    try:
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _checkpoint(url: str) -> None:

@@ -265,6 +265,7 @@ class _NewQuestion:
 
     question: QuestionBase
     topic: m.Topic
+    content: dict[str, Any]  # its version's content
     digest: str
     media_sha: str | None
     decision: Decision
@@ -282,11 +283,12 @@ def _stage_new(
     """A new standalone question, reported created (its media row added if new)."""
     q = lq.question
     media_sha = _media(session, media[q.key]) if q.key in media else None
-    digest = _version_hash(q, media_sha)
+    content = version_content(q)
+    digest = _version_hash(q, media_sha, content)
     shown_row = report.add(
         "created", f"question {q.key}", version=1, hash=digest, status=q.status.value
     )
-    return _NewQuestion(q, topic, digest, media_sha, decision, shown_row)
+    return _NewQuestion(q, topic, content, digest, media_sha, decision, shown_row)
 
 
 def _write_new(
@@ -306,7 +308,7 @@ def _write_new(
     version_ids = session.scalars(
         sa.insert(m.QuestionVersion).returning(m.QuestionVersion.id, sort_by_parameter_order=True),
         [
-            _version_values(qid, n.question, 1, n.digest, n.media_sha, actor)
+            _version_values(qid, n.question, 1, n.digest, n.media_sha, actor, n.content)
             for qid, n in zip(ids, new, strict=True)
         ],
     ).all()
@@ -457,8 +459,10 @@ def _media(session: Session, image: tuple[bytes, str, str]) -> str:
     return digest
 
 
-def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
-    base = content_hash(question)
+def _version_hash(
+    question: QuestionBase, media_sha: str | None, content: dict[str, Any] | None = None
+) -> str:
+    base = content_hash(question, content)
     if media_sha is None:
         return base
     return hashlib.sha256(f"{base}:{media_sha}".encode()).hexdigest()
@@ -557,8 +561,10 @@ def _version_values(
     digest: str,
     media_sha: str | None,
     actor: User | None,
+    content: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of version ``number`` of the question ``question_id``."""
+    """The columns of version ``number`` of the question ``question_id`` (``content``: its
+    ``version_content`` when already made)."""
     return {
         "question_id": question_id,
         "version_no": number,
@@ -566,7 +572,7 @@ def _version_values(
         "difficulty": q.difficulty,
         "use": q.use,
         "objective": q.objective,
-        "content": version_content(q),
+        "content": version_content(q) if content is None else content,
         "content_hash": digest,
         "media_sha256": media_sha,
         "author_id": actor.id if actor else None,
