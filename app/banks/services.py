@@ -46,6 +46,7 @@ IMAGE_TYPES = {
 }
 MAX_SHOWN_CHARS = 120  # longer values are shown in the audit log by their hash and first chars
 MAX_AUDIT_ROWS = 2000  # rows listed in one import's audit event; the rest are counted
+CHUNK = 1000  # values in one ``IN (...)`` when new questions' ids are read back
 
 
 def shown(value: Any) -> Any:
@@ -294,24 +295,30 @@ def _stage_new(
 def _write_new(
     session: Session, new: list[_NewQuestion], actor: User | None, policy: ImportPolicy
 ) -> None:
-    """Insert the new questions and their versions 1 (multi-row inserts returning the ids in
-    order), make each version current (one executemany), then tell the policy of each.
+    """Insert the new questions, then their versions 1 (each an executemany; the ids read
+    back by key, a statement per thousand), make each version current (one executemany), then
+    tell the policy of each.
 
     The rows are those ``_upsert_question`` writes one by one (the same columns, defaults and
-    version 1); only the number of statements differs."""
+    version 1); only the number of statements differs. (Ids are read back rather than returned
+    by the inserts: SQLite would insert one row per statement to return them in order.)"""
     if not new:
         return
-    ids = session.scalars(
-        sa.insert(m.Question).returning(m.Question.id, sort_by_parameter_order=True),
+    session.execute(
+        sa.insert(m.Question),
         [{"key": n.question.key, "topic_id": n.topic.id, "status": n.question.status} for n in new],
-    ).all()
-    version_ids = session.scalars(
-        sa.insert(m.QuestionVersion).returning(m.QuestionVersion.id, sort_by_parameter_order=True),
+    )
+    by_key = _column_by(session, m.Question.id, m.Question.key, [n.question.key for n in new])
+    ids = [by_key[n.question.key] for n in new]
+    session.execute(
+        sa.insert(m.QuestionVersion),
         [
             _version_values(qid, n.question, 1, n.digest, n.media_sha, actor, n.content)
             for qid, n in zip(ids, new, strict=True)
         ],
-    ).all()
+    )
+    by_question = _column_by(session, m.QuestionVersion.id, m.QuestionVersion.question_id, ids)
+    version_ids = [by_question[i] for i in ids]
     session.execute(
         sa.update(m.Question),
         [{"id": i, "current_version_id": v} for i, v in zip(ids, version_ids, strict=True)],
@@ -326,11 +333,20 @@ def _write_new(
             n.shown.update(extra)
 
 
-def _by_id(session: Session, model: type, ids: list[int], chunk: int = 1000) -> dict[int, Any]:
-    """The rows of ``model`` with these ids, by id (a statement per ``chunk`` ids)."""
+def _column_by(session: Session, column: Any, by: Any, values: list[Any]) -> dict[Any, Any]:
+    """``column`` of the rows whose ``by`` (unique among them) is in ``values``, by ``by``."""
+    found: dict[Any, Any] = {}
+    for start in range(0, len(values), CHUNK):
+        part = values[start : start + CHUNK]
+        found.update(session.execute(sa.select(by, column).where(by.in_(part))).tuples().all())
+    return found
+
+
+def _by_id(session: Session, model: type, ids: list[int]) -> dict[int, Any]:
+    """The rows of ``model`` with these ids, by id (a statement per ``CHUNK`` ids)."""
     found: dict[int, Any] = {}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
         found.update((r.id, r) for r in session.scalars(sa.select(model).where(model.id.in_(part))))
     return found
 
