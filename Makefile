@@ -14,6 +14,9 @@ INTEROP := tests/interop/vc-js
 # `make bench` (QUICK=1: briefly): docs/benchmarks.md. PostgreSQL: BENCH_DATABASE_URL, by default
 # a `bench` database on the local server, created when missing (its schema is emptied each run).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+# bench/import_ratio.py (importing 10,000 questions against a bulk insert): its template database.
+BENCH_IMPORT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchimp
+IMPORT_QUICK = $(if $(QUICK),--runs 1 --questions 2000,)
 
 .PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
@@ -122,9 +125,12 @@ bench: $(STAMP)
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		createdb -h 127.0.0.1 -U postgres bench 2>/dev/null || true; \
 		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(if $(QUICK),--quick,); \
+		createdb -h 127.0.0.1 -U postgres benchimp 2>/dev/null || true; \
+		$(BIN)/python bench/import_ratio.py --databases sqlite,postgresql --pg-url "$(BENCH_IMPORT_DATABASE_URL)" $(IMPORT_QUICK); \
 	else \
 		echo "== PostgreSQL not reachable: SQLite only =="; \
 		$(BIN)/python bench/run.py --databases sqlite $(if $(QUICK),--quick,); \
+		$(BIN)/python bench/import_ratio.py --databases sqlite $(IMPORT_QUICK); \
 	fi
 
 clean:

@@ -177,11 +177,16 @@ def version_content(question: QuestionBase) -> dict[str, Any]:
     return question.model_dump(mode="json", exclude={"status", "topic"})
 
 
-def content_hash(question: QuestionBase) -> str:
-    """A stable hash of what a trainee would see and be scored on (not key, status, topic)."""
-    data = drop_empty_review_metadata(
-        question.model_dump(mode="json", exclude=set(NON_VERSION_FIELDS))
-    )
+def content_hash(question: QuestionBase, content: dict[str, Any] | None = None) -> str:
+    """A stable hash of what a trainee would see and be scored on (not key, status, topic).
+
+    ``content``: the question's ``version_content`` when it is already made (the same hash,
+    one dump of the model fewer)."""
+    if content is None:
+        dumped = question.model_dump(mode="json", exclude=set(NON_VERSION_FIELDS))
+    else:
+        dumped = {k: v for k, v in content.items() if k not in NON_VERSION_FIELDS}
+    data = drop_empty_review_metadata(dumped)
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -47,6 +47,7 @@ IMAGE_TYPES = {
 }
 MAX_SHOWN_CHARS = 120  # longer values are shown in the audit log by their hash and first chars
 MAX_AUDIT_ROWS = 2000  # rows listed in one import's audit event; the rest are counted
+CHUNK = 1000  # values in one ``IN (...)`` when new questions' ids are read back
 
 
 def shown(value: Any) -> Any:
@@ -78,12 +79,16 @@ class ImportReport:
     dry_run: bool = False
     rows: list[dict[str, Any]] = field(default_factory=list)  # the row-level diff (audit)
 
-    def add(self, outcome: str, label: str, **detail: Any) -> None:
-        """Count ``label`` as created, updated or unchanged; list the first two in the diff."""
+    def add(self, outcome: str, label: str, **detail: Any) -> dict[str, Any] | None:
+        """Count ``label`` as created, updated or unchanged; list the first two in the diff
+        (their row is returned, to add to it later)."""
         getattr(self, outcome).append(label)
-        if outcome != "unchanged":
-            kept = {k: v for k, v in detail.items() if v != {}}
-            self.rows.append({"row": label, "change": outcome, **kept})
+        if outcome == "unchanged":
+            return None
+        kept = {k: v for k, v in detail.items() if v != {}}
+        row = {"row": label, "change": outcome, **kept}
+        self.rows.append(row)
+        return row
 
     def skip(self, label: str, reason: str) -> None:
         self.skipped.append((label, reason))
@@ -152,6 +157,7 @@ class ImportPolicy:
     rules_skipped: str | None = None  # why modules and programs are left alone (None: written)
     topics_skipped: str | None = None  # why existing topics are left alone (None: updated)
     reads_images = True  # images named by a question are read beside its file
+    needs_rows = False  # ``written`` reads the new rows (else they are inserted without ORM rows)
 
     def decide(self, session: Session, kind: str, row: Any, steps: list[m.Question]) -> Decision:
         """May the question or case ``row`` (None: a new key) be written? ``steps``: the
@@ -243,7 +249,11 @@ def _import_questions(
     report: ImportReport,
     policy: ImportPolicy,
 ) -> None:
-    """The standalone questions, as the policy decides (the steps of cases come with them)."""
+    """The standalone questions, as the policy decides (the steps of cases come with them).
+
+    New keys are written together (``_write_new``: a few multi-row statements rather than
+    three statements each); existing ones one by one, as they may get a new version."""
+    new: list[_NewQuestion] = []
     for lq in bank.questions.values():
         if lq.case_key is not None:
             continue
@@ -253,11 +263,105 @@ def _import_questions(
         if decision.skip is not None:
             report.skip(label, decision.skip)
             continue
-        before = row.current_version_id if row is not None else None
+        if row is None:
+            new.append(_stage_new(session, lq, topics[lq.topic], media, report, decision))
+            continue
+        before = row.current_version_id
         version = _upsert_question(session, lq, topics[lq.topic], row, media, actor, report, None)
         if version.id != before:
-            row = version.question if row is None else row
             report.annotate(label, **policy.written(session, "question", row, version, decision))
+    _write_new(session, new, actor, policy)
+
+
+@dataclass
+class _NewQuestion:
+    """A standalone question of a new key, to be inserted with the others."""
+
+    question: QuestionBase
+    topic: m.Topic
+    content: dict[str, Any]  # its version's content
+    digest: str
+    media_sha: str | None
+    decision: Decision
+    shown: dict[str, Any] | None  # its row of the report's diff
+
+
+def _stage_new(
+    session: Session,
+    lq: LoadedQuestion,
+    topic: m.Topic,
+    media: dict,
+    report: ImportReport,
+    decision: Decision,
+) -> _NewQuestion:
+    """A new standalone question, reported created (its media row added if new)."""
+    q = lq.question
+    media_sha = _media(session, media[q.key]) if q.key in media else None
+    content = version_content(q)
+    digest = _version_hash(q, media_sha, content)
+    shown_row = report.add(
+        "created", f"question {q.key}", version=1, hash=digest, status=q.status.value
+    )
+    return _NewQuestion(q, topic, content, digest, media_sha, decision, shown_row)
+
+
+def _write_new(
+    session: Session, new: list[_NewQuestion], actor: User | None, policy: ImportPolicy
+) -> None:
+    """Insert the new questions, then their versions 1 (each an executemany; the ids read
+    back by key, a statement per thousand), make each version current (one executemany), then
+    tell the policy of each.
+
+    The rows are those ``_upsert_question`` writes one by one (the same columns, defaults and
+    version 1); only the number of statements differs. (Ids are read back rather than returned
+    by the inserts: SQLite would insert one row per statement to return them in order.)"""
+    if not new:
+        return
+    session.execute(
+        sa.insert(m.Question),
+        [{"key": n.question.key, "topic_id": n.topic.id, "status": n.question.status} for n in new],
+    )
+    by_key = _column_by(session, m.Question.id, m.Question.key, [n.question.key for n in new])
+    ids = [by_key[n.question.key] for n in new]
+    session.execute(
+        sa.insert(m.QuestionVersion),
+        [
+            _version_values(qid, n.question, 1, n.digest, n.media_sha, actor, n.content)
+            for qid, n in zip(ids, new, strict=True)
+        ],
+    )
+    by_question = _column_by(session, m.QuestionVersion.id, m.QuestionVersion.question_id, ids)
+    version_ids = [by_question[i] for i in ids]
+    session.execute(
+        sa.update(m.Question),
+        [{"id": i, "current_version_id": v} for i, v in zip(ids, version_ids, strict=True)],
+    )
+    if not policy.needs_rows:
+        return
+    rows = _by_id(session, m.Question, ids)
+    versions = _by_id(session, m.QuestionVersion, version_ids)
+    for n, qid, vid in zip(new, ids, version_ids, strict=True):
+        extra = policy.written(session, "question", rows[qid], versions[vid], n.decision)
+        if extra and n.shown is not None:
+            n.shown.update(extra)
+
+
+def _column_by(session: Session, column: Any, by: Any, values: list[Any]) -> dict[Any, Any]:
+    """``column`` of the rows whose ``by`` (unique among them) is in ``values``, by ``by``."""
+    found: dict[Any, Any] = {}
+    for start in range(0, len(values), CHUNK):
+        part = values[start : start + CHUNK]
+        found.update(session.execute(sa.select(by, column).where(by.in_(part))).tuples().all())
+    return found
+
+
+def _by_id(session: Session, model: type, ids: list[int]) -> dict[int, Any]:
+    """The rows of ``model`` with these ids, by id (a statement per ``CHUNK`` ids)."""
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        found.update((r.id, r) for r in session.scalars(sa.select(model).where(model.id.in_(part))))
+    return found
 
 
 def _import_cases(
@@ -393,8 +497,10 @@ def _media(session: Session, image: tuple[bytes, str, str]) -> str:
     return digest
 
 
-def _version_hash(question: QuestionBase, media_sha: str | None) -> str:
-    base = content_hash(question)
+def _version_hash(
+    question: QuestionBase, media_sha: str | None, content: dict[str, Any] | None = None
+) -> str:
+    base = content_hash(question, content)
     if media_sha is None:
         return base
     return hashlib.sha256(f"{base}:{media_sha}".encode()).hexdigest()
@@ -466,23 +572,49 @@ def _new_version(
     media_sha: str | None,
     actor: User | None,
 ) -> m.QuestionVersion:
-    version = m.QuestionVersion(
-        question_id=row.id,
-        version_no=number,
-        type=q.type,
-        difficulty=q.difficulty,
-        use=q.use,
-        objective=q.objective,
-        content=version_content(q),
-        content_hash=digest,
-        media_sha256=media_sha,
-        author_id=actor.id if actor else None,
-    )
+    version = _version_row(row, q, number, digest, media_sha, actor)
     session.add(version)
     session.flush()
     row.current_version_id = version.id
     row.current_version = version
     return version
+
+
+def _version_row(
+    row: m.Question,
+    q: QuestionBase,
+    number: int,
+    digest: str,
+    media_sha: str | None,
+    actor: User | None,
+) -> m.QuestionVersion:
+    """Version ``number`` of the (flushed) question ``row``, not added to the session."""
+    return m.QuestionVersion(**_version_values(row.id, q, number, digest, media_sha, actor))
+
+
+def _version_values(
+    question_id: int,
+    q: QuestionBase,
+    number: int,
+    digest: str,
+    media_sha: str | None,
+    actor: User | None,
+    content: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of version ``number`` of the question ``question_id`` (``content``: its
+    ``version_content`` when already made)."""
+    return {
+        "question_id": question_id,
+        "version_no": number,
+        "type": q.type,
+        "difficulty": q.difficulty,
+        "use": q.use,
+        "objective": q.objective,
+        "content": version_content(q) if content is None else content,
+        "content_hash": digest,
+        "media_sha256": media_sha,
+        "author_id": actor.id if actor else None,
+    }
 
 
 def upsert_case(

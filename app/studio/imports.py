@@ -105,6 +105,7 @@ class StudioImport(ImportPolicy):
     rules_skipped = RULES
     topics_skipped = TOPIC_EXISTS
     reads_images = False
+    needs_rows = True  # ``written`` opens a revision of each new question
 
     def __init__(self, user: User) -> None:
         self.user = user
