@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from zxcvbn import zxcvbn
 
 from app.i18n import gettext as _
+from app.i18n import lazy_gettext as _l
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -59,7 +60,41 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
         return [_("Do not use your e-mail address or name in your password.")]
     result = zxcvbn(password[:100], user_inputs=personal)
     if result["score"] < MIN_SCORE:
-        hint = result.get("feedback", {}).get("warning") or ""  # zxcvbn's own, English
+        hint = _zxcvbn_warning(result.get("feedback", {}).get("warning") or "")
         message = _("This password is too easy to guess; choose a longer, less common one.")
         return [f"{message} {hint}".strip()]
     return []
+
+
+# zxcvbn's warnings (zxcvbn/feedback.py: English only, every one listed) in the page's language.
+ZXCVBN_WARNINGS = {
+    "Straight rows of keys are easy to guess.": _l("Straight rows of keys are easy to guess."),
+    "Short keyboard patterns are easy to guess.": _l("Short keyboard patterns are easy to guess."),
+    'Repeats like "aaa" are easy to guess.': _l('Repeats like "aaa" are easy to guess.'),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': _l(
+        'Repeats like "abcabcabc" are only slightly harder to guess than "abc".'
+    ),
+    'Sequences like "abc" or "6543" are easy to guess.': _l(
+        'Sequences like "abc" or "6543" are easy to guess.'
+    ),
+    "Recent years are easy to guess.": _l("Recent years are easy to guess."),
+    "Dates are often easy to guess.": _l("Dates are often easy to guess."),
+    "This is a top-10 common password.": _l("This is a top-10 common password."),
+    "This is a top-100 common password.": _l("This is a top-100 common password."),
+    "This is a very common password.": _l("This is a very common password."),
+    "This is similar to a commonly used password.": _l(
+        "This is similar to a commonly used password."
+    ),
+    "A word by itself is easy to guess.": _l("A word by itself is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": _l(
+        "Names and surnames by themselves are easy to guess."
+    ),
+    "Common names and surnames are easy to guess.": _l(
+        "Common names and surnames are easy to guess."
+    ),
+}
+
+
+def _zxcvbn_warning(text: str) -> str:
+    translated = ZXCVBN_WARNINGS.get(text)
+    return str(translated) if translated is not None else text

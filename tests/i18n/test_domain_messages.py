@@ -112,3 +112,45 @@ def test_the_studio_names_a_case_in_french(app):
     with app.test_request_context("/studio", headers=FRENCH):
         assert {k.name: k.noun for k in authoring.kinds()}["case"] == "cas"
     assert {k.name: k.noun for k in authoring.kinds()}["case"] == "case"
+
+
+def test_a_weak_password_is_explained_in_french_with_zxcvbns_reason(app):
+    from app.auth import passwords
+
+    with app.test_request_context("/register", headers=FRENCH):
+        [problem] = passwords.password_problems("aaaaaaaaaaaa", email="x@example.org")
+    assert "Les répétitions comme «\u00a0aaa\u00a0» sont faciles à deviner." in problem
+    assert "easy to guess" not in problem
+    [english] = passwords.password_problems("aaaaaaaaaaaa", email="x@example.org")
+    assert english.endswith('Repeats like "aaa" are easy to guess.')
+
+
+def test_every_zxcvbn_warning_is_listed():
+    """Each warning zxcvbn can give (its feedback module's literals) has a translation."""
+    import ast
+    import inspect
+
+    import zxcvbn.feedback
+
+    from app.auth.passwords import ZXCVBN_WARNINGS
+
+    tree = ast.parse(inspect.getsource(zxcvbn.feedback))
+    warnings = {
+        node.value.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "warning" for t in node.targets)
+        and isinstance(node.value, ast.Call)
+        and node.value.args
+        and isinstance(node.value.args[0], ast.Constant)
+    }
+    warnings |= {
+        node.values[i].args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for i, key in enumerate(node.keys)
+        if isinstance(key, ast.Constant) and key.value == "warning"
+        and isinstance(node.values[i], ast.Call) and node.values[i].args
+    }  # fmt: skip
+    assert len(warnings) >= 12
+    assert warnings <= set(ZXCVBN_WARNINGS)
