@@ -154,6 +154,7 @@ MODEL_MODULES = [
     "app.licensing.models",
     "app.xapi.models",
     "app.lti.models",
+    "app.derived.models",
 ]
 
 

@@ -22,16 +22,25 @@ Two cases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from app.analysis.psychometrics import AnalysisResult, Item, TestStats, analyse_scores
+from app.analysis.psychometrics import (
+    AnalysisResult,
+    DistractorStats,
+    Item,
+    ItemStats,
+    TestStats,
+    analyse_scores,
+)
 from app.banks import models as bm
 from app.banks.schema import Mode
+from app.derived import store
 from app.questions import registry
 from app.questions.facets import AnalysisHooks
 from app.quiz import queries as quiz_queries
@@ -202,6 +211,79 @@ def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:
         if label is not None:
             stats.exposure = label["exposure"] = exposure.get(label["question_id"], 0)
     return ModuleAnalysis(module, result, len(attempts), fixed, labels)
+
+
+# ---------------------------------------------------------------- kept results (app/derived)
+
+
+def analysis_stamp(session: Session, module_id: int) -> str:
+    """What the analysis of a module is computed from, summarised by one aggregate over the
+    module's closed exam attempts (``ix_attempts_module_user``): their number, highest id,
+    latest close and total score. A new or removed attempt changes it, a regrade too (and
+    ``apply_regrade`` forgets the module's analysis, since two regrades can cancel out in a
+    sum). Exposure counts (trainees served each question in any module) are kept as they
+    were when the analysis was computed; the page says when that was."""
+    count, top, latest, total = session.execute(
+        sa.select(
+            sa.func.count(Attempt.id),
+            sa.func.max(Attempt.id),
+            sa.func.max(Attempt.submitted_at),
+            sa.func.sum(Attempt.score),
+        ).where(
+            Attempt.module_id == module_id,
+            Attempt.mode == Mode.EXAM,
+            Attempt.status.in_(CLOSED),
+        )
+    ).one()
+    return store.stamp_of(count, top, latest, None if total is None else round(float(total), 6))
+
+
+def dump_analysis(analysis: ModuleAnalysis) -> dict[str, Any]:
+    """The analysis as JSON (without the module). Raises ValueError when a statistic is not a
+    finite number (JSON has no NaN): such a result is shown, not kept."""
+    payload = {
+        "result": asdict(analysis.result),
+        "attempts": analysis.attempts,
+        "fixed_form": analysis.fixed_form,
+        "labels": analysis.labels,
+    }
+    json.dumps(payload, allow_nan=False)
+    return payload
+
+
+def load_analysis(module: bm.Module, payload: dict[str, Any]) -> ModuleAnalysis:
+    result = payload["result"]
+    items = [
+        ItemStats(
+            **{
+                **item,
+                "distractors": [DistractorStats(**d) for d in item["distractors"]],
+            }
+        )
+        for item in result["items"]
+    ]
+    return ModuleAnalysis(
+        module,
+        AnalysisResult(test=TestStats(**result["test"]), items=items),
+        int(payload["attempts"]),
+        bool(payload["fixed_form"]),
+        payload["labels"],
+    )
+
+
+def analyse_cached(session: Session, module: bm.Module) -> store.Derived[ModuleAnalysis]:
+    """``analyse``, reused while ``analysis_stamp`` is unchanged (the studio page; issue 19:
+    at 20,000 first attempts the analysis takes tens of seconds). Pass marks and standard
+    setting call ``analyse`` itself."""
+    return store.cached(
+        session,
+        store.ITEM_ANALYSIS,
+        module.id,
+        analysis_stamp(session, module.id),
+        lambda: analyse(session, module),
+        dump_analysis,
+        lambda payload: load_analysis(module, payload),
+    )
 
 
 def _fixed_form(attempts, order, versions, max_marks, names) -> AnalysisResult:

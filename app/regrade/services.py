@@ -27,6 +27,7 @@ from app.banks.schema import QuestionBase, Status
 from app.certificates import eligibility
 from app.certificates import services as cert_services
 from app.certificates.models import Certificate, Completion, CompletionStatus
+from app.derived import store
 from app.errors import Conflict, ValidationFailed
 from app.i18n import gettext as _
 from app.i18n import in_language_of
@@ -407,6 +408,7 @@ def apply_regrade(
 
 
 def _store_scores(session: Session, attempts: Iterable[p.AttemptChange]) -> None:
+    attempts = list(attempts)
     for change in attempts:
         for item_change in change.items:
             session.execute(
@@ -423,6 +425,14 @@ def _store_scores(session: Session, attempts: Iterable[p.AttemptChange]) -> None
             )
             .execution_options(synchronize_session=False)
         )
+    if attempts:
+        # Item marks changed under the modules' analyses (app/analysis/item_analysis.py).
+        modules = session.scalars(
+            sa.select(Attempt.module_id)
+            .where(Attempt.id.in_([c.attempt_id for c in attempts]))
+            .distinct()
+        )
+        store.forget(session, store.ITEM_ANALYSIS, list(modules))
     session.expire_all()
 
 

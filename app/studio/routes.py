@@ -23,6 +23,7 @@ from app.analysis import item_analysis
 from app.auth.decorators import role_required
 from app.banks.loader import BankFileInvalid
 from app.banks.schema import Case, QuestionBase
+from app.derived import store
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.i18n import gettext as _
@@ -764,8 +765,16 @@ def export():  # type: ignore[no-untyped-def]
 @role_required(*STAFF)
 def analysis(slug: str):  # type: ignore[no-untyped-def]
     module = queries.module(db.session, slug)
-    result = item_analysis.analyse(db.session, module)
-    return render_template("studio/analysis.html", module=module, analysis=result)
+    derived = item_analysis.analyse_cached(db.session, module)
+    page = render_template(
+        "studio/analysis.html",
+        module=module,
+        analysis=derived.value,
+        computed_at=derived.computed_at,
+    )
+    if derived.computed_now:
+        store.keep(db.session)  # a read-only page: only the new analysis is written
+    return page
 
 
 # ---------------------------------------------------------------- standard setting

@@ -1,0 +1,154 @@
+"""Keep and reuse derived results (app/derived/__init__.py).
+
+``cached`` returns the stored result when its stamp is the caller's, else computes it and
+writes it in the caller's transaction (an upsert: two workers computing at once both write a
+valid result for their stamp; the later one stays). A read-only request keeps it with
+``keep`` (a commit that gives up quietly when SQLite's writer lock is contended: the result is
+shown all the same and the next view computes it again).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.derived.models import DerivedResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The kinds of derived result (one registry: a new kind is a line here and its module's
+# stamp, dump and load).
+ITEM_ANALYSIS = "item-analysis"  # subject: module id
+IDENTICAL_ANSWERS = "identical-answers"  # subject: completion id
+KINDS = frozenset({ITEM_ANALYSIS, IDENTICAL_ANSWERS})
+
+
+@dataclass(frozen=True)
+class Derived(Generic[T]):
+    """A result with when it was computed and whether this call computed it."""
+
+    value: T
+    computed_at: datetime
+    computed_now: bool
+
+
+def stamp_of(*parts: Any) -> str:
+    """A stamp from the values an aggregate query returned (None, numbers, datetimes)."""
+    return "|".join(
+        "" if p is None else p.isoformat() if isinstance(p, datetime) else str(p) for p in parts
+    )
+
+
+def _upsert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(DerivedResult)
+    if dialect == "sqlite":
+        return sqlite.insert(DerivedResult)
+    raise NotImplementedError(f"derived results on {dialect}")
+
+
+def _write(session: Session, kind: str, subject: str, stamp: str, payload: Any, ms: int) -> None:
+    values = {
+        "stamp": stamp,
+        "payload": payload,
+        "computed_at": clock.utcnow(),
+        "compute_ms": ms,
+    }
+    stmt = _upsert(session).values(kind=kind, subject=subject, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["kind", "subject"], set_=values))
+
+
+def cached(
+    session: Session,
+    kind: str,
+    subject: int | str,
+    stamp: str,
+    compute: Callable[[], T],
+    dump: Callable[[T], Any],
+    load: Callable[[Any], T],
+) -> Derived[T]:
+    """The result of ``compute`` for ``stamp``: the stored one, or computed and written."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown derived kind {kind!r}")
+    key = str(subject)
+    row = session.execute(
+        sa.select(DerivedResult.stamp, DerivedResult.payload, DerivedResult.computed_at).where(
+            DerivedResult.kind == kind, DerivedResult.subject == key
+        )
+    ).one_or_none()
+    if row is not None and row.stamp == stamp:
+        try:
+            return Derived(load(row.payload), row.computed_at, False)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Stored by an older shape of the result: compute it again (and replace it).
+            log.warning("derived %s/%s: stored payload unreadable, recomputing", kind, key)
+    started = time.perf_counter()
+    value = compute()
+    ms = int((time.perf_counter() - started) * 1000)
+    try:
+        payload = dump(value)
+    except ValueError as exc:  # not representable as JSON (a NaN): shown, not kept
+        log.warning("derived %s/%s not kept: %s", kind, key, exc)
+    else:
+        _write(session, kind, key, stamp, payload, ms)
+    return Derived(value, clock.utcnow(), True)
+
+
+def get_many(
+    session: Session, kind: str, subjects: Iterable[int | str]
+) -> dict[str, tuple[str, Any]]:
+    """The stored (stamp, payload) of several subjects in one statement."""
+    keys = sorted({str(s) for s in subjects})
+    if not keys:
+        return {}
+    rows = session.execute(
+        sa.select(DerivedResult.subject, DerivedResult.stamp, DerivedResult.payload).where(
+            DerivedResult.kind == kind, DerivedResult.subject.in_(keys)
+        )
+    )
+    return {subject: (stamp, payload) for subject, stamp, payload in rows}
+
+
+def put(
+    session: Session, kind: str, subject: int | str, stamp: str, payload: Any, ms: int = 0
+) -> None:
+    """Write one result for ``stamp`` in the caller's transaction (``get_many``'s writer)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown derived kind {kind!r}")
+    _write(session, kind, str(subject), stamp, payload, ms)
+
+
+def forget(session: Session, kind: str, subjects: Iterable[int | str]) -> None:
+    """Drop stored results (in the caller's transaction) whose inputs changed under a stamp
+    that cannot see it."""
+    keys = sorted({str(s) for s in subjects})
+    if keys:
+        session.execute(
+            sa.delete(DerivedResult).where(
+                DerivedResult.kind == kind, DerivedResult.subject.in_(keys)
+            )
+        )
+
+
+def keep(session: Session) -> None:
+    """Commit what ``cached`` wrote during a read-only request. On SQLite a read transaction
+    cannot take the writer lock once another writer has committed: then the write is dropped
+    (rolled back), which loses nothing but the cache entry."""
+    try:
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        log.info("derived result not kept (%s); it will be computed again", exc.orig)
