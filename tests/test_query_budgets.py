@@ -53,8 +53,8 @@ BUDGETS: dict[str, int] = {
     "admin.audit": 4,
     "admin.audit_csv": 4,
     "admin.certificates": 4,
-    "admin.completion_detail": 10,
-    "admin.completions": 12,
+    "admin.completion_detail": 11,  # identical-answers flags computed and kept (app/derived)
+    "admin.completions": 17,  # the same for a page: cohort stamps, kept rows, their upsert
     "admin.completions_csv": 4,
     "admin.index": 6,
     "admin.invite": 4,

@@ -191,6 +191,33 @@ class PeerIndex:
         ]
 
 
+def identical_matches(
+    own: Iterable[AttemptFacts],
+    peers: Iterable[AttemptFacts] | PeerIndex,
+    min_items: int,
+    allowed: Set[int] | None = None,
+) -> dict[int, list[tuple[int, int]]]:
+    """Own attempt id -> the (attempt id, user id) of each peer attempt whose answers match it,
+    in peer order; attempts without a match are absent (what the review queue keeps)."""
+    index = peers if isinstance(peers, PeerIndex) else PeerIndex(peers)
+    found = {}
+    for a in own:
+        matches = index.matches(a, min_items, allowed)
+        if matches:
+            found[a.attempt_id] = [(p.attempt_id, p.user_id) for p in matches]
+    return found
+
+
+def identical_flag(a: AttemptFacts, matches: Sequence[tuple[int, int]]) -> Flag:
+    """The flag of attempt ``a`` matching the peer attempts ``matches`` (attempt id, user id)."""
+    return Flag(
+        IDENTICAL,
+        f"{a.module_title}, attempt {a.attempt_no}: the same responses as"
+        f" {len({user for _, user in matches})} other trainee(s) of the cohort.",
+        (a.attempt_id, *(attempt for attempt, _ in matches)),
+    )
+
+
 def identical_flags(
     own: Iterable[AttemptFacts],
     peers: Iterable[AttemptFacts] | PeerIndex,
@@ -198,20 +225,9 @@ def identical_flags(
     allowed: Set[int] | None = None,
 ) -> list[Flag]:
     """Flags for the trainee's attempts whose answers match a peer's on the same module."""
-    index = peers if isinstance(peers, PeerIndex) else PeerIndex(peers)
-    flags = []
-    for a in own:
-        matches = index.matches(a, min_items, allowed)
-        if matches:
-            flags.append(
-                Flag(
-                    IDENTICAL,
-                    f"{a.module_title}, attempt {a.attempt_no}: the same responses as"
-                    f" {len({p.user_id for p in matches})} other trainee(s) of the cohort.",
-                    (a.attempt_id, *(p.attempt_id for p in matches)),
-                )
-            )
-    return flags
+    own = list(own)
+    found = identical_matches(own, peers, min_items, allowed)
+    return [identical_flag(a, found[a.attempt_id]) for a in own if a.attempt_id in found]
 
 
 def burst_flags(attempts: Iterable[AttemptFacts], count: int, minutes: int) -> list[Flag]:
@@ -244,8 +260,19 @@ def all_flags(
     allowed: Set[int] | None = None,
 ) -> list[Flag]:
     """Every flag of ``own``; ``peers`` may be a prebuilt index restricted to ``allowed`` users."""
+    matches = identical_matches(own, peers, thresholds.identical_min_items, allowed)
+    return flags_with(own, matches, thresholds)
+
+
+def flags_with(
+    own: Sequence[AttemptFacts],
+    matches: Mapping[int, Sequence[tuple[int, int]]],
+    thresholds: Thresholds,
+) -> list[Flag]:
+    """Every flag of ``own``, the identical answers given as ``identical_matches`` found them
+    (computed now or kept: app/admin/evidence_queries.py)."""
     return [
         *speed_flags(own, thresholds.min_seconds_per_question),
-        *identical_flags(own, peers, thresholds.identical_min_items, allowed),
+        *(identical_flag(a, matches[a.attempt_id]) for a in own if matches.get(a.attempt_id)),
         *burst_flags(own, thresholds.burst_attempts, thresholds.burst_minutes),
     ]

@@ -44,6 +44,7 @@ from app.auth.routes import link_context
 from app.certificates import queries as cert_queries
 from app.certificates import services as cert_services
 from app.certificates.models import Certificate, Completion, CompletionStatus
+from app.derived import store
 from app.enrolment import queries as enrolment_queries
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
@@ -131,7 +132,7 @@ def completions():  # type: ignore[no-untyped-def]
     cohort = _cohort_filter(cohorts)
     scope = enrolment_queries.trainee_ids_in([cohort.id]) if cohort else None
     page = cert_queries.completions_by_status(db.session, status, _page(), user_ids=scope)
-    return render_template(
+    html = render_template(
         "admin/completions.html",
         page=page,
         cohorts=cohorts,
@@ -142,6 +143,8 @@ def completions():  # type: ignore[no-untyped-def]
         bulk_form=BulkApproveForm(),
         evidence=evidence_queries.evidence_for(db.session, page.items, _thresholds()),
     )
+    store.keep(db.session)  # identical-answers flags computed for this page (app/derived)
+    return html
 
 
 def _cohort_filter(cohorts: list) -> Any:
@@ -869,7 +872,7 @@ def completion_detail(completion_id: int):  # type: ignore[no-untyped-def]
     if completion is None:
         abort(404)
     found = evidence_queries.evidence_for(db.session, [completion], _thresholds())
-    return render_template(
+    html = render_template(
         "admin/completion.html",
         c=completion,
         evidence=found[completion.id],
@@ -877,6 +880,8 @@ def completion_detail(completion_id: int):  # type: ignore[no-untyped-def]
         approve_form=ApproveForm(),
         reject_form=RejectForm(),
     )
+    store.keep(db.session)  # identical-answers flags computed for it (app/derived)
+    return html
 
 
 def _selected_ids() -> list[int]:

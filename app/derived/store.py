@@ -9,6 +9,7 @@ shown all the same and the next view computes it again).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -45,10 +46,12 @@ class Derived(Generic[T]):
 
 
 def stamp_of(*parts: Any) -> str:
-    """A stamp from the values an aggregate query returned (None, numbers, datetimes)."""
-    return "|".join(
+    """A stamp from the values an aggregate query returned (None, numbers, datetimes, text);
+    a long one is replaced by its SHA-256 (the column holds 200 characters)."""
+    text = "|".join(
         "" if p is None else p.isoformat() if isinstance(p, datetime) else str(p) for p in parts
     )
+    return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _upsert(session: Session) -> Any:
@@ -122,13 +125,33 @@ def get_many(
     return {subject: (stamp, payload) for subject, stamp, payload in rows}
 
 
-def put(
-    session: Session, kind: str, subject: int | str, stamp: str, payload: Any, ms: int = 0
-) -> None:
-    """Write one result for ``stamp`` in the caller's transaction (``get_many``'s writer)."""
+def put_many(session: Session, kind: str, rows: Iterable[tuple[int | str, str, Any]]) -> None:
+    """Write (subject, stamp, payload) results in the caller's transaction, one statement
+    (``get_many``'s writer)."""
     if kind not in KINDS:
         raise ValueError(f"unknown derived kind {kind!r}")
-    _write(session, kind, str(subject), stamp, payload, ms)
+    now = clock.utcnow()
+    params = [
+        {
+            "kind": kind,
+            "subject": str(s),
+            "stamp": t,
+            "payload": p,
+            "computed_at": now,
+            "compute_ms": 0,
+        }
+        for s, t, p in rows
+    ]
+    if not params:
+        return
+    stmt = _upsert(session)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["kind", "subject"],
+            set_={c: stmt.excluded[c] for c in ("stamp", "payload", "computed_at", "compute_ms")},
+        ),
+        params,
+    )
 
 
 def forget(session: Session, kind: str, subjects: Iterable[int | str]) -> None:

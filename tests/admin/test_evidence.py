@@ -214,7 +214,7 @@ def _reference_evidence(db_session, completions, thresholds):
     slugs = set().union(*(q._program_slugs(c) for c in completions))
     module_ids = {m.slug: m.id for m in db_session.scalars(sa.select(Module))}
     module_ids = {s: i for s, i in module_ids.items() if s in slugs}
-    peers = q._cohort_peers(db_session, (c.user_id for c in completions))
+    peers = q._cohort_peers(db_session, q._cohorts_of(db_session, (c.user_id for c in completions)))
     own_rows = q._attempts(db_session, (c.user_id for c in completions), module_ids.values())
     peer_rows = q._attempts(db_session, set().union(set(), *peers.values()), module_ids.values())
     items = q._items(db_session, [a.id for a, _ in own_rows + peer_rows])
@@ -264,3 +264,76 @@ def test_page_wide_peer_index_finds_what_the_per_completion_comparison_found(
         assert found[c.id].attempts == mine
         got = [f.attempt_ids for f in found[c.id].flags if f.kind == "identical"]
         assert got == identical
+
+
+def _identical(found, completion):
+    return [f.attempt_ids for f in found[completion.id].flags if f.kind == "identical"]
+
+
+def test_kept_flags_are_reused_and_recomputed_when_the_cohort_changes(
+    db_session, world, count_queries
+):
+    """The identical-answers flags are kept per completion (app/derived) and computed again
+    when a cohort peer finishes an attempt, leaves the cohort, or the threshold changes; at
+    each step they equal the pairwise reference."""
+    from app.enrolment.models import Enrolment
+
+    same = lambda n: {"choice": f"kept-{n}"}  # noqa: E731
+    first = world(factories.make_user("trainee"), choice=same)
+    honest = world(factories.make_user("trainee"))
+    completions = [first, honest]
+
+    def check(thresholds=None):
+        thresholds = thresholds or Thresholds()
+        found = evidence_queries.evidence_for(db_session, completions, thresholds)
+        db_session.commit()
+        expected = _reference_evidence(db_session, completions, thresholds)
+        for c in completions:
+            assert _identical(found, c) == expected[c.id][1]
+        return found
+
+    assert _identical(check(), first) == []
+    with count_queries() as q:
+        again = evidence_queries.evidence_for(db_session, completions, Thresholds())
+    # Kept: only the completions' own items are read, not every peer's.
+    assert len([s for s in q.statements if "FROM attempt_items" in s]) == 1
+    assert _identical(again, first) == []
+
+    copier = factories.make_user("trainee")
+    world(copier, choice=same)  # a peer finishes attempts with the same answers
+    assert len(_identical(check(), first)) == 2  # both modules' attempts now match
+
+    enrolment = db_session.scalar(sa.select(Enrolment).where(Enrolment.user_id == copier.id))
+    cohort_id, enrolment.cohort_id = enrolment.cohort_id, None  # the copier leaves the cohort
+    db_session.commit()
+    assert _identical(check(), first) == []
+
+    world(factories.make_user("trainee", enrol=False), choice=same)  # in no cohort: no peer
+    assert _identical(check(), first) == []
+
+    enrolment.cohort_id = cohort_id  # the copier comes back
+    db_session.commit()
+    assert len(_identical(check(), first)) == 2
+    strict = Thresholds(identical_min_items=QUESTIONS + 1)  # more than the exam has
+    assert _identical(check(strict), first) == []
+    assert len(_identical(check(), first)) == 2
+
+
+def test_a_kept_result_of_an_older_shape_is_computed_again(db_session, world):
+    from app.derived import store
+    from app.derived.models import DerivedResult
+
+    same = lambda n: {"choice": f"old-{n}"}  # noqa: E731
+    first = world(factories.make_user("trainee"), choice=same)
+    world(factories.make_user("trainee"), choice=same)
+    assert _identical(evidence_queries.evidence_for(db_session, [first], Thresholds()), first)
+    db_session.execute(
+        sa.update(DerivedResult)
+        .where(DerivedResult.kind == store.IDENTICAL_ANSWERS)
+        .values(payload={"older": True})
+    )
+    found = evidence_queries.evidence_for(db_session, [first], Thresholds())
+    assert len(_identical(found, first)) == 2
+    row = db_session.get(DerivedResult, (store.IDENTICAL_ANSWERS, str(first.id)))
+    db_session.refresh(row)
+    assert "matches" in row.payload
