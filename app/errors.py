@@ -78,6 +78,7 @@ HTTP_CODES = {
 }
 
 HTML_TEMPLATES = {400, 403, 404, 429, 500}
+BUSY_RETRY_AFTER_S = 2  # seconds a client is told to wait when the database is busy (503)
 
 
 def wants_json() -> bool:
@@ -173,6 +174,32 @@ def _ways_back() -> dict[str, str | None]:
     return {"back_url": back, "contact_email": contact}
 
 
+def _database_busy(exc: Exception) -> bool:
+    """SQLite's writer lock still held by another request after ``busy_timeout``."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.transactions import is_lock_error
+
+    return isinstance(exc, OperationalError) and is_lock_error(exc)
+
+
+def _busy():  # type: ignore[no-untyped-def]
+    """503 with Retry-After: the request changed nothing (its transaction is rolled back) and
+    can simply be sent again; not a 500, which would say the server is broken (issue 19: the
+    SQLite spike)."""
+    from app.extensions import db
+    from app.i18n import gettext as _
+
+    db.session.rollback()
+    log.warning("database busy: request %s %s refused with 503", request.method, request.path)
+    message = _("The service is busy; nothing was saved. Please try again in a moment.")
+    rendered = _render(503, "database_busy", message, shown=True)
+    response = rendered if isinstance(rendered, Response) else Response(*rendered)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the one handler for DomainError, HTTP errors and unexpected exceptions."""
 
@@ -207,6 +234,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         if isinstance(exc, HTTPException):
             return handle_http_error(exc)
+        if _database_busy(exc):
+            return _busy()
         log.exception("Unhandled error", exc_info=exc)
         err = InternalServerError()
         return _render(500, "internal_error", err.description or "Internal error")

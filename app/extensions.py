@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,8 +122,21 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
     cursor.close()
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a SQLite statement waits for another writer's lock before "database is
+    locked" (answered 503 with Retry-After: app/errors.py): ``SQLITE_BUSY_TIMEOUT_MS``,
+    5000 by default (docs/operations.md)."""
+    raw = os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000").strip()
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= 600_000:
+        raise ValueError(
+            f"SQLITE_BUSY_TIMEOUT_MS must be a whole number of milliseconds from 1 to 600000,"
+            f" not {raw[:40]!r}"
+        )
+    return int(raw)
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
