@@ -141,6 +141,12 @@ def _scenario_tables(document: dict[str, Any], dbs: list[str]) -> list[str]:
         for db in dbs
     )
     lines.append(f"| goal: start p95 < 2 s, no errors | {goal} |")
+    failed = [
+        ", ".join(f"{k}: {n}" for k, n in document[db]["spike"].get("error_statuses", {}).items())
+        or "none"
+        for db in dbs
+    ]
+    lines.append(f"| what failed (599: no answer in 60 s) | {' | '.join(failed)} |")
     lines += ["", "| steady | " + " | ".join(dbs) + " |", "| --- |" + " --- |" * len(dbs)]
     for key in (
         "trainees",

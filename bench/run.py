@@ -38,6 +38,7 @@ from bench.scenarios import State, drive, endpoints, median_runs, spike, steady 
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 PREFIX = "bench"
+SCENARIOS = ("endpoints", "spike", "steady")
 
 
 def free_port() -> int:
@@ -154,16 +155,25 @@ def measure(env: dict[str, str], opts: argparse.Namespace, world: dict) -> dict[
     server = start_server(env, opts, port)
     try:
         states = [State(port, world, i) for i in range(opts.threads)]
-        ops = endpoints(world)
-        for op in ops.values():  # warm-up: imports, pools, caches, logins
-            drive(states, op, min(1.0, opts.seconds))
-        results = {}
-        for name, op in ops.items():
-            results[name] = median_runs([drive(states, op, opts.seconds) for _ in range(opts.runs)])
-            print(f"  {name:<26}{results[name]['rps']:>9.1f} req/s", flush=True)
-        results["certificate PDF (first)"] = pdf_first_render(env, states, world, opts.pdf_renders)
-        spiked = spike(port, world, opts.spike)
-        steadied = steady(port, world, opts.steady_seconds, opts.steady_every)
+        results: dict[str, Any] = {}
+        if "endpoints" in opts.scenarios:
+            ops = endpoints(world)
+            for op in ops.values():  # warm-up: imports, pools, caches, logins
+                drive(states, op, min(1.0, opts.seconds))
+            for name, op in ops.items():
+                results[name] = median_runs(
+                    [drive(states, op, opts.seconds) for _ in range(opts.runs)]
+                )
+                print(f"  {name:<26}{results[name]['rps']:>9.1f} req/s", flush=True)
+            results["certificate PDF (first)"] = pdf_first_render(
+                env, states, world, opts.pdf_renders
+            )
+        spiked = spike(port, world, opts.spike) if "spike" in opts.scenarios else {}
+        steadied = (
+            steady(port, world, opts.steady_seconds, opts.steady_every)
+            if "steady" in opts.scenarios
+            else {}
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -191,7 +201,11 @@ def run_database(name: str, url: str, opts: argparse.Namespace) -> dict[str, Any
     world = prepare(env, opts)
     print(f"   {world['seed_output']}", flush=True)
     measured = measure(env, opts, world)
-    measured["ratios"] = report.ratios(measured["endpoints"], report.argon2_verify_seconds())
+    measured["ratios"] = (
+        report.ratios(measured["endpoints"], report.argon2_verify_seconds())
+        if measured["endpoints"]
+        else {}
+    )
     return measured
 
 
@@ -213,7 +227,19 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-docs", action="store_true", help="do not refresh docs/benchmarks.md")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="which to run, comma separated: endpoints, spike, steady (all by default; a run"
+        " without all three writes --output only, never docs/benchmarks.md)",
+    )
     opts = parser.parse_args(argv)
+    chosen = [s.strip() for s in opts.scenarios.split(",") if s.strip()]
+    if not chosen or set(chosen) - set(SCENARIOS):
+        parser.error(f"--scenarios: choose among {', '.join(SCENARIOS)}")
+    opts.scenarios = chosen
+    if set(chosen) != set(SCENARIOS):
+        opts.no_docs = True
     if opts.quick:
         opts.seconds, opts.runs, opts.steady_seconds = 1.0, 1, 10.0
         opts.analysis_attempts, opts.pdf_renders = 500, 2
@@ -239,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     document = {**out, "meta": meta}
     opts.output.parent.mkdir(parents=True, exist_ok=True)
     opts.output.write_text(json.dumps(document, indent=2, default=str))
+    if set(opts.scenarios) != set(SCENARIOS):  # a partial run: its numbers, no tables
+        for name in out:
+            print(name, json.dumps({k: out[name][k] for k in ("spike", "steady")}, default=str))
+        return 0
     text = report.markdown(document)
     print(text)
     if not opts.no_docs:

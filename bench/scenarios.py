@@ -13,6 +13,7 @@ import random
 import statistics
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,13 +226,16 @@ def endpoints(world: dict[str, Any]) -> dict[str, Op]:
 # ---------------------------------------------------------------- spike and steady
 
 
-def _start_and_save(port: int, trainee: dict[str, Any], module: str) -> tuple[float, float, int]:
+def _start_and_save(
+    port: int, trainee: dict[str, Any], module: str
+) -> tuple[float, float, int, str | None]:
+    """(start seconds, save seconds, errors, what failed: "start 503", "save 599"...)."""
     api = Client(port, token=trainee["token"])
     t0 = time.perf_counter()
     status, data = api.request("POST", f"/api/v1/modules/{module}/attempts")
     start = time.perf_counter() - t0
     if status not in (200, 201):
-        return start, float("nan"), 1
+        return start, float("nan"), 1, f"start {status}"
     body = json.loads(data)
     trainee["attempt"] = body["id"]
     item = body["items"][0]
@@ -240,7 +244,8 @@ def _start_and_save(port: int, trainee: dict[str, Any], module: str) -> tuple[fl
     t1 = time.perf_counter()
     saved, _ = api.request("PUT", url, json_body={"response": {"choice": option}, "seq": 0})
     trainee.update(item=item["id"], options=[o["id"] for o in item["options"]], seq=1)
-    return start, time.perf_counter() - t1, int(saved != 200)
+    failed = None if saved == 200 else f"save {saved}"
+    return start, time.perf_counter() - t1, int(saved != 200), failed
 
 
 def spike(port: int, world: dict[str, Any], trainees: int) -> dict[str, Any]:
@@ -248,7 +253,7 @@ def spike(port: int, world: dict[str, Any], trainees: int) -> dict[str, Any]:
     one answer each."""
     chosen = world["spike"][:trainees]
     barrier = threading.Barrier(len(chosen))
-    results: list[tuple[float, float, int]] = []
+    results: list[tuple[float, float, int, str | None]] = []
     lock = threading.Lock()
 
     def one(trainee: dict[str, Any]) -> None:
@@ -273,6 +278,8 @@ def spike(port: int, world: dict[str, Any], trainees: int) -> dict[str, Any]:
         "save_p95_s": percentile(saves, 0.95),
         "save_p99_s": percentile(saves, 0.99),
         "errors": sum(r[2] for r in results),
+        # What failed, by request and status (599: no answer within the client's 60 s).
+        "error_statuses": dict(sorted(Counter(r[3] for r in results if r[3]).items())),
     }
 
 

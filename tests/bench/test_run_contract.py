@@ -53,6 +53,7 @@ def test_a_tiny_run_keeps_the_contract(tmp_path: Path) -> None:
         assert math.isfinite(sqlite["ratios"][key]) and sqlite["ratios"][key] > 0, key
     assert set(SPIKE) <= set(sqlite["spike"])
     assert sqlite["spike"]["trainees"] == 3 and sqlite["spike"]["errors"] == 0
+    assert sqlite["spike"]["error_statuses"] == {}
     assert all(math.isfinite(sqlite["spike"][k]) for k in SPIKE)
     assert sqlite["steady"]["requests"] > 0 and sqlite["steady"]["errors"] == 0
     for name, measured in sqlite["endpoints"].items():
@@ -66,8 +67,35 @@ def test_a_tiny_run_keeps_the_contract(tmp_path: Path) -> None:
     assert text.count(report.START) == 1 and "| save (API) req/s ÷ db-write |" in text
 
 
+@pytest.mark.timeout(600)
+def test_a_spike_only_run_measures_the_spike_and_leaves_the_docs(tmp_path: Path) -> None:
+    output = tmp_path / "spike.json"
+    args = [
+        "--scenarios=spike",
+        "--threads=1",
+        "--workers=1",
+        "--spike=2",
+        "--analysis-attempts=2",
+        "--questions=50",
+        "--databases=sqlite",
+        f"--output={output}",
+    ]
+    opts = run.parse(args)
+    assert opts.scenarios == ["spike"] and opts.no_docs  # a partial run never writes the docs
+    assert run.main(args) == 0
+    sqlite = json.loads(output.read_text())["sqlite"]
+    assert sqlite["endpoints"] == {} and sqlite["steady"] == {} and sqlite["ratios"] == {}
+    assert sqlite["spike"]["trainees"] == 2 and sqlite["spike"]["errors"] == 0
+
+
 def test_bad_arguments_are_refused() -> None:
-    for args in (["--seconds=0"], ["--threads=-1"], ["--questions=10"]):
+    for args in (
+        ["--seconds=0"],
+        ["--threads=-1"],
+        ["--questions=10"],
+        ["--scenarios=spike,nope"],
+        ["--scenarios=,"],
+    ):
         with pytest.raises(SystemExit) as exc:
             run.parse(args)
         assert exc.value.code == 2
