@@ -595,6 +595,8 @@ COHORT_SORTS = {
     "last_activity": lambda r: (r.last_activity.timestamp() if r.last_activity else 0.0, r.user_id),
 }
 COHORT_STATUSES = ("not_started", "in_progress", "completed")
+# Sorts on the account alone: without a status filter, a page reads only its trainees' progress.
+PAGE_FIRST_SORTS = frozenset({"name", "email"})
 
 
 @dataclass(frozen=True)
@@ -710,27 +712,52 @@ def _cohort(
     SQL.
 
     Five queries whatever the number of trainees or the page: the matching trainees, modules
-    passed, last attempt, last practice answer (grouped per trainee, for every match, since
-    status and sort depend on them), then the topic tallies (weak topics) of the page's trainees
-    only.
+    passed, last attempt, last practice answer (grouped per trainee), then the topic tallies
+    (weak topics) of the page's trainees only. Sorted by name or e-mail with no status filter
+    (the default view), the page is chosen from the accounts first and the progress is read
+    for its trainees only; a status filter or a sort on progress or activity needs it for every
+    match (issue 19; docs/benchmarks.md).
     """
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
     trainee_ids = _matching_trainees(search, scope).scalar_subquery()
     users = session.execute(
-        sa.select(User.id, User.name, User.email).where(User.id.in_(trainee_ids))
+        sa.select(User.id.label("user_id"), User.name, User.email).where(User.id.in_(trainee_ids))
     ).all()
     slugs = list(program.module_slugs) if program else []
+    if per_page is not None and not status and sort in PAGE_FIRST_SORTS:
+        # The order needs nothing but the accounts: sort them, then read the progress of the
+        # page's trainees only (issue 19: flat as the cohort grows).
+        users.sort(key=COHORT_SORTS[sort], reverse=descending)
+        total = len(users)
+        page = min(page or 1, max(1, -(-total // per_page)))
+        users = users[(page - 1) * per_page : page * per_page]
+        shown = [u.user_id for u in users]
+        passed = _modules_passed(session, slugs, shown)
+        activity = _last_activity(session, shown)
+        rows = [
+            CohortRow(
+                user_id=u.user_id,
+                name=u.name,
+                email=u.email,
+                modules_passed=passed.get(u.user_id, 0),
+                modules_total=len(slugs),
+                last_activity=activity.get(u.user_id),
+                weak_topics=[],
+            )
+            for u in users
+        ]
+        return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
     passed = _modules_passed(session, slugs, trainee_ids)
     activity = _last_activity(session, trainee_ids)
     rows = [
         CohortRow(
-            user_id=u.id,
+            user_id=u.user_id,
             name=u.name,
             email=u.email,
-            modules_passed=passed.get(u.id, 0),
+            modules_passed=passed.get(u.user_id, 0),
             modules_total=len(slugs),
-            last_activity=activity.get(u.id),
+            last_activity=activity.get(u.user_id),
             weak_topics=[],
         )
         for u in users
@@ -768,7 +795,7 @@ def _matching_trainees(search: str, scope: sa.Select | None = None) -> sa.Select
 
 
 def _modules_passed(
-    session: Session, slugs: list[str], trainee_ids: sa.ScalarSelect
+    session: Session, slugs: list[str], trainee_ids: sa.ScalarSelect | list[int]
 ) -> dict[int, int]:
     """How many of the program's modules (``slugs``) each trainee has passed (one query)."""
     if not slugs:
@@ -787,7 +814,9 @@ def _modules_passed(
     )
 
 
-def _last_activity(session: Session, trainee_ids: sa.ScalarSelect) -> dict[int, datetime]:
+def _last_activity(
+    session: Session, trainee_ids: sa.ScalarSelect | list[int]
+) -> dict[int, datetime]:
     """Each trainee's latest attempt or practice answer (two queries)."""
     activity: dict[int, datetime] = {
         user_id: _aware(at)  # type: ignore[misc]

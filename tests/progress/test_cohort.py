@@ -184,3 +184,37 @@ def test_cohort_page_queries_do_not_grow_with_trainees_or_pages(
     assert counted("/cohort") == small
     assert counted("/cohort?page=4") == small
     assert counted("/cohort?per_page=100&sort=last_activity") == small
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_page_sorted_by_account_reads_only_its_trainees_and_equals_the_full_sort(
+    app, db_session, monkeypatch, seed
+):
+    """Issue 19: sorted by name or e-mail without a status filter, a page is chosen from the
+    accounts and only its trainees' progress is read; every page equals the page the full
+    computation (every trainee's progress, then sort) gives, ties and any case included."""
+    import random
+
+    from app.progress import queries
+
+    rng = random.Random(seed)
+    names = ["ada", "Ada", "Émile", "émile", "Zoë", "bob", "Bob", "carla", "Ada"]
+    for i in range(37):
+        user = factories.make_user(
+            "trainee", name=f"{rng.choice(names)} {rng.randint(0, 3)}", email=f"t{i:02d}@x.org"
+        )
+        if rng.random() < 0.6:
+            take(db_session, user, rng.choice(["m1-exam", "m3-exam"]), right=rng.random() < 0.5)
+    db_session.commit()
+    with app.app_context():
+        program = queries.current_program(db_session)
+        for sort in sorted(queries.PAGE_FIRST_SORTS):
+            for descending in (False, True):
+                for page in (1, 2, 3, 4):
+                    args = {"sort": sort, "descending": descending, "page": page, "per_page": 25}
+                    fast = queries.cohort_page(db_session, program, **args)
+                    with monkeypatch.context() as m:
+                        m.setattr(queries, "PAGE_FIRST_SORTS", frozenset())
+                        full = queries.cohort_page(db_session, program, **args)
+                    assert fast == full, (sort, descending, page)
+                    assert fast.total == 37
