@@ -17,6 +17,9 @@ BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 # bench/import_ratio.py (importing 10,000 questions against a bulk insert): its template database.
 BENCH_IMPORT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchimp
 IMPORT_QUICK = $(if $(QUICK),--runs 1 --questions 2000,)
+# bench/scale.py (the pages that must stay flat, a small and a large institution): its database.
+BENCH_SCALE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchscale
+SCALE_QUICK = $(if $(QUICK),--small 100 --large 1000 --repeat 3,)
 
 .PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
@@ -127,10 +130,15 @@ bench: $(STAMP)
 		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(if $(QUICK),--quick,); \
 		createdb -h 127.0.0.1 -U postgres benchimp 2>/dev/null || true; \
 		$(BIN)/python bench/import_ratio.py --databases sqlite,postgresql --pg-url "$(BENCH_IMPORT_DATABASE_URL)" $(IMPORT_QUICK); \
+		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
+		createdb -h 127.0.0.1 -U postgres benchscale 2>/dev/null || true; \
+		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --database-url "$(BENCH_SCALE_DATABASE_URL)" \
+			--output bench/results/scale-postgresql.json; \
 	else \
 		echo "== PostgreSQL not reachable: SQLite only =="; \
 		$(BIN)/python bench/run.py --databases sqlite $(if $(QUICK),--quick,); \
 		$(BIN)/python bench/import_ratio.py --databases sqlite $(IMPORT_QUICK); \
+		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
 	fi
 
 clean:
