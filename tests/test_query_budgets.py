@@ -120,7 +120,7 @@ BUDGETS: dict[str, int] = {
     "practical.review_queue": 4,
     "practical.supervisors": 4,
     "practical.to_sign": 4,
-    "progress.cohort": 9,
+    "progress.cohort": 10,  # the page first: count, the page of accounts, their progress
     "progress.cohort_csv": 9,
     "progress.dashboard": 28,
     "progress.practice": 14,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app import clock
 from app.extensions import Base, UTCDateTime
@@ -30,12 +30,28 @@ ROLE_ENUM = sa.Enum(
 )
 
 
+def name_sort_key(name: str) -> str:
+    """How names sort in lists (the cohort view): Python's ``str.lower()``, stored so that the
+    database can sort and page by it (SQLite's ``lower()`` folds ASCII only)."""
+    return name.lower()
+
+
+def _sort_name_default(context: sa.engine.interfaces.ExecutionContext) -> str:
+    """``sort_name`` of a row inserted without one (a Core bulk insert: app/benchseed)."""
+    return name_sort_key(context.get_current_parameters().get("name") or "")
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
+    __table_args__ = (sa.Index("ix_users_sort_name", "sort_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # name_sort_key(name), kept by ``_keep_sort_name`` and, for Core inserts, the default.
+    sort_name: Mapped[str] = mapped_column(
+        sa.String(400), default=_sort_name_default, server_default=""
+    )
     profession: Mapped[str] = mapped_column(sa.String(100), default="")
     licence_number: Mapped[str] = mapped_column(sa.String(100), default="")
     jurisdiction: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -58,6 +74,11 @@ class User(UserMixin, Base):
     time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    @validates("name")
+    def _keep_sort_name(self, key: str, value: str) -> str:
+        self.sort_name = name_sort_key(value or "")
+        return value
 
     def get_id(self) -> str:
         """Flask-Login alternative id: bumping ``session_version`` revokes every session."""

@@ -11,6 +11,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -595,8 +596,17 @@ COHORT_SORTS = {
     "last_activity": lambda r: (r.last_activity.timestamp() if r.last_activity else 0.0, r.user_id),
 }
 COHORT_STATUSES = ("not_started", "in_progress", "completed")
-# Sorts on the account alone: without a status filter, a page reads only its trainees' progress.
-PAGE_FIRST_SORTS = frozenset({"name", "email"})
+# Sorts on the account alone (the column the database orders by): without a status filter,
+# a page reads only its trainees' progress.
+PAGE_FIRST_SORTS = {"name": User.sort_name, "email": User.email}
+
+
+def _codepoint(session: Session, column: Any) -> Any:
+    """``column`` compared by code point, as Python compares strings: SQLite's default
+    (BINARY) does; PostgreSQL's database collation may not, so "C" is asked for."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.collate(column, "C")
+    return column
 
 
 @dataclass(frozen=True)
@@ -721,17 +731,22 @@ def _cohort(
     if sort not in COHORT_SORTS:
         raise ValueError(f"unknown sort column {sort!r}")
     trainee_ids = _matching_trainees(search, scope).scalar_subquery()
-    users = session.execute(
-        sa.select(User.id.label("user_id"), User.name, User.email).where(User.id.in_(trainee_ids))
-    ).all()
     slugs = list(program.module_slugs) if program else []
     if per_page is not None and not status and sort in PAGE_FIRST_SORTS:
-        # The order needs nothing but the accounts: sort them, then read the progress of the
-        # page's trainees only (issue 19: flat as the cohort grows).
-        users.sort(key=COHORT_SORTS[sort], reverse=descending)
-        total = len(users)
+        # The order needs nothing but the accounts: the database sorts and pages them by an
+        # index, then the progress of the page's trainees only is read (issue 19: flat as the
+        # cohort grows). Same order as COHORT_SORTS: stored name_sort_key, code point order.
+        matching = User.id.in_(trainee_ids)
+        total = session.scalar(sa.select(sa.func.count(User.id)).where(matching)) or 0
         page = min(page or 1, max(1, -(-total // per_page)))
-        users = users[(page - 1) * per_page : page * per_page]
+        keys = [_codepoint(session, PAGE_FIRST_SORTS[sort]), User.id]
+        users = session.execute(
+            sa.select(User.id.label("user_id"), User.name, User.email)
+            .where(matching)
+            .order_by(*(k.desc() if descending else k.asc() for k in keys))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
         shown = [u.user_id for u in users]
         passed = _modules_passed(session, slugs, shown)
         activity = _last_activity(session, shown)
@@ -748,6 +763,9 @@ def _cohort(
             for u in users
         ]
         return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
+    users = session.execute(
+        sa.select(User.id.label("user_id"), User.name, User.email).where(User.id.in_(trainee_ids))
+    ).all()
     passed = _modules_passed(session, slugs, trainee_ids)
     activity = _last_activity(session, trainee_ids)
     rows = [

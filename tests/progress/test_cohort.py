@@ -177,13 +177,14 @@ def test_cohort_page_queries_do_not_grow_with_trainees_or_pages(
         take(db_session, user, "m3-exam", right=False)
     db_session.commit()
     small = counted("/cohort")
+    small_by_activity = counted("/cohort?per_page=100&sort=last_activity")
     for i in range(30, 120):
         user = factories.make_user("trainee", name=f"Trainee {i:03d}")
         take(db_session, user, "m3-exam", right=False)
     db_session.commit()
     assert counted("/cohort") == small
     assert counted("/cohort?page=4") == small
-    assert counted("/cohort?per_page=100&sort=last_activity") == small
+    assert counted("/cohort?per_page=100&sort=last_activity") == small_by_activity
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -214,7 +215,7 @@ def test_a_page_sorted_by_account_reads_only_its_trainees_and_equals_the_full_so
                     args = {"sort": sort, "descending": descending, "page": page, "per_page": 25}
                     fast = queries.cohort_page(db_session, program, **args)
                     with monkeypatch.context() as m:
-                        m.setattr(queries, "PAGE_FIRST_SORTS", frozenset())
+                        m.setattr(queries, "PAGE_FIRST_SORTS", {})
                         full = queries.cohort_page(db_session, program, **args)
                     assert fast == full, (sort, descending, page)
                     assert fast.total == 37
