@@ -41,6 +41,11 @@ def _sort_name_default(context: sa.engine.interfaces.ExecutionContext) -> str:
     return name_sort_key(context.get_current_parameters().get("name") or "")
 
 
+# Code point order on both databases, so that the index serves ORDER BY sort_name as Python
+# sorts: SQLite's BINARY is; PostgreSQL's database collation may not be, hence "C".
+SORT_NAME_TYPE = sa.String(400).with_variant(sa.String(400, collation="C"), "postgresql")
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (sa.Index("ix_users_sort_name", "sort_name", "id"),)
@@ -50,7 +55,7 @@ class User(UserMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     # name_sort_key(name), kept by ``_keep_sort_name`` and, for Core inserts, the default.
     sort_name: Mapped[str] = mapped_column(
-        sa.String(400), default=_sort_name_default, server_default=""
+        SORT_NAME_TYPE, default=_sort_name_default, server_default=""
     )
     profession: Mapped[str] = mapped_column(sa.String(100), default="")
     licence_number: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -603,8 +603,9 @@ PAGE_FIRST_SORTS = {"name": User.sort_name, "email": User.email}
 
 def _codepoint(session: Session, column: Any) -> Any:
     """``column`` compared by code point, as Python compares strings: SQLite's default
-    (BINARY) does; PostgreSQL's database collation may not, so "C" is asked for."""
-    if session.get_bind().dialect.name == "postgresql":
+    (BINARY) does; on PostgreSQL ``sort_name`` is declared ``COLLATE "C"`` (its index serves
+    the order), other columns are asked for "C" (sorted, not by an index)."""
+    if session.get_bind().dialect.name == "postgresql" and column is not User.sort_name:
         return sa.collate(column, "C")
     return column
 

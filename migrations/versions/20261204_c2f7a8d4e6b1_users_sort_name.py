@@ -23,7 +23,13 @@ def upgrade():
     # the table, which other tables' foreign keys forbid dropping).
     op.add_column(
         "users",
-        sa.Column("sort_name", sa.String(length=400), nullable=False, server_default=""),
+        sa.Column(
+            "sort_name",
+            # Code point order, as Python sorts (PostgreSQL's database collation may differ).
+            sa.String(length=400).with_variant(sa.String(400, collation="C"), "postgresql"),
+            nullable=False,
+            server_default="",
+        ),
     )
     conn = op.get_bind()
     users = sa.table(
