@@ -178,7 +178,7 @@ def _is_disclosed(attempt: Attempt, item: AttemptItem) -> bool:
 
 
 def _view(attempt: Attempt, item: AttemptItem, visible: bool = True) -> dict[str, Any]:
-    version = item.question_version
+    version = item.version
     question = version.as_question()
     media_url = (
         url_for("banks.media", sha256=version.media_sha256) if version.media_sha256 else None
