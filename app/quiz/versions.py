@@ -8,9 +8,12 @@ on every request: a worker keeps what the presenters need of each (its use, imag
 question) here, keyed by version id, and reads only the versions it does not know yet, in one
 statement of plain columns (no ORM object crosses a session).
 
-The switch: ``set_enabled(False)`` (tests, ``bench/attempt_page.py --versions``) makes
-``attempt_for`` load and decode the versions with the attempt on every request, as before. It is
-per process, like the cache, and not a setting: the app always runs with the cache.
+The saves by position (``services.save_at_position``) take their item's question from here too.
+
+The switch: ``set_enabled(False)`` (tests, ``bench/version_cache.py``) makes ``attempt_for``
+load and decode the versions with the attempt on every request, as before, and ``load`` keep
+nothing. It is per process, like the cache, and not a setting (a domain module reads no
+configuration; ``bench/save_path.py`` switches ``shapes`` off the same way).
 
 The question objects are shared between requests of a worker: callers only read them (as with
 ``app/quiz/shapes.py``).
@@ -84,11 +87,11 @@ def _remember(data: VersionData) -> None:
 
 def load(session: Session, version_ids: Iterable[int]) -> dict[int, VersionData]:
     """The versions ``version_ids``, from this worker's cache, reading the missing ones in one
-    statement (none when all are known)."""
+    statement (none when all are known; all of them, kept nowhere, when switched off)."""
     found: dict[int, VersionData] = {}
     missing: set[int] = set()
     for version_id in version_ids:
-        data = get(version_id)
+        data = get(version_id) if _enabled else None
         if data is None:
             missing.add(version_id)
         else:
@@ -101,7 +104,8 @@ def load(session: Session, version_ids: Iterable[int]) -> dict[int, VersionData]
         for version_id, use, media_sha256, content in rows:
             question = QUESTION_ADAPTER.validate_python(content)
             data = VersionData(version_id, use, media_sha256, question)
-            _remember(data)
+            if _enabled:
+                _remember(data)
             found[version_id] = data
     return found
 
