@@ -34,9 +34,10 @@ from app.banks.models import QUESTION_ADAPTER
 from app.banks.schema import Use
 from app.questions.base import QuestionBase
 
-MAX_VERSIONS = 5_000
-"""Versions kept per worker (the least recently used go first): every exam being sat at once
-draws from a few hundred to a few thousand versions."""
+MAX_VERSIONS = 2_000
+"""Versions kept per worker (the least recently used go first): the exams being sat at once
+draw from a few hundred versions each. A decoded version is about 7 kB (the synthetic bench
+questions, measured with tracemalloc), so at most some 15-40 MB a worker."""
 
 
 @dataclass(frozen=True)
