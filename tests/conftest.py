@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from app import clock, create_app
 from app.auth.models import User
 from app.extensions import db, limiter
-from app.quiz import shapes
+from app.quiz import shapes, versions
 from tests import factories
 
 CSRF_RE = re.compile(
@@ -87,12 +87,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _default_world() -> Iterator[None]:
     """Each test starts with no default cohort members (tests/factories.py, issue 13), and no
-    item kept by the save path's per-worker cache (ids are reused after a rolled-back test)."""
+    item kept by the save path's per-worker cache nor version kept by the attempt page's (ids
+    are reused after a rolled-back test)."""
     factories.reset_default_world()
     shapes.forget_all()
+    versions.forget_all()
     yield
     factories.reset_default_world()
     shapes.forget_all()
+    versions.forget_all()
 
 
 @pytest.fixture

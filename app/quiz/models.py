@@ -130,6 +130,16 @@ class AttemptItem(Base):
 
     __table_args__ = (sa.UniqueConstraint("attempt_id", "position"),)
 
+    @property
+    def version(self) -> Any:
+        """What the presenters read of the question version (``use``, ``media_sha256``,
+        ``as_question()``): the worker's decoded copy when ``queries.attempt_for`` attached one
+        (``app/quiz/versions.py``), else the ORM relationship."""
+        data = self.__dict__.get("version_data")
+        if data is not None and data.id == self.question_version_id:
+            return data
+        return self.question_version
+
 
 class AttemptExtension(Base):
     """Extra minutes granted to one open timed attempt by an administrator: the attempt's

@@ -47,7 +47,7 @@ def item_view(
 def is_secure(item: AttemptItem) -> bool:
     """An exam item: its key, correct option and per-option feedback never reach a trainee,
     and not even its correctness (with the trainee's own answer beside it, that is the key)."""
-    return item.question_version.use == Use.EXAM
+    return item.version.use == Use.EXAM
 
 
 def has_secure_items(attempt: Attempt) -> bool:
@@ -196,7 +196,7 @@ def attempt_view(
     visible = visible_item_ids(attempt)
     items = []
     for item in attempt.items:
-        version = item.question_version
+        version = item.version
         question = version.as_question()
         url = media_url(version.media_sha256) if (media_url and version.media_sha256) else None
         is_visible = item.id in visible
@@ -244,7 +244,7 @@ def verdict(attempt: Attempt, item: AttemptItem) -> bool | None:
         return None
     if not may_show_correctness(attempt, item):
         return None
-    return scoring.score(item.question_version.as_question(), item.response).is_correct
+    return scoring.score(item.version.as_question(), item.response).is_correct
 
 
 def navigator_view(attempt: Attempt) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
 from app.i18n import gettext as _
+from app.quiz import versions
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 
@@ -179,18 +180,30 @@ def get_module(session: Session, slug: str) -> bm.Module | None:
 
 
 def attempt_for(session: Session, user: User, attempt_id: int) -> Attempt | None:
-    """The user's attempt with its items and their versions (a constant number of queries)."""
-    return session.scalar(
+    """The user's attempt with its items and their versions (a constant number of queries).
+
+    Each item's version (``item.version``) is the worker's decoded copy (``app/quiz/versions.py``:
+    versions are immutable), read only when this worker does not know it yet; with the cache
+    switched off, the versions are loaded with the items as ORM objects.
+    """
+    cached = versions.enabled()
+    items = selectinload(Attempt.items)
+    attempt = session.scalar(
         sa.select(Attempt)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
         .options(
-            selectinload(Attempt.items).selectinload(AttemptItem.question_version),
+            items if cached else items.selectinload(AttemptItem.question_version),
             selectinload(Attempt.items)
             .selectinload(AttemptItem.case_version)
             .selectinload(bm.CaseVersion.steps),
             selectinload(Attempt.module),
         )
     )
+    if attempt is not None and cached:
+        found = versions.load(session, {i.question_version_id for i in attempt.items})
+        for item in attempt.items:
+            item.version_data = found[item.question_version_id]  # type: ignore[attr-defined]
+    return attempt
 
 
 def attempts_of(session: Session, user: User, module: bm.Module | None = None) -> list[Attempt]:

@@ -9,6 +9,7 @@ a 404 with the same body as a missing one. What a page shows of keys and feedbac
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -178,7 +179,7 @@ def _is_disclosed(attempt: Attempt, item: AttemptItem) -> bool:
 
 
 def _view(attempt: Attempt, item: AttemptItem, visible: bool = True) -> dict[str, Any]:
-    version = item.question_version
+    version = item.version
     question = version.as_question()
     media_url = (
         url_for("banks.media", sha256=version.media_sha256) if version.media_sha256 else None
@@ -298,6 +299,11 @@ def _answer_refused(exc: DomainError, attempt_id: int, position: int) -> tuple[s
 )
 def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     """Save the answer (no JavaScript needed), then go where the pressed button says."""
+    form = AnswerForm()
+    action = form.action.data or "save"
+    quick = _saved_at_position(attempt_id, position, form, action)
+    if quick is not None:
+        return _no_store(redirect(_after(attempt_id, quick.items, position, action)))
     found = _attempt(attempt_id)
     if _closed(found):
         return done(
@@ -311,7 +317,7 @@ def answer(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     saved = _save(found, item, form, request.form, lock=action == "check")
     checked_nothing = action == "check" and not saved and not item.locked
     return done(
-        _after(found, position, action),
+        _after(found.id, len(found.items), position, action),
         _("Choose an answer before checking it.") if checked_nothing else None,
         "error",
     )
@@ -346,15 +352,48 @@ def _save(attempt: Attempt, item: AttemptItem, form: AnswerForm, posted: Any, lo
     return True
 
 
-def _after(attempt: Attempt, position: int, action: str) -> str:
-    last = len(attempt.items)
+def _after(attempt_id: int, last: int, position: int, action: str) -> str:
     if action == "previous" and position > 1:
-        return url_for("quiz.take", attempt_id=attempt.id, position=position - 1)
+        return url_for("quiz.take", attempt_id=attempt_id, position=position - 1)
     if action == "next" and position < last:
-        return url_for("quiz.take", attempt_id=attempt.id, position=position + 1)
+        return url_for("quiz.take", attempt_id=attempt_id, position=position + 1)
     if action in {"summary", "next"}:
-        return url_for("quiz.summary", attempt_id=attempt.id)
-    return url_for("quiz.take", attempt_id=attempt.id, position=position)
+        return url_for("quiz.summary", attempt_id=attempt_id)
+    return url_for("quiz.take", attempt_id=attempt_id, position=position)
+
+
+def _saved_at_position(
+    attempt_id: int, position: int, form: AnswerForm, action: str
+) -> services.PositionSave | None:
+    """The save of a standalone item without loading the attempt (``save_at_position``:
+    one conditional ``UPDATE``, or one read and the ``UPDATE``); None when the full path must
+    run: the form does not validate, a practice "check", or whatever the service leaves to it.
+    AnswerInvalid and domain errors are raised as the full path raises them."""
+    if action == "check" or not form.validate():
+        return None
+
+    def parse(question: Any, display: dict[str, Any]) -> dict[str, Any] | None:
+        facet = registry.get(question.type).quiz
+        view = {"type": question.type.value, **facet.item_view(question, display, None)}
+        return parse_response(view, request.form)
+
+    return services.save_at_position(
+        db.session,
+        current_user,
+        attempt_id,
+        position,
+        parse,
+        form.seq.data,
+        bool(form.flagged.data),
+        grace_seconds=_grace(),
+    )
+
+
+def _no_store(response: Response) -> Response:
+    """What ``security.set_headers`` would add, set here: asking it would load the session's
+    user again after the commit (one statement) to learn that the page is personal."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/attempts/<int:attempt_id>/items/<int:position>/autosave")
@@ -367,6 +406,16 @@ def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
     ``{"error": {"code", "message", "result_url"}}`` when stale, closed or late; 400 when the
     answer cannot be read; 404 for others' attempts.
     """
+    try:
+        quick = _saved_at_position(attempt_id, position, AnswerForm(), "save")
+    except AnswerInvalid as exc:
+        return json_error(400, "invalid_response", str(exc))
+    except DomainError as exc:
+        db.session.rollback()
+        return json_error(exc.status, exc.code, exc.message)
+    if quick is not None:
+        db.session.commit()
+        return _no_store(_saved_json(quick.seq, quick.flagged, quick.saved_at, quick.deadline))
     found = queries.attempt_for(db.session, current_user, attempt_id)
     if found is None or not 1 <= position <= len(found.items):
         return json_error(404, AttemptNotFound.code, AttemptNotFound.message)
@@ -390,12 +439,18 @@ def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
         return json_error(exc.status, exc.code, exc.message)
     db.session.commit()
     db.session.refresh(item)
+    return _saved_json(item.seq, item.flagged, item.saved_at, found.deadline)
+
+
+def _saved_json(
+    seq: int, flagged: bool, saved_at: datetime | None, deadline: datetime | None
+) -> Response:
     return jsonify(
         {
-            "seq": item.seq,
-            "flagged": item.flagged,
-            "saved_at": item.saved_at.isoformat() if item.saved_at else None,
-            "deadline": found.deadline.isoformat() if found.deadline else None,
+            "seq": seq,
+            "flagged": flagged,
+            "saved_at": saved_at.isoformat() if saved_at else None,
+            "deadline": deadline.isoformat() if deadline else None,
         }
     )
 

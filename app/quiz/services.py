@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from app import clock
@@ -24,8 +24,9 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
 from app.i18n import gettext, ngettext
-from app.quiz import scoring, shapes
-from app.quiz.display import new_display, to_canonical
+from app.questions.base import AnswerInvalid
+from app.quiz import scoring, shapes, versions
+from app.quiz.display import new_display, to_canonical, to_display
 from app.quiz.errors import (
     AttemptClosed,
     AttemptLimitReached,
@@ -397,6 +398,7 @@ def save_response(
     if flagged is not None:
         values["flagged"] = flagged
     _update_item(session, attempt, item, seq, values)
+    shapes.note_answer(item.id, seq + 1, canonical)
     return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
 
 
@@ -441,6 +443,224 @@ def _save_known_item(
     if shape.user_id != user.id or shape.attempt_id != attempt_id:
         return None  # the full path answers AttemptNotFound
     canonical = None if response is None else to_canonical(shape.question, shape.display, response)
+    written = _update_known_item(
+        session, user, item_id, shape, canonical, seq, flagged, now, grace_seconds
+    )
+    if written is None:
+        return None
+    return SaveResult(None, seq + 1, now, False)
+
+
+@dataclass(frozen=True)
+class PositionSave:
+    """A save by position done without loading the attempt: the item's state afterwards
+    (``changed`` False: the answer and flag were already those, nothing was written)."""
+
+    seq: int
+    flagged: bool
+    saved_at: datetime | None
+    deadline: datetime | None
+    items: int  # the attempt's number of items (where "next" leads)
+    changed: bool
+
+
+# (question, display) -> the posted answer in opaque ids, or None when left blank.
+AnswerParser = Callable[[Any, dict[str, Any]], dict[str, Any] | None]
+
+
+def save_at_position(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    position: int,
+    parse: AnswerParser,
+    seq: int,
+    flagged: bool,
+    *,
+    grace_seconds: int | None = None,
+) -> PositionSave | None:
+    """The pages' save (quiz.js's fetch and the form) of a standalone item, by position, in
+    one conditional ``UPDATE`` (issue 19); None whenever the full path must answer instead.
+
+    The pages' rule is kept: an unchanged answer is not written (its seq stays) and only a
+    changed flag is. So the save must know the stored answer: when this worker noted the
+    answer at ``seq`` (``shapes.answer_at``) a changed answer is written at once, the
+    ``UPDATE`` checking seq, lock, owner, state and deadline as the API's save does; otherwise
+    one read of the item and its attempt decides first. None (the caller's full path, which
+    reads everything and says why) for anything else: another's or a missing attempt, closed
+    or late, a stale seq, a locked item or a case step, a flag changed on an unchanged
+    answer, and a row the ``UPDATE`` did not match. A malformed answer raises AnswerInvalid
+    or ResponseRejected only once the attempt is known to be open and the seq current (the
+    full path's order); nothing is written before.
+    """
+    now = clock.utcnow()
+    saved = _save_if_changed(
+        session, user, attempt_id, position, parse, seq, flagged, now, grace_seconds
+    )
+    if saved is not None:
+        return saved
+    found = _item_at(session, user, attempt_id, position)
+    if found is None:
+        return None
+    item_id, shape, state = found
+    late = state.deadline is not None and now > state.deadline + grace(grace_seconds)
+    if not state.is_open or late or state.locked or shape.case_step is not None:
+        return None
+    if state.seq != seq:
+        return None  # stale, or a replay: the full path tells which
+    shapes.note_answer(item_id, state.seq, state.response)
+    response = parse(shape.question, shape.display)
+    if response is None or response == to_display(shape.question, shape.display, state.response):
+        if flagged != state.flagged:
+            return None  # the flag alone changes: the full path sets it
+        return PositionSave(
+            state.seq, state.flagged, state.saved_at, state.deadline, shape.items or 0, False
+        )
+    canonical = to_canonical(shape.question, shape.display, response)
+    written = _update_known_item(
+        session, user, item_id, shape, canonical, seq, flagged, now, grace_seconds
+    )
+    if written is None:
+        return None
+    return _written_at(written, shape)
+
+
+def _written_at(written: Written, shape: shapes.ItemShape) -> PositionSave:
+    deadline = written.deadline
+    return PositionSave(
+        written.seq, written.flagged, written.saved_at, deadline, shape.items or 0, True
+    )
+
+
+def _save_if_changed(
+    session: Session,
+    user: User,
+    attempt_id: int,
+    position: int,
+    parse: AnswerParser,
+    seq: int,
+    flagged: bool,
+    now: datetime,
+    grace_seconds: int | None,
+) -> PositionSave | None:
+    """The save when this worker knows the item and its answer at ``seq``: written if the
+    answer changed, else None (the read decides). Nothing is known of the attempt's state
+    yet, so a malformed answer is left to the read too."""
+    known = shapes.at(attempt_id, position)
+    if known is None:
+        return None
+    item_id, shape = known
+    noted = shapes.answer_at(item_id)
+    if shape.user_id != user.id or shape.case_step is not None or shape.items is None:
+        return None
+    if noted is None or noted[0] != seq:
+        return None
+    stored = noted[1]
+    try:
+        response = parse(shape.question, shape.display)
+        if response is None or response == to_display(shape.question, shape.display, stored):
+            return None
+        canonical = to_canonical(shape.question, shape.display, response)
+    except (AnswerInvalid, ResponseRejected):
+        return None  # parsed again after the read, and refused in the full path's order
+    written = _update_known_item(
+        session, user, item_id, shape, canonical, seq, flagged, now, grace_seconds
+    )
+    if written is None:
+        return None
+    return _written_at(written, shape)
+
+
+@dataclass(frozen=True)
+class _ItemState:
+    response: dict[str, Any] | None
+    seq: int
+    flagged: bool
+    locked: bool
+    saved_at: datetime | None
+    is_open: bool
+    deadline: datetime | None
+
+
+def _item_at(
+    session: Session, user: User, attempt_id: int, position: int
+) -> tuple[int, shapes.ItemShape, _ItemState] | None:
+    """The user's item at ``position`` with its attempt's state, in one read (and its question
+    version's, from ``versions`` or one more); the shape remembered with its position."""
+    others = aliased(AttemptItem)
+    count = sa.select(sa.func.count(others.id)).where(others.attempt_id == Attempt.id)
+    row = session.execute(
+        sa.select(
+            AttemptItem.id,
+            AttemptItem.question_version_id,
+            AttemptItem.case_step,
+            AttemptItem.display,
+            AttemptItem.response,
+            AttemptItem.seq,
+            AttemptItem.flagged,
+            AttemptItem.locked,
+            AttemptItem.saved_at,
+            Attempt.status,
+            Attempt.deadline,
+            Attempt.started_at,
+            Attempt.mode,
+            count.scalar_subquery(),
+        )
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.user_id == user.id,
+            AttemptItem.position == position,
+        )
+    ).first()
+    if row is None:
+        return None
+    (item_id, version_id, case_step, display, response, seq, flagged, locked, saved_at) = row[:9]
+    status, deadline, started_at, mode, items = row[9:]
+    question = versions.load(session, [version_id])[version_id].question
+    shape = shapes.ItemShape(
+        attempt_id,
+        started_at,
+        user.id,
+        version_id,
+        mode,
+        case_step,
+        question,
+        dict(display),
+        position,
+        items,
+    )
+    shapes.remember(item_id, shape)
+    state = _ItemState(
+        response, seq, flagged, locked, saved_at, status == AttemptStatus.IN_PROGRESS, deadline
+    )
+    return item_id, shape, state
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the conditional ``UPDATE`` wrote, read back by its ``RETURNING``."""
+
+    seq: int
+    flagged: bool
+    saved_at: datetime | None
+    deadline: datetime | None  # the attempt's, as it is now (an extension may have moved it)
+
+
+def _update_known_item(
+    session: Session,
+    user: User,
+    item_id: int,
+    shape: shapes.ItemShape,
+    canonical: Any,
+    seq: int,
+    flagged: bool | None,
+    now: datetime,
+    grace_seconds: int | None,
+) -> Written | None:
+    """The one conditional ``UPDATE`` of a known item (see ``_save_known_item``); None when
+    it matched no row (nothing written)."""
+    attempt_id = shape.attempt_id
     open_attempt = sa.select(Attempt.id).where(
         Attempt.id == attempt_id,
         Attempt.started_at == shape.started_at,
@@ -453,7 +673,8 @@ def _save_known_item(
     values: dict[str, Any] = {"response": canonical, "seq": AttemptItem.seq + 1, "saved_at": now}
     if flagged is not None:
         values["flagged"] = flagged
-    result = session.execute(
+    deadline = sa.select(Attempt.deadline).where(Attempt.id == attempt_id)
+    row = session.execute(
         sa.update(AttemptItem)
         .where(
             AttemptItem.id == item_id,
@@ -463,14 +684,18 @@ def _save_known_item(
             AttemptItem.locked.is_(False),
         )
         .values(**values)
+        .returning(
+            AttemptItem.seq, AttemptItem.flagged, AttemptItem.saved_at, deadline.scalar_subquery()
+        )
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).first()
+    if row is None:
         return None
     loaded = session.identity_map.get(identity_key(AttemptItem, item_id))
     if loaded is not None:  # a page that loaded the item reads it again after the save
         session.expire(loaded)
-    return SaveResult(None, seq + 1, now, False)
+    shapes.note_answer(item_id, row[0], canonical)
+    return Written(*row)
 
 
 def _check_item_answerable(session: Session, attempt: Attempt, item: AttemptItem) -> None:

@@ -9,6 +9,12 @@ of that item validate the answer without reading it again: the save is one condi
 the version it expects, so a stale entry (an id reused after a deletion on SQLite) matches no
 row and the save takes the full path, which reads everything and refreshes the entry.
 
+The HTML saves (the page's fetch and the form) name an item by its position: the entries
+that know theirs are also found by (attempt, position), with the attempt's number of items.
+And a worker notes the answer an item held at a seq (``answer_at``): every change of an answer
+moves its seq, so the pair stays true; it lets a save by position tell a changed answer from an
+unchanged one without reading the item, the ``UPDATE``'s seq check confirming it.
+
 The question object is shared between requests of a worker: callers only read it.
 """
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,9 +43,13 @@ class ItemShape:
     case_step: int | None
     question: QuestionBase
     display: dict[str, Any]
+    position: int | None = None  # known to the saves by position (and the attempt's items)
+    items: int | None = None
 
 
 _items: OrderedDict[int, ItemShape] = OrderedDict()
+_by_position: dict[tuple[int, int], int] = {}
+_answers: dict[int, tuple[int, dict[str, Any] | None]] = {}  # item id -> (seq, its answer)
 _lock = threading.Lock()
 
 
@@ -51,15 +61,63 @@ def get(item_id: int) -> ItemShape | None:
         return shape
 
 
+def at(attempt_id: int, position: int) -> tuple[int, ItemShape] | None:
+    """The item at ``position`` of the attempt, with its shape, when this worker knows it."""
+    with _lock:
+        item_id = _by_position.get((attempt_id, position))
+        if item_id is None or item_id not in _items:
+            return None
+        shape = _items[item_id]
+        if (shape.attempt_id, shape.position) != (attempt_id, position):
+            return None
+        _items.move_to_end(item_id)
+        return item_id, shape
+
+
 def remember(item_id: int, shape: ItemShape) -> None:
     with _lock:
+        old = _items.get(item_id)
+        if shape.position is None and old is not None and old.position is not None:
+            same = (old.attempt_id, old.started_at, old.version_id)
+            if same == (shape.attempt_id, shape.started_at, shape.version_id):
+                shape = replace(shape, position=old.position, items=old.items)
+        if old is not None and (old.attempt_id, old.position) != (shape.attempt_id, shape.position):
+            _by_position.pop((old.attempt_id, old.position or 0), None)
+        if old is not None and (old.attempt_id, old.started_at) != (
+            shape.attempt_id,
+            shape.started_at,
+        ):
+            _answers.pop(item_id, None)
         _items[item_id] = shape
         _items.move_to_end(item_id)
+        if shape.position is not None:
+            _by_position[(shape.attempt_id, shape.position)] = item_id
         while len(_items) > MAX_ITEMS:
-            _items.popitem(last=False)
+            _forget(*_items.popitem(last=False))
+
+
+def _forget(item_id: int, shape: ItemShape) -> None:
+    if shape.position is not None:
+        _by_position.pop((shape.attempt_id, shape.position), None)
+    _answers.pop(item_id, None)
+
+
+def answer_at(item_id: int) -> tuple[int, dict[str, Any] | None] | None:
+    """(seq, answer) last seen or written by this worker for a known item, or None."""
+    with _lock:
+        return _answers.get(item_id)
+
+
+def note_answer(item_id: int, seq: int, answer: dict[str, Any] | None) -> None:
+    """The item held ``answer`` at ``seq`` (kept only while the item's shape is)."""
+    with _lock:
+        if item_id in _items:
+            _answers[item_id] = (seq, answer)
 
 
 def forget_all() -> None:
     """Empty the cache (tests; nothing in the app needs it: the entries never go stale)."""
     with _lock:
         _items.clear()
+        _by_position.clear()
+        _answers.clear()

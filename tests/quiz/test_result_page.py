@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.banks import models as bm
 from app.banks.schema import Use
+from app.quiz import versions
 from tests.quiz.test_pages import (
     answer_correctly,
     assert_no_sentinel,
@@ -126,12 +127,16 @@ def test_a_secure_exam_result_never_shows_items_or_their_correctness(
 
 
 def _as_old_practice_items(db_session, attempt_id: int) -> None:
-    """An exam attempt drawn before items had a ``use``: its items are practice items."""
+    """An exam attempt drawn before items had a ``use``: its items are practice items.
+
+    The app never changes a version (``app/quiz/versions.py``): the worker's decoded copies
+    are dropped, as a restart after the migration that added ``use`` would have."""
     ids = [i.question_version_id for i in items_of(db_session, attempt_id)]
     db_session.execute(
         sa.update(bm.QuestionVersion).where(bm.QuestionVersion.id.in_(ids)).values(use=Use.PRACTICE)
     )
     db_session.commit()
+    versions.forget_all()
 
 
 def test_correctness_policy_shows_the_grid_but_no_keys(client, login_as, db_session):
