@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.certificates import services as certificates
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.quiz.models import Attempt, AttemptItem
 from app.settings import get_settings
 from tests import factories
@@ -26,6 +26,9 @@ from tests.certificates.helpers import make_attempt, make_program
 from tests.licensing.helpers import import_shipped
 from tests.progress import bank as progress_bank
 from tests.quiz.bank import build_bank
+from tests.rowcounts import (
+    table_counts,  # noqa: F401  (the partial-write check; derived tables left out)
+)
 
 #: Examples per fuzzed target; raise it for a longer hunt: ``FUZZ_EXAMPLES=500 pytest tests/fuzz``.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -64,17 +67,6 @@ class Seeded:
             "user_id": [self.trainee.id],
             **self.extra,
         }
-
-
-def table_counts(session: Session) -> dict[str, int]:
-    """Rows in every table (the partial-write check compares these around a request)."""
-    tables = db.metadata.sorted_tables
-    counts = [
-        sa.select(sa.func.count()).select_from(table).scalar_subquery().label(table.name)
-        for table in tables
-    ]
-    row = session.execute(sa.select(*counts)).one()  # one query for every table
-    return {table.name: int(row[i] or 0) for i, table in enumerate(tables)}
 
 
 @pytest.fixture
