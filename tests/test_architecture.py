@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #   quiz                                     attempts, scoring
 #   banks                                    question banks: content, import/export
 #   auth                                     accounts, sessions, roles
-#   audit  questions                         the audit log; the question-type registry
+#   audit  derived  questions                the audit log; kept results; the type registry
 #   core: app/*.py                           clock, config, errors, extensions, text, ...
 ALLOWED: dict[str, frozenset[str]] = {
     "questions": frozenset(),
@@ -40,13 +40,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "requirements": frozenset(),
     "jurisdictions": frozenset({"requirements"}),
     "audit": frozenset(),
+    "derived": frozenset(),
     "mail": frozenset(),
     "siteconfig": frozenset({"audit"}),
     "auth": frozenset({"audit", "jurisdictions", "mail", "siteconfig"}),
     "banks": frozenset({"audit", "auth", "jurisdictions", "questions", "requirements"}),
     "quiz": frozenset({"audit", "auth", "banks", "questions"}),
     "certificates": frozenset({"audit", "auth", "banks", "quiz", "requirements", "siteconfig"}),
-    "analysis": frozenset({"banks", "quiz", "questions"}),
+    "analysis": frozenset({"banks", "derived", "quiz", "questions"}),
     "enrolment": frozenset({"audit", "auth", "banks", "certificates", "quiz"}),
     "practical": frozenset(
         {"audit", "auth", "banks", "certificates", "enrolment", "mail", "requirements"}
@@ -80,13 +81,16 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "rules": frozenset({"audit", "auth", "banks", "requirements"}),
-    "studio": frozenset({"analysis", "audit", "auth", "banks", "quiz", "questions", "rules"}),
+    "studio": frozenset(
+        {"analysis", "audit", "auth", "banks", "derived", "quiz", "questions", "rules"}
+    ),
     "admin": frozenset(
         {
             "audit",
             "auth",
             "banks",
             "certificates",
+            "derived",
             "enrolment",
             "licensing",
             "mail",
@@ -96,7 +100,7 @@ ALLOWED: dict[str, frozenset[str]] = {
         }
     ),
     "notify": frozenset({"audit", "auth", "certificates", "mail"}),
-    "regrade": frozenset({"audit", "auth", "banks", "certificates", "mail", "quiz"}),
+    "regrade": frozenset({"audit", "auth", "banks", "certificates", "derived", "mail", "quiz"}),
     "api": frozenset({"auth"}),
     "demo": frozenset(
         {"auth", "banks", "certificates", "enrolment", "licensing", "practical", "quiz"}

@@ -184,6 +184,21 @@ def _load_matches(payload: Any) -> dict[int, list[tuple[int, int]]]:
     }
 
 
+def _kept_matches(
+    session: Session, completions: Sequence[Completion], stamp_of: dict[int, str]
+) -> dict[int, dict[int, list[tuple[int, int]]]]:
+    """The kept identical-answers matches of the completions whose stamp is unchanged."""
+    kept = store.get_many(session, store.IDENTICAL_ANSWERS, stamp_of)
+    matches: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    for c in completions:
+        stored = kept.get(str(c.id))
+        if stored is not None and stored[0] == stamp_of[c.id]:
+            # An older shape of payload is computed again by the caller.
+            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+                matches[c.id] = _load_matches(stored[1])
+    return matches
+
+
 def evidence_for(
     session: Session, completions: Sequence[Completion], thresholds: evidence.Thresholds
 ) -> dict[int, Evidence]:
@@ -217,14 +232,7 @@ def evidence_for(
         stamp_of[c.id] = _identical_stamp(
             mine_of[c.id], modules, cohorts_of.get(c.user_id, set()), stamps, min_items
         )
-    kept = store.get_many(session, store.IDENTICAL_ANSWERS, stamp_of)
-    matches: dict[int, dict[int, list[tuple[int, int]]]] = {}
-    for c in completions:
-        stored = kept.get(str(c.id))
-        if stored is not None and stored[0] == stamp_of[c.id]:
-            # An older shape of payload is computed again below.
-            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
-                matches[c.id] = _load_matches(stored[1])
+    matches = _kept_matches(session, completions, stamp_of)
     missing = [c for c in completions if c.id not in matches]
     if missing:
         matches.update(

@@ -734,53 +734,11 @@ def _cohort(
     trainee_ids = _matching_trainees(search, scope).scalar_subquery()
     slugs = list(program.module_slugs) if program else []
     if per_page is not None and not status and sort in PAGE_FIRST_SORTS:
-        # The order needs nothing but the accounts: the database sorts and pages them by an
-        # index, then the progress of the page's trainees only is read (issue 19: flat as the
-        # cohort grows). Same order as COHORT_SORTS: stored name_sort_key, code point order.
-        matching = User.id.in_(trainee_ids)
-        total = session.scalar(sa.select(sa.func.count(User.id)).where(matching)) or 0
-        page = min(page or 1, max(1, -(-total // per_page)))
-        keys = [_codepoint(session, PAGE_FIRST_SORTS[sort]), User.id]
-        users = session.execute(
-            sa.select(User.id.label("user_id"), User.name, User.email)
-            .where(matching)
-            .order_by(*(k.desc() if descending else k.asc() for k in keys))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        shown = [u.user_id for u in users]
-        passed = _modules_passed(session, slugs, shown)
-        activity = _last_activity(session, shown)
-        rows = [
-            CohortRow(
-                user_id=u.user_id,
-                name=u.name,
-                email=u.email,
-                modules_passed=passed.get(u.user_id, 0),
-                modules_total=len(slugs),
-                last_activity=activity.get(u.user_id),
-                weak_topics=[],
-            )
-            for u in users
-        ]
-        return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
+        return _cohort_page_first(session, trainee_ids, slugs, sort, descending, page, per_page)
     users = session.execute(
         sa.select(User.id.label("user_id"), User.name, User.email).where(User.id.in_(trainee_ids))
     ).all()
-    passed = _modules_passed(session, slugs, trainee_ids)
-    activity = _last_activity(session, trainee_ids)
-    rows = [
-        CohortRow(
-            user_id=u.user_id,
-            name=u.name,
-            email=u.email,
-            modules_passed=passed.get(u.user_id, 0),
-            modules_total=len(slugs),
-            last_activity=activity.get(u.user_id),
-            weak_topics=[],
-        )
-        for u in users
-    ]
+    rows = _progress_rows(session, users, slugs, trainee_ids)
     if status:
         rows = [r for r in rows if r.status == status]
     rows.sort(key=COHORT_SORTS[sort], reverse=descending)
@@ -793,6 +751,53 @@ def _cohort(
         page = min(page or 1, pages)
         rows = rows[(page - 1) * per_page : page * per_page]
     return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
+
+
+def _cohort_page_first(
+    session: Session,
+    trainee_ids: sa.ScalarSelect,
+    slugs: list[str],
+    sort: str,
+    descending: bool,
+    page: int | None,
+    per_page: int,
+) -> CohortPage:
+    """The order needs nothing but the accounts: the database sorts and pages them by an
+    index, then the progress of the page's trainees only is read (issue 19: flat as the cohort
+    grows). Same order as ``COHORT_SORTS``: the stored ``name_sort_key``, code point order."""
+    matching = User.id.in_(trainee_ids)
+    total = session.scalar(sa.select(sa.func.count(User.id)).where(matching)) or 0
+    page = min(page or 1, max(1, -(-total // per_page)))
+    keys = [_codepoint(session, PAGE_FIRST_SORTS[sort]), User.id]
+    users = session.execute(
+        sa.select(User.id.label("user_id"), User.name, User.email)
+        .where(matching)
+        .order_by(*(k.desc() if descending else k.asc() for k in keys))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    rows = _progress_rows(session, users, slugs, [u.user_id for u in users])
+    return CohortPage(_with_weak_topics(session, rows), page, per_page, total)
+
+
+def _progress_rows(
+    session: Session, users: Any, slugs: list[str], trainee_ids: sa.ScalarSelect | list[int]
+) -> list[CohortRow]:
+    """``users`` (rows of user_id, name, email) with the progress of ``trainee_ids``."""
+    passed = _modules_passed(session, slugs, trainee_ids)
+    activity = _last_activity(session, trainee_ids)
+    return [
+        CohortRow(
+            user_id=u.user_id,
+            name=u.name,
+            email=u.email,
+            modules_passed=passed.get(u.user_id, 0),
+            modules_total=len(slugs),
+            last_activity=activity.get(u.user_id),
+            weak_topics=[],
+        )
+        for u in users
+    ]
 
 
 def _matching_trainees(search: str, scope: sa.Select | None = None) -> sa.Select:
