@@ -1,10 +1,13 @@
 """Keep and reuse derived results (app/derived/__init__.py).
 
 ``cached`` returns the stored result when its stamp is the caller's, else computes it and
-writes it in the caller's transaction (an upsert: two workers computing at once both write a
-valid result for their stamp; the later one stays). A read-only request keeps it with
-``keep`` (a commit that gives up quietly when SQLite's writer lock is contended: the result is
-shown all the same and the next view computes it again).
+queues it; ``put_many`` queues results computed elsewhere. Queued results are written by
+``keep``, after the caller's transaction, in a short transaction of their own (an upsert: two
+workers computing at once both write a valid result for their stamp; the later one stays).
+They are not written in the caller's transaction because that is usually a read-only page's:
+on SQLite a read transaction cannot take the writer lock once another writer has committed
+(a page would fail for a cache entry). When the write cannot be made, the result is shown all
+the same and the next view computes it again; nothing else is lost.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -63,15 +66,38 @@ def _upsert(session: Session) -> Any:
     raise NotImplementedError(f"derived results on {dialect}")
 
 
-def _write(session: Session, kind: str, subject: str, stamp: str, payload: Any, ms: int) -> None:
-    values = {
+def _upsert_all(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One upsert of ``rows`` (each kind, subject, stamp, payload, computed_at, compute_ms)."""
+    stmt = _upsert(session)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["kind", "subject"],
+            set_={c: stmt.excluded[c] for c in ("stamp", "payload", "computed_at", "compute_ms")},
+        ),
+        rows,
+    )
+
+
+def _queue(session: Session, kind: str, subject: str, stamp: str, payload: Any, ms: int) -> None:
+    pending = session.info.setdefault(PENDING, {})
+    pending[(kind, subject)] = {
+        "kind": kind,
+        "subject": subject,
         "stamp": stamp,
         "payload": payload,
         "computed_at": clock.utcnow(),
         "compute_ms": ms,
     }
-    stmt = _upsert(session).values(kind=kind, subject=subject, **values)
-    session.execute(stmt.on_conflict_do_update(index_elements=["kind", "subject"], set_=values))
+
+
+PENDING = "derived_pending"  # session.info key: results waiting for ``keep``
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    """Results computed in a transaction that was rolled back may rest on rows that never
+    were: they are not kept."""
+    session.info.pop(PENDING, None)
 
 
 def cached(
@@ -83,10 +109,14 @@ def cached(
     dump: Callable[[T], Any],
     load: Callable[[Any], T],
 ) -> Derived[T]:
-    """The result of ``compute`` for ``stamp``: the stored one, or computed and written."""
+    """The result of ``compute`` for ``stamp``: the stored one (or one queued by this session),
+    else computed and queued for ``keep``."""
     if kind not in KINDS:
         raise ValueError(f"unknown derived kind {kind!r}")
     key = str(subject)
+    queued = session.info.get(PENDING, {}).get((kind, key))
+    if queued is not None and queued["stamp"] == stamp:
+        return Derived(load(queued["payload"]), queued["computed_at"], False)
     row = session.execute(
         sa.select(DerivedResult.stamp, DerivedResult.payload, DerivedResult.computed_at).where(
             DerivedResult.kind == kind, DerivedResult.subject == key
@@ -106,7 +136,7 @@ def cached(
     except ValueError as exc:  # not representable as JSON (a NaN): shown, not kept
         log.warning("derived %s/%s not kept: %s", kind, key, exc)
     else:
-        _write(session, kind, key, stamp, payload, ms)
+        _queue(session, kind, key, stamp, payload, ms)
     return Derived(value, clock.utcnow(), True)
 
 
@@ -126,38 +156,20 @@ def get_many(
 
 
 def put_many(session: Session, kind: str, rows: Iterable[tuple[int | str, str, Any]]) -> None:
-    """Write (subject, stamp, payload) results in the caller's transaction, one statement
-    (``get_many``'s writer)."""
+    """Queue (subject, stamp, payload) results for ``keep`` (``get_many``'s writer)."""
     if kind not in KINDS:
         raise ValueError(f"unknown derived kind {kind!r}")
-    now = clock.utcnow()
-    params = [
-        {
-            "kind": kind,
-            "subject": str(s),
-            "stamp": t,
-            "payload": p,
-            "computed_at": now,
-            "compute_ms": 0,
-        }
-        for s, t, p in rows
-    ]
-    if not params:
-        return
-    stmt = _upsert(session)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["kind", "subject"],
-            set_={c: stmt.excluded[c] for c in ("stamp", "payload", "computed_at", "compute_ms")},
-        ),
-        params,
-    )
+    for subject, stamp, payload in rows:
+        _queue(session, kind, str(subject), stamp, payload, 0)
 
 
 def forget(session: Session, kind: str, subjects: Iterable[int | str]) -> None:
     """Drop stored results (in the caller's transaction) whose inputs changed under a stamp
     that cannot see it."""
     keys = sorted({str(s) for s in subjects})
+    pending = session.info.get(PENDING, {})
+    for key in keys:
+        pending.pop((kind, key), None)
     if keys:
         session.execute(
             sa.delete(DerivedResult).where(
@@ -167,11 +179,18 @@ def forget(session: Session, kind: str, subjects: Iterable[int | str]) -> None:
 
 
 def keep(session: Session) -> None:
-    """Commit what ``cached`` wrote during a read-only request. On SQLite a read transaction
-    cannot take the writer lock once another writer has committed: then the write is dropped
-    (rolled back), which loses nothing but the cache entry."""
+    """End the caller's transaction (committing it: call it where the caller would commit, or
+    in a read-only request after rendering), then write the queued results in a transaction
+    of their own. On SQLite that transaction's first statement is the write, so it waits for
+    the writer lock like any write; if it still cannot be made (or fails), it is rolled back
+    and logged: the results will be computed again."""
+    session.commit()
+    pending = list(session.info.pop(PENDING, {}).values())
+    if not pending:
+        return
     try:
+        _upsert_all(session, pending)
         session.commit()
-    except OperationalError as exc:
+    except (OperationalError, IntegrityError) as exc:
         session.rollback()
-        log.info("derived result not kept (%s); it will be computed again", exc.orig)
+        log.info("derived results not kept (%s); they will be computed again", exc.orig)

@@ -276,6 +276,7 @@ def test_kept_flags_are_reused_and_recomputed_when_the_cohort_changes(
     """The identical-answers flags are kept per completion (app/derived) and computed again
     when a cohort peer finishes an attempt, leaves the cohort, or the threshold changes; at
     each step they equal the pairwise reference."""
+    from app.derived import store
     from app.enrolment.models import Enrolment
 
     same = lambda n: {"choice": f"kept-{n}"}  # noqa: E731
@@ -286,7 +287,7 @@ def test_kept_flags_are_reused_and_recomputed_when_the_cohort_changes(
     def check(thresholds=None):
         thresholds = thresholds or Thresholds()
         found = evidence_queries.evidence_for(db_session, completions, thresholds)
-        db_session.commit()
+        store.keep(db_session)
         expected = _reference_evidence(db_session, completions, thresholds)
         for c in completions:
             assert _identical(found, c) == expected[c.id][1]
@@ -327,6 +328,7 @@ def test_a_kept_result_of_an_older_shape_is_computed_again(db_session, world):
     first = world(factories.make_user("trainee"), choice=same)
     world(factories.make_user("trainee"), choice=same)
     assert _identical(evidence_queries.evidence_for(db_session, [first], Thresholds()), first)
+    store.keep(db_session)
     db_session.execute(
         sa.update(DerivedResult)
         .where(DerivedResult.kind == store.IDENTICAL_ANSWERS)
@@ -334,6 +336,7 @@ def test_a_kept_result_of_an_older_shape_is_computed_again(db_session, world):
     )
     found = evidence_queries.evidence_for(db_session, [first], Thresholds())
     assert len(_identical(found, first)) == 2
+    store.keep(db_session)
     row = db_session.get(DerivedResult, (store.IDENTICAL_ANSWERS, str(first.id)))
     db_session.refresh(row)
     assert "matches" in row.payload

@@ -18,7 +18,7 @@ def test_applying_a_regrade_forgets_the_modules_analysis(app, world, db_session)
     module = db_session.scalar(sa.select(Module).where(Module.slug == "reg-exam"))
     with app.app_context():
         before = analyse_cached(db_session, module)
-        db_session.commit()
+        store.keep(db_session)
         assert db_session.get(DerivedResult, (store.ITEM_ANALYSIS, str(module.id))) is not None
         services.apply_regrade(
             db_session, None, "reg-q1", settings=get_settings().issuer, mail=MAIL

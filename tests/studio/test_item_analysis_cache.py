@@ -100,6 +100,7 @@ def test_analyse_cached_equals_analyse_after_every_change(build, db_session):
 def test_an_unreadable_stored_result_is_computed_again(build, db_session):
     _, module, _ = _setup(build)
     analyse_cached(db_session, module)
+    store.keep(db_session)
     db_session.execute(
         sa.update(DerivedResult)
         .where(DerivedResult.kind == store.ITEM_ANALYSIS)
@@ -108,6 +109,7 @@ def test_an_unreadable_stored_result_is_computed_again(build, db_session):
     again = analyse_cached(db_session, module)
     assert again.computed_now
     assert again.value.result.to_dict() == analyse(db_session, module).result.to_dict()
+    store.keep(db_session)
     assert "result" in _kept(db_session, module.id).payload
 
 
@@ -120,12 +122,14 @@ def test_a_result_json_cannot_hold_is_shown_not_kept(db_session):
         db_session, store.ITEM_ANALYSIS, "nan-subject", "s1", lambda: {"x": math.nan}, dump, dict
     )
     assert got.computed_now and math.isnan(got.value["x"])
+    store.keep(db_session)
     assert db_session.get(DerivedResult, (store.ITEM_ANALYSIS, "nan-subject")) is None
 
 
 def test_a_second_computation_for_another_stamp_replaces_the_first(db_session):
     for stamp, value in (("s1", {"v": 1}), ("s2", {"v": 2})):
         store.cached(db_session, store.ITEM_ANALYSIS, "x", stamp, lambda v=value: v, dict, dict)
+        store.keep(db_session)
     db_session.expire_all()
     row = db_session.get(DerivedResult, (store.ITEM_ANALYSIS, "x"))
     assert (row.stamp, row.payload) == ("s2", {"v": 2})
@@ -137,3 +141,18 @@ def test_a_second_computation_for_another_stamp_replaces_the_first(db_session):
 def test_an_unknown_kind_is_refused(db_session):
     with pytest.raises(ValueError, match="unknown derived kind"):
         store.cached(db_session, "nope", 1, "s", dict, dict, dict)
+
+
+def test_a_result_computed_in_a_rolled_back_transaction_is_not_kept(db_session):
+    store.cached(db_session, store.ITEM_ANALYSIS, "rb", "s1", lambda: {"v": 1}, dict, dict)
+    db_session.rollback()
+    store.keep(db_session)
+    assert db_session.get(DerivedResult, (store.ITEM_ANALYSIS, "rb")) is None
+
+
+def test_a_queued_result_is_reused_before_it_is_kept(db_session):
+    store.cached(db_session, store.ITEM_ANALYSIS, "q", "s1", lambda: {"v": 1}, dict, dict)
+    again = store.cached(
+        db_session, store.ITEM_ANALYSIS, "q", "s1", lambda: pytest.fail("recomputed"), dict, dict
+    )
+    assert again.value == {"v": 1} and not again.computed_now
