@@ -19,7 +19,7 @@ BENCH_IMPORT_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchi
 IMPORT_QUICK = $(if $(QUICK),--runs 1 --questions 2000,)
 # bench/scale.py (the pages that must stay flat, a small and a large institution): its database.
 BENCH_SCALE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchscale
-SCALE_QUICK = $(if $(QUICK),--small 100 --large 1000 --repeat 3,)
+SCALE_QUICK = $(if $(QUICK),--small 50 --large 500 --repeat 3,)
 
 .PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 

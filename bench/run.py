@@ -240,9 +240,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     opts.scenarios = chosen
     if set(chosen) != set(SCENARIOS):
         opts.no_docs = True
-    if opts.quick:
-        opts.seconds, opts.runs, opts.steady_seconds = 1.0, 1, 10.0
-        opts.analysis_attempts, opts.pdf_renders = 500, 2
+    if opts.quick:  # a smoke check: every scenario, briefly (docs/benchmarks.md)
+        opts.seconds, opts.runs, opts.steady_seconds = 0.5, 1, 5.0
+        opts.analysis_attempts, opts.pdf_renders = 200, 1
+        opts.spike = min(opts.spike, 100)
     numbers = (opts.seconds, opts.runs, opts.threads, opts.workers, opts.spike, opts.questions)
     if min(numbers) <= 0 or opts.steady_seconds <= 0 or opts.steady_every <= 0:
         parser.error("every count and duration must be positive")
