@@ -10,7 +10,6 @@ institution); the two ways alternate which goes first in each run; medians of th
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.save_path import open_attempt, prepare_database  # noqa: E402
+from bench.save_path import comparison_main, open_attempt  # noqa: E402
 
 
 def measure(app, requests: int, runs: int) -> dict:
@@ -56,18 +55,7 @@ def measure(app, requests: int, runs: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="a PostgreSQL database (emptied)")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
-    opts = parser.parse_args(argv)
-    if opts.requests < 1 or opts.runs < 1:
-        parser.error("--requests and --runs must be at least 1")
-    prepare_database(opts.database_url)
-    from app import create_app
-
-    result = measure(create_app(), opts.requests, opts.runs)
-    print(f"{'postgresql' if opts.database_url else 'sqlite'}: {result}")
+    comparison_main(__doc__, measure, "requests", 200, argv)
 
 
 if __name__ == "__main__":

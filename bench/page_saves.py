@@ -16,7 +16,6 @@ do in a worker), so what is measured is the repeated save of a known item.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.save_path import counting, open_attempt, prepare_database  # noqa: E402
+from bench.save_path import comparison_main, counting, open_attempt  # noqa: E402
 from bench.version_cache import CSRF_RE, browser  # noqa: E402
 
 
@@ -92,18 +91,7 @@ def measure(app: Any, saves: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="a PostgreSQL database (emptied)")
-    parser.add_argument("--saves", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
-    opts = parser.parse_args(argv)
-    if opts.saves < 1 or opts.runs < 1:
-        parser.error("--saves and --runs must be at least 1")
-    prepare_database(opts.database_url)
-    from app import create_app
-
-    result = measure(create_app(), opts.saves, opts.runs)
-    print(f"{'postgresql' if opts.database_url else 'sqlite'}: {result}")
+    comparison_main(__doc__, measure, "saves", 200, argv)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def _run(args: list[str], env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """Empty the PostgreSQL database ``url`` (its public schema, dropped and made again)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(url)
@@ -196,7 +197,7 @@ def run_database(name: str, url: str, opts: argparse.Namespace) -> dict[str, Any
         }
     )
     if name == "postgresql":
-        _reset_postgres(env["DATABASE_URL"])
+        reset_postgres(env["DATABASE_URL"])
     print(f"== {name}: preparing the data", flush=True)
     world = prepare(env, opts)
     print(f"   {world['seed_output']}", flush=True)

@@ -49,13 +49,9 @@ def prepare_database(url: str) -> dict[str, str]:
         }
     )
     if url:
-        import sqlalchemy as sa
+        from bench.run import reset_postgres
 
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
+        reset_postgres(url)
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     for args in (["db", "upgrade"], ["bench", "seed", "--small", f"--prefix={PREFIX}"]):
         done = subprocess.run([*flask, *args], env=env, cwd=ROOT, capture_output=True, text=True)
@@ -169,20 +165,32 @@ def measure(app: Any, saves: int, runs: int) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def comparison_main(
+    doc: str | None,
+    measure: Callable[[Any, int, int], dict[str, Any]],
+    count: str,
+    default: int,
+    argv: list[str] | None = None,
+) -> None:
+    """The command line of a one-process comparison (this script, bench/attempt_page.py,
+    bench/page_saves.py, bench/version_cache.py): ``--database-url``, ``--<count>`` and
+    ``--runs``; prepares the database, measures and prints the result."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--database-url", default="", help="a PostgreSQL database (emptied)")
-    parser.add_argument("--saves", type=int, default=400)
+    parser.add_argument(f"--{count}", type=int, default=default)
     parser.add_argument("--runs", type=int, default=3)
     opts = parser.parse_args(argv)
-    if opts.saves < 1 or opts.runs < 1:
-        parser.error("--saves and --runs must be at least 1")
+    if getattr(opts, count) < 1 or opts.runs < 1:
+        parser.error(f"--{count} and --runs must be at least 1")
     prepare_database(opts.database_url)
     from app import create_app
 
-    result = measure(create_app(), opts.saves, opts.runs)
-    backend = "postgresql" if opts.database_url else "sqlite"
-    print(f"{backend}: {result}")
+    result = measure(create_app(), getattr(opts, count), opts.runs)
+    print(f"{'postgresql' if opts.database_url else 'sqlite'}: {result}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    comparison_main(__doc__, measure, "saves", 400, argv)
 
 
 if __name__ == "__main__":

@@ -62,18 +62,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return opts
 
 
-def _reset(url: str) -> None:
-    import sqlalchemy as sa
-
-    if not url.startswith("postgresql"):
-        return
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-
-
 def _invoke(app: Any, args: list[str]) -> str:
     result = app.test_cli_runner().invoke(args=args)
     if result.exit_code != 0:
@@ -215,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="dna-scale-"))
     url = opts.database_url or f"sqlite:///{tmp / 'scale.db'}"
-    _reset(url)
+    if url.startswith("postgresql"):
+        from bench.run import reset_postgres
+
+        reset_postgres(url)
     os.environ.update(
         {
             "DATABASE_URL": url,

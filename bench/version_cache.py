@@ -13,7 +13,6 @@ which goes first; medians of the runs, and the statements per request of each.
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -25,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.save_path import PREFIX, counting, open_attempt, prepare_database  # noqa: E402
+from bench.save_path import PREFIX, comparison_main, counting, open_attempt  # noqa: E402
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -92,18 +91,7 @@ def measure(app: Any, requests: int, runs: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="a PostgreSQL database (emptied)")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
-    opts = parser.parse_args(argv)
-    if opts.requests < 1 or opts.runs < 1:
-        parser.error("--requests and --runs must be at least 1")
-    prepare_database(opts.database_url)
-    from app import create_app
-
-    result = measure(create_app(), opts.requests, opts.runs)
-    print(f"{'postgresql' if opts.database_url else 'sqlite'}: {result}")
+    comparison_main(__doc__, measure, "requests", 200, argv)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ completions (attempts, items, cohort peers), turned into ``evidence.AttemptFacts
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -184,21 +183,6 @@ def _load_matches(payload: Any) -> dict[int, list[tuple[int, int]]]:
     }
 
 
-def _kept_matches(
-    session: Session, completions: Sequence[Completion], stamp_of: dict[int, str]
-) -> dict[int, dict[int, list[tuple[int, int]]]]:
-    """The kept identical-answers matches of the completions whose stamp is unchanged."""
-    kept = store.get_many(session, store.IDENTICAL_ANSWERS, stamp_of)
-    matches: dict[int, dict[int, list[tuple[int, int]]]] = {}
-    for c in completions:
-        stored = kept.get(str(c.id))
-        if stored is not None and stored[0] == stamp_of[c.id]:
-            # An older shape of payload is computed again by the caller.
-            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
-                matches[c.id] = _load_matches(stored[1])
-    return matches
-
-
 def evidence_for(
     session: Session, completions: Sequence[Completion], thresholds: evidence.Thresholds
 ) -> dict[int, Evidence]:
@@ -221,7 +205,8 @@ def evidence_for(
     own = [_facts(a, t, items[a.id]) for a, t in own_rows]
     stamps = _cohort_stamps(session, set().union(set(), *cohorts_of.values()), module_ids.values())
     min_items = thresholds.identical_min_items
-    mine_of, stamp_of = {}, {}
+    mine_of: dict[int, list[evidence.AttemptFacts]] = {}
+    keys: dict[str, str] = {}  # completion id -> its identical-answers stamp
     for c in completions:
         modules = {module_ids[s] for s in _program_slugs(c) if s in module_ids}
         mine_of[c.id] = [
@@ -229,10 +214,11 @@ def evidence_for(
             for a in own
             if a.user_id == c.user_id and a.module_id in modules and a.started_at <= c.completed_at
         ]
-        stamp_of[c.id] = _identical_stamp(
+        keys[str(c.id)] = _identical_stamp(
             mine_of[c.id], modules, cohorts_of.get(c.user_id, set()), stamps, min_items
         )
-    matches = _kept_matches(session, completions, stamp_of)
+    kept = store.kept(session, store.IDENTICAL_ANSWERS, keys, _load_matches)
+    matches = {c.id: kept[str(c.id)].value for c in completions if str(c.id) in kept}
     missing = [c for c in completions if c.id not in matches]
     if missing:
         matches.update(
@@ -242,7 +228,7 @@ def evidence_for(
             session,
             store.IDENTICAL_ANSWERS,
             (
-                (c.id, stamp_of[c.id], {"matches": {str(a): f for a, f in matches[c.id].items()}})
+                (c.id, keys[str(c.id)], {"matches": {str(a): f for a, f in matches[c.id].items()}})
                 for c in missing
             ),
         )

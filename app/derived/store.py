@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -100,6 +100,50 @@ def _drop_pending(session: Session, previous_transaction: Any) -> None:
     session.info.pop(PENDING, None)
 
 
+def _check(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown derived kind {kind!r}")
+
+
+# What loading a payload of an older shape raises: such a result is computed again.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def kept(
+    session: Session, kind: str, stamps: Mapping[str, str], load: Callable[[Any], T]
+) -> dict[str, Derived[T]]:
+    """The results of the subjects of ``stamps`` (subject -> the caller's stamp) that are
+    queued by this session or stored under that very stamp, loaded, in one statement; a
+    subject whose result is missing, of another stamp or unreadable is absent."""
+    _check(kind)
+    pending = session.info.get(PENDING, {})
+    found = {
+        key: (queued["stamp"], queued["payload"], queued["computed_at"])
+        for key in stamps
+        if (queued := pending.get((kind, key))) is not None
+    }
+    stored = sorted(set(stamps) - set(found))
+    if stored:
+        for subject, stamp, payload, computed_at in session.execute(
+            sa.select(
+                DerivedResult.subject,
+                DerivedResult.stamp,
+                DerivedResult.payload,
+                DerivedResult.computed_at,
+            ).where(DerivedResult.kind == kind, DerivedResult.subject.in_(stored))
+        ):
+            found[subject] = (stamp, payload, computed_at)
+    out: dict[str, Derived[T]] = {}
+    for key, (stamp, payload, computed_at) in found.items():
+        if stamp != stamps[key]:
+            continue
+        try:
+            out[key] = Derived(load(payload), computed_at, False)
+        except UNREADABLE:
+            log.warning("derived %s/%s: payload unreadable, computed again", kind, key)
+    return out
+
+
 def cached(
     session: Session,
     kind: str,
@@ -109,25 +153,12 @@ def cached(
     dump: Callable[[T], Any],
     load: Callable[[Any], T],
 ) -> Derived[T]:
-    """The result of ``compute`` for ``stamp``: the stored one (or one queued by this session),
-    else computed and queued for ``keep``."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown derived kind {kind!r}")
+    """The result of ``compute`` for ``stamp``: the one ``kept`` (stored or queued by this
+    session), else computed and queued for ``keep``."""
     key = str(subject)
-    queued = session.info.get(PENDING, {}).get((kind, key))
-    if queued is not None and queued["stamp"] == stamp:
-        return Derived(load(queued["payload"]), queued["computed_at"], False)
-    row = session.execute(
-        sa.select(DerivedResult.stamp, DerivedResult.payload, DerivedResult.computed_at).where(
-            DerivedResult.kind == kind, DerivedResult.subject == key
-        )
-    ).one_or_none()
-    if row is not None and row.stamp == stamp:
-        try:
-            return Derived(load(row.payload), row.computed_at, False)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            # Stored by an older shape of the result: compute it again (and replace it).
-            log.warning("derived %s/%s: stored payload unreadable, recomputing", kind, key)
+    hit = kept(session, kind, {key: stamp}, load).get(key)
+    if hit is not None:
+        return hit
     started = time.perf_counter()
     value = compute()
     ms = int((time.perf_counter() - started) * 1000)
@@ -140,25 +171,9 @@ def cached(
     return Derived(value, clock.utcnow(), True)
 
 
-def get_many(
-    session: Session, kind: str, subjects: Iterable[int | str]
-) -> dict[str, tuple[str, Any]]:
-    """The stored (stamp, payload) of several subjects in one statement."""
-    keys = sorted({str(s) for s in subjects})
-    if not keys:
-        return {}
-    rows = session.execute(
-        sa.select(DerivedResult.subject, DerivedResult.stamp, DerivedResult.payload).where(
-            DerivedResult.kind == kind, DerivedResult.subject.in_(keys)
-        )
-    )
-    return {subject: (stamp, payload) for subject, stamp, payload in rows}
-
-
 def put_many(session: Session, kind: str, rows: Iterable[tuple[int | str, str, Any]]) -> None:
-    """Queue (subject, stamp, payload) results for ``keep`` (``get_many``'s writer)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown derived kind {kind!r}")
+    """Queue (subject, stamp, payload) results for ``keep`` (what ``kept`` did not have)."""
+    _check(kind)
     for subject, stamp, payload in rows:
         _queue(session, kind, str(subject), stamp, payload, 0)
 
