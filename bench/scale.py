@@ -14,7 +14,10 @@ flat:
 - the trainee's dashboard (the institution's first trainee);
 - the studio's item analysis of the institution's module;
 - the admin review queue of the institution's cohort (``/admin/completions?cohort=…``);
-- the instructor's cohort view of that cohort (``/cohort?cohort=…``).
+- the instructor's cohort view of that cohort (``/cohort?cohort=…``);
+- a trainee's start of the institution's exam (``POST /api/v1/modules/…/attempts``, a
+  different trainee each time, each with one earlier exam): the draw reads how many trainees
+  were served each question of the pool, which must not grow with the module's history.
 
 Each page is requested once cold (for the analysis and the queue, the view that computes what
 is then kept: app/derived) and ``--repeat`` times warm; it prints the median warm time at both
@@ -53,6 +56,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     opts = parser.parse_args(argv)
     if min(opts.small, opts.large, opts.repeat) <= 0:
         parser.error("every count must be positive")
+    if opts.small < opts.repeat + 3:
+        parser.error("--small must be at least --repeat + 3 (a trainee per start, and one more)")
     if opts.large <= opts.small:
         parser.error("--large must be more trainees than --small")
     if opts.questions < QUESTIONS_PER_EXAM:
@@ -114,19 +119,24 @@ def _cohort_id(prefix: str) -> int:
     return db.session.scalar(sa.select(Cohort.id).where(Cohort.program_id == program.id))
 
 
-def pages(app: Any, world: dict[str, Any], password: str) -> dict[str, Any]:
+def pages(app: Any, world: dict[str, Any], password: str, starts: int) -> dict[str, Any]:
+    """What is timed, by name; ``starts``: how many times the start will be requested."""
     from app.benchseed.seed import BENCH_PASSWORD
-    from bench.explain import _login
+    from bench.explain import Api, _login
 
     trainee = _login(app, world["trainee"], BENCH_PASSWORD)
     instructor = _login(app, world["staff"]["instructor"], password)
     admin = _login(app, world["staff"]["admin"], password)
     cohort, module = world["cohort_id"], world["module"]
+    prefix = module.removesuffix("-exam")
+    # A trainee per start (an open attempt would be resumed, not drawn), tokens made untimed.
+    starters = iter([Api(app, f"{prefix}-trainee{n}@bench.example") for n in range(1, starts + 1)])
     return {
         "dashboard": lambda: trainee.get("/dashboard"),
         "item analysis": lambda: instructor.get(f"/studio/modules/{module}/analysis"),
         "review queue": lambda: admin.get(f"/admin/completions?cohort={cohort}"),
         "cohort view": lambda: instructor.get(f"/cohort?cohort={cohort}"),
+        "start attempt": lambda: next(starters).post(f"/api/v1/modules/{module}/attempts"),
     }
 
 
@@ -134,14 +144,15 @@ def _time(request: Any) -> float:
     t0 = time.perf_counter()
     response = request()
     took = time.perf_counter() - t0
-    if response.status_code != 200:
+    if response.status_code not in (200, 201):
         raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)[:300]}")
     return took
 
 
 def measure(app: Any, worlds: dict[str, dict[str, Any]], repeat: int) -> dict[str, Any]:
     password = os.environ["DEMO_PASSWORD"]  # set by main() before the demo was made
-    clients = {size: pages(app, world, password) for size, world in worlds.items()}
+    starts = repeat + 2  # the warm-up, the cold request, the warm ones
+    clients = {size: pages(app, world, password, starts) for size, world in worlds.items()}
     # Warm-up (templates compiled, pools filled), then kept results dropped: "cold" measures
     # computing them, not the first request of the process.
     for size in clients:

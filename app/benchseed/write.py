@@ -15,6 +15,7 @@ from app.banks import models as bm
 from app.banks import schema
 from app.benchseed.seed import BENCH_PASSWORD, EPOCH, Plan, SeedError, attempts
 from app.enrolment.models import Cohort, Enrolment, EnrolmentState
+from app.quiz import exposure
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 BATCH = 2_000  # attempts per round trip (about 100,000 items)
@@ -228,4 +229,5 @@ def write(session: Session, plan: Plan) -> Written:
     while batch := list(islice(stream, BATCH)):
         _attempt_batch(session, batch, written, version_ids)
     session.flush()
+    exposure.rebuild(session)  # what the draws would have recorded, for the starts to come
     return written

@@ -164,3 +164,58 @@ class AttemptExtension(Base):
     __table_args__ = (
         sa.CheckConstraint("minutes >= 1 AND minutes <= 480", name="minutes_in_range"),
     )
+
+
+class ExposureKind(enum.StrEnum):
+    QUESTION = "question"
+    CASE = "case"
+
+
+class ItemExposure(Base):
+    """That ``user`` has been served an item (a question, or a whole case) at least once, in
+    any attempt: written by the draw in the start's transaction, never removed. The primary
+    key makes a second serving of the same item to the same trainee a no-op, so
+    ``ExposureCount`` is raised once per trainee. ``item_id`` is a question or a case id
+    (by ``kind``), hence no foreign key on it."""
+
+    __tablename__ = "item_exposures"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
+    )
+    kind: Mapped[ExposureKind] = mapped_column(
+        sa.Enum(
+            ExposureKind,
+            name="exposure_kind",
+            native_enum=False,
+            create_constraint=True,
+            values_callable=lambda e: [m.value for m in e],
+            length=8,
+        ),
+        primary_key=True,
+    )
+    item_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+
+
+class ExposureCount(Base):
+    """How many distinct trainees have been served an item: what the draw reads to prefer the
+    least exposed, in one bounded lookup (counting ``item_exposures`` or the attempt items
+    grows with the institution's history: docs/benchmarks.md)."""
+
+    __tablename__ = "exposure_counts"
+
+    kind: Mapped[ExposureKind] = mapped_column(
+        sa.Enum(
+            ExposureKind,
+            name="exposure_count_kind",
+            native_enum=False,
+            create_constraint=True,
+            values_callable=lambda e: [m.value for m in e],
+            length=8,
+        ),
+        primary_key=True,
+    )
+    item_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    trainees: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.CheckConstraint("trainees >= 1", name="trainees_positive"),)

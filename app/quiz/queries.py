@@ -15,8 +15,8 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
 from app.i18n import gettext as _
-from app.quiz import versions
-from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+from app.quiz import exposure, versions
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus, ExposureKind
 
 
 @dataclass(frozen=True)
@@ -239,18 +239,9 @@ def breakdown_rows(
 
 
 def exposure_counts(session: Session, question_ids: set[int]) -> dict[int, int]:
-    """question id -> distinct trainees ever served it (any version, attempt or module), from
-    the attempt items; a question never served is absent (0)."""
-    if not question_ids:
-        return {}
-    rows = session.execute(
-        sa.select(bm.QuestionVersion.question_id, sa.func.count(sa.distinct(Attempt.user_id)))
-        .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(bm.QuestionVersion.question_id.in_(sorted(question_ids)))
-        .group_by(bm.QuestionVersion.question_id)
-    ).all()
-    return {qid: int(n) for qid, n in rows}
+    """question id -> distinct trainees ever served it (any version, attempt or module), as
+    the draws recorded it (``quiz.exposure``); a question never served is absent (0)."""
+    return exposure.counts(session, ExposureKind.QUESTION, question_ids)
 
 
 def case_step_counts(session: Session, modules: list[bm.Module]) -> dict[str, list[list[int]]]:

@@ -25,7 +25,7 @@ from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
 from app.i18n import gettext, ngettext
 from app.questions.base import AnswerInvalid
-from app.quiz import scoring, shapes, versions
+from app.quiz import exposure, scoring, shapes, versions
 from app.quiz.display import new_display, to_canonical, to_display
 from app.quiz.errors import (
     AttemptClosed,
@@ -41,7 +41,7 @@ from app.quiz.errors import (
     StaleSave,
     StepLocked,
 )
-from app.quiz.models import Attempt, AttemptItem, AttemptStatus
+from app.quiz.models import Attempt, AttemptItem, AttemptStatus, ExposureKind
 from app.quiz.queries import ModuleState, module_state
 
 DEFAULT_GRACE_SECONDS = 60
@@ -104,6 +104,7 @@ def begin_attempt(
         with session.begin_nested():
             session.add(attempt)
             session.flush()
+            _record_exposure(session, user, drawn)
     except IntegrityError:
         # Another request started this attempt first: use theirs.
         winner = _open_attempt(session, user.id, module.id)
@@ -200,6 +201,18 @@ def _new_attempt(
     return attempt
 
 
+def _record_exposure(session: Session, user: User, drawn: list[Drawn]) -> None:
+    """What this start served, for the draws that follow (``quiz.exposure``): the case
+    versions were loaded by the draw, so ``session.get`` reads the identity map."""
+    case_versions = [session.get(bm.CaseVersion, cv_id) for _, cv_id, _ in drawn if cv_id]
+    exposure.record(
+        session,
+        user.id,
+        {version.question_id for version, _, _ in drawn},
+        {cv.case_id for cv in case_versions if cv is not None},
+    )
+
+
 def _open_attempt(session: Session, user_id: int, module_id: int) -> Attempt | None:
     return session.scalar(
         sa.select(Attempt).where(
@@ -228,7 +241,9 @@ def draw_questions(
         .where(bm.QuestionVersion.use == use_of(module.mode))
         .where(bm.Topic.slug.in_(sorted({row["topic"] for row in module.blueprint})))
     ).all()
-    stats = _question_exposure(session, user, {v.question_id for _, v in pool})
+    stats = exposure.stats(
+        session, user.id, ExposureKind.QUESTION, {v.question_id for _, v in pool}
+    )
     chosen: list[Drawn] = []
     taken: set[int] = set()
     # Rows with a difficulty first, so that "any difficulty" rows take what is left.
@@ -249,36 +264,6 @@ def draw_questions(
     if module.case_draws:
         chosen.extend(_draw_cases(session, user, module, rng))
     return chosen
-
-
-def _exposure_stats(
-    session: Session, user: User, column: Any, id_column: Any, join_on: Any, ids: set[int]
-) -> dict[int, tuple[bool, int]]:
-    """id -> (seen by ``user``, distinct trainees served it), from the attempt items: a count
-    over committed rows, so concurrent draws never lose an increment."""
-    if not ids:
-        return {}
-    seen = sa.func.max(sa.case((Attempt.user_id == user.id, 1), else_=0))
-    rows = session.execute(
-        sa.select(id_column, seen, sa.func.count(sa.distinct(Attempt.user_id)))
-        .select_from(column)
-        .join(AttemptItem, join_on)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(id_column.in_(sorted(ids)))
-        .group_by(id_column)
-    ).all()
-    return {i: (bool(me), int(n)) for i, me, n in rows}
-
-
-def _question_exposure(session: Session, user: User, ids: set[int]) -> dict[int, tuple[bool, int]]:
-    return _exposure_stats(
-        session,
-        user,
-        bm.QuestionVersion,
-        bm.QuestionVersion.question_id,
-        AttemptItem.question_version_id == bm.QuestionVersion.id,
-        ids,
-    )
 
 
 def _least_exposed(
@@ -304,14 +289,7 @@ def _draw_cases(session: Session, user: User, module: bm.Module, rng: random.Ran
         .where(bm.Case.status == Status.PUBLISHED, bm.CaseVersion.use == use_of(module.mode))
         .options(selectinload(bm.CaseVersion.steps).selectinload(bm.CaseStep.question_version))
     ).all()
-    stats = _exposure_stats(
-        session,
-        user,
-        bm.CaseVersion,
-        bm.CaseVersion.case_id,
-        AttemptItem.case_version_id == bm.CaseVersion.id,
-        {cv.case_id for _, cv in cases},
-    )
+    stats = exposure.stats(session, user.id, ExposureKind.CASE, {cv.case_id for _, cv in cases})
     out: list[Drawn] = []
     taken: set[int] = set()
     for draw in module.case_draws:

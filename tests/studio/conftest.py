@@ -18,6 +18,7 @@ from app.banks.schema import (
     content_hash,
     version_content,
 )
+from app.quiz import exposure
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 
@@ -128,6 +129,8 @@ class Builder:
         ]
         self.session.add(attempt)
         self.session.flush()
+        # What the start records of what it served (the draw's and item analysis's counts).
+        exposure.record(self.session, user.id, {v.question_id for v, _, _ in marks})
         return attempt
 
 

@@ -38,10 +38,25 @@ from app.banks import models as bm
 from app.banks.schema import Mode
 from app.questions import registry
 from app.questions.facets import AnalysisHooks
-from app.quiz import queries as quiz_queries
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus
 
 CLOSED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+
+
+def exact_exposure_counts(session: Session, question_ids: set[int]) -> dict[int, int]:
+    """question id -> distinct trainees ever served it, counted over every attempt item (what
+    ``quiz.queries.exposure_counts`` was before the draw kept the counts: the reference the
+    kept counts are held to)."""
+    if not question_ids:
+        return {}
+    rows = session.execute(
+        sa.select(bm.QuestionVersion.question_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        .join(AttemptItem, AttemptItem.question_version_id == bm.QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(bm.QuestionVersion.question_id.in_(sorted(question_ids)))
+        .group_by(bm.QuestionVersion.question_id)
+    ).all()
+    return {qid: int(n) for qid, n in rows}
 
 
 @dataclass
@@ -140,7 +155,7 @@ def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:
         result = _fixed_form(attempts, order, versions, max_marks, names)
     else:
         result = _drawn_forms(attempts, order, versions, max_marks, names)
-    exposure = quiz_queries.exposure_counts(session, set(keys))
+    exposure = exact_exposure_counts(session, set(keys))
     for stats in result.items:
         label = labels.get(stats.item)
         if label is not None:
