@@ -55,22 +55,23 @@ def record(
     ]
     if not pairs:
         return
+    # executemany forms (one statement each, "insertmanyvalues"): their compiled form is
+    # cached, where a multi-row VALUES is compiled again for every number of rows.
     new = session.execute(
         _insert(session, ItemExposure)
-        .values(pairs)
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "item_id"])
-        .returning(ItemExposure.kind, ItemExposure.item_id)
+        .returning(ItemExposure.kind, ItemExposure.item_id),
+        pairs,
     ).all()
     if not new:
         return
-    stmt = _insert(session, ExposureCount).values(
-        [{"kind": k, "item_id": i, "trainees": 1} for k, i in sorted(new)]
-    )
+    stmt = _insert(session, ExposureCount)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["kind", "item_id"],
             set_={"trainees": ExposureCount.trainees + 1},
-        )
+        ),
+        [{"kind": k, "item_id": i, "trainees": 1} for k, i in sorted(new)],
     )
 
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -99,11 +99,16 @@ def begin_attempt(
     if not drawn:
         raise NothingToDraw()
     factor = accommodations.terms_for(session, user.id).time_factor
-    attempt = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng, factor)
+    attempt, items = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng, factor)
     try:
         with session.begin_nested():
             session.add(attempt)
             session.flush()
+            # The items in one statement (the ORM sends one INSERT … RETURNING per row on
+            # SQLite); ``attempt.items`` loads them when read.
+            session.execute(
+                sa.insert(AttemptItem), [{**i, "attempt_id": attempt.id} for i in items]
+            )
             _record_exposure(session, user, drawn)
     except IntegrityError:
         # Another request started this attempt first: use theirs.
@@ -167,10 +172,10 @@ def _new_attempt(
     now: datetime,
     rng: random.Random,
     time_factor: float = 1.0,
-) -> Attempt:
-    """The attempt (not yet added) with its drawn items, each with its shuffled display; a
-    timed exam's deadline is ``time_factor`` × the time limit (the trainee's accommodation),
-    to the whole second."""
+) -> tuple[Attempt, list[dict[str, Any]]]:
+    """The attempt (not yet added) and the rows of its drawn items, each with its shuffled
+    display; a timed exam's deadline is ``time_factor`` × the time limit (the trainee's
+    accommodation), to the whole second."""
     deadline = (
         now + timedelta(seconds=round(60 * module.time_limit_minutes * time_factor))
         if (module.time_limit_minutes and module.mode == Mode.EXAM)
@@ -187,18 +192,18 @@ def _new_attempt(
         max_score=float(len(drawn)),
         pass_mark=module.pass_mark,
     )
-    attempt.items = [
-        AttemptItem(
-            position=i + 1,
-            question_version_id=version.id,
-            case_version_id=case_version_id,
-            case_step=step,
-            display=new_display(version.as_question(), rng),
-            max_score=scoring.MAX_SCORE,
-        )
+    items = [
+        {
+            "position": i + 1,
+            "question_version_id": version.id,
+            "case_version_id": case_version_id,
+            "case_step": step,
+            "display": new_display(version.as_question(), rng),
+            "max_score": scoring.MAX_SCORE,
+        }
         for i, (version, case_version_id, step) in enumerate(drawn)
     ]
-    return attempt
+    return attempt, items
 
 
 def _record_exposure(session: Session, user: User, drawn: list[Drawn]) -> None:
@@ -223,7 +228,30 @@ def _open_attempt(session: Session, user_id: int, module_id: int) -> Attempt | N
     )
 
 
-Drawn = tuple[bm.QuestionVersion, int | None, int | None]
+class DrawnVersion(Protocol):
+    """What a start needs of a drawn question version: an ORM ``QuestionVersion`` (a case's
+    steps) or a ``PoolVersion`` (the blueprint's questions)."""
+
+    id: int
+    question_id: int
+
+    def as_question(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PoolVersion:
+    """A question version the blueprint drew: its ids, and its content decoded once per worker
+    (``quiz.versions``), so that the pool is read as plain columns."""
+
+    id: int
+    question_id: int
+    data: versions.VersionData
+
+    def as_question(self) -> Any:
+        return self.data.as_question()
+
+
+Drawn = tuple[DrawnVersion, int | None, int | None]
 
 
 def draw_questions(
@@ -233,25 +261,24 @@ def draw_questions(
     module's use (exam modules exam items, practice modules practice items); among the
     candidates of a row, those this trainee has not seen first, then the least exposed (the
     fewest distinct trainees served), ties broken at random."""
+    QV = bm.QuestionVersion
     pool = session.execute(
-        sa.select(bm.Topic.slug, bm.QuestionVersion)
+        sa.select(bm.Topic.slug, QV.id, QV.question_id, QV.difficulty)
         .join(bm.Question, bm.Question.topic_id == bm.Topic.id)
-        .join(bm.QuestionVersion, bm.QuestionVersion.id == bm.Question.current_version_id)
+        .join(QV, QV.id == bm.Question.current_version_id)
         .where(bm.Question.status == Status.PUBLISHED, bm.Question.case_id.is_(None))
-        .where(bm.QuestionVersion.use == use_of(module.mode))
+        .where(QV.use == use_of(module.mode))
         .where(bm.Topic.slug.in_(sorted({row["topic"] for row in module.blueprint})))
     ).all()
-    stats = exposure.stats(
-        session, user.id, ExposureKind.QUESTION, {v.question_id for _, v in pool}
-    )
-    chosen: list[Drawn] = []
+    stats = exposure.stats(session, user.id, ExposureKind.QUESTION, {v.question_id for v in pool})
+    chosen: list[Any] = []
     taken: set[int] = set()
     # Rows with a difficulty first, so that "any difficulty" rows take what is left.
     for row in sorted(module.blueprint, key=lambda r: r.get("difficulty") is None):
         candidates = [
             v
-            for slug, v in pool
-            if slug == row["topic"]
+            for v in pool
+            if v.slug == row["topic"]
             and v.question_id not in taken
             and (row.get("difficulty") is None or v.difficulty == row["difficulty"])
         ]
@@ -259,11 +286,15 @@ def draw_questions(
             candidates, stats, row["count"], rng, key=lambda v: v.question_id
         ):
             taken.add(version.question_id)
-            chosen.append((version, None, None))
+            chosen.append(version)
     rng.shuffle(chosen)
+    decoded = versions.load(session, [v.id for v in chosen])
+    drawn: list[Drawn] = [
+        (PoolVersion(v.id, v.question_id, decoded[v.id]), None, None) for v in chosen
+    ]
     if module.case_draws:
-        chosen.extend(_draw_cases(session, user, module, rng))
-    return chosen
+        drawn.extend(_draw_cases(session, user, module, rng))
+    return drawn
 
 
 def _least_exposed(

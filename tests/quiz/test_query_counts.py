@@ -12,6 +12,9 @@ SAVE_LIMIT = 6  # statements for a save, including loading the user
 # A view or review: the user, the attempt with its items, the breakdown, and the settings
 # administrators keep in the database (the attempt grace: one query per request).
 VIEW_LIMIT = 7
+# A start: the user, the module and whether it may start, the pool and its exposure, the
+# attempt, its items in one statement, what it served, and the attempt read back.
+START_LIMIT = 23
 
 
 @pytest.fixture
@@ -21,7 +24,10 @@ def big_bank(db_session, tmp_path) -> None:
 
 
 def _measure(client, headers, count_queries, slug):
-    attempt = client.post(f"/api/v1/modules/{slug}/attempts", headers=headers).json
+    with count_queries() as start:
+        started = client.post(f"/api/v1/modules/{slug}/attempts", headers=headers)
+        assert started.status_code == 201
+    attempt = started.json
     url = f"/api/v1/attempts/{attempt['id']}"
     first, last = attempt["items"][0], attempt["items"][-1]
     client.put(f"{url}/items/{first['id']}", json={"response": None, "seq": 0}, headers=headers)
@@ -39,6 +45,8 @@ def _measure(client, headers, count_queries, slug):
     with count_queries() as modules:
         assert client.get("/api/v1/modules", headers=headers).status_code == 200
     return {
+        "start": start.count,
+        "start_sql": start.statements,
         "view": view.count,
         "save": save.count,
         "submit": submit.count,
@@ -60,9 +68,10 @@ def test_counts_do_not_grow_with_the_number_of_questions_browser(
         headers = {"X-CSRFToken": csrf_token_from(browser.get("/profile").text)}
         counts.append(_measure(browser, headers, count_queries, slug))
     small, large = counts
-    for key in ("view", "save", "submit", "review", "modules"):
+    for key in ("start", "view", "save", "submit", "review", "modules"):
         assert small[key] == large[key], key
     assert large["save"] <= SAVE_LIMIT, large["save_sql"]
+    assert large["start"] <= START_LIMIT, large["start_sql"]
     assert large["view"] <= VIEW_LIMIT and large["review"] <= VIEW_LIMIT
 
 
@@ -72,6 +81,7 @@ def test_counts_do_not_grow_with_the_number_of_questions_token(
     one, two = make_trainee(), make_trainee()
     small = _measure(one.client, one.headers, count_queries, "bulk-5")
     large = _measure(two.client, two.headers, count_queries, "bulk-40")
-    for key in ("view", "save", "submit", "review", "modules"):
+    for key in ("start", "view", "save", "submit", "review", "modules"):
         assert small[key] == large[key], key
     assert large["save"] <= SAVE_LIMIT, large["save_sql"]
+    assert large["start"] <= START_LIMIT, large["start_sql"]
