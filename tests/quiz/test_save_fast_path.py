@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.quiz import shapes
 from app.quiz.models import Attempt, AttemptItem
@@ -99,3 +100,20 @@ def test_a_malformed_answer_to_a_known_item_changes_nothing(bank, trainee, db_se
     row = db_session.get(AttemptItem, item["id"])
     db_session.refresh(row)
     assert row.seq == 1 and row.response is None
+
+
+def test_clearing_a_known_item_stores_sql_null_and_the_flag(bank, trainee, db_session):
+    """The one-statement save binds its values: a cleared answer is SQL NULL (what "answered"
+    counts test), not JSON ``null``; a flag sent with it is written too."""
+    attempt, item = _started(trainee)
+    answer = key_of(db_session, item["id"])
+    assert trainee.save(attempt["id"], item["id"], answer, 0).status_code == 200
+    assert shapes.get(item["id"]) is not None
+    cleared = trainee.save(attempt["id"], item["id"], None, 1, flagged=True)
+    assert cleared.status_code == 200 and cleared.json["seq"] == 2
+    response_is_null, flagged = db_session.execute(
+        sa.select(AttemptItem.response.is_(None), AttemptItem.flagged).where(
+            AttemptItem.id == item["id"]
+        )
+    ).one()
+    assert (bool(response_is_null), flagged) == (True, True)
