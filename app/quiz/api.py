@@ -376,7 +376,7 @@ def save(body: dict[str, Any], attempt_id: int, item_id: int) -> Any:
     if body.get("check") and result.locked and result.item is not None:
         item = result.item
         if presenters.may_show_feedback(item.attempt, item):
-            out["feedback"] = presenters.feedback_view(item, item.question_version.as_question())
+            out["feedback"] = presenters.feedback_view(item, item.version.as_question())
     return out
 
 

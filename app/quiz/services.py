@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.orm.util import identity_key
 
 from app import clock
@@ -393,7 +393,11 @@ def save_response(
     if lock and attempt.mode == Mode.PRACTICE:
         ensure_no_open_exam(session, user, now, grace_seconds)
     _check_item_answerable(session, attempt, item)
-    question = item.question_version.as_question()
+    # The worker's decoded copy (``quiz.versions``), kept on the item for the response's
+    # feedback (``item.version``): decoding the content at every first save cost the spike.
+    data = versions.load(session, [item.question_version_id])[item.question_version_id]
+    item.version_data = data  # type: ignore[attr-defined]
+    question = data.as_question()
     _remember_shape(attempt, item, question)
     canonical = None if response is None else to_canonical(question, item.display, response)
     if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
@@ -806,7 +810,6 @@ def _attempt_and_item(
         sa.select(Attempt, AttemptItem)
         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
         .where(Attempt.id == attempt_id, Attempt.user_id == user.id, AttemptItem.id == item_id)
-        .options(joinedload(AttemptItem.question_version))
     )
     if for_share:
         # On PostgreSQL a save holds a share lock on the attempt, so it cannot interleave with
