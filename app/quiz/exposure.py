@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.banks import models as bm
 from app.quiz.models import Attempt, AttemptItem, ExposureCount, ExposureKind, ItemExposure
@@ -81,15 +81,18 @@ def stats(session: Session, user_id: int, kind: ExposureKind, ids: Iterable[int]
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    seen = sa.exists().where(
-        ItemExposure.user_id == user_id,
-        ItemExposure.kind == kind,
-        ItemExposure.item_id == ExposureCount.item_id,
-    )
+    mine = aliased(ItemExposure)
     rows = session.execute(
-        sa.select(ExposureCount.item_id, seen, ExposureCount.trainees).where(
-            ExposureCount.kind == kind, ExposureCount.item_id.in_(wanted)
+        sa.select(ExposureCount.item_id, mine.user_id.is_not(None), ExposureCount.trainees)
+        .outerjoin(
+            mine,
+            sa.and_(
+                mine.user_id == user_id,
+                mine.kind == ExposureCount.kind,
+                mine.item_id == ExposureCount.item_id,
+            ),
         )
+        .where(ExposureCount.kind == kind, ExposureCount.item_id.in_(wanted))
     ).all()
     return {item_id: (bool(me), int(n)) for item_id, me, n in rows}
 
