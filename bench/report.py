@@ -46,21 +46,31 @@ def _div(a: float, b: float) -> float:
     return a / b if b and math.isfinite(a) and math.isfinite(b) else float("nan")
 
 
-def ratios(results: dict[str, dict[str, float]], argon2_s: float) -> dict[str, float]:
+def ratios(results: dict[str, dict[str, Any]], argon2_s: float) -> dict[str, float]:
+    """Each goal's ratio: the paired runs' median (``scenarios.measure_endpoint``) where the
+    endpoint was measured against its baseline, else the ratio of the medians."""
     cores = os.cpu_count() or 1
     read, write = results["db-read"], results["db-write"]
+
+    def rate(name: str, baseline: dict[str, Any], key: str = "rps") -> float:
+        paired = results[name].get("paired")
+        if paired is not None:
+            return float(paired["rps_ratio" if key == "rps" else "p95_ratio"])
+        return _div(results[name][key], baseline[key])
+
+    argon2 = {"rps": cores / argon2_s}
     return {
-        "save_answer_per_db_write": _div(results["save (API)"]["rps"], write["rps"]),
-        "save_p95_per_db_write_p95": _div(results["save (API)"]["p95_ms"], write["p95_ms"]),
-        "save_fetch_per_db_write": _div(results["save (fetch)"]["rps"], write["rps"]),
-        "save_form_per_db_write": _div(results["save (HTML form)"]["rps"], write["rps"]),
-        "attempt_page_per_db_read": _div(results["attempt page (API)"]["rps"], read["rps"]),
-        "attempt_page_html_per_db_read": _div(results["attempt page (HTML)"]["rps"], read["rps"]),
-        "verify_page_per_db_read": _div(results["verify page"]["rps"], read["rps"]),
-        "verify_json_per_db_read": _div(results["verify JSON"]["rps"], read["rps"]),
-        "cached_pdf_per_db_read": _div(results["certificate PDF (cached)"]["rps"], read["rps"]),
-        "submit_per_db_write": _div(results["submit (50 questions)"]["rps"], write["rps"]),
-        "login_per_argon2_bound": _div(results["login (token)"]["rps"], cores / argon2_s),
+        "save_answer_per_db_write": rate("save (API)", write),
+        "save_p95_per_db_write_p95": rate("save (API)", write, "p95_ms"),
+        "save_fetch_per_db_write": rate("save (fetch)", write),
+        "save_form_per_db_write": rate("save (HTML form)", write),
+        "attempt_page_per_db_read": rate("attempt page (API)", read),
+        "attempt_page_html_per_db_read": rate("attempt page (HTML)", read),
+        "verify_page_per_db_read": rate("verify page", read),
+        "verify_json_per_db_read": rate("verify JSON", read),
+        "cached_pdf_per_db_read": rate("certificate PDF (cached)", read),
+        "submit_per_db_write": rate("submit (50 questions)", write),
+        "login_per_argon2_bound": rate("login (token)", argon2),
         "argon2_verify_s": argon2_s,
     }
 
@@ -169,7 +179,9 @@ def markdown(document: dict[str, Any]) -> str:
     lines = [
         f"Measured {m['date']} with `{m['command']}` on {m['machine']}; gunicorn {m['workers']}, "
         f"{m['threads']} client threads, {m['seconds']} s × {m['runs']} runs (medians); load "
-        f"average at the end {m['load_average_at_end']}.",
+        f"average at the end {m['load_average_at_end']}. Each ratio is the median of paired "
+        "runs: every run of the endpoint follows a run of its baseline (the argon2 bound: "
+        "timed just before).",
         "",
     ]
     if not dbs:

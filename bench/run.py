@@ -33,7 +33,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench import report  # noqa: E402
 from bench.client import PASSWORD  # noqa: E402
-from bench.scenarios import State, drive, endpoints, median_runs, spike, steady  # noqa: E402
+from bench.scenarios import (  # noqa: E402
+    State,
+    drive,
+    endpoints,
+    measure_endpoint,
+    median_runs,
+    spike,
+    steady,
+)
 
 VENV_BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -161,9 +169,9 @@ def measure(env: dict[str, str], opts: argparse.Namespace, world: dict) -> dict[
             ops = endpoints(world)
             for op in ops.values():  # warm-up: imports, pools, caches, logins
                 drive(states, op, min(1.0, opts.seconds))
-            for name, op in ops.items():
-                results[name] = median_runs(
-                    [drive(states, op, opts.seconds) for _ in range(opts.runs)]
+            for name in ops:
+                results[name] = measure_endpoint(
+                    states, ops, name, opts.seconds, opts.runs, report.argon2_verify_seconds
                 )
                 print(f"  {name:<26}{results[name]['rps']:>9.1f} req/s", flush=True)
             results["certificate PDF (first)"] = pdf_first_render(

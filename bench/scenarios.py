@@ -9,6 +9,8 @@ the next attempt is not counted).
 from __future__ import annotations
 
 import json
+import math
+import os
 import random
 import statistics
 import threading
@@ -221,6 +223,65 @@ def endpoints(world: dict[str, Any]) -> dict[str, Op]:
         "cohort CSV": get("instructor", lambda s: "/cohort.csv"),
         "submit (50 questions)": submit_and_restart,
     }
+
+
+# What each goal's endpoint is compared with (report.GOALS). ``run.py`` alternates each of
+# these endpoints with its baseline, run for run, and keeps the median of the per-run ratios:
+# the two share the machine's moments, where baselines measured minutes earlier on a shared
+# virtual machine moved by a factor of three between two runs of ``make bench``.
+ARGON2 = "argon2 bound"  # cores ÷ the time of one argon2 verify, measured in this process
+BASELINE_OF = {
+    "save (API)": "db-write",
+    "save (fetch)": "db-write",
+    "save (HTML form)": "db-write",
+    "submit (50 questions)": "db-write",
+    "attempt page (API)": "db-read",
+    "attempt page (HTML)": "db-read",
+    "verify page": "db-read",
+    "verify JSON": "db-read",
+    "certificate PDF (cached)": "db-read",
+    "login (token)": ARGON2,
+}
+
+
+def measure_endpoint(
+    states: list[State],
+    ops: dict[str, Op],
+    name: str,
+    seconds: float,
+    runs: int,
+    argon2_seconds: Callable[[], float],
+) -> dict[str, Any]:
+    """``name``'s medians over ``runs`` runs; for an endpoint with a baseline (BASELINE_OF),
+    each run follows a run of the baseline, and ``paired`` keeps the median of the per-run
+    ratios of the rates and of the p95s."""
+    baseline = BASELINE_OF.get(name)
+    own: list[Sample] = []
+    rates: list[float] = []
+    p95s: list[float] = []
+    for _ in range(runs):
+        if baseline == ARGON2:
+            base = {"rps": (os.cpu_count() or 1) / argon2_seconds(), "p95_ms": float("nan")}
+        elif baseline is not None:
+            base = drive(states, ops[baseline], seconds).summary()
+        sample = drive(states, ops[name], seconds)
+        own.append(sample)
+        if baseline is not None:
+            mine = sample.summary()
+            rates.append(_ratio(mine["rps"], base["rps"]))
+            p95s.append(_ratio(mine["p95_ms"], base["p95_ms"]))
+    out: dict[str, Any] = median_runs(own)
+    if baseline is not None:
+        out["paired"] = {
+            "baseline": baseline,
+            "rps_ratio": statistics.median(rates),
+            "p95_ratio": statistics.median(p95s),
+        }
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b and math.isfinite(a) and math.isfinite(b) else float("nan")
 
 
 # ---------------------------------------------------------------- spike and steady

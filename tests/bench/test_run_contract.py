@@ -59,6 +59,15 @@ def test_a_tiny_run_keeps_the_contract(tmp_path: Path) -> None:
     for name, measured in sqlite["endpoints"].items():
         assert measured["requests"] > 0, name
         assert measured["errors"] == 0, (name, measured)
+    # The goals' ratios come from runs paired with their baselines (the same moments).
+    save = sqlite["endpoints"]["save (API)"]["paired"]
+    assert save["baseline"] == "db-write"
+    assert sqlite["ratios"]["save_answer_per_db_write"] == save["rps_ratio"]
+    assert sqlite["ratios"]["save_p95_per_db_write_p95"] == save["p95_ratio"]
+    page = sqlite["endpoints"]["attempt page (API)"]["paired"]
+    assert page["baseline"] == "db-read"
+    assert sqlite["ratios"]["attempt_page_per_db_read"] == page["rps_ratio"]
+    assert "paired" not in sqlite["endpoints"]["dashboard"]
     docs = tmp_path / "benchmarks.md"
     shutil.copy(ROOT / "docs" / "benchmarks.md", docs)
     report.refresh_docs(docs, report.markdown(document))
