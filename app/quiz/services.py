@@ -393,11 +393,7 @@ def save_response(
     if lock and attempt.mode == Mode.PRACTICE:
         ensure_no_open_exam(session, user, now, grace_seconds)
     _check_item_answerable(session, attempt, item)
-    # The worker's decoded copy (``quiz.versions``), kept on the item for the response's
-    # feedback (``item.version``): decoding the content at every first save cost the spike.
-    data = versions.load(session, [item.question_version_id])[item.question_version_id]
-    item.version_data = data  # type: ignore[attr-defined]
-    question = data.as_question()
+    question = _decoded_question(session, item)
     _remember_shape(attempt, item, question)
     canonical = None if response is None else to_canonical(question, item.display, response)
     if seq == item.seq - 1 and item.saved_at is not None and canonical == item.response:
@@ -414,6 +410,15 @@ def save_response(
     _update_item(session, attempt, item, seq, values)
     shapes.note_answer(item.id, seq + 1, canonical)
     return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
+
+
+def _decoded_question(session: Session, item: AttemptItem) -> Any:
+    """The item's question from the worker's decoded copy (``quiz.versions``), kept on the
+    item for the response's feedback (``item.version``): decoding the content at every first
+    save cost the spike."""
+    data = versions.load(session, [item.question_version_id])[item.question_version_id]
+    item.version_data = data  # type: ignore[attr-defined]
+    return data.as_question()
 
 
 def _remember_shape(attempt: Attempt, item: AttemptItem, question: Any) -> None:
