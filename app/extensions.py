@@ -16,8 +16,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -33,6 +34,18 @@ class Base(DeclarativeBase):
     """Declarative base for every model; constraints get stable names on every database."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """``INSERT`` into ``model`` in the session's database's own dialect, which has
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (the upserts of app/derived and
+    app/quiz/exposure.py); the app runs on PostgreSQL and SQLite only."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"upserts on {dialect}")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

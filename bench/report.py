@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.scenarios import ratio
+
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 
@@ -42,10 +44,6 @@ def argon2_verify_seconds() -> float:
     return (time.perf_counter() - t0) / 10
 
 
-def _div(a: float, b: float) -> float:
-    return a / b if b and math.isfinite(a) and math.isfinite(b) else float("nan")
-
-
 def ratios(results: dict[str, dict[str, Any]], argon2_s: float) -> dict[str, float]:
     """Each goal's ratio: the paired runs' median (``scenarios.measure_endpoint``) where the
     endpoint was measured against its baseline, else the ratio of the medians."""
@@ -56,7 +54,7 @@ def ratios(results: dict[str, dict[str, Any]], argon2_s: float) -> dict[str, flo
         paired = results[name].get("paired")
         if paired is not None:
             return float(paired["rps_ratio" if key == "rps" else "p95_ratio"])
-        return _div(results[name][key], baseline[key])
+        return ratio(results[name][key], baseline[key])
 
     argon2 = {"rps": cores / argon2_s}
     return {

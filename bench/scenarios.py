@@ -268,8 +268,8 @@ def measure_endpoint(
         own.append(sample)
         if baseline is not None:
             mine = sample.summary()
-            rates.append(_ratio(mine["rps"], base["rps"]))
-            p95s.append(_ratio(mine["p95_ms"], base["p95_ms"]))
+            rates.append(ratio(mine["rps"], base["rps"]))
+            p95s.append(ratio(mine["p95_ms"], base["p95_ms"]))
     out: dict[str, Any] = median_runs(own)
     if baseline is not None:
         out["paired"] = {
@@ -280,7 +280,8 @@ def measure_endpoint(
     return out
 
 
-def _ratio(a: float, b: float) -> float:
+def ratio(a: float, b: float) -> float:
+    """a ÷ b, NaN when either is not a number or b is 0 (a rate not measured)."""
     return a / b if b and math.isfinite(a) and math.isfinite(b) else float("nan")
 
 

@@ -21,12 +21,12 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock
 from app.derived.models import DerivedResult
+from app.extensions import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,9 @@ def stamp_of(*parts: Any) -> str:
     return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(DerivedResult)
-    if dialect == "sqlite":
-        return sqlite.insert(DerivedResult)
-    raise NotImplementedError(f"derived results on {dialect}")
-
-
 def _upsert_all(session: Session, rows: list[dict[str, Any]]) -> None:
     """One upsert of ``rows`` (each kind, subject, stamp, payload, computed_at, compute_ms)."""
-    stmt = _upsert(session)
+    stmt = dialect_insert(session, DerivedResult)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["kind", "subject"],

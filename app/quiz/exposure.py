@@ -22,25 +22,15 @@ that recount after concurrent starts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from app.banks import models as bm
+from app.extensions import dialect_insert
 from app.quiz.models import Attempt, AttemptItem, ExposureCount, ExposureKind, ItemExposure
 
 Stats = dict[int, tuple[bool, int]]  # item id -> (seen by this trainee, distinct trainees)
-
-
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"exposure counts on {dialect}")
 
 
 def record(
@@ -58,14 +48,14 @@ def record(
     # executemany forms (one statement each, "insertmanyvalues"): their compiled form is
     # cached, where a multi-row VALUES is compiled again for every number of rows.
     new = session.execute(
-        _insert(session, ItemExposure)
+        dialect_insert(session, ItemExposure)
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "item_id"])
         .returning(ItemExposure.kind, ItemExposure.item_id),
         pairs,
     ).all()
     if not new:
         return
-    stmt = _insert(session, ExposureCount)
+    stmt = dialect_insert(session, ExposureCount)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["kind", "item_id"],

@@ -171,6 +171,18 @@ class ExposureKind(enum.StrEnum):
     CASE = "case"
 
 
+def _exposure_kind(name: str) -> sa.Enum:
+    """The ``kind`` column's type (a check constraint named ``name``, per table)."""
+    return sa.Enum(
+        ExposureKind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        values_callable=lambda e: [m.value for m in e],
+        length=8,
+    )
+
+
 class ItemExposure(Base):
     """That ``user`` has been served an item (a question, or a whole case) at least once, in
     any attempt: written by the draw in the start's transaction, never removed. The primary
@@ -183,17 +195,7 @@ class ItemExposure(Base):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
     )
-    kind: Mapped[ExposureKind] = mapped_column(
-        sa.Enum(
-            ExposureKind,
-            name="exposure_kind",
-            native_enum=False,
-            create_constraint=True,
-            values_callable=lambda e: [m.value for m in e],
-            length=8,
-        ),
-        primary_key=True,
-    )
+    kind: Mapped[ExposureKind] = mapped_column(_exposure_kind("exposure_kind"), primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
 
 
@@ -205,15 +207,7 @@ class ExposureCount(Base):
     __tablename__ = "exposure_counts"
 
     kind: Mapped[ExposureKind] = mapped_column(
-        sa.Enum(
-            ExposureKind,
-            name="exposure_count_kind",
-            native_enum=False,
-            create_constraint=True,
-            values_callable=lambda e: [m.value for m in e],
-            length=8,
-        ),
-        primary_key=True,
+        _exposure_kind("exposure_count_kind"), primary_key=True
     )
     item_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     trainees: Mapped[int] = mapped_column(sa.Integer)
