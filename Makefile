@@ -20,6 +20,8 @@ IMPORT_QUICK = $(if $(QUICK),--runs 1 --questions 2000,)
 # bench/scale.py (the pages that must stay flat, a small and a large institution): its database.
 BENCH_SCALE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchscale
 SCALE_QUICK = $(if $(QUICK),--small 50 --large 500 --repeat 3,)
+# bench/workers.py (the spike under sync, gthread and gevent workers).
+WORKERS_QUICK = $(if $(QUICK),--spike 100,)
 
 .PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
@@ -128,6 +130,7 @@ bench: $(STAMP)
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		createdb -h 127.0.0.1 -U postgres bench 2>/dev/null || true; \
 		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(if $(QUICK),--quick,); \
+		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/workers.py $(WORKERS_QUICK); \
 		createdb -h 127.0.0.1 -U postgres benchimp 2>/dev/null || true; \
 		$(BIN)/python bench/import_ratio.py --databases sqlite,postgresql --pg-url "$(BENCH_IMPORT_DATABASE_URL)" $(IMPORT_QUICK); \
 		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
@@ -137,6 +140,7 @@ bench: $(STAMP)
 	else \
 		echo "== PostgreSQL not reachable: SQLite only =="; \
 		$(BIN)/python bench/run.py --databases sqlite $(if $(QUICK),--quick,); \
+		$(BIN)/python bench/workers.py --databases sqlite $(WORKERS_QUICK); \
 		$(BIN)/python bench/import_ratio.py --databases sqlite $(IMPORT_QUICK); \
 		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
 	fi

@@ -1,7 +1,7 @@
 """Measure the app against its own baselines, in one run, on SQLite and PostgreSQL (issue 19).
 
     .venv/bin/python bench/run.py [--quick] [--seconds 4] [--runs 3] [--threads 6]
-        [--workers 3] [--worker-class sync|gthread] [--spike 300] [--steady-seconds 60]
+        [--workers 3] [--worker-class sync|gthread|gevent] [--spike 300] [--steady-seconds 60]
         [--databases sqlite,postgresql]
 
 For each database (SQLite in a temporary folder; PostgreSQL from BENCH_DATABASE_URL, whose
@@ -124,6 +124,8 @@ def start_server(env: dict[str, str], opts: argparse.Namespace, port: int) -> su
     ]
     if opts.worker_class == "gthread":
         args[-1:-1] = ["--threads", str(opts.gthreads)]
+    if opts.worker_class == "gevent":
+        args[-1:-1] = ["--worker-connections", "1000"]
     server = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True)
     for _ in range(300):
         try:
@@ -225,7 +227,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=6)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread", "gevent"],
+        default="sync",
+        help="gevent: gunicorn's gevent workers (pip install gevent; docs/benchmarks.md)",
+    )
     parser.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--spike", type=int, default=300)
     parser.add_argument("--steady-seconds", type=float, default=60.0)
