@@ -15,6 +15,8 @@ START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 
 # (ratio key, what it is, goal, "ge" or "le", databases it applies to)
+# Issue 19's goals, per database: "same-run ratios; PostgreSQL unless noted". Only the save
+# names a SQLite goal; the other ratios are shown on SQLite for information (no goal).
 GOALS = [
     (
         "save_answer_per_db_write",
@@ -22,12 +24,17 @@ GOALS = [
         {"postgresql": 0.6, "sqlite": 0.5},
         "ge",
     ),
-    ("save_p95_per_db_write_p95", "save p95 ÷ db-write p95", 2.0, "le"),
-    ("attempt_page_per_db_read", "attempt page (API) ÷ db-read", 0.5, "ge"),
-    ("verify_page_per_db_read", "verify page ÷ db-read", 0.6, "ge"),
-    ("cached_pdf_per_db_read", "cached PDF ÷ db-read", 0.8, "ge"),
-    ("submit_per_db_write", "submit (50 questions) ÷ db-write", 0.25, "ge"),
-    ("login_per_argon2_bound", "token login ÷ (cores ÷ argon2 verify)", 0.9, "ge"),
+    ("save_p95_per_db_write_p95", "save p95 ÷ db-write p95", {"postgresql": 2.0}, "le"),
+    ("attempt_page_per_db_read", "attempt page (API) ÷ db-read", {"postgresql": 0.5}, "ge"),
+    ("verify_page_per_db_read", "verify page ÷ db-read", {"postgresql": 0.6}, "ge"),
+    ("cached_pdf_per_db_read", "cached PDF ÷ db-read", {"postgresql": 0.8}, "ge"),
+    ("submit_per_db_write", "submit (50 questions) ÷ db-write", {"postgresql": 0.25}, "ge"),
+    (
+        "login_per_argon2_bound",
+        "token login ÷ (cores ÷ argon2 verify)",
+        {"postgresql": 0.9},
+        "ge",
+    ),
 ]
 
 
@@ -122,10 +129,13 @@ def _goal_table(document: dict[str, Any], dbs: list[str]) -> list[str]:
     for key, label, goal, how in GOALS:
         cells = []
         for db in dbs:
-            target = goal[db] if isinstance(goal, dict) else goal
             value = document[db]["ratios"][key]
-            cells.append(f"{_num(value)} {'met' if met(value, target, how) else '**not met**'}")
-        shown = " / ".join(f"{k} {v}" for k, v in goal.items()) if isinstance(goal, dict) else goal
+            if db not in goal:
+                verdict = "(no goal)"
+            else:
+                verdict = "met" if met(value, goal[db], how) else "**not met**"
+            cells.append(f"{_num(value)} {verdict}")
+        shown = " / ".join(f"{k} {v}" for k, v in goal.items())
         lines.append(
             f"| {label} | " + " | ".join(cells) + f" | {'≥' if how == 'ge' else '≤'} {shown} |"
         )

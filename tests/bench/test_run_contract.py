@@ -108,3 +108,18 @@ def test_bad_arguments_are_refused() -> None:
         with pytest.raises(SystemExit) as exc:
             run.parse(args)
         assert exc.value.code == 2
+
+
+def test_goals_are_postgresqls_unless_the_issue_names_sqlite() -> None:
+    """Issue 19: "same-run ratios; PostgreSQL unless noted": only the save has a SQLite goal;
+    SQLite's other ratios are shown without a verdict."""
+    ratios = {key: 0.1 for key, *_ in report.GOALS}
+    document = {"sqlite": {"ratios": ratios}, "postgresql": {"ratios": ratios}}
+    rows = {
+        line.split(" | ")[0][2:]: line
+        for line in report._goal_table(document, ["sqlite", "postgresql"])
+    }
+    assert rows["save (API) req/s ÷ db-write"].count("**not met**") == 2
+    submit = rows["submit (50 questions) ÷ db-write"]
+    assert "0.10 (no goal) | 0.10 **not met** | ≥ postgresql 0.25 |" in submit
+    assert "0.10 (no goal)" in rows["save p95 ÷ db-write p95"]
