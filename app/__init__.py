@@ -95,6 +95,12 @@ def _init_extensions(app: Flask) -> None:
         migrate,
     )
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.sqlite_writers import QueuedWritersConnection
+
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("factory", QueuedWritersConnection)  # request writers queue
     db.init_app(app)
     from app.i18n import init_i18n
 

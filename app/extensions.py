@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,11 +16,13 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+
+from app import sqlite_writers
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -137,6 +140,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={sqlite_busy_timeout_ms()}")
     cursor.close()
+    sqlite_writers.attach(dbapi_connection)
 
 
 def sqlite_busy_timeout_ms() -> int:
@@ -160,15 +164,24 @@ def _sqlite_begin(connection: Any) -> None:
     """Start SQLite transactions explicitly (the documented pysqlite savepoint recipe).
 
     A request that changes state takes SQLite's write lock at BEGIN (IMMEDIATE), so concurrent
-    writers (several gunicorn workers) wait their turn through busy_timeout. With a deferred
+    writers (several gunicorn workers) wait their turn: first on the writers' lock file
+    (``app/sqlite_writers.py``, handed on within half a millisecond), then, for a writer from
+    outside the requests, through busy_timeout. With a deferred
     BEGIN, a transaction that read before another writer committed fails at its first write
     with "database is locked" instead of waiting. Reads keep a deferred BEGIN and run alongside.
     """
     if connection.dialect.name != "sqlite":
         return
     writes = has_request_context() and request.method in WRITE_METHODS
+    if writes:
+        raw = connection.connection.dbapi_connection
+        if isinstance(raw, sqlite_writers.QueuedWritersConnection) and not raw.take_turn(
+            sqlite_busy_timeout_ms() / 1000
+        ):
+            locked = sqlite3.OperationalError("database is locked")
+            raise exc.OperationalError("BEGIN IMMEDIATE", None, locked)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:
-    return type(dbapi_connection).__module__.startswith("sqlite3")
+    return isinstance(dbapi_connection, sqlite3.Connection)

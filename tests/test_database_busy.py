@@ -4,11 +4,14 @@ The lock is real: another connection holds ``BEGIN IMMEDIATE``."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 
 import pytest
 import sqlalchemy as sa
 
+from app import sqlite_writers
 from app.extensions import db, sqlite_busy_timeout_ms
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -57,6 +60,50 @@ def test_a_busy_database_answers_503_and_keeps_nothing(app, client, committed_db
     assert _tokens(app) == before
     assert client.post("/api/v1/tokens", json=body).status_code == 201
     assert _tokens(app) == before + 1
+
+
+def test_a_writer_holding_the_writers_turn_too_long_gets_503_and_keeps_nothing(
+    app, client, committed_db, held_lock
+):
+    """Request writers queue on ``<database>-writers.lock`` (app/sqlite_writers.py): one that
+    cannot get its turn within the busy timeout is refused like a busy database."""
+    make_user("trainee", email="turn@example.org")
+    committed_db.commit()
+    before = _tokens(app)
+    body = {"email": "turn@example.org", "password": DEFAULT_PASSWORD}
+    with app.app_context():
+        path = f"{db.engine.url.database}-writers.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another worker's turn, never given back
+        busy = client.post("/api/v1/tokens", json=body)
+        assert busy.status_code == 503 and busy.get_json()["error"]["code"] == "database_busy"
+        assert _tokens(app) == before
+    finally:
+        os.close(fd)  # that worker is gone: its turn with it
+    assert client.post("/api/v1/tokens", json=body).status_code == 201
+    assert _tokens(app) == before + 1
+
+
+def test_a_connection_gives_the_turn_back_when_its_transaction_ends(tmp_path):
+    path = str(tmp_path / "turns.db")
+    a, b = (
+        sqlite3.connect(path, factory=sqlite_writers.QueuedWritersConnection, isolation_level=None)
+        for _ in range(2)
+    )
+    for c in (a, b):
+        sqlite_writers.attach(c)
+    assert a.lock_path == f"{path}-writers.lock"
+    for end in (a.commit, a.rollback, a.close):
+        assert a.take_turn(0.01)
+        assert not b.take_turn(0.01)  # waits, then says it stayed taken
+        end()
+        assert b.take_turn(0.01)
+        b.rollback()
+    memory = sqlite3.connect(":memory:", factory=sqlite_writers.QueuedWritersConnection)
+    sqlite_writers.attach(memory)
+    assert memory.lock_path is None and memory.take_turn(0)  # nothing to queue on
+    b.close()
 
 
 def test_a_busy_form_post_gets_a_page_saying_so(app, client, committed_db, held_lock):
