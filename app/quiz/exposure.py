@@ -45,8 +45,9 @@ def record(
     ]
     if not pairs:
         return
-    # executemany forms (one statement each, "insertmanyvalues"): their compiled form is
-    # cached, where a multi-row VALUES is compiled again for every number of rows.
+    # executemany forms with RETURNING (one statement each, "insertmanyvalues"): their
+    # compiled form is cached, where a multi-row VALUES is compiled again for every number of
+    # rows, and a plain executemany sends a statement per row (psycopg's pipeline).
     new = session.execute(
         dialect_insert(session, ItemExposure)
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "item_id"])
@@ -56,13 +57,13 @@ def record(
     if not new:
         return
     stmt = dialect_insert(session, ExposureCount)
-    session.execute(
+    session.execute(  # RETURNING: one multi-row statement (rows locked in this key order)
         stmt.on_conflict_do_update(
             index_elements=["kind", "item_id"],
             set_={"trainees": ExposureCount.trainees + 1},
-        ),
+        ).returning(ExposureCount.item_id),
         [{"kind": k, "item_id": i, "trainees": 1} for k, i in sorted(new)],
-    )
+    ).all()
 
 
 def stats(session: Session, user_id: int, kind: ExposureKind, ids: Iterable[int]) -> Stats:
