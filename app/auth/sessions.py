@@ -93,7 +93,11 @@ def init_sessions(app: Flask) -> None:
                 return json_error(401, "invalid_token", "The bearer token is invalid or revoked.")
             if current_user.is_authenticated and current_user.id != user.id:
                 abort(400, "Conflicting credentials.")
-            if db.session.dirty:  # last_used_at moved: persist it before the request's own work
+            # last_used_at moved (at most once a minute). A request that changes state commits
+            # it with its own work (one transaction: a spike of first requests writes once
+            # each); a read commits it here. A refused request drops it, and the next one
+            # records the use.
+            if db.session.dirty and request.method not in UNSAFE_METHODS:
                 try:
                     db.session.commit()
                 except OperationalError:  # a busy SQLite file: the timestamp can wait
