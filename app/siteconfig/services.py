@@ -34,6 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import g, has_request_context
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
@@ -211,10 +212,26 @@ def _decoded(known: Known, raw: str) -> Any:
     return value if isinstance(value, known.kind) else known.default
 
 
+REQUEST_KEY = "siteconfig_stored_values"
+
+
 def stored_values(session: Session) -> dict[str, Any]:
-    """Every known key that is stored, with its value (one query); unset keys are absent."""
+    """Every known key that is stored, with its value (one query, once per request and
+    session: the effective settings and the branding of a certificate both read them);
+    unset keys are absent. ``set_value`` and ``reset_value`` forget the request's copy."""
+    kept = g.get(REQUEST_KEY) if has_request_context() else None
+    if kept is not None and kept[0] is session:
+        return dict(kept[1])
     rows = session.scalars(sa.select(SiteSetting).where(SiteSetting.key.in_(KNOWN)))
-    return {row.key: _decoded(KNOWN[row.key], row.value) for row in rows}
+    values = {row.key: _decoded(KNOWN[row.key], row.value) for row in rows}
+    if has_request_context():
+        setattr(g, REQUEST_KEY, (session, values))
+    return dict(values)
+
+
+def _forget_stored_values() -> None:
+    if has_request_context():
+        g.pop(REQUEST_KEY, None)
 
 
 def get_value(session: Session, key: str) -> Any:
@@ -241,6 +258,7 @@ def set_value(session: Session, actor: Any, key: str, value: Any) -> bool:
     if row is None:
         row = SiteSetting(key=key, value="null")
         session.add(row)
+    _forget_stored_values()
     row.value = json.dumps(value)
     row.updated_at = clock.utcnow()
     row.updated_by_id = getattr(actor, "id", None)
@@ -259,6 +277,7 @@ def reset_value(session: Session, actor: Any, key: str) -> bool:
     if row is None:
         return False
     before = get_value(session, key)
+    _forget_stored_values()
     session.delete(row)
     session.flush()
     record(
@@ -335,16 +354,23 @@ def image_hashes(session: Session) -> dict[str, str]:
     return dict(rows.all())
 
 
+def get_images(session: Session) -> dict[str, Image]:
+    """Every stored image by key (one query); an image not set is absent."""
+    rows = session.scalars(sa.select(SiteImage).where(SiteImage.key.in_(IMAGES)))
+    return {row.key: Image(data=row.data, mime=row.mime, sha256=row.sha256) for row in rows}
+
+
 def branding(session: Session, issuer: IssuerSettings) -> Branding:
     """What certificates and the verify page show of the issuer: the effective organisation
     and signatory (stored value, else ``issuer``'s from the environment) and the logo and
     signature images (None when not set)."""
     stored = stored_values(session)
+    images = get_images(session)
     return Branding(
         organisation=stored.get(ORGANISATION) or issuer.name,
         signatory=stored.get(SIGNATORY) or issuer.signatory,
-        logo=get_image(session, "logo"),
-        signature=get_image(session, "signature"),
+        logo=images.get("logo"),
+        signature=images.get("signature"),
     )
 
 
