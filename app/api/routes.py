@@ -73,8 +73,9 @@ def create_token(body: dict[str, Any]) -> Any:
         db.session.commit()  # keep the audit row of the failure
         return json_error(401, exc.code, exc.message)
     issued = services.create_token(db.session, user, body.get("name") or "API token")
-    db.session.commit()
-    return {"id": issued.token.id, "token": issued.secret, "name": issued.token.name}
+    created = {"id": issued.token.id, "token": issued.secret, "name": issued.token.name}
+    db.session.commit()  # (what it answers was read before: nothing is loaded again)
+    return created
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])

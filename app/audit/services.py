@@ -6,7 +6,7 @@ import json
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app import clock
 from app.audit.chain import GENESIS, ChainBreak, ChainedEvent, event_hash, verify_chain
@@ -36,10 +36,7 @@ def record(
     On PostgreSQL a transaction-scoped advisory lock orders concurrent appends (held until the
     caller commits); SQLite already admits one writer at a time.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
-    prev_hash = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = prev_hash or GENESIS
+    prev_hash = _chain_tail(session)
     at = clock.utcnow()
     actor_id = actor.id if actor is not None else None
     subject = None if subject_id is None else str(subject_id)
@@ -57,7 +54,30 @@ def record(
     )
     session.add(event)
     session.flush()
+    session.info[_TAIL] = (_current_transaction(session), event.hash)
     return event
+
+
+_TAIL = "audit_chain_tail"
+
+
+def _current_transaction(session: Session) -> Any:
+    current = session() if isinstance(session, scoped_session) else session
+    return current.get_nested_transaction() or current.get_transaction()
+
+
+def _chain_tail(session: Session) -> str:
+    """The hash of the chain's last event, under the chain's lock. An event this very
+    transaction (or savepoint) appended is still the last one, since the lock is held until
+    it ends: its hash is reused, which spares a second event of a request (a login and its
+    token) the lock's and the read's round trips. Any other transaction reads it again."""
+    kept = session.info.get(_TAIL)
+    if kept is not None and kept[0] is _current_transaction(session):
+        return str(kept[1])
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    prev_hash = session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return prev_hash or GENESIS
 
 
 def verify(session: Session, batch: int = 1000) -> tuple[int, list[ChainBreak]]:

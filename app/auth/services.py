@@ -172,7 +172,13 @@ def _end_read_only_transaction(session: Session) -> None:
     """
     current = session() if isinstance(session, scoped_session) else session
     if current.in_transaction() and not (current.new or current.dirty or current.deleted):
-        current.commit()
+        # The account just read stays loaded (it was read a moment ago, and the check that
+        # follows needs it): reading it again after the commit cost a statement per login.
+        expire, current.expire_on_commit = current.expire_on_commit, False
+        try:
+            current.commit()
+        finally:
+            current.expire_on_commit = expire
 
 
 def authenticate(session: Session, email: str, password: str) -> User:

@@ -135,3 +135,27 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(db_session):
             db_session.execute(statement)
     db_session.rollback()
     assert db_session.get(AuditEvent, events[0].id).action == "test.event"
+
+
+def test_a_second_event_of_one_transaction_reuses_the_tail_it_appended(db_session, count_queries):
+    """The chain's lock is held until the transaction ends, so the event it just appended is
+    still the last: the second event of a request (a login and its token) neither locks nor
+    reads the chain again. A savepoint rolled back in between makes it read again."""
+    user = make_user("trainee")
+    first = services.record(db_session, user, "test.first")
+    with count_queries() as q:
+        second = services.record(db_session, user, "test.second")
+    assert second.prev_hash == first.hash
+    assert [s for s in q.statements if "audit_events.hash" in s or "advisory" in s] == []
+    nested = db_session.begin_nested()
+    dropped = services.record(db_session, user, "test.dropped")
+    assert dropped.prev_hash == second.hash
+    nested.rollback()
+    with count_queries() as q:
+        third = services.record(db_session, user, "test.third")
+    assert third.prev_hash == second.hash  # read again: the dropped event is gone
+    assert any("audit_events.hash" in s for s in q.statements)
+    db_session.commit()
+    fourth = services.record(db_session, user, "test.fourth")  # a new transaction reads
+    assert fourth.prev_hash == third.hash
+    assert services.verify(db_session)[1] == []
