@@ -9,7 +9,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -157,6 +157,17 @@ def sqlite_busy_timeout_ms() -> int:
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITES_DONE = "sqlite_writes_done"
+
+
+def writes_done() -> None:
+    """This request has committed all it changes; what it does next only reads (building
+    its response). On SQLite its next transaction then begins deferred, without taking the
+    writer lock, so other requests write while this one reads and renders (a start's 50-item
+    answer). A write after this would have to take the lock mid-transaction and could be
+    refused as busy: call it only where the request is done writing. No-op elsewhere."""
+    if has_request_context():
+        setattr(g, WRITES_DONE, True)
 
 
 @event.listens_for(Engine, "begin")
@@ -172,7 +183,7 @@ def _sqlite_begin(connection: Any) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    writes = has_request_context() and request.method in WRITE_METHODS
+    writes = has_request_context() and request.method in WRITE_METHODS and not g.get(WRITES_DONE)
     if writes:
         raw = connection.connection.dbapi_connection
         if isinstance(raw, sqlite_writers.QueuedWritersConnection) and not raw.take_turn(

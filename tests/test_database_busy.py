@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import sqlite_writers
-from app.extensions import db, sqlite_busy_timeout_ms
+from app.extensions import db, sqlite_busy_timeout_ms, writes_done
 from tests.conftest import csrf_token_from
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -83,6 +83,21 @@ def test_a_writer_holding_the_writers_turn_too_long_gets_503_and_keeps_nothing(
         os.close(fd)  # that worker is gone: its turn with it
     assert client.post("/api/v1/tokens", json=body).status_code == 201
     assert _tokens(app) == before + 1
+
+
+def test_once_a_request_has_written_its_reads_leave_the_writer_lock_free(app, held_lock):
+    """``writes_done()`` (a start, a submit: the response is built after the commit): the
+    request's later transaction begins deferred, reading beside another writer; before it, a
+    POST's first statement waits for the writer lock (here: busy)."""
+    held_lock.execute("BEGIN IMMEDIATE")  # another writer, for the whole test
+    with app.test_request_context("/", method="POST"):
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            db.session.scalar(sa.text("SELECT 1"))
+        db.session.rollback()
+    with app.test_request_context("/", method="POST"):
+        writes_done()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM users")) >= 0
+        db.session.rollback()
 
 
 def test_a_connection_gives_the_turn_back_when_its_transaction_ends(tmp_path):

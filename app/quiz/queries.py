@@ -38,18 +38,28 @@ class ModuleState:
 
 
 def module_state(
-    session: Session, user: User, module: bm.Module, now: datetime | None = None
+    session: Session,
+    user: User,
+    module: bm.Module,
+    now: datetime | None = None,
+    terms: accommodations.Terms | None = None,
 ) -> ModuleState:
-    return module_states(session, user, [module], now)[module.slug]
+    return module_states(session, user, [module], now, terms)[module.slug]
 
 
 def module_states(
-    session: Session, user: User, modules: list[bm.Module], now: datetime | None = None
+    session: Session,
+    user: User,
+    modules: list[bm.Module],
+    now: datetime | None = None,
+    terms: accommodations.Terms | None = None,
 ) -> dict[str, ModuleState]:
     """The state of each module for ``user``, in a constant number of queries (an exam's
-    attempt limit includes the trainee's extra attempts, ``app.auth.accommodations``)."""
+    attempt limit includes the trainee's extra attempts, ``app.auth.accommodations``: read
+    here unless the caller has ``terms`` already)."""
     now = now or clock.utcnow()
-    extra = accommodations.terms_for(session, user.id).extra_attempts
+    terms = terms or accommodations.terms_for(session, user.id)
+    extra = terms.extra_attempts
     prereq_slugs = {p for m in modules for p in m.prerequisites}
     all_slugs = {m.slug for m in modules} | prereq_slugs
     by_slug = _attempts_by_module(session, user, all_slugs)
@@ -180,11 +190,12 @@ def get_module(session: Session, slug: str) -> bm.Module | None:
     return session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
 
 
-def attempt_for(session: Session, user: User, attempt_id: int) -> Attempt | None:
-    """The user's attempt with its module, items and their versions, in two queries (three
-    when it holds case steps): the attempt joined to its module, its items, the case versions
-    with their steps. The relationships are filled from them directly, which costs a fraction
-    of the ORM's eager loaders on the attempt page and after every start (issue 19).
+def attempt_for(session: Session, owner_id: int, attempt_id: int) -> Attempt | None:
+    """The attempt of user ``owner_id`` with its module, items and their versions, in two
+    queries (three when it holds case steps): the attempt joined to its module, its items,
+    the case versions with their steps. The relationships are filled from them directly,
+    which costs a fraction of the ORM's eager loaders on the attempt page and after every
+    start (issue 19).
 
     Each item's version (``item.version``) is the worker's decoded copy (``app/quiz/versions.py``:
     versions are immutable), read only when this worker does not know it yet; with the cache
@@ -193,7 +204,7 @@ def attempt_for(session: Session, user: User, attempt_id: int) -> Attempt | None
     found = session.execute(
         sa.select(Attempt, bm.Module)
         .join(bm.Module, bm.Module.id == Attempt.module_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == owner_id)
     ).first()
     if found is None:
         return None

@@ -151,7 +151,7 @@ def _module(slug: str) -> bm.Module:
 
 
 def _attempt(attempt_id: int) -> Attempt:
-    attempt = queries.attempt_for(db.session, current_user, attempt_id)
+    attempt = queries.attempt_for(db.session, current_user.id, attempt_id)
     if attempt is None:
         raise AttemptNotFound()
     return attempt
@@ -416,7 +416,7 @@ def autosave(attempt_id: int, position: int) -> Response | tuple[Response, int]:
     if quick is not None:
         db.session.commit()
         return _no_store(_saved_json(quick.seq, quick.flagged, quick.saved_at, quick.deadline))
-    found = queries.attempt_for(db.session, current_user, attempt_id)
+    found = queries.attempt_for(db.session, current_user.id, attempt_id)
     if found is None or not 1 <= position <= len(found.items):
         return json_error(404, AttemptNotFound.code, AttemptNotFound.message)
     result_url = url_for("quiz.result", attempt_id=found.id)

@@ -93,14 +93,16 @@ def begin_attempt(
         and close_if_expired(session, open_attempt, now, grace_seconds) is None
     ):
         return open_attempt, False
-    state = module_state(session, user, module, now)
+    terms = accommodations.terms_for(session, user.id)  # extra attempts and time factor
+    state = module_state(session, user, module, now, terms)
     _check_may_start(state, module)
     rng = rng or random.SystemRandom()
     drawn = draw_questions(session, user, module, rng)
     if not drawn:
         raise NothingToDraw()
-    factor = accommodations.terms_for(session, user.id).time_factor
-    attempt, items = _new_attempt(user, module, state.attempts_used + 1, drawn, now, rng, factor)
+    attempt, items = _new_attempt(
+        user, module, state.attempts_used + 1, drawn, now, rng, terms.time_factor
+    )
     try:
         with session.begin_nested():
             session.add(attempt)
