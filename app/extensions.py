@@ -9,6 +9,7 @@ from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -49,6 +50,28 @@ def dialect_insert(session: Session, model: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(model)
     raise NotImplementedError(f"upserts on {dialect}")
+
+
+def unnest_insert(model: Any, columns: tuple[str, ...]) -> Any:
+    """PostgreSQL's ``INSERT INTO t (columns) SELECT * FROM unnest(:columns' arrays)``: many
+    rows in one short statement whose text never changes (psycopg converts and the server
+    prepares it once), where a multi-row ``VALUES`` is a new text for psycopg to parse at
+    every call and an executemany is a statement per row. Its parameters are one list per
+    column, named ``unnest_<column>``; chain ``on_conflict_…`` and ``returning`` as usual.
+    Issue 19: a start writes 50 items and 100 exposure rows this way."""
+    table = model.__table__
+    # (psycopg's dialect casts each array parameter to its type: ``…::INTEGER[]``, ``…::JSON[]``)
+    arrays = [
+        sa.bindparam(f"unnest_{name}", type_=postgresql.ARRAY(table.c[name].type))
+        for name in columns
+    ]
+    rows = sa.select(sa.literal_column("*")).select_from(sa.func.unnest(*arrays))
+    return postgresql.insert(table).from_select(list(columns), rows)
+
+
+def unnest_params(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """``rows`` as ``unnest_insert``'s parameters: one list per column."""
+    return {f"unnest_{name}": [row[name] for row in rows] for name in columns}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

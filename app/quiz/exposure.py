@@ -21,13 +21,16 @@ that recount after concurrent starts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
 from app.banks import models as bm
-from app.extensions import dialect_insert
+from app.extensions import unnest_insert, unnest_params
 from app.quiz.models import Attempt, AttemptItem, ExposureCount, ExposureKind, ItemExposure
 
 Stats = dict[int, tuple[bool, int]]  # item id -> (seen by this trainee, distinct trainees)
@@ -45,25 +48,40 @@ def record(
     ]
     if not pairs:
         return
-    # executemany forms with RETURNING (one statement each, "insertmanyvalues"): their
-    # compiled form is cached, where a multi-row VALUES is compiled again for every number of
-    # rows, and a plain executemany sends a statement per row (psycopg's pipeline).
-    new = session.execute(
-        dialect_insert(session, ItemExposure)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "item_id"])
-        .returning(ItemExposure.kind, ItemExposure.item_id),
-        pairs,
-    ).all()
+    dialect = session.get_bind().dialect.name
+    served, raised = _statements(dialect)
+    postgres = dialect == "postgresql"
+    new = session.execute(served, unnest_params(SERVED, pairs) if postgres else pairs).all()
     if not new:
         return
-    stmt = dialect_insert(session, ExposureCount)
-    session.execute(  # RETURNING: one multi-row statement (rows locked in this key order)
-        stmt.on_conflict_do_update(
+    counts = [{"kind": k, "item_id": i, "trainees": 1} for k, i in sorted(new)]
+    session.execute(raised, unnest_params(RAISED, counts) if postgres else counts).all()
+
+
+SERVED = ("user_id", "kind", "item_id")
+RAISED = ("kind", "item_id", "trainees")
+
+
+@functools.cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two upserts of ``record``, built once per dialect. Each writes all its rows in
+    one statement, in key order, so that two starts never wait on each other in a cycle: on
+    PostgreSQL an insert from arrays (``extensions.unnest_insert``: a short text psycopg
+    parses once), on SQLite an executemany with RETURNING, which SQLAlchemy sends as one
+    multi-row ``VALUES`` ("insertmanyvalues")."""
+    if dialect == "postgresql":
+        served, raised = unnest_insert(ItemExposure, SERVED), unnest_insert(ExposureCount, RAISED)
+    else:
+        served, raised = sqlite.insert(ItemExposure), sqlite.insert(ExposureCount)
+    return (
+        served.on_conflict_do_nothing(index_elements=list(SERVED)).returning(
+            ItemExposure.kind, ItemExposure.item_id
+        ),
+        raised.on_conflict_do_update(
             index_elements=["kind", "item_id"],
             set_={"trainees": ExposureCount.trainees + 1},
         ).returning(ExposureCount.item_id),
-        [{"kind": k, "item_id": i, "trainees": 1} for k, i in sorted(new)],
-    ).all()
+    )
 
 
 def stats(session: Session, user_id: int, kind: ExposureKind, ids: Iterable[int]) -> Stats:
