@@ -30,7 +30,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, aliased
 
 from app.banks import models as bm
-from app.extensions import unnest_insert, unnest_params
+from app.extensions import one_of, unnest_insert, unnest_params
 from app.quiz.models import Attempt, AttemptItem, ExposureCount, ExposureKind, ItemExposure
 
 Stats = dict[int, tuple[bool, int]]  # item id -> (seen by this trainee, distinct trainees)
@@ -101,7 +101,7 @@ def stats(session: Session, user_id: int, kind: ExposureKind, ids: Iterable[int]
                 mine.item_id == ExposureCount.item_id,
             ),
         )
-        .where(ExposureCount.kind == kind, ExposureCount.item_id.in_(wanted))
+        .where(ExposureCount.kind == kind, one_of(session, ExposureCount.item_id, wanted))
     ).all()
     return {item_id: (bool(me), int(n)) for item_id, me, n in rows}
 
@@ -113,7 +113,7 @@ def counts(session: Session, kind: ExposureKind, ids: Iterable[int]) -> dict[int
         return {}
     rows = session.execute(
         sa.select(ExposureCount.item_id, ExposureCount.trainees).where(
-            ExposureCount.kind == kind, ExposureCount.item_id.in_(wanted)
+            ExposureCount.kind == kind, one_of(session, ExposureCount.item_id, wanted)
         )
     ).all()
     return {item_id: int(n) for item_id, n in rows}
