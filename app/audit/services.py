@@ -6,7 +6,7 @@ import json
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.chain import GENESIS, ChainBreak, ChainedEvent, event_hash, verify_chain
@@ -54,25 +54,32 @@ def record(
     )
     session.add(event)
     session.flush()
-    session.info[_TAIL] = (_current_transaction(session), event.hash)
+    connection, transaction = _innermost_transaction(session)
+    connection.info[_TAIL] = (transaction, event.hash)
     return event
 
 
 _TAIL = "audit_chain_tail"
 
 
-def _current_transaction(session: Session) -> Any:
-    current = session() if isinstance(session, scoped_session) else session
-    return current.get_nested_transaction() or current.get_transaction()
+def _innermost_transaction(session: Session) -> tuple[Any, Any]:
+    """The session's database connection and its innermost transaction (a savepoint's, when
+    one is open), the one an event is appended in."""
+    connection = session.connection()
+    return connection, connection.get_nested_transaction() or connection.get_transaction()
 
 
 def _chain_tail(session: Session) -> str:
-    """The hash of the chain's last event, under the chain's lock. An event this very
-    transaction (or savepoint) appended is still the last one, since the lock is held until
-    it ends: its hash is reused, which spares a second event of a request (a login and its
-    token) the lock's and the read's round trips. Any other transaction reads it again."""
-    kept = session.info.get(_TAIL)
-    if kept is not None and kept[0] is _current_transaction(session):
+    """The hash of the chain's last event, under the chain's lock. An event appended in the
+    connection's current (innermost) transaction is still the last one, since the lock is
+    held until that transaction ends: its hash is reused, which spares a second event of a
+    request (a login and its token) the lock's and the read's round trips. It is kept on the
+    connection, not the session: sessions sharing a connection (the tests' savepoints) each
+    append in a savepoint of their own, so an event of another one makes the next read
+    again. Any other transaction reads it again."""
+    connection, transaction = _innermost_transaction(session)
+    kept = connection.info.get(_TAIL)
+    if kept is not None and kept[0] is transaction:
         return str(kept[1])
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
