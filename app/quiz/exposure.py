@@ -70,7 +70,8 @@ def _statements(dialect: str) -> tuple[Any, Any]:
     parses once), on SQLite an executemany with RETURNING, which SQLAlchemy sends as one
     multi-row ``VALUES`` ("insertmanyvalues")."""
     if dialect == "postgresql":
-        served, raised = unnest_insert(ItemExposure, SERVED), unnest_insert(ExposureCount, RAISED)
+        served = unnest_insert(ItemExposure, SERVED, upsert=True)
+        raised = unnest_insert(ExposureCount, RAISED, upsert=True)
     else:
         served, raised = sqlite.insert(ItemExposure), sqlite.insert(ExposureCount)
     return (
