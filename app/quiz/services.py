@@ -430,7 +430,8 @@ def save_response(
     if flagged is not None:
         values["flagged"] = flagged
     _update_item(session, attempt, item, seq, values)
-    shapes.note_answer(item.id, seq + 1, canonical)
+    # item_id, not item.id: the update expired the item, and reading its id would load it again
+    shapes.note_answer(item_id, seq + 1, canonical)
     return SaveResult(item, seq + 1, now, bool(values.get("locked", False)))
 
 

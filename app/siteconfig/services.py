@@ -222,8 +222,10 @@ def stored_values(session: Session) -> dict[str, Any]:
     kept = g.get(REQUEST_KEY) if has_request_context() else None
     if kept is not None and kept[0] is session:
         return dict(kept[1])
-    rows = session.scalars(sa.select(SiteSetting).where(SiteSetting.key.in_(KNOWN)))
-    values = {row.key: _decoded(KNOWN[row.key], row.value) for row in rows}
+    # The whole (small) table, keys filtered here: an IN of every known key was a statement
+    # of thirty parameters at every request, expanded by SQLAlchemy and parsed by the driver.
+    rows = session.execute(sa.select(SiteSetting.key, SiteSetting.value))
+    values = {key: _decoded(KNOWN[key], raw) for key, raw in rows if key in KNOWN}
     if has_request_context():
         setattr(g, REQUEST_KEY, (session, values))
     return dict(values)

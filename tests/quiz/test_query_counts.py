@@ -8,13 +8,14 @@ from tests.conftest import csrf_token_from, login
 from tests.factories import make_user
 from tests.quiz.bank import build_bank
 
-SAVE_LIMIT = 6  # statements for a save, including loading the user
+SAVE_LIMIT = 4  # a first save: the user, the settings, the attempt with its item, the update
 # A view or review: the user, the attempt with its items, the breakdown, and the settings
 # administrators keep in the database (the attempt grace: one query per request).
 VIEW_LIMIT = 7
-# A start: the user, the module and whether it may start, the pool and its exposure, the
-# attempt, its items in one statement, what it served, and the attempt read back.
-START_LIMIT = 23
+# A start: the user, the module and whether it may start (the trainee's programs in one
+# query), the pool and its exposure, the attempt, its items in one statement, what it served,
+# and the attempt read back.
+START_LIMIT = 18
 
 
 @pytest.fixture
