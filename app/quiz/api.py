@@ -293,19 +293,21 @@ def list_modules() -> Any:
 def start(slug: str) -> Any:
     """Start an attempt, or resume your open one (201 when created, 200 when resumed)."""
 
-    def work() -> tuple[int, bool]:
+    def work() -> tuple[int, bool, Any]:
         module = queries.visible_module(db.session, _user(), slug)
         if module is None:
             raise ModuleNotFound()
         with force_locale("en"):  # its refusal (module_locked) stays English
-            attempt, created = services.begin_attempt(
-                db.session, _user(), module, grace_seconds=_grace()
-            )
-        return attempt.id, created
+            started = services.begin_attempt(db.session, _user(), module, grace_seconds=_grace())
+        # A new attempt is shown as written, not read back (services.detach_started).
+        shown = services.detach_started(db.session, started, module)
+        return started.attempt.id, started.created, shown
 
     owner_id = _user().id  # read before the commit expires the account
-    attempt_id, created = commit_with_retry(work)
+    attempt_id, created, shown = commit_with_retry(work)
     writes_done()  # the response only reads: on SQLite, without the writer lock
+    if shown is not None:
+        return _attempt_response(shown), 201
     return _attempt_payload(attempt_id, owner_id), 201 if created else 200
 
 

@@ -107,6 +107,21 @@ def test_start_returns_201_with_items_and_resume_returns_200_with_the_same(bank,
     assert [i["id"] for i in again.json["items"]] == [i["id"] for i in body["items"]]
 
 
+@pytest.mark.parametrize(
+    "slug",
+    ["types-exam", "types-practice", "timed-exam", "score-exam", "case-exam", "case-practice"],
+)
+def test_a_new_attempt_is_shown_exactly_as_it_reads_back(bank, trainee, slug, count_queries):
+    """The start answers with the attempt as it wrote it (services.detach_started), not read
+    back; only an attempt with case steps is read back. Either way: what a read gives."""
+    with count_queries() as start:
+        started = trainee.start(slug)
+    assert started.status_code == 201
+    assert started.json == trainee.attempt(started.json["id"]).json
+    read_back = [s for s in start.statements if s.lstrip().startswith("SELECT attempt_items.")]
+    assert bool(read_back) == slug.startswith("case-")
+
+
 def test_timed_exam_gets_a_server_deadline(bank, trainee, frozen_clock):
     body = trainee.start("timed-exam").json
     assert body["deadline"].startswith("2026-01-15T09:30:00")
