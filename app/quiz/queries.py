@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
 from app.i18n import gettext as _
-from app.quiz import exposure, versions
+from app.quiz import exposure, shapes, versions
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus, ExposureKind
 
 
@@ -235,7 +235,43 @@ def attempt_for(session: Session, owner_id: int, attempt_id: int) -> Attempt | N
         set_committed_value(item, "case_version", cases.get(item.case_version_id))
         if cached:
             item.version_data = decoded[item.question_version_id]  # type: ignore[attr-defined]
+    remember_shapes(attempt)
     return attempt
+
+
+def remember_shapes(attempt: Attempt) -> None:
+    """Teach this worker what a save checks of each item of an open attempt (``quiz.shapes``),
+    from the attempt loaded with its items and their decoded versions (its page, its start):
+    the first save of each item then takes the one-``UPDATE`` path on this worker too, as a
+    worker's later saves do (issue 19). Nothing when the attempt is closed, when the worker
+    knows its items already, or when their versions were not decoded by the worker's cache."""
+    items = attempt.items
+    if not attempt.is_open or not items:
+        return
+    known = shapes.get(items[-1].id)
+    if known is not None and (known.attempt_id, known.started_at, known.items) == (
+        attempt.id,
+        attempt.started_at,
+        len(items),
+    ):
+        return
+    for item in items:
+        version = item.__dict__.get("version_data")
+        if version is None or version.id != item.question_version_id:
+            return
+        shape = shapes.ItemShape(
+            attempt.id,
+            attempt.started_at,
+            attempt.user_id,
+            item.question_version_id,
+            attempt.mode,
+            item.case_step,
+            version.question,
+            dict(item.display),
+            item.position,
+            len(items),
+        )
+        shapes.remember(item.id, shape)
 
 
 def attempts_of(session: Session, user: User, module: bm.Module | None = None) -> list[Attempt]:

@@ -45,7 +45,7 @@ from app.quiz.errors import (
     StepLocked,
 )
 from app.quiz.models import Attempt, AttemptItem, AttemptStatus, ExposureKind
-from app.quiz.queries import ModuleState, module_state
+from app.quiz.queries import ModuleState, module_state, remember_shapes
 
 DEFAULT_GRACE_SECONDS = 60
 
@@ -162,6 +162,7 @@ def detach_started(session: Session, started: Started, module: bm.Module) -> Att
     session.expunge(module)
     set_committed_value(attempt, "module", module)
     set_committed_value(attempt, "items", items)
+    remember_shapes(attempt)
     return attempt
 
 

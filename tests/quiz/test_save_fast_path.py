@@ -26,6 +26,7 @@ def _quiz_statements(statements: list[str]) -> list[str]:
 
 def test_the_second_save_of_an_item_is_one_update(bank, trainee, db_session, count_queries):
     attempt, item = _started(trainee)
+    shapes.forget_all()  # the save reaches a worker that neither started nor showed the attempt
     answer = key_of(db_session, item["id"])
     with count_queries() as first:
         assert trainee.save(attempt["id"], item["id"], None, 0).status_code == 200
@@ -40,6 +41,33 @@ def test_the_second_save_of_an_item_is_one_update(bank, trainee, db_session, cou
     db_session.refresh(row)
     assert (row.seq, row.response is not None) == (2, True)
     assert trainee.submit(attempt["id"]).json["score"] == 1.0  # the answer was graded
+
+
+@pytest.mark.parametrize("learned_from", ["start", "page"])
+def test_a_worker_that_started_or_showed_the_attempt_saves_its_items_in_one_update(
+    bank, trainee, db_session, count_queries, learned_from
+):
+    attempt, item = _started(trainee)
+    if learned_from == "page":  # another worker showed it: this one forgot the start
+        shapes.forget_all()
+        assert trainee.attempt(attempt["id"]).status_code == 200
+    known = shapes.get(item["id"])
+    assert known is not None and (known.attempt_id, known.items) == (attempt["id"], 9)
+    answer = key_of(db_session, item["id"])
+    with count_queries() as first:
+        saved = trainee.save(attempt["id"], item["id"], answer, 0)
+    assert saved.status_code == 200 and saved.json["seq"] == 1
+    [update] = _quiz_statements(first.statements)
+    assert update.lstrip().upper().startswith("UPDATE ATTEMPT_ITEMS")
+    assert trainee.submit(attempt["id"]).json["score"] == 1.0  # the answer was graded
+
+
+def test_a_closed_attempt_teaches_no_shapes(bank, trainee):
+    attempt, item = _started(trainee)
+    trainee.submit(attempt["id"])
+    shapes.forget_all()
+    assert trainee.attempt(attempt["id"]).status_code == 200
+    assert shapes.get(item["id"]) is None
 
 
 def test_a_stale_seq_is_refused_and_a_replay_acknowledged(bank, trainee, db_session):
