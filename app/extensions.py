@@ -74,13 +74,14 @@ def unnest_insert(model: Any, columns: tuple[str, ...], *, upsert: bool = False)
     return insert.from_select(list(columns), rows)
 
 
-def one_of(session: Session, column: Any, values: list[Any]) -> Any:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:values)``, one array parameter
-    whatever their number: an ``IN`` of 200 ids is a statement text of 5,000 characters
-    that SQLAlchemy expands and psycopg parses again at every execution (a start's draw)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+def one_of(dialect: str, column: Any, name: str) -> Any:
+    """``column IN (:name)`` for a list given as the parameter ``name`` when executed; on
+    PostgreSQL (``dialect``) ``column = ANY(:name)``, one array parameter whatever their
+    number: an ``IN`` of 200 ids is a statement text of 5,000 characters that SQLAlchemy
+    expands and psycopg parses again at every execution (a start's draw)."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(sa.bindparam(name, expanding=True))
 
 
 def unnest_params(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -11,6 +11,7 @@ started keep their deadline (an administrator extends one with ``app.quiz.deadli
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -44,9 +45,15 @@ NONE = Terms()
 
 def current(session: Session, user_id: int) -> Accommodation | None:
     """The accommodation in force for ``user_id`` (the newest row), or None."""
-    return session.scalar(
+    return session.scalar(_current_query(), {"user_id": user_id})
+
+
+@functools.cache
+def _current_query() -> sa.Select:
+    """``current``'s query, built once: every start reads it (issue 19)."""
+    return (
         sa.select(Accommodation)
-        .where(Accommodation.user_id == user_id)
+        .where(Accommodation.user_id == sa.bindparam("user_id"))
         .order_by(Accommodation.id.desc())
         .limit(1)
     )

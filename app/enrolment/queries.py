@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -86,20 +87,36 @@ def module_slugs_for(session: Session, user: User) -> set[str]:
     # Only what ``visible_slugs`` reads, as plain rows, at every start and page of a trainee:
     # the programs enrolled in and certified in together, then every module (loading whole
     # ORM objects, in three queries, was a tenth of a worker's time in the spike; issue 19).
+    rows = session.execute(_programs_query(), {"user_id": user.id}).all()
+    if not rows:
+        return set()
+    modules = session.execute(_modules_query()).all()
+    return visible_slugs(
+        [r for r in rows if r.enrolled],  # type: ignore[misc]
+        [r for r in rows if r.certified],  # type: ignore[misc]
+        modules,  # type: ignore[arg-type]
+    )
+
+
+@functools.cache
+def _programs_query() -> sa.Select:
+    """What ``visible_slugs`` reads of the programs a user (``:user_id``) is enrolled in or
+    holds a current certificate of, with which; built once."""
     P = bm.Program
     enrolled = P.id.in_(
         sa.select(Enrolment.program_id).where(
-            Enrolment.user_id == user.id, Enrolment.state == EnrolmentState.ACTIVE
+            Enrolment.user_id == sa.bindparam("user_id"),
+            Enrolment.state == EnrolmentState.ACTIVE,
         )
     )
     certified = P.id.in_(
         sa.select(Certificate.program_id).where(
-            Certificate.user_id == user.id,
+            Certificate.user_id == sa.bindparam("user_id"),
             Certificate.revoked_at.is_(None),
             Certificate.superseded_at.is_(None),
         )
     )
-    rows = session.execute(
+    return (
         sa.select(
             P.module_slugs,
             P.final_exam_slug,
@@ -109,17 +126,12 @@ def module_slugs_for(session: Session, user: User) -> set[str]:
         )
         .where(sa.or_(enrolled, certified))
         .order_by(P.id)
-    ).all()
-    if not rows:
-        return set()
-    modules = session.execute(
-        sa.select(bm.Module.slug, bm.Module.mode, bm.Module.blueprint, bm.Module.case_draws)
-    ).all()
-    return visible_slugs(
-        [r for r in rows if r.enrolled],  # type: ignore[misc]
-        [r for r in rows if r.certified],  # type: ignore[misc]
-        modules,  # type: ignore[arg-type]
     )
+
+
+@functools.cache
+def _modules_query() -> sa.Select:
+    return sa.select(bm.Module.slug, bm.Module.mode, bm.Module.blueprint, bm.Module.case_draws)
 
 
 # ---------------------------------------------------------------- trainees and cohorts

@@ -91,20 +91,32 @@ def stats(session: Session, user_id: int, kind: ExposureKind, ids: Iterable[int]
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    dialect = session.get_bind().dialect.name
+    params = {"user_id": user_id, "kind": kind, "ids": wanted}
+    rows = session.execute(_stats_query(dialect), params).all()
+    return {item_id: (bool(me), int(n)) for item_id, me, n in rows}
+
+
+@functools.cache
+def _stats_query(dialect: str) -> sa.Select:
+    """``stats``' query, built once per dialect (at every start its construction, with the
+    aliased join, cost as much as running it; issue 19)."""
     mine = aliased(ItemExposure)
-    rows = session.execute(
+    return (
         sa.select(ExposureCount.item_id, mine.user_id.is_not(None), ExposureCount.trainees)
         .outerjoin(
             mine,
             sa.and_(
-                mine.user_id == user_id,
+                mine.user_id == sa.bindparam("user_id"),
                 mine.kind == ExposureCount.kind,
                 mine.item_id == ExposureCount.item_id,
             ),
         )
-        .where(ExposureCount.kind == kind, one_of(session, ExposureCount.item_id, wanted))
-    ).all()
-    return {item_id: (bool(me), int(n)) for item_id, me, n in rows}
+        .where(
+            ExposureCount.kind == sa.bindparam("kind"),
+            one_of(dialect, ExposureCount.item_id, "ids"),
+        )
+    )
 
 
 def counts(session: Session, kind: ExposureKind, ids: Iterable[int]) -> dict[int, int]:
@@ -112,10 +124,12 @@ def counts(session: Session, kind: ExposureKind, ids: Iterable[int]) -> dict[int
     wanted = sorted(set(ids))
     if not wanted:
         return {}
+    dialect = session.get_bind().dialect.name
     rows = session.execute(
         sa.select(ExposureCount.item_id, ExposureCount.trainees).where(
-            ExposureCount.kind == kind, one_of(session, ExposureCount.item_id, wanted)
-        )
+            ExposureCount.kind == kind, one_of(dialect, ExposureCount.item_id, "ids")
+        ),
+        {"ids": wanted},
     ).all()
     return {item_id: int(n) for item_id, n in rows}
 

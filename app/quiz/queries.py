@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,7 +74,17 @@ def module_states(
 
 def _attempts_by_module(session: Session, user: User, slugs: set[str]) -> dict[str, list]:
     """The user's attempts at the modules ``slugs``, by module slug, in attempt order."""
-    rows = session.execute(
+    rows = session.execute(_attempts_query(), {"user_id": user.id, "slugs": sorted(slugs)}).all()
+    by_slug: dict[str, list] = {}
+    for row in rows:
+        by_slug.setdefault(row.slug, []).append(row)
+    return by_slug
+
+
+@functools.cache
+def _attempts_query() -> sa.Select:
+    """``_attempts_by_module``'s query, built once (issue 19)."""
+    return (
         sa.select(
             bm.Module.slug,
             Attempt.status,
@@ -83,13 +94,12 @@ def _attempts_by_module(session: Session, user: User, slugs: set[str]) -> dict[s
             Attempt.id,
         )
         .join(Attempt, Attempt.module_id == bm.Module.id)
-        .where(Attempt.user_id == user.id, bm.Module.slug.in_(slugs))
+        .where(
+            Attempt.user_id == sa.bindparam("user_id"),
+            bm.Module.slug.in_(sa.bindparam("slugs", expanding=True)),
+        )
         .order_by(Attempt.attempt_no)
-    ).all()
-    by_slug: dict[str, list] = {}
-    for row in rows:
-        by_slug.setdefault(row.slug, []).append(row)
-    return by_slug
+    )
 
 
 def _module_titles(session: Session, slugs: set[str]) -> dict[str, str]:
@@ -187,7 +197,12 @@ def visible_module(session: Session, user: User, slug: str) -> bm.Module | None:
 
 
 def get_module(session: Session, slug: str) -> bm.Module | None:
-    return session.scalar(sa.select(bm.Module).where(bm.Module.slug == slug))
+    return session.scalar(_module_query(), {"slug": slug})
+
+
+@functools.cache
+def _module_query() -> sa.Select:
+    return sa.select(bm.Module).where(bm.Module.slug == sa.bindparam("slug"))
 
 
 def attempt_for(session: Session, owner_id: int, attempt_id: int) -> Attempt | None:
