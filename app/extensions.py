@@ -52,17 +52,16 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise NotImplementedError(f"upserts on {dialect}")
 
 
-def unnest_insert(model: Any, columns: tuple[str, ...], *, upsert: bool = False) -> Any:
+def unnest_insert(model: Any, columns: tuple[str, ...]) -> Any:
     """PostgreSQL's ``INSERT INTO t (columns) SELECT * FROM unnest(:columns' arrays)``: many
     rows in one short statement whose text never changes (psycopg converts and the server
     prepares it once), where a multi-row ``VALUES`` is a new text for psycopg to parse at
     every call and an executemany is a statement per row. Its parameters are one list per
-    column, named ``unnest_<column>``. Issue 19: a start writes 50 items and 100 exposure
-    rows this way.
+    column, named ``unnest_<column>``. Issue 19: a start writes 50 items this way.
 
-    A plain insert is SQLAlchemy's own construct, whose compilation SQLAlchemy caches.
-    ``upsert=True`` gives PostgreSQL's, to chain ``on_conflict_…``: SQLAlchemy compiles that
-    one again at every execution (it has no cache key), which costs about 0.3 ms."""
+    SQLAlchemy's own insert, whose compilation SQLAlchemy caches. (PostgreSQL's insert
+    construct, for ``ON CONFLICT``, has no cache key: SQLAlchemy compiles it again at every
+    execution; ``quiz.exposure`` writes its upserts as text instead.)"""
     table = model.__table__
     # (psycopg's dialect casts each array parameter to its type: ``…::INTEGER[]``, ``…::JSON[]``)
     arrays = [
@@ -70,8 +69,7 @@ def unnest_insert(model: Any, columns: tuple[str, ...], *, upsert: bool = False)
         for name in columns
     ]
     rows = sa.select(sa.literal_column("*")).select_from(sa.func.unnest(*arrays))
-    insert = postgresql.insert(table) if upsert else sa.insert(table)
-    return insert.from_select(list(columns), rows)
+    return sa.insert(table).from_select(list(columns), rows)
 
 
 def one_of(dialect: str, column: Any, name: str) -> Any:
