@@ -25,7 +25,7 @@ from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
-from app.extensions import unnest_insert, unnest_params
+from app.extensions import json_rows_insert
 from app.i18n import gettext, ngettext
 from app.questions.base import AnswerInvalid
 from app.quiz import exposure, scoring, shapes, versions
@@ -257,15 +257,15 @@ ITEM_COLUMNS = (
 
 @functools.cache
 def _items_insert(dialect: str) -> Any:
-    """The insert of a new attempt's items, returning their ids: on PostgreSQL from arrays
-    (``extensions.unnest_insert``; a multi-row ``VALUES`` cost a fifth of a worker's time in
-    the spike, psycopg parsing its long text), on SQLite an executemany, which SQLAlchemy
-    sends as one multi-row ``VALUES`` for its ``RETURNING``."""
+    """The insert of a new attempt's items, returning (position, id) pairs (matched by
+    position, so their order does not matter: asking SQLAlchemy for it would send SQLite a
+    statement per row). On PostgreSQL the rows as one JSON parameter
+    (``extensions.json_rows_insert``), on SQLite an executemany, which SQLAlchemy sends as
+    one multi-row ``VALUES`` for its ``RETURNING``."""
     table = AttemptItem.__table__
-    insert = unnest_insert(AttemptItem, ITEM_COLUMNS) if dialect == "postgresql" else table.insert()
-    # (position, id) pairs: matched by position, so their order does not matter (asking
-    # SQLAlchemy for it would send SQLite one statement per row)
-    return insert.returning(table.c.position, table.c.id)
+    if dialect == "postgresql":
+        return json_rows_insert(AttemptItem, ITEM_COLUMNS, returning=("position", "id"))
+    return table.insert().returning(table.c.position, table.c.id)
 
 
 def _insert_items(session: Session, items: list[dict[str, Any]]) -> list[int]:
@@ -275,7 +275,7 @@ def _insert_items(session: Session, items: list[dict[str, Any]]) -> list[int]:
         for column, default in (("seq", 0), ("flagged", False), ("locked", False)):
             item.setdefault(column, default)
     dialect = session.get_bind().dialect.name
-    params = unnest_params(ITEM_COLUMNS, items) if dialect == "postgresql" else items
+    params = {"rows": items} if dialect == "postgresql" else items
     ids = dict(session.execute(_items_insert(dialect), params).all())
     return [ids[item["position"]] for item in items]
 
