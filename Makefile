@@ -22,6 +22,8 @@ BENCH_SCALE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/benchsc
 SCALE_QUICK = $(if $(QUICK),--small 50 --large 500 --repeat 3,)
 # bench/workers.py (the spike under sync, gthread and gevent workers).
 WORKERS_QUICK = $(if $(QUICK),--spike 100,)
+# bench/instructions.py (a start and a save counted under callgrind).
+INSTRUCTIONS_QUICK = $(if $(QUICK),--pairs 3,)
 
 .PHONY: bench translations translations-update run serve test test-deps test-interop-deps lrs fuzz lint format install migrate demo clean
 
@@ -131,6 +133,7 @@ bench: $(STAMP)
 		createdb -h 127.0.0.1 -U postgres bench 2>/dev/null || true; \
 		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/run.py $(if $(QUICK),--quick,); \
 		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/workers.py $(WORKERS_QUICK); \
+		BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python bench/instructions.py $(INSTRUCTIONS_QUICK); \
 		createdb -h 127.0.0.1 -U postgres benchimp 2>/dev/null || true; \
 		$(BIN)/python bench/import_ratio.py --databases sqlite,postgresql --pg-url "$(BENCH_IMPORT_DATABASE_URL)" $(IMPORT_QUICK); \
 		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
@@ -141,6 +144,7 @@ bench: $(STAMP)
 		echo "== PostgreSQL not reachable: SQLite only =="; \
 		$(BIN)/python bench/run.py --databases sqlite $(if $(QUICK),--quick,); \
 		$(BIN)/python bench/workers.py --databases sqlite $(WORKERS_QUICK); \
+		$(BIN)/python bench/instructions.py --databases sqlite $(INSTRUCTIONS_QUICK); \
 		$(BIN)/python bench/import_ratio.py --databases sqlite $(IMPORT_QUICK); \
 		PYTHONPATH=. $(BIN)/python bench/scale.py $(SCALE_QUICK) --output bench/results/scale-sqlite.json; \
 	fi

@@ -195,7 +195,9 @@ def measure(env: dict[str, str], opts: argparse.Namespace, world: dict) -> dict[
     return {"endpoints": results, "spike": spiked, "steady": steadied}
 
 
-def run_database(name: str, url: str, opts: argparse.Namespace) -> dict[str, Any]:
+def bench_env(name: str, url: str) -> dict[str, str]:
+    """The environment of the app under test: SQLite in a new temporary folder, or ``url``
+    (PostgreSQL), whose schema is emptied first."""
     tmp = Path(tempfile.mkdtemp(prefix=f"dna-bench-{name}-"))
     env = dict(os.environ)
     env.update(
@@ -212,6 +214,11 @@ def run_database(name: str, url: str, opts: argparse.Namespace) -> dict[str, Any
     )
     if name == "postgresql":
         reset_postgres(env["DATABASE_URL"])
+    return env
+
+
+def run_database(name: str, url: str, opts: argparse.Namespace) -> dict[str, Any]:
+    env = bench_env(name, url)
     print(f"== {name}: preparing the data", flush=True)
     world = prepare(env, opts)
     print(f"   {world['seed_output']}", flush=True)

@@ -1,0 +1,144 @@
+"""Instructions per start and save of the spike's exam, in one process, under callgrind.
+
+    .venv/bin/python bench/instructions.py [--pairs 30] [--databases sqlite,postgresql]
+
+Wall time on a shared 2-core virtual machine moves by tens of percent between two runs of the
+same code; ``valgrind --tool=callgrind`` counts the instructions the Python process executes,
+which repeat to within half a percent whatever else the machine does. So each change to the
+start and the save can be weighed on its own (issue 19; docs/benchmarks.md, "What a start and
+a save cost").
+
+For each database (SQLite in a temporary folder; PostgreSQL from BENCH_DATABASE_URL, whose
+schema is emptied first) it prepares ``bench/run.py``'s world (``flask demo setup``,
+``flask bench seed``, tokens), then runs a child process under callgrind with its counting
+switched off: the child builds the app, makes 10 pairs (a trainee starts the 50-question exam
+and saves one answer, through the test client) to warm its caches, switches counting on
+(``callgrind_control``), makes ``--pairs`` more, and switches it off. It prints the
+instructions per pair. The database server's work is not counted, nor HTTP parsing
+(gunicorn): this measures the application's own code. Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+WARM_PAIRS = 10
+
+
+def child(world_path: str, pairs: int) -> None:
+    """Runs under callgrind: the warm pairs uncounted, then ``pairs`` counted."""
+    from app import create_app
+
+    world = json.loads(Path(world_path).read_text())
+    client = create_app().test_client()
+    module = world["module"]
+
+    def pair(trainee: dict) -> None:
+        headers = {"Authorization": f"Bearer {trainee['token']}"}
+        started = client.post(f"/api/v1/modules/{module}/attempts", headers=headers)
+        if started.status_code != 201:
+            raise SystemExit(f"start: {started.status_code} {started.data[:200]!r}")
+        body = started.get_json()
+        item = body["items"][0]
+        saved = client.put(
+            f"/api/v1/attempts/{body['id']}/items/{item['id']}",
+            json={"response": {"choice": item["options"][0]["id"]}, "seq": 0},
+            headers=headers,
+        )
+        if saved.status_code != 200:
+            raise SystemExit(f"save: {saved.status_code} {saved.data[:200]!r}")
+
+    trainees = world["spike"]
+    for trainee in trainees[:WARM_PAIRS]:
+        pair(trainee)
+    control = ["callgrind_control", "--instr=on", str(os.getpid())]
+    subprocess.run(control, check=True, capture_output=True)
+    for trainee in trainees[WARM_PAIRS : WARM_PAIRS + pairs]:
+        pair(trainee)
+    control[1] = "--instr=off"
+    subprocess.run(control, check=True, capture_output=True)
+
+
+def measure(name: str, url: str, pairs: int) -> int:
+    """Instructions for ``pairs`` pairs on database ``name``."""
+    from bench import run
+
+    env = run.bench_env(name, url)
+    opts = run.parse(["--analysis-attempts", "50", "--spike", str(pairs + WARM_PAIRS)])
+    world = run.prepare(env, opts)
+    with tempfile.TemporaryDirectory(prefix="dna-instructions-") as tmp:
+        world_path = Path(tmp) / "world.json"
+        world_path.write_text(json.dumps(world))
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}",
+                sys.executable,
+                __file__,
+                "--child",
+                str(world_path),
+                "--pairs",
+                str(pairs),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return int(found.group(1))
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=30, help="counted pairs (default 30)")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--child", metavar="WORLD", help=argparse.SUPPRESS)
+    opts = parser.parse_args(argv)
+    if not 1 <= opts.pairs <= 1000:
+        parser.error("--pairs must be from 1 to 1000")
+    names = [d.strip() for d in opts.databases.split(",") if d.strip()]
+    if not names or set(names) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite, postgresql or both, comma separated")
+    opts.databases = names
+    return opts
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(argv)
+    if opts.child:
+        child(opts.child, opts.pairs)
+        return 0
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
+    for name in opts.databases:
+        url = os.environ.get("BENCH_DATABASE_URL", "") if name == "postgresql" else ""
+        if name == "postgresql" and not url:
+            print("postgresql: BENCH_DATABASE_URL is not set, skipped", flush=True)
+            continue
+        total = measure(name, url, opts.pairs)
+        print(
+            f"{name}: {total / opts.pairs / 1e6:.1f} M instructions per start and save "
+            f"({total:,} for {opts.pairs} pairs)",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
