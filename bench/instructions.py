@@ -10,12 +10,13 @@ a save cost").
 
 For each database (SQLite in a temporary folder; PostgreSQL from BENCH_DATABASE_URL, whose
 schema is emptied first) it prepares ``bench/run.py``'s world (``flask demo setup``,
-``flask bench seed``, tokens), then runs a child process under callgrind with its counting
-switched off: the child builds the app, makes 10 pairs (a trainee starts the 50-question exam
-and saves one answer, through the test client) to warm its caches, switches counting on
-(``callgrind_control``), makes ``--pairs`` more, and switches it off. It prints the
-instructions per pair. The database server's work is not counted, nor HTTP parsing
-(gunicorn): this measures the application's own code. Not part of ``make test``.
+``flask bench seed`` with 200 earlier exams of the module, tokens), then runs a child process
+under callgrind with its counting switched off: the child builds the app, makes 10 pairs (a
+trainee starts the 50-question exam and saves one answer, through the test client) to warm
+its caches, switches counting on (``callgrind_control``), makes ``--pairs`` more, and
+switches it off. It prints the instructions per pair. The database server's work is not
+counted, nor HTTP parsing (gunicorn): this measures the application's own code. Not part of
+``make test``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def measure(name: str, url: str, pairs: int) -> int:
     from bench import run
 
     env = run.bench_env(name, url)
-    opts = run.parse(["--analysis-attempts", "50", "--spike", str(pairs + WARM_PAIRS)])
+    opts = run.parse(["--analysis-attempts", "200", "--spike", str(pairs + WARM_PAIRS)])
     world = run.prepare(env, opts)
     with tempfile.TemporaryDirectory(prefix="dna-instructions-") as tmp:
         world_path = Path(tmp) / "world.json"
