@@ -108,10 +108,7 @@ def begin_attempt(
     terms = accommodations.terms_for(session, user.id)  # extra attempts and time factor
     state = module_state(session, user, module, now, terms)
     _check_may_start(state, module)
-    # A generator of its own per start, seeded with 128 bits from the system: as unforeseeable
-    # as the system's generator, without a getrandom call for each of the draw's and the
-    # shuffles' hundreds of numbers (about a millisecond per start; issue 19).
-    rng = rng or random.Random(secrets.randbits(128))
+    rng = rng or new_rng()
     drawn = draw_questions(session, user, module, rng)
     if not drawn:
         raise NothingToDraw()
@@ -168,6 +165,13 @@ def detach_started(session: Session, started: Started, module: bm.Module) -> Att
     set_committed_value(attempt, "items", items)
     remember_shapes(attempt)
     return attempt
+
+
+def new_rng() -> random.Random:
+    """A start's generator, seeded with 128 bits from the system: as unforeseeable as the
+    system's generator, without a getrandom call for each of the draw's and the shuffles'
+    hundreds of numbers (about a millisecond per start; issue 19)."""
+    return random.Random(secrets.randbits(128))
 
 
 def ensure_no_open_exam(

@@ -220,7 +220,7 @@ def test_every_save_answers_as_the_full_path_does(
 ):
     login_as("trainee")
     # Both attempts draw the same questions in the same order.
-    monkeypatch.setattr(services.random, "SystemRandom", lambda: random.Random(19))
+    monkeypatch.setattr(services, "new_rng", lambda: random.Random(19))
     started = frozen_clock.now
     answered: list[services.PositionSave | None] = []
     real = services.save_at_position
