@@ -274,19 +274,7 @@ def remember_shapes(attempt: Attempt) -> None:
         version = item.__dict__.get("version_data")
         if version is None or version.id != item.question_version_id:
             return
-        shape = shapes.ItemShape(
-            attempt.id,
-            attempt.started_at,
-            attempt.user_id,
-            item.question_version_id,
-            attempt.mode,
-            item.case_step,
-            version.question,
-            dict(item.display),
-            item.position,
-            len(items),
-        )
-        shapes.remember(item.id, shape)
+        shapes.remember(item.id, shapes.of(attempt, item, version.question, len(items)))
 
 
 def attempts_of(session: Session, user: User, module: bm.Module | None = None) -> list[Attempt]:

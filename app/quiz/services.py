@@ -515,19 +515,7 @@ def _decoded_question(session: Session, item: AttemptItem) -> Any:
 
 
 def _remember_shape(attempt: Attempt, item: AttemptItem, question: Any) -> None:
-    shapes.remember(
-        item.id,
-        shapes.ItemShape(
-            attempt.id,
-            attempt.started_at,
-            attempt.user_id,
-            item.question_version_id,
-            attempt.mode,
-            item.case_step,
-            question,
-            dict(item.display),
-        ),
-    )
+    shapes.remember(item.id, shapes.of(attempt, item, question))
 
 
 def _save_known_item(

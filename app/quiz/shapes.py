@@ -24,10 +24,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.banks.schema import Mode
 from app.questions.base import QuestionBase
+
+if TYPE_CHECKING:
+    from app.quiz.models import Attempt, AttemptItem
 
 MAX_ITEMS = 20_000
 """Entries kept per worker (the least recently used go first): a few thousand open exams."""
@@ -45,6 +48,25 @@ class ItemShape:
     display: dict[str, Any]
     position: int | None = None  # known to the saves by position (and the attempt's items)
     items: int | None = None
+
+
+def of(
+    attempt: Attempt, item: AttemptItem, question: QuestionBase, items: int | None = None
+) -> ItemShape:
+    """The shape of an attempt's item; given the attempt's number of items, also with the
+    item's position, so that the saves by position find it."""
+    return ItemShape(
+        attempt.id,
+        attempt.started_at,
+        attempt.user_id,
+        item.question_version_id,
+        attempt.mode,
+        item.case_step,
+        question,
+        dict(item.display),
+        None if items is None else item.position,
+        items,
+    )
 
 
 _items: OrderedDict[int, ItemShape] = OrderedDict()
