@@ -75,6 +75,22 @@ def json_rows_insert(model: Any, columns: tuple[str, ...], returning: tuple[str,
     return statement.columns(*(table.c[name] for name in returning)) if returning else statement
 
 
+def json_rows_update(model: Any, key: str, columns: tuple[str, ...]) -> Any:
+    """PostgreSQL's ``UPDATE t SET column = r.column, … FROM json_to_recordset(:rows) AS
+    r(key type, column type, …) WHERE t.key = r.key``: a value per row in one statement of
+    fixed text, where an executemany is a round trip per row (``json_rows_insert``'s reasons)."""
+    table = model.__table__
+    dialect = postgresql.dialect()
+    names = (key, *columns)
+    spec = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in names)
+    sets = ", ".join(f"{name} = r.{name}" for name in columns)
+    sql = (
+        f"UPDATE {table.name} SET {sets} FROM json_to_recordset(:rows) AS r({spec})"
+        f" WHERE {table.name}.{key} = r.{key}"
+    )
+    return sa.text(sql).bindparams(sa.bindparam("rows", type_=sa.JSON))
+
+
 def one_of(dialect: str, column: Any, name: str) -> Any:
     """``column IN (:name)`` for a list given as the parameter ``name`` when executed; on
     PostgreSQL (``dialect``) ``column = ANY(:name)``, one array parameter whatever their
@@ -86,7 +102,8 @@ def one_of(dialect: str, column: Any, name: str) -> Any:
 
 
 def unnest_params(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """``rows`` as ``unnest_insert``'s parameters: one list per column."""
+    """``rows`` as one list per column, the parameters ``unnest_{column}`` of a statement that
+    reads them with PostgreSQL's ``unnest`` (``quiz.exposure``'s upserts)."""
     return {f"unnest_{name}": [row[name] for row in rows] for name in columns}
 
 

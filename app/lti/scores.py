@@ -9,6 +9,7 @@ retries with backoff; after ``MAX_TRIES`` a post is ``failed`` until an administ
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.audit.services import record
+from app.banks.models import Module
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -67,13 +69,20 @@ def remember_line_item(
     return link
 
 
+@functools.cache
+def _links_query() -> sa.Select:
+    """The person's line items for the attempt's module (built once: a statement per submit)."""
+    slug = sa.select(Module.slug).where(Module.id == sa.bindparam("module_id"))
+    return sa.select(LtiGradeLink).where(
+        LtiGradeLink.user_id == sa.bindparam("user_id"),
+        LtiGradeLink.module_slug == slug.scalar_subquery(),
+    )
+
+
 def queue_scores(session: Session, attempt: Attempt) -> None:
     """after_grading: one score post per line item of this person and module."""
     links = session.scalars(
-        sa.select(LtiGradeLink).where(
-            LtiGradeLink.user_id == attempt.user_id,
-            LtiGradeLink.module_slug == attempt.module.slug,
-        )
+        _links_query(), {"user_id": attempt.user_id, "module_id": attempt.module_id}
     ).all()
     queued = session.info.setdefault(QUEUED_KEY, [])
     for link in links:

@@ -18,6 +18,7 @@ one item, so it is one review.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from datetime import datetime
@@ -73,13 +74,11 @@ def _rows_for_update(
     """
     if not keys:
         return {}
-    col = getattr(model, column)
+    stmt = _rows_query(model, column, session.get_bind().dialect.name == "postgresql")
 
     def load() -> dict[Any, M]:
-        stmt = sa.select(model).where(model.user_id == user_id, col.in_(keys))
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
-        return {getattr(r, column): r for r in session.scalars(stmt)}
+        found = session.scalars(stmt, {"user_id": user_id, "keys": list(keys)})
+        return {getattr(r, column): r for r in found}
 
     rows = load()
     missing = keys - rows.keys()
@@ -93,6 +92,16 @@ def _rows_for_update(
             pass
         rows = load()
     return rows
+
+
+@functools.cache
+def _rows_query(model: type[Any], column: str, lock: bool) -> sa.Select:
+    """``_rows_for_update``'s read, built once per model (locked on PostgreSQL)."""
+    stmt = sa.select(model).where(
+        model.user_id == sa.bindparam("user_id"),
+        getattr(model, column).in_(sa.bindparam("keys", expanding=True)),
+    )
+    return stmt.with_for_update() if lock else stmt
 
 
 def _apply_tally(row: TopicMastery | ObjectiveMastery, credits: list[float], at: datetime) -> None:
@@ -185,18 +194,7 @@ def record_graded_attempt(session: Session, attempt: Attempt) -> None:
     Practice-mode attempts and exams both count. Runs in the submit transaction.
     """
     at = attempt.submitted_at or clock.utcnow()
-    rows = session.execute(
-        sa.select(
-            AttemptItem.score,
-            AttemptItem.max_score,
-            bm.QuestionVersion.objective,
-            bm.Question.topic_id,
-        )
-        .join(bm.QuestionVersion, bm.QuestionVersion.id == AttemptItem.question_version_id)
-        .join(bm.Question, bm.Question.id == bm.QuestionVersion.question_id)
-        .where(AttemptItem.attempt_id == attempt.id)
-        .order_by(AttemptItem.position)
-    ).all()
+    rows = session.execute(_graded_items_query(), {"attempt_id": attempt.id}).all()
     if not rows:
         return
     by_topic: dict[int, list[float]] = defaultdict(list)
@@ -225,6 +223,23 @@ def record_graded_attempt(session: Session, attempt: Attempt) -> None:
     for objective in sorted(by_objective):
         _review(session, cards[objective], objective_right[objective], at, "attempt", attempt.id)
     session.flush()
+
+
+@functools.cache
+def _graded_items_query() -> sa.Select:
+    """Each item's score with its objective and topic (built once: a statement per submit)."""
+    return (
+        sa.select(
+            AttemptItem.score,
+            AttemptItem.max_score,
+            bm.QuestionVersion.objective,
+            bm.Question.topic_id,
+        )
+        .join(bm.QuestionVersion, bm.QuestionVersion.id == AttemptItem.question_version_id)
+        .join(bm.Question, bm.Question.id == bm.QuestionVersion.question_id)
+        .where(AttemptItem.attempt_id == sa.bindparam("attempt_id"))
+        .order_by(AttemptItem.position)
+    )
 
 
 def _update_tallies(

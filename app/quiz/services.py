@@ -26,7 +26,7 @@ from app.auth import accommodations
 from app.auth.models import User
 from app.banks import models as bm
 from app.banks.schema import Mode, Status, use_of
-from app.extensions import json_rows_insert
+from app.extensions import json_rows_insert, json_rows_update
 from app.i18n import gettext, ngettext
 from app.questions.base import AnswerInvalid
 from app.quiz import exposure, scoring, shapes, versions
@@ -990,17 +990,9 @@ def _grade(
     if claimed.rowcount != 1:
         session.refresh(attempt)
         return None
-    items = session.scalars(
-        sa.select(AttemptItem)
-        .where(AttemptItem.attempt_id == attempt.id)
-        .options(selectinload(AttemptItem.question_version))
-    ).all()
-    total = 0.0
-    for item in items:
-        result = scoring.score(item.question_version.as_question(), item.response)
-        item.score = result.score
-        total += result.score
-    session.refresh(attempt, ["status", "submitted_at"])
+    set_committed_value(attempt, "status", status)  # what the update wrote
+    set_committed_value(attempt, "submitted_at", submitted_at)
+    total = _score_items(session, attempt)
     attempt.score, attempt.percent, attempt.passed = scoring.attempt_result(
         total, attempt.max_score, attempt.pass_mark
     )
@@ -1008,3 +1000,46 @@ def _grade(
     for hook in after_grading:
         hook(session, attempt)
     return attempt
+
+
+def _score_items(session: Session, attempt: Attempt) -> float:
+    """Score each item of the attempt on what it holds, write the scores in one statement
+    and return their sum. The questions come from the worker's decoded versions
+    (``quiz.versions``: a version never changes), the items as plain columns; the items this
+    session holds get their new score too."""
+    rows = session.execute(_items_to_score_query(), {"attempt_id": attempt.id}).all()
+    decoded = versions.load(session, {version_id for _, version_id, _ in rows})
+    scores = [
+        {"id": item_id, "score": scoring.score(decoded[version_id].question, response).score}
+        for item_id, version_id, response in rows
+    ]
+    if scores:
+        dialect = session.get_bind().dialect.name
+        params: Any = {"rows": scores}
+        if dialect != "postgresql":
+            params = [{"id_": row["id"], "score_": row["score"]} for row in scores]
+        session.execute(_scores_update(dialect), params)
+    by_id = {row["id"]: row["score"] for row in scores}
+    for held in list(session.identity_map.values()):
+        if isinstance(held, AttemptItem) and held.id in by_id:
+            set_committed_value(held, "score", by_id[held.id])
+    return sum(by_id.values())
+
+
+@functools.cache
+def _items_to_score_query() -> sa.Select:
+    return sa.select(AttemptItem.id, AttemptItem.question_version_id, AttemptItem.response).where(
+        AttemptItem.attempt_id == sa.bindparam("attempt_id")
+    )
+
+
+@functools.cache
+def _scores_update(dialect: str) -> Any:
+    """The items' new scores: on PostgreSQL one statement (``extensions.json_rows_update``),
+    on SQLite an executemany (in process, no round trips)."""
+    if dialect == "postgresql":
+        return json_rows_update(AttemptItem, "id", ("score",))
+    table = AttemptItem.__table__
+    return (
+        table.update().where(table.c.id == sa.bindparam("id_")).values(score=sa.bindparam("score_"))
+    )

@@ -360,3 +360,59 @@ def test_session_cookie_requests_need_the_csrf_header(bank, client, login_as):
     assert client.get(f"/api/v1/attempts/{attempt['id']}").status_code == 200
     submitted = client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers)
     assert submitted.status_code == 200
+
+
+def test_submit_answers_the_attempt_as_stored_with_each_item_scored(bank, trainee, db_session):
+    """The submit answers from the attempt it graded, without reading it back: the answer
+    equals the attempt the database keeps, and each item keeps its own score, summed in the
+    attempt's (scores written in one statement: ``services._score_items``)."""
+    from app.quiz import scoring
+
+    attempt = trainee.start("types-exam").json
+    items = attempt["items"]
+    for item in items[::2]:
+        saved = trainee.save(attempt["id"], item["id"], key_of(db_session, item["id"]), 0)
+        assert saved.status_code == 200
+    result = trainee.submit(attempt["id"])
+    assert result.status_code == 200
+    db_session.expire_all()
+    row = db_session.get(Attempt, attempt["id"])
+    stored = {
+        "score": row.score,
+        "max_score": row.max_score,
+        "percent": row.percent,
+        "passed": row.passed,
+        "status": row.status.value,
+    }
+    assert {k: result.json[k] for k in stored} == stored
+    assert result.json["submitted_at"] == trainee.attempt(attempt["id"]).json["submitted_at"]
+    scored = db_session.query(AttemptItem).filter_by(attempt_id=attempt["id"]).all()
+    assert len(scored) == len(items) > 1
+    for item in scored:
+        expected = scoring.score(item.question_version.as_question(), item.response).score
+        assert item.score == expected
+    assert sum(item.score for item in scored) > 0
+    assert math.isclose(sum(item.score for item in scored), row.score)
+
+
+def test_grading_gives_the_items_a_session_holds_their_new_score(bank, trainee, db_session):
+    """The scores go to the database in one statement, not through the ORM: the items the
+    grading session already holds get theirs too (the attempt page closing an expired
+    attempt holds them)."""
+    from app.quiz import scoring, services
+
+    attempt = trainee.start("types-exam").json
+    first = attempt["items"][0]
+    assert trainee.save(attempt["id"], first["id"], key_of(db_session, first["id"]), 0).json
+    db_session.expire_all()
+    held = db_session.query(AttemptItem).filter_by(attempt_id=attempt["id"]).all()
+    assert all(item.score is None for item in held)
+    questions = [item.question_version.as_question() for item in held]
+    services.submit_attempt(db_session, trainee.user, attempt["id"])
+    scores = [item.score for item in held]  # before the commit, which would reload them
+    db_session.commit()
+    assert scores == [
+        scoring.score(question, item.response).score
+        for question, item in zip(questions, held, strict=True)
+    ]
+    assert sum(scores) == 1.0
