@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,7 @@ def prepare(env: dict[str, str], opts: argparse.Namespace) -> dict[str, Any]:
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     _run([*flask, "db", "upgrade"], env)
     _run([*flask, "demo", "setup"], env)
-    trainees = opts.threads + opts.spike + 40
+    trainees = opts.threads + opts.spike + 40 + submitters(opts)
     items = opts.analysis_attempts * 50
     seeded = [
         *flask,
@@ -91,7 +93,16 @@ def prepare(env: dict[str, str], opts: argparse.Namespace) -> dict[str, Any]:
     ]
     seed_out = _run(seeded, env).strip()
     world = json.loads(
-        _run([str(VENV_BIN / "python"), "bench/world.py", str(opts.threads), PREFIX], env)
+        _run(
+            [
+                str(VENV_BIN / "python"),
+                "bench/world.py",
+                str(opts.threads),
+                PREFIX,
+                str(submitters(opts)),
+            ],
+            env,
+        )
         .strip()
         .splitlines()[-1]
     )
@@ -103,6 +114,23 @@ def prepare(env: dict[str, str], opts: argparse.Namespace) -> dict[str, Any]:
     world["passwords"] = {"bench": PASSWORD, **dict.fromkeys(world["staff"], PASSWORD)}
     world["seed_output"] = seed_out
     return world
+
+
+SUBMITS_PER_SECOND = 200
+"""The submitters set apart (``bench/submit_pool.py``): enough open exams for a run of
+``--seconds`` at this rate (more than the two cores manage); a run that uses them all ends
+there, its rate still submits over its own seconds."""
+
+
+def submitters(opts: argparse.Namespace) -> int:
+    return max(2 * opts.threads, math.ceil(opts.seconds * SUBMITS_PER_SECOND))
+
+
+def submit_pool(env: dict[str, str], opts: argparse.Namespace) -> Callable[[], list[dict]]:
+    """A function that opens and answers an exam for every submitter that has none open,
+    and returns them all as ``[{"email", "attempt"}]`` (``bench/submit_pool.py``)."""
+    args = [str(VENV_BIN / "python"), "bench/submit_pool.py", PREFIX, str(submitters(opts))]
+    return lambda: json.loads(_run(args, env).strip().splitlines()[-1])
 
 
 def start_server(env: dict[str, str], opts: argparse.Namespace, port: int) -> subprocess.Popen:
@@ -168,7 +196,7 @@ def measure(env: dict[str, str], opts: argparse.Namespace, world: dict) -> dict[
         states = [State(port, world, i) for i in range(opts.threads)]
         results: dict[str, Any] = {}
         if "endpoints" in opts.scenarios:
-            ops = endpoints(world)
+            ops = endpoints(world, submit_pool(env, opts))
             for op in ops.values():  # warm-up: imports, pools, caches, logins
                 drive(states, op, min(1.0, opts.seconds))
             for name in ops:

@@ -1,9 +1,10 @@
 """The endpoints the benchmark drives (issue 19) and the spike and steady scenarios.
 
 Each endpoint is an operation on a per-thread ``State`` (the thread's trainee, with a token
-client and a logged-in browser client, plus staff clients) returning a status, or a status
-and the seconds to count when only part of the operation is measured (submit: the start of
-the next attempt is not counted).
+client and a logged-in browser client, plus staff clients) returning a status, or None when
+it has nothing left to do (the submit's open exams are used up: that thread's run ends). An
+operation with a ``prepare()`` method has it called before each run, untimed (the submit's
+open exams, ``SubmitPool``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench.client import Client
 
-Op = Callable[["State"], "int | tuple[int, float]"]
+Op = Callable[["State"], "int | None"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,7 +100,11 @@ class State:
 
 
 def drive(states: list[State], op: Op, seconds: float) -> Sample:
-    """Run ``op`` from every state's thread for ``seconds``."""
+    """Run ``op`` from every state's thread for ``seconds`` (less if it runs out of work: the
+    sample's seconds are those it ran)."""
+    prepare = getattr(op, "prepare", None)
+    if prepare is not None:
+        prepare()
     sample = Sample()
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -110,11 +115,12 @@ def drive(states: list[State], op: Op, seconds: float) -> Sample:
         while time.monotonic() < stop:
             t0 = time.perf_counter()
             try:
-                outcome = op(state)
+                status = op(state)
             except (RuntimeError, KeyError, ValueError):
-                outcome = 597
-            status, took = outcome if isinstance(outcome, tuple) else (outcome, None)
-            local.append(took if took is not None else time.perf_counter() - t0)
+                status = 597
+            if status is None:
+                break
+            local.append(time.perf_counter() - t0)
             errors += status >= 400
         with lock:
             sample.latencies.extend(local)
@@ -170,23 +176,44 @@ def save_form(s: State) -> int:
     return status
 
 
-def submit_and_restart(s: State) -> tuple[int, float]:
-    api = s.client("api")
-    t0 = time.perf_counter()
-    status, _ = api.request("POST", f"/api/v1/attempts/{s.me['attempt']}/submit")
-    took = time.perf_counter() - t0
-    started, data = api.request("POST", f"/api/v1/modules/{s.world['module']}/attempts")
-    if started in (200, 201):
-        s.me["attempt"] = json.loads(data)["id"]
-        s.options.clear()
-    return status, took
+class SubmitPool:
+    """submit (50 questions): each request submits an exam another trainee (a "submitter")
+    opened and answered before the run (``bench/submit_pool.py``, untimed), so that the run
+    times submits only. Was: submit the thread's attempt, then start the next one, untimed
+    but on the same workers, whose starts then weighed on the submits' rate."""
+
+    def __init__(self, world: dict[str, Any], refill: Callable[[], list[dict[str, Any]]]):
+        self.tokens = {t["email"]: t["token"] for t in world["submitters"]}
+        self.refill = refill
+        self.open: list[tuple[str, int]] = []
+        self.lock = threading.Lock()
+
+    def prepare(self) -> None:
+        opened = [(self.tokens[o["email"]], o["attempt"]) for o in self.refill()]
+        with self.lock:
+            self.open = opened[::-1]
+
+    def __call__(self, s: State) -> int | None:
+        with self.lock:
+            if not self.open:
+                return None
+            token, attempt = self.open.pop()
+        status, _ = s.client("submit").request(  # a keep-alive connection of the thread
+            "POST",
+            f"/api/v1/attempts/{attempt}/submit",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return status
 
 
 def get(role: str, path: Callable[[State], str]) -> Op:
     return lambda s: s.client(role).request("GET", path(s))[0]
 
 
-def endpoints(world: dict[str, Any]) -> dict[str, Op]:
+def endpoints(
+    world: dict[str, Any], refill: Callable[[], list[dict[str, Any]]] | None = None
+) -> dict[str, Op]:
+    """The endpoints by name; the submit's only with ``refill`` (``SubmitPool``)."""
     cert = world["certificate"]
     module = world["module"]
     return {
@@ -221,7 +248,7 @@ def endpoints(world: dict[str, Any]) -> dict[str, Op]:
         ),
         "cohort view": get("instructor", lambda s: "/cohort"),
         "cohort CSV": get("instructor", lambda s: "/cohort.csv"),
-        "submit (50 questions)": submit_and_restart,
+        **({"submit (50 questions)": SubmitPool(world, refill)} if refill else {}),
     }
 
 

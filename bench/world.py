@@ -1,9 +1,10 @@
 """The benchmark's world, run in a child process after ``flask demo setup`` and ``flask bench
 seed``: API tokens for the seeded trainees (bulk), an open exam attempt for each client thread,
 the demo instructor teaching the seeded cohort, pending completions for the review queue.
+The last SUBMITTERS trainees are kept apart for the submit endpoint (``bench/submit_pool.py``).
 Prints what the load generator needs as one line of JSON.
 
-    python bench/world.py THREADS PREFIX
+    python bench/world.py THREADS PREFIX SUBMITTERS
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def tokens(session, users: list[User]) -> list[str]:
 
 
 def main() -> None:
-    threads, prefix = int(sys.argv[1]), sys.argv[2]
+    threads, prefix, submitters = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     app = create_app()
     with app.app_context():
         session = db.session
@@ -66,16 +67,15 @@ def main() -> None:
                 certificates.record_completion(session, user, program)
         certificate = session.scalar(sa.select(Certificate).order_by(Certificate.issued_at))
         session.commit()
-        spike = [
-            {"email": u.email, "token": s}
-            for u, s in zip(users[threads:], secrets_[threads:], strict=True)
-        ]
+        pairs = [{"email": u.email, "token": s} for u, s in zip(users, secrets_, strict=True)]
+        spike = pairs[threads : len(pairs) - submitters]
         print(
             json.dumps(
                 {
                     "module": module.slug,
                     "loop": loop,
                     "spike": spike,
+                    "submitters": pairs[len(pairs) - submitters :],
                     "certificate": {"id": str(certificate.id), "code": certificate.code},
                 }
             )
