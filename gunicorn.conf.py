@@ -11,7 +11,9 @@ Every value can be set from the environment (docs/operations.md, "Running"):
   requests in flight on restart or stop), ``GUNICORN_KEEPALIVE`` (5 s: keep it below the load
   balancer's idle timeout), ``GUNICORN_MAX_REQUESTS`` (1000) with
   ``GUNICORN_MAX_REQUESTS_JITTER`` (100): a worker is replaced after that many requests, the
-  jitter keeps workers from restarting all at once.
+  jitter keeps workers from restarting all at once;
+- ``GUNICORN_PRELOAD`` (1): the master imports the app once and forks the workers from it
+  (``0``: each worker imports it).
 
 Access and error logs go to stdout/stderr (the service manager or container collects them).
 """
@@ -63,5 +65,28 @@ accesslog = "-"
 errorlog = "-"
 # The peer address (the proxy, behind one), the X-Forwarded-For header, and the time in ms.
 access_log_format = '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
-# Each worker imports the app itself: no database connection is shared across a fork.
-preload_app = False
+# The master imports the app once and forks each worker from it: a worker starts, and is
+# replaced every max_requests, in milliseconds instead of the ~5 s of CPU an import of the app
+# costs (docs/operations.md, "Running"). No database connection crosses the fork: post_fork.
+# GUNICORN_PRELOAD=0: each worker imports the app itself (gevent workers need that: they patch
+# the standard library before the app imports it).
+preload_app = env_int("GUNICORN_PRELOAD", 1) != 0
+
+
+def post_fork(server: object, worker: object) -> None:
+    """A forked worker forgets the database connections it inherited from the master (without
+    closing them: they are the master's) and opens its own (SQLAlchemy: "Using Connection Pools
+    with Multiprocessing or os.fork()")."""
+    import sys
+
+    loaded = sys.modules.get("wsgi")  # the preloaded app; without preloading, none yet
+    if loaded is not None:
+        forget_connections(loaded.app)
+
+
+def forget_connections(app: object) -> None:
+    from app.extensions import db
+
+    with app.app_context():  # type: ignore[attr-defined]
+        for engine in db.engines.values():
+            engine.dispose(close=False)

@@ -23,6 +23,7 @@ SETTINGS = (
     "GUNICORN_KEEPALIVE",
     "GUNICORN_MAX_REQUESTS",
     "GUNICORN_MAX_REQUESTS_JITTER",
+    "GUNICORN_PRELOAD",
 )
 
 
@@ -47,7 +48,7 @@ def test_defaults(load):
     assert (conf["max_requests"], conf["max_requests_jitter"]) == (1000, 100)
     assert conf["accesslog"] == "-" and conf["errorlog"] == "-"
     assert conf["wsgi_app"] == "wsgi:app"
-    assert conf["preload_app"] is False
+    assert conf["preload_app"] is True
     assert [conf["default_workers"](n) for n in (0, 1, 2, 8)] == [3, 3, 5, 17]
 
 
@@ -63,6 +64,7 @@ def test_environment_overrides(load):
     assert conf["bind"] == ["0.0.0.0:8000"]
     assert conf["timeout"] == 120
     assert conf["max_requests"] == 0  # 0: never recycle
+    assert load(GUNICORN_PRELOAD="0")["preload_app"] is False
     assert load(HOST="::1")["bind"] == ["[::1]:5000"]
     assert load(GUNICORN_BIND="unix:/run/dna.sock, 10.0.0.5:8000", PORT="1")["bind"] == [
         "unix:/run/dna.sock",
@@ -100,3 +102,24 @@ def test_make_serve_migrates_then_serves_without_demo_content():
     assert upgrade < serve
     assert "APP_ENV=${APP_ENV:-production}" in lines[serve]
     assert not any("demo" in line for line in lines)
+
+
+def test_a_forked_worker_forgets_the_masters_connections_without_closing_them(load, app):
+    """post_fork: the preloaded app's pools drop the connections the master opened (they stay
+    open: they are the master's), and the worker's first query opens its own."""
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            inherited = conn.connection.dbapi_connection
+        assert engine.pool.checkedin() >= 1  # the master's, idle in its pool
+    load()["forget_connections"](app)
+    with app.app_context():
+        assert db.engine is engine and engine.pool.checkedin() == 0
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            assert conn.connection.dbapi_connection is not inherited
+    inherited.cursor().execute("SELECT 1")  # not closed: still the master's to use
+    inherited.close()
