@@ -134,8 +134,13 @@ def submit_pool(env: dict[str, str], opts: argparse.Namespace) -> Callable[[], l
 
 
 def start_server(env: dict[str, str], opts: argparse.Namespace, port: int) -> subprocess.Popen:
+    """The app as ``make serve`` serves it (gunicorn.conf.py: a preloaded app, workers recycled
+    every 1,000 requests or so), with the benchmark's workers, bind and quiet logs. gunicorn read
+    that file before it was named here, as it reads ./gunicorn.conf.py by default."""
     args = [
         str(VENV_BIN / "gunicorn"),
+        "--config",
+        "gunicorn.conf.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -152,8 +157,9 @@ def start_server(env: dict[str, str], opts: argparse.Namespace, port: int) -> su
     ]
     if opts.worker_class == "gthread":
         args[-1:-1] = ["--threads", str(opts.gthreads)]
-    if opts.worker_class == "gevent":
+    if opts.worker_class == "gevent":  # it patches the standard library before the app loads
         args[-1:-1] = ["--worker-connections", "1000"]
+        env = {**env, "GUNICORN_PRELOAD": "0"}
     server = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True)
     for _ in range(300):
         try:
