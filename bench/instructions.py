@@ -1,6 +1,7 @@
 """Instructions per start and save of the spike's exam, in one process, under callgrind.
 
     .venv/bin/python bench/instructions.py [--pairs 30] [--databases sqlite,postgresql]
+    .venv/bin/python bench/instructions.py --submits [--pairs 30]
 
 Wall time on a shared 2-core virtual machine moves by tens of percent between two runs of the
 same code; ``valgrind --tool=callgrind`` counts the instructions the Python process executes,
@@ -17,6 +18,10 @@ its caches, switches counting on (``callgrind_control``), makes ``--pairs`` more
 switches it off. It prints the instructions per pair. The database server's work is not
 counted, nor HTTP parsing (gunicorn): this measures the application's own code. Not part of
 ``make test``.
+
+``--submits`` counts submits of the exam instead: the child opens and answers an exam for
+each of 10 + ``--pairs`` trainees first, uncounted (as ``bench/submit_pool.py`` does for
+``bench/run.py``), submits 10 to warm up, then counts ``--pairs`` submits.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,12 +43,13 @@ sys.path.insert(0, str(ROOT))
 WARM_PAIRS = 10
 
 
-def child(world_path: str, pairs: int) -> None:
-    """Runs under callgrind: the warm pairs uncounted, then ``pairs`` counted."""
+def child(world_path: str, pairs: int, submits: bool = False) -> None:
+    """Runs under callgrind: the warm operations uncounted, then ``pairs`` counted."""
     from app import create_app
 
     world = json.loads(Path(world_path).read_text())
-    client = create_app().test_client()
+    app = create_app()
+    client = app.test_client()
     module = world["module"]
 
     def pair(trainee: dict) -> None:
@@ -60,19 +67,51 @@ def child(world_path: str, pairs: int) -> None:
         if saved.status_code != 200:
             raise SystemExit(f"save: {saved.status_code} {saved.data[:200]!r}")
 
-    trainees = world["spike"]
+    trainees = world["spike"][: WARM_PAIRS + pairs]
+    operation = pair
+    if submits:
+        operation = _submits(app, client, trainees, module)
     for trainee in trainees[:WARM_PAIRS]:
-        pair(trainee)
+        operation(trainee)
     control = ["callgrind_control", "--instr=on", str(os.getpid())]
     subprocess.run(control, check=True, capture_output=True)
-    for trainee in trainees[WARM_PAIRS : WARM_PAIRS + pairs]:
-        pair(trainee)
+    for trainee in trainees[WARM_PAIRS:]:
+        operation(trainee)
     control[1] = "--instr=off"
     subprocess.run(control, check=True, capture_output=True)
 
 
-def measure(name: str, url: str, pairs: int) -> int:
-    """Instructions for ``pairs`` pairs on database ``name``."""
+def _submits(app: Any, client: Any, trainees: list[dict], module: str) -> Any:
+    """An open, answered exam for each trainee (uncounted), and the submit of a trainee's."""
+    import sqlalchemy as sa
+
+    from app.auth.models import User
+    from app.banks.models import Module
+    from app.extensions import db
+    from app.quiz.services import begin_attempt
+    from bench.submit_pool import answer
+
+    opened: dict[str, int] = {}
+    with app.app_context():
+        found = db.session.scalar(sa.select(Module).where(Module.slug == module))
+        for trainee in trainees:
+            user = db.session.scalar(sa.select(User).where(User.email == trainee["email"]))
+            attempt = begin_attempt(db.session, user, found).attempt
+            answer(db.session, attempt)
+            opened[trainee["email"]] = attempt.id
+            db.session.commit()
+
+    def submit(trainee: dict) -> None:
+        headers = {"Authorization": f"Bearer {trainee['token']}"}
+        done = client.post(f"/api/v1/attempts/{opened[trainee['email']]}/submit", headers=headers)
+        if done.status_code != 200:
+            raise SystemExit(f"submit: {done.status_code} {done.data[:200]!r}")
+
+    return submit
+
+
+def measure(name: str, url: str, pairs: int, submits: bool = False) -> int:
+    """Instructions for ``pairs`` pairs (or submits) on database ``name``."""
     from bench import run
 
     env = run.bench_env(name, url)
@@ -93,6 +132,7 @@ def measure(name: str, url: str, pairs: int) -> int:
                 str(world_path),
                 "--pairs",
                 str(pairs),
+                *(["--submits"] if submits else []),
             ],
             env=env,
             cwd=ROOT,
@@ -109,6 +149,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=30, help="counted pairs (default 30)")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--submits", action="store_true", help="count submits of the exam")
     parser.add_argument("--child", metavar="WORLD", help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if not 1 <= opts.pairs <= 1000:
@@ -123,7 +164,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     opts = parse(argv)
     if opts.child:
-        child(opts.child, opts.pairs)
+        child(opts.child, opts.pairs, opts.submits)
         return 0
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -132,10 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == "postgresql" and not url:
             print("postgresql: BENCH_DATABASE_URL is not set, skipped", flush=True)
             continue
-        total = measure(name, url, opts.pairs)
+        total = measure(name, url, opts.pairs, opts.submits)
+        what = ("submit", "submits") if opts.submits else ("start and save", "pairs")
         print(
-            f"{name}: {total / opts.pairs / 1e6:.1f} M instructions per start and save "
-            f"({total:,} for {opts.pairs} pairs)",
+            f"{name}: {total / opts.pairs / 1e6:.1f} M instructions per {what[0]} "
+            f"({total:,} for {opts.pairs} {what[1]})",
             flush=True,
         )
     return 0

@@ -24,8 +24,10 @@ def test_bad_arguments_are_refused(capsys) -> None:
 @pytest.mark.skipif(
     shutil.which("valgrind") is None, reason="valgrind is not installed (Debian: valgrind)"
 )
-def test_the_pairs_are_counted_and_only_they() -> None:
-    counted = instructions.measure("sqlite", "", pairs=1)
+@pytest.mark.parametrize("submits", [False, True], ids=["start and save", "submit"])
+def test_the_operations_are_counted_and_only_they(submits: bool) -> None:
+    counted = instructions.measure("sqlite", "", pairs=1, submits=submits)
     # Counting is off at start: the interpreter's start and the app's import (hundreds of
-    # millions of instructions) are not in it; one start and save is tens of millions.
+    # millions of instructions) are not in it, nor (with submits) the opening of the exams;
+    # one start and save, or one submit, is millions to tens of millions.
     assert 1_000_000 < counted < 500_000_000
