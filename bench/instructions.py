@@ -85,21 +85,14 @@ def _submits(app: Any, client: Any, trainees: list[dict], module: str) -> Any:
     """An open, answered exam for each trainee (uncounted), and the submit of a trainee's."""
     import sqlalchemy as sa
 
-    from app.auth.models import User
     from app.banks.models import Module
     from app.extensions import db
-    from app.quiz.services import begin_attempt
-    from bench.submit_pool import answer
+    from bench.submit_pool import open_exams
 
-    opened: dict[str, int] = {}
+    emails = [trainee["email"] for trainee in trainees]
     with app.app_context():
         found = db.session.scalar(sa.select(Module).where(Module.slug == module))
-        for trainee in trainees:
-            user = db.session.scalar(sa.select(User).where(User.email == trainee["email"]))
-            attempt = begin_attempt(db.session, user, found).attempt
-            answer(db.session, attempt)
-            opened[trainee["email"]] = attempt.id
-            db.session.commit()
+        opened = dict(zip(emails, open_exams(db.session, emails, found), strict=True))
 
     def submit(trainee: dict) -> None:
         headers = {"Authorization": f"Bearer {trainee['token']}"}

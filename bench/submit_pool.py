@@ -55,23 +55,34 @@ def answer(session, attempt) -> None:
         )
 
 
+def open_exams(session, emails: list[str], module) -> list[int]:
+    """An open exam of ``module`` for each user named (begun, and answered if new), committed
+    one by one; the attempts' ids in the order given."""
+    opened = []
+    for email in emails:
+        user = session.scalar(sa.select(User).where(User.email == email))
+        attempt, created, _ = begin_attempt(session, user, module)
+        if created:
+            answer(session, attempt)
+        opened.append(attempt.id)
+        session.commit()
+    return opened
+
+
 def main() -> None:
     prefix, count = sys.argv[1], int(sys.argv[2])
     app = create_app()
     with app.app_context():
         session = db.session
-        users = session.scalars(
-            sa.select(User).where(User.email.like(f"{prefix}-trainee%")).order_by(User.id.desc())
-        ).all()[:count]
+        emails = session.scalars(
+            sa.select(User.email)
+            .where(User.email.like(f"{prefix}-trainee%"))
+            .order_by(User.id.desc())
+            .limit(count)
+        ).all()[::-1]
         module = session.scalar(sa.select(Module).where(Module.slug == f"{prefix}-exam"))
-        opened = []
-        for user in reversed(users):
-            attempt, created, _ = begin_attempt(session, user, module)
-            if created:
-                answer(session, attempt)
-            opened.append({"email": user.email, "attempt": attempt.id})
-            session.commit()
-        print(json.dumps(opened))
+        opened = open_exams(session, emails, module)
+        print(json.dumps([{"email": e, "attempt": a} for e, a in zip(emails, opened, strict=True)]))
 
 
 if __name__ == "__main__":
