@@ -139,7 +139,11 @@ def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
 
 
 def successor_of(session: Session, certificate: Certificate) -> Certificate | None:
-    """The certificate that renewed or replaced ``certificate``, if any."""
+    """The certificate that renewed or replaced ``certificate``, if any. Only a superseded
+    certificate has one (``services._store`` sets ``superseded_at`` in the transaction that
+    inserts the successor), so a current one costs no query (the verify page; issue 19)."""
+    if certificate.superseded_at is None:
+        return None
     return session.scalar(
         sa.select(Certificate)
         .where(Certificate.previous_id == certificate.id)

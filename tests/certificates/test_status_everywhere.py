@@ -159,6 +159,31 @@ def test_a_superseded_pdf_says_superseded(client, db_session, certified, setting
     assert "SUPERSEDED" in text
 
 
+def test_a_renewed_or_replaced_certificate_names_its_successor_and_the_current_none(
+    client, db_session, certified, settings, frozen_clock
+):
+    old = certified.certificate
+    frozen_clock.set(old.valid_until - timedelta(days=10))
+    make_attempt(db_session, certified.trainee, certified.renewal_module)
+    renewal = services.record_completion(
+        db_session, certified.trainee, certified.program, renewal=True, settings=settings
+    )
+    services.approve_completion(db_session, certified.admin, renewal.id, settings=settings)
+    renewed = services.current_certificate(db_session, certified.trainee.id, certified.program.id)
+    replaced = services.reissue_certificate(
+        db_session, certified.admin, renewed.id, settings=settings
+    )
+    db_session.commit()
+    for earlier, later in ((old, renewed), (renewed, replaced)):
+        page = client.get(f"/verify/{earlier.code}").get_data(as_text=True)
+        assert f"/verify/{later.code}" in page and later.serial in page
+        answer = client.get(f"/api/v1/certificates/{earlier.code}").json
+        assert answer["superseded_by"] == later.code
+    current = client.get(f"/verify/{replaced.code}").get_data(as_text=True)
+    assert "verify it</a>" not in current
+    assert client.get(f"/api/v1/certificates/{replaced.code}").json["superseded_by"] is None
+
+
 def test_the_pdf_prints_the_logo_and_the_signature_of_the_branding(certified, settings):
     brand = Branding("Dry Needling Academy", "Dr Jane Roe", _png("navy"), _png("black"))
     data = routes.print_data(certified.certificate, settings, brand)
