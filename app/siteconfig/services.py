@@ -23,6 +23,7 @@ organisation and signatory text and the two images (None when not set). Their pu
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import re
@@ -215,20 +216,66 @@ def _decoded(known: Known, raw: str) -> Any:
 REQUEST_KEY = "siteconfig_stored_values"
 
 
-def stored_values(session: Session) -> dict[str, Any]:
-    """Every known key that is stored, with its value (one query, once per request and
-    session: the effective settings and the branding of a certificate both read them);
-    unset keys are absent. ``set_value`` and ``reset_value`` forget the request's copy."""
+@dataclass(frozen=True)
+class _Stored:
+    """What one read of the site's configuration gives: the values, and each stored image's
+    mime type and sha256 (its bytes are read only when shown: ``get_images``)."""
+
+    values: dict[str, Any]
+    images: dict[str, tuple[str, str]]
+
+
+def _stored(session: Session) -> _Stored:
+    """The stored values and image hashes, in one statement, once per request and session
+    (the effective settings, the branding of a certificate and of the verify page all read
+    them); ``set_value``, ``reset_value``, ``set_image`` and ``remove_image`` forget the
+    request's copy."""
     kept = g.get(REQUEST_KEY) if has_request_context() else None
     if kept is not None and kept[0] is session:
-        return dict(kept[1])
+        return kept[1]  # type: ignore[no-any-return]
     # The whole (small) table, keys filtered here: an IN of every known key was a statement
     # of thirty parameters at every request, expanded by SQLAlchemy and parsed by the driver.
-    rows = session.execute(sa.select(SiteSetting.key, SiteSetting.value))
-    values = {key: _decoded(KNOWN[key], raw) for key, raw in rows if key in KNOWN}
+    # The images' hashes come in the same statement: one round trip fewer where the branding
+    # is shown (issue 19).
+    rows = session.execute(_stored_query())
+    values: dict[str, Any] = {}
+    images: dict[str, tuple[str, str]] = {}
+    for kind, key, value, mime, sha256 in rows:
+        if kind == "image":
+            images[key] = (mime, sha256)
+        elif key in KNOWN:
+            values[key] = _decoded(KNOWN[key], value)
+    stored = _Stored(values, images)
     if has_request_context():
-        setattr(g, REQUEST_KEY, (session, values))
-    return dict(values)
+        setattr(g, REQUEST_KEY, (session, stored))
+    return stored
+
+
+@functools.cache
+def _stored_query() -> sa.CompoundSelect:
+    text = sa.String()
+    return sa.union_all(
+        sa.select(
+            sa.literal("value", text).label("kind"),
+            SiteSetting.key,
+            SiteSetting.value,
+            sa.cast(sa.null(), text).label("mime"),
+            sa.cast(sa.null(), text).label("sha256"),
+        ),
+        sa.select(
+            sa.literal("image", text),
+            SiteImage.key,
+            sa.cast(sa.null(), text),
+            SiteImage.mime,
+            SiteImage.sha256,
+        ),
+    )
+
+
+def stored_values(session: Session) -> dict[str, Any]:
+    """Every known key that is stored, with its value (read with the images' hashes, once per
+    request and session: ``_stored``); unset keys are absent."""
+    return dict(_stored(session).values)
 
 
 def _forget_stored_values() -> None:
@@ -356,10 +403,32 @@ def image_hashes(session: Session) -> dict[str, str]:
     return dict(rows.all())
 
 
+# Image bytes by sha256, for this process: content-addressed, so never stale (a changed image
+# has another hash, which the request's read of ``_stored`` names). Bounded: an administrator
+# may upload many images over the years.
+_IMAGE_BYTES: dict[str, bytes] = {}
+_IMAGE_BYTES_KEPT = 8
+
+
 def get_images(session: Session) -> dict[str, Image]:
-    """Every stored image by key (one query); an image not set is absent."""
-    rows = session.scalars(sa.select(SiteImage).where(SiteImage.key.in_(IMAGES)))
-    return {row.key: Image(data=row.data, mime=row.mime, sha256=row.sha256) for row in rows}
+    """Every stored image by key; an image not set is absent. The hashes come from the
+    request's read of the configuration (``_stored``), the bytes from this process's copy,
+    read once per image (none when no image is set)."""
+    named = _stored(session).images
+    missing = [sha256 for _, sha256 in named.values() if sha256 not in _IMAGE_BYTES]
+    if missing:
+        rows = session.execute(
+            sa.select(SiteImage.sha256, SiteImage.data).where(SiteImage.sha256.in_(missing))
+        )
+        for sha256, data in rows:
+            if len(_IMAGE_BYTES) >= _IMAGE_BYTES_KEPT:
+                _IMAGE_BYTES.pop(next(iter(_IMAGE_BYTES)))
+            _IMAGE_BYTES[sha256] = data
+    return {
+        key: Image(data=_IMAGE_BYTES[sha256], mime=mime, sha256=sha256)
+        for key, (mime, sha256) in named.items()
+        if key in IMAGES and sha256 in _IMAGE_BYTES
+    }
 
 
 def branding(session: Session, issuer: IssuerSettings) -> Branding:
@@ -391,6 +460,7 @@ def set_image(session: Session, actor: Any, key: str, data: bytes, max_bytes: in
     row.updated_at = clock.utcnow()
     row.updated_by_id = getattr(actor, "id", None)
     session.flush()
+    _forget_stored_values()
     details = {"before": before, "after": checked.sha256, "mime": checked.mime}
     details |= {"width": checked.width, "height": checked.height}
     record(session, actor, "site.image_changed", "site_image", key, details)
@@ -405,6 +475,7 @@ def remove_image(session: Session, actor: Any, key: str) -> bool:
     before = row.sha256
     session.delete(row)
     session.flush()
+    _forget_stored_values()
     record(
         session, actor, "site.image_removed", "site_image", key, {"before": before, "after": None}
     )

@@ -257,3 +257,39 @@ def test_certificates_carry_the_stored_organisation_and_signatory(
     pdf = client.get(f"/certificates/{certificate.id}/certificate.pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Dr Ada Byron, Registrar" in re.sub(r"\s+", " ", text)
+
+
+def test_the_verify_page_shows_the_images_stored_now_reading_their_bytes_once(
+    client, db_session, certified, count_queries
+):
+    """The branding's hashes are read with the settings at every request, the bytes once per
+    image and process (by hash): a change made elsewhere (another server) shows at once."""
+    import base64
+    import hashlib
+
+    code = certified.certificate.code
+    with count_queries() as plain:
+        assert client.get(f"/verify/{code}").status_code == 200
+    assert plain.count == 2  # the certificate; the settings with the images' hashes
+
+    first = siteconfig.set_image(db_session, None, "logo", images.png(color="navy"), 64 * 1024)
+    db_session.commit()
+    assert base64.b64encode(first.data).decode() in client.get(f"/verify/{code}").text
+    with count_queries() as again:
+        assert base64.b64encode(first.data).decode() in client.get(f"/verify/{code}").text
+    assert again.count == 2  # the bytes are this process's already
+
+    other = images.png(color="maroon")  # written by another server: this one holds the first
+    db_session.execute(
+        sa.update(SiteImage)
+        .where(SiteImage.key == "logo")
+        .values(data=other, sha256=hashlib.sha256(other).hexdigest())
+    )
+    db_session.commit()
+    shown = client.get(f"/verify/{code}").text
+    assert base64.b64encode(other).decode() in shown
+    assert base64.b64encode(first.data).decode() not in shown
+
+    db_session.execute(sa.delete(SiteImage))
+    db_session.commit()
+    assert base64.b64encode(other).decode() not in client.get(f"/verify/{code}").text
