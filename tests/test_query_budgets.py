@@ -90,7 +90,7 @@ BUDGETS: dict[str, int] = {
     "certificates.did_document": 3,
     "certificates.download_badge": 2,
     "certificates.download_json": 2,
-    "certificates.download_pdf": 6,
+    "certificates.download_pdf": 5,
     "certificates.issuer": 2,
     "certificates.mine": 5,
     "certificates.status_list": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -10,13 +11,13 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from app import clock
 from app.auth.models import User
 from app.banks.models import Program
 from app.certificates import codes
-from app.certificates.models import Certificate, Completion, CompletionStatus
+from app.certificates.models import Certificate, CertificatePdf, Completion, CompletionStatus
 from app.i18n import gettext as _
 
 
@@ -110,6 +111,51 @@ def certificate_of_user(
     return session.scalar(
         sa.select(Certificate)
         .where(Certificate.id == certificate_id, Certificate.user_id == user.id)
+        .options(joinedload(Certificate.program))
+    )
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A cached PDF of a certificate: its render key (``template_version``) and bytes."""
+
+    key: int
+    data: bytes
+
+
+def certificate_and_rendering(
+    session: Session, user: User, certificate_id: uuid.UUID, paper: str
+) -> tuple[Certificate, Rendering | None] | None:
+    """The user's own certificate by id (None for anyone else's), with the newest PDF cached
+    for ``paper``, in one statement: a download whose rendering is current reads nothing
+    more (issue 19). The caller compares the rendering's key with the one it needs."""
+    row = session.execute(
+        _certificate_and_rendering_query(),
+        {"certificate_id": certificate_id, "user_id": user.id, "paper": paper},
+    ).first()
+    if row is None:
+        return None
+    certificate, key, data = row
+    return certificate, (None if data is None else Rendering(key, data))
+
+
+@functools.cache
+def _certificate_and_rendering_query() -> sa.Select:
+    """Built once (a statement built per request cost more than the query it saves)."""
+    stored = aliased(CertificatePdf)
+    newest = (
+        sa.select(sa.func.max(stored.id))
+        .where(stored.certificate_id == Certificate.id, stored.paper == sa.bindparam("paper"))
+        .correlate(Certificate)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Certificate, CertificatePdf.template_version, CertificatePdf.data)
+        .outerjoin(CertificatePdf, CertificatePdf.id == newest)
+        .where(
+            Certificate.id == sa.bindparam("certificate_id"),
+            Certificate.user_id == sa.bindparam("user_id"),
+        )
         .options(joinedload(Certificate.program))
     )
 

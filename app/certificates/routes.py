@@ -142,13 +142,15 @@ def cached_pdf(
     settings: IssuerSettings,
     fonts: Sequence[str] | None = None,
     brand: Branding | None = None,
+    newest: queries.Rendering | None = None,
 ) -> bytes:
     """The PDF, rendered once per certificate, paper and rendering (kept in the DB, so every
     app server shares it); older renderings of the certificate are dropped.
-    ``fonts``: the certificate fallback fonts setting."""
+    ``fonts``: the certificate fallback fonts setting. ``newest``: the newest rendering
+    stored, when the caller read it with the certificate (served if it is current)."""
     brand = brand or Branding(settings.name, settings.signatory, None, None)
     with in_language_of(certificate.user):
-        return _cached_pdf(certificate, paper, settings, fonts, brand)
+        return _cached_pdf(certificate, paper, settings, fonts, brand, newest)
 
 
 def _cached_pdf(
@@ -157,9 +159,12 @@ def _cached_pdf(
     settings: IssuerSettings,
     fonts: Sequence[str] | None,
     brand: Branding,
+    newest: queries.Rendering | None = None,
 ) -> bytes:
     data = print_data(certificate, settings, brand)
     key = _render_key(data)
+    if newest is not None and newest.key == key:
+        return newest.data
     lookup = sa.select(CertificatePdf.data).where(
         CertificatePdf.certificate_id == certificate.id,
         CertificatePdf.paper == paper,
@@ -212,10 +217,15 @@ def _attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
 @bp.get("/certificates/<string:certificate_id>/certificate.pdf")
 @login_required
 def download_pdf(certificate_id: str) -> Response:
-    certificate = _own_certificate(certificate_id)
     paper = request.args.get("paper", "a4")
     if paper not in pdf.PAPERS:
         paper = "a4"
+    found = queries.certificate_and_rendering(
+        db.session, current_user, _uuid_or_404(certificate_id), paper
+    )
+    if found is None:
+        abort(404)
+    certificate, newest = found
     settings = get_settings()
     issuer = issuer_settings()
     data = cached_pdf(
@@ -224,6 +234,7 @@ def download_pdf(certificate_id: str) -> Response:
         issuer,
         settings.certificate_fallback_fonts,
         branding(db.session, issuer),
+        newest,
     )
     return _attachment(data, "application/pdf", f"{certificate.serial}-{paper}.pdf")
 

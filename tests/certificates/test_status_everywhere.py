@@ -145,6 +145,33 @@ def test_a_revoked_pdf_is_regenerated_with_the_mark_and_the_old_one_is_not_serve
     assert before not in stored and stored == [after]
 
 
+def test_a_cached_pdf_is_served_in_three_statements_and_a_stale_one_rendered_anew(
+    client, db_session, certified, count_queries
+):
+    from app.siteconfig import services as siteconfig
+
+    c = certified.certificate
+    _login(client, certified.trainee)
+    a4 = client.get(f"/certificates/{c.id}/certificate.pdf").get_data()
+    letter = client.get(f"/certificates/{c.id}/certificate.pdf?paper=letter").get_data()
+    assert a4 != letter  # each paper its own rendering, never the other's
+    with count_queries() as cached:
+        assert client.get(f"/certificates/{c.id}/certificate.pdf").get_data() == a4
+    assert cached.count == 3  # the account; the certificate with its newest PDF; the settings
+
+    siteconfig.set_value(db_session, certified.admin, "organisation", "Institute of Needling")
+    db_session.commit()
+    renamed = client.get(f"/certificates/{c.id}/certificate.pdf").get_data()
+    assert renamed != a4 and "Institute of Needling" in _pdf_text(renamed)
+    assert client.get(f"/certificates/{c.id}/certificate.pdf").get_data() == renamed
+    stored = db_session.scalars(
+        sa.select(CertificatePdf.data).where(
+            CertificatePdf.certificate_id == c.id, CertificatePdf.paper == "a4"
+        )
+    ).all()
+    assert stored == [renamed]
+
+
 def test_a_superseded_pdf_says_superseded(client, db_session, certified, settings, frozen_clock):
     c = certified.certificate
     frozen_clock.set(c.valid_until - timedelta(days=10))
