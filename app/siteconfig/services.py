@@ -27,6 +27,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -408,6 +409,7 @@ def image_hashes(session: Session) -> dict[str, str]:
 # may upload many images over the years.
 _IMAGE_BYTES: dict[str, bytes] = {}
 _IMAGE_BYTES_KEPT = 8
+_IMAGE_BYTES_LOCK = threading.Lock()
 
 
 def get_images(session: Session) -> dict[str, Image]:
@@ -415,19 +417,23 @@ def get_images(session: Session) -> dict[str, Image]:
     request's read of the configuration (``_stored``), the bytes from this process's copy,
     read once per image (none when no image is set)."""
     named = _stored(session).images
-    missing = [sha256 for _, sha256 in named.values() if sha256 not in _IMAGE_BYTES]
+    found = {sha256: _IMAGE_BYTES.get(sha256) for _, sha256 in named.values()}
+    missing = [sha256 for sha256, data in found.items() if data is None]
     if missing:
         rows = session.execute(
             sa.select(SiteImage.sha256, SiteImage.data).where(SiteImage.sha256.in_(missing))
         )
         for sha256, data in rows:
-            if len(_IMAGE_BYTES) >= _IMAGE_BYTES_KEPT:
-                _IMAGE_BYTES.pop(next(iter(_IMAGE_BYTES)))
-            _IMAGE_BYTES[sha256] = data
+            found[sha256] = data
+            with _IMAGE_BYTES_LOCK:  # threaded workers share it
+                if len(_IMAGE_BYTES) >= _IMAGE_BYTES_KEPT:
+                    _IMAGE_BYTES.pop(next(iter(_IMAGE_BYTES)))
+                _IMAGE_BYTES[sha256] = data
+    # An image changed between the two reads is absent from this request, shown by the next.
     return {
-        key: Image(data=_IMAGE_BYTES[sha256], mime=mime, sha256=sha256)
+        key: Image(data=data, mime=mime, sha256=sha256)
         for key, (mime, sha256) in named.items()
-        if key in IMAGES and sha256 in _IMAGE_BYTES
+        if key in IMAGES and (data := found.get(sha256)) is not None
     }
 
 

@@ -195,3 +195,19 @@ def test_a_bad_image_is_refused_and_nothing_is_stored(db_session, name, data, er
         siteconfig.set_image(db_session, None, "signature", data, LIMIT)
     assert siteconfig.get_image(db_session, "signature") == before
     assert count(db_session, SiteImage) == 1 and len(events(db_session)) == audited
+
+
+def test_the_images_bytes_kept_per_process_are_bounded_and_each_image_still_shown(
+    db_session, monkeypatch
+):
+    monkeypatch.setattr(siteconfig, "_IMAGE_BYTES", {})
+    monkeypatch.setattr(siteconfig, "_IMAGE_BYTES_KEPT", 1)
+    logo = siteconfig.set_image(db_session, None, "logo", images.png(color="navy"), 64 * 1024)
+    signature = siteconfig.set_image(
+        db_session, None, "signature", images.png(color="black"), 64 * 1024
+    )
+    db_session.commit()
+    for _ in range(2):
+        shown = siteconfig.get_images(db_session)
+        assert shown["logo"].data == logo.data and shown["signature"].data == signature.data
+        assert len(siteconfig._IMAGE_BYTES) == 1
