@@ -166,9 +166,15 @@ def certificate_by_code(session: Session, code: str) -> Certificate | None:
     if not code or len(code) > 80:
         return None
     canonical = codes.normalise(code)
-    return session.scalar(
+    return session.scalar(_by_code_query(), {"code": canonical or code})
+
+
+@functools.cache
+def _by_code_query() -> sa.Select:
+    """Built once: the verify page's and its JSON's query (issue 19)."""
+    return (
         sa.select(Certificate)
-        .where(Certificate.code == (canonical or code))
+        .where(Certificate.code == sa.bindparam("code"))
         .options(joinedload(Certificate.program))
     )
 
