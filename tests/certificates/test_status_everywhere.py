@@ -172,14 +172,19 @@ def test_a_cached_pdf_is_served_in_three_statements_and_a_stale_one_rendered_ane
     assert stored == [renamed]
 
 
-def test_a_superseded_pdf_says_superseded(client, db_session, certified, settings, frozen_clock):
-    c = certified.certificate
-    frozen_clock.set(c.valid_until - timedelta(days=10))
+def _renew(db_session, certified, settings, frozen_clock):
+    """Renew the certified trainee's certificate ten days before it expires."""
+    frozen_clock.set(certified.certificate.valid_until - timedelta(days=10))
     make_attempt(db_session, certified.trainee, certified.renewal_module)
     renewal = services.record_completion(
         db_session, certified.trainee, certified.program, renewal=True, settings=settings
     )
     services.approve_completion(db_session, certified.admin, renewal.id, settings=settings)
+
+
+def test_a_superseded_pdf_says_superseded(client, db_session, certified, settings, frozen_clock):
+    c = certified.certificate
+    _renew(db_session, certified, settings, frozen_clock)
     db_session.commit()
     _login(client, certified.trainee)
     text = _pdf_text(client.get(f"/certificates/{c.id}/certificate.pdf").get_data())
@@ -190,12 +195,7 @@ def test_a_renewed_or_replaced_certificate_names_its_successor_and_the_current_n
     client, db_session, certified, settings, frozen_clock
 ):
     old = certified.certificate
-    frozen_clock.set(old.valid_until - timedelta(days=10))
-    make_attempt(db_session, certified.trainee, certified.renewal_module)
-    renewal = services.record_completion(
-        db_session, certified.trainee, certified.program, renewal=True, settings=settings
-    )
-    services.approve_completion(db_session, certified.admin, renewal.id, settings=settings)
+    _renew(db_session, certified, settings, frozen_clock)
     renewed = services.current_certificate(db_session, certified.trainee.id, certified.program.id)
     replaced = services.reissue_certificate(
         db_session, certified.admin, renewed.id, settings=settings
