@@ -61,7 +61,7 @@ BUDGETS: dict[str, int] = {
     "admin.outbox": 4,
     "admin.outbox_message": 4,
     "admin.rule_changes": 4,
-    "admin.site_settings": 7,
+    "admin.site_settings": 4,
     "admin.users": 4,
     "api-docs.openapi_json": 0,
     "api_auth.me": 1,

@@ -399,9 +399,9 @@ def get_image(session: Session, key: str) -> Image | None:
 
 
 def image_hashes(session: Session) -> dict[str, str]:
-    """The sha256 of each stored image (no bytes loaded): for links and the settings page."""
-    rows = session.execute(sa.select(SiteImage.key, SiteImage.sha256)).tuples()
-    return dict(rows.all())
+    """The sha256 of each stored image (no bytes loaded): for links and the settings page.
+    Read with the settings, by ``_stored`` (one read path, one statement)."""
+    return {key: sha256 for key, (_, sha256) in _stored(session).images.items()}
 
 
 # Image bytes by sha256, for this process: content-addressed, so never stale (a changed image

@@ -179,6 +179,21 @@ def test_the_logo_is_uploaded_served_with_an_etag_replaced_and_removed(
     ]
 
 
+def test_the_settings_page_reads_the_images_hashes_with_the_settings(
+    client, db_session, login_as, count_queries
+):
+    """One read path for the images' hashes: the settings page links each image by the hash
+    the settings' own statement read, and no other statement touches the images."""
+    login_as("admin")
+    assert upload(client, "logo", images.png()).status_code == 302
+    row = db_session.scalar(sa.select(SiteImage))
+    with count_queries() as q:
+        page = client.get("/admin/settings").get_data(as_text=True)
+    assert f"/branding/logo?v={row.sha256}" in page
+    reads = [s for s in q.statements if "site_images" in s]
+    assert len(reads) == 1 and "site_settings" in reads[0]
+
+
 def test_the_images_are_public(client, db_session):
     siteconfig.set_image(db_session, None, "signature", images.png(), 64 * 1024)
     db_session.commit()
