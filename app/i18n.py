@@ -17,11 +17,12 @@ import os
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import flask_babel
 from babel import Locale, UnknownLocaleError
-from flask import Flask, has_app_context, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -246,12 +247,48 @@ def compile_catalogues(directory: Path) -> None:
             continue
 
 
+_TRANSLATIONS_KEY = "_i18n_translations"
+
+
+def _translations() -> Any:
+    """Flask-Babel's translations of the moment, for the templates' ``_()``: looked up once
+    per request and language. Flask-Babel's own callables look them up again at every call
+    (the context, the domain and the locale, each through ``g``), about thirty times on a page
+    (issue 19: the verify page). Kept against the locale and domain objects Flask-Babel holds
+    for the moment, so ``force_locale`` and ``refresh`` are followed."""
+    state = g._get_current_object()
+    babel_ctx = getattr(state, "_flask_babel", None)
+    locale = getattr(babel_ctx, "babel_locale", None)
+    domain = getattr(babel_ctx, "babel_domain", None)
+    kept = getattr(state, _TRANSLATIONS_KEY, None)
+    if kept is not None and locale is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    translations = flask_babel.get_translations()
+    babel_ctx = state._flask_babel  # Flask-Babel has chosen the locale now
+    kept = (babel_ctx.babel_locale, getattr(babel_ctx, "babel_domain", None), translations)
+    setattr(state, _TRANSLATIONS_KEY, kept)
+    return translations
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """The templates' ``_``, ``ngettext``, ``pgettext`` and ``npgettext``, as Flask-Babel
+    installs them (new style), through ``_translations``."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
 def init_i18n(app: Flask) -> None:
     compile_catalogues(Path(app.root_path) / "translations")
     app.config.setdefault("WTF_I18N_ENABLED", True)  # WTForms' own messages in the language too
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_time_zone)
+    _install_template_gettext(app)
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_time, "time")
