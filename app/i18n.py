@@ -119,6 +119,17 @@ def select_locale() -> str:
     return DEFAULT_LOCALE
 
 
+def current_locale() -> str:
+    """The language of the moment, for templates (``<html lang>``, the switcher): the one
+    Flask-Babel chose for the request (``select_locale``, asked once) or ``force_locale`` set
+    (a mail in its recipient's language)."""
+    if _translating():
+        locale = flask_babel.get_locale()
+        if locale is not None:
+            return str(locale)
+    return select_locale()
+
+
 def valid_time_zone(value: str | None) -> str | None:
     """An IANA zone name this machine knows, or None (hostile or unknown input is ignored)."""
     if not value or len(value) > 64 or value not in _zones():
@@ -293,7 +304,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_time, "time")
     app.add_template_filter(local_number, "number")
-    app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
     app.jinja_env.globals["LOCALE_NAMES"] = LOCALE_NAMES
     app.jinja_env.globals["content_language_name"] = content_language_name

@@ -57,3 +57,14 @@ def test_each_request_looks_its_own_language_up(app):
         assert render_template_string(PAGE) == ENGLISH
     with app.app_context():  # outside a request (a CLI command's mail): the default language
         assert render_template_string(PAGE) == ENGLISH
+
+
+def test_the_templates_language_is_the_one_of_the_moment(app):
+    """``<html lang>`` and the switcher: the request's language, or the one ``force_locale``
+    sets (a mail rendered in its recipient's language)."""
+    with app.test_request_context("/", headers={"Accept-Language": "fr-CA"}):
+        assert render_template_string("{{ current_locale() }}") == "fr_CA"
+        with force_locale("en"):
+            assert render_template_string("{{ current_locale() }}") == "en"
+    with app.test_request_context("/api/v1/modules", headers={"Accept-Language": "fr-CA"}):
+        assert render_template_string("{{ current_locale() }}") == "en"  # the API: English
