@@ -62,3 +62,10 @@ def _render(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Sanitised HTML for Markdown ``text`` (safe to insert in a template)."""
     return Markup(_render(text))
+
+
+def markdown_html(text: str) -> str:
+    """The same sanitised HTML as a plain string, for JSON views: the rendering this process
+    keeps, without a ``Markup`` made and copied back to ``str`` (50 items and their options
+    on an attempt page; issue 19)."""
+    return _render(text)

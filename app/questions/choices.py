@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 from app.questions.facets import Opaque
-from app.text import render_markdown
+from app.text import markdown_html
 
 # The choice types' feedback partial: the key and each option's feedback, marked as chosen.
 FEEDBACK_TEMPLATE = "questions/choices/feedback.html"
@@ -27,8 +27,7 @@ def option_view(q: Any, display: Any, media_url: str | None = None) -> dict[str,
     text = {o.id: o.text for o in q.options}
     return {
         "options": [
-            {"id": opaque, "html": str(render_markdown(text[real]))}
-            for opaque, real in display["options"]
+            {"id": opaque, "html": markdown_html(text[real])} for opaque, real in display["options"]
         ]
     }
 
@@ -41,7 +40,7 @@ def option_feedback(q: Any, display: Any, response: Any) -> dict[str, Any]:
             {
                 "id": opaque,
                 "correct": by_id[real].correct,
-                "feedback_html": str(render_markdown(by_id[real].feedback)),
+                "feedback_html": markdown_html(by_id[real].feedback),
             }
             for opaque, real in display["options"]
         ]

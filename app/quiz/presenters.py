@@ -17,7 +17,7 @@ from app.questions import registry
 from app.quiz import scoring
 from app.quiz.display import to_display
 from app.quiz.models import Attempt, AttemptItem
-from app.text import render_markdown
+from app.text import markdown_html
 
 
 def item_view(
@@ -38,7 +38,7 @@ def item_view(
         # A case step not yet disclosed: no stem, no options.
         view["hidden"] = True
         return view
-    view["stem_html"] = str(render_markdown(question.stem))
+    view["stem_html"] = markdown_html(question.stem)
     facet = registry.get(question.type).quiz
     view.update(facet.item_view(question, item.display, media_url))
     return view
@@ -83,7 +83,7 @@ def feedback_view(item: AttemptItem, question: QuestionBase) -> dict[str, Any]:
         "max_score": result.max_score,
         "correct": result.is_correct,
         "key": to_display(question, item.display, key),
-        "explanation_html": str(render_markdown(question.explanation)),
+        "explanation_html": markdown_html(question.explanation),
         "references": list(question.references),
     }
     facet = registry.get(question.type).quiz
@@ -121,14 +121,14 @@ def case_view(item: AttemptItem, visible: bool) -> dict[str, Any] | None:
     view: dict[str, Any] = {
         "id": case.id,
         "title": case.title,
-        "vignette_html": str(render_markdown(case.vignette)),
+        "vignette_html": markdown_html(case.vignette),
         "step": item.case_step,
         "step_count": len(case.steps),
     }
     if visible:
         step = next((s for s in case.steps if s.position == item.case_step), None)
         if step is not None and step.disclosure:
-            view["disclosure_html"] = str(render_markdown(step.disclosure))
+            view["disclosure_html"] = markdown_html(step.disclosure)
     return view
 
 

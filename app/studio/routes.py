@@ -68,7 +68,7 @@ from app.studio.forms import (
 )
 from app.studio.kinds import CASE, QUESTION
 from app.studio.models import RevisionState
-from app.text import render_markdown
+from app.text import markdown_html, render_markdown
 from app.web import Done, done, form_errors, html_action
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -256,7 +256,7 @@ def preview():  # type: ignore[no-untyped-def]
     text = payload.get("text", "")
     if not isinstance(text, str) or len(text) > MAX_PREVIEW_CHARS:
         return jsonify({"error": {"code": "bad_request", "message": "text"}}), 400
-    return jsonify({"html": str(render_markdown(text))})
+    return jsonify({"html": markdown_html(text)})
 
 
 @bp.post("/questions/<int:question_id>/delete")

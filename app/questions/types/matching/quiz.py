@@ -10,7 +10,7 @@ from app.questions.base import ResponseInvalid, form_one, lookup, real_id, requi
 from app.questions.facets import QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.matching.content import TYPE, Matching
-from app.text import render_markdown
+from app.text import markdown_html
 
 
 def validate(q: Matching, r: Any) -> dict[str, Any]:
@@ -68,11 +68,11 @@ def item_view(q: Matching, display: Any, media_url: str | None = None) -> dict[s
     answer_text = dict(q.answer_choices())
     return {
         "premises": [
-            {"id": opaque, "html": str(render_markdown(premise_text[real]))}
+            {"id": opaque, "html": markdown_html(premise_text[real])}
             for opaque, real in display["premises"]
         ],
         "options": [
-            {"id": opaque, "html": str(render_markdown(answer_text[real]))}
+            {"id": opaque, "html": markdown_html(answer_text[real])}
             for opaque, real in display["options"]
         ],
     }

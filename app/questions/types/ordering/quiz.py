@@ -16,7 +16,7 @@ from app.questions.base import (
 from app.questions.facets import QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.ordering.content import TYPE, Ordering
-from app.text import render_markdown
+from app.text import markdown_html
 
 
 def validate(q: Ordering, r: Any) -> dict[str, Any]:
@@ -60,8 +60,7 @@ def item_view(q: Ordering, display: Any, media_url: str | None = None) -> dict[s
     text = dict(zip(q.item_ids(), q.items, strict=True))
     return {
         "options": [
-            {"id": opaque, "html": str(render_markdown(text[real]))}
-            for opaque, real in display["options"]
+            {"id": opaque, "html": markdown_html(text[real])} for opaque, real in display["options"]
         ]
     }
 

@@ -13,7 +13,7 @@ from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import QuizFacet
 from app.questions.schemas import Out
 from app.questions.types.script_concordance.content import TYPE, ScriptConcordance
-from app.text import render_markdown
+from app.text import markdown_html
 
 
 class ScalePoint(Out):
@@ -52,8 +52,8 @@ def parse_form(view: Any, form: Any) -> dict[str, Any] | None:
 
 def item_view(q: ScriptConcordance, display: Any, media_url: str | None = None) -> dict[str, Any]:
     return {
-        "hypothesis_html": str(render_markdown(q.hypothesis)),
-        "new_information_html": str(render_markdown(q.new_information)),
+        "hypothesis_html": markdown_html(q.hypothesis),
+        "new_information_html": markdown_html(q.new_information),
         "scale": [
             {"value": v, "label": label} for v, label in zip(range(-2, 3), q.scale, strict=True)
         ],

@@ -10,7 +10,7 @@ from app.questions.base import ResponseInvalid, form_one, require
 from app.questions.facets import AnalysisHooks, QuizFacet
 from app.questions.schemas import choices
 from app.questions.types.true_false.content import TYPE, TrueFalse
-from app.text import render_markdown
+from app.text import markdown_html
 
 
 def validate(q: TrueFalse, r: Any) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def feedback_view(q: TrueFalse, display: Any, response: Any) -> dict[str, Any]:
     chosen = (response or {}).get("value")
     text = q.feedback_true if chosen else q.feedback_false
     if chosen is not None and text:
-        view["feedback_html"] = str(render_markdown(text))
+        view["feedback_html"] = markdown_html(text)
     return view
 
 
