@@ -267,6 +267,8 @@ def _translations() -> Any:
     (the context, the domain and the locale, each through ``g``), about thirty times on a page
     (issue 19: the verify page). Kept against the locale and domain objects Flask-Babel holds
     for the moment, so ``force_locale`` and ``refresh`` are followed."""
+    if not has_app_context():
+        return flask_babel.get_translations()  # Flask-Babel's NullTranslations
     state = g._get_current_object()
     babel_ctx = getattr(state, "_flask_babel", None)
     locale = getattr(babel_ctx, "babel_locale", None)
@@ -275,9 +277,13 @@ def _translations() -> Any:
     if kept is not None and locale is not None and kept[0] is locale and kept[1] is domain:
         return kept[2]
     translations = flask_babel.get_translations()
-    babel_ctx = state._flask_babel  # Flask-Babel has chosen the locale now
-    kept = (babel_ctx.babel_locale, getattr(babel_ctx, "babel_domain", None), translations)
-    setattr(state, _TRANSLATIONS_KEY, kept)
+    # Flask-Babel has chosen the locale now. These are its attributes on ``g`` (4.0): were they
+    # to move, nothing is kept and every call asks Flask-Babel, as before.
+    babel_ctx = getattr(state, "_flask_babel", None)
+    locale = getattr(babel_ctx, "babel_locale", None)
+    if locale is not None:
+        domain = getattr(babel_ctx, "babel_domain", None)
+        setattr(state, _TRANSLATIONS_KEY, (locale, domain, translations))
     return translations
 
 

@@ -68,3 +68,9 @@ def test_the_templates_language_is_the_one_of_the_moment(app):
             assert render_template_string("{{ current_locale() }}") == "en"
     with app.test_request_context("/api/v1/modules", headers={"Accept-Language": "fr-CA"}):
         assert render_template_string("{{ current_locale() }}") == "en"  # the API: English
+
+
+def test_outside_an_application_context_the_text_is_english(app):
+    """A template rendered with the app's environment but no context (a script): untranslated,
+    as Flask-Babel's own callables do."""
+    assert app.jinja_env.from_string(PAGE).render() == ENGLISH
