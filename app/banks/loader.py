@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from app.banks import yamlread
 from app.banks.schema import (
     OLD_PRACTICE_TAG,
     QUESTION_ADAPTER,
@@ -34,10 +35,6 @@ from app.i18n import gettext
 from app.questions import registry
 
 _QUESTION = QUESTION_ADAPTER
-#: libyaml's parser when PyYAML was built with it (about ten times faster on a large bank); the
-#: same safe constructor, so a valid file gives the same data. Errors are reported by the pure
-#: Python parser (``safe_load``), so messages and their line and column stay as they were.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("topic", "topics", "questions", "cases", "modules", "programs")
 
 
@@ -229,11 +226,20 @@ def _read_sections(bank: Bank, text: str, shown: str) -> dict[str, Any] | None:
 
 
 def _load_yaml(text: str) -> Any:
+    """The file's data: read by :mod:`app.banks.yamlread` (libyaml's parser when PyYAML was
+    built with it, about ten times faster on a large bank, and plain data built directly), which
+    gives what ``yaml.safe_load`` gives. Errors are reported by the pure Python parser
+    (``safe_load``), so messages and their line and column stay as they were."""
     try:
         with _gc_paused():
-            return yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError:
-        return yaml.safe_load(text)  # raises, with the messages authors have always seen
+            return yamlread.load(text)
+    except yaml.YAMLError as error:
+        try:
+            return yaml.safe_load(text)  # raises, with the messages authors have always seen
+        except RecursionError:  # nested deeper than the Python parser follows: libyaml's word
+            raise error from None
+    except RecursionError:  # without libyaml, the Python parser's own limit
+        raise yaml.YAMLError(gettext("nested too deeply")) from None
 
 
 @contextmanager
