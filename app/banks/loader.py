@@ -119,6 +119,26 @@ def bank_files(path: Path) -> list[Path]:
     )
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a bank is read or written (also a decorator).
+
+    A large bank becomes hundreds of thousands of dicts, lists, strings and models that live
+    until the import ends; each collection the allocations set off scans them all again (a
+    fifth of a 10,000-question import's time, reading and writing). Reference counting still
+    frees everything that is not a cycle; a cycle made meanwhile waits for the next collection
+    after the import. The switch is the process's: in a threaded server, other threads' cycles
+    wait too, for the import's few seconds. A collector paused by someone else stays so."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@collector_paused()
 def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
     """Load every ``*.yaml`` under ``path`` (or the one file) and cross-check them."""
     root = Path(path)
@@ -134,6 +154,7 @@ def load_bank(path: str | Path, display_root: Path | None = None) -> Bank:
     return bank
 
 
+@collector_paused()
 def load_text(text: str, name: str = "<text>", base_dir: Path | None = None) -> Bank:
     """Load one bank document given as text (uploads, tests)."""
     bank = Bank(files=[name], texts={name: text})
@@ -231,8 +252,7 @@ def _load_yaml(text: str) -> Any:
     gives what ``yaml.safe_load`` gives. Errors are reported by the pure Python parser
     (``safe_load``), so messages and their line and column stay as they were."""
     try:
-        with _gc_paused():
-            return yamlread.load(text)
+        return yamlread.load(text)
     except yaml.YAMLError as error:
         try:
             return yaml.safe_load(text)  # raises, with the messages authors have always seen
@@ -240,21 +260,6 @@ def _load_yaml(text: str) -> Any:
             raise error from None
     except RecursionError:  # without libyaml, the Python parser's own limit
         raise yaml.YAMLError(gettext("nested too deeply")) from None
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a file's YAML becomes Python objects: building
-    hundreds of thousands of dicts, lists and strings (no cycles) otherwise triggers collections
-    that scan them all again and again, which took two thirds of a large bank's reading time.
-    Reference counting still frees everything; a collector paused by someone else stays so."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _default_topic(bank: Bank, data: dict[str, Any], shown: str) -> str | None:

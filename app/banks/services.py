@@ -26,7 +26,14 @@ from app.audit.services import record
 from app.auth.models import User
 from app.banks import models as m
 from app.banks import queries
-from app.banks.loader import Bank, BankFileInvalid, BankProblem, LoadedQuestion, load_bank
+from app.banks.loader import (
+    Bank,
+    BankFileInvalid,
+    BankProblem,
+    LoadedQuestion,
+    collector_paused,
+    load_bank,
+)
 from app.banks.schema import (
     Case,
     CaseStep,
@@ -186,6 +193,7 @@ def import_directory(
     return import_bank(session, bank, actor, dry_run=dry_run, policy=policy)
 
 
+@collector_paused()
 def import_bank(
     session: Session,
     bank: Bank,

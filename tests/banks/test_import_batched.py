@@ -150,14 +150,24 @@ def test_the_fast_yaml_parser_reads_every_bank_file_as_the_python_parser() -> No
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_reading_yaml_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+def test_reading_a_bank_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
+    seen = []
+
+    @loader.collector_paused()
+    def watched() -> None:
+        seen.append(gc.isenabled())
+        raise ValueError
+
     was = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
-        loader._load_yaml("questions: []\n")
+        loader.load_text("questions: []\n")
         assert gc.isenabled() is enabled
-        with pytest.raises(yaml.YAMLError):
-            loader._load_yaml("questions: [unclosed\n")
+        assert loader.load_text("questions: [unclosed\n").problems
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError):
+            watched()
+        assert seen == [False]
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
