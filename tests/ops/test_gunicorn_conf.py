@@ -3,6 +3,7 @@ timeouts, recycling with jitter, logs to stdout; ``make serve`` migrates and ser
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import runpy
 import shutil
@@ -126,3 +127,22 @@ def test_a_forked_worker_forgets_the_masters_connections_without_closing_them(lo
     inherited.close()
     with app.app_context():
         engine.dispose()  # the worker's own connection, closed before the test ends
+
+
+@pytest.mark.parametrize("hook", ["pre_fork", "post_worker_init"])
+def test_the_app_loaded_before_a_worker_serves_is_left_out_of_collections(load, hook):
+    """pre_fork (the master, preloaded app) and post_worker_init (the worker, once it loaded
+    the app) move every object alive to the collector's permanent generation."""
+    hooks = load()
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        alive = len(gc.get_objects())
+        if hook == "pre_fork":
+            hooks[hook](object(), object())
+        else:
+            hooks[hook](object())
+        assert gc.get_freeze_count() >= alive - 100
+        assert len(gc.get_objects()) < 100  # what the collector still scans
+    finally:
+        gc.unfreeze()
