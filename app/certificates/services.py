@@ -9,6 +9,7 @@ pending/approved completions per (user, program, cycle), one current certificate
 from __future__ import annotations
 
 import calendar
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -364,19 +365,18 @@ def on_attempt_graded(
         return
     programs = session.scalars(sa.select(Program).order_by(Program.id)).all()
     for program in programs:
-        if eligibility.is_renewal_pass(slug, program.renewal_module_slug):
-            if current_certificate(session, user.id, program.id) is not None:
-                record_completion(
-                    session, user, program, attempt=attempt, renewal=True, settings=settings
-                )
-            continue
+        renewal = eligibility.is_renewal_pass(slug, program.renewal_module_slug)
         required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
-        if slug not in required:
+        if not renewal and slug not in required:
             continue
-        if _active_completion(session, user.id, program.id, 1) is not None:
-            continue
-        if program_eligibility(session, user, program).eligible:
-            record_completion(session, user, program, attempt=attempt, settings=settings)
+        # record_completion returns the active completion when there is one (writing nothing)
+        # and judges the rest itself, refusing NotEligible before any write: no current
+        # certificate to renew, too few CPD hours for a renewal, a requirement still unmet.
+        # Such a pass is graded all the same; it completes nothing (yet).
+        with contextlib.suppress(NotEligible):
+            record_completion(
+                session, user, program, attempt=attempt, renewal=renewal, settings=settings
+            )
 
 
 def _completion_hook(session: Session, attempt: Attempt) -> None:

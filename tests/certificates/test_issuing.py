@@ -68,6 +68,32 @@ def test_passing_the_last_module_records_one_pending_completion(app, db_session,
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
 
 
+def test_a_pass_that_completes_a_program_reads_the_evidence_once(
+    app, db_session, settings, count_queries
+):
+    """The hook leaves the judging to record_completion: each evidence source and the active
+    completion are read once (twice before), and a pass that completes nothing reads them once
+    too, writing nothing."""
+    trainee = factories.make_user("trainee")
+    program, modules, _ = make_program(db_session, modules=3)
+    make_attempt(db_session, trainee, modules[0])
+    with app.app_context():
+        with count_queries() as early:
+            services.on_attempt_graded(db_session, make_attempt(db_session, trainee, modules[1]))
+        make_attempt(db_session, trainee, modules[2])
+        with count_queries() as last:
+            services.on_attempt_graded(db_session, make_attempt(db_session, trainee, modules[2]))
+    for counted in (early, last):
+        reads = [s for s in counted.statements if s.lstrip().upper().startswith("SELECT")]
+        assert sum("FROM hours_entries" in s for s in reads) == 1, reads
+        assert sum("FROM completions" in s for s in reads) == 1, reads
+    assert not any(
+        s.lstrip().upper().startswith("INSERT INTO COMPLETIONS") for s in early.statements
+    )
+    completions = queries.completions_for_user(db_session, trainee)
+    assert [c.status for c in completions] == [CompletionStatus.PENDING]
+
+
 def test_without_review_the_certificate_is_issued_at_once(app, db_session, settings):
     trainee = factories.make_user("trainee")
     program, modules, _ = make_program(db_session, requires_review=False)
