@@ -118,3 +118,33 @@ def test_the_cache_keeps_the_most_recently_used_versions(
     with count_queries() as view:
         assert trainee.attempt(attempt["id"]).status_code == 200
     assert len(_reads_versions(view.statements)) == 1  # the six others, in one statement
+
+
+def test_an_attempt_read_with_its_items_is_freed_without_the_garbage_collector(
+    app, trainee, db_session, count_queries
+):
+    """queries.attempt_for fills the attempt's items without each item's attempt: no reference
+    cycle, so the request's items go when their last reference does, not at a collection. An
+    item's attempt, when asked for, comes from the session without a query."""
+    import gc
+    import weakref
+
+    from app.quiz import queries
+
+    attempt_id = trainee.start("types-exam").json["id"]
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        attempt = queries.attempt_for(db_session, trainee.user.id, attempt_id)
+        assert len(attempt.items) > 2
+        refs = [weakref.ref(attempt), *(weakref.ref(item) for item in attempt.items)]
+        db_session.expunge_all()
+        del attempt
+        assert [ref() for ref in refs] == [None] * len(refs)
+    finally:
+        if was:
+            gc.enable()
+    attempt = queries.attempt_for(db_session, trainee.user.id, attempt_id)
+    with count_queries() as asked:
+        assert all(item.attempt is attempt for item in attempt.items)
+    assert asked.count == 0, asked.statements
