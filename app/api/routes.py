@@ -57,7 +57,7 @@ class Me(Schema):
 @csrf.exempt  # no session: the credentials are in the body, the token only in the response
 @login_ip_limit
 @login_pair_limit
-@blp.arguments(TokenRequest)
+@blp.arguments(TokenRequest())
 @blp.response(201, TokenCreated)
 @blp.alt_response(401, schema=ErrorEnvelope, description="Invalid e-mail or password.")
 @blp.alt_response(

@@ -144,7 +144,7 @@ def my_hours() -> Any:
 @blp.route("/me/logbook", methods=["POST"])
 @login_required
 @role_required(Role.TRAINEE)
-@blp.arguments(LogbookIn)
+@blp.arguments(LogbookIn())
 @blp.response(201, LogbookCreated)
 @blp.alt_response(
     400,
@@ -183,7 +183,7 @@ def log_session(body: dict[str, Any]) -> Any:
 @blp.route("/logbook/<int:entry_id>/decision", methods=["POST"])
 @login_required
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
-@blp.arguments(DecisionIn)
+@blp.arguments(DecisionIn())
 @blp.response(200, DecisionOut)
 @blp.alt_response(400, schema=ErrorEnvelope, description="Bad decision or comment.")
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")

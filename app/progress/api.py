@@ -246,7 +246,7 @@ def progress() -> Any:
 @blp.route("/practice", methods=["GET"])
 @login_required
 @role_required(Role.TRAINEE)
-@blp.arguments(PracticeQuery, location="query")
+@blp.arguments(PracticeQuery(), location="query")
 @blp.response(200, PracticeItemsOut)
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")
 @blp.alt_response(403, schema=ErrorEnvelope, description="Not a trainee.")
@@ -280,7 +280,7 @@ def practice_items(args: dict[str, Any]) -> Any:
 @blp.route("/practice", methods=["POST"])
 @login_required
 @role_required(Role.TRAINEE)
-@blp.arguments(PracticeAnswerIn)
+@blp.arguments(PracticeAnswerIn())
 @blp.response(200, PracticeFeedbackOut)
 @blp.alt_response(400, schema=ErrorEnvelope, description="Invalid token or response.")
 @blp.alt_response(401, schema=ErrorEnvelope, description="Not authenticated.")

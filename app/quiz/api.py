@@ -339,7 +339,7 @@ def get_attempt(attempt_id: int) -> Any:
 @blp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=["PUT"])
 @login_required
 @role_required(Role.TRAINEE)
-@blp.arguments(SaveIn)
+@blp.arguments(SaveIn())
 @blp.alt_response(403, schema=ErrorEnvelope, description="Only trainees take assessments.")
 @blp.response(200, SaveOut)
 @blp.alt_response(400, schema=ErrorEnvelope, description="Malformed response (names the field).")
