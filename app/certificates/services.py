@@ -9,7 +9,6 @@ pending/approved completions per (user, program, cycle), one current certificate
 from __future__ import annotations
 
 import calendar
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -185,15 +184,27 @@ def practical_evidence(session: Session, user: User, program: Program) -> list[d
 
 
 def complete_if_eligible(
-    session: Session, user: User, program: Program, *, settings: IssuerSettings | None = None
+    session: Session,
+    user: User,
+    program: Program,
+    *,
+    attempt: Attempt | None = None,
+    renewal: bool = False,
+    settings: IssuerSettings | None = None,
 ) -> Completion | None:
-    """Record the first completion once new evidence (an approved logbook session, verified
-    hours, a station passed) makes ``user`` eligible; None while not eligible."""
-    if _active_completion(session, user.id, program.id, 1) is not None:
+    """Record the completion (or the renewal) that new evidence earns: a passed attempt, an
+    approved logbook session, verified hours, a station passed. The active completion when
+    there is one; None while it is not earned.
+
+    ``record_completion`` judges once: it returns the active completion writing nothing, and
+    refuses NotEligible before any write (no current certificate to renew, too few CPD hours,
+    a requirement still unmet). Asked here first, the same statements ran twice."""
+    try:
+        return record_completion(
+            session, user, program, attempt=attempt, renewal=renewal, settings=settings
+        )
+    except NotEligible:
         return None
-    if not program_eligibility(session, user, program).eligible:
-        return None
-    return record_completion(session, user, program, settings=settings)
 
 
 def _active_completion(session: Session, user_id: int, program_id: int, cycle: int):
@@ -369,14 +380,10 @@ def on_attempt_graded(
         required = eligibility.required_modules(program.module_slugs, program.final_exam_slug)
         if not renewal and slug not in required:
             continue
-        # record_completion returns the active completion when there is one (writing nothing)
-        # and judges the rest itself, refusing NotEligible before any write: no current
-        # certificate to renew, too few CPD hours for a renewal, a requirement still unmet.
-        # Such a pass is graded all the same; it completes nothing (yet).
-        with contextlib.suppress(NotEligible):
-            record_completion(
-                session, user, program, attempt=attempt, renewal=renewal, settings=settings
-            )
+        # A pass that earns nothing (yet) is graded all the same.
+        complete_if_eligible(
+            session, user, program, attempt=attempt, renewal=renewal, settings=settings
+        )
 
 
 def _completion_hook(session: Session, attempt: Attempt) -> None:
