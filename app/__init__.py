@@ -277,7 +277,8 @@ def _register_cli(app: Flask) -> None:
 
 def _register_hooks() -> None:
     """Work that runs inside the quiz's grading transaction (``after_grading``), in order:
-    mastery and spaced repetition first, then completions and renewals; and the enrolment
+    mastery and spaced repetition first, then completions and renewals; the notes of a
+    result page (``result_notes``: a renewal waiting for its CPD hours); and the enrolment
     scope of the quiz's module lists and starts (``module_scope``)."""
     from app.certificates.services import register_hooks as register_certificate_hooks
     from app.enrolment.queries import register_hooks as register_enrolment_hooks

@@ -12,6 +12,7 @@ import calendar
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from app.certificates.models import (
     StatusList,
 )
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.i18n import force_locale, gettext
+from app.i18n import force_locale, gettext, local_number
 from app.i18n import lazy_gettext as _l
 from app.quiz.models import Attempt
 from app.requirements.evidence import MODE_LABELS, Evidence, SessionStatus
@@ -205,6 +206,80 @@ def complete_if_eligible(
         )
     except NotEligible:
         return None
+
+
+def renew_if_earned(
+    session: Session, user: User, program: Program, *, settings: IssuerSettings | None = None
+) -> Completion | None:
+    """Record the renewal that newly verified CPD hours complete: the trainee passed the
+    program's renewal module since their current certificate was issued, before they had the
+    hours, so that pass renewed nothing (docs/jurisdictions.md). Their latest such pass is the
+    renewal's attempt. None without a current certificate, such a pass, or the hours."""
+    if not program.renewal_module_slug:
+        return None
+    current = current_certificate(session, user.id, program.id)
+    if current is None:
+        return None
+    attempt = session.scalar(
+        sa.select(Attempt)
+        .join(Module, Module.id == Attempt.module_id)
+        .where(
+            Attempt.user_id == user.id,
+            Module.slug == program.renewal_module_slug,
+            Attempt.passed.is_(True),
+            Attempt.submitted_at >= current.issued_at,
+        )
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(1)
+    )
+    if attempt is None:
+        return None
+    return complete_if_eligible(
+        session, user, program, attempt=attempt, renewal=True, settings=settings
+    )
+
+
+@dataclass(frozen=True)
+class RenewalWaiting:
+    """A renewal exam passed that waits for its CPD hours (shown on the attempt's result)."""
+
+    program_title: str
+    have: float
+    needed: float
+
+
+def renewals_waiting(session: Session, attempt: Attempt) -> list[RenewalWaiting]:
+    """The programs whose renewal ``attempt`` passed since the holder's current certificate was
+    issued and that it did not renew for want of CPD hours: verifying them renews it
+    (``renew_if_earned``)."""
+    if not attempt.passed or attempt.submitted_at is None:
+        return []
+    slug = sa.select(Module.slug).where(Module.id == attempt.module_id).scalar_subquery()
+    waiting = []
+    for program in session.scalars(sa.select(Program).where(Program.renewal_module_slug == slug)):
+        current = current_certificate(session, attempt.user_id, program.id)
+        if current is None or attempt.submitted_at < current.issued_at:
+            continue
+        have = cpd_hours(session, current.user, program, current)
+        if have < program.renewal_cpd_hours:
+            waiting.append(RenewalWaiting(program.title, have, program.renewal_cpd_hours))
+    return waiting
+
+
+def renewal_notes(session: Session, attempt: Attempt) -> list[str]:
+    """The result page's word on a renewal exam passed without the CPD hours (a
+    ``quiz.services.result_notes`` hook)."""
+    return [
+        gettext(
+            "This pass renews your %(program)s certificate once you have %(needed)s CPD hours "
+            "verified since it was issued: you have %(have)s. It counts when they are verified;"
+            " you need not sit this exam again.",
+            program=w.program_title,
+            needed=local_number(w.needed),
+            have=local_number(w.have),
+        )
+        for w in renewals_waiting(session, attempt)
+    ]
 
 
 def _active_completion(session: Session, user_id: int, program_id: int, cycle: int):
@@ -398,19 +473,22 @@ _issuer_source: Callable[[Session], IssuerSettings | None] = _no_issuer
 
 
 def register_hooks(issuer: Callable[[Session], IssuerSettings | None]) -> None:
-    """Add the completion hook to the quiz engine (once per process).
+    """Add the completion hook to the quiz engine, and the renewal's note to its result page
+    (once per process).
 
     ``issuer(session)`` gives the issuer settings at grading time, read through the grading
     session (the organisation and signatory administrators store are in the database):
     create_app passes a function that reads the running app's settings, so the hook gets them
     passed in like any other caller.
     """
-    from app.quiz.services import after_grading
+    from app.quiz.services import after_grading, result_notes
 
     global _issuer_source
     _issuer_source = issuer
     if _completion_hook not in after_grading:
         after_grading.append(_completion_hook)
+    if renewal_notes not in result_notes:
+        result_notes.append(renewal_notes)
 
 
 def _claim_completion(

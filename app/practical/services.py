@@ -39,6 +39,8 @@ def requirements_of(session: Session, user: User) -> tuple[Program | None, Judge
 
 def recheck(session: Session, user: User, settings: IssuerSettings | None) -> None:
     """New evidence (a session signed off, hours verified, a station passed) may complete the
-    trainee's programs: record each first completion now eligible."""
+    trainee's programs: record each first completion now eligible, and each renewal whose exam
+    the trainee passed before the CPD hours were verified."""
     for program in session.scalars(sa.select(Program).order_by(Program.id)):
         certificates.complete_if_eligible(session, user, program, settings=settings)
+        certificates.renew_if_earned(session, user, program, settings=settings)

@@ -543,5 +543,6 @@ def result(attempt_id: int):  # type: ignore[no-untyped-def]
         which=which,
         filter_error=status == 400,
         print_view=request.args.get("print") == "1",
+        notes=[note for hook in services.result_notes for note in hook(db.session, found)],
     )
     return page, status

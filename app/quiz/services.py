@@ -55,6 +55,9 @@ DEFAULT_GRACE_SECONDS = 60
 after_grading: list[Callable[[Session, Attempt], None]] = []
 # Hooks run inside the transaction that created a new attempt (not a resumed one): xAPI.
 after_start: list[Callable[[Session, Attempt], None]] = []
+# What other domains add to a graded attempt's result page, as sentences: a renewal exam
+# passed that waits for its CPD hours (certificates). Each takes (session, attempt).
+result_notes: list[Callable[[Session, Attempt], list[str]]] = []
 
 
 # ---------------------------------------------------------------- starting
