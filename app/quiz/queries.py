@@ -180,12 +180,17 @@ def visible_modules(session: Session, user: User) -> list[bm.Module]:
     allowed = allowed_slugs(session, user)
     if not allowed:
         return []
-    return list(
-        session.scalars(
-            sa.select(bm.Module)
-            .where(bm.Module.slug.in_(allowed))
-            .order_by(bm.Module.position, bm.Module.slug)
-        )
+    return list(session.scalars(_visible_modules_query(), {"slugs": sorted(allowed)}))
+
+
+@functools.cache
+def _visible_modules_query() -> sa.Select:
+    """Built once, the slugs a bind parameter expanded at execution: built per request, the
+    statement was a dozen objects that only the garbage collector frees (issue 19)."""
+    return (
+        sa.select(bm.Module)
+        .where(bm.Module.slug.in_(sa.bindparam("slugs", expanding=True)))
+        .order_by(bm.Module.position, bm.Module.slug)
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from app.banks.models import Module
 from app.certificates import services as cert_services
 from app.enrolment import queries, services
+from app.quiz import queries as quiz_queries
 from app.settings import get_settings
 from tests import factories
 from tests.certificates.helpers import make_attempt, make_program
@@ -57,6 +61,29 @@ def test_two_programs_add_up_and_the_practice_spanning_both_appears(programs, db
     services.enrol(db_session, None, trainee, programs["beta-prog"])
     db_session.commit()
     assert _slugs(api_get(trainee, "/api/v1/modules")) == ALPHA | BETA | {"mixed-practice"}
+
+
+def test_the_list_is_in_display_order_from_a_statement_built_once(
+    programs, db_session, api_get, monkeypatch
+):
+    """The module list's statement is built once per worker (the slugs bound at execution):
+    built per request it was garbage for the collector (issue 19). The list keeps its order."""
+    trainee = factories.make_user("trainee", enrol=False)
+    services.enrol(db_session, None, trainee, programs["alpha-prog"])
+    services.enrol(db_session, None, trainee, programs["beta-prog"])
+    db_session.commit()
+    first = [m["slug"] for m in api_get(trainee, "/api/v1/modules").get_json()]
+    expected = db_session.scalars(
+        sa.select(Module.slug)
+        .where(Module.slug.in_(ALPHA | BETA | {"mixed-practice"}))
+        .order_by(Module.position, Module.slug)
+    ).all()
+    assert first == expected
+    built: list[object] = []
+    real = quiz_queries.sa.select
+    monkeypatch.setattr(quiz_queries.sa, "select", lambda *a, **k: built.append(a) or real(*a, **k))
+    assert [m["slug"] for m in api_get(trainee, "/api/v1/modules").get_json()] == first
+    assert not [a for a in built if a and a[0] is Module], built
 
 
 def test_withdrawing_hides_the_program_again(programs, db_session, api_get):
