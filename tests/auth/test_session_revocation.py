@@ -2,6 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from app.auth import services
 from app.auth.models import User
@@ -72,6 +73,25 @@ def test_old_cookie_is_refused_after_deactivation(app, client, login_as, db_sess
     db_session.commit()
     assert client.get("/profile").status_code == 302
     assert _replay(app, stolen).status_code == 302
+
+
+def test_a_signed_in_request_loads_its_user_by_a_statement_built_once(
+    app, client, login_as, monkeypatch
+):
+    """The session's user is read by one statement built once per worker, not by
+    ``session.get``, which builds its own at every request (issue 19)."""
+    user = login_as("trainee")
+    assert client.get("/profile").status_code == 200
+    asked: list[object] = []
+    real_get = sa.orm.Session.get
+    monkeypatch.setattr(
+        sa.orm.Session,
+        "get",
+        lambda self, entity, *a, **k: asked.append(entity) or real_get(self, entity, *a, **k),
+    )
+    page = client.get("/profile")
+    assert page.status_code == 200 and user.email in page.text
+    assert User not in asked
 
 
 @pytest.mark.parametrize("role", ["trainee", "instructor", "admin"])
