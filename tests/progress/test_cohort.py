@@ -219,3 +219,41 @@ def test_a_page_sorted_by_account_reads_only_its_trainees_and_equals_the_full_so
                         full = queries.cohort_page(db_session, program, **args)
                     assert fast == full, (sort, descending, page)
                     assert fast.total == 37
+
+
+def test_a_cohort_counts_only_its_active_trainees(app, db_session, monkeypatch):
+    """Issue 19: a cohort's default view counts its members by their enrolments, less the
+    accounts that are not active trainees (``ix_users_not_active_trainees``), not by reading
+    every member's account. The count is the full computation's, with a search too."""
+    from app.enrolment import queries as enrolment_queries
+    from app.enrolment.models import Enrolment, EnrolmentState
+    from app.progress import queries
+
+    _make_trainees(db_session, 7)
+    admin = factories.make_user("admin")
+    gone = factories.make_user("trainee", name="Trainee gone", is_active=False)
+    staff = factories.make_user("instructor", name="Trainee staff")  # teaches, not a member
+    promoted = factories.make_user("trainee", name="Trainee promoted")
+    promoted.role = "instructor"  # enrolled while a trainee
+    left = factories.make_user("trainee", name="Trainee left")  # the last made: stays withdrawn
+    db_session.flush()
+    enrolment = db_session.query(Enrolment).filter_by(user_id=left.id).one()
+    enrolment.state, enrolment.withdrawn_at = EnrolmentState.WITHDRAWN, enrolment.enrolled_at
+    db_session.commit()
+    with app.app_context():
+        program = queries.current_program(db_session)
+        cohort = db_session.get(type(enrolment).cohort.property.mapper.class_, enrolment.cohort_id)
+        scope = enrolment_queries.roster_scope(admin, program, cohort)
+        assert len(db_session.scalars(scope).all()) == 9  # with the promoted and the deactivated
+        for search in ("", "trainee 00", "gone"):
+            args = {"search": search, "page": 1, "per_page": 25, "scope": scope}
+            fast = queries.cohort_page(db_session, program, **args)
+            with monkeypatch.context() as m:
+                m.setattr(queries, "PAGE_FIRST_SORTS", {})
+                full = queries.cohort_page(db_session, program, **args)
+            assert fast == full, search
+            assert fast.total == {"": 7, "trainee 00": 7, "gone": 0}[search]
+            shown = {r.user_id for r in fast.rows}
+            assert (
+                len(shown) == fast.total and not {gone.id, staff.id, left.id, promoted.id} & shown
+            )
