@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,7 +12,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value: Any) -> str:
-    """Text of ``value``; a leading = + - @ tab or CR gets a ' prefix (OWASP CSV injection)."""
+    """Text of ``value``; a leading = + - @ tab or CR gets a ' prefix (OWASP CSV injection).
+    A number stays a number (``-0.12``: a negative correlation is no formula)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return str(value)
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text

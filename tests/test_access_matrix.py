@@ -148,6 +148,7 @@ EXPECTED.update(
         "studio.export": {"GET": STAFF_ONLY},
         "studio.preview": {"POST": STAFF_ONLY},  # Markdown → HTML (JSON); no text: ""
         "studio.analysis": {"GET": STAFF_404},
+        "studio.analysis_csv": {"GET": STAFF_404},
         "studio.standard_setting": {"GET": STAFF_404, "POST": STAFF_404},
         "studio.set_pass_mark": {"POST": STAFF_404},
         "studio.standard_item": {"GET": STAFF_404, "POST": STAFF_404},
@@ -423,6 +424,7 @@ for _endpoint in ("studio.revise_case", "studio.retire_case", "studio.case_histo
     SAMPLE_ARGS[_endpoint] = {"case_id": NO_ID}
 for _endpoint in (
     "studio.analysis",
+    "studio.analysis_csv",
     "studio.standard_setting",
     "studio.set_pass_mark",
     "studio.standard_limits",

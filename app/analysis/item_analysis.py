@@ -213,6 +213,47 @@ def analyse(session: Session, module: bm.Module) -> ModuleAnalysis:
     return ModuleAnalysis(module, result, len(attempts), fixed, labels)
 
 
+def items_shown(result: AnalysisResult, text: str = "", flagged: bool = False) -> list[ItemStats]:
+    """The items whose name holds ``text`` (any case), only the flagged ones if ``flagged``:
+    what the studio's page lists, a page at a time."""
+    needle = text.casefold()
+    return [
+        item
+        for item in result.items
+        if (not flagged or item.flags) and (not needle or needle in item.item.casefold())
+    ]
+
+
+CSV_HEADER = (
+    "item",
+    "question_id",
+    "version",
+    "exposure",
+    "n",
+    "facility",
+    "sd",
+    "discrimination_index",
+    "discriminative_efficiency",
+    "upper_lower_d",
+    "point_biserial",
+    "alpha_if_deleted",
+    "flags",
+)
+
+
+def csv_rows(analysis: ModuleAnalysis) -> list[list[Any]]:
+    """One row per item, in ``CSV_HEADER``'s order: the whole analysis as the page pages it."""
+    rows = []
+    for it in analysis.result.items:
+        label = analysis.labels.get(it.item) or {}
+        rows.append(
+            [it.item, label.get("question_id", ""), label.get("version_no", ""), it.exposure]
+            + [it.n, it.facility, it.sd, it.discrimination_index, it.discriminative_efficiency]
+            + [it.upper_lower_d, it.point_biserial, it.alpha_if_deleted, " ".join(it.flags)]
+        )
+    return rows
+
+
 # ---------------------------------------------------------------- kept results (app/derived)
 
 

@@ -4,12 +4,13 @@ Each list has its own parameters (``q`` and ``page`` for the questions, ``cq`` a
 for the cases, …) so that the lists of one page page independently. A page number is clamped
 to the list's pages (``page=10**30`` shows the last page); a search text is bounded in length
 and may not hold control characters (a NUL is refused with a message, the list unfiltered).
-A page costs two queries (a count and the page's rows), whatever its number.
+A page costs two queries (a count and the page's rows), whatever its number; a list already
+in memory (the item analysis's items) is paged by ``page_of``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,3 +107,11 @@ def paginate(
     query = stmt.limit(size).offset((number - 1) * size)
     rows = list(session.scalars(query)) if scalars else list(session.execute(query).all())
     return Page(items=rows, number=number, size=size, total=total, args=args)
+
+
+def page_of(items: Sequence[Any], args: ListArgs, size: int = PAGE_SIZE) -> Page:
+    """The page ``args.number`` of a list in memory (clamped to its pages, as ``paginate``)."""
+    pages = max(1, -(-len(items) // size))
+    number = min(max(1, args.number), pages)
+    shown = list(items[(number - 1) * size : number * size])
+    return Page(items=shown, number=number, size=size, total=len(items), args=args)

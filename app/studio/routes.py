@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app import csv_export
 from app.analysis import item_analysis
 from app.auth.decorators import role_required
 from app.banks.loader import BankFileInvalid
@@ -764,17 +765,43 @@ def export():  # type: ignore[no-untyped-def]
 @login_required
 @role_required(*STAFF)
 def analysis(slug: str):  # type: ignore[no-untyped-def]
+    """The test statistics, then the items a page at a time (``q``: an item's name holds it;
+    ``flagged=1``: the flagged ones only), each with its distractors; the whole table as CSV
+    (``analysis_csv``). A pool of 10,000 questions was a page of 7-11 MB (issue 19)."""
     module = queries.module(db.session, slug)
     derived = item_analysis.analyse_cached(db.session, module)
+    args = paging.list_args(request.args)
+    flagged = request.args.get("flagged") == "1"
+    shown = item_analysis.items_shown(derived.value.result, args.q, flagged)
     page = render_template(
         "studio/analysis.html",
         module=module,
         analysis=derived.value,
         computed_at=derived.computed_at,
+        items=paging.page_of(shown, args, ANALYSIS_PAGE_SIZE),
+        flagged=flagged,
     )
     if derived.computed_now:
         store.keep(db.session)  # a read-only page: only the new analysis is written
     return page
+
+
+ANALYSIS_PAGE_SIZE = 50
+
+
+@bp.get("/modules/<string:slug>/analysis.csv")
+@login_required
+@role_required(*STAFF)
+def analysis_csv(slug: str) -> Response:
+    """Every item of the analysis, one row each (the page shows them a page at a time)."""
+    module = queries.module(db.session, slug)
+    derived = item_analysis.analyse_cached(db.session, module)
+    body = csv_export.to_csv(item_analysis.CSV_HEADER, item_analysis.csv_rows(derived.value))
+    if derived.computed_now:
+        store.keep(db.session)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{module.slug}-analysis.csv"'
+    return response
 
 
 # ---------------------------------------------------------------- standard setting

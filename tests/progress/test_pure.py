@@ -132,3 +132,12 @@ def test_csv_plain_cells_are_unchanged():
     assert escape_cell("Ada Lovelace") == "Ada Lovelace"
     assert escape_cell(3) == "3"
     assert escape_cell(None) == ""
+
+
+def test_csv_numbers_stay_numbers_and_their_text_stays_escaped():
+    """A negative correlation is a number, not a formula (the item analysis's CSV); the same
+    characters as text are still defused, and so is a number that is not finite."""
+    assert escape_cell(-0.125) == "-0.125" and escape_cell(-3) == "-3"
+    assert escape_cell("-0.125") == "'-0.125"
+    assert escape_cell(float("-inf")) == "'-inf"
+    assert escape_cell(True) == "True"

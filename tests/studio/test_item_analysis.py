@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import numpy as np
@@ -185,3 +187,49 @@ def test_cli_analyses_a_module_as_json(build, db_session, runner):
     assert "exposure" in table.output
     unknown = runner.invoke(args=["stats", "analyse", "--module", "nope"])
     assert unknown.exit_code != 0 and "no module" in unknown.output
+
+
+def _items_in(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<th scope="row"><a href="[^"]+">(ia-q\d v1)</a></th>', page)
+
+
+def test_the_page_lists_the_items_a_page_at_a_time_and_the_csv_every_item(
+    build, db_session, client, login_as, monkeypatch
+):
+    """Issue 19: a pool of 10,000 questions made a page of 7-11 MB. Items come a page at a
+    time, searchable by name and filterable to the flagged ones, each page with its items'
+    distractors; the CSV holds every item, negative correlations as numbers."""
+    from app.studio import routes
+
+    _, module, _ = _setup(build)
+    db_session.commit()
+    monkeypatch.setattr(routes, "ANALYSIS_PAGE_SIZE", 2)
+    login_as("instructor")
+    url = f"/studio/modules/{module.slug}/analysis"
+    first = client.get(url).get_data(as_text=True)
+    assert _items_in(first) == ["ia-q0 v1", "ia-q1 v1"] and "Page 1 of 3" in first
+    assert first.count("<caption>ia-q") == 2  # the distractors of this page's items only
+    last = client.get(f"{url}?page=99").get_data(as_text=True)  # clamped to the last page
+    assert _items_in(last) == ["ia-q4 v1"] and "Page 3 of 3" in last
+    assert _items_in(client.get(f"{url}?q=IA-Q3").get_data(as_text=True)) == ["ia-q3 v1"]
+    result = analyse(db_session, module).result
+    flagged = [it.item for it in result.items if it.flags]
+    assert flagged and len(flagged) < len(result.items)
+    shown = client.get(f"{url}?flagged=1&page=1").get_data(as_text=True)
+    assert _items_in(shown) == flagged[:2] and "Show every item" in shown
+    assert client.get(f"{url}?q=%00").status_code == 400  # hostile bytes: the app's guard
+    assert "Nothing found." in client.get(f"{url}?q=zz").get_data(as_text=True)
+
+    csv_response = client.get(f"{url}.csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(csv_response.get_data(as_text=True))))
+    assert rows[0][:3] == ["item", "question_id", "version"] and len(rows) == 6
+    by_item = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    for it in result.items:
+        row = by_item[it.item]
+        assert float(row["facility"]) == pytest.approx(it.facility)
+        assert row["flags"] == " ".join(it.flags)
+        if it.discrimination_index is not None:
+            assert float(row["discrimination_index"]) == pytest.approx(it.discrimination_index)
