@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import clock, create_app
 from app.auth.models import User
+from app.derived import store
 from app.extensions import db, limiter
 from app.quiz import shapes, versions
 from tests import factories
@@ -87,15 +88,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _default_world() -> Iterator[None]:
     """Each test starts with no default cohort members (tests/factories.py, issue 13), and no
-    item kept by the save path's per-worker cache nor version kept by the attempt page's (ids
-    are reused after a rolled-back test)."""
+    item kept by the save path's per-worker cache, version kept by the attempt page's nor
+    derived result loaded by the worker (ids are reused after a rolled-back test)."""
     factories.reset_default_world()
     shapes.forget_all()
     versions.forget_all()
+    store.forget_loaded()
     yield
     factories.reset_default_world()
     shapes.forget_all()
     versions.forget_all()
+    store.forget_loaded()
 
 
 @pytest.fixture

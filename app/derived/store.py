@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,13 +101,71 @@ def _check(kind: str) -> None:
 # What loading a payload of an older shape raises: such a result is computed again.
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError)
 
+# Kinds whose loaded results each worker also keeps, and how many (the most recently used):
+# an item analysis of a 10,000-question pool is a 10 MB payload whose reading and loading cost
+# a page 0.1-0.3 s at each view (issue 19). Such a result is used while the stored row is the
+# one it was loaded from (its stamp and computed_at, read without the payload at each use):
+# a row another worker replaced or ``forget`` deleted is read again. The values are shared by
+# the worker's requests: their callers only read them.
+KEEP_LOADED = {ITEM_ANALYSIS: 2}
+_loaded: OrderedDict[tuple[str, str], tuple[str, datetime, Any]] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
+def _loaded_hit(kind: str, subject: str, stamp: str, computed_at: datetime) -> Any:
+    with _loaded_lock:
+        entry = _loaded.get((kind, subject))
+        if entry is None or entry[:2] != (stamp, computed_at):
+            return None
+        _loaded.move_to_end((kind, subject))
+        return entry[2]
+
+
+def _remember_loaded(kind: str, subject: str, stamp: str, computed_at: datetime, value: Any):
+    with _loaded_lock:
+        _loaded[(kind, subject)] = (stamp, computed_at, value)
+        _loaded.move_to_end((kind, subject))
+        while sum(1 for k in _loaded if k[0] == kind) > KEEP_LOADED[kind]:
+            del _loaded[next(k for k in _loaded if k[0] == kind)]
+
+
+def forget_loaded() -> None:
+    """Empty the worker's loaded results (tests: ids are reused after a rolled-back test, and
+    a frozen clock can give two results the same stamp and computed_at)."""
+    with _loaded_lock:
+        _loaded.clear()
+
+
+def _stored_loaded(
+    session: Session, kind: str, stamps: Mapping[str, str], subjects: list[str]
+) -> tuple[dict[str, Derived[Any]], list[str]]:
+    """Of ``subjects``, the results this worker loaded from the very rows stored now (read
+    without their payloads), and the subjects whose row is of the caller's stamp but not
+    loaded by the worker: those to read (a missing row or another stamp is not read)."""
+    hits: dict[str, Derived[Any]] = {}
+    to_read: list[str] = []
+    for subject, stamp, computed_at in session.execute(
+        sa.select(DerivedResult.subject, DerivedResult.stamp, DerivedResult.computed_at).where(
+            DerivedResult.kind == kind, DerivedResult.subject.in_(subjects)
+        )
+    ):
+        if stamp != stamps[subject]:
+            continue
+        value = _loaded_hit(kind, subject, stamp, computed_at)
+        if value is None:
+            to_read.append(subject)
+        else:
+            hits[subject] = Derived(value, computed_at, False)
+    return hits, sorted(to_read)
+
 
 def kept(
     session: Session, kind: str, stamps: Mapping[str, str], load: Callable[[Any], T]
 ) -> dict[str, Derived[T]]:
     """The results of the subjects of ``stamps`` (subject -> the caller's stamp) that are
-    queued by this session or stored under that very stamp, loaded, in one statement; a
-    subject whose result is missing, of another stamp or unreadable is absent."""
+    queued by this session or stored under that very stamp, loaded, in one statement (two
+    for a kind of ``KEEP_LOADED``: the worker's own loaded copy when it is the stored row's);
+    a subject whose result is missing, of another stamp or unreadable is absent."""
     _check(kind)
     pending = session.info.get(PENDING, {})
     found = {
@@ -114,6 +174,9 @@ def kept(
         if (queued := pending.get((kind, key))) is not None
     }
     stored = sorted(set(stamps) - set(found))
+    out: dict[str, Derived[T]] = {}
+    if stored and kind in KEEP_LOADED:
+        out, stored = _stored_loaded(session, kind, stamps, stored)
     if stored:
         for subject, stamp, payload, computed_at in session.execute(
             sa.select(
@@ -124,7 +187,6 @@ def kept(
             ).where(DerivedResult.kind == kind, DerivedResult.subject.in_(stored))
         ):
             found[subject] = (stamp, payload, computed_at)
-    out: dict[str, Derived[T]] = {}
     for key, (stamp, payload, computed_at) in found.items():
         if stamp != stamps[key]:
             continue
@@ -132,6 +194,9 @@ def kept(
             out[key] = Derived(load(payload), computed_at, False)
         except UNREADABLE:
             log.warning("derived %s/%s: payload unreadable, computed again", kind, key)
+            continue
+        if kind in KEEP_LOADED and key in stored:  # read from its row: kept by the worker
+            _remember_loaded(kind, key, stamp, computed_at, out[key].value)
     return out
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -156,3 +157,59 @@ def test_a_queued_result_is_reused_before_it_is_kept(db_session):
         db_session, store.ITEM_ANALYSIS, "q", "s1", lambda: pytest.fail("recomputed"), dict, dict
     )
     assert again.value == {"v": 1} and not again.computed_now
+
+
+def _reads_payload(statements: list[str]) -> bool:
+    return any("derived_results.payload" in s for s in statements)
+
+
+def test_a_worker_reuses_the_result_it_loaded_while_the_stored_row_is_that_one(
+    db_session, count_queries
+):
+    """Issue 19: an analysis of a 10,000-question pool is a 10 MB payload. A worker keeps the
+    result it loaded and reads only the row's stamp and time while that row stays: another
+    worker's newer result, a row ``forget`` deleted (a regrade) or another stamp is read or
+    computed again."""
+    loads: list[object] = []
+
+    def load(payload):
+        loads.append(payload)
+        return dict(payload)
+
+    def get(stamp="s1", compute=lambda: {"v": 1}):
+        return store.cached(db_session, store.ITEM_ANALYSIS, "w", stamp, compute, dict, load)
+
+    get()
+    store.keep(db_session)
+    first = get()  # read from its row, kept by the worker
+    with count_queries() as q:
+        second = get(compute=lambda: pytest.fail("recomputed"))
+    assert second.value is first.value and len(loads) == 1 and not _reads_payload(q.statements)
+
+    # Another worker stores a newer result for the same stamp: read again, not the old copy.
+    db_session.execute(
+        sa.update(DerivedResult)
+        .where(DerivedResult.subject == "w")
+        .values(payload={"v": 2}, computed_at=first.computed_at + timedelta(seconds=1))
+    )
+    with count_queries() as q:
+        assert get().value == {"v": 2}
+    assert _reads_payload(q.statements) and len(loads) == 2
+
+    # A regrade forgets the row (the stamp may not change): computed again.
+    store.forget(db_session, store.ITEM_ANALYSIS, ["w"])
+    assert get(compute=lambda: {"v": 3}).computed_now
+    assert get("s2", compute=lambda: {"v": 4}).value == {"v": 4}  # another stamp
+
+
+def test_a_worker_keeps_only_the_most_recently_used_results(db_session, monkeypatch):
+    monkeypatch.setitem(store.KEEP_LOADED, store.ITEM_ANALYSIS, 2)
+    for subject in ("a", "b", "c"):
+        store.cached(db_session, store.ITEM_ANALYSIS, subject, "s", lambda: {"v": 1}, dict, dict)
+    store.keep(db_session)
+    for subject in ("a", "b", "a", "c"):  # "b" is the least recently used when "c" comes
+        store.cached(db_session, store.ITEM_ANALYSIS, subject, "s", pytest.fail, dict, dict)
+    assert [k for k in store._loaded if k[0] == store.ITEM_ANALYSIS] == [
+        (store.ITEM_ANALYSIS, "a"),
+        (store.ITEM_ANALYSIS, "c"),
+    ]
