@@ -22,6 +22,7 @@ Two cases:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
@@ -316,7 +317,7 @@ def analyse_cached(session: Session, module: bm.Module) -> store.Derived[ModuleA
     """``analyse``, reused while ``analysis_stamp`` is unchanged (the studio page; issue 19:
     at 20,000 first attempts the analysis takes tens of seconds). Pass marks and standard
     setting call ``analyse`` itself."""
-    return store.cached(
+    derived = store.cached(
         session,
         store.ITEM_ANALYSIS,
         module.id,
@@ -325,6 +326,10 @@ def analyse_cached(session: Session, module: bm.Module) -> store.Derived[ModuleA
         dump_analysis,
         lambda payload: load_analysis(module, payload),
     )
+    if derived.value.module is not module:  # the worker's loaded copy (store.KEEP_LOADED)
+        value = dataclasses.replace(derived.value, module=module)  # not an earlier request's
+        derived = dataclasses.replace(derived, value=value)
+    return derived
 
 
 def _fixed_form(attempts, order, versions, max_marks, names) -> AnalysisResult:

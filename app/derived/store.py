@@ -121,7 +121,9 @@ def _loaded_hit(kind: str, subject: str, stamp: str, computed_at: datetime) -> A
         return entry[2]
 
 
-def _remember_loaded(kind: str, subject: str, stamp: str, computed_at: datetime, value: Any):
+def _remember_loaded(
+    kind: str, subject: str, stamp: str, computed_at: datetime, value: Any
+) -> None:
     with _loaded_lock:
         _loaded[(kind, subject)] = (stamp, computed_at, value)
         _loaded.move_to_end((kind, subject))

@@ -213,3 +213,19 @@ def test_a_worker_keeps_only_the_most_recently_used_results(db_session, monkeypa
         (store.ITEM_ANALYSIS, "a"),
         (store.ITEM_ANALYSIS, "c"),
     ]
+
+
+def test_a_reused_analysis_carries_the_requests_own_module(build, db_session):
+    """The worker's copy is shared by its requests; the module it names is the caller's, not
+    the object of the request that loaded it (that session is gone)."""
+    from app.banks.models import Module
+
+    _, module, _ = _setup(build)
+    analyse_cached(db_session, module)
+    store.keep(db_session)
+    loaded = analyse_cached(db_session, module)  # read from its row: the worker keeps it
+    db_session.expunge(module)
+    fresh = db_session.get(Module, loaded.value.module.id)
+    reused = analyse_cached(db_session, fresh)
+    assert reused.value.result is loaded.value.result and not reused.computed_now
+    assert reused.value.module is fresh and fresh is not module
