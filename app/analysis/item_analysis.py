@@ -225,11 +225,8 @@ def items_shown(result: AnalysisResult, text: str = "", flagged: bool = False) -
     ]
 
 
-CSV_HEADER = (
-    "item",
-    "question_id",
-    "version",
-    "exposure",
+# The statistics of an item (``ItemStats``'s fields) that the CSV gives, in its order.
+CSV_STATS = (
     "n",
     "facility",
     "sd",
@@ -238,8 +235,8 @@ CSV_HEADER = (
     "upper_lower_d",
     "point_biserial",
     "alpha_if_deleted",
-    "flags",
 )
+CSV_HEADER = ("item", "question_id", "version", "exposure", *CSV_STATS, "flags")
 
 
 def csv_rows(analysis: ModuleAnalysis) -> list[list[Any]]:
@@ -247,11 +244,8 @@ def csv_rows(analysis: ModuleAnalysis) -> list[list[Any]]:
     rows = []
     for it in analysis.result.items:
         label = analysis.labels.get(it.item) or {}
-        rows.append(
-            [it.item, label.get("question_id", ""), label.get("version_no", ""), it.exposure]
-            + [it.n, it.facility, it.sd, it.discrimination_index, it.discriminative_efficiency]
-            + [it.upper_lower_d, it.point_biserial, it.alpha_if_deleted, " ".join(it.flags)]
-        )
+        named = [it.item, label.get("question_id", ""), label.get("version_no", ""), it.exposure]
+        rows.append(named + [getattr(it, name) for name in CSV_STATS] + [" ".join(it.flags)])
     return rows
 
 

@@ -96,14 +96,18 @@ def matches(column: Any, text: str) -> Any:
     return sa.func.lower(column).like(like(text.lower()), escape="\\")
 
 
+def _clamped(args: ListArgs, total: int, size: int) -> int:
+    """The page number ``args`` asks for, within the pages of a list of ``total`` rows."""
+    return min(max(1, args.number), Page([], 1, size, total).pages)
+
+
 def paginate(
     session: Session, stmt: sa.Select, args: ListArgs, size: int = PAGE_SIZE, scalars: bool = False
 ) -> Page:
     """The page ``args.number`` of ``stmt`` (clamped to its pages): a count, then the rows."""
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     total = int(total or 0)
-    pages = max(1, -(-total // size))
-    number = min(max(1, args.number), pages)
+    number = _clamped(args, total, size)
     query = stmt.limit(size).offset((number - 1) * size)
     rows = list(session.scalars(query)) if scalars else list(session.execute(query).all())
     return Page(items=rows, number=number, size=size, total=total, args=args)
@@ -111,7 +115,6 @@ def paginate(
 
 def page_of(items: Sequence[Any], args: ListArgs, size: int = PAGE_SIZE) -> Page:
     """The page ``args.number`` of a list in memory (clamped to its pages, as ``paginate``)."""
-    pages = max(1, -(-len(items) // size))
-    number = min(max(1, args.number), pages)
+    number = _clamped(args, len(items), size)
     shown = list(items[(number - 1) * size : number * size])
     return Page(items=shown, number=number, size=size, total=len(items), args=args)
